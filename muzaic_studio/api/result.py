@@ -1,0 +1,23 @@
+"""What every backend returns from a render, independent of transport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    mp3: bytes
+    region_hashes: list[str]
+    audio_duration: float
+    tokens_used: int
+    status: list[str] = field(default_factory=list)
+    api_version: str = ""
+    soundtrack_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    balance: int | None
+    used: int | None
+    raw: dict = field(default_factory=dict)
