@@ -23,11 +23,15 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def run_ffmpeg(args: list[str], input_bytes: bytes | None = None, timeout: float | None = None) -> bytes:
+def run_ffmpeg(
+    args: list[str], input_bytes: bytes | None = None, timeout: float | None = None
+) -> bytes:
     """Run ffmpeg quietly with *args*; return stdout or raise FFmpegError with its stderr tail."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
     try:
-        proc = subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            cmd, input=input_bytes, capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise FFmpegError(f"ffmpeg took longer than {timeout} s") from exc
     if proc.returncode != 0:

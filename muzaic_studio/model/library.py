@@ -1,0 +1,110 @@
+"""The hash library: every region hash a render produced, reusable as a copy source.
+
+Kept inside each project and, across projects, in the user data dir (merged by hash).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from muzaic_studio.atomic import atomic_write_text
+
+
+@dataclass
+class LibraryEntry:
+    hash: str
+    duration: float
+    action: str = "generate"
+    tags: list[int] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    created: float = field(default_factory=time.time)
+    thumbnail: list[float] = field(default_factory=list)  # 0..1 peak envelope, ~64 points
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "hash": self.hash,
+            "duration": self.duration,
+            "action": self.action,
+            "tags": list(self.tags),
+            "params": copy.deepcopy(self.params),
+            "created": self.created,
+        }
+        if self.thumbnail:
+            out["thumbnail"] = [round(float(v), 3) for v in self.thumbnail]
+        if self.name:
+            out["name"] = self.name
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LibraryEntry:
+        return cls(
+            hash=str(data["hash"]),
+            duration=float(data.get("duration", 0.0)),
+            action=str(data.get("action", "generate")),
+            tags=[int(t) for t in data.get("tags") or []],
+            params=dict(data.get("params") or {}),
+            created=float(data.get("created", 0.0)),
+            thumbnail=[float(v) for v in data.get("thumbnail") or []],
+            name=str(data.get("name") or ""),
+        )
+
+
+class HashLibrary:
+    """An ordered set of entries keyed by hash: newest first, no duplicates."""
+
+    def __init__(self, entries: list[LibraryEntry] | None = None) -> None:
+        self._by_hash: dict[str, LibraryEntry] = {}
+        for entry in entries or []:
+            self.add(entry)
+
+    def add(self, entry: LibraryEntry) -> None:
+        old = self._by_hash.pop(entry.hash, None)
+        if old and not entry.thumbnail:
+            entry.thumbnail = old.thumbnail
+        self._by_hash[entry.hash] = entry
+
+    def merge(self, other: HashLibrary) -> None:
+        for entry in other.entries():
+            if entry.hash not in self._by_hash:
+                self._by_hash[entry.hash] = entry
+
+    def get(self, hash_: str) -> LibraryEntry | None:
+        return self._by_hash.get(hash_)
+
+    def remove(self, hash_: str) -> None:
+        self._by_hash.pop(hash_, None)
+
+    def entries(self) -> list[LibraryEntry]:
+        return sorted(self._by_hash.values(), key=lambda e: e.created, reverse=True)
+
+    def __len__(self) -> int:
+        return len(self._by_hash)
+
+    def __contains__(self, hash_: object) -> bool:
+        return hash_ in self._by_hash
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [e.to_dict() for e in self.entries()]
+
+    @classmethod
+    def from_list(cls, data: Any) -> HashLibrary:
+        if not isinstance(data, list):
+            return cls()
+        return cls([LibraryEntry.from_dict(d) for d in data if isinstance(d, dict) and "hash" in d])
+
+    # The cross-project library in the user data dir.
+    @classmethod
+    def load_file(cls, path: Path) -> HashLibrary:
+        try:
+            return cls.from_list(json.loads(path.read_text("utf-8")).get("entries"))
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            return cls()  # a damaged global library must never stop the app
+
+    def save_file(self, path: Path) -> None:
+        atomic_write_text(path, json.dumps({"entries": self.to_list()}, indent=1))

@@ -1,0 +1,209 @@
+"""The soundtrack document and its `*.muzaic` file (versioned JSON, written atomically).
+
+Unknown keys, at the top level and in regions, survive a load/save so that files written
+by newer minor versions or other tools lose nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from muzaic_studio.atomic import atomic_write_text
+from muzaic_studio.model.library import HashLibrary, LibraryEntry
+from muzaic_studio.model.region import Region
+
+FORMAT_NAME = "muzaic-studio"
+FORMAT_VERSION = 1
+FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
+SUFFIX = ".muzaic"
+
+_KNOWN = ("format", "name", "normalize", "regions", "video", "lastRender", "library", "tempoBpm")
+
+
+class ProjectError(ValueError):
+    """A project file that cannot be opened; the message says why and where."""
+
+
+@dataclass
+class Project:
+    regions: list[Region] = field(default_factory=list)
+    normalize: bool = True
+    name: str = ""
+    video: str | None = None  # relative to the project file when saved next to it
+    last_render: dict[str, Any] | None = None  # tokens, duration, audio path, hashes
+    library: HashLibrary = field(default_factory=HashLibrary)
+    tempo_bpm: float = 120.0  # for the editor's bar grid only
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- queries -----------------------------------------------------------------------
+    @property
+    def duration(self) -> float:
+        return max((r.end for r in self.regions), default=0.0)
+
+    @property
+    def estimated_tokens(self) -> int:
+        return sum(r.tokens for r in self.regions)
+
+    def sorted_regions(self) -> list[Region]:
+        return sorted(self.regions, key=lambda r: r.time)
+
+    def request_body(self) -> dict[str, Any]:
+        """The exact POST /soundtrack body: regions in time order, editor keys stripped."""
+        return {
+            "regions": [r.to_request() for r in self.sorted_regions()],
+            "normalize": bool(self.normalize),
+        }
+
+    # -- serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out = copy.deepcopy(self.extra)
+        out.update(
+            format=FORMAT,
+            normalize=self.normalize,
+            regions=[r.to_dict() for r in self.sorted_regions()],
+            library=self.library.to_list(),
+            tempoBpm=self.tempo_bpm,
+        )
+        if self.name:
+            out["name"] = self.name
+        if self.video:
+            out["video"] = self.video
+        if self.last_render:
+            out["lastRender"] = copy.deepcopy(self.last_render)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Project:
+        if not isinstance(data, dict):
+            raise ProjectError("The file is not a Muzaic Studio project (expected a JSON object).")
+        fmt = data.get("format", FORMAT)
+        name, _, version = str(fmt).partition("/")
+        if name != FORMAT_NAME or not version.isdigit():
+            raise ProjectError(f"Unknown project format {fmt!r}; expected {FORMAT!r}.")
+        if int(version) > FORMAT_VERSION:
+            raise ProjectError(
+                f"This project was saved by a newer Muzaic Studio (format {fmt}); "
+                f"this version reads up to {FORMAT}. Please update Muzaic Studio."
+            )
+        raw_regions = data.get("regions", [])
+        if not isinstance(raw_regions, list):
+            raise ProjectError("'regions' must be a list of regions.")
+        regions = []
+        for i, raw in enumerate(raw_regions):
+            if not isinstance(raw, dict):
+                raise ProjectError(
+                    f"Region {i + 1}: expected an object, found {type(raw).__name__}."
+                )
+            for key in ("time", "duration"):
+                value = raw.get(key)
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    raise ProjectError(f"Region {i + 1}: {key} must be a number, found {value!r}.")
+            regions.append(Region.from_dict(raw))
+        normalize = data.get("normalize", True)
+        return cls(
+            regions=regions,
+            normalize=normalize if isinstance(normalize, bool) else str(normalize) != "none",
+            name=str(data.get("name") or ""),
+            video=data.get("video") if isinstance(data.get("video"), str) else None,
+            last_render=copy.deepcopy(data["lastRender"])
+            if isinstance(data.get("lastRender"), dict)
+            else None,
+            library=HashLibrary.from_list(data.get("library")),
+            tempo_bpm=float(data.get("tempoBpm", 120.0) or 120.0),
+            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _KNOWN},
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Project:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProjectError(
+                f"The project file is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."
+            ) from exc
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Project:
+        """Read a project; never writes anything, so a failed open changes nothing on disk."""
+        p = Path(path)
+        try:
+            text = p.read_text("utf-8")
+        except FileNotFoundError as exc:
+            raise ProjectError(f"No project file at {p}.") from exc
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"{p.name} is not a text project file.") from exc
+        except OSError as exc:
+            raise ProjectError(f"Cannot read {p}: {exc.strerror or exc}.") from exc
+        try:
+            return cls.from_json(text)
+        except ProjectError as exc:
+            raise ProjectError(f"{p.name}: {exc}") from exc
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        atomic_write_text(path, self.to_json())
+
+    def video_path(self, project_path: str | os.PathLike[str] | None) -> Path | None:
+        """The video's absolute path; relative paths are relative to the project file."""
+        if not self.video:
+            return None
+        video = Path(self.video)
+        if video.is_absolute() or project_path is None:
+            return video
+        return (Path(project_path).parent / video).resolve()
+
+    # -- render bookkeeping ------------------------------------------------------------
+    def apply_render(
+        self,
+        sent_regions: list[Region],
+        region_hashes: list[str],
+        *,
+        tokens_used: int,
+        audio_duration: float,
+        audio_path: str | None = None,
+        rendered_at: float | None = None,
+    ) -> None:
+        """Record a successful render: each region gets its hash; hashes join the library.
+
+        *sent_regions* are this project's Region objects in the order they were sent, so a
+        region edited while the render ran is matched by identity, not by position.
+        """
+        import time
+
+        if len(region_hashes) != len(sent_regions):
+            raise ValueError(
+                f"The server returned {len(region_hashes)} hashes for {len(sent_regions)} regions."
+            )
+        now = rendered_at or time.time()
+        for region, hash_ in zip(sent_regions, region_hashes, strict=True):
+            if region.action == "silence" or not hash_:
+                continue
+            region.rendered = {"hash": hash_, "spec": region.spec_digest()}
+            if region.action == "generate":
+                self.library.add(
+                    LibraryEntry(
+                        hash=hash_,
+                        duration=region.duration,
+                        action=region.action,
+                        tags=list(region.tags),
+                        params=copy.deepcopy(region.params),
+                        created=now,
+                        name=region.name,
+                    )
+                )
+        self.last_render = {
+            "regionHashes": list(region_hashes),
+            "tokensUsed": int(tokens_used),
+            "audioDuration": float(audio_duration),
+            "renderedAt": now,
+        }
+        if audio_path:
+            self.last_render["audio"] = audio_path

@@ -1,0 +1,160 @@
+"""One region of the soundtrack, stored with the contract's own field names.
+
+A region's JSON is the contract's region object plus a few editor-only keys (name, color,
+rendered) that `to_request()` strips, so a project's regions can be sent as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIONS = ("generate", "copy", "silence")
+METHODS = ("strict", "smart")
+PARAM_NAMES = ("intensity", "tempo", "tone", "variance", "rhythm")
+KEYFRAMABLE = ("intensity", "tone", "variance", "rhythm")  # tempo is static in the API
+DEFAULT_PARAM = 5
+
+# A param is an int 1..10 or a keyframe list [[position_percent, value], ...].
+ParamValue = int | list[list[float]]
+
+_CONTRACT_KEYS = ("time", "duration", "action", "method", "tags", "params", "sourceHash")
+_EDITOR_KEYS = ("name", "color", "rendered")
+
+
+def default_params() -> dict[str, ParamValue]:
+    return dict.fromkeys(PARAM_NAMES, DEFAULT_PARAM)
+
+
+def param_at(value: ParamValue, position: float) -> float:
+    """The value of a param at *position* (0..1 of the region): keyframes are interpolated."""
+    if isinstance(value, list):
+        if not value:
+            return float(DEFAULT_PARAM)
+        points = sorted((float(p) / 100.0, float(v)) for p, v in value)
+        if position <= points[0][0]:
+            return points[0][1]
+        for (p0, v0), (p1, v1) in zip(points, points[1:], strict=False):
+            if position <= p1:
+                return v0 if p1 == p0 else v0 + (v1 - v0) * (position - p0) / (p1 - p0)
+        return points[-1][1]
+    return float(value)
+
+
+@dataclass
+class Region:
+    time: float
+    duration: float
+    action: str = "generate"
+    method: str | None = None
+    tags: list[int] = field(default_factory=list)
+    params: dict[str, ParamValue] = field(default_factory=default_params)
+    source_hash: str | None = None
+    name: str = ""
+    color: str = ""
+    # What this region sounded like at the last render: {"hash": str, "spec": digest}.
+    rendered: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept on save
+
+    @property
+    def end(self) -> float:
+        return self.time + self.duration
+
+    def to_request(self) -> dict[str, Any]:
+        """The contract's region object: only contract keys, none of the editor's."""
+        out: dict[str, Any] = {
+            "time": float(self.time),
+            "duration": float(self.duration),
+            "action": self.action,
+        }
+        if self.method:
+            out["method"] = self.method
+        if self.action == "generate":
+            out["tags"] = [int(t) for t in self.tags]
+            out["params"] = copy.deepcopy(self.params)
+        elif self.action == "copy" and self.source_hash:
+            out["sourceHash"] = self.source_hash
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = copy.deepcopy(self.extra)
+        out.update(
+            time=self.time,
+            duration=self.duration,
+            action=self.action,
+            tags=list(self.tags),
+            params=copy.deepcopy(self.params),
+        )
+        if self.method:
+            out["method"] = self.method
+        if self.source_hash:
+            out["sourceHash"] = self.source_hash
+        if self.name:
+            out["name"] = self.name
+        if self.color:
+            out["color"] = self.color
+        if self.rendered:
+            out["rendered"] = dict(self.rendered)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Region:
+        """Build from JSON without judging it: validation reports problems with context."""
+        extra = {k: v for k, v in data.items() if k not in _CONTRACT_KEYS + _EDITOR_KEYS}
+        params = default_params()
+        if isinstance(data.get("params"), dict):
+            params.update(copy.deepcopy(data["params"]))
+        return cls(
+            time=data.get("time", 0.0),
+            duration=data.get("duration", 0.0),
+            action=data.get("action", "generate"),
+            method=data.get("method"),
+            tags=list(data.get("tags") or []),
+            params=params,
+            source_hash=data.get("sourceHash"),
+            name=data.get("name") or "",
+            color=data.get("color") or "",
+            rendered=dict(data["rendered"]) if isinstance(data.get("rendered"), dict) else None,
+            extra=copy.deepcopy(extra),
+        )
+
+    def spec_digest(self) -> str:
+        """A digest of what decides this region's music (not its position on the timeline).
+
+        Moving a region keeps its music; changing duration, tags, params, action, method or
+        source does not. The editor compares this with `rendered["spec"]` to mark changes.
+        """
+        spec = self.to_request()
+        spec.pop("time")
+        blob = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @property
+    def last_hash(self) -> str | None:
+        return (self.rendered or {}).get("hash")
+
+    @property
+    def changed_since_render(self) -> bool:
+        """True when the region has never been rendered or its music-defining spec changed."""
+        if self.action == "silence":
+            return False
+        return not self.rendered or self.rendered.get("spec") != self.spec_digest()
+
+    @property
+    def tokens(self) -> int:
+        """What generating this region costs: 1 token per started second; copy/silence are free."""
+        return math.ceil(self.duration) if self.action == "generate" else 0
+
+    def label(self, tag_names: dict[int, str] | None = None) -> str:
+        if self.name:
+            return self.name
+        if self.action == "copy":
+            return f"copy {self.source_hash[:8]}" if self.source_hash else "copy (no source)"
+        if self.action == "silence":
+            return "silence"
+        names = [(tag_names or {}).get(t, f"#{t}") for t in self.tags]
+        return ", ".join(names) if names else "generate"

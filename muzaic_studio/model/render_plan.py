@@ -1,0 +1,40 @@
+"""Render only what changed: unchanged generate regions go out as copies of their last hash.
+
+A copy costs no tokens and keeps the music the user already approved, so re-rendering after
+touching one slider spends tokens for that region only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from muzaic_studio.model.project import Project
+from muzaic_studio.model.region import Region
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    body: dict[str, Any]
+    regions: list[Region]  # the project's regions in the order they are sent
+    tokens: int  # what this plan spends
+    tokens_saved: int  # what sending copies saved against a full render
+    reused: int  # how many generate regions were sent as copies
+
+
+def plan_render(project: Project, *, only_changes: bool) -> RenderPlan:
+    regions = project.sorted_regions()
+    body_regions: list[dict[str, Any]] = []
+    saved = reused = 0
+    for region in regions:
+        spec = region.to_request()
+        if only_changes and region.action == "generate" and not region.changed_since_render:
+            spec = {k: spec[k] for k in ("time", "duration")}
+            spec.update(action="copy", sourceHash=region.last_hash)
+            if region.method:
+                spec["method"] = region.method
+            saved += region.tokens
+            reused += 1
+        body_regions.append(spec)
+    body = {"regions": body_regions, "normalize": bool(project.normalize)}
+    return RenderPlan(body, regions, project.estimated_tokens - saved, saved, reused)
