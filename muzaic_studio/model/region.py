@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ def param_at(value: ParamValue, position: float) -> float:
         points = sorted((float(p) / 100.0, float(v)) for p, v in value)
         if position <= points[0][0]:
             return points[0][1]
-        for (p0, v0), (p1, v1) in zip(points, points[1:], strict=False):
+        for (p0, v0), (p1, v1) in itertools.pairwise(points):
             if position <= p1:
                 return v0 if p1 == p0 else v0 + (v1 - v0) * (position - p0) / (p1 - p0)
         return points[-1][1]

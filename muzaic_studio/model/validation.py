@@ -8,6 +8,7 @@ engine's server, so a body the engine accepts is one the app would send.
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,7 +163,7 @@ def validate_request(body: Any) -> list[Problem]:
         return problems
     # Overlap and length need numeric times, hence after the per-field checks.
     order = sorted(range(len(regions)), key=lambda k: regions[k]["time"])
-    for a, b in zip(order, order[1:], strict=False):
+    for a, b in itertools.pairwise(order):
         ra, rb = regions[a], regions[b]
         if rb["time"] < ra["time"] + ra["duration"] - 1e-6:
             problems.append(
