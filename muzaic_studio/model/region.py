@@ -23,6 +23,8 @@ DEFAULT_PARAM = 5
 # A param is an int 1..10 or a keyframe list [[position_percent, value], ...].
 ParamValue = int | list[list[float]]
 
+_uids = itertools.count(1)
+
 _CONTRACT_KEYS = ("time", "duration", "action", "method", "tags", "params", "sourceHash")
 _EDITOR_KEYS = ("name", "color", "rendered")
 
@@ -60,6 +62,8 @@ class Region:
     # What this region sounded like at the last render: {"hash": str, "spec": digest}.
     rendered: dict[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept on save
+    # Identity for the editor's selection and undo snapshots; never saved or compared.
+    uid: int = field(default_factory=lambda: next(_uids), compare=False, repr=False)
 
     @property
     def end(self) -> float:

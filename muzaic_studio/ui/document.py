@@ -1,0 +1,231 @@
+"""The open project as the GUI sees it: the model plus undo, selection, playhead and waveform.
+
+Every edit goes through `edit()`, which records a snapshot command on the QUndoStack, so
+undo restores every state exactly (regions are small; a snapshot of 1000 regions costs
+far less than a repaint). Views listen to the signals and never mutate the model directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from muzaic_studio.model import Project, Region
+
+_MERGE_ID = 0x4D5A  # any constant: all mergeable edits share it and compare merge keys
+
+
+class EditError(ValueError):
+    """An edit the document refused (e.g. it would overlap); the message says why."""
+
+
+def overlap_problem(regions: Iterable[Region]) -> str | None:
+    """A sentence naming the first two overlapping regions, or None."""
+    ordered = sorted(regions, key=lambda r: r.time)
+    for a, b in itertools.pairwise(ordered):
+        if b.time < a.end - 1e-6:
+            return (
+                f"'{b.label()}' at {b.time:.2f} s would overlap '{a.label()}' "
+                f"({a.time:.2f}-{a.end:.2f} s)"
+            )
+    for r in ordered:
+        if r.time < 0:
+            return f"'{r.label()}' would start before 0 s"
+        if r.duration <= 0:
+            return f"'{r.label()}' would have no length"
+    return None
+
+
+class _SnapshotCommand(QUndoCommand):
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        text: str,
+        before: list[Region],
+        after: list[Region],
+        merge_key: Any = None,
+    ) -> None:
+        super().__init__(text)
+        self._doc = doc
+        self._before = before
+        self._after = after
+        self._merge_key = merge_key
+
+    def id(self) -> int:
+        return _MERGE_ID if self._merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _SnapshotCommand) or other._merge_key != self._merge_key:
+            return False
+        self._after = other._after
+        return True
+
+    def redo(self) -> None:
+        self._doc._restore(self._after)
+
+    def undo(self) -> None:
+        self._doc._restore(self._before)
+
+
+class ProjectDocument(QObject):
+    """One open project. Signals fire on the GUI thread after each change."""
+
+    regionsChanged = Signal()
+    selectionChanged = Signal()
+    playheadChanged = Signal(float)
+    waveformChanged = Signal()
+    markersChanged = Signal()
+    pathChanged = Signal()
+    dirtyChanged = Signal(bool)
+    settingsChanged = Signal()
+
+    def __init__(self, project: Project | None = None, path: str | Path | None = None) -> None:
+        super().__init__()
+        self.project = project or Project()
+        self.path: Path | None = Path(path) if path else None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._selection: set[int] = set()
+        self._playhead = 0.0
+        self._extra_dirty = False
+        self._merge_epoch = 0
+        self.waveform: Any = None  # audio.peaks.PeakPyramid of the last render, or None
+        self.audio_path: Path | None = None  # the rendered MP3 the waveform is drawn from
+        self.markers: list[float] = []  # scene cuts and user markers, in seconds
+        # spec digest -> hash of every render this session: undoing back to a rendered
+        # state brings its hash back, so the region is not marked changed again.
+        self._render_cache: dict[str, str] = {}
+        self._remember_rendered(self.project.regions)
+
+    # -- regions ---------------------------------------------------------------------
+    @property
+    def regions(self) -> list[Region]:
+        return self.project.regions
+
+    def region(self, uid: int) -> Region | None:
+        return next((r for r in self.project.regions if r.uid == uid), None)
+
+    def edit(
+        self,
+        text: str,
+        change: Callable[[list[Region]], None],
+        *,
+        merge_key: Any = None,
+    ) -> None:
+        """Apply *change* to a copy of the regions; push it as one undo step if valid.
+
+        Raises EditError (and changes nothing) when the result would overlap. Edits with
+        the same *merge_key* in a row merge into one step (one slider drag = one undo).
+        """
+        before = copy.deepcopy(self.project.regions)
+        after = copy.deepcopy(self.project.regions)
+        change(after)
+        problem = overlap_problem(after)
+        if problem:
+            raise EditError(problem)
+        if [r.to_dict() for r in after] == [r.to_dict() for r in before]:
+            return
+        key = None if merge_key is None else (self._merge_epoch, merge_key)
+        self.undo_stack.push(_SnapshotCommand(self, text, before, after, key))
+
+    def end_merge(self) -> None:
+        """Close the current merge run (e.g. on slider release), so the next drag is new."""
+        self._merge_epoch += 1
+
+    def _restore(self, regions: list[Region]) -> None:
+        restored = copy.deepcopy(regions)
+        for r in restored:
+            cached = self._render_cache.get(r.spec_digest())
+            if cached and r.action != "silence":
+                r.rendered = {"hash": cached, "spec": r.spec_digest()}
+        self.project.regions = restored
+        alive = {r.uid for r in restored}
+        if self._selection - alive:
+            self._selection &= alive
+            self.selectionChanged.emit()
+        self.regionsChanged.emit()
+
+    def _remember_rendered(self, regions: Iterable[Region]) -> None:
+        for r in regions:
+            if r.rendered and r.rendered.get("hash") and r.rendered.get("spec"):
+                self._render_cache[r.rendered["spec"]] = r.rendered["hash"]
+
+    def apply_render(self, sent: list[Region], hashes: list[str], **render_info: Any) -> None:
+        """Record a finished render (not an undo step: it is a fact, not an edit)."""
+        live = {r.uid: r for r in self.project.regions}
+        targets = [live.get(r.uid, r) for r in sent]
+        self.project.apply_render(targets, hashes, **render_info)
+        self._remember_rendered(targets)
+        self.mark_dirty()
+        self.regionsChanged.emit()
+        self.settingsChanged.emit()
+
+    # -- selection -------------------------------------------------------------------
+    @property
+    def selection(self) -> set[int]:
+        return set(self._selection)
+
+    def selected_regions(self) -> list[Region]:
+        return [r for r in self.project.sorted_regions() if r.uid in self._selection]
+
+    def select(self, uids: Iterable[int]) -> None:
+        new = set(uids) & {r.uid for r in self.project.regions}
+        if new != self._selection:
+            self._selection = new
+            self.selectionChanged.emit()
+
+    # -- transport and view data -----------------------------------------------------
+    @property
+    def playhead(self) -> float:
+        return self._playhead
+
+    def set_playhead(self, seconds: float) -> None:
+        seconds = max(0.0, float(seconds))
+        if abs(seconds - self._playhead) > 1e-9:
+            self._playhead = seconds
+            self.playheadChanged.emit(seconds)
+
+    def set_waveform(self, pyramid: Any, audio_path: Path | None = None) -> None:
+        self.waveform = pyramid
+        self.audio_path = audio_path
+        self.waveformChanged.emit()
+
+    def set_markers(self, markers: Iterable[float]) -> None:
+        self.markers = sorted(float(m) for m in markers)
+        self.markersChanged.emit()
+
+    # -- file state ------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        return self._extra_dirty or not self.undo_stack.isClean()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(self._extra_dirty or not clean)
+
+    def mark_dirty(self) -> None:
+        if not self._extra_dirty:
+            self._extra_dirty = True
+            self.dirtyChanged.emit(True)
+
+    def save(self, path: str | Path | None = None) -> None:
+        """Atomic save; raises muzaic_studio.atomic.WriteError with a user-facing message."""
+        target = Path(path) if path else self.path
+        if target is None:
+            raise ValueError("No file name yet: use Save As.")
+        self.project.save(target)
+        if target != self.path:
+            self.path = target
+            self.pathChanged.emit()
+        self._extra_dirty = False
+        self.undo_stack.setClean()
+        self.dirtyChanged.emit(False)
+
+    @property
+    def display_name(self) -> str:
+        return self.path.stem if self.path else (self.project.name or "Untitled")
