@@ -6,14 +6,27 @@ pipe and MP3 comes out on a pipe, with no temp files, which is what keeps a rend
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import queue
 import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import IO
 
 import numpy as np
 
+#: Progress callbacks get a fraction in [0, 1]; they run on the worker thread that called us.
+ProgressFn = Callable[[float], None]
+
 
 class FFmpegError(RuntimeError):
-    """ffmpeg failed; the message carries the last lines it printed."""
+    """ffmpeg failed; the message carries the last lines it printed, ``log`` all of them."""
+
+    def __init__(self, message: str, log: str = "") -> None:
+        super().__init__(message)
+        self.log = log
 
 
 @functools.cache
@@ -64,3 +77,109 @@ def encode_mp3(
         "-c:a", "libmp3lame", "-b:a", bitrate, *meta, "-f", "mp3", "pipe:1",
     ]  # fmt: skip
     return run_ffmpeg(args, input_bytes=pcm.tobytes())
+
+
+def _stderr_pump(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
+    """Move ffmpeg's stderr into a queue line by line, so the caller can poll with timeouts."""
+    try:
+        for raw in iter(stream.readline, b""):
+            lines.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
+    finally:
+        lines.put(None)
+
+
+def kill_process(proc: subprocess.Popen[bytes]) -> None:
+    """Kill *proc* and reap it; safe to call twice or on a process that already exited."""
+    if proc.poll() is None:
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):  # a killed process exits at once
+        proc.wait(timeout=5)
+
+
+def run_ffmpeg_job(
+    args: Sequence[str],
+    *,
+    duration: float | None = None,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    stdout: IO[bytes] | int | None = None,
+    loglevel: str = "error",
+    stall_timeout: float = 60.0,
+) -> str:
+    """Run a long ffmpeg job (export, loudness scan) with progress, cancel and a watchdog.
+
+    Why not `run_ffmpeg`: that one blocks until ffmpeg ends, which is right for a 1 s
+    encode but not for a 20-minute export the user watches and may cancel. Here ffmpeg
+    reports ``-progress`` key=value lines on stderr (mixed with its log, which we keep);
+    a pump thread queues them so this loop wakes every 0.1 s to honour *cancel* even when
+    ffmpeg is silent, and kills ffmpeg if it prints nothing for *stall_timeout* seconds
+    (progress comes every 0.2 s, so silence means a hang). *duration* (seconds of output)
+    turns ``out_time_us`` into a fraction. Returns the log (without progress lines);
+    raises FFmpegError on a non-zero exit and ``Cancelled`` (audio.errors) on cancel.
+    """
+    from muzaic_studio.audio.errors import Cancelled
+
+    cmd = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel,
+        "-progress", "pipe:2", "-stats_period", "0.2", *args,
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if stdout is None else stdout,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    pump = threading.Thread(target=_stderr_pump, args=(proc.stderr, lines), daemon=True)
+    pump.start()
+    log: list[str] = []
+    last_heard = time.monotonic()
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                if time.monotonic() - last_heard > stall_timeout:
+                    raise FFmpegError(
+                        f"ffmpeg stopped responding for {stall_timeout:.0f} s", "\n".join(log)
+                    ) from None
+                continue
+            last_heard = time.monotonic()
+            if line is None:
+                break
+            key, sep, value = line.partition("=")
+            if sep and key in _PROGRESS_KEYS:
+                if key == "out_time_us" and progress is not None and duration:
+                    try:
+                        done = int(value) / 1e6
+                    except ValueError:
+                        continue
+                    progress(min(1.0, max(0.0, done / duration)))
+                continue
+            log.append(line)
+        rc = proc.wait()
+    except BaseException:
+        kill_process(proc)
+        raise
+    finally:
+        pump.join(timeout=5)
+        proc.stderr.close()
+    text = "\n".join(log)
+    if rc != 0:
+        tail = [ln for ln in log if ln.strip()][-3:]
+        raise FFmpegError("ffmpeg failed: " + (" | ".join(tail) or f"exit {rc}"), text)
+    if progress is not None:
+        progress(1.0)
+    return text
+
+
+# Keys of ffmpeg's -progress report; every other stderr line is log.
+_PROGRESS_KEYS = frozenset(
+    {
+        "bitrate", "total_size", "out_time_us", "out_time_ms", "out_time", "dup_frames",
+        "drop_frames", "speed", "progress", "frame", "fps", "stream_0_0_q",
+    }
+)  # fmt: skip

@@ -1,0 +1,168 @@
+"""Export the rendered soundtrack (or a time range of it) as MP3, WAV or FLAC.
+
+The rendered MP3 file is the source of truth: one ffmpeg process reads it, cuts the range
+(input seeking with ``-ss``/``-to``, sample-accurate because ffmpeg decodes from the
+previous frame and trims), encodes and writes. Nothing passes through Python, so memory
+is flat for any length.
+
+Atomicity: the output goes through `muzaic_studio.atomic.atomic_writer`, the same helper
+project saves use. ffmpeg writes straight into that helper's temp file, handed over as
+its stdout and opened with ffmpeg's ``fd:`` protocol, which (unlike ``pipe:``) seeks when
+the descriptor is a regular file - so the WAV/FLAC headers get their final sizes and the
+MP3 gets its Xing/LAME frame (exact duration and gapless trim for players). On success
+the temp file replaces the target; on a full disk, a read-only folder, an ffmpeg error or
+a cancel, the temp file is removed and the target is untouched (an older export with that
+name stays as it was). Full disk and permission problems surface as `WriteError` with the
+shared user-facing wording.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from muzaic_studio.atomic import WriteError, atomic_writer, describe_os_error
+from muzaic_studio.audio.decode import probe
+from muzaic_studio.audio.errors import AudioError
+from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg_job
+
+FORMATS = ("mp3", "wav", "flac")
+MP3_BITRATES_KBPS = (128, 160, 192, 256, 320)
+
+
+class ExportError(AudioError):
+    """The export failed for a reason other than the destination (see WriteError)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to write. Tags are written to MP3 (ID3v2.3), FLAC (Vorbis comments) and WAV
+    (RIFF INFO: INAM/IART/ICMT); empty tags are left out."""
+
+    format: str = "mp3"
+    bitrate_kbps: int = 192
+    start: float | None = None
+    end: float | None = None
+    title: str = ""
+    artist: str = ""
+    comment: str = ""
+    extra_tags: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown export format {self.format!r}; choose one of {FORMATS}")
+        if self.format == "mp3" and self.bitrate_kbps not in MP3_BITRATES_KBPS:
+            raise ValueError(f"MP3 bitrate must be one of {MP3_BITRATES_KBPS} kbps")
+        if self.start is not None and self.start < 0:
+            raise ValueError("the export range cannot start before 0 s")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"empty export range [{self.start}, {self.end})")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    duration: float
+    size_bytes: int
+
+
+_CODEC_ARGS = {
+    "mp3": ["-c:a", "libmp3lame", "-id3v2_version", "3", "-write_xing", "1"],
+    "wav": ["-c:a", "pcm_s16le"],
+    "flac": ["-c:a", "flac", "-sample_fmt", "s16", "-compression_level", "5"],
+}
+
+
+def _tags(options: ExportOptions) -> list[str]:
+    tags = {"title": options.title, "artist": options.artist, "comment": options.comment}
+    tags.update(options.extra_tags)
+    args: list[str] = []
+    for key, value in tags.items():
+        if value:
+            args += ["-metadata", f"{key}={value}"]
+    return args
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _destination_error(exc: FFmpegError, target: Path) -> WriteError | None:
+    """Map ffmpeg's words for a failing write to the shared WriteError wording."""
+    text = f"{exc}\n{exc.log}"
+    for needle, code in (
+        ("No space left on device", errno.ENOSPC),
+        ("Disk quota exceeded", errno.ENOSPC),
+        ("Read-only file system", errno.EROFS),
+        ("Permission denied", errno.EACCES),
+        ("File too large", errno.EFBIG),
+    ):
+        if needle in text:
+            err = OSError(code, os.strerror(code))
+            return WriteError(code, describe_os_error(err, target))
+    return None
+
+
+def export_audio(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """Write *source* (the rendered MP3) to *target* per *options*; atomic; on a worker.
+
+    Raises DecodeError (unreadable source), WriteError (full disk, read-only folder,
+    missing folder), ``Cancelled`` (cancel was set; nothing written) or ExportError.
+    *progress* receives fractions in [0, 1] about five times a second.
+    """
+    options = options or ExportOptions()
+    options.validate()
+    target = Path(target)
+    info = probe(source)
+    total = info.duration
+    start = options.start or 0.0
+    end = options.end
+    if total is not None:
+        if start >= total:
+            raise ValueError(
+                f"the export range starts at {start:.2f} s, after the end ({total:.2f} s)"
+            )
+        end = min(end, total) if end is not None else total
+    span = (end - start) if end is not None else None
+
+    seek: list[str] = []
+    if start > 0:
+        seek += ["-ss", f"{start:.6f}"]
+    if options.end is not None:
+        seek += ["-to", f"{options.end:.6f}"]
+    bitrate = ["-b:a", f"{options.bitrate_kbps}k"] if options.format == "mp3" else []
+    args = [
+        *seek, "-i", os.fspath(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1",
+        *_CODEC_ARGS[options.format], *bitrate, *_tags(options), "-f", options.format, "fd:",
+    ]  # fmt: skip
+    with atomic_writer(target) as fh:
+        # mkstemp creates 0600 files; an exported song should be readable like any file
+        # the user saves (0666 minus umask), not private.
+        os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        try:
+            run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, stdout=fh)
+        except FFmpegError as exc:
+            mapped = _destination_error(exc, target)
+            if mapped is not None:
+                raise mapped from exc
+            raise ExportError(f"Export to {target} failed: {exc}") from exc
+    return ExportResult(
+        path=target,
+        format=options.format,
+        duration=span if span is not None else 0.0,
+        size_bytes=target.stat().st_size,
+    )
