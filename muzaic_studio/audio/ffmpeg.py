@@ -1,7 +1,8 @@
 """The one ffmpeg binary every audio and video job uses (from imageio-ffmpeg, no system install).
 
-Also the in-memory MP3 encoder shared by the offline engine and exports: PCM goes in on a
-pipe and MP3 comes out on a pipe, with no temp files, which is what keeps a render fast.
+Also the MP3 encoder shared by the offline engine and exports: PCM goes in on a pipe and
+MP3 bytes come back (through an anonymous temp file, see `encode_mp3` for why), and
+`run_ffmpeg_job`, the runner for long jobs with progress, cancel and a watchdog.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import functools
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -66,17 +68,38 @@ def encode_mp3(
     bitrate: str = "192k",
     metadata: dict[str, str] | None = None,
 ) -> bytes:
-    """Encode (frames, channels) float or int16 samples to MP3 bytes via libmp3lame."""
+    """Encode (frames, channels) float or int16 samples to MP3 bytes via libmp3lame.
+
+    PCM goes in on a pipe; the MP3 comes out into an anonymous temp file handed to ffmpeg
+    as stdout and opened with the ``fd:`` protocol. Why not ``pipe:1``: on a pipe the mp3
+    muxer cannot seek back to fill in its Xing/LAME frame, so the file carries no encoder
+    delay/padding and every decoder plays ~1100 samples (25 ms) of extra silence before
+    the music and up to a frame after it - the timeline would be off by 25 ms and a
+    decoded render longer than requested. With the frame, a file decodes to exactly the
+    frames that went in. The temp file costs ~1 ms (it lives in the page cache).
+    """
     pcm = np.ascontiguousarray(to_int16(samples))
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     meta: list[str] = []
     for key, value in (metadata or {}).items():
         meta += ["-metadata", f"{key}={value}"]
-    args = [
+    cmd = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
         "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-        "-c:a", "libmp3lame", "-b:a", bitrate, *meta, "-f", "mp3", "pipe:1",
+        "-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", *meta, "-f", "mp3", "fd:",
     ]  # fmt: skip
-    return run_ffmpeg(args, input_bytes=pcm.tobytes())
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.run(
+            cmd, input=pcm.tobytes(), stdout=out, stderr=subprocess.PIPE, check=False
+        )
+        if proc.returncode != 0:
+            log = proc.stderr.decode("utf-8", "replace").strip()
+            tail = log.splitlines()[-3:]
+            raise FFmpegError(
+                "ffmpeg failed: " + (" | ".join(tail) or f"exit {proc.returncode}"), log
+            )
+        out.seek(0)
+        return out.read()
 
 
 def _stderr_pump(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
