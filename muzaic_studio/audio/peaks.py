@@ -110,8 +110,10 @@ class PyramidBuilder:
         ms = np.concatenate(self._ms)
         self._mins, self._maxs, self._ms = [], [], []
         levels = [(mins, maxs, ms)]
+        block = self.base_block
         while levels[-1][0].shape[0] > 1:
-            levels.append(_halve(*levels[-1]))
+            levels.append(_halve(levels[-1], block, self.frames))
+            block *= 2
         return PeakPyramid(
             rate=self.rate,
             channels=self.channels,
@@ -122,18 +124,34 @@ class PyramidBuilder:
         )
 
 
+def _block_frames(count: int, block: int, frames: int) -> np.ndarray:
+    """Frames in each of *count* blocks of width *block*: all full except the last."""
+    weights = np.full(count, float(block), np.float64)
+    weights[-1] = frames - (count - 1) * block
+    return weights
+
+
 def _halve(
-    mins: np.ndarray, maxs: np.ndarray, ms: np.ndarray
+    level: tuple[np.ndarray, np.ndarray, np.ndarray], block: int, frames: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Next level: reduce pairs; an odd last block is paired with itself (neutral)."""
+    """Next level: reduce pairs of blocks of width *block*.
+
+    An odd last block is paired with itself for min/max (neutral) and with nothing for
+    the mean square, which is weighted by frames so the short last block of a file does
+    not count as much as a full one: every level's RMS is exact, not an approximation.
+    """
+    mins, maxs, ms = level
+    weights = _block_frames(mins.shape[0], block, frames)
+    energy = ms * weights
     if mins.shape[0] % 2:
         mins = np.append(mins, mins[-1:])
         maxs = np.append(maxs, maxs[-1:])
-        ms = np.append(ms, ms[-1:])
+        energy = np.append(energy, 0.0)
+        weights = np.append(weights, 0.0)
     return (
         mins.reshape(-1, 2).min(axis=1),
         maxs.reshape(-1, 2).max(axis=1),
-        ms.reshape(-1, 2).mean(axis=1, dtype=np.float32),
+        (energy.reshape(-1, 2).sum(axis=1) / weights.reshape(-1, 2).sum(axis=1)).astype(np.float32),
     )
 
 
@@ -218,10 +236,13 @@ class PeakPyramid:
             idx = np.minimum(idx, mins_l.shape[0] - 1)
             mn = np.where(inside, mins_l[idx], np.int16(32767)).min(axis=1)
             mx = np.where(inside, maxs_l[idx], np.int16(-32768)).max(axis=1)
-            energy = np.where(inside, ms_l[idx], np.float32(0)).sum(axis=1)
+            # Mean square weighted by frames: the file's last block may be short.
+            weight = np.where(idx == mins_l.shape[0] - 1, self.frames - idx * block, block)
+            weight = np.where(inside, weight, 0)
+            energy = (ms_l[idx] * weight).sum(axis=1)
             out_min[covered] = mn / _FULL_SCALE
             out_max[covered] = mx / _FULL_SCALE
-            out_rms[covered] = np.sqrt(energy / (hi - lo))
+            out_rms[covered] = np.sqrt(energy / weight.sum(axis=1))
         return PeakSlice(out_min, out_max, out_rms, covered, block)
 
     def thumbnail(self, points: int = 96) -> list[float]:
