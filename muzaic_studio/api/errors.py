@@ -80,3 +80,24 @@ class Cancelled(MuzaicError):
     """The user cancelled; tokens may still have been spent by the server."""
 
     exit_code = 1
+
+
+class InsecureConnection(MuzaicError):
+    """The API key would travel in clear text: plain http to a host that is not this machine."""
+
+    exit_code = 2
+    fix = "Use an https:// API address"
+
+
+class InvalidKey(MuzaicError):
+    """The API key cannot be a Muzaic key (empty, spaces, control characters): nothing sent."""
+
+    exit_code = 2
+    fix = "Set API key..."
+
+
+class KeyringUnavailable(MuzaicError):
+    """No usable system keyring to keep the API key in (typical on headless Linux)."""
+
+    exit_code = 3
+    fix = "Set MUZAIC_API_KEY or install a keyring"

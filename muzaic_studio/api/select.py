@@ -1,0 +1,93 @@
+"""Which backend renders: the one decision the GUI and the CLI share.
+
+* offline=True: the offline engine, always.
+* offline=False: the cloud; no key is an Unauthorized error that says how to set one.
+* offline=None (automatic): the cloud when a key is available, else the offline engine, so
+  a fresh install works at once and says why it is offline.
+
+The engine (numpy, synthesis) and requests are imported only when chosen.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from muzaic_studio.api.errors import KeyringUnavailable, MuzaicError, Unauthorized
+
+if TYPE_CHECKING:
+    from muzaic_studio.api.backend import Backend
+
+DEFAULT_API_URL = "https://m10.muzaic.ai"
+API_URL_ENV = "MUZAIC_API_URL"
+
+
+def api_url(explicit: str | None = None) -> str:
+    """--api-url, else MUZAIC_API_URL, else the public server."""
+    return (explicit or os.environ.get(API_URL_ENV, "") or DEFAULT_API_URL).strip()
+
+
+class EngineMissing(MuzaicError):
+    """The offline engine is not part of this installation."""
+
+    exit_code = 1
+
+
+def offline_engine() -> Backend:
+    try:
+        from muzaic_studio.engine import OfflineEngine  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise EngineMissing(
+            f"The offline engine is not available in this installation ({exc}). "
+            "Set an API key to render with the Muzaic cloud."
+        ) from None
+    return OfflineEngine()
+
+
+def choose_backend(
+    offline: bool | None = None,
+    api_url_: str | None = None,
+    origin: str | None = None,
+    key: str | None = None,
+    *,
+    timeout: float | None = None,
+) -> tuple[Backend, str]:
+    """(backend, one sentence saying which one and why), for a status bar or stderr."""
+    if offline:
+        return offline_engine(), "Rendering with the offline engine."
+    keyring_problem = ""
+    if key is None:
+        from muzaic_studio.api.credentials import get_key
+
+        try:
+            key = get_key()
+        except KeyringUnavailable as exc:
+            if offline is False:
+                raise
+            keyring_problem = f" ({exc.message})"
+    if not key:
+        if offline is False:
+            raise Unauthorized(
+                "No Muzaic API key is set. Run `muzaic-studio key set`, or set MUZAIC_API_KEY."
+            )
+        return (
+            offline_engine(),
+            f"No API key set: rendering with the offline engine{keyring_problem}.",
+        )
+    from muzaic_studio.api.cloud import MuzaicCloud
+
+    cloud = MuzaicCloud(api_url(api_url_), key, origin=origin, timeout=timeout)
+    where = cloud.base_url + (f" (origin {cloud.origin})" if cloud.origin else "")
+    return cloud, f"Rendering with the Muzaic cloud at {where}."
+
+
+def make_backend(
+    offline: bool | None = None,
+    api_url: str | None = None,
+    origin: str | None = None,
+    key: str | None = None,
+    *,
+    timeout: float | None = None,
+) -> Backend:
+    """The backend to render with; see the module docstring for the rules."""
+    return choose_backend(offline, api_url, origin, key, timeout=timeout)[0]
