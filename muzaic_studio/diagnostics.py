@@ -1,0 +1,126 @@
+"""What a bug report needs: versions, platform, folders and the end of the log.
+
+`versions()` feeds Help > About; `collect_report()` is the text Help > Report a problem
+shows and copies. Plain Python: Qt is imported lazily and only if it is installed, the
+engine version is read only if the engine package defines one, ffmpeg is asked for its
+version with a short timeout, and the log tail goes through the same redaction as the
+log itself, so the report never carries an API key.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import platform
+import subprocess
+import sys
+
+import muzaic_studio
+from muzaic_studio import logging_setup, paths
+
+UNKNOWN = "not available"
+LOG_LINES = 40
+
+
+def _qt_versions() -> tuple[str, str]:
+    """(Qt runtime version, PySide6 version), or UNKNOWN where Qt cannot be imported."""
+    try:
+        import PySide6
+        from PySide6 import QtCore
+    except Exception:  # not installed, or its libraries are missing on this machine
+        return UNKNOWN, UNKNOWN
+    return QtCore.qVersion(), getattr(PySide6, "__version__", UNKNOWN)
+
+
+def _engine_version() -> str:
+    try:
+        engine = importlib.import_module("muzaic_studio.engine")
+    except Exception as exc:
+        return f"{UNKNOWN} ({type(exc).__name__})"
+    return str(getattr(engine, "ENGINE_VERSION", UNKNOWN))
+
+
+@functools.cache
+def ffmpeg_version() -> str:
+    """First line of ``ffmpeg -version`` for the binary the app uses, e.g. 'ffmpeg version 7.1'."""
+    try:
+        from muzaic_studio.audio.ffmpeg import ffmpeg_exe
+
+        exe = ffmpeg_exe()
+        out = subprocess.run(
+            [exe, "-hide_banner", "-version"], capture_output=True, timeout=10, check=False
+        )
+    except Exception as exc:
+        return f"{UNKNOWN} ({type(exc).__name__}: {exc})"
+    first = out.stdout.decode("utf-8", "replace").splitlines()[:1]
+    if not first:
+        return f"{UNKNOWN} (exit {out.returncode})"
+    # "ffmpeg version 7.1-static https://... Copyright ..." -> keep up to the copyright.
+    return first[0].split(" Copyright")[0].strip()
+
+
+def os_name() -> str:
+    if sys.platform.startswith("linux"):
+        try:
+            release = platform.freedesktop_os_release()
+            name = release.get("PRETTY_NAME") or release.get("NAME", "Linux")
+        except OSError:
+            name = "Linux"
+        return f"{name} (kernel {platform.release()}, {platform.machine()})"
+    return f"{platform.system()} {platform.release()} ({platform.machine()})"
+
+
+def versions() -> dict[str, str]:
+    """Name -> version of everything that decides how the app behaves, in display order."""
+    qt, pyside = _qt_versions()
+    return {
+        "Muzaic Studio": muzaic_studio.__version__,
+        "API contract": getattr(muzaic_studio, "API_VERSION", UNKNOWN),
+        "Offline engine": _engine_version(),
+        "Qt": qt,
+        "PySide6": pyside,
+        "Python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "ffmpeg": ffmpeg_version(),
+        "OS": os_name(),
+    }
+
+
+def folders() -> dict[str, str]:
+    return {
+        "Log file": str(logging_setup.log_path()),
+        "Cache": str(paths.cache_dir()),
+        "Data": str(paths.data_dir()),
+        "Config": str(paths.config_dir()),
+    }
+
+
+def _environment() -> dict[str, str]:
+    """Facts that change behaviour, never values that could be secret."""
+    frozen = bool(getattr(sys, "frozen", False))
+    return {
+        "Build": "packaged app" if frozen else f"from source ({sys.prefix})",
+        "API key in environment": "yes" if os.environ.get(logging_setup.KEY_ENV) else "no",
+        "Qt platform": os.environ.get("QT_QPA_PLATFORM")
+        or os.environ.get("XDG_SESSION_TYPE")
+        or "default",
+    }
+
+
+def collect_report(log_lines: int = LOG_LINES) -> str:
+    """A plain-text report to paste into an issue: versions, folders, the log's last lines."""
+    sections = [
+        ("Versions", versions()),
+        ("Environment", _environment()),
+        ("Folders", folders()),
+    ]
+    out = ["Muzaic Studio problem report", ""]
+    for title, items in sections:
+        out.append(f"== {title}")
+        width = max(len(k) for k in items)
+        out += [f"{k.ljust(width)} : {v}" for k, v in items.items()]
+        out.append("")
+    tail = logging_setup.tail(log_lines)
+    out.append(f"== Last {len(tail)} log lines")
+    out += tail or ["(the log is empty)"]
+    return logging_setup.redact("\n".join(out)) + "\n"

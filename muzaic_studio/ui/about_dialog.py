@@ -1,0 +1,95 @@
+"""Help > About: the app icon, what it is, and the versions that matter for support."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+import muzaic_studio
+from muzaic_studio import diagnostics
+from muzaic_studio.ui.background import call_in_background
+
+ICON_FILE = "muzaic-studio.svg"
+HOMEPAGE = "https://muzaic.ai"
+
+
+def app_icon() -> QIcon:
+    """The application icon from package data (empty icon if the file is missing)."""
+    path = resources.files("muzaic_studio.data") / ICON_FILE
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+class AboutDialog(QDialog):
+    """Versions are filled in off the GUI thread (ffmpeg is asked for its own)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About Muzaic Studio")
+        self.versions: dict[str, str] = {}
+
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(64, 64))
+        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        title = QLabel(f"<h2>Muzaic Studio {muzaic_studio.__version__}</h2>")
+        blurb = QLabel(
+            "A timeline editor for scoring video and media with music from the "
+            f'Muzaic API. <a href="{HOMEPAGE}">{HOMEPAGE}</a>'
+        )
+        blurb.setWordWrap(True)
+        blurb.setOpenExternalLinks(True)
+
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.status = QLabel("Collecting versions…")
+        self.form.addRow(self.status)
+
+        self.copy_button = QPushButton("Copy versions")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_versions)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        text = QVBoxLayout()
+        text.addWidget(title)
+        text.addWidget(blurb)
+        text.addLayout(self.form)
+        top = QHBoxLayout()
+        top.addWidget(icon)
+        top.addLayout(text, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(buttons)
+
+        call_in_background(diagnostics.versions, self._show_versions, self._show_error, self)
+
+    def _show_versions(self, versions: dict[str, str]) -> None:
+        self.versions = versions
+        self.form.removeRow(self.status)
+        for name, value in versions.items():
+            label = QLabel(value)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            self.form.addRow(f"{name}:", label)
+        self.copy_button.setEnabled(True)
+
+    def _show_error(self, error: BaseException) -> None:
+        self.status.setText(f"Could not collect versions: {error}")
+
+    def versions_text(self) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in self.versions.items())
+
+    def copy_versions(self) -> None:
+        QGuiApplication.clipboard().setText(self.versions_text())

@@ -1,0 +1,100 @@
+"""What the packaged desktop app adds to the main window, in one call.
+
+``MainWindow.__init__`` calls ``install_app_extras(self)`` once its menus exist. It:
+
+* makes sure the rotating, key-redacting log is set up (the CLI may have done it);
+* sets the window icon and the desktop file name, so Wayland compositors and task bars
+  match the window to ``muzaic-studio.desktop`` and its icon;
+* adds Help > Report a problem… and Help > About Muzaic Studio;
+* schedules the first-run banner (no key -> offline engine, how to add a key);
+* arms the packaging self-test when MUZAIC_STUDIO_QUIT_AFTER_MS is set (ui/smoke.py).
+
+Kept out of main_window.py so the window's own code does not grow with packaging concerns.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from muzaic_studio import logging_setup
+from muzaic_studio.ui import first_run, smoke
+from muzaic_studio.ui.about_dialog import AboutDialog, app_icon
+from muzaic_studio.ui.report_dialog import ReportDialog
+
+log = logging.getLogger(__name__)
+DESKTOP_FILE = "muzaic-studio"
+
+
+class AppExtras:
+    """The actions and dialogs added to one window; kept on it as ``window.app_extras``."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self.about_dialog: AboutDialog | None = None
+        self.report_dialog: ReportDialog | None = None
+        self._own_menu: QMenu | None = None
+        self.report_action = QAction("Report a &problem…", window)
+        self.report_action.setObjectName("action_report_problem")
+        self.report_action.setStatusTip("Versions, folders and the log, to copy into a report")
+        self.report_action.triggered.connect(self.show_report)
+        self.about_action = QAction("&About Muzaic Studio", window)
+        self.about_action.setObjectName("action_about")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+
+    def help_menu(self) -> QMenu:
+        """The window's ``menus["help"]``; a Help menu of our own (made once) without it."""
+        menus = getattr(self.window, "menus", None)
+        menu = menus.get("help") if isinstance(menus, dict) else None
+        if menu is None:
+            if self._own_menu is None:
+                self._own_menu = self.window.menuBar().addMenu("&Help")
+            menu = self._own_menu
+        return menu
+
+    def add_actions(self) -> None:
+        menu = self.help_menu()
+        if not menu.isEmpty():
+            menu.addSeparator()
+        menu.addAction(self.report_action)
+        menu.addAction(self.about_action)
+
+    def show_about(self) -> AboutDialog:
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self.window)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        return self.about_dialog
+
+    def show_report(self) -> ReportDialog:
+        # A new dialog each time: the report must show the log as it is now.
+        if self.report_dialog is not None:
+            self.report_dialog.deleteLater()
+        self.report_dialog = ReportDialog(self.window)
+        self.report_dialog.show()
+        return self.report_dialog
+
+
+def install_app_extras(window: QMainWindow, *, first_run_check: bool = True) -> AppExtras:
+    """Add Help > About / Report a problem, the icon, the first-run banner, the self-test."""
+    if not logging_setup.is_set_up():
+        log_file = logging_setup.setup_logging()
+        log.info("logging to %s", log_file)
+    icon = app_icon()
+    if not icon.isNull():
+        if QGuiApplication.windowIcon().isNull():
+            QGuiApplication.setWindowIcon(icon)
+        window.setWindowIcon(icon)
+    if not QGuiApplication.desktopFileName():
+        QGuiApplication.setDesktopFileName(DESKTOP_FILE)
+
+    extras = AppExtras(window)
+    extras.add_actions()
+    window.app_extras = extras  # type: ignore[attr-defined]
+    if first_run_check:
+        first_run.check_first_run(window)
+    smoke.install(window)
+    return extras

@@ -1,0 +1,61 @@
+"""First run without a key: one line saying the app is offline and how to add a key.
+
+The app starts on the offline engine when no key is available (api.select decides). The
+banner is a message in the main window (its ``show_message`` if it has one, else the
+status bar), not a dialog: nothing to click away before trying the demo. Whether a key
+exists is asked off the GUI thread, because reading the system keyring can wait on D-Bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QMainWindow
+
+from muzaic_studio.ui.background import call_in_background
+
+BANNER = (
+    "No API key set: rendering with the offline engine. To use Muzaic cloud music, add "
+    "your key in Render > API key… or run `muzaic-studio key set`."
+)
+
+
+def has_key() -> bool:
+    """True when MUZAIC_API_KEY or the keyring holds a key; never raises."""
+    from muzaic_studio.api.credentials import key_status
+
+    try:
+        return key_status().has_key
+    except Exception:  # a broken keyring counts as "no key": the app is offline then too
+        return False
+
+
+def show_banner(window: QMainWindow, text: str = BANNER) -> None:
+    """Show *text* as the window's persistent one-line message."""
+    show_message = getattr(window, "show_message", None)
+    if callable(show_message):
+        show_message(text)
+    else:
+        window.statusBar().showMessage(text)
+
+
+def check_first_run(
+    window: QMainWindow,
+    key_check: Callable[[], bool] = has_key,
+    on_done: Callable[[bool], None] | None = None,
+) -> None:
+    """Ask *key_check* in the background; show the banner on *window* if there is no key.
+
+    *on_done(shown)* is called on the GUI thread afterwards (tests wait on it).
+    """
+
+    def result(key_found: bool) -> None:
+        if not key_found:
+            show_banner(window)
+        if on_done is not None:
+            on_done(not key_found)
+
+    def error(_exc: BaseException) -> None:
+        result(False)
+
+    call_in_background(key_check, result, error, window)

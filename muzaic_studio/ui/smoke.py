@@ -1,0 +1,80 @@
+"""Self-test for a built app: start the GUI, check it, quit on a timer.
+
+Set ``MUZAIC_STUDIO_QUIT_AFTER_MS=<ms>`` and start the app normally (the packaging smoke
+test does this with ``QT_QPA_PLATFORM=offscreen``). `install(window)` is called by
+`app_extras.install_app_extras`; when the variable is set it arms a single-shot timer
+that, once the event loop has run that long, checks what a broken build gets wrong:
+
+* the main window was shown (the app got past start-up without an exception dialog);
+* QtMultimedia has a backend (the ffmpeg media plugin and its libav* libraries were
+  bundled and load), i.e. playback can work in the packaged app;
+
+prints one ``muzaic-studio smoke: ...`` line to stdout and quits with exit code 0 if both
+hold, otherwise 3 (no window) or 4 (no multimedia backend). Without the variable nothing
+happens, so the hook costs nothing in normal use.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+ENV = "MUZAIC_STUDIO_QUIT_AFTER_MS"
+EXIT_NO_WINDOW = 3
+EXIT_NO_MULTIMEDIA = 4
+
+
+def quit_after_ms() -> int | None:
+    """The delay from the environment, or None when the self-test is off or malformed."""
+    raw = os.environ.get(ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        print(f"muzaic-studio smoke: ignoring {ENV}={raw!r} (not an integer)", file=sys.stderr)
+        return None
+    return max(0, value)
+
+
+def multimedia_status() -> tuple[bool, str]:
+    """(backend available, description) for QtMultimedia in this process."""
+    try:
+        from PySide6.QtMultimedia import QMediaFormat, QMediaPlayer
+    except ImportError as exc:
+        return False, f"QtMultimedia import failed: {exc}"
+    player = QMediaPlayer()
+    available = player.isAvailable()
+    formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
+    names = ",".join(QMediaFormat.fileFormatName(f) for f in formats)
+    player.deleteLater()
+    return available, f"available={available} decodes={names or 'none'}"
+
+
+def check(window: QWidget) -> int:
+    """Run the checks now; print the result line and return the exit code."""
+    shown = window.isVisible()
+    media_ok, media = multimedia_status()
+    code = 0 if shown and media_ok else (EXIT_NO_WINDOW if not shown else EXIT_NO_MULTIMEDIA)
+    print(
+        f"muzaic-studio smoke: window={'shown' if shown else 'NOT SHOWN'} "
+        f"title={window.windowTitle()!r} multimedia[{media}] exit={code}",
+        flush=True,
+    )
+    return code
+
+
+def install(window: QWidget) -> bool:
+    """Arm the quit timer if MUZAIC_STUDIO_QUIT_AFTER_MS is set; True if armed."""
+    delay = quit_after_ms()
+    if delay is None:
+        return False
+
+    def finish() -> None:
+        QApplication.exit(check(window))
+
+    QTimer.singleShot(delay, window, finish)
+    return True

@@ -1,0 +1,185 @@
+"""Help > About, Help > Report a problem, the first-run banner and the smoke hook."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+import muzaic_studio
+from muzaic_studio import logging_setup, paths
+from muzaic_studio.ui import first_run, report_dialog, smoke
+from muzaic_studio.ui.about_dialog import AboutDialog
+from muzaic_studio.ui.app_extras import install_app_extras
+from muzaic_studio.ui.report_dialog import ReportDialog
+
+KEY = "mz-test-KEY-0123456789abcdef"
+
+
+class Window(QMainWindow):
+    """The parts of MainWindow that install_app_extras relies on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.menus = {"help": self.menuBar().addMenu("&Help")}
+        self.menus["help"].addAction("Keyboard shortcuts")
+        self.messages: list[str] = []
+
+    def show_message(self, text: str) -> None:
+        self.messages.append(text)
+
+
+@pytest.fixture
+def window(qtbot):
+    win = Window()
+    qtbot.addWidget(win)
+    return win
+
+
+@pytest.fixture
+def logged_key(monkeypatch):
+    """Logging set up in the test home, with a key in the environment and in the log calls."""
+    monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+    path = logging_setup.setup_logging()
+    logging.getLogger("muzaic_studio.test").warning(
+        "sending with headers %s", {"MuzaicAPI-Secret-Key": KEY}
+    )
+    yield path
+    logging_setup.forget_secrets()
+
+
+def _form_rows(dialog: AboutDialog) -> dict[str, str]:
+    rows = {}
+    for row in range(dialog.form.rowCount()):
+        label = dialog.form.itemAt(row, dialog.form.ItemRole.LabelRole)
+        field = dialog.form.itemAt(row, dialog.form.ItemRole.FieldRole)
+        if label and field:
+            rows[label.widget().text().rstrip(":")] = field.widget().text()
+    return rows
+
+
+def test_about_shows_app_qt_engine_and_api_versions(qtbot):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.copy_button.isEnabled(), timeout=10_000)
+    rows = _form_rows(dialog)
+    assert rows["Muzaic Studio"] == muzaic_studio.__version__
+    assert rows["API contract"] == muzaic_studio.API_VERSION
+    from PySide6.QtCore import qVersion
+
+    assert rows["Qt"] == qVersion()
+    assert "Offline engine" in rows
+    assert rows["ffmpeg"].startswith("ffmpeg version")
+    dialog.copy_versions()
+    assert f"Muzaic Studio: {muzaic_studio.__version__}" in QGuiApplication.clipboard().text()
+    titles = [w.text() for w in dialog.findChildren(QLabel)]
+    assert any(muzaic_studio.__version__ in t and "Muzaic Studio" in t for t in titles)
+
+
+def test_report_has_versions_and_log_path_but_never_the_key(qtbot, logged_key):
+    dialog = ReportDialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.copy_button.isEnabled(), timeout=10_000)
+    report = dialog.report()
+    assert str(logged_key) in report
+    assert muzaic_studio.__version__ in report
+    assert "sending with headers" in report  # the log tail is there ...
+    assert KEY not in report  # ... without the key
+    dialog.copy_report()
+    assert QGuiApplication.clipboard().text() == report
+
+
+def test_open_log_folder_opens_the_log_dir(qtbot, monkeypatch):
+    opened = []
+    monkeypatch.setattr(report_dialog, "open_folder", lambda p: opened.append(p) or True)
+    dialog = ReportDialog()
+    qtbot.addWidget(dialog)
+    dialog.log_button.click()
+    assert opened == [paths.log_dir()]
+    monkeypatch.setattr(report_dialog, "open_folder", lambda p: False)
+    dialog.log_button.click()
+    assert str(paths.log_dir()) in dialog.feedback.text()
+    qtbot.waitUntil(lambda: dialog.copy_button.isEnabled(), timeout=10_000)
+
+
+def test_install_app_extras_adds_help_actions_after_existing_ones(qtbot, window):
+    extras = install_app_extras(window, first_run_check=False)
+    texts = [a.text() for a in window.menus["help"].actions() if not a.isSeparator()]
+    assert texts == ["Keyboard shortcuts", "Report a &problem…", "&About Muzaic Studio"]
+    assert not window.windowIcon().isNull()
+    assert QGuiApplication.desktopFileName() == "muzaic-studio"
+    assert logging_setup.is_set_up()
+
+    extras.about_action.trigger()
+    assert extras.about_dialog is not None and extras.about_dialog.isVisible()
+    extras.report_action.trigger()
+    assert extras.report_dialog is not None and extras.report_dialog.isVisible()
+    for dialog in (extras.about_dialog, extras.report_dialog):
+        qtbot.waitUntil(lambda d=dialog: d.copy_button.isEnabled(), timeout=10_000)
+        dialog.close()
+
+
+def test_install_app_extras_creates_help_menu_when_missing(qtbot):
+    win = QMainWindow()
+    qtbot.addWidget(win)
+    extras = install_app_extras(win, first_run_check=False)
+    menu = extras.help_menu()
+    assert extras.about_action in menu.actions()
+    assert menu.title() == "&Help"
+
+
+@pytest.mark.parametrize("key_found", [False, True])
+def test_first_run_banner_only_without_key(qtbot, window, key_found):
+    done = []
+    first_run.check_first_run(window, key_check=lambda: key_found, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert done == [not key_found]
+    assert window.messages == ([] if key_found else [first_run.BANNER])
+
+
+def test_first_run_banner_when_key_check_fails_and_status_bar_fallback(qtbot):
+    win = QMainWindow()  # no show_message: the status bar carries the banner
+    qtbot.addWidget(win)
+    done = []
+
+    def broken() -> bool:
+        raise RuntimeError("keyring exploded")
+
+    first_run.check_first_run(win, key_check=broken, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert win.statusBar().currentMessage() == first_run.BANNER
+    assert "\n" not in first_run.BANNER
+    assert "key set" in first_run.BANNER
+
+
+def test_has_key_follows_environment(monkeypatch):
+    monkeypatch.delenv("MUZAIC_API_KEY", raising=False)
+    assert first_run.has_key() is False  # the suite's keyring is the failing backend
+    monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+    assert first_run.has_key() is True
+
+
+def test_smoke_hook_off_by_default_and_checks_window(qtbot, window, monkeypatch, capsys):
+    monkeypatch.delenv(smoke.ENV, raising=False)
+    assert smoke.install(window) is False
+    monkeypatch.setenv(smoke.ENV, "soon")
+    assert smoke.quit_after_ms() is None
+
+    assert smoke.check(window) == smoke.EXIT_NO_WINDOW  # not shown yet
+    window.show()
+    qtbot.waitExposed(window)
+    assert smoke.check(window) == 0, capsys.readouterr().out
+    assert "window=shown" in capsys.readouterr().out
+
+
+def test_smoke_hook_quits_the_app_with_the_check_result(qtbot, window, monkeypatch):
+    codes = []
+    monkeypatch.setattr(smoke.QApplication, "exit", staticmethod(codes.append))
+    monkeypatch.setenv(smoke.ENV, "10")
+    window.show()
+    assert smoke.install(window) is True
+    qtbot.waitUntil(lambda: bool(codes), timeout=5_000)
+    assert codes == [0]
+    assert QApplication.instance() is not None
