@@ -157,11 +157,21 @@ class ProjectDocument(QObject):
                 self._render_cache[r.rendered["spec"]] = r.rendered["hash"]
 
     def apply_render(self, sent: list[Region], hashes: list[str], **render_info: Any) -> None:
-        """Record a finished render (not an undo step: it is a fact, not an edit)."""
+        """Record a finished render (not an undo step: it is a fact, not an edit).
+
+        *sent* are the regions as they were sent (copies taken when the render started are
+        fine: they are matched to the live regions by uid). Each hash is recorded with the
+        spec that was sent, so a region edited while the render ran still shows as changed
+        instead of claiming music it does not have.
+        """
         live = {r.uid: r for r in self.project.regions}
-        targets = [live.get(r.uid, r) for r in sent]
-        self.project.apply_render(targets, hashes, **render_info)
-        self._remember_rendered(targets)
+        frozen = [copy.deepcopy(r) for r in sent]
+        self.project.apply_render(frozen, hashes, **render_info)
+        for region in frozen:
+            target = live.get(region.uid)
+            if target is not None and region.rendered:
+                target.rendered = dict(region.rendered)
+        self._remember_rendered(frozen)
         self.mark_dirty()
         self.regionsChanged.emit()
         self.settingsChanged.emit()

@@ -1,0 +1,247 @@
+"""Export (Ctrl+E): the current render as MP3 or WAV, whole or the selected time range.
+
+The dialog measures the loudness of what will be exported (EBU R128 via ffmpeg, on a
+worker, re-measured when the range changes; newest request wins) so the user sees it
+before writing. The export itself runs on a worker with a progress bar and Cancel; the
+file is written atomically by `audio.export`, so a failure or a cancel leaves no partial
+file and an older export with the same name untouched. Errors are shown in the dialog in
+the audio layer's own words (full disk, read-only folder, unreadable render).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muzaic_studio.ui.workers import Task, TaskRunner
+
+FORMATS = (("MP3 (192 kbps)", "mp3"), ("WAV (16-bit PCM)", "wav"))
+
+
+def error_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if text.endswith(".") else text + "."
+
+
+class ExportDialog(QDialog):
+    exported = Signal(object)  # ExportResult
+
+    def __init__(
+        self,
+        source: Path,
+        duration: float,
+        *,
+        selection: tuple[float, float] | None = None,
+        default_name: str = "soundtrack",
+        folder: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export Audio")
+        self.setObjectName("exportDialog")
+        self.setMinimumWidth(560)
+        self.source = Path(source)
+        self.duration = duration
+        self.selection = selection
+        self._export_runner = TaskRunner(self, max_threads=1)
+        self._loudness_runner = TaskRunner(self, max_threads=1)
+        self._export_task: Task | None = None
+        self.result_info: Any = None
+        self.last_error: str = ""
+        self.loudness: Any = None
+
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.format_combo = QComboBox(self)
+        for text, fmt in FORMATS:
+            self.format_combo.addItem(text, fmt)
+        self.format_combo.currentIndexChanged.connect(self._format_changed)
+        form.addRow("Format:", self.format_combo)
+        range_row = QHBoxLayout()
+        self.whole_radio = QRadioButton(f"Whole soundtrack ({duration:.1f} s)", self)
+        self.selection_radio = QRadioButton(self._selection_text(), self)
+        self.whole_radio.setChecked(True)
+        self.selection_radio.setEnabled(selection is not None)
+        self.whole_radio.toggled.connect(self.measure)
+        range_row.addWidget(self.whole_radio)
+        range_row.addWidget(self.selection_radio)
+        range_row.addStretch(1)
+        form.addRow("Range:", range_row)
+        path_row = QHBoxLayout()
+        base = folder or Path.home()
+        self.path_edit = QLineEdit(str(base / f"{default_name}.mp3"), self)
+        self.path_edit.setObjectName("exportPath")
+        browse = QPushButton("Browse...", self)
+        browse.clicked.connect(self._browse)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        form.addRow("File:", path_row)
+        self.loudness_label = QLabel("Measuring loudness...", self)
+        self.loudness_label.setObjectName("loudnessLabel")
+        self.loudness_label.setWordWrap(True)
+        form.addRow("Loudness:", self.loudness_label)
+        layout.addLayout(form)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("exportStatus")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.export_button = QPushButton("Export", self)
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button = QPushButton("Close", self)
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        self.measure()
+
+    # -- options ------------------------------------------------------------------------
+    def _selection_text(self) -> str:
+        if self.selection is None:
+            return "Selection (select regions first)"
+        a, b = self.selection
+        return f"Selection ({a:.2f}-{b:.2f} s)"
+
+    @property
+    def format(self) -> str:
+        return str(self.format_combo.currentData())
+
+    def span(self) -> tuple[float | None, float | None]:
+        if self.selection_radio.isChecked() and self.selection is not None:
+            return self.selection
+        return None, None
+
+    def set_format(self, fmt: str) -> None:
+        index = self.format_combo.findData(fmt)
+        if index >= 0:
+            self.format_combo.setCurrentIndex(index)
+
+    def use_selection(self, on: bool) -> None:
+        (self.selection_radio if on else self.whole_radio).setChecked(True)
+
+    def _format_changed(self) -> None:
+        path = Path(self.path_edit.text() or "soundtrack")
+        self.path_edit.setText(str(path.with_suffix("." + self.format)))
+
+    def _browse(self) -> None:
+        fmt = self.format
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export Audio", self.path_edit.text(), f"{fmt.upper()} audio (*.{fmt})"
+        )
+        if name:
+            self.path_edit.setText(str(Path(name).with_suffix("." + fmt)))
+
+    # -- loudness -----------------------------------------------------------------------
+    def measure(self) -> None:
+        from muzaic_studio.audio.loudness import measure_loudness
+
+        start, end = self.span()
+        source = self.source
+        self.loudness_label.setText("Measuring loudness...")
+
+        def job(progress: Any, cancel: Any) -> Any:
+            return measure_loudness(source, start=start, end=end, cancel=cancel)
+
+        def shown(report: Any) -> None:
+            self.loudness = report
+            self.loudness_label.setText(report.summary())
+
+        self._loudness_runner.run(
+            job,
+            on_result=shown,
+            on_error=lambda exc: self.loudness_label.setText(
+                f"Could not measure: {error_text(exc)}"
+            ),
+        )
+
+    # -- export -------------------------------------------------------------------------
+    def start_export(self) -> None:
+        from muzaic_studio.audio.export import ExportOptions, export_audio
+
+        text = self.path_edit.text().strip()
+        if not text:
+            self._fail("Choose a file to export to.")
+            return
+        target = Path(text).expanduser()
+        if target.suffix.lower() != "." + self.format:
+            target = target.with_suffix("." + self.format)
+        start, end = self.span()
+        options = ExportOptions(format=self.format, start=start, end=end)
+        source = self.source
+        self.last_error = ""
+        self.result_info = None
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(f"Exporting to {target}...")
+        self.progress.setValue(0)
+        self.export_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+
+        def job(progress: Any, cancel: Any) -> Any:
+            return export_audio(source, target, options,
+                                progress=lambda f: progress(f, ""), cancel=cancel)  # fmt: skip
+
+        self._export_task = self._export_runner.run(
+            job,
+            on_result=self._done,
+            on_error=lambda exc: self._fail(f"Export failed: {error_text(exc)}"),
+            on_progress=lambda f, _t: self.progress.setValue(round(f * 1000)),
+            on_finished=self._idle,
+        )
+
+    def _done(self, result: Any) -> None:
+        self.result_info = result
+        self.progress.setValue(1000)
+        size = result.size_bytes / 1e6
+        self.status_label.setStyleSheet("color: #2e7d32;")
+        self.status_label.setText(
+            f"Exported {result.duration:.1f} s of {result.format.upper()} to {result.path} ({size:.1f} MB)."
+        )
+        self.exported.emit(result)
+
+    def _fail(self, text: str) -> None:
+        self.last_error = text
+        self.status_label.setStyleSheet("color: #c62828;")
+        self.status_label.setText(text)
+
+    def _idle(self) -> None:
+        self._export_task = None
+        self.export_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+
+    @property
+    def exporting(self) -> bool:
+        return self._export_task is not None
+
+    def _cancel_or_close(self) -> None:
+        if self._export_task is not None:
+            self._export_runner.cancel(self._export_task)
+            self._fail("Export cancelled; nothing was written.")
+            return
+        self.reject()
+
+    def done(self, result: int) -> None:
+        self._export_runner.shutdown(3000)
+        self._loudness_runner.shutdown(3000)
+        super().done(result)

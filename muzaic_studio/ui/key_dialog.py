@@ -1,0 +1,164 @@
+"""The API key dialog: store the key in the system keyring, test it, clear it.
+
+The key never goes to a file or a log; the dialog shows only its masked tail. "Test"
+calls ``account()`` on a worker thread (the GUI never waits on the network) and shows the
+balance or the typed error's message. When the machine has no usable keyring the dialog
+says so, with the ways to fix it, and still lets the user test a pasted key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muzaic_studio.api import credentials
+from muzaic_studio.api.errors import MuzaicError
+from muzaic_studio.ui.preferences import BackendSettings
+from muzaic_studio.ui.workers import TaskRunner
+
+
+class KeyDialog(QDialog):
+    keyChanged = Signal()  # stored or cleared
+    tested = Signal(bool, str)  # ok, message
+
+    def __init__(self, settings: BackendSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Muzaic API Key")
+        self.setObjectName("keyDialog")
+        self.setMinimumWidth(520)
+        self._settings = settings
+        self._runner = TaskRunner(self, max_threads=1)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Paste the secret key from your Muzaic account. It is kept in the system "
+            "keyring, never in a file, and sent only to the API address in Preferences "
+            f"({settings.resolved_url()}).",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        row = QHBoxLayout()
+        self.key_edit = QLineEdit(self)
+        self.key_edit.setObjectName("keyEdit")
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("MuzaicAPI-Secret-Key")
+        self.show_box = QCheckBox("Show", self)
+        self.show_box.toggled.connect(
+            lambda on: self.key_edit.setEchoMode(
+                QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
+            )
+        )
+        row.addWidget(self.key_edit, 1)
+        row.addWidget(self.show_box)
+        layout.addLayout(row)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("keyStatus")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        self.result_label = QLabel(self)
+        self.result_label.setObjectName("keyResult")
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save in Keyring", self)
+        self.test_button = QPushButton("Test Key", self)
+        self.clear_button = QPushButton("Clear Stored Key", self)
+        self.close_button = QPushButton("Close", self)
+        self.save_button.clicked.connect(self.save_key)
+        self.test_button.clicked.connect(self.test_key)
+        self.clear_button.clicked.connect(self.clear_key)
+        self.close_button.clicked.connect(self.accept)
+        for button in (self.save_button, self.test_button, self.clear_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.refresh_status()
+
+    def refresh_status(self) -> credentials.KeyStatus:
+        status = credentials.key_status()
+        self.status_label.setText(str(status))
+        self.save_button.setEnabled(status.problem is None)
+        self.clear_button.setEnabled(status.source == "keyring")
+        return status
+
+    def _say(self, text: str, ok: bool | None = None) -> None:
+        color = {True: "#2e7d32", False: "#c62828", None: ""}[ok]
+        self.result_label.setStyleSheet(f"color: {color};" if color else "")
+        self.result_label.setText(text)
+
+    def save_key(self) -> None:
+        try:
+            masked = credentials.set_key(self.key_edit.text())
+        except MuzaicError as exc:
+            self._say(exc.message, False)
+            return
+        self.key_edit.clear()
+        self._say(f"Saved in the system keyring ({masked}).", True)
+        self.refresh_status()
+        self.keyChanged.emit()
+
+    def clear_key(self) -> None:
+        try:
+            removed = credentials.clear_key()
+        except MuzaicError as exc:
+            self._say(exc.message, False)
+            return
+        self._say("The stored key was removed." if removed else "No key was stored.", True)
+        self.refresh_status()
+        self.keyChanged.emit()
+
+    def _key_to_test(self) -> str | None:
+        typed = self.key_edit.text().strip()
+        if typed:
+            return typed
+        try:
+            return credentials.get_key()
+        except MuzaicError:
+            return None
+
+    def test_key(self) -> None:
+        key = self._key_to_test()
+        if not key:
+            self._say("Paste a key first (or store one) to test it.", False)
+            return
+        settings = self._settings
+
+        def job(_progress: Any, cancel: Any) -> Any:
+            from muzaic_studio.api.cloud import MuzaicCloud
+
+            cloud = MuzaicCloud(settings.resolved_url(), key, origin=settings.origin or None)
+            return cloud.account(cancel)
+
+        self.test_button.setEnabled(False)
+        self._say("Testing the key...")
+        self._runner.run(job, on_result=self._tested_ok, on_error=self._tested_error,
+                         on_finished=lambda: self.test_button.setEnabled(True))  # fmt: skip
+
+    def _tested_ok(self, account: Any) -> None:
+        balance = account.balance
+        text = "The key works" + (f": balance {balance} tokens." if balance is not None else ".")
+        if account.used is not None:
+            text += f" {account.used} used so far."
+        self._say(text, True)
+        self.tested.emit(True, text)
+
+    def _tested_error(self, exc: BaseException) -> None:
+        text = exc.message if isinstance(exc, MuzaicError) else f"{type(exc).__name__}: {exc}"
+        self._say(f"The key test failed: {text}", False)
+        self.tested.emit(False, text)
+
+    def done(self, result: int) -> None:
+        self._runner.shutdown(1000)
+        super().done(result)

@@ -1,0 +1,231 @@
+"""Which backend renders, and where: Preferences dialog, saved settings, the live backend.
+
+Settings live in the app's settings file (group ``backend``; the key is in the keyring). The
+choice is "offline" or "cloud"; until the user picks, the app renders in the cloud when a
+key is available and with the offline engine otherwise (`api.select.choose_backend`), so a
+fresh install works at once. `BackendManager` holds the live backend, says in one line
+which one it is (for the status bar), and fetches the token balance off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muzaic_studio.api.errors import MuzaicError
+from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.workers import TaskRunner
+
+KINDS = ("auto", "offline", "cloud")
+
+
+@dataclass
+class BackendSettings:
+    kind: str = "auto"  # "auto" until the user chooses: cloud with a key, else offline
+    api_url: str = ""  # empty: MUZAIC_API_URL or the public server
+    origin: str = ""
+
+    @classmethod
+    def load(cls) -> BackendSettings:
+        store = app_settings()
+        kind = str(store.value("backend/kind", "auto") or "auto")
+        return cls(
+            kind if kind in KINDS else "auto",
+            str(store.value("backend/api_url", "") or ""),
+            str(store.value("backend/origin", "") or ""),
+        )
+
+    def save(self) -> None:
+        store = app_settings()
+        for key, value in asdict(self).items():
+            store.setValue(f"backend/{key}", value)
+        store.sync()
+
+    def resolved_url(self) -> str:
+        from muzaic_studio.api.select import api_url
+
+        return api_url(self.api_url or None)
+
+
+def describe(backend: Any) -> str:
+    """One line for the status bar: which backend renders."""
+    if backend is None:
+        return "No backend"
+    if getattr(backend, "name", "") == "cloud":
+        url = getattr(backend, "base_url", "")
+        host = url.split("://", 1)[-1]
+        origin = getattr(backend, "origin", None)
+        return f"Muzaic cloud · {host}" + (f" (origin {origin})" if origin else "")
+    return "Offline engine"
+
+
+def call_with_cancel(fn: Any, cancel: Any, *args: Any) -> Any:
+    """Call a backend method, passing *cancel* only if it takes one (the engine's don't)."""
+    import inspect
+
+    try:
+        takes = "cancel" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return fn(*args, cancel) if takes else fn(*args)
+
+
+class BackendManager(QObject):
+    """The live backend of the app; rebuilt when settings or the key change."""
+
+    backendChanged = Signal(object, str)  # backend, status-bar label
+    balanceChanged = Signal(object)  # int | None
+    problem = Signal(object)  # MuzaicError: why the chosen backend could not be used
+
+    def __init__(
+        self, parent: QObject | None = None, settings: BackendSettings | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings or BackendSettings.load()
+        self.backend: Any = None
+        self.label = "No backend"
+        self.reason = ""
+        self.balance: int | None = None
+        self.runner = TaskRunner(self, max_threads=1)
+
+    def rebuild(self) -> Any:
+        """Create the backend the settings ask for; on failure, the offline engine and why."""
+        from muzaic_studio.api.select import choose_backend
+
+        offline = {"auto": None, "offline": True, "cloud": False}[self.settings.kind]
+        try:
+            backend, reason = choose_backend(
+                offline, self.settings.api_url or None, self.settings.origin or None
+            )
+        except MuzaicError as exc:
+            self.problem.emit(exc)
+            try:
+                backend, _ = choose_backend(True)
+                reason = f"{exc.message} Rendering with the offline engine meanwhile."
+            except MuzaicError as engine_exc:
+                backend, reason = None, engine_exc.message
+        self.use(backend, reason)
+        return backend
+
+    def use(self, backend: Any, reason: str = "") -> None:
+        """Render with *backend* from now on (tests hand in a cloud client of their own)."""
+        self.backend = backend
+        self.reason = reason
+        self.label = describe(backend)
+        self.balance = None
+        self.backendChanged.emit(backend, self.label)
+        self.balanceChanged.emit(None)
+        self.refresh_balance()
+
+    def refresh_balance(self) -> None:
+        backend = self.backend
+        if backend is None or not hasattr(backend, "account"):
+            return
+
+        def job(_progress: Any, cancel: Any) -> Any:
+            return call_with_cancel(backend.account, cancel)
+
+        def done(account: Any) -> None:
+            if backend is self.backend:
+                self.balance = account.balance
+                self.balanceChanged.emit(account.balance)
+
+        self.runner.run(job, on_result=done, on_error=lambda _exc: None)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+
+class PreferencesDialog(QDialog):
+    """Backend choice (offline / cloud), API address and origin, and the key."""
+
+    def __init__(self, settings: BackendSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.setObjectName("preferencesDialog")
+        self._settings = settings
+        layout = QVBoxLayout(self)
+        box = QGroupBox("Render with", self)
+        box_layout = QVBoxLayout(box)
+        self.offline_radio = QRadioButton("Offline engine (free, on this computer)", box)
+        self.cloud_radio = QRadioButton("Muzaic cloud (needs an API key; uses tokens)", box)
+        self.group = QButtonGroup(self)
+        for radio in (self.offline_radio, self.cloud_radio):
+            self.group.addButton(radio)
+            box_layout.addWidget(radio)
+        layout.addWidget(box)
+        form = QFormLayout()
+        self.url_edit = QLineEdit(settings.api_url, self)
+        self.url_edit.setPlaceholderText(settings.resolved_url())
+        self.url_edit.setToolTip("Leave empty for the public Muzaic server")
+        self.origin_edit = QLineEdit(settings.origin, self)
+        self.origin_edit.setPlaceholderText("optional: the origin your key is valid for")
+        form.addRow("API address:", self.url_edit)
+        form.addRow("Origin:", self.origin_edit)
+        layout.addLayout(form)
+        key_row = QHBoxLayout()
+        self.key_label = QLabel(self)
+        self.key_label.setWordWrap(True)
+        self.key_button = QPushButton("API Key...", self)
+        self.key_button.clicked.connect(self.open_key_dialog)
+        key_row.addWidget(self.key_label, 1)
+        key_row.addWidget(self.key_button)
+        layout.addLayout(key_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        if settings.kind == "cloud":
+            self.cloud_radio.setChecked(True)
+        elif settings.kind == "offline":
+            self.offline_radio.setChecked(True)
+        else:
+            self.cloud_radio.setChecked(self._has_key())
+            self.offline_radio.setChecked(not self._has_key())
+        self.cloud_radio.toggled.connect(self._update)
+        self._update()
+
+    def _has_key(self) -> bool:
+        from muzaic_studio.api.credentials import key_status
+
+        return key_status().has_key
+
+    def _update(self) -> None:
+        from muzaic_studio.api.credentials import key_status
+
+        cloud = self.cloud_radio.isChecked()
+        self.url_edit.setEnabled(cloud)
+        self.origin_edit.setEnabled(cloud)
+        self.key_label.setText(str(key_status()))
+
+    def open_key_dialog(self) -> None:
+        from muzaic_studio.ui.key_dialog import KeyDialog
+
+        dialog = KeyDialog(self.result_settings(), self)
+        dialog.exec()
+        self._update()
+
+    def result_settings(self) -> BackendSettings:
+        return BackendSettings(
+            kind="cloud" if self.cloud_radio.isChecked() else "offline",
+            api_url=self.url_edit.text().strip(),
+            origin=self.origin_edit.text().strip(),
+        )

@@ -1,0 +1,689 @@
+"""The render workflow, installed into the main window by one call: `install_render_workflow`.
+
+It adds, without the main window knowing the details:
+
+* Render menu + toolbar: Render (Ctrl+R), Render Changes (Ctrl+Shift+R), Cancel Render,
+  Play/Pause (Space), Loop Selection (L), A/B Last Two Renders, Backend Preferences,
+  API Key; File > Export Audio (Ctrl+E); a backend chooser in the toolbar.
+* Docks: the hash library and the render history (toggles in the View menu).
+* Status bar: render progress with elapsed time and Cancel, the token balance; the
+  backend's name through the window's ``set_backend_label``.
+* The player: the playhead follows the audio; moving the playhead (ruler click, Home, ...)
+  seeks; preview of library hashes on a second player that leaves the playhead alone.
+* Library drops on the timeline (an event filter; the timeline's code is not touched).
+
+Every message goes to the window's non-blocking banner with the action that fixes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QToolButton,
+    QWidget,
+)
+
+from muzaic_studio import paths
+from muzaic_studio.api.errors import MuzaicError
+from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.icons import icon
+from muzaic_studio.ui.library_dock import (
+    LibraryPanel,
+    LibraryStore,
+    TimelineDropFilter,
+    apply_hash_drop,
+)
+from muzaic_studio.ui.player import Player
+from muzaic_studio.ui.preferences import (
+    BackendManager,
+    BackendSettings,
+    PreferencesDialog,
+    call_with_cancel,
+)
+from muzaic_studio.ui.render_controller import Notice, RenderController, RenderSummary
+from muzaic_studio.ui.render_history import HistoryPanel, RenderHistory, RenderRecord
+from muzaic_studio.ui.workers import TaskRunner
+
+# key, text, shortcuts, tip, icon, checkable: listed in Help > Keyboard Shortcuts like the
+# editor's own table, because they are plain QActions of the window.
+ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str, str, bool], ...] = (
+    ("render.render", "&Render", ("Ctrl+R",), "Render the whole soundtrack", "render", False),
+    ("render.changes", "Render &Changes", ("Ctrl+Shift+R",),
+     "Render only the regions changed since their last render; the rest are reused for free",
+     "render-changes", False),
+    ("render.cancel", "&Cancel Render", (), "Stop waiting for the render (tokens may still be spent)", "stop", False),
+    ("render.play", "&Play / Pause", ("Space",), "Play from the playhead, or pause", "play", False),
+    ("render.loop", "&Loop Selection", ("L",), "Loop the selected regions while playing", "loop", True),
+    ("render.ab", "A/&B Last Two Renders", ("Ctrl+B",), "Flip between the two newest renders at the same position", "history", False),
+    ("render.preferences", "Backend &Preferences...", ("Ctrl+,",), "Offline engine or Muzaic cloud, API address, origin", "", False),
+    ("render.key", "API &Key...", (), "Store, test or clear the Muzaic API key", "key", False),
+    ("file.export", "&Export Audio...", ("Ctrl+E",), "Export the rendered soundtrack as MP3 or WAV", "export", False),
+)  # fmt: skip
+
+
+def _make_action(
+    parent: QObject, spec: tuple[str, str, tuple[str, ...], str, str, bool]
+) -> QAction:
+    key, text, shortcuts, tip, icon_name, checkable = spec
+    action = QAction(text, parent)
+    action.setObjectName(key)
+    action.setShortcuts([QKeySequence(s) for s in shortcuts])
+    native = QKeySequence.SequenceFormat.NativeText
+    action.setToolTip(
+        f"{tip} ({QKeySequence(shortcuts[0]).toString(native)})" if shortcuts else tip
+    )
+    action.setStatusTip(tip)
+    action.setCheckable(checkable)
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    return action
+
+
+class RenderProgress(QWidget):
+    """Status bar widget: what is rendering, a bar, elapsed/estimate, Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("renderProgress")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 1000)
+        self.bar.setFixedWidth(160)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setIcon(icon("stop"))
+        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.cancel_button.setToolTip(
+            "Stop waiting for this render (the server may still charge it)"
+        )
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.hide()
+
+    def show_progress(self, fraction: float, text: str) -> None:
+        self.bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
+        self.label.setText(text)
+
+
+class RenderWorkflow(QObject):
+    """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
+
+    def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.doc: ProjectDocument | None = None
+        #: Ask before spending cloud tokens (tests turn it off: a modal box would wait).
+        self.ask_before_spending = True
+        self.backends = BackendManager(self)
+        self.controller = RenderController(self)
+        self.player = Player(self, audio=audio)
+        self.preview_player = Player(self, audio=audio)
+        self.library = LibraryStore(self)
+        self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
+        self.history: RenderHistory | None = None
+        self._following = False  # True while the player moves the playhead
+        self.actions: dict[str, QAction] = {}
+
+        self._build_actions()
+        self._build_docks()
+        self._build_status()
+        self._build_toolbar()
+        self._build_menus()
+        self._connect()
+        self.drop_filter = TimelineDropFilter(window.timeline, self.drop_hash)  # type: ignore[attr-defined]
+        window.installEventFilter(self)
+        self.set_document(window.doc)  # type: ignore[attr-defined]
+        if hasattr(window, "documentChanged"):
+            window.documentChanged.connect(self._on_document_changed)
+        self.backends.rebuild()
+
+    # -- construction -------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        for spec in ACTION_SPECS:
+            action = _make_action(self.window, spec)
+            self.actions[spec[0]] = action
+            self.window.addAction(action)
+        a = self.actions
+        a["render.render"].triggered.connect(lambda: self.render(False))
+        a["render.changes"].triggered.connect(lambda: self.render(True))
+        a["render.cancel"].triggered.connect(self.controller.cancel)
+        a["render.cancel"].setEnabled(False)
+        a["render.play"].triggered.connect(self.toggle_play)
+        a["render.loop"].toggled.connect(self.set_loop)
+        a["render.ab"].triggered.connect(self.ab_switch)
+        a["render.ab"].setEnabled(False)
+        a["render.preferences"].triggered.connect(self.open_preferences)
+        a["render.key"].triggered.connect(self.open_key_dialog)
+        a["file.export"].triggered.connect(self.open_export)
+
+    def _build_docks(self) -> None:
+        self.library_dock = LibraryPanel(self.library)
+        self.history_dock = HistoryPanel()
+        self.docks: dict[str, QDockWidget] = {}
+        area = Qt.DockWidgetArea.RightDockWidgetArea
+        add_dock = getattr(self.window, "add_dock", None)
+        for title, panel in (("Hash Library", self.library_dock),
+                             ("Render History", self.history_dock)):  # fmt: skip
+            if callable(add_dock):
+                dock = add_dock(panel, title, area)
+            else:
+                dock = QDockWidget(title, self.window)
+                dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+                dock.setWidget(panel)
+                self.window.addDockWidget(area, dock)
+            self.docks[title] = dock
+        self.library_dock.previewRequested.connect(self.preview_hash)
+        self.library_dock.useOnSelectionRequested.connect(self.use_hash_on_selection)
+        self.library_dock.insertRequested.connect(self.insert_hash_at_playhead)
+        self.history_dock.switchRequested.connect(self.switch_to)
+        self.history_dock.abRequested.connect(self.ab_switch)
+        catalogue = getattr(self.window, "tag_catalogue", None)
+        if catalogue is not None and getattr(catalogue, "names", None):
+            self.library_dock.set_tag_names(catalogue.names)
+
+    def _build_status(self) -> None:
+        bar = self.window.statusBar()
+        self.progress = RenderProgress(bar)
+        self.progress.cancel_button.clicked.connect(self.controller.cancel)
+        self.balance_label = QLabel(bar)
+        self.balance_label.setObjectName("balanceLabel")
+        self.balance_label.setToolTip("Tokens left on the active backend")
+        self.play_label = QLabel(bar)
+        self.play_label.setObjectName("playLabel")
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.play_label)
+        bar.addPermanentWidget(self.balance_label)
+
+    def _build_toolbar(self) -> None:
+        toolbar = getattr(self.window, "toolbar", None)
+        if toolbar is None:
+            return
+        toolbar.addSeparator()
+        self.backend_combo = QComboBox(toolbar)
+        self.backend_combo.setObjectName("backendCombo")
+        self.backend_combo.addItem("Offline engine", "offline")
+        self.backend_combo.addItem("Muzaic cloud", "cloud")
+        self.backend_combo.setToolTip("Which backend renders (Render > Backend Preferences)")
+        self.backend_combo.activated.connect(self._combo_chosen)
+        toolbar.addWidget(self.backend_combo)
+        for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
+            toolbar.addAction(self.actions[key])
+
+    def _build_menus(self) -> None:
+        menus: dict[str, Any] = getattr(self.window, "menus", {}) or {}
+        render = menus.get("render") or self.window.menuBar().addMenu("&Render")
+        a = self.actions
+        for key in ("render.render", "render.changes", "render.cancel"):
+            render.addAction(a[key])
+        render.addSeparator()
+        for key in ("render.play", "render.loop", "render.ab"):
+            render.addAction(a[key])
+        render.addSeparator()
+        render.addAction(a["render.preferences"])
+        render.addAction(a["render.key"])
+        file_menu = menus.get("file")
+        if file_menu is not None:
+            quit_action = next(
+                (x for x in file_menu.actions() if x.objectName() == "file.quit"), None
+            )
+            if quit_action is not None:
+                file_menu.insertAction(quit_action, a["file.export"])
+                file_menu.insertSeparator(quit_action)
+            else:
+                file_menu.addAction(a["file.export"])
+        else:
+            render.addAction(a["file.export"])
+        if not callable(getattr(self.window, "add_dock", None)):
+            view = menus.get("view") or render
+            for dock in self.docks.values():
+                view.addAction(dock.toggleViewAction())
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.notice.connect(self._show_notice)
+        c.started.connect(self._render_started)
+        c.progress.connect(self.progress.show_progress)
+        c.busyChanged.connect(self._busy_changed)
+        c.rendered.connect(self._rendered)
+        c.open_key_dialog = self.open_key_dialog
+        c.on_library_changed = self.library.sync_from_project
+        self.backends.backendChanged.connect(self._backend_changed)
+        self.backends.balanceChanged.connect(self._balance_changed)
+        self.backends.problem.connect(
+            lambda exc: self.say(exc.message, "warning", "Set API key...", self.open_key_dialog)
+        )
+        self.player.positionChanged.connect(self._player_moved)
+        self.player.playingChanged.connect(self._playing_changed)
+        self.player.message.connect(self.say)
+        self.preview_player.message.connect(self.say)
+        self.preview_player.playingChanged.connect(self._preview_playing)
+
+    # -- messages -----------------------------------------------------------------------
+    def say(self, text: str, kind: str = "info", action_text: str | None = None,
+            action: Callable[[], Any] | None = None) -> None:  # fmt: skip
+        show = getattr(self.window, "show_message", None)
+        if callable(show):
+            show(text, kind, action_text, action)
+        else:
+            self.window.statusBar().showMessage(text, 8000)
+
+    def _show_notice(self, notice: Notice) -> None:
+        self.say(notice.text, notice.kind, notice.action_text, notice.action)
+
+    # -- documents ----------------------------------------------------------------------
+    def _on_document_changed(self, *args: Any) -> None:
+        doc = args[0] if args and isinstance(args[0], ProjectDocument) else self.window.doc  # type: ignore[attr-defined]
+        self.set_document(doc)
+
+    def set_document(self, doc: ProjectDocument | None) -> None:
+        if doc is self.doc:
+            return
+        if self.doc is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.doc.playheadChanged.disconnect(self._playhead_moved)
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.doc.selectionChanged.disconnect(self._selection_changed)
+        self.player.stop()
+        self.player.set_source(None, 0.0, keep_position=False)
+        self.preview_player.stop()
+        self.actions["render.loop"].setChecked(False)
+        self.doc = doc
+        self.controller.set_document(doc)
+        self.library.set_document(doc)
+        self.history = self.controller.history
+        if doc is not None:
+            doc.playheadChanged.connect(self._playhead_moved)
+            doc.selectionChanged.connect(self._selection_changed)
+            self._restore_last_render(doc)
+        self._refresh_history()
+
+    def _restore_last_render(self, doc: ProjectDocument) -> None:
+        """Reopened project: show its last render again if the audio is still cached."""
+        if doc.waveform is not None or self.history is None:
+            if doc.audio_path:
+                self.player.set_source(doc.audio_path, getattr(doc.waveform, "duration", 0.0))
+            return
+        audio = (doc.project.last_render or {}).get("audio")
+        record = self.history.find(audio) if audio else None
+        if record is not None:
+            self.switch_to(record, announce=False)
+
+    # -- backend ------------------------------------------------------------------------
+    def use_backend(self, backend: Any, reason: str = "") -> None:
+        """Render with *backend* (the preferences do this; tests hand in their client)."""
+        self.backends.use(backend, reason)
+
+    def _backend_changed(self, backend: Any, label: str) -> None:
+        self.controller.set_backend(backend)
+        is_cloud = getattr(backend, "name", "") == "cloud"
+        self.controller.confirm = self._confirm if is_cloud else None
+        set_label = getattr(self.window, "set_backend_label", None)
+        if callable(set_label):
+            set_label(label)
+        combo = getattr(self, "backend_combo", None)
+        if combo is not None:
+            combo.setCurrentIndex(1 if is_cloud else 0)
+        self._balance_changed(None)
+        if backend is not None:
+            self._load_tags(backend)
+
+    def _load_tags(self, backend: Any) -> None:
+        """Tag names of the active backend for the library's labels (off the GUI thread)."""
+
+        def job(_p: Any, cancel: threading.Event) -> Any:
+            return call_with_cancel(backend.tags, cancel)
+
+        def done(data: Any) -> None:
+            from muzaic_studio.ui.tag_catalogue import TagCatalogue
+
+            if backend is not self.backends.backend:
+                return
+            catalogue = TagCatalogue.from_response(data)
+            set_catalogue = getattr(self.window, "set_tag_catalogue", None)
+            if callable(set_catalogue) and catalogue.names:
+                set_catalogue(catalogue)
+            self.library_dock.set_tag_names(catalogue.names)
+
+        self.aux.run(job, on_result=done, on_error=lambda _e: None, exclusive=False)
+
+    def _balance_changed(self, balance: Any) -> None:
+        self.controller.balance = balance if isinstance(balance, int) else None
+        if isinstance(balance, int):
+            self.balance_label.setText(f"{balance:,} tokens left".replace(",", "\u2009"))
+        else:
+            self.balance_label.setText("")
+
+    def _combo_chosen(self, index: int) -> None:
+        settings = BackendSettings.load()
+        settings.kind = self.backend_combo.itemData(index)
+        settings.save()
+        self.backends.settings = settings
+        self.backends.rebuild()
+
+    def open_preferences(self) -> None:
+        dialog = PreferencesDialog(self.backends.settings, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            settings = dialog.result_settings()
+            settings.save()
+            self.backends.settings = settings
+            self.backends.rebuild()
+
+    def open_key_dialog(self) -> None:
+        from muzaic_studio.ui.key_dialog import KeyDialog
+
+        dialog = KeyDialog(self.backends.settings, self.window)
+        dialog.keyChanged.connect(self.backends.rebuild)
+        dialog.exec()
+
+    def _confirm(self, summary: RenderSummary) -> bool:
+        if not self.ask_before_spending or summary.tokens == 0:
+            return True
+        text = f"Render {summary.text()} on {summary.backend}?"
+        if summary.over_balance:
+            text += f"\n\nThis needs {summary.tokens} tokens but only {summary.balance} are left."
+        answer = QMessageBox.question(self.window, "Render", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- render -------------------------------------------------------------------------
+    def render(self, only_changes: bool) -> bool:
+        if self.doc is None:
+            return False
+        if self.player.playing:
+            self.player.pause()
+        return self.controller.render(only_changes)
+
+    def _render_started(self, summary: RenderSummary) -> None:
+        self.progress.show()
+        self.progress.show_progress(0.0, f"Rendering {summary.text()}")
+        self.window.statusBar().showMessage(f"Rendering {summary.text()}", 4000)
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.actions["render.cancel"].setEnabled(busy)
+        self.actions["render.render"].setEnabled(not busy)
+        self.actions["render.changes"].setEnabled(not busy)
+
+    def _rendered(self, outcome: Any) -> None:
+        self.player.set_source(outcome.audio_path, outcome.audio_duration, keep_position=True)
+        self._refresh_history()
+        self.backends.refresh_balance()
+
+    # -- history ------------------------------------------------------------------------
+    def _refresh_history(self) -> None:
+        history = self.history
+        records = history.records() if history else []
+        current = self.doc.audio_path.name if self.doc and self.doc.audio_path else None
+        self.history_dock.show_records(records, current)
+        self.actions["render.ab"].setEnabled(len(records) >= 2)
+
+    def switch_to(self, record: RenderRecord, *, announce: bool = True) -> None:
+        """Show and play *record*'s audio (waveform from its cache, built if missing)."""
+        history, doc = self.history, self.doc
+        if history is None or doc is None:
+            return
+        audio, peaks = history.path(record), history.peaks_path(record)
+
+        def job(progress: Any, cancel: threading.Event) -> Any:
+            from muzaic_studio.audio.peaks import PeakCacheError, PeakPyramid, build_pyramid
+
+            try:
+                return PeakPyramid.load(peaks)
+            except PeakCacheError:
+                pyramid = build_pyramid(audio, cancel=cancel, source_key=audio.name)
+                with contextlib.suppress(OSError):
+                    pyramid.save(peaks)
+                return pyramid
+
+        def done(pyramid: Any) -> None:
+            if doc is not self.doc:
+                return
+            doc.set_waveform(pyramid, audio)
+            self.player.set_source(audio, pyramid.duration, keep_position=True)
+            self._refresh_history()
+            if announce:
+                self.say(f"Now showing the render of {record.label()}.", "info")
+
+        def failed(exc: BaseException) -> None:
+            self.say(f"That render cannot be shown: {exc}", "error")
+
+        self.aux.run(job, on_result=done, on_error=failed)
+
+    def ab_switch(self) -> None:
+        """Flip between the two newest renders, keeping the playback position."""
+        records = self.history.records() if self.history else []
+        if len(records) < 2:
+            self.say("A/B needs two renders: render again after a change.", "info")
+            return
+        current = self.doc.audio_path.name if self.doc and self.doc.audio_path else None
+        target = records[1] if current == records[0].file else records[0]
+        self.switch_to(target)
+
+    # -- playback -----------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.doc is None:
+            return
+        if self.preview_player.playing:
+            self.preview_player.pause()
+        if self.player.source is None and self.doc.audio_path is not None:
+            self.player.set_source(self.doc.audio_path, getattr(self.doc.waveform, "duration", 0.0))
+        self.player.toggle(self.doc.playhead)
+
+    def _player_moved(self, seconds: float) -> None:
+        if self.doc is None:
+            return
+        self._following = True
+        try:
+            self.doc.set_playhead(seconds)
+        finally:
+            self._following = False
+
+    def _playhead_moved(self, seconds: float) -> None:
+        if not self._following:
+            self.player.seek(seconds)
+
+    def _playing_changed(self, playing: bool) -> None:
+        a = self.actions["render.play"]
+        a.setIcon(icon("pause" if playing else "play"))
+        a.setText("&Pause" if playing else "&Play")
+        self._update_play_label()
+
+    def selection_span(self) -> tuple[float, float] | None:
+        regions = self.doc.selected_regions() if self.doc else []
+        if not regions:
+            return None
+        return min(r.time for r in regions), max(r.end for r in regions)
+
+    def set_loop(self, on: bool) -> None:
+        if not on:
+            self.player.set_loop(None)
+            self._update_play_label()
+            return
+        span = self.selection_span()
+        if span is None:
+            self.say("Select the region (or regions) to loop first, then press L.", "info")
+            self.actions["render.loop"].setChecked(False)
+            return
+        self.player.set_loop(span)
+        self._update_play_label()
+
+    def _selection_changed(self) -> None:
+        if self.actions["render.loop"].isChecked():
+            span = self.selection_span()
+            if span is not None:
+                self.player.set_loop(span)
+                self._update_play_label()
+
+    def _update_play_label(self) -> None:
+        loop = self.player.loop
+        parts = []
+        if self.player.playing:
+            parts.append("Playing" if self.player.has_audio else "Playing (silent)")
+        if loop:
+            parts.append(f"Loop {loop[0]:.2f}-{loop[1]:.2f} s")
+        self.play_label.setText("  ·  ".join(parts))
+
+    # -- library ------------------------------------------------------------------------
+    def hash_audio(self, hash_: str) -> tuple[Path, float, float, float] | None:
+        """(file, start, length, file duration) of *hash_* in a kept render, newest first."""
+        if self.history is None:
+            return None
+        for record in self.history.records():
+            for time_, duration, h in record.spans:
+                if h == hash_:
+                    return self.history.path(record), float(time_), float(duration), record.duration
+        return None
+
+    def preview_hash(self, hash_: str) -> None:
+        """Play one library sound on the preview player (the playhead stays where it is)."""
+        if self.preview_player.playing:
+            self.preview_player.pause()
+            return
+        self.player.pause()
+        local = self.hash_audio(hash_)
+        if local is not None:
+            path, start, length, total = local
+            self.preview_player.set_source(path, total, keep_position=False)
+            self.preview_player.play(start, stop_at=start + length)
+            return
+        entry = self.library.get(hash_)
+        backend = self.controller.backend
+        if entry is None or backend is None:
+            self.say("This sound has no audio on this computer.", "warning")
+            return
+        target = paths.cache_dir() / "previews" / f"{hash_[:40]}.mp3"
+        duration = entry.duration
+
+        def job(_p: Any, cancel: threading.Event) -> Path:
+            if not target.exists():
+                data = audio_of_hash(backend, hash_, duration, cancel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(target, data)
+            return target
+
+        def done(path: Path) -> None:
+            self.preview_player.set_source(path, duration, keep_position=False)
+            self.preview_player.play(0.0)
+
+        def failed(exc: BaseException) -> None:
+            text = exc.message if isinstance(exc, MuzaicError) else str(exc)
+            self.say(f"Cannot preview this sound: {text}", "warning")
+
+        self.say("Fetching the sound to preview...", "info")
+        self.aux.run(job, on_result=done, on_error=failed)
+
+    def _preview_playing(self, playing: bool) -> None:
+        self.library_dock.preview_button.setText("Stop" if playing else "Preview")
+
+    def use_hash_on_selection(self, hash_: str) -> None:
+        if self.doc is None:
+            return
+        selected = [r.uid for r in self.doc.selected_regions()]
+        if not selected:
+            self.say("Select the regions that should reuse this sound first.", "info")
+            return
+        self.library.adopt(hash_)
+
+        def to_copy(regions: list[Any]) -> None:
+            for r in regions:
+                if r.uid in selected:
+                    r.action, r.source_hash = "copy", hash_
+
+        self.doc.edit("Use Library Sound", to_copy)
+        self.say(f"{len(selected)} region(s) now reuse {hash_[:10]}.", "info")
+
+    def insert_hash_at_playhead(self, hash_: str) -> None:
+        entry = self.library.get(hash_)
+        if self.doc is None or entry is None:
+            return
+        self.drop_hash(hash_, entry.duration, self.doc.playhead)
+
+    def drop_hash(self, hash_: str, duration: float, at: float) -> bool:
+        """What a library drop at *at* seconds does (also used by the drop filter)."""
+        if self.doc is None:
+            return False
+        self.library.adopt(hash_)
+        try:
+            self.say(apply_hash_drop(self.doc, hash_, duration, at, None), "info")
+        except EditError as exc:
+            self.say(f"Cannot place the sound there: {exc}", "warning")
+            return False
+        return True
+
+    # -- export -------------------------------------------------------------------------
+    def open_export(self) -> QDialog | None:
+        from muzaic_studio.ui.export_dialog import ExportDialog
+
+        doc = self.doc
+        if doc is None or doc.audio_path is None or not Path(doc.audio_path).is_file():
+            self.say("Nothing to export yet: render the soundtrack first.", "info",
+                     "Render", lambda: self.render(False))  # fmt: skip
+            return None
+        folder = doc.path.parent if doc.path else Path.home()
+        duration = getattr(doc.waveform, "duration", 0.0) or doc.project.duration
+        dialog = ExportDialog(
+            Path(doc.audio_path),
+            duration,
+            selection=self.selection_span() or self.player.loop,
+            default_name=doc.display_name,
+            folder=folder,
+            parent=self.window,
+        )
+        dialog.exported.connect(lambda r: self.say(f"Exported {r.path}.", "success"))
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- shutdown -----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._after_close)
+        return False
+
+    def _after_close(self) -> None:
+        if not self.window.isVisible():
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        self.player.close()
+        self.preview_player.close()
+        self.controller.shutdown()
+        self.backends.shutdown()
+        self.aux.shutdown()
+
+
+def audio_of_hash(backend: Any, hash_: str, duration: float, cancel: threading.Event) -> bytes:
+    """The audio of one region hash: /audioFromHash where the backend has it, else a
+    one-region copy render (a copy costs no tokens). Runs on a worker."""
+    fetch = getattr(backend, "audio_from_hash", None)
+    if callable(fetch):
+        got = call_with_cancel(fetch, cancel, hash_)
+        return got if isinstance(got, bytes | bytearray) else got.mp3
+    region = {"time": 0.0, "duration": duration, "action": "copy", "sourceHash": hash_}
+    return backend.render({"regions": [region], "normalize": False}, cancel).mp3
+
+
+def install_render_workflow(window: QMainWindow, *, audio: bool | None = None) -> RenderWorkflow:
+    """Add rendering, playback, library, history and export to *window* (see module doc)."""
+    workflow = RenderWorkflow(window, audio=audio)
+    window.render_workflow = workflow  # type: ignore[attr-defined]
+    return workflow
