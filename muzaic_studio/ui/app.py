@@ -1,0 +1,81 @@
+"""Start the GUI: `run(project_path)` is what `muzaic-studio` calls.
+
+Start-up is kept short by showing the window first and doing everything else after it
+is on screen (the tag catalogue, the crash-recovery check; the render workflow imports
+the engine, requests and the audio pipeline on first use).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from importlib import resources
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from muzaic_studio.model import Project, ProjectError
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.settings import APPLICATION, ORGANIZATION
+
+EXIT_AFTER_SHOW = "MUZAIC_STUDIO_EXIT_AFTER_SHOW"  # bench: print the time shown, then quit
+
+
+def app_icon() -> QIcon:
+    data = resources.files("muzaic_studio.data").joinpath("muzaic-studio.svg").read_bytes()
+    pixmap = QPixmap()
+    pixmap.loadFromData(data, "SVG")
+    return QIcon(pixmap)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    app.setDesktopFileName("muzaic-studio")
+    from muzaic_studio.ui.style import apply_style
+
+    apply_style(app)
+    return app
+
+
+def open_window(project_path: str | None = None):  # -> MainWindow
+    """The main window showing *project_path* (or a new project); not shown yet."""
+    from muzaic_studio.ui.main_window import MainWindow
+
+    doc, error = ProjectDocument(), None
+    if project_path:
+        try:
+            doc = ProjectDocument(Project.load(project_path), project_path)
+        except ProjectError as exc:
+            error = f"Could not open the project. {exc}"
+    window = MainWindow(doc)
+    window.setWindowIcon(app_icon())
+    if error:
+        window.show_message(error, "error")
+    elif project_path:
+        window.files.add_recent(doc.path)
+    return window
+
+
+def run(project_path: str | None = None) -> int:
+    app = make_app()
+    window = open_window(project_path)
+    window.show()
+    window.timeline.zoom_to_fit()
+    if os.environ.get(EXIT_AFTER_SHOW):
+
+        def report() -> None:
+            print(f"shown {time.time():.6f}", flush=True)
+            window.autosave.clean_exit()
+            app.quit()
+
+        QTimer.singleShot(0, report)
+        return app.exec()
+    QTimer.singleShot(0, window.after_show)
+    return app.exec()

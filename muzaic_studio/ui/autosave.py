@@ -1,0 +1,138 @@
+"""Autosave every 30 s to the user data dir, and an offer to restore after a crash.
+
+Each running window owns two files in data_dir()/autosave, named by process id:
+``session-<pid>.json`` (written at start, removed on a clean exit: the crash marker) and
+``session-<pid>.muzaic`` (the unsaved project, written only while there are unsaved
+changes). At start, a marker whose process is gone means that session crashed; if it left
+a project behind, the user is offered to restore it. Two instances never clash, and a
+session that is still running is never "restored" by another one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from muzaic_studio.atomic import atomic_write_text
+from muzaic_studio.model import Project
+from muzaic_studio.paths import data_dir
+from muzaic_studio.ui.document import ProjectDocument
+
+INTERVAL_MS = 30_000
+
+
+def autosave_dir() -> Path:
+    path = data_dir() / "autosave"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Recovery:
+    marker: Path
+    project_file: Path
+    original_path: str | None
+    saved_at: float
+    name: str
+
+    def discard(self) -> None:
+        for p in (self.marker, self.project_file):
+            p.unlink(missing_ok=True)
+
+
+def find_recoveries() -> list[Recovery]:
+    """Unsaved work left by sessions that ended without a clean exit, newest first."""
+    out = []
+    for marker in autosave_dir().glob("session-*.json"):
+        try:
+            meta = json.loads(marker.read_text("utf-8"))
+            pid = int(meta.get("pid", -1))
+        except (OSError, ValueError, AttributeError):
+            marker.unlink(missing_ok=True)
+            continue
+        if _alive(pid):
+            continue
+        project_file = marker.with_suffix(".muzaic")
+        if not project_file.exists():
+            marker.unlink(missing_ok=True)  # crashed with nothing unsaved
+            continue
+        out.append(Recovery(marker, project_file, meta.get("path"),
+                            float(meta.get("savedAt", 0)), str(meta.get("name", ""))))  # fmt: skip
+    return sorted(out, key=lambda r: r.saved_at, reverse=True)
+
+
+def restore(recovery: Recovery) -> ProjectDocument:
+    """The recovered project as an unsaved document pointing at its original file."""
+    project = Project.load(recovery.project_file)
+    doc = ProjectDocument(project, recovery.original_path)
+    doc.mark_dirty()
+    return doc
+
+
+class Autosave(QObject):
+    saved = Signal(str)
+
+    def __init__(
+        self, get_doc, parent: QObject | None = None, interval_ms: int = INTERVAL_MS
+    ) -> None:
+        super().__init__(parent)
+        self._get_doc = get_doc
+        self.marker = autosave_dir() / f"session-{os.getpid()}.json"
+        self.project_file = self.marker.with_suffix(".muzaic")
+        self._last_state: tuple[int, int] | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.tick)
+
+    def start(self) -> None:
+        self._write_marker()
+        self.timer.start()
+
+    def _write_marker(self, doc: ProjectDocument | None = None) -> None:
+        meta = {"pid": os.getpid(), "savedAt": time.time(), "started": time.time()}
+        if doc is not None:
+            meta.update(path=str(doc.path) if doc.path else None, name=doc.display_name)
+        atomic_write_text(self.marker, json.dumps(meta))
+
+    def tick(self) -> bool:
+        """Write the project if it has unsaved changes not autosaved yet; True if written."""
+        doc = self._get_doc()
+        if not doc.dirty:
+            self.project_file.unlink(missing_ok=True)
+            self._last_state = None
+            return False
+        state = (id(doc), doc.undo_stack.index())
+        if state == self._last_state and self.project_file.exists():
+            return False
+        atomic_write_text(self.project_file, doc.project.to_json())
+        self._write_marker(doc)
+        self._last_state = state
+        self.saved.emit(str(self.project_file))
+        return True
+
+    def clean_exit(self) -> None:
+        self.timer.stop()
+        self.project_file.unlink(missing_ok=True)
+        self.marker.unlink(missing_ok=True)

@@ -1,0 +1,522 @@
+"""The main window: menus, toolbar, the timeline in the centre, docks, status bar.
+
+Stable surface for the rest of the UI (render workflow, player, library dock):
+``doc``, ``set_document(doc)`` + ``documentChanged``, ``menus`` ("file", "edit", "view",
+"render", "help"), ``toolbar``, ``timeline``, ``show_message(...)``, ``add_dock(...)``,
+``set_backend_label(...)``, ``set_tag_catalogue(...)``. The window wires commands to
+handlers; the handlers' logic lives in editing.py, project_files.py and autosave.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import Shiboken
+
+from muzaic_studio.model import ProjectError
+from muzaic_studio.model.project import SUFFIX
+from muzaic_studio.ui import editing
+from muzaic_studio.ui.actions import create_actions
+from muzaic_studio.ui.autosave import Autosave, find_recoveries, restore
+from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.message_bar import MessageBar
+from muzaic_studio.ui.project_files import ProjectFiles
+from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.timeline_geometry import format_precise
+from muzaic_studio.ui.timeline_view import TimelineView
+
+APP_NAME = "Muzaic Studio"
+TOOLS = ("select", "generate", "copy", "silence")
+GRID_MODES = ("off", "seconds", "bars")
+
+
+class MainWindow(QMainWindow):
+    documentChanged = Signal(object)  # the new ProjectDocument
+
+    def __init__(self, doc: ProjectDocument | None = None, *, autosave: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self.doc = doc or ProjectDocument()
+        self.tag_catalogue = TagCatalogue()
+        self.files = ProjectFiles(self)
+        self.actions = create_actions(self)
+        self.menus: dict[str, QMenu] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self._saved_state: QByteArray | None = None
+
+        self.timeline = TimelineView(self.doc)
+        self.message_bar = MessageBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.timeline, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._wire_actions()
+        self.timeline.message.connect(self.show_message)
+        self.timeline.cursorTimeChanged.connect(self._on_cursor)
+        self.timeline.zoomChanged.connect(lambda _z: self._update_status())
+        self.files.recentChanged.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        self._connect_doc(self.doc)
+        self._on_doc_changed()
+
+        self.autosave = Autosave(lambda: self.doc, self)
+        self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
+        if autosave:
+            self.autosave.start()
+        self.resize(1280, 780)
+        self._restore_layout()
+
+    # -- public API used by other parts of the app -------------------------------------
+    def set_document(self, doc: ProjectDocument) -> None:
+        """Show *doc* instead of the current document (after New/Open/restore)."""
+        old = self.doc
+        self._disconnect_doc(old)
+        self.doc = doc
+        self.timeline.set_document(doc)
+        self._connect_doc(doc)
+        self._on_doc_changed()
+        self.documentChanged.emit(doc)
+        if old is not doc:
+            old.deleteLater()
+
+    def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
+                     action: Callable[[], Any] | None = None) -> None:  # fmt: skip
+        """A non-blocking banner above the timeline (info / success / warning / error)."""
+        self.message_bar.show_message(text, kind, action_text, action)
+
+    def add_dock(self, widget: QWidget, title: str,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:  # fmt: skip
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)  # fmt: skip
+        self.addDockWidget(area, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setToolTip(f"Show or hide the {title} panel")
+        toggle.setStatusTip(f"Show or hide the {title} panel")
+        self.menus["panels"].addAction(toggle)
+        self.docks[title] = dock
+        if self._saved_state is not None:
+            self.restoreState(self._saved_state)
+        return dock
+
+    def set_backend_label(self, text: str) -> None:
+        self._backend_label.setText(text)
+
+    def set_tag_catalogue(self, catalogue: TagCatalogue | dict) -> None:
+        if isinstance(catalogue, dict):
+            catalogue = TagCatalogue.from_response(catalogue)
+        self.tag_catalogue = catalogue
+        self.timeline.tag_names = catalogue.names
+        self.timeline.viewport().update()
+
+    def after_show(self) -> None:
+        """Work that waits until the window is on screen (keeps start-up fast)."""
+        if not self.tag_catalogue.names:
+            self.set_tag_catalogue(TagCatalogue.offline())
+        self.offer_restore()
+
+    def offer_restore(self) -> bool:
+        """After a crash: offer the unsaved work autosaved by the session that died."""
+        recoveries = find_recoveries()
+        if not recoveries:
+            return False
+        newest = recoveries[0]
+        when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved work?",
+            f"Muzaic Studio did not close properly. Restore the unsaved changes to "
+            f"“{newest.name or 'Untitled'}” autosaved at {when}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        restored = False
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                doc = restore(newest)
+            except ProjectError as exc:
+                self.show_message(f"The autosaved project could not be read: {exc}", "error")
+            else:
+                if self.files.maybe_save():
+                    self.set_document(doc)
+                    self.show_message("Restored the autosaved project. Save it to keep it.",
+                                      "success")  # fmt: skip
+                    restored = True
+        for r in recoveries:
+            r.discard()
+        return restored
+
+    # -- building ----------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        a = self.actions
+        bar = self.menuBar()
+        file = self.menus["file"] = bar.addMenu("&File")
+        file.addActions([a["file.new"], a["file.open"]])
+        self.menus["recent"] = file.addMenu("Open &Recent")
+        file.addSeparator()
+        file.addActions([a["file.save"], a["file.save_as"]])
+        file.addSeparator()
+        file.addAction(a["file.quit"])
+        edit = self.menus["edit"] = bar.addMenu("&Edit")
+        edit.addActions([a["edit.undo"], a["edit.redo"]])
+        edit.addSeparator()
+        edit.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
+                         a["edit.delete"]])  # fmt: skip
+        edit.addSeparator()
+        edit.addActions([a["edit.split"], a["edit.nudge_left"], a["edit.nudge_right"],
+                         a["edit.nudge_left_big"], a["edit.nudge_right_big"]])  # fmt: skip
+        edit.addSeparator()
+        edit.addActions([a["edit.select_all"], a["edit.deselect"], a["edit.select_prev"],
+                         a["edit.select_next"]])  # fmt: skip
+        edit.addSeparator()
+        tools = edit.addMenu("&Tool")
+        self.tool_group = QActionGroup(self)
+        for t in TOOLS:
+            self.tool_group.addAction(a[f"tool.{t}"])
+            tools.addAction(a[f"tool.{t}"])
+        a["tool.generate"].setChecked(True)
+        view = self.menus["view"] = bar.addMenu("&View")
+        view.addActions([a["view.zoom_in"], a["view.zoom_out"], a["view.zoom_fit"]])
+        view.addSeparator()
+        view.addAction(a["view.snap"])
+        a["view.snap"].setChecked(True)
+        self.grid_group = QActionGroup(self)
+        for mode in GRID_MODES:
+            self.grid_group.addAction(a[f"view.grid_{mode}"])
+            view.addAction(a[f"view.grid_{mode}"])
+        a["view.grid_seconds"].setChecked(True)
+        view.addSeparator()
+        view.addActions([a["view.playhead_start"], a["view.playhead_end"],
+                         a["view.playhead_prev"], a["view.playhead_next"]])  # fmt: skip
+        view.addSeparator()
+        self.menus["panels"] = view.addMenu("&Panels")
+        self.menus["render"] = bar.addMenu("&Render")
+        help_ = self.menus["help"] = bar.addMenu("&Help")
+        help_.addActions([a["help.shortcuts"], a["help.about"]])
+        for key in ("edit.nudge_left", "edit.nudge_right", "edit.nudge_left_big",
+                    "edit.nudge_right_big"):  # fmt: skip
+            self.timeline.addAction(a[key])
+
+    def _build_toolbar(self) -> None:
+        a = self.actions
+        tb = self.toolbar = QToolBar("Main toolbar", self)
+        tb.setObjectName("main_toolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        tb.addActions([a["file.new"], a["file.open"], a["file.save"]])
+        tb.addSeparator()
+        tb.addActions([a["edit.undo"], a["edit.redo"]])
+        tb.addSeparator()
+        tb.addActions([a[f"tool.{t}"] for t in TOOLS])
+        for t in TOOLS[1:]:
+            button = tb.widgetForAction(a[f"tool.{t}"])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setText(t.capitalize())
+        tb.addSeparator()
+        tb.addActions([a["edit.split"], a["edit.duplicate"], a["edit.delete"]])
+        tb.addSeparator()
+        tb.addActions([a["view.zoom_out"], a["view.zoom_in"], a["view.zoom_fit"], a["view.snap"],
+                       a["view.grid_bars"]])  # fmt: skip
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self._cursor_label = QLabel()
+        self._length_label = QLabel()
+        self._tokens_label = QLabel()
+        self._zoom_label = QLabel()
+        self._backend_label = QLabel("Offline engine")
+        tips = (
+            (self._cursor_label, "Time under the mouse pointer"),
+            (self._length_label, "Length of the soundtrack (end of the last region)"),
+            (self._tokens_label, "Estimated tokens to render everything (1 per started second of generate)"),
+            (self._zoom_label, "Timeline zoom (Ctrl+wheel, +/-, F to fit)"),
+            (self._backend_label, "Where renders are made"),
+        )  # fmt: skip
+        for label, tip in tips:
+            label.setToolTip(tip)
+            label.setContentsMargins(8, 0, 8, 0)
+            sb.addPermanentWidget(label)
+        self._on_cursor(0.0)
+
+    def _wire_actions(self) -> None:
+        a = self.actions
+        f = self.files
+        handlers: dict[str, Callable[[], Any]] = {
+            "file.new": f.new,
+            "file.open": f.open,
+            "file.save": f.save,
+            "file.save_as": f.save_as,
+            "file.quit": self.close,
+            "edit.undo": lambda: self.doc.undo_stack.undo(),
+            "edit.redo": lambda: self.doc.undo_stack.redo(),
+            "edit.cut": self.cut,
+            "edit.copy": self.copy,
+            "edit.paste": self.paste,
+            "edit.duplicate": lambda: self._try(editing.duplicate_selection, self.doc),
+            "edit.delete": lambda: self._try(editing.delete_selection, self.doc),
+            "edit.split": lambda: self._try(editing.split_at_playhead, self.doc),
+            "edit.select_all": lambda: self.doc.select(r.uid for r in self.doc.regions),
+            "edit.deselect": lambda: self.doc.select(()),
+            "edit.nudge_left": lambda: self.nudge(-1, small=True),
+            "edit.nudge_right": lambda: self.nudge(1, small=True),
+            "edit.nudge_left_big": lambda: self.nudge(-1, small=False),
+            "edit.nudge_right_big": lambda: self.nudge(1, small=False),
+            "edit.select_prev": lambda: self._select_neighbour(-1),
+            "edit.select_next": lambda: self._select_neighbour(1),
+            "view.zoom_in": lambda: self.timeline.zoom_by(1.5, self._zoom_anchor()),
+            "view.zoom_out": lambda: self.timeline.zoom_by(1 / 1.5, self._zoom_anchor()),
+            "view.zoom_fit": self.timeline.zoom_to_fit,
+            "view.playhead_start": lambda: self._seek(0.0),
+            "view.playhead_end": lambda: self._seek(self.doc.project.duration),
+            "view.playhead_prev": lambda: self._seek_edge(-1),
+            "view.playhead_next": lambda: self._seek_edge(1),
+            "help.shortcuts": self.show_shortcuts,
+            "help.about": self.show_about,
+        }
+        for key, handler in handlers.items():
+            a[key].triggered.connect(lambda _checked=False, h=handler: h())
+        for t in TOOLS:
+            a[f"tool.{t}"].triggered.connect(lambda _c=False, t=t: self.set_tool(t))
+        for mode in GRID_MODES:
+            a[f"view.grid_{mode}"].triggered.connect(lambda _c=False, m=mode: self.set_grid(m))
+        a["view.snap"].toggled.connect(self._set_snapping)
+
+    # -- document wiring ---------------------------------------------------------------
+    def _doc_connections(self, doc: ProjectDocument) -> list[tuple[Any, Callable[..., Any]]]:
+        stack = doc.undo_stack
+        return [
+            (doc.regionsChanged, self._update_status),
+            (doc.selectionChanged, self._update_selection_actions),
+            (doc.dirtyChanged, self._update_title),
+            (doc.pathChanged, self._update_title),
+            (stack.canUndoChanged, self._update_undo_actions),
+            (stack.canRedoChanged, self._update_undo_actions),
+            (stack.undoTextChanged, self._update_undo_actions),
+            (stack.redoTextChanged, self._update_undo_actions),
+        ]
+
+    def _connect_doc(self, doc: ProjectDocument) -> None:
+        for signal, slot in self._doc_connections(doc):
+            signal.connect(slot)
+
+    def _disconnect_doc(self, doc: ProjectDocument) -> None:
+        for signal, slot in self._doc_connections(doc):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
+
+    def _on_doc_changed(self) -> None:
+        self._update_title()
+        self._update_status()
+        self._update_undo_actions()
+        self._update_selection_actions()
+
+    def _doc_alive(self) -> bool:
+        """False while the document's Qt objects are being destroyed (app shutdown)."""
+        return Shiboken.isValid(self.doc) and Shiboken.isValid(self.doc.undo_stack)
+
+    def _update_title(self, *_args: Any) -> None:
+        if not self._doc_alive():
+            return
+        self.setWindowTitle(f"{self.doc.display_name}[*] — {APP_NAME}")
+        self.setWindowModified(self.doc.dirty)
+        if self.doc.path:
+            self.setWindowFilePath(str(self.doc.path))
+
+    def _update_status(self) -> None:
+        project = self.doc.project
+        n = len(project.regions)
+        self._length_label.setText(
+            f"Length {format_precise(project.duration)[:-2]}  ·  {n} region{'s' * (n != 1)}"
+        )
+        self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
+        self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")
+
+    def _update_undo_actions(self, *_args: Any) -> None:
+        if not self._doc_alive():
+            return
+        stack = self.doc.undo_stack
+        undo, redo = self.actions["edit.undo"], self.actions["edit.redo"]
+        undo.setEnabled(stack.canUndo())
+        redo.setEnabled(stack.canRedo())
+        undo.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else "&Undo")
+        redo.setText(f"&Redo {stack.redoText()}" if stack.canRedo() else "&Redo")
+        undo.setToolTip(
+            f"Undo {stack.undoText()} (Ctrl+Z)" if stack.canUndo() else "Nothing to undo"
+        )
+        redo.setToolTip(
+            f"Redo {stack.redoText()} (Ctrl+Shift+Z)" if stack.canRedo() else "Nothing to redo"
+        )
+
+    def _update_selection_actions(self) -> None:
+        has = bool(self.doc.selection)
+        for key in ("edit.cut", "edit.copy", "edit.duplicate", "edit.delete"):
+            self.actions[key].setEnabled(has)
+        n = len(self.doc.selection)
+        if n:
+            self.statusBar().showMessage(f"{n} region{'s' * (n != 1)} selected", 2000)
+
+    def _on_cursor(self, seconds: float) -> None:
+        self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
+
+    # -- commands --------------------------------------------------------------------
+    def _try(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except EditError as exc:
+            self.timeline.show_hint(str(exc))
+            self.show_message(str(exc), "warning")
+            return None
+
+    def set_tool(self, tool: str) -> None:
+        self.timeline.tool = tool
+        self.actions[f"tool.{tool}"].setChecked(True)
+
+    def set_grid(self, mode: str) -> None:
+        self.timeline.grid_mode = mode
+        self.actions[f"view.grid_{mode}"].setChecked(True)
+        self.timeline.viewport().update()
+
+    def _set_snapping(self, on: bool) -> None:
+        self.timeline.snapping = on
+
+    def _zoom_anchor(self) -> float:
+        x = self.timeline.scale.x(self.doc.playhead)
+        return (
+            x
+            if 0 <= x <= self.timeline.viewport().width()
+            else self.timeline.viewport().width() / 2
+        )
+
+    def nudge(self, direction: int, small: bool) -> None:
+        step = (self.timeline.grid() or 0.1) if small else 1.0
+        self._try(editing.nudge_selection, self.doc, direction * step)
+
+    def _select_neighbour(self, step: int) -> None:
+        region = editing.neighbour(self.doc, step)
+        if region is not None:
+            self.doc.select([region.uid])
+            self.timeline.ensure_visible(region.time)
+
+    def _seek(self, seconds: float) -> None:
+        self.doc.set_playhead(seconds)
+        self.timeline.ensure_visible(self.doc.playhead)
+
+    def _seek_edge(self, step: int) -> None:
+        t = self.doc.playhead
+        edges = editing.edge_times(self.doc)
+        options = [e for e in edges if (e > t + 1e-6 if step > 0 else e < t - 1e-6)]
+        if options:
+            self._seek(options[0] if step > 0 else options[-1])
+
+    def copy(self) -> None:
+        chosen = self.doc.selected_regions()
+        if not chosen:
+            self.show_message("Select regions to copy.", "warning")
+            return
+        QGuiApplication.clipboard().setText(editing.regions_to_json(chosen))
+        self.statusBar().showMessage(f"Copied {editing.plural(len(chosen), 'region')}", 2500)
+
+    def cut(self) -> None:
+        text = self._try(editing.cut_selection, self.doc)
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    def paste(self) -> None:
+        text = QGuiApplication.clipboard().text()
+        self._try(editing.paste, self.doc, text, self.doc.playhead)
+
+    def show_shortcuts(self) -> None:
+        from muzaic_studio.ui.shortcuts_dialog import ShortcutsDialog
+
+        ShortcutsDialog(self.findChildren(QAction), self).exec()
+
+    def show_about(self) -> None:
+        from muzaic_studio import __version__ as version
+
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<h3>{APP_NAME} {version}</h3><p>A timeline editor for soundtracks "
+                          "made with the Muzaic music API.</p>")  # fmt: skip
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.menus["recent"]
+        menu.clear()
+        recent = self.files.recent()
+        for i, path in enumerate(recent):
+            act = menu.addAction(f"&{i + 1} {Path(path).name}")
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda _c=False, p=path: self.files.open(p))
+        if recent:
+            menu.addSeparator()
+            menu.addAction("Clear Recent", self.files.clear_recent)
+        menu.setEnabled(bool(recent))
+
+    # -- window state ----------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = app_settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        self._saved_state = state if isinstance(state, QByteArray) and not state.isEmpty() else None
+        if self._saved_state is not None:
+            self.restoreState(self._saved_state)
+
+    def save_layout(self) -> None:
+        s = app_settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.save_layout()
+        self.autosave.clean_exit()
+        event.accept()
+
+    def dragEnterEvent(self, event: Any) -> None:
+        if any(u.toLocalFile().endswith(SUFFIX) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if path.endswith(SUFFIX):
+                event.acceptProposedAction()
+                QTimer.singleShot(0, lambda p=path: self.files.open(p))
+                return

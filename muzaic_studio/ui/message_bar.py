@@ -1,0 +1,84 @@
+"""A non-blocking message strip at the top of the window (info / warning / error).
+
+Replaces modal boxes for everything that does not need an answer: the user keeps working
+and can press the optional action button ("Retry", "Set API key...") or close the strip.
+Info messages hide by themselves; warnings and errors stay until closed or replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from muzaic_studio.ui.icons import icon
+
+_STYLE = {
+    "info": ("#1f3b5c", "#cfe3ff", "#3d7fe0", "info"),
+    "success": ("#1d4630", "#c9f2d8", "#3fb56c", "info"),
+    "warning": ("#4d3a12", "#ffe6b0", "#e0a020", "warning"),
+    "error": ("#55202a", "#ffd2d8", "#e0485c", "error"),
+}
+INFO_MS = 6000
+
+
+class MessageBar(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.kind = "info"
+        self._icon = QLabel()
+        self._text = QLabel()
+        self._text.setWordWrap(True)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._button = QPushButton()
+        self._button.hide()
+        self._close = QToolButton()
+        self._close.setIcon(icon("close", "#ffffff"))
+        self._close.setAutoRaise(True)
+        self._close.setToolTip("Dismiss this message")
+        self._close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 5, 6, 5)
+        layout.addWidget(self._icon)
+        layout.addWidget(self._text, 1)
+        layout.addWidget(self._button)
+        layout.addWidget(self._close)
+        self._action: Callable[[], object] | None = None
+        self._button.clicked.connect(self._run_action)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return self._text.text()
+
+    def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
+                     action: Callable[[], object] | None = None) -> None:  # fmt: skip
+        bg, fg, accent, icon_name = _STYLE.get(kind, _STYLE["info"])
+        self.kind = kind
+        self.setStyleSheet(
+            f"#messageBar {{ background: {bg}; border-bottom: 2px solid {accent}; }}"
+            f"#messageBar QLabel {{ color: {fg}; }}"
+            f"#messageBar QPushButton {{ color: {fg}; background: {accent}; border: none;"
+            f" padding: 3px 12px; border-radius: 3px; }}"
+        )
+        self._icon.setPixmap(icon(icon_name, accent).pixmap(18, 18))
+        self._text.setText(text)
+        self._action = action
+        self._button.setVisible(bool(action_text and action))
+        self._button.setText(action_text or "")
+        self._button.setToolTip(action_text or "")
+        self.show()
+        if kind in ("info", "success") and not action:
+            self._timer.start(INFO_MS)
+        else:
+            self._timer.stop()
+
+    def _run_action(self) -> None:
+        action = self._action
+        self.hide()
+        if action is not None:
+            action()

@@ -1,0 +1,56 @@
+"""The app's look: Fusion with a dark palette (or light, MUZAIC_STUDIO_THEME=light)."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+_DARK = {
+    QPalette.ColorRole.Window: "#22262e",
+    QPalette.ColorRole.WindowText: "#dfe4ec",
+    QPalette.ColorRole.Base: "#1a1d23",
+    QPalette.ColorRole.AlternateBase: "#262b34",
+    QPalette.ColorRole.ToolTipBase: "#2d333e",
+    QPalette.ColorRole.ToolTipText: "#e8edf4",
+    QPalette.ColorRole.PlaceholderText: "#7d8796",
+    QPalette.ColorRole.Text: "#dfe4ec",
+    QPalette.ColorRole.Button: "#2b3039",
+    QPalette.ColorRole.ButtonText: "#dfe4ec",
+    QPalette.ColorRole.BrightText: "#ffffff",
+    QPalette.ColorRole.Light: "#3a414d",
+    QPalette.ColorRole.Midlight: "#323843",
+    QPalette.ColorRole.Mid: "#2a2f38",
+    QPalette.ColorRole.Dark: "#15181d",
+    QPalette.ColorRole.Shadow: "#0b0c0f",
+    QPalette.ColorRole.Highlight: "#3d7fe0",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Link: "#6aa8ff",
+}
+
+_SHEET = """
+QToolBar { border: none; spacing: 3px; padding: 3px 6px; }
+QToolBar QToolButton { padding: 4px 6px; border-radius: 4px; }
+QToolBar QToolButton:checked { background: palette(highlight); color: white; }
+QToolBar QToolButton:hover:!checked { background: palette(light); }
+QDockWidget::title { padding: 6px 8px; background: palette(alternate-base); }
+QStatusBar QLabel { color: palette(placeholder-text); }
+QGroupBox { border: 1px solid palette(light); border-radius: 5px; margin-top: 14px;
+            padding-top: 6px; }
+QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; font-weight: bold; }
+QToolTip { border: 1px solid palette(light); padding: 4px; }
+"""
+
+
+def apply_style(app: QApplication) -> None:
+    app.setStyle("Fusion")
+    if os.environ.get("MUZAIC_STUDIO_THEME", "dark").lower() != "light":
+        palette = QPalette()
+        for role, color in _DARK.items():
+            palette.setColor(role, QColor(color))
+        for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
+                     QPalette.ColorRole.WindowText):  # fmt: skip
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7482"))
+        app.setPalette(palette)
+    app.setStyleSheet(_SHEET)

@@ -1,0 +1,67 @@
+"""Shared helpers for the editor's UI tests: a demo-like project and mouse gestures."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from muzaic_studio.model import Project, Region
+from muzaic_studio.model.library import LibraryEntry
+
+
+def demo_project() -> Project:
+    """Six regions of every action, tags, keyframes, one rendered and one copy."""
+    regions = [
+        Region(0.0, 8.0, "generate", tags=[3, 17, 19], name="Opening",
+               params={"intensity": [[0, 2], [100, 6]], "tempo": 4, "tone": 6, "variance": 3, "rhythm": 3}),
+        Region(8.0, 12.0, "generate", method="smart", tags=[1, 27],
+               params={"intensity": 8, "tempo": 7, "tone": 5, "variance": 6, "rhythm": 8}),
+        Region(20.0, 2.0, "silence"),
+        Region(22.0, 12.0, "copy", source_hash="a1b2c3d4e5f60718", name="Theme again"),
+        Region(34.0, 10.0, "generate", tags=[2, 14, 24], name="Finale",
+               params={"intensity": [[0, 6], [60, 10], [100, 4]], "tempo": 6, "tone": 4,
+                       "variance": [[0, 3], [100, 8]], "rhythm": 6}),
+    ]  # fmt: skip
+    regions[3].rendered = {"hash": "a1b2c3d4e5f60718", "spec": regions[3].spec_digest()}
+    project = Project(regions=regions, name="Demo", tempo_bpm=96)
+    project.library.add(LibraryEntry("a1b2c3d4e5f60718", 12.0, tags=[5, 18], name="Main theme"))
+    project.library.add(LibraryEntry("ffee00112233aabb", 6.0, tags=[7], created=1.0))
+    return project
+
+
+def mouse(widget, kind: str, pos: QPointF, button=Qt.MouseButton.LeftButton,
+          modifiers=Qt.KeyboardModifier.NoModifier) -> None:  # fmt: skip
+    """Send one mouse event with float position and modifiers (qtbot can't move+hold)."""
+    types = {
+        "press": QEvent.Type.MouseButtonPress,
+        "move": QEvent.Type.MouseMove,
+        "release": QEvent.Type.MouseButtonRelease,
+        "double": QEvent.Type.MouseButtonDblClick,
+    }
+    buttons = Qt.MouseButton.NoButton if kind == "release" else button
+    if kind == "move":
+        button = Qt.MouseButton.NoButton
+    global_pos = QPointF(widget.mapToGlobal(QPoint(int(pos.x()), int(pos.y()))))
+    event = QMouseEvent(types[kind], QPointF(pos), global_pos, button, buttons, modifiers)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(view, t0: float, t1: float, y: float | None = None, steps: int = 4,
+         modifiers=Qt.KeyboardModifier.NoModifier) -> None:  # fmt: skip
+    """Drag on the timeline's viewport from time t0 to t1 (in the region lane by default)."""
+    vp = view.viewport()
+    y = view.lane_rect.center().y() if y is None else y
+    x0, x1 = view.scale.x(t0), view.scale.x(t1)
+    mouse(vp, "press", QPointF(x0, y), modifiers=modifiers)
+    for k in range(1, steps + 1):
+        mouse(vp, "move", QPointF(x0 + (x1 - x0) * k / steps, y), modifiers=modifiers)
+    mouse(vp, "release", QPointF(x1, y), modifiers=modifiers)
+
+
+def click(view, t: float, y: float | None = None, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    vp = view.viewport()
+    y = view.lane_rect.center().y() if y is None else y
+    pos = QPointF(view.scale.x(t), y)
+    mouse(vp, "press", pos, modifiers=modifiers)
+    mouse(vp, "release", pos, modifiers=modifiers)

@@ -1,0 +1,147 @@
+"""The main window's public surface (used by the render workflow) and its file commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar
+
+from muzaic_studio.model import Project
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.main_window import MainWindow
+from tests.ui.editor_helpers import demo_project
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(ProjectDocument(demo_project()), autosave=False)
+    qtbot.addWidget(w)
+    w.resize(1200, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.doc.undo_stack.setClean()
+    w.doc._extra_dirty = False
+
+
+def test_public_surface(window, qtbot):
+    assert set(window.menus) >= {"file", "edit", "view", "render", "help"}
+    assert all(isinstance(m, QMenu) for m in window.menus.values())
+    assert isinstance(window.toolbar, QToolBar)
+    assert window.timeline.doc is window.doc
+    seen = []
+    window.documentChanged.connect(seen.append)
+    doc = ProjectDocument()
+    window.set_document(doc)
+    assert seen == [doc] and window.doc is doc and window.timeline.doc is doc
+    dock = window.add_dock(QLabel("hello"), "Test Panel")
+    assert dock.widget().text() == "hello"
+    assert dock.toggleViewAction() in window.menus["panels"].actions()
+    window.set_backend_label("Muzaic cloud")
+    assert window._backend_label.text() == "Muzaic cloud"
+
+
+def test_message_bar_is_non_blocking_with_action(window, qtbot):
+    pressed = []
+    window.show_message("Render failed", "error", "Retry", lambda: pressed.append(1))
+    bar = window.message_bar
+    assert bar.isVisible() and bar.kind == "error" and "Render failed" in bar.text
+    qtbot.mouseClick(bar._button, qtbot_button())
+    assert pressed == [1] and not bar.isVisible()
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def test_title_shows_dirty_mark_and_undo_text(window):
+    window.doc.edit("Rename region", lambda rs: setattr(rs[0], "name", "X"))
+    assert window.isWindowModified() and "[*]" in window.windowTitle()
+    assert window.actions["edit.undo"].text() == "&Undo Rename region"
+    window.actions["edit.undo"].trigger()
+    assert not window.isWindowModified()
+    assert window.actions["edit.redo"].text() == "&Redo Rename region"
+
+
+def test_status_bar_shows_length_and_tokens(window):
+    assert "0:44" in window._length_label.text()
+    assert f"{window.doc.project.estimated_tokens} tokens" in window._tokens_label.text()
+
+
+def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):
+    target = tmp_path / "song"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.doc.edit("Rename region", lambda rs: setattr(rs[0], "name", "Intro"))
+    before = window.doc.project.to_dict()
+    window.actions["file.save_as"].trigger()
+    saved = Path(str(target) + ".muzaic")
+    assert saved.exists() and not window.doc.dirty
+    assert "song" in window.windowTitle()
+    window.actions["file.new"].trigger()
+    assert window.doc.regions == []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    window.actions["file.open"].trigger()
+    assert window.doc.path == saved
+    assert window.doc.project.to_dict() == before
+    assert str(saved.resolve()) in window.files.recent()
+
+
+def test_save_changes_prompt_cancel_keeps_document(window, monkeypatch):
+    window.doc.edit("Rename region", lambda rs: setattr(rs[0], "name", "X"))
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[1])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    old = window.doc
+    window.actions["file.new"].trigger()
+    assert asked == ["Save changes?"] and window.doc is old
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    window.actions["file.new"].trigger()
+    assert window.doc is not old and window.doc.regions == []
+
+
+def test_broken_project_shows_why_and_changes_nothing(window, tmp_path):
+    bad = tmp_path / "broken.muzaic"
+    bad.write_text('{"format": "muzaic-studio/1", "regions": [{"time": "x"}]}')
+    before = bad.read_bytes()
+    old = window.doc
+    assert not window.files.open(bad)
+    assert window.doc is old
+    assert window.message_bar.kind == "error" and "time must be a number" in window.message_bar.text
+    assert bad.read_bytes() == before and list(tmp_path.iterdir()) == [bad]
+
+
+def test_shortcuts_dialog_lists_every_action(window, qtbot):
+    from muzaic_studio.ui.actions import SPECS
+    from muzaic_studio.ui.shortcuts_dialog import ShortcutsDialog
+
+    dialog = ShortcutsDialog(window.findChildren(type(window.actions["file.new"])), window)
+    qtbot.addWidget(dialog)
+    names = {row[0] for row in dialog.rows}
+    for spec in SPECS:
+        assert (
+            window.actions[spec.key].text().replace("&", "") in names
+            or spec.key.startswith("edit.undo")
+            or spec.key.startswith("edit.redo")
+        )
+    dialog.search.setText("split")
+    visible = [i for i in range(dialog.table.rowCount()) if not dialog.table.isRowHidden(i)]
+    assert visible and all("split" in " ".join(dialog.rows[i]).lower() for i in visible)
+
+
+def test_every_toolbar_control_has_a_tooltip(window):
+    for action in window.toolbar.actions():
+        if not action.isSeparator():
+            assert action.toolTip(), action.text()
+
+
+def test_project_roundtrip_of_demo_is_exact(tmp_path):
+    p = demo_project()
+    p.save(tmp_path / "d.muzaic")
+    assert Project.load(tmp_path / "d.muzaic").to_dict() == p.to_dict()
