@@ -5,7 +5,9 @@
 * makes sure the rotating, key-redacting log is set up (the CLI may have done it);
 * sets the window icon and the desktop file name, so Wayland compositors and task bars
   match the window to ``muzaic-studio.desktop`` and its icon;
-* adds Help > Report a problem… and Help > About Muzaic Studio;
+* adds Help > Report a problem… and Help > About Muzaic Studio (the window's own
+  ``help.about`` action, if it has one, is re-pointed to the versions dialog rather
+  than duplicated);
 * schedules the first-run banner (no key -> offline engine, how to add a key);
 * arms the packaging self-test when MUZAIC_STUDIO_QUIT_AFTER_MS is set (ui/smoke.py).
 
@@ -14,6 +16,7 @@ Kept out of main_window.py so the window's own code does not grow with packaging
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from PySide6.QtGui import QAction, QGuiApplication
@@ -40,10 +43,7 @@ class AppExtras:
         self.report_action.setObjectName("action_report_problem")
         self.report_action.setStatusTip("Versions, folders and the log, to copy into a report")
         self.report_action.triggered.connect(self.show_report)
-        self.about_action = QAction("&About Muzaic Studio", window)
-        self.about_action.setObjectName("action_about")
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self.show_about)
+        self.about_action: QAction | None = None  # set by add_actions()
 
     def help_menu(self) -> QMenu:
         """The window's ``menus["help"]``; a Help menu of our own (made once) without it."""
@@ -55,8 +55,26 @@ class AppExtras:
             menu = self._own_menu
         return menu
 
+    def _window_about_action(self) -> QAction | None:
+        actions = getattr(self.window, "actions", None)  # MainWindow: a dict of QActions
+        action = actions.get("help.about") if isinstance(actions, dict) else None
+        return action if isinstance(action, QAction) else None
+
     def add_actions(self) -> None:
         menu = self.help_menu()
+        existing = self._window_about_action()
+        if existing is not None and existing in menu.actions():
+            # Re-point the window's About (shortcut and all) to the versions dialog.
+            with contextlib.suppress(RuntimeError, TypeError):
+                existing.triggered.disconnect()
+            existing.triggered.connect(self.show_about)
+            self.about_action = existing
+            menu.insertAction(existing, self.report_action)
+            return
+        self.about_action = QAction("&About Muzaic Studio", self.window)
+        self.about_action.setObjectName("action_about")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
         if not menu.isEmpty():
             menu.addSeparator()
         menu.addAction(self.report_action)
@@ -70,11 +88,12 @@ class AppExtras:
         return self.about_dialog
 
     def show_report(self) -> ReportDialog:
-        # A new dialog each time: the report must show the log as it is now.
-        if self.report_dialog is not None:
-            self.report_dialog.deleteLater()
-        self.report_dialog = ReportDialog(self.window)
+        if self.report_dialog is None:
+            self.report_dialog = ReportDialog(self.window)
+        else:
+            self.report_dialog.refresh()  # the report must show the log as it is now
         self.report_dialog.show()
+        self.report_dialog.raise_()
         return self.report_dialog
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow
 
 from muzaic_studio.ui.background import call_in_background
@@ -18,6 +19,8 @@ BANNER = (
     "No API key set: rendering with the offline engine. To use Muzaic cloud music, add "
     "your key in Render > API key… or run `muzaic-studio key set`."
 )
+ACTION_TEXT = "Set API key…"
+KEY_ACTION = "render.key"  # objectName of the render workflow's API key action
 
 
 def has_key() -> bool:
@@ -30,13 +33,26 @@ def has_key() -> bool:
         return False
 
 
-def show_banner(window: QMainWindow, text: str = BANNER) -> None:
-    """Show *text* as the window's persistent one-line message."""
+def _busy_with_a_problem(window: QMainWindow) -> bool:
+    bar = getattr(window, "message_bar", None)
+    return bool(bar is not None and bar.isVisible() and getattr(bar, "kind", "") in
+                ("warning", "error"))  # fmt: skip
+
+
+def show_banner(window: QMainWindow, text: str = BANNER) -> bool:
+    """Show *text* as the window's one-line message; False if a problem is showing."""
     show_message = getattr(window, "show_message", None)
-    if callable(show_message):
-        show_message(text)
-    else:
+    if not callable(show_message):
         window.statusBar().showMessage(text)
+        return True
+    if _busy_with_a_problem(window):
+        return False
+    key_action = window.findChild(QAction, KEY_ACTION)
+    if key_action is not None:
+        show_message(text, "info", ACTION_TEXT, key_action.trigger)
+    else:
+        show_message(text, "info")
+    return True
 
 
 def check_first_run(
@@ -50,10 +66,9 @@ def check_first_run(
     """
 
     def result(key_found: bool) -> None:
-        if not key_found:
-            show_banner(window)
+        shown = not key_found and show_banner(window)
         if on_done is not None:
-            on_done(not key_found)
+            on_done(shown)
 
     def error(_exc: BaseException) -> None:
         result(False)

@@ -64,6 +64,13 @@ class ReportDialog(QDialog):
         layout.addWidget(self.feedback)
         layout.addWidget(buttons)
 
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Collect the report again (off the GUI thread)."""
+        self.copy_button.setEnabled(False)
+        self.text.clear()
+        self.feedback.clear()
         call_in_background(diagnostics.collect_report, self._show_report, self._show_error, self)
 
     def report(self) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 import muzaic_studio
 from muzaic_studio import logging_setup, paths
@@ -18,6 +18,10 @@ from muzaic_studio.ui.report_dialog import ReportDialog
 KEY = "mz-test-KEY-0123456789abcdef"
 
 
+class MessageBar(QWidget):
+    kind = "info"
+
+
 class Window(QMainWindow):
     """The parts of MainWindow that install_app_extras relies on."""
 
@@ -25,10 +29,28 @@ class Window(QMainWindow):
         super().__init__()
         self.menus = {"help": self.menuBar().addMenu("&Help")}
         self.menus["help"].addAction("Keyboard shortcuts")
-        self.messages: list[str] = []
+        self.messages: list[tuple] = []
+        self.message_bar = MessageBar(self)
+        self.message_bar.hide()
 
-    def show_message(self, text: str) -> None:
-        self.messages.append(text)
+    def show_message(self, text, kind="info", action_text=None, action=None) -> None:
+        self.messages.append((text, kind, action_text, action))
+
+
+class WindowWithAbout(Window):
+    """MainWindow as it is: its own help.about action (a QMessageBox) in Help."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.old_about_calls = 0
+        about = QAction("&About Muzaic Studio", self)
+        about.setShortcut("Shift+F1")
+        about.triggered.connect(self._old_about)
+        self.actions = {"help.about": about}
+        self.menus["help"].addAction(about)
+
+    def _old_about(self) -> None:
+        self.old_about_calls += 1
 
 
 @pytest.fixture
@@ -121,6 +143,25 @@ def test_install_app_extras_adds_help_actions_after_existing_ones(qtbot, window)
         dialog.close()
 
 
+def test_install_app_extras_reuses_the_windows_about_action(qtbot):
+    win = WindowWithAbout()
+    qtbot.addWidget(win)
+    extras = install_app_extras(win, first_run_check=False)
+    texts = [a.text() for a in win.menus["help"].actions()]
+    assert texts == ["Keyboard shortcuts", "Report a &problem…", "&About Muzaic Studio"]
+    assert extras.about_action is win.actions["help.about"]
+    win.actions["help.about"].trigger()
+    assert win.old_about_calls == 0
+    assert extras.about_dialog is not None and extras.about_dialog.isVisible()
+    qtbot.waitUntil(lambda: extras.about_dialog.copy_button.isEnabled(), timeout=10_000)
+    # A second Report a problem reuses the dialog and collects again.
+    first = extras.show_report()
+    qtbot.waitUntil(lambda: first.copy_button.isEnabled(), timeout=10_000)
+    assert extras.show_report() is first
+    assert not first.copy_button.isEnabled()
+    qtbot.waitUntil(lambda: first.copy_button.isEnabled(), timeout=10_000)
+
+
 def test_install_app_extras_creates_help_menu_when_missing(qtbot):
     win = QMainWindow()
     qtbot.addWidget(win)
@@ -136,7 +177,32 @@ def test_first_run_banner_only_without_key(qtbot, window, key_found):
     first_run.check_first_run(window, key_check=lambda: key_found, on_done=done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=5_000)
     assert done == [not key_found]
-    assert window.messages == ([] if key_found else [first_run.BANNER])
+    assert window.messages == ([] if key_found else [(first_run.BANNER, "info", None, None)])
+
+
+def test_first_run_banner_offers_the_key_action(qtbot, window):
+    opened = []
+    key_action = QAction("API key", window)
+    key_action.setObjectName(first_run.KEY_ACTION)
+    key_action.triggered.connect(lambda: opened.append(True))
+    done = []
+    first_run.check_first_run(window, key_check=lambda: False, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    [(text, kind, action_text, action)] = window.messages
+    assert (text, kind, action_text) == (first_run.BANNER, "info", first_run.ACTION_TEXT)
+    action()
+    assert opened == [True]
+
+
+def test_first_run_banner_does_not_hide_a_warning(qtbot, window):
+    window.show()
+    window.message_bar.kind = "warning"
+    window.message_bar.show()
+    done = []
+    first_run.check_first_run(window, key_check=lambda: False, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert done == [False]
+    assert window.messages == []
 
 
 def test_first_run_banner_when_key_check_fails_and_status_bar_fallback(qtbot):
