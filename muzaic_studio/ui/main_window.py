@@ -37,6 +37,7 @@ from muzaic_studio.ui.autosave import Autosave, find_recoveries, restore
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.message_bar import MessageBar
 from muzaic_studio.ui.project_files import ProjectFiles
+from muzaic_studio.ui.render_workflow import install_render_workflow
 from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_precise
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
         if autosave:
             self.autosave.start()
+        install_render_workflow(self)  # render, playback, library, history, export
         self.resize(1280, 780)
         self._restore_layout()
 

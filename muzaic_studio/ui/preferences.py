@@ -86,6 +86,22 @@ def call_with_cancel(fn: Any, cancel: Any, *args: Any) -> Any:
     return fn(*args, cancel) if takes else fn(*args)
 
 
+def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
+    """(backend, why, problem): the settings' backend, or the offline engine and why not."""
+    from muzaic_studio.api.select import choose_backend
+
+    offline = {"auto": None, "offline": True, "cloud": False}[settings.kind]
+    try:
+        backend, reason = choose_backend(offline, settings.api_url or None, settings.origin or None)
+        return backend, reason, None
+    except MuzaicError as exc:
+        try:
+            backend, _ = choose_backend(True)
+        except MuzaicError as engine_exc:
+            return None, engine_exc.message, exc
+        return backend, f"{exc.message} Rendering with the offline engine meanwhile.", exc
+
+
 class BackendManager(QObject):
     """The live backend of the app; rebuilt when settings or the key change."""
 
@@ -103,28 +119,36 @@ class BackendManager(QObject):
         self.reason = ""
         self.balance: int | None = None
         self.runner = TaskRunner(self, max_threads=1)
+        self.build_runner = TaskRunner(self, max_threads=1)
+        self._build_task: Any = None
 
-    def rebuild(self) -> Any:
-        """Create the backend the settings ask for; on failure, the offline engine and why."""
-        from muzaic_studio.api.select import choose_backend
+    def rebuild(self) -> None:
+        """Create the backend the settings ask for, off the GUI thread (reading the keyring
+        can wait on D-Bus, building the engine imports numpy). If the chosen backend cannot
+        be used, the offline engine renders and `problem` says why. Newest request wins."""
+        settings = self.settings
 
-        offline = {"auto": None, "offline": True, "cloud": False}[self.settings.kind]
-        try:
-            backend, reason = choose_backend(
-                offline, self.settings.api_url or None, self.settings.origin or None
-            )
-        except MuzaicError as exc:
-            self.problem.emit(exc)
-            try:
-                backend, _ = choose_backend(True)
-                reason = f"{exc.message} Rendering with the offline engine meanwhile."
-            except MuzaicError as engine_exc:
-                backend, reason = None, engine_exc.message
-        self.use(backend, reason)
-        return backend
+        def job(_progress: Any, _cancel: Any) -> tuple[Any, str, MuzaicError | None]:
+            return choose(settings)
+
+        def done(outcome: tuple[Any, str, MuzaicError | None]) -> None:
+            backend, reason, problem = outcome
+            if problem is not None:
+                self.problem.emit(problem)
+            self.use(backend, reason)
+
+        self._build_task = self.build_runner.run(job, on_result=done)
+
+    @property
+    def building(self) -> bool:
+        task = self._build_task
+        return task is not None and not task.done
 
     def use(self, backend: Any, reason: str = "") -> None:
         """Render with *backend* from now on (tests hand in a cloud client of their own)."""
+        if self._build_task is not None:
+            self.build_runner.cancel(self._build_task)  # a later choice wins
+            self._build_task = None
         self.backend = backend
         self.reason = reason
         self.label = describe(backend)
@@ -149,6 +173,7 @@ class BackendManager(QObject):
         self.runner.run(job, on_result=done, on_error=lambda _exc: None)
 
     def shutdown(self) -> None:
+        self.build_runner.shutdown()
         self.runner.shutdown()
 
 

@@ -225,7 +225,8 @@ class RenderWorkflow(QObject):
         self.backend_combo.addItem("Muzaic cloud", "cloud")
         self.backend_combo.setToolTip("Which backend renders (Render > Backend Preferences)")
         self.backend_combo.activated.connect(self._combo_chosen)
-        toolbar.addWidget(self.backend_combo)
+        combo_action = toolbar.addWidget(self.backend_combo)
+        combo_action.setToolTip(self.backend_combo.toolTip())
         for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
             toolbar.addAction(self.actions[key])
 
