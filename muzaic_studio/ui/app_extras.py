@@ -8,7 +8,8 @@
 * adds Help > Report a problem… and Help > About Muzaic Studio (the window's own
   ``help.about`` action, if it has one, is re-pointed to the versions dialog rather
   than duplicated);
-* schedules the first-run banner (no key -> offline engine, how to add a key);
+* arms the first-run banner for the window's first show (no key -> offline engine,
+  how to add a key; see first_run.FirstRunBanner);
 * arms the packaging self-test when MUZAIC_STUDIO_QUIT_AFTER_MS is set (ui/smoke.py).
 
 Kept out of main_window.py so the window's own code does not grow with packaging concerns.
@@ -44,6 +45,7 @@ class AppExtras:
         self.report_action.setStatusTip("Versions, folders and the log, to copy into a report")
         self.report_action.triggered.connect(self.show_report)
         self.about_action: QAction | None = None  # set by add_actions()
+        self.first_run: first_run.FirstRunBanner | None = None
 
     def help_menu(self) -> QMenu:
         """The window's ``menus["help"]``; a Help menu of our own (made once) without it."""
@@ -114,6 +116,6 @@ def install_app_extras(window: QMainWindow, *, first_run_check: bool = True) -> 
     extras.add_actions()
     window.app_extras = extras  # type: ignore[attr-defined]
     if first_run_check:
-        first_run.check_first_run(window)
+        extras.first_run = first_run.FirstRunBanner(window)
     smoke.install(window)
     return extras

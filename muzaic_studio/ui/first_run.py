@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow
 
@@ -59,14 +60,16 @@ def check_first_run(
     window: QMainWindow,
     key_check: Callable[[], bool] = has_key,
     on_done: Callable[[bool], None] | None = None,
+    still_wanted: Callable[[], bool] = lambda: True,
 ) -> None:
     """Ask *key_check* in the background; show the banner on *window* if there is no key.
 
+    The banner is skipped if *still_wanted()* is False by the time the answer arrives.
     *on_done(shown)* is called on the GUI thread afterwards (tests wait on it).
     """
 
     def result(key_found: bool) -> None:
-        shown = not key_found and show_banner(window)
+        shown = not key_found and still_wanted() and show_banner(window)
         if on_done is not None:
             on_done(shown)
 
@@ -74,3 +77,57 @@ def check_first_run(
         result(False)
 
     call_in_background(key_check, result, error, window)
+
+
+class FirstRunBanner(QObject):
+    """Runs `check_first_run` when *window* is first shown, unless something else spoke.
+
+    Armed on the first Show (not at construction) so a window that is built but never
+    shown (tests, tools) never reads the keyring. If the window's message bar shows any
+    other message between the window appearing and the key check's answer (an error
+    opening the project, a backend warning), the banner stays away: that message is the
+    one the user needs first, and the status bar still says "Offline engine".
+    """
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        key_check: Callable[[], bool] = has_key,
+        on_done: Callable[[bool], None] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.key_check = key_check
+        self.on_done = on_done
+        self.started = False
+        self.superseded = False
+        self._showing_ours = False
+        bar = getattr(window, "message_bar", None)
+        self.bar = bar if isinstance(bar, QObject) else None
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            if obj is self.window and not self.started:
+                self.started = True
+                self.window.removeEventFilter(self)
+                if self.bar is not None:
+                    # Children are shown before their window: a message given before
+                    # window.show() (e.g. "could not open the project") is visible now.
+                    self.superseded = self.bar.isVisible()
+                    self.bar.installEventFilter(self)
+                check_first_run(self.window, self.key_check, self._done, self._wanted)
+            elif obj is self.bar and not self._showing_ours:
+                self.superseded = True
+        return False
+
+    def _wanted(self) -> bool:
+        self._showing_ours = not self.superseded
+        return not self.superseded
+
+    def _done(self, shown: bool) -> None:
+        self._showing_ours = False
+        if self.bar is not None:
+            self.bar.removeEventFilter(self)
+        if self.on_done is not None:
+            self.on_done(shown)

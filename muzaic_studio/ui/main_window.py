@@ -33,8 +33,10 @@ from muzaic_studio.model import ProjectError
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.ui import editing
 from muzaic_studio.ui.actions import create_actions
+from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.autosave import Autosave, find_recoveries, restore
 from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.inspector import Inspector
 from muzaic_studio.ui.message_bar import MessageBar
 from muzaic_studio.ui.project_files import ProjectFiles
 from muzaic_studio.ui.render_workflow import install_render_workflow
@@ -88,12 +90,17 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         self._connect_doc(self.doc)
         self._on_doc_changed()
+        self.inspector = Inspector(self.doc)
+        self.inspector.message.connect(self.show_message)
+        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.docks["Inspector"].toggleViewAction().setShortcut("Ctrl+I")
 
         self.autosave = Autosave(lambda: self.doc, self)
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
         if autosave:
             self.autosave.start()
         install_render_workflow(self)  # render, playback, library, history, export
+        install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         self.resize(1280, 780)
         self._restore_layout()
 
@@ -104,6 +111,7 @@ class MainWindow(QMainWindow):
         self._disconnect_doc(old)
         self.doc = doc
         self.timeline.set_document(doc)
+        self.inspector.set_document(doc)
         self._connect_doc(doc)
         self._on_doc_changed()
         self.documentChanged.emit(doc)
@@ -141,6 +149,7 @@ class MainWindow(QMainWindow):
             catalogue = TagCatalogue.from_response(catalogue)
         self.tag_catalogue = catalogue
         self.timeline.tag_names = catalogue.names
+        self.inspector.set_catalogue(catalogue)
         self.timeline.viewport().update()
 
     def after_show(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from PySide6.QtGui import QAction, QGuiApplication
@@ -30,11 +31,14 @@ class Window(QMainWindow):
         self.menus = {"help": self.menuBar().addMenu("&Help")}
         self.menus["help"].addAction("Keyboard shortcuts")
         self.messages: list[tuple] = []
-        self.message_bar = MessageBar(self)
+        self.message_bar = MessageBar()
+        self.setCentralWidget(self.message_bar)
         self.message_bar.hide()
 
     def show_message(self, text, kind="info", action_text=None, action=None) -> None:
         self.messages.append((text, kind, action_text, action))
+        self.message_bar.kind = kind
+        self.message_bar.show()
 
 
 class WindowWithAbout(Window):
@@ -196,8 +200,8 @@ def test_first_run_banner_offers_the_key_action(qtbot, window):
 
 def test_first_run_banner_does_not_hide_a_warning(qtbot, window):
     window.show()
-    window.message_bar.kind = "warning"
-    window.message_bar.show()
+    window.show_message("Cloud chosen but no key", "warning")
+    window.messages.clear()
     done = []
     first_run.check_first_run(window, key_check=lambda: False, on_done=done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=5_000)
@@ -249,3 +253,72 @@ def test_smoke_hook_quits_the_app_with_the_check_result(qtbot, window, monkeypat
     qtbot.waitUntil(lambda: bool(codes), timeout=5_000)
     assert codes == [0]
     assert QApplication.instance() is not None
+
+
+def test_banner_waits_for_the_first_show(qtbot, window):
+    done = []
+    banner = first_run.FirstRunBanner(window, key_check=lambda: False, on_done=done.append)
+    qtbot.wait(100)
+    assert not banner.started and done == [] and window.messages == []
+    window.show()
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert done == [True]
+    assert [m[0] for m in window.messages] == [first_run.BANNER]
+    window.hide()
+    window.show()  # a second show does not ask again
+    qtbot.wait(100)
+    assert done == [True]
+
+
+def test_banner_gives_way_to_a_message_shown_meanwhile(qtbot, window):
+    done = []
+    release = threading.Event()
+
+    def slow_check() -> bool:
+        release.wait(5)
+        return False
+
+    first_run.FirstRunBanner(window, key_check=slow_check, on_done=done.append)
+    window.show()
+    window.show_message("Could not open the project.", "error")
+    window.message_bar.hide()  # the user closed it
+    release.set()
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert done == [False]
+    assert [m[0] for m in window.messages] == ["Could not open the project."]
+
+
+def test_banner_gives_way_to_a_message_given_before_show(qtbot, window):
+    done = []
+    first_run.FirstRunBanner(window, key_check=lambda: False, on_done=done.append)
+    window.show_message("Could not open the project.", "error")  # before window.show()
+    window.show()
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert done == [False]
+
+
+def test_install_app_extras_arms_the_banner_for_first_show(qtbot, window):
+    extras = install_app_extras(window)
+    assert extras.first_run is not None and not extras.first_run.started
+    window.show()
+    qtbot.waitUntil(lambda: bool(window.messages), timeout=5_000)
+    assert window.messages[0][0] == first_run.BANNER
+
+
+def test_real_main_window_has_about_report_and_banner(qtbot):
+    from muzaic_studio.ui.about_dialog import AboutDialog as About
+    from muzaic_studio.ui.main_window import MainWindow
+
+    win = MainWindow(autosave=False)
+    qtbot.addWidget(win)
+    extras = win.app_extras
+    help_actions = [a for a in win.menus["help"].actions() if not a.isSeparator()]
+    assert extras.report_action in help_actions
+    assert sum("About" in a.text() for a in help_actions) == 1
+    win.show()
+    qtbot.waitUntil(lambda: win.message_bar.isVisible(), timeout=5_000)
+    assert first_run.BANNER in win.message_bar.text
+    win.actions["help.about"].trigger()
+    assert isinstance(extras.about_dialog, About) and extras.about_dialog.isVisible()
+    qtbot.waitUntil(lambda: extras.about_dialog.copy_button.isEnabled(), timeout=10_000)
+    extras.about_dialog.close()
