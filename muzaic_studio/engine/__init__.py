@@ -1,0 +1,32 @@
+"""The offline engine: procedural music behind the Muzaic /soundtrack contract.
+
+`OfflineEngine` is the in-process Backend; `server.start_server` / `muzaic-studio serve`
+put the same implementation on 127.0.0.1. Heavy modules (numpy synthesis) load on first
+use of these names, so importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from muzaic_studio.engine.backend import OfflineEngine
+    from muzaic_studio.engine.server import start_server
+
+__all__ = ["ENGINE_VERSION", "OfflineEngine", "start_server"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OfflineEngine":
+        from muzaic_studio.engine.backend import OfflineEngine
+
+        return OfflineEngine
+    if name == "start_server":
+        from muzaic_studio.engine.server import start_server
+
+        return start_server
+    if name == "ENGINE_VERSION":
+        from muzaic_studio.engine.core import ENGINE_VERSION
+
+        return ENGINE_VERSION
+    raise AttributeError(name)

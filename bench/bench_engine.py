@@ -1,0 +1,79 @@
+"""Offline engine benchmark: `python bench/bench_engine.py` (also run by `make bench`).
+
+Goals (issue 3): a 60 s two-region render including MP3 encoding takes <= 1.0 s and
+<= 2x a bare ffmpeg MP3 encode of 60 s of audio measured in the same run; also reports
+the time and peak memory of a 1200 s render. Each timing is the median of 3 runs with
+different specs (so the region cache never answers), in a throw-away cache dir.
+Exit status 1 if a goal is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _body(seconds: float, variant: int) -> dict:
+    half = seconds / 2
+    return {
+        "regions": [
+            {"time": 0, "duration": half, "action": "generate", "tags": [1 + variant % 9],
+             "params": {"intensity": 6, "tempo": 5 + variant % 3, "tone": 5, "variance": 5, "rhythm": 6}},
+            {"time": half, "duration": half, "action": "generate", "method": "smart",
+             "tags": [10 + variant % 8], "params": {"intensity": [[0, 4], [100, 9]], "tempo": 6}},
+        ],
+        "normalize": True,
+    }  # fmt: skip
+
+
+def main() -> int:
+    os.environ["MUZAIC_STUDIO_HOME"] = tempfile.mkdtemp(prefix="muzaic-bench-")
+    from muzaic_studio.audio.ffmpeg import encode_mp3
+    from muzaic_studio.engine.backend import OfflineEngine
+    from muzaic_studio.engine.core import Renderer
+    from muzaic_studio.engine.theory import SR
+
+    engine = OfflineEngine()
+    engine.render(_body(4, 99))  # warm-up: imports, ffmpeg binary lookup, caches
+    engine.store.flush()
+
+    renders, encodes = [], []
+    for v in range(3):
+        t0 = time.perf_counter()
+        result = engine.render(_body(60, v))
+        renders.append(time.perf_counter() - t0)
+        assert abs(result.audio_duration - 60.0) < 1e-6
+        engine.store.flush()  # the background FLAC writer must not bill the next timing
+        samples = Renderer(engine.store).render(engine.renderer.prepare(_body(60, v))).samples
+        t0 = time.perf_counter()
+        encode_mp3(samples, SR, "192k")
+        encodes.append(time.perf_counter() - t0)
+    render_s, encode_s = statistics.median(renders), statistics.median(encodes)
+    ratio = render_s / encode_s
+    ok60 = render_s <= 1.0 and ratio <= 2.0
+    print(
+        f"engine.render_60s: {render_s:.2f} s ({ratio:.2f}x ffmpeg encode {encode_s:.2f} s) "
+        f"goal <=1.0 s, <=2x: {'PASS' if ok60 else 'FAIL'}"
+    )
+
+    t0 = time.perf_counter()
+    long = engine.render(_body(1200, 7))
+    long_s = time.perf_counter() - t0
+    engine.store.flush()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(
+        f"engine.render_1200s: {long_s:.2f} s ({1200 / long_s:.0f}x realtime, "
+        f"mp3 {len(long.mp3) / 1e6:.1f} MB) peak RSS {peak_mb:.0f} MB"
+    )
+    return 0 if ok60 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

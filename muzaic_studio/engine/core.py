@@ -1,0 +1,339 @@
+"""One soundtrack render, shared by the in-process backend and the HTTP server.
+
+request body -> canonical regions -> region audio (generated, copied or silent, via the
+store) -> timeline mix -> optional loudness normalisation -> MP3.
+
+Hashes: a region's hash is a digest of its canonical spec (without `time`, so moving a
+region on the timeline keeps its music) and ENGINE_VERSION. The music's "theme" (key,
+progressions, motifs) is seeded by the tags alone, so a slider move changes what that
+slider means and keeps the tune; equal specs give equal audio and equal hashes, in any
+process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import hashlib
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from muzaic_studio.api.errors import Cancelled, InvalidRequest
+from muzaic_studio.engine import mixing
+from muzaic_studio.engine.arrangement import GenSpec, generate
+from muzaic_studio.engine.compat import Canonical, canonicalize
+from muzaic_studio.engine.store import RegionStore
+from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
+from muzaic_studio.engine.theory import SR, clamp_level, make_curve
+from muzaic_studio.model.validation import Problem
+
+ENGINE_VERSION = "1"
+API_VERSION = f"muzaic-studio-offline/{ENGINE_VERSION}"
+MP3_BITRATE = "192k"
+
+
+@functools.cache
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    """One pool for all renders in the process, sized to the CPUs: concurrent server
+    requests share it instead of each oversubscribing the machine."""
+    return concurrent.futures.ThreadPoolExecutor(
+        max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="engine-region"
+    )
+
+
+def _digest(obj: Any, n: int = 32) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def _spec_key(region: dict[str, Any]) -> dict[str, Any]:
+    """The part of a canonical region that determines its audio."""
+    action = region.get("action")
+    key: dict[str, Any] = {
+        "v": ENGINE_VERSION,
+        "action": action,
+        "duration": round(float(region.get("duration") or 0), 4),
+    }
+    if action == "silence":
+        return key
+    key["method"] = region.get("method") or "strict"
+    if action == "copy":
+        key["sourceHash"] = region.get("sourceHash")
+        return key
+    key["tags"] = list(region.get("tags") or [])
+    key["params"] = region.get("params") or {}
+    return key
+
+
+def region_hash(region: dict[str, Any]) -> str:
+    return _digest(_spec_key(region))
+
+
+def theme_seed(tags: list[int]) -> int:
+    return int(_digest(["theme", ENGINE_VERSION, sorted(set(tags))], 16), 16)
+
+
+def gen_spec(region: dict[str, Any]) -> GenSpec:
+    tags = list(region.get("tags") or [])
+    style = resolve_style(tags)
+    params = region["params"]
+    curves = {
+        name: make_curve(params[name], style.bonus[name])
+        for name in ("intensity", "tone", "variance", "rhythm")
+    }
+    tempo = clamp_level(float(params["tempo"]) + style.bonus["tempo"])
+    return GenSpec(
+        duration=float(region["duration"]),
+        method=region.get("method") or "strict",
+        tempo=tempo,
+        curves=curves,
+        palette=style.palette,
+        seed=theme_seed(tags),
+    )
+
+
+@dataclass
+class Rendered:
+    samples: np.ndarray  # int16 (n, 2), the whole soundtrack
+    hashes: list[str]
+    status: list[str]
+    tokens: int
+    duration: float
+    soundtrack_hash: str
+
+
+def token_cost(canonical: dict[str, Any]) -> int:
+    """1 token per started second of generated audio; copy and silence are free."""
+    return sum(
+        math.ceil(float(r["duration"]) - 1e-9)
+        for r in canonical["regions"]
+        if r["action"] == "generate"
+    )
+
+
+class Renderer:
+    """Stateless apart from the store; safe to call from several threads at once."""
+
+    def __init__(self, store: RegionStore) -> None:
+        self.store = store
+
+    def prepare(self, body: Any) -> Canonical:
+        """Canonicalise and check everything that can fail before any token is spent."""
+        canon = canonicalize(body, region_hash)
+        regions = canon.body["regions"]
+        known_here: set[str] = set()
+        problems: list[Problem] = []
+        for i, r in enumerate(regions):
+            unknown = [t for t in r["tags"] if t not in TAGS_BY_ID]
+            if unknown:
+                problems.append(Problem(i, r["time"], "tags",
+                    f"unknown tag id(s) {', '.join(map(str, unknown))} (GET /getTags lists the known ones)"))  # fmt: skip
+            if r["action"] == "copy":
+                src = r["sourceHash"]
+                if src not in known_here and self._resolvable(src) is None:
+                    problems.append(Problem(i, r["time"], "sourceHash",
+                        f"no audio is known for hash {src!r} (render its region first)"))  # fmt: skip
+            known_here.add(region_hash(r))
+        if problems:
+            raise InvalidRequest("; ".join(str(p) for p in problems))
+        return canon
+
+    def _resolvable(self, h: str) -> dict[str, Any] | None:
+        rec = self.store.recipe(h)
+        if rec is None or rec.get("v") != ENGINE_VERSION:
+            return None
+        return rec
+
+    # ------------------------------------------------------------------ regions
+
+    def region_audio(
+        self, region: dict[str, Any], h: str | None = None
+    ) -> tuple[np.ndarray, float]:
+        """(int16 audio of exactly the region's duration, bar seconds); stored under its hash."""
+        h = h or region_hash(region)
+        n = max(1, round(float(region["duration"]) * SR))
+        action = region["action"]
+        if action == "silence":
+            self.store.put_recipe(h, {**_spec_key(region), "bar": 2.0, "loop": 0.0})
+            return np.zeros((n, 2), dtype=np.int16), 2.0
+        if action == "copy":
+            src_audio, bar = self.audio_for_hash(region["sourceHash"])
+            src_rec = self._resolvable(region["sourceHash"]) or {}
+            audio = fit(src_audio, n, bar, region.get("method") or "strict", src_rec.get("loop"))
+            self.store.put_recipe(h, {**_spec_key(region), "bar": bar,
+                                      "loop": loop_seconds(float(region["duration"]), bar, "strict")})  # fmt: skip
+            return audio, bar
+        cached = self.store.get_audio(h)
+        rec = self.store.recipe(h)
+        if cached is not None and rec is not None and len(cached) == n:
+            return cached, float(rec["bar"])
+        audio, bar = generate(gen_spec(region))
+        loop = loop_seconds(float(region["duration"]), bar, region.get("method") or "strict")
+        self.store.put_recipe(h, {**_spec_key(region), "bar": bar, "loop": loop, "region": region})
+        self.store.put_audio(h, audio)
+        return audio, bar
+
+    def audio_for_hash(self, h: str, depth: int = 0) -> tuple[np.ndarray, float]:
+        """Audio of any stored hash; regenerated from its recipe if the audio was evicted."""
+        rec = self._resolvable(h)
+        if rec is None or depth > 50:
+            raise InvalidRequest(f"sourceHash: no audio is known for hash {h!r}")
+        action = rec["action"]
+        n = max(1, round(float(rec["duration"]) * SR))
+        if action == "silence":
+            return np.zeros((n, 2), dtype=np.int16), float(rec["bar"])
+        if action == "copy":
+            src, bar = self.audio_for_hash(rec["sourceHash"], depth + 1)
+            src_rec = self._resolvable(rec["sourceHash"]) or {}
+            return fit(src, n, bar, rec.get("method") or "strict", src_rec.get("loop")), bar
+        audio = self.store.get_audio(h)
+        if audio is None:
+            audio, _ = generate(gen_spec(rec["region"]))
+            self.store.put_audio(h, audio)
+        return audio, float(rec["bar"])
+
+    # ------------------------------------------------------------------ soundtrack
+
+    def render(self, canon: Canonical, cancel: threading.Event | None = None) -> Rendered:
+        regions = canon.body["regions"]
+        end = max(float(r["time"]) + float(r["duration"]) for r in regions)
+        total_n = max(1, round(end * SR))
+        out = np.zeros((total_n, 2), dtype=np.int16)
+        hashes = [region_hash(r) for r in regions]
+        status: list[str] = []
+        done: dict[int, str] = {}
+
+        def place(i: int, audio: np.ndarray) -> None:
+            r = regions[i]
+            start = round(float(r["time"]) * SR)
+            k = min(len(audio), total_n - start)
+            out[start : start + k] = audio[:k]
+            done[i] = {"generate": "generated", "copy": "copied", "silence": "silence"}[r["action"]]
+
+        def check() -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Render cancelled.")
+
+        # generate regions run in parallel (numpy releases the GIL in the heavy parts);
+        # copies come last so they may use any region of the same request
+        gen = [i for i, r in enumerate(regions) if r["action"] == "generate"]
+        check()
+        if len(gen) > 1:
+            futures = {i: _pool().submit(self.region_audio, regions[i], hashes[i]) for i in gen}
+            try:
+                for i, fut in futures.items():
+                    while True:
+                        check()
+                        try:
+                            place(i, fut.result(timeout=0.05)[0])
+                            break
+                        except concurrent.futures.TimeoutError:
+                            continue
+            finally:
+                for fut in futures.values():
+                    fut.cancel()
+        for i, r in enumerate(regions):
+            if i in done or (r["action"] == "copy"):
+                continue
+            check()
+            place(i, self.region_audio(r, hashes[i])[0])
+        for i, r in enumerate(regions):
+            if r["action"] == "copy":
+                check()
+                place(i, self.region_audio(r, hashes[i])[0])
+        for i, r in enumerate(regions):
+            words = [done[i], *canon.notes.get(i, [])]
+            names = [
+                f"{TAGS_BY_ID[a]['name']}/{TAGS_BY_ID[b]['name']}" for a, b in conflicts(r["tags"])
+            ]
+            if names:
+                words.append("conflicting tags " + ", ".join(names))
+            status.append("; ".join(words))
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("Render cancelled.")
+        if canon.body.get("normalize"):
+            out = normalize_int16(out)
+        sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
+                       [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
+        return Rendered(out, hashes, status, token_cost(canon.body), end, sth)
+
+
+CHUNK = SR * 30
+
+
+def normalize_int16(x: np.ndarray) -> np.ndarray:
+    """-14 LUFS integrated, peak-safe, in 30 s chunks (a 20-minute mix stays small in memory)."""
+    f = x.astype(np.float32) / np.float32(32767.0)
+    loud = mixing.integrated_loudness(f)
+    if not math.isfinite(loud):
+        return x
+    gain = np.float32(10 ** ((mixing.TARGET_LUFS - loud) / 20.0))
+    out = np.empty_like(x)
+    for s in range(0, len(x), CHUNK):
+        part = mixing.limit(f[s : s + CHUNK] * gain)
+        out[s : s + CHUNK] = np.round(part * 32767.0).astype(np.int16)
+    return out
+
+
+def loop_seconds(duration: float, bar_s: float, method: str) -> float:
+    """Where a loop of this region's audio may restart: the last bar line before its end
+    (before the ending bar for smart regions, whose last bar is a fade-out)."""
+    bars = math.floor(duration / bar_s + 1e-9)
+    if method == "smart" and bars >= 2:
+        return (bars - 1) * bar_s
+    return max(0.0, math.floor((duration - 0.06) / bar_s) * bar_s)
+
+
+def fit(
+    src: np.ndarray, n: int, bar_s: float, method: str, loop_s: float | None = None
+) -> np.ndarray:
+    """Fit source audio to n samples: identical if equal, trimmed, or looped on bars.
+
+    Loops restart on a bar boundary of the source with a 60 ms crossfade, so the beat
+    continues; a trimmed `smart` copy ends at the last whole bar with a fade, a trimmed
+    `strict` copy with a 30 ms fade.
+    """
+    m = len(src)
+    if n == m:
+        return src
+    bar_n = max(1, round(bar_s * SR))
+    xf = min(int(0.06 * SR), max(1, m // 4))
+    if n < m:
+        if method == "smart" and n >= bar_n:
+            keep = (n // bar_n) * bar_n
+            part = src[:keep].astype(np.float32)
+            mixing.fade(part, 0.0, min(bar_s / 2, keep / SR))
+            out = np.zeros((n, 2), dtype=np.float32)
+            out[:keep] = part
+        else:
+            out = src[:n].astype(np.float32)
+            mixing.fade(out, 0.0, 0.03)
+        return np.round(out).astype(np.int16)
+    loop = round(loop_s * SR) if loop_s else (max(0, m - xf) // bar_n) * bar_n
+    loop = min(loop, m - xf)
+    if loop < bar_n:
+        loop = max(1, m - xf)
+    out = np.zeros((n + m, 2), dtype=np.float32)
+    srcf = src.astype(np.float32)
+    out[:m] = srcf
+    ramp = np.linspace(0.0, 1.0, xf, dtype=np.float32)[:, None]
+    pos = loop
+    while pos < n:
+        seg = srcf[: min(m, n + m - pos)]
+        out[pos : pos + xf] = out[pos : pos + xf] * (1.0 - ramp) + seg[:xf] * ramp
+        out[pos + xf : pos + len(seg)] = seg[xf:]
+        pos += loop
+    out = out[:n]
+    if method == "smart" and n >= bar_n:
+        keep = (n // bar_n) * bar_n
+        out[keep:] = 0.0
+        mixing.fade(out[:keep], 0.0, min(bar_s / 2, keep / SR))
+    else:
+        mixing.fade(out, 0.0, 0.03)
+    return np.clip(np.round(out), -32767, 32767).astype(np.int16)

@@ -1,0 +1,217 @@
+"""Mixing and mastering: panning, a cheap reverb, fades, limiter and loudness.
+
+Budget: a 60 s render including MP3 encoding must stay under about a second, and MP3
+encoding alone takes most of that. So the reverb runs at a quarter of the sample rate
+(a dark room sound loses nothing), the limiter works on 256-sample blocks, and loudness is
+a vectorised ITU-R BS.1770 meter (the tests check it against pyloudnorm, which is ~5x
+slower because it loops over gating blocks in Python).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy import fft as sp_fft
+from scipy import signal
+
+from muzaic_studio.engine.theory import SR
+
+CEILING = 10 ** (-1.0 / 20.0)  # -1 dBFS: headroom for MP3 inter-sample overshoot
+TARGET_LUFS = -14.0
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """Constant-power pan, pan in -1 (left) .. 1 (right)."""
+    ang = (pan + 1.0) * np.pi / 4.0
+    return float(np.cos(ang)), float(np.sin(ang))
+
+
+def add_panned(
+    left: np.ndarray,
+    right: np.ndarray,
+    mono: np.ndarray,
+    pan: float,
+    gain: float,
+    haas_ms: float = 0.0,
+) -> None:
+    """Mix a mono layer into contiguous left/right buses; haas_ms delays the right for width.
+
+    Separate contiguous channel arrays: writing into one column of an (n, 2) array is a
+    strided write and about twice as slow.
+    """
+    gl, gr = pan_gains(pan)
+    n = min(len(left), len(mono))
+    left[:n] += np.float32(gain * gl) * mono[:n]
+    d = int(haas_ms * SR / 1000.0)
+    if d and n > d:
+        right[d:n] += np.float32(gain * gr) * mono[: n - d]
+    else:
+        right[:n] += np.float32(gain * gr) * mono[:n]
+
+
+@functools.lru_cache(maxsize=8)
+def _reverb_ir(seconds: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Decaying, darkening stereo noise at SR/4: a plausible hall with no early reflections."""
+    rate = SR // 4
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    rng = np.random.default_rng(seed)
+    irs = []
+    for _ in range(2):
+        x = rng.standard_normal(n) * np.exp(-t * 6.9 / seconds)
+        b, a = signal.butter(1, 3000.0, fs=rate)
+        x = signal.lfilter(b, a, x)
+        x[: int(0.012 * rate)] = 0.0  # pre-delay
+        irs.append((x / np.sqrt(np.sum(x**2))).astype(np.float32))
+    return irs[0], irs[1]
+
+
+@functools.lru_cache(maxsize=16)
+def _ir_spectra(seconds: float, nfft: int) -> tuple[np.ndarray, np.ndarray]:
+    irl, irr = _reverb_ir(seconds, 5)
+    return sp_fft.rfft(irl, nfft), sp_fft.rfft(irr, nfft)
+
+
+def reverb(send: np.ndarray, seconds: float = 1.6) -> tuple[np.ndarray, np.ndarray]:
+    """Stereo reverb of a mono send (len n) -> (left, right), each of length n.
+
+    Runs at SR/4 (the send is averaged over 4 samples, the wet signal interpolated back):
+    16x less work than a full-rate convolution, and a hall's tail has little above 5 kHz.
+    One forward FFT of the send serves both channels; IR spectra are cached per size.
+    """
+    n = len(send)
+    m = n // 4
+    if m < 16:
+        return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    low = (
+        send[0 : 4 * m : 4] + send[1 : 4 * m : 4] + send[2 : 4 * m : 4] + send[3 : 4 * m : 4]
+    ) * 0.25
+    ir_len = int(seconds * (SR // 4))
+    nfft = sp_fft.next_fast_len(m + ir_len, real=True)
+    spec = sp_fft.rfft(low, nfft)
+    outs = []
+    for h in _ir_spectra(seconds, nfft):
+        wet = sp_fft.irfft(spec * h, nfft)[: m + 1].astype(np.float32)
+        out = np.zeros(n, dtype=np.float32)
+        a, b = wet[:m], wet[1 : m + 1]
+        # linear interpolation back to SR: cheap and without the imaging of a plain repeat
+        out[0 : 4 * m : 4] = a
+        out[1 : 4 * m : 4] = 0.75 * a + 0.25 * b
+        out[2 : 4 * m : 4] = 0.5 * (a + b)
+        out[3 : 4 * m : 4] = 0.25 * a + 0.75 * b
+        outs.append(out)
+    return outs[0], outs[1]
+
+
+def fade(x: np.ndarray, fade_in_s: float, fade_out_s: float) -> None:
+    """In-place raised-cosine fades at both ends (a click-free start and end)."""
+    n = len(x)
+    for length, rising in ((int(fade_in_s * SR), True), (int(fade_out_s * SR), False)):
+        length = min(length, n)
+        if length <= 0:
+            continue
+        ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length))
+        if rising:
+            x[:length] *= ramp[:, None] if x.ndim == 2 else ramp
+        else:
+            x[n - length :] *= ramp[::-1, None] if x.ndim == 2 else ramp[::-1]
+
+
+def limit(x: np.ndarray, ceiling: float = CEILING, block: int = 256) -> np.ndarray:
+    """Look-ahead peak limiter on (n, 2) float audio; returns a new array with peak <= ceiling.
+
+    Gain is computed per block from the block peak, made to start falling one block early
+    (look-ahead) and to recover over ~8 blocks, then interpolated per sample. A final clip
+    at the ceiling catches the rare sample the smoothing misses, so the guarantee is exact.
+    """
+    n = len(x)
+    if n == 0:
+        return x
+    -(-n // block)
+    full = (n // block) * block
+    # block peaks straight from the interleaved buffer: a reduce over the 2-wide channel
+    # axis is slow in numpy, one over 2*block contiguous values is fast
+    flat = np.ascontiguousarray(x).reshape(-1)
+    peaks = np.abs(flat[: full * 2]).reshape(n // block, 2 * block).max(axis=1)
+    if full < n:
+        peaks = np.append(peaks, np.abs(flat[full * 2 :]).max())
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    if need.min() >= 1.0:
+        return np.clip(x, -ceiling, ceiling)
+    # a block's gain may not exceed its neighbours' needs: look-ahead and hold of one block,
+    # which also makes the per-sample interpolation below stay under every block's need
+    g = np.minimum(need, np.minimum(np.r_[need[1:], 1.0], np.r_[1.0, need[:-1]]))
+    # instant attack, slow release: a one-pole smoothed copy only ever lowers the gain
+    smooth = signal.lfilter([0.1], [1.0, -0.9], g - 1.0, zi=[0.0])[0] + 1.0
+    g = np.minimum(g, smooth)
+    # per-sample gain: linear from each block's centre to the next (block-wise vectorised,
+    # cheaper than np.interp); every value lies between two neighbouring block gains
+    w = (np.arange(block, dtype=np.float32) + 0.5) / block
+    nxt = np.r_[g[1:], g[-1]].astype(np.float32)
+    prv = np.r_[g[0], g[:-1]].astype(np.float32)
+    g32 = g.astype(np.float32)
+    first = np.where(w < 0.5, prv[:, None] + (g32 - prv)[:, None] * (w + 0.5), 0.0)
+    second = np.where(w >= 0.5, g32[:, None] + (nxt - g32)[:, None] * (w - 0.5), 0.0)
+    gs = (first + second).reshape(-1)[:n]
+    y = x * gs[:, None]
+    return np.clip(y, -ceiling, ceiling, out=y)
+
+
+@functools.lru_cache(maxsize=2)
+def _k_weighting(rate: int):
+    # BS.1770-4 pre-filter (high shelf) and RLB high-pass, designed for `rate`
+    # (coefficients as in pyloudnorm / libebur128).
+    import math
+
+    g, q, fc = 3.999843853973347, 0.7071752369554196, 1681.974450955533
+    k = math.tan(math.pi * fc / rate)
+    vh = 10 ** (g / 20.0)
+    vb = vh**0.4996667741545416
+    a0 = 1.0 + k / q + k * k
+    b1 = [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
+    a1 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
+    q2, fc2 = 0.5003270373238773, 38.13547087602444
+    k2 = math.tan(math.pi * fc2 / rate)
+    a02 = 1.0 + k2 / q2 + k2 * k2
+    b2 = [1.0, -2.0, 1.0]
+    a2 = [1.0, 2.0 * (k2 * k2 - 1.0) / a02, (1.0 - k2 / q2 + k2 * k2) / a02]
+    return np.array([b1 + a1, b2 + a2])
+
+
+def integrated_loudness(x: np.ndarray, rate: int = SR) -> float:
+    """BS.1770 integrated loudness (LUFS) of (n, channels) audio; -inf for silence."""
+    if x.ndim == 1:
+        x = x[:, None]
+    n = len(x)
+    block, hop = int(0.4 * rate), int(0.1 * rate)
+    if n < block:
+        return float("-inf")
+    sos = _k_weighting(rate).astype(np.float32)
+    sub = np.zeros(n // hop, dtype=np.float64)  # energy per 100 ms hop
+    for ch in range(x.shape[1]):  # channel weights are 1 for L/R
+        y = signal.sosfilt(sos, np.ascontiguousarray(x[:, ch], dtype=np.float32))
+        sub += np.einsum("ij,ij->i", *(y[: len(sub) * hop].reshape(-1, hop),) * 2, dtype=np.float64)
+    # 400 ms gating blocks with 75 % overlap are sums of 4 consecutive hops
+    k = len(sub) - (block // hop) + 1
+    z = sum(sub[j : j + k] for j in range(block // hop)) / block
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10.0 * np.log10(z)
+    abs_gate = z[lk >= -70.0]
+    if len(abs_gate) == 0:
+        return float("-inf")
+    rel = -0.691 + 10.0 * np.log10(abs_gate.mean()) - 10.0
+    gated = z[(lk >= -70.0) & (lk >= rel)]
+    return float(-0.691 + 10.0 * np.log10(gated.mean()))
+
+
+def normalize_loudness(x: np.ndarray, target: float = TARGET_LUFS) -> np.ndarray:
+    """Gain to `target` LUFS, then peak-safe; one correction pass if the limiter cost level."""
+    cur = integrated_loudness(x)
+    if not np.isfinite(cur):
+        return x
+    y = limit(x * np.float32(10 ** ((target - cur) / 20.0)))
+    after = integrated_loudness(y)
+    if np.isfinite(after) and abs(after - target) > 0.3:
+        y = limit(y * np.float32(10 ** ((target - after) / 20.0)))
+    return y

@@ -1,0 +1,164 @@
+"""Music theory for the offline engine: param -> musical quantity mappings, scales, chords.
+
+Every mapping from a 1..10 param to a musical quantity lives here, in one place, so the
+tests that check "tempo 1..10 -> 60..170 BPM" and the synthesis agree on one definition.
+Params arrive as floats because keyframes are interpolated between integer levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+SR = 44100
+STEPS_PER_BAR = 16  # 4/4 on a sixteenth grid
+
+# Modes ordered dark -> bright; tone picks one (tags may override the whole scale).
+MODES: dict[str, tuple[int, ...]] = {
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+    "aeolian": (0, 2, 3, 5, 7, 8, 10),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "ionian": (0, 2, 4, 5, 7, 9, 11),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+}
+_TONE_MODES = (
+    "phrygian",
+    "phrygian",
+    "aeolian",
+    "aeolian",
+    "dorian",
+    "dorian",
+    "mixolydian",
+    "ionian",
+    "ionian",
+    "lydian",
+)
+
+# Scale-degree progressions (0 = tonic) that work in both major and minor modes; a phrase
+# is one progression, four chords long.
+PROGRESSIONS: tuple[tuple[int, ...], ...] = (
+    (0, 5, 3, 4),
+    (0, 3, 4, 0),
+    (0, 4, 5, 3),
+    (5, 3, 0, 4),
+    (0, 3, 5, 4),
+    (0, 6, 5, 6),
+    (0, 5, 1, 4),
+    (3, 4, 0, 0),
+    (0, 2, 3, 4),
+    (0, 3, 0, 4),
+)
+
+
+def clamp_level(x: float) -> float:
+    return float(min(10.0, max(1.0, x)))
+
+
+def bpm_for(tempo: float) -> float:
+    """tempo 1..10 -> 60..170 BPM, linear: equal slider steps feel like equal speed steps."""
+    return 60.0 + (clamp_level(tempo) - 1.0) * (110.0 / 9.0)
+
+
+def mode_for(tone: float) -> str:
+    return _TONE_MODES[round(clamp_level(tone)) - 1]
+
+
+def intensity_gain_db(intensity: float) -> float:
+    """Master level before normalisation: ~-20 dB at 1 up to 0 dB at 10 (layers add more)."""
+    return -20.0 + (clamp_level(intensity) - 1.0) * (20.0 / 9.0)
+
+
+def velocity_for(intensity: float) -> float:
+    return 0.45 + 0.55 * (clamp_level(intensity) - 1.0) / 9.0
+
+
+def section_bars(variance: float) -> int:
+    """How many bars the arrangement stays the same: long static sections at low variance."""
+    return (16, 16, 8, 8, 8, 4, 4, 4, 2, 2)[round(clamp_level(variance)) - 1]
+
+
+def mutation_prob(variance: float) -> float:
+    """Probability that a bar gets a fresh melody instead of repeating the motif."""
+    return 0.85 * (clamp_level(variance) - 1.0) / 9.0
+
+
+def chords_per_bar(variance: float) -> float:
+    v = clamp_level(variance)
+    if v < 2.5:
+        return 0.5
+    if v < 8.5:
+        return 1.0
+    return 2.0
+
+
+def hat_steps(rhythm: float, syncopate: bool) -> list[int]:
+    """Which sixteenths carry a hi-hat: 2 per bar at rhythm 1, all 16 at rhythm 10."""
+    order = [0, 8, 4, 12, 2, 10, 6, 14, 3, 11, 7, 15, 1, 9, 5, 13]
+    if syncopate:  # offbeats first: the groove leans forward
+        order = [2, 10, 6, 14, 0, 8, 4, 12, 3, 11, 7, 15, 1, 9, 5, 13]
+    n = round(2 + (clamp_level(rhythm) - 1.0) * 14.0 / 9.0)
+    return sorted(order[:n])
+
+
+def arp_step(rhythm: float) -> int:
+    """Sixteenths between arpeggio notes: quarter notes when calm, sixteenths when busy."""
+    r = clamp_level(rhythm)
+    if r < 2.5:
+        return 8
+    if r < 4.5:
+        return 4
+    if r < 7.5:
+        return 2
+    return 1
+
+
+def midi_hz(m: float | np.ndarray) -> float | np.ndarray:
+    return 440.0 * 2.0 ** ((np.asarray(m, dtype=np.float64) - 69.0) / 12.0)
+
+
+def degree_pitch(scale: Sequence[int], degree: int, root_midi: int) -> int:
+    """MIDI pitch of a (possibly negative or >7) scale degree above root_midi."""
+    octave, idx = divmod(degree, len(scale))
+    return root_midi + 12 * octave + scale[idx]
+
+
+def chord_pitches(scale: Sequence[int], degree: int, root_midi: int, size: int = 3) -> list[int]:
+    """Stacked thirds on `degree` within the scale (triad, or a seventh chord with size=4)."""
+    return [degree_pitch(scale, degree + 2 * i, root_midi) for i in range(size)]
+
+
+def voice_near(pitches: Sequence[int], center: int) -> list[int]:
+    """Move each chord tone by octaves to sit within a fifth of `center`: smooth voice leading."""
+    out = []
+    for p in pitches:
+        while p < center - 7:
+            p += 12
+        while p > center + 6:
+            p -= 12
+        out.append(p)
+    return sorted(out)
+
+
+Curve = Callable[[float], float]
+
+
+def make_curve(value: float | int | Sequence[Sequence[float]], bonus: float = 0.0) -> Curve:
+    """A param as a function of position 0..1 in the region: constant or keyframes.
+
+    Keyframes `[[percent, value], ...]` are linearly interpolated and held flat before the
+    first and after the last, which is what a user drawing an automation line expects.
+    """
+    if isinstance(value, int | float):
+        v = clamp_level(float(value) + bonus)
+        return lambda _pos: v
+    pts = sorted((float(p), float(v)) for p, v in value)
+    xs = np.array([p / 100.0 for p, _ in pts])
+    ys = np.array([v for _, v in pts])
+
+    def curve(pos: float) -> float:
+        return clamp_level(float(np.interp(pos, xs, ys)) + bonus)
+
+    return curve
