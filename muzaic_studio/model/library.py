@@ -89,6 +89,18 @@ class HashLibrary:
     def __contains__(self, hash_: object) -> bool:
         return hash_ in self._by_hash
 
+    # Value semantics, so that Project equality (a dataclass) compares libraries by content:
+    # equal when they would save the same.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HashLibrary):
+            return NotImplemented
+        return self.to_list() == other.to_list()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"HashLibrary({len(self)} entries)"
+
     def to_list(self) -> list[dict[str, Any]]:
         return [e.to_dict() for e in self.entries()]
 
@@ -96,7 +108,15 @@ class HashLibrary:
     def from_list(cls, data: Any) -> HashLibrary:
         if not isinstance(data, list):
             return cls()
-        return cls([LibraryEntry.from_dict(d) for d in data if isinstance(d, dict) and "hash" in d])
+        entries = []
+        for d in data:
+            if not isinstance(d, dict) or not isinstance(d.get("hash"), str):
+                continue
+            try:
+                entries.append(LibraryEntry.from_dict(d))
+            except (TypeError, ValueError):
+                continue  # one damaged entry must not make the project unopenable
+        return cls(entries)
 
     # The cross-project library in the user data dir.
     @classmethod

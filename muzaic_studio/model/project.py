@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,30 @@ _KNOWN = ("format", "name", "normalize", "regions", "video", "lastRender", "libr
 
 class ProjectError(ValueError):
     """A project file that cannot be opened; the message says why and where."""
+
+
+def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
+    """Refuse what a Region cannot hold, rather than crash or silently drop the user's data.
+
+    Wrong values of the right shape (a param of 11, an unknown action) load, so the editor
+    can show them and validation names them; a tags or params of the wrong type cannot.
+    """
+    where = f"Region {i + 1} (at {raw['time']:.2f} s)"
+    tags = raw.get("tags")
+    if tags is not None and (
+        not isinstance(tags, list)
+        or not all(isinstance(t, int) and not isinstance(t, bool) for t in tags)
+    ):
+        raise ProjectError(f"{where}: tags must be a list of integer tag ids, found {tags!r}.")
+    params = raw.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise ProjectError(f"{where}: params must be an object, found {params!r}.")
+
+
+def _tempo(value: Any) -> float:
+    """The editor's bar-grid tempo; a damaged value falls back to 120 (it is not music)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok and math.isfinite(value) and value > 0 else 120.0
 
 
 @dataclass
@@ -104,8 +129,14 @@ class Project:
                 )
             for key in ("time", "duration"):
                 value = raw.get(key)
-                if not isinstance(value, int | float) or isinstance(value, bool):
+                # json.loads accepts NaN and Infinity; neither is a time, nor valid JSON to send.
+                if (
+                    not isinstance(value, int | float)
+                    or isinstance(value, bool)
+                    or not math.isfinite(value)
+                ):
                     raise ProjectError(f"Region {i + 1}: {key} must be a number, found {value!r}.")
+            _check_region_shape(i, raw)
             regions.append(Region.from_dict(raw))
         normalize = data.get("normalize", True)
         return cls(
@@ -117,7 +148,7 @@ class Project:
             if isinstance(data.get("lastRender"), dict)
             else None,
             library=HashLibrary.from_list(data.get("library")),
-            tempo_bpm=float(data.get("tempoBpm", 120.0) or 120.0),
+            tempo_bpm=_tempo(data.get("tempoBpm")),
             extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _KNOWN},
         )
 
