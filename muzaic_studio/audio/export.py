@@ -152,7 +152,8 @@ def export_audio(
     with atomic_writer(target) as fh:
         # mkstemp creates 0600 files; an exported song should be readable like any file
         # the user saves (0666 minus umask), not private.
-        os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        if hasattr(os, "fchmod"):  # POSIX (Windows has no mode bits to fix)
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
         try:
             run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, stdout=fh)
         except FFmpegError as exc:

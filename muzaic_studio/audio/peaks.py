@@ -21,6 +21,7 @@ would need the samples (a short `decode(start=, end=)`), which this module never
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from muzaic_studio.atomic import atomic_writer
+from muzaic_studio.atomic import WriteError, atomic_writer
 from muzaic_studio.audio.decode import DEFAULT_CHUNK_FRAMES, PcmStream, Source, probe
 from muzaic_studio.audio.errors import AudioError, Cancelled
 
@@ -348,4 +349,39 @@ def build_pyramid(
     pyramid = builder.finish(source_key)
     if progress is not None:
         progress(1.0)
+    return pyramid
+
+
+def source_fingerprint(path: str | Path) -> str:
+    """Size and mtime (ns) of a file: changes whenever a render rewrites it."""
+    info = Path(path).stat()
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def load_or_build_pyramid(
+    source: str | Path,
+    cache: str | Path,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> PeakPyramid:
+    """The pyramid of the file *source*, from the *cache* .npz when it matches, else built
+    (and cached). Reopening a project then shows its waveform without decoding.
+
+    The cache is trusted only if it was built from a file of the same size and mtime;
+    a cache that cannot be read is rebuilt, and one that cannot be written (read-only or
+    full cache folder) is skipped: a waveform cache is never worth failing the view for.
+    """
+    key = source_fingerprint(source)
+    try:
+        cached = PeakPyramid.load(cache)
+    except PeakCacheError:
+        cached = None
+    if cached is not None and cached.source_key == key:
+        if progress is not None:
+            progress(1.0)
+        return cached
+    pyramid = build_pyramid(source, progress=progress, cancel=cancel, source_key=key)
+    with contextlib.suppress(WriteError):
+        pyramid.save(cache)
     return pyramid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from pathlib import Path
 
@@ -246,3 +247,44 @@ def test_cancel_stops_and_raises(noise_mp3: Path) -> None:
     with pytest.raises(Cancelled):
         build_pyramid(noise_mp3, chunk_frames=4096, progress=progress, cancel=cancel)
     assert max(calls) < 0.5
+
+
+def test_load_or_build_uses_cache_only_when_it_matches(noise_mp3: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from muzaic_studio.audio import peaks
+
+    source = tmp_path / "render.mp3"
+    shutil.copy(noise_mp3, source)
+    cache = tmp_path / "render.peaks.npz"
+    built = []
+    real_build = peaks.build_pyramid
+
+    def counting_build(*args, **kwargs):
+        built.append(args[0])
+        return real_build(*args, **kwargs)
+
+    peaks.build_pyramid = counting_build
+    try:
+        first = peaks.load_or_build_pyramid(source, cache)
+        assert cache.exists() and len(built) == 1
+        again = peaks.load_or_build_pyramid(source, cache, progress=built.append)
+        assert len(built) == 2 and built[-1] == 1.0  # progress only: no rebuild
+        assert np.array_equal(again.levels[0][0], first.levels[0][0])
+        # A new render rewrites the file: the stale cache is ignored and replaced.
+        shutil.copy(noise_mp3, source)
+        os.utime(source, ns=(1, 1))
+        peaks.load_or_build_pyramid(source, cache)
+        assert built[-1] == source
+        cache.write_bytes(b"garbage")
+        peaks.load_or_build_pyramid(source, cache)
+        assert built[-1] == source and PeakPyramid.load(cache).frames == first.frames
+    finally:
+        peaks.build_pyramid = real_build
+
+
+def test_load_or_build_without_writable_cache(noise_mp3: Path, tmp_path: Path) -> None:
+    from muzaic_studio.audio.peaks import load_or_build_pyramid
+
+    pyramid = load_or_build_pyramid(noise_mp3, tmp_path / "no" / "dir" / "p.npz")
+    assert pyramid.frames == 132300
