@@ -61,10 +61,10 @@ def choose_backend(
 
         try:
             key = get_key()
-        except KeyringUnavailable as exc:
+        except KeyringUnavailable:
             if offline is False:
                 raise
-            keyring_problem = f" ({exc.message})"
+            keyring_problem = " (no usable system keyring: see `muzaic-studio key status`)"
     if not key:
         if offline is False:
             raise Unauthorized(
@@ -72,7 +72,7 @@ def choose_backend(
             )
         return (
             offline_engine(),
-            f"No API key set: rendering with the offline engine{keyring_problem}.",
+            f"No API key set{keyring_problem}: rendering with the offline engine.",
         )
     from muzaic_studio.api.cloud import MuzaicCloud
 

@@ -1,0 +1,469 @@
+"""`muzaic-studio`: the editor by default, and headless commands for scripts and CI.
+
+    muzaic-studio [PROJECT]                       open the editor
+    muzaic-studio render PROJECT -o OUT.mp3 ...    render, write the MP3, store the hashes
+    muzaic-studio validate PROJECT                 print the request body, or the problems
+    muzaic-studio tags | account                   tag catalogue / token balance
+    muzaic-studio key set|clear|status             the API key in the system keyring
+    muzaic-studio serve ...                        the offline engine as a loopback server
+
+Exit codes: 0 ok, 1 other failure, 2 invalid input, 3 API key or tokens, 4 network or
+server, 130 interrupted. A failure prints one line on stderr, never a traceback (set
+MUZAIC_STUDIO_DEBUG=1 to get one).
+
+Only argparse and the standard library load at start-up: opening the editor is timed, so
+requests, numpy, the engine and Qt are imported by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from muzaic_studio import __version__
+
+PROG = "muzaic-studio"
+COMMANDS = ("render", "validate", "tags", "account", "key", "serve")
+
+EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_AUTH, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
+class CliError(Exception):
+    """A failure with its exit code; the message is the one line the user reads."""
+
+    def __init__(self, message: str, code: int = EXIT_OTHER) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# -- parsers -------------------------------------------------------------------------------
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="Muzaic API address (default: $MUZAIC_API_URL or https://m10.muzaic.ai); "
+        "setting it means the cloud, so a missing key is an error",
+    )
+    p.add_argument("--origin", metavar="ORIGIN", help="send to /soundtrack/ORIGIN")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="use the offline engine (the default when no API key is set)",
+    )
+
+
+def build_parser(with_serve_options: bool = False) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} [-h] [--version] [PROJECT]\n       {PROG} COMMAND [options]",
+        description="Score a timeline with music from the Muzaic API. Without a command, "
+        "opens the editor (on PROJECT if given).",
+        epilog="Exit codes: 0 ok, 1 other, 2 invalid input, 3 API key or tokens, "
+        "4 network or server. `muzaic-studio COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", prog=PROG)
+
+    p = sub.add_parser(
+        "render",
+        help="render a project to MP3 and store the region hashes in it",
+        description="Validate PROJECT, render it (Muzaic cloud with your key, or the offline "
+        "engine), write the MP3 atomically, and store the region hashes back into PROJECT.",
+    )
+    p.add_argument("project", metavar="PROJECT", help="a .muzaic project file")
+    p.add_argument("-o", "--output", metavar="OUT.mp3", required=True, help="MP3 file to write")
+    p.add_argument("--wav", metavar="OUT.wav", help="also write a WAV file")
+    p.add_argument(
+        "--changes-only",
+        action="store_true",
+        help="send unchanged regions as copies of their last hash (no tokens for them)",
+    )
+    p.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not write the region hashes back into PROJECT",
+    )
+    _add_backend_options(p)
+
+    p = sub.add_parser(
+        "validate",
+        help="print the exact request body, or the problems",
+        description="Print the JSON body `render` would send for PROJECT (exit 0), or every "
+        "problem, naming the region and field (exit 2).",
+    )
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("--changes-only", action="store_true", help="the body of a changes-only render")
+
+    for name, text in (("tags", "list the tag catalogue"), ("account", "show the token balance")):
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        p.add_argument("--json", action="store_true", help="print the server's JSON")
+        _add_backend_options(p)
+
+    p = sub.add_parser(
+        "key",
+        help="manage the API key in the system keyring",
+        description="The Muzaic API key lives in the system keyring (service "
+        "'muzaic-studio'); MUZAIC_API_KEY in the environment overrides it.",
+    )
+    key_sub = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    key_sub.add_parser(
+        "set",
+        help="store a key (read from a hidden prompt, or stdin when piped)",
+        description="Store the API key. It is read from a hidden prompt, or from stdin when "
+        'stdin is not a terminal (`printf %%s "$KEY" | muzaic-studio key set`); never '
+        "from the command line, where other users and the shell history could see it.",
+    )
+    key_sub.add_parser("clear", help="remove the stored key", description="Remove the stored key.")
+    key_sub.add_parser(
+        "status",
+        help="where the key comes from (exit 3 when there is none)",
+        description="Say where the key comes from, showing at most its last 4 characters.",
+    )
+
+    p = sub.add_parser(
+        "serve",
+        help="run the offline engine as a Muzaic API server on 127.0.0.1",
+        description="Serve the Muzaic API contract from the offline engine on this machine.",
+    )
+    if with_serve_options:
+        from muzaic_studio.engine.server import add_serve_arguments
+
+        add_serve_arguments(p)
+    return parser
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, add_help=False)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("project", nargs="?", metavar="PROJECT")
+    return parser
+
+
+# -- output helpers ------------------------------------------------------------------------
+def _err(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _load(path: str):
+    from muzaic_studio.model import Project, ProjectError
+
+    try:
+        return Project.load(path)
+    except ProjectError as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+
+
+def _backend(args: argparse.Namespace):
+    from muzaic_studio.api.select import choose_backend
+
+    offline: bool | None = True if args.offline else None
+    if not args.offline and (args.api_url or args.origin):
+        offline = False  # an explicit server means the cloud: no silent fallback
+    if args.offline and (args.api_url or args.origin):
+        raise CliError("--offline cannot be combined with --api-url or --origin.", EXIT_INVALID)
+    backend, why = choose_backend(offline, args.api_url, args.origin)
+    if getattr(backend, "name", "") != "cloud":
+        print(why, file=sys.stderr)
+    return backend
+
+
+# -- commands --------------------------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace) -> int:
+    from muzaic_studio.model import plan_render, validate_request
+
+    project = _load(args.project)
+    body = plan_render(project, only_changes=args.changes_only).body
+    problems = validate_request(body)
+    if problems:
+        for problem in problems:
+            print(str(problem), file=sys.stderr)
+        raise CliError(
+            f"{args.project}: {len(problems)} problem{'s' * (len(problems) != 1)}; "
+            "nothing would be sent.",
+            EXIT_INVALID,
+        )
+    print(json.dumps(body, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _to_mp3(audio: bytes, fmt: str) -> bytes:
+    if fmt == "mp3":
+        return audio
+    from muzaic_studio.audio.ffmpeg import run_ffmpeg
+
+    return run_ffmpeg(
+        ["-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3", "pipe:1"],
+        input_bytes=audio,
+        timeout=600,
+    )
+
+
+def _write_wav(mp3: bytes, out: Path) -> None:
+    """MP3 -> WAV with ffmpeg into a temp file beside *out*, then os.replace (atomic).
+
+    A file, not a pipe: over a pipe ffmpeg cannot go back to fill in the RIFF sizes.
+    """
+    import tempfile
+
+    from muzaic_studio.atomic import WriteError, describe_os_error
+    from muzaic_studio.audio.ffmpeg import run_ffmpeg
+
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".wav", dir=out.parent)
+    except OSError as exc:
+        raise WriteError(exc.errno, describe_os_error(exc, out)) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        run_ffmpeg(["-y", "-i", "pipe:0", "-c:a", "pcm_s16le", str(tmp)], mp3, timeout=600)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise WriteError(exc.errno, describe_os_error(exc, out)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    import threading
+
+    from muzaic_studio.atomic import atomic_write_bytes
+    from muzaic_studio.model import plan_render, validate_request
+
+    out = Path(args.output)
+    if args.wav and Path(args.wav).resolve() == out.resolve():
+        raise CliError("--wav and -o must be different files.", EXIT_INVALID)
+    if not out.parent.is_dir():
+        raise CliError(f"Cannot write {out}: the folder does not exist.", EXIT_INVALID)
+    project = _load(args.project)
+    plan = plan_render(project, only_changes=args.changes_only)
+    problems = validate_request(plan.body)
+    if problems:
+        more = (
+            f" (and {len(problems) - 1} more; see `{PROG} validate`)" if len(problems) > 1 else ""
+        )
+        raise CliError(f"{args.project}: {problems[0]}{more}", EXIT_INVALID)
+    backend = _backend(args)
+    cancel = threading.Event()
+    try:
+        result = _render_interruptibly(backend, plan.body, cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        message = "Render cancelled."
+        if getattr(backend, "name", "") == "cloud":
+            message += " The server may still finish it and charge the tokens for it."
+        raise CliError(message, EXIT_INTERRUPTED) from None
+    mp3 = _to_mp3(result.mp3, result.audio_format)
+    atomic_write_bytes(out, mp3)
+    if args.wav:
+        _write_wav(mp3, Path(args.wav))
+    saved = ""
+    if not args.no_save:
+        project.apply_render(
+            plan.regions,
+            result.region_hashes,
+            tokens_used=result.tokens_used,
+            audio_duration=result.audio_duration,
+            audio_path=str(out.resolve()),
+        )
+        try:
+            project.save(args.project)
+        except OSError as exc:
+            raise CliError(
+                f"Wrote {out}, but could not store the region hashes in {args.project}: {exc}",
+                EXIT_OTHER,
+            ) from None
+        saved = f"; region hashes stored in {args.project}"
+    reuse = (
+        f" ({plan.tokens_saved} saved by reusing {plan.reused} unchanged region"
+        f"{'s' * (plan.reused != 1)})"
+        if plan.reused
+        else ""
+    )
+    wav = f" and {args.wav}" if args.wav else ""
+    print(
+        f"Wrote {out}{wav}: {result.audio_duration:.1f} s, "
+        f"{result.tokens_used} token{'s' * (result.tokens_used != 1)} used{reuse}{saved}."
+    )
+    return EXIT_OK
+
+
+def _render_interruptibly(backend: Any, body: dict[str, Any], cancel: Any):
+    """Render on a worker thread so Ctrl+C is noticed at once, even during a long wait."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = backend.render(body, cancel=cancel)
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="render", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    data = _backend(args).tags()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    tags = [t for t in data.get("tags") or [] if isinstance(t, dict)]
+    for tag in sorted(
+        tags, key=lambda t: (str(t.get("tagCategoryId", "")), str(t.get("name", "")))
+    ):
+        print(f"{tag.get('id')}\t{tag.get('name', '')}\tcategory {tag.get('tagCategoryId', '-')}")
+    print(f"{len(tags)} tags", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    account = _backend(args).account()
+    if args.json:
+        print(json.dumps(account.raw, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    fmt = lambda v: "unknown" if v is None else f"{v} tokens"  # noqa: E731
+    print(f"Balance: {fmt(account.balance)}")
+    print(f"Used:    {fmt(account.used)}")
+    return EXIT_OK
+
+
+def _read_key() -> str:
+    if sys.stdin is None:
+        raise CliError("No input to read the key from.", EXIT_INVALID)
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Muzaic API key (hidden): ")
+    return sys.stdin.readline()
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from muzaic_studio.api import credentials
+
+    if args.key_command == "set":
+        masked = credentials.set_key(_read_key())
+        print(f"API key {masked} stored in the system keyring.")
+        if credentials.env_key():
+            print(f"Note: {credentials.ENV_VAR} is set and overrides it in this environment.")
+        return EXIT_OK
+    if args.key_command == "clear":
+        removed = credentials.clear_key()
+        print("API key removed from the system keyring." if removed else "No API key was stored.")
+        if credentials.env_key():
+            print(f"Note: {credentials.ENV_VAR} is still set in this environment.")
+        return EXIT_OK
+    status = credentials.key_status()
+    print(str(status))
+    return EXIT_OK if status.has_key else EXIT_AUTH
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from muzaic_studio.engine.server import run_serve
+
+    return int(run_serve(args) or 0)
+
+
+def run_gui(project: str | None) -> int:
+    if project is not None and not Path(project).is_file():
+        _err(f"No project file at {project}.")
+        return EXIT_INVALID
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and not os.environ.get("QT_QPA_PLATFORM")
+    ):
+        _err(
+            "No display found (DISPLAY and WAYLAND_DISPLAY are unset), so the editor cannot "
+            f"open. Headless, use `{PROG} render PROJECT -o out.mp3`."
+        )
+        return EXIT_OTHER
+    try:
+        from muzaic_studio.ui.app import run
+    except ImportError as exc:
+        _err(
+            f"The editor cannot start: {exc}. Headless commands still work "
+            f"(`{PROG} --help`); on Debian/Ubuntu run `bash scripts/debian-deps.sh` for Qt's "
+            "libraries."
+        )
+        return EXIT_OTHER
+    return int(run(project) or 0)
+
+
+HANDLERS = {
+    "render": cmd_render,
+    "validate": cmd_validate,
+    "tags": cmd_tags,
+    "account": cmd_account,
+    "key": cmd_key,
+    "serve": cmd_serve,
+}
+
+
+def _exit_code_for(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, message) for the failures a user can act on; None for real bugs."""
+    from muzaic_studio.api.errors import MuzaicError
+
+    if isinstance(exc, CliError):
+        return exc.code, exc.message
+    if isinstance(exc, MuzaicError):
+        return exc.exit_code, exc.message
+    from muzaic_studio.model import ProjectError
+
+    if isinstance(exc, ProjectError):
+        return EXIT_INVALID, str(exc)
+    from muzaic_studio.atomic import WriteError
+
+    if isinstance(exc, WriteError):
+        return EXIT_OTHER, exc.strerror or str(exc)
+    if type(exc).__name__ in ("FFmpegError", "AudioError", "DecodeError"):
+        return EXIT_OTHER, str(exc)
+    if isinstance(exc, OSError):
+        return EXIT_OTHER, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        if "-h" in argv or "--help" in argv:
+            build_parser().print_help()
+            return EXIT_OK
+        args = _gui_parser().parse_args(argv)
+        return run_gui(args.project)
+    try:
+        parser = build_parser(with_serve_options=argv[0] == "serve")
+    except ImportError as exc:
+        _err(f"`serve` needs the offline engine, which this installation lacks ({exc}).")
+        return EXIT_OTHER
+    args = parser.parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        known = _exit_code_for(exc)
+        if os.environ.get("MUZAIC_STUDIO_DEBUG"):
+            raise
+        if known is None:
+            _err(f"Unexpected error ({type(exc).__name__}): {exc}")
+            return EXIT_OTHER
+        code, message = known
+        _err(message)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

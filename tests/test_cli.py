@@ -1,0 +1,482 @@
+"""`muzaic-studio` end to end: main(argv) in-process, and real subprocesses where it matters
+(stdin, environment-chosen keyring, start-up imports, serve)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import keyring
+import pytest
+
+from muzaic_studio import __version__
+from muzaic_studio.api.cloud import KEY_HEADER, audio_format
+from muzaic_studio.cli import main
+from muzaic_studio.model import Project, Region
+from muzaic_studio.model.schema import request_schema
+from tests.api.helpers import KEY, answer_render, ok_reply
+from tests.api.recording_server import RecordingServer, Reply, free_port
+from tests.fake_keyring import MemoryKeyring
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_project(path: Path, **kw) -> Path:
+    project = Project(
+        regions=[
+            Region(
+                0,
+                3,
+                tags=[1],
+                params={"intensity": 6, "tempo": 5, "tone": 4, "variance": 5, "rhythm": 3},
+            ),
+            Region(3, 1, action="silence"),
+            Region(4, 2, tags=[2], name="b", color="#00ff00"),
+        ],
+        **kw,
+    )
+    project.save(path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return write_project(tmp_path / "song.muzaic")
+
+
+@pytest.fixture
+def server():
+    with RecordingServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def cloud_env(monkeypatch):
+    monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+
+
+def run(*argv: str, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **kw.pop("env", {})}
+    return subprocess.run(
+        [sys.executable, "-m", "muzaic_studio", *argv],
+        capture_output=True, text=True, timeout=120, cwd=REPO, env=env, **kw,
+    )  # fmt: skip
+
+
+def one_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# -- help and version ----------------------------------------------------------------------
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"muzaic-studio {__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["render", "--help"],
+        ["validate", "--help"],
+        ["tags", "--help"],
+        ["account", "--help"],
+        ["key", "--help"],
+        ["key", "set", "--help"],
+        ["key", "status", "--help"],
+        ["key", "clear", "--help"],
+        ["serve", "--help"],
+    ],
+)
+def test_help_everywhere(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: muzaic-studio")
+    if argv[0] == "render":
+        assert "--wav" in out and "--changes-only" in out and "--offline" in out
+    if argv[0] == "serve":
+        assert "--port" in out  # the engine's own options, added lazily
+
+
+def test_startup_imports_stay_light():
+    code = (
+        "import sys, muzaic_studio.cli;"
+        "heavy = ('requests', 'numpy', 'PySide6', 'keyring', 'jsonschema', 'urllib3');"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy"
+        " or m.startswith(('muzaic_studio.engine', 'muzaic_studio.api.cloud'))))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+# -- validate -----------------------------------------------------------------------------------
+def test_validate_prints_the_exact_body(project, capsys):
+    assert main(["validate", str(project)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body == Project.load(project).request_body()
+    jsonschema.validate(body, request_schema())
+    assert all("name" not in r and "color" not in r for r in body["regions"])
+
+
+def test_validate_reports_every_problem(tmp_path, capsys):
+    path = tmp_path / "bad.muzaic"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "muzaic-studio/1",
+                "regions": [
+                    {"time": 0, "duration": 5, "action": "generate", "params": {"tempo": 11}},
+                    {"time": 4, "duration": 2, "action": "copy"},
+                ],
+            }
+        )
+    )
+    assert main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert "Region 1 (at 0.00 s): params.tempo: 11 must be an integer 1..10" in lines
+    assert (
+        "Region 2 (at 4.00 s): sourceHash: a copy region needs the hash of the region to copy"
+        in lines
+    )
+    assert any(line.startswith("Region 2 (at 4.00 s): time: overlaps region 1") for line in lines)
+    assert lines[-1].endswith("3 problems; nothing would be sent.")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (None, "No project file"),
+        ("{oops", "not valid JSON"),
+        ('{"format": "muzaic-studio/7"}', "newer"),
+    ],
+)
+def test_validate_unreadable_projects_exit_2_with_one_line(tmp_path, capsys, content, match):
+    path = tmp_path / "p.muzaic"
+    if content is not None:
+        path.write_text(content)
+    assert main(["validate", str(path)]) == 2
+    assert match in one_line(capsys.readouterr().err)
+
+
+# -- render offline ------------------------------------------------------------------------------
+def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, capsys):
+    out, wav = tmp_path / "out.mp3", tmp_path / "out.wav"
+    assert main(["render", str(project), "-o", str(out), "--wav", str(wav), "--offline"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens used")
+    assert audio_format(out.read_bytes()) == "mp3"
+    assert audio_format(wav.read_bytes()) == "wav"
+    saved = Project.load(project)
+    generate = [r for r in saved.regions if r.action == "generate"]
+    assert all(r.last_hash and not r.changed_since_render for r in generate)
+    assert saved.last_render["tokensUsed"] == 5
+    assert saved.last_render["audio"] == str(out.resolve())
+    assert {e.hash for e in saved.library.entries()} == {r.last_hash for r in generate}
+
+    # render again, changes only: nothing to generate, the music is reused
+    assert main(["render", str(project), "-o", str(out), "--changes-only", "--offline"]) == 0
+    assert "0 tokens used (5 saved by reusing 2 unchanged regions)" in capsys.readouterr().out
+
+
+def test_without_a_key_render_falls_back_to_offline_and_says_so(project, tmp_path, capsys):
+    assert main(["render", str(project), "-o", str(tmp_path / "o.mp3")]) == 0
+    assert "offline engine" in capsys.readouterr().err
+
+
+def test_render_invalid_project_exits_2_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "p.muzaic"
+    Project(regions=[Region(0, 5), Region(2, 5)]).save(path)
+    before = path.read_bytes()
+    out = tmp_path / "o.mp3"
+    assert main(["render", str(path), "-o", str(out), "--offline"]) == 2
+    assert "Region 2 (at 2.00 s): time: overlaps region 1" in one_line(capsys.readouterr().err)
+    assert not out.exists() and path.read_bytes() == before
+
+
+def test_render_into_a_missing_folder_exits_2(project, tmp_path, capsys):
+    assert main(["render", str(project), "-o", str(tmp_path / "nope" / "o.mp3"), "--offline"]) == 2
+    assert "does not exist" in one_line(capsys.readouterr().err)
+
+
+# -- render against a recording server (the cloud from outside the machine) ---------------------
+def test_render_through_the_cloud_sends_a_valid_body_with_the_key(
+    project, tmp_path, server, cloud_env, capsys
+):
+    server.queue(answer_render)
+    out = tmp_path / "o.mp3"
+    expected = Project.load(project).request_body()
+    code = main(
+        ["render", str(project), "-o", str(out), "--api-url", server.url, "--origin", "cli"]
+    )
+    assert code == 0, capsys.readouterr().err
+    (rec,) = server.requests
+    assert rec.path == "/soundtrack/cli"
+    assert rec.header(KEY_HEADER) == KEY
+    jsonschema.validate(rec.json, request_schema())
+    assert rec.json == expected
+    saved = Project.load(project)
+    assert [r.last_hash for r in saved.regions] == ["h0000", None, "h0002"]
+    assert audio_format(out.read_bytes()) == "mp3"
+    captured = capsys.readouterr()
+    assert KEY not in captured.out + captured.err
+    assert "5 tokens used" in captured.out
+
+    # a changes-only render sends the rendered regions as copies of the cloud's hashes
+    server.queue(answer_render)
+    assert (
+        main(["render", str(project), "-o", str(out), "--changes-only", "--api-url", server.url])
+        == 0
+    )
+    sent = server.requests[1].json["regions"]
+    assert [(r["action"], r.get("sourceHash")) for r in sent] == [
+        ("copy", "h0000"), ("silence", None), ("copy", "h0002"),
+    ]  # fmt: skip
+    jsonschema.validate(server.requests[1].json, request_schema())
+
+
+def test_mp3_url_from_the_cloud_is_downloaded(project, tmp_path, server, cloud_env):
+    from tests.api.helpers import mp3_bytes
+
+    server.route("/a.mp3", Reply(200, mp3_bytes()))
+    server.queue(ok_reply(3, mp3=None, url="/a.mp3"))
+    out = tmp_path / "o.mp3"
+    assert main(["render", str(project), "-o", str(out), "--api-url", server.url]) == 0
+    assert out.read_bytes() == mp3_bytes()
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "text"),
+    [
+        (Reply(400, {"error": "tag 2 unknown"}), 2, "tag 2 unknown"),
+        (Reply(401, {"error": "bad key"}), 3, "key set"),
+        (Reply(402, {"needed": 5, "balance": 1}), 3, "Not enough tokens: 5 needed, 1 left"),
+        (Reply(429, {"error": "slow"}, {"Retry-After": "120"}), 4, "Try again in 120 s"),
+        (Reply(500, {"error": "boom"}), 4, "HTTP 500"),
+        (Reply(503, "<html>down</html>"), 4, "HTTP 503"),
+        (Reply(200, "not json"), 4, "not JSON"),
+        (Reply(fault="close"), 4, "connection"),
+    ],
+)
+def test_render_failures_exit_with_their_code_and_one_line(
+    project, tmp_path, server, cloud_env, capsys, reply, code, text
+):
+    server.queue(reply)
+    before = project.read_bytes()
+    out = tmp_path / "o.mp3"
+    assert main(["render", str(project), "-o", str(out), "--api-url", server.url]) == code
+    line = one_line(capsys.readouterr().err)
+    assert text in line and KEY not in line
+    assert not out.exists()
+    assert project.read_bytes() == before  # a failed render never changes the project
+    assert len(server.posts()) == 1
+
+
+def test_render_connection_refused_exits_4(project, tmp_path, cloud_env, capsys):
+    url = f"http://127.0.0.1:{free_port()}"
+    assert main(["render", str(project), "-o", str(tmp_path / "o.mp3"), "--api-url", url]) == 4
+    assert "refused" in one_line(capsys.readouterr().err)
+
+
+def test_an_explicit_server_without_a_key_exits_3(project, tmp_path, server, capsys):
+    argv = ["render", str(project), "-o", str(tmp_path / "o.mp3"), "--api-url", server.url]
+    # no usable keyring (the suite's default backend): the message says how to fix that
+    assert main(argv) == 3
+    assert "MUZAIC_API_KEY" in one_line(capsys.readouterr().err)
+    # a working keyring without a key
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        assert main(argv) == 3
+    finally:
+        keyring.set_keyring(previous)
+    assert "muzaic-studio key set" in one_line(capsys.readouterr().err)
+    assert server.requests == []
+
+
+def test_plain_http_to_a_remote_host_exits_2(project, tmp_path, cloud_env, capsys):
+    code = main(
+        ["render", str(project), "-o", str(tmp_path / "o.mp3"), "--api-url", "http://example.com"]
+    )
+    assert code == 2
+    assert "plain http" in one_line(capsys.readouterr().err)
+
+
+def test_offline_with_api_url_is_a_usage_error(project, tmp_path, capsys):
+    code = main(
+        [
+            "render",
+            str(project),
+            "-o",
+            str(tmp_path / "o.mp3"),
+            "--offline",
+            "--api-url",
+            "https://x",
+        ]
+    )
+    assert code == 2
+
+
+def test_env_api_url_is_used(project, tmp_path, server, cloud_env, monkeypatch, capsys):
+    monkeypatch.setenv("MUZAIC_API_URL", server.url)
+    server.queue(answer_render)
+    assert main(["render", str(project), "-o", str(tmp_path / "o.mp3")]) == 0
+    assert len(server.posts()) == 1
+
+
+# -- tags, account ----------------------------------------------------------------------------------
+def test_tags_and_account_through_the_cloud(server, cloud_env, capsys):
+    server.queue(
+        Reply(200, {"tags": [{"id": 7, "name": "Calm", "tagCategoryId": 1}], "tagsRelations": {}}),
+        Reply(200, {"balance": 42, "used": 8}),
+        Reply(200, {"balance": 42, "used": 8}),
+    )
+    assert main(["tags", "--api-url", server.url]) == 0
+    assert capsys.readouterr().out == "7\tCalm\tcategory 1\n"
+    assert main(["account", "--api-url", server.url]) == 0
+    assert capsys.readouterr().out == "Balance: 42 tokens\nUsed:    8 tokens\n"
+    assert main(["account", "--json", "--api-url", server.url]) == 0
+    assert json.loads(capsys.readouterr().out) == {"balance": 42, "used": 8}
+    assert all(r.header(KEY_HEADER) == KEY for r in server.requests)
+
+
+def test_tags_offline(capsys):
+    assert main(["tags", "--offline", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tags"] and all("id" in t and "name" in t for t in data["tags"])
+
+
+def test_account_unauthorized_exits_3(server, cloud_env, capsys):
+    server.queue(Reply(401, {"error": "nope"}))
+    assert main(["account", "--api-url", server.url]) == 3
+    one_line(capsys.readouterr().err)
+
+
+# -- key (subprocesses: stdin and an environment-chosen keyring backend) ----------------------------
+def test_key_set_status_clear_with_stdin(tmp_path):
+    env = {
+        "PYTHON_KEYRING_BACKEND": "tests.fake_keyring.FileKeyring",
+        "FAKE_KEYRING_FILE": str(tmp_path / "keyring.json"),
+    }
+    status = run("key", "status", env=env)
+    assert status.returncode == 3 and "No API key is set" in status.stdout
+
+    stored = run("key", "set", input=KEY + "\n", env=env)
+    assert stored.returncode == 0, stored.stderr
+    assert stored.stdout.startswith("API key ****CRET stored in the system keyring.")
+    assert json.loads((tmp_path / "keyring.json").read_text()) == {"muzaic-studio/api-key": KEY}
+
+    status = run("key", "status", env=env)
+    assert status.returncode == 0
+    assert status.stdout.strip() == "Using the API key stored in the system keyring (****CRET)."
+
+    assert run("key", "clear", env=env).stdout.startswith("API key removed")
+    assert run("key", "status", env=env).returncode == 3
+    for proc in (status, stored):
+        assert KEY not in proc.stdout + proc.stderr
+
+
+def test_key_set_refuses_an_empty_key(tmp_path):
+    env = {
+        "PYTHON_KEYRING_BACKEND": "tests.fake_keyring.FileKeyring",
+        "FAKE_KEYRING_FILE": str(tmp_path / "keyring.json"),
+    }
+    proc = run("key", "set", input="\n", env=env)
+    assert proc.returncode == 2
+    assert "empty" in one_line(proc.stderr)
+    assert not (tmp_path / "keyring.json").exists()
+
+
+def test_key_set_without_a_keyring_says_how_to_fix_it():
+    proc = run(
+        "key", "set", input=KEY, env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    )
+    assert proc.returncode == 3
+    line = one_line(proc.stderr)
+    assert "keyrings.alt" in line and "MUZAIC_API_KEY" in line and "gnome-keyring" in line
+    assert KEY not in proc.stdout + proc.stderr
+
+
+def test_key_is_never_read_from_argv(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["key", "set", KEY])
+    assert info.value.code == 2
+
+
+def test_key_status_with_env(monkeypatch, capsys):
+    monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+    assert main(["key", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "MUZAIC_API_KEY (****CRET)" in out and KEY not in out
+
+
+# -- serve and the GUI --------------------------------------------------------------------------------
+def test_serve_then_render_against_it_through_the_cli(project, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "muzaic_studio", "serve", "--port", "0", "--tokens", "100"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        assert "http://127.0.0.1:" in line, line + proc.stderr.read()
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        out = tmp_path / "o.mp3"
+        done = run("render", str(project), "-o", str(out), "--api-url", url,
+                   env={"MUZAIC_API_KEY": KEY})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "5 tokens used" in done.stdout
+        assert audio_format(out.read_bytes()) == "mp3"
+        account = run("account", "--api-url", url, env={"MUZAIC_API_KEY": KEY})
+        assert "Balance: 95 tokens" in account.stdout, account.stdout + account.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_gui_without_a_display_exits_1_with_one_line(project):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "muzaic_studio", str(project)],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+        env={**env, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "No display found" in one_line(proc.stderr)
+
+
+def test_gui_with_a_missing_project_exits_2(tmp_path, capsys):
+    assert main([str(tmp_path / "nope.muzaic")]) == 2
+    assert "No project file" in one_line(capsys.readouterr().err)
+
+
+def test_gui_opens_the_project_offscreen(project):
+    started = time.monotonic()
+    proc = run(
+        str(project),
+        env={"QT_QPA_PLATFORM": "offscreen", "MUZAIC_STUDIO_EXIT_AFTER_SHOW": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("shown ")
+    assert time.monotonic() - started < 60
