@@ -9,10 +9,12 @@ for a worker thread. Errors: `AudioError` family (DecodeError, Cancelled, ...) a
 
 Modules: ffmpeg (the binary, MP3 encoder, job runner), decode (probe, streaming and
 whole decode), peaks (waveform pyramid + cache), loudness (LUFS / true peak report),
-export (MP3/WAV/FLAC, whole or range, atomic).
+export (MP3/WAV/FLAC, whole or range, atomic). The ``decode`` function is not
+re-exported here on purpose: it would shadow the ``decode`` submodule on this package
+(``from muzaic_studio.audio import decode`` must keep meaning the module).
 """
 
-from muzaic_studio.audio.decode import AudioInfo, Decoded, PcmStream, decode, iter_pcm, probe
+from muzaic_studio.audio.decode import AudioInfo, Decoded, PcmStream, iter_pcm, probe
 from muzaic_studio.audio.errors import AudioError, Cancelled, DecodeError
 from muzaic_studio.audio.export import ExportError, ExportOptions, ExportResult, export_audio
 from muzaic_studio.audio.loudness import LoudnessReport, measure_loudness
@@ -39,7 +41,6 @@ __all__ = [
     "PeakPyramid",
     "PeakSlice",
     "build_pyramid",
-    "decode",
     "export_audio",
     "iter_pcm",
     "load_or_build_pyramid",

@@ -1,8 +1,8 @@
 """Export the rendered soundtrack (or a time range of it) as MP3, WAV or FLAC.
 
 The rendered MP3 file is the source of truth: one ffmpeg process reads it, cuts the range
-(input seeking with ``-ss``/``-to``, sample-accurate because ffmpeg decodes from the
-previous frame and trims), encodes and writes. Nothing passes through Python, so memory
+(seek with a preroll then ``atrim``, so a range holds exactly the samples a whole decode
+has there - see `decode.range_args`), encodes and writes. Nothing passes through Python, so memory
 is flat for any length.
 
 Atomicity: the output goes through `muzaic_studio.atomic.atomic_writer`, the same helper
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muzaic_studio.atomic import WriteError, atomic_writer, describe_os_error
-from muzaic_studio.audio.decode import probe
+from muzaic_studio.audio.decode import probe, range_args
 from muzaic_studio.audio.errors import AudioError
 from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg_job
 
@@ -139,14 +139,12 @@ def export_audio(
         end = min(end, total) if end is not None else total
     span = (end - start) if end is not None else None
 
-    seek: list[str] = []
-    if start > 0:
-        seek += ["-ss", f"{start:.6f}"]
-    if options.end is not None:
-        seek += ["-to", f"{options.end:.6f}"]
+    seek, filters = range_args(options.start, options.end, info.rate)
+    if filters:
+        filters = ["-af", ",".join(filters)]
     bitrate = ["-b:a", f"{options.bitrate_kbps}k"] if options.format == "mp3" else []
     args = [
-        *seek, "-i", os.fspath(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1",
+        *seek, "-i", os.fspath(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1", *filters,
         *_CODEC_ARGS[options.format], *bitrate, *_tags(options), "-f", options.format, "fd:",
     ]  # fmt: skip
     with atomic_writer(target) as fh:

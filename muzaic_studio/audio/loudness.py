@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from muzaic_studio.audio.decode import _check_file, probe
+from muzaic_studio.audio.decode import _check_file, probe, range_args
 from muzaic_studio.audio.errors import AudioError, DecodeError
 from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg_job
 
@@ -107,14 +107,10 @@ def measure_loudness(
     info = probe(path)
     span_end = end if end is not None else info.duration
     span = (span_end - (start or 0.0)) if span_end is not None else None
-    seek: list[str] = []
-    if start:
-        seek += ["-ss", f"{start:.6f}"]
-    if end is not None:
-        seek += ["-to", f"{end:.6f}"]
+    seek, filters = range_args(start, end, info.rate)
+    chain = ",".join([*filters, "ebur128=peak=true+sample:framelog=verbose"])
     args = [
-        *seek, "-i", os.fspath(path), "-map", "0:a:0", "-vn",
-        "-af", "ebur128=peak=true+sample:framelog=verbose", "-f", "null", "-",
+        *seek, "-i", os.fspath(path), "-map", "0:a:0", "-vn", "-af", chain, "-f", "null", "-",
     ]  # fmt: skip
     try:
         log = run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, loglevel="info")
