@@ -628,6 +628,10 @@ class MuzaicCloud:
             return InvalidRequest(
                 "The server refused the soundtrack: " + (server_text or "invalid input (HTTP 400).")
             )
+        if status == 413:
+            return InvalidRequest(
+                f"The soundtrack request is too large for the server (HTTP 413).{said}"
+            )
         if status in (401, 403):
             origin = f" or not allowed for origin {self.origin!r}" if self.origin else ""
             return Unauthorized(

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from muzaic_studio.api.cloud import (
     KEY_HEADER,
@@ -35,6 +36,7 @@ from muzaic_studio.model import Project, Region
 from muzaic_studio.model.schema import request_schema
 from tests.api.helpers import (
     KEY,
+    answer_render,
     assert_no_key,
     body,
     mp3_bytes,
@@ -44,6 +46,7 @@ from tests.api.helpers import (
     wav_bytes,
 )
 from tests.api.recording_server import RecordingServer, Reply, free_port
+from tests.model.strategies import projects
 
 
 def client(srv: RecordingServer, **kw) -> MuzaicCloud:
@@ -261,12 +264,22 @@ def test_cancel_interrupts_the_wait_before_a_429_retry(server):
     assert len(server.posts()) == 1
 
 
-def test_unknown_status_and_404(server):
-    server.queue(Reply(418, {"error": "teapot"}), Reply(404, "nope"))
+def test_unknown_status_404_413_403(server):
+    server.queue(
+        Reply(418, {"error": "teapot"}),
+        Reply(404, "nope"),
+        Reply(413, {"error": "body over 1 MB"}),
+        Reply(403, {"error": "origin not allowed"}),
+    )
     with pytest.raises(BadResponse, match="418"):
         client(server).render(body(1))
-    with pytest.raises(BadResponse, match="404"):
+    with pytest.raises(BadResponse, match=r"404.*origin"):
         client(server, origin="o").render(body(1))
+    with pytest.raises(InvalidRequest, match=r"too large.*body over 1 MB"):
+        client(server).render(body(1))
+    with pytest.raises(Unauthorized, match="origin not allowed"):
+        client(server).render(body(1))
+    assert len(server.posts()) == 4
 
 
 # -- network faults ------------------------------------------------------------------------------
@@ -391,6 +404,28 @@ def test_base64_with_newlines_and_urlsafe_alphabet_is_accepted(server):
     server.queue(ok_reply(1, mp3=wrapped), ok_reply(1, mp3=urlsafe))
     assert client(server).render(body(1)).mp3 == mp3_bytes()
     assert client(server).render(body(1)).mp3 == mp3_bytes()
+
+
+# -- what is sent -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def echo_server():
+    with RecordingServer() as srv:
+        yield srv
+
+
+@given(projects(allow_keyframes=False))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_every_body_sent_is_valid_against_the_seed_schema_and_keyed(echo_server, project):
+    start = len(echo_server.requests)
+    echo_server.queue(answer_render)
+    result = MuzaicCloud(echo_server.url, KEY, timeout=5).render(project)
+    (rec,) = echo_server.requests[start:]
+    assert rec.header(KEY_HEADER) == KEY
+    jsonschema.validate(rec.json, request_schema())
+    assert rec.json == project.request_body()
+    assert len(result.region_hashes) == len(project.regions)
 
 
 # -- nothing invalid is sent ---------------------------------------------------------------------------
