@@ -126,10 +126,7 @@ def setup_logging(verbose: bool = False) -> Path:
     """
     path = log_path()
     root = logging.getLogger()
-    for handler in _installed:
-        root.removeHandler(handler)
-        handler.close()
-    _installed.clear()
+    shutdown_logging()
 
     redactor = RedactingFilter()
     formatter = logging.Formatter(FORMAT)
@@ -150,6 +147,15 @@ def setup_logging(verbose: bool = False) -> Path:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     return path
+
+
+def shutdown_logging() -> None:
+    """Remove and close the handlers `setup_logging` added (others stay)."""
+    root = logging.getLogger()
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
 
 
 def is_set_up() -> bool:
