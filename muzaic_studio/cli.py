@@ -167,8 +167,8 @@ def _backend(args: argparse.Namespace):
     if args.offline and (args.api_url or args.origin):
         raise CliError("--offline cannot be combined with --api-url or --origin.", EXIT_INVALID)
     backend, why = choose_backend(offline, args.api_url, args.origin)
-    if getattr(backend, "name", "") != "cloud":
-        print(why, file=sys.stderr)
+    if offline is None and getattr(backend, "name", "") != "cloud":
+        print(why, file=sys.stderr)  # the automatic fallback is worth a note; --offline is not
     return backend
 
 
@@ -203,29 +203,11 @@ def _to_mp3(audio: bytes, fmt: str) -> bytes:
     )
 
 
-def _write_wav(mp3: bytes, out: Path) -> None:
-    """MP3 -> WAV with ffmpeg into a temp file beside *out*, then os.replace (atomic).
+def _write_wav(mp3_path: Path, out: Path) -> None:
+    """The audio layer's export: one ffmpeg pass from the written MP3, atomic, sized headers."""
+    from muzaic_studio.audio.export import ExportOptions, export_audio
 
-    A file, not a pipe: over a pipe ffmpeg cannot go back to fill in the RIFF sizes.
-    """
-    import tempfile
-
-    from muzaic_studio.atomic import WriteError, describe_os_error
-    from muzaic_studio.audio.ffmpeg import run_ffmpeg
-
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".wav", dir=out.parent)
-    except OSError as exc:
-        raise WriteError(exc.errno, describe_os_error(exc, out)) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        run_ffmpeg(["-y", "-i", "pipe:0", "-c:a", "pcm_s16le", str(tmp)], mp3, timeout=600)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise WriteError(exc.errno, describe_os_error(exc, out)) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    export_audio(mp3_path, out, ExportOptions(format="wav"))
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -237,8 +219,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if args.wav and Path(args.wav).resolve() == out.resolve():
         raise CliError("--wav and -o must be different files.", EXIT_INVALID)
-    if not out.parent.is_dir():
-        raise CliError(f"Cannot write {out}: the folder does not exist.", EXIT_INVALID)
+    for target in (out, Path(args.wav)) if args.wav else (out,):
+        if not target.parent.is_dir():  # checked before any token is spent
+            raise CliError(f"Cannot write {target}: the folder does not exist.", EXIT_INVALID)
     project = _load(args.project)
     plan = plan_render(project, only_changes=args.changes_only)
     problems = validate_request(plan.body)
@@ -259,8 +242,6 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise CliError(message, EXIT_INTERRUPTED) from None
     mp3 = _to_mp3(result.mp3, result.audio_format)
     atomic_write_bytes(out, mp3)
-    if args.wav:
-        _write_wav(mp3, Path(args.wav))
     saved = ""
     if not args.no_save:
         project.apply_render(
@@ -278,6 +259,16 @@ def cmd_render(args: argparse.Namespace) -> int:
                 EXIT_OTHER,
             ) from None
         saved = f"; region hashes stored in {args.project}"
+    if args.wav:  # after the hashes are safe: they are what the tokens paid for
+        try:
+            _write_wav(out, Path(args.wav))
+        except Exception as exc:
+            known = _exit_code_for(exc)
+            if known is None:
+                raise
+            raise CliError(
+                f"Wrote {out}{saved}, but the WAV export failed: {known[1]}", EXIT_OTHER
+            ) from None
     reuse = (
         f" ({plan.tokens_saved} saved by reusing {plan.reused} unchanged region"
         f"{'s' * (plan.reused != 1)})"
@@ -427,7 +418,9 @@ def _exit_code_for(exc: BaseException) -> tuple[int, str] | None:
 
     if isinstance(exc, WriteError):
         return EXIT_OTHER, exc.strerror or str(exc)
-    if type(exc).__name__ in ("FFmpegError", "AudioError", "DecodeError"):
+    from muzaic_studio.audio.errors import AudioError
+
+    if isinstance(exc, AudioError) or type(exc).__name__ == "FFmpegError":
         return EXIT_OTHER, str(exc)
     if isinstance(exc, OSError):
         return EXIT_OTHER, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")

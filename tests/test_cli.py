@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import jsonschema
@@ -184,6 +185,8 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
     assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens used")
     assert audio_format(out.read_bytes()) == "mp3"
     assert audio_format(wav.read_bytes()) == "wav"
+    with wave.open(str(wav)) as w:
+        assert w.getnframes() / w.getframerate() == pytest.approx(6.0, abs=0.06)
     saved = Project.load(project)
     generate = [r for r in saved.regions if r.action == "generate"]
     assert all(r.last_hash and not r.changed_since_render for r in generate)
@@ -211,9 +214,27 @@ def test_render_invalid_project_exits_2_and_writes_nothing(tmp_path, capsys):
     assert not out.exists() and path.read_bytes() == before
 
 
+def test_a_failed_wav_export_keeps_the_mp3_and_the_hashes(project, tmp_path, capsys):
+    out = tmp_path / "o.mp3"
+    wav = tmp_path / "a-folder.wav"
+    wav.mkdir()  # the export cannot replace a folder with a file
+    assert main(["render", str(project), "-o", str(out), "--wav", str(wav), "--offline"]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert "region hashes stored" in line and "WAV export failed" in line
+    assert audio_format(out.read_bytes()) == "mp3"
+    assert Project.load(project).regions[0].last_hash
+
+
 def test_render_into_a_missing_folder_exits_2(project, tmp_path, capsys):
     assert main(["render", str(project), "-o", str(tmp_path / "nope" / "o.mp3"), "--offline"]) == 2
     assert "does not exist" in one_line(capsys.readouterr().err)
+    wav = str(tmp_path / "nope" / "o.wav")
+    assert (
+        main(["render", str(project), "-o", str(tmp_path / "o.mp3"), "--wav", wav, "--offline"])
+        == 2
+    )
+    assert "does not exist" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "o.mp3").exists()
 
 
 # -- render against a recording server (the cloud from outside the machine) ---------------------
