@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import signal
 
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing
@@ -82,6 +83,8 @@ class Composer:
         pc = int(rng.integers(0, 12))
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
+        self._lp = signal.butter(2, 1500.0, fs=SR)
+        self._lp_state: list[np.ndarray] | None = None
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -136,11 +139,9 @@ class Composer:
             prog = th.PROGRESSIONS[int(srng.integers(0, len(th.PROGRESSIONS)))]
             if b.section == 0 or b.variance < 4.5:  # calm music keeps its first progression
                 prog = th.PROGRESSIONS[int(_rng(spec.seed, 2, 0).integers(0, len(th.PROGRESSIONS)))]
-            cpb = th.chords_per_bar(b.variance)
-            if cpb < 1:
-                b.chords = [(prog[(b.index // 2) % len(prog)], 0.0, 16.0)]
-            elif cpb == 1:
-                b.chords = [(prog[b.index % len(prog)], 0.0, 16.0)]
+            bpc = th.bars_per_chord(b.variance)
+            if bpc >= 1:
+                b.chords = [(prog[int(b.index // bpc) % len(prog)], 0.0, 16.0)]
             else:
                 i = 2 * b.index
                 b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[(i + 1) % len(prog)], 8.0, 8.0)]
@@ -187,8 +188,13 @@ class Composer:
 
     # ------------------------------------------------------------------ parts
 
+    def _bar_dynamics(self, b: _Bar) -> float:
+        """Per-bar level change: none at variance 1, up to +-6 dB at 10 (music that breathes)."""
+        depth = th.variation_depth(b.variance)
+        return float(10 ** (depth * _rng(self.spec.seed, 6, b.index).uniform(-6.0, 6.0) / 20.0))
+
     def _harmony(self, b: _Bar) -> None:
-        pal, vel = self.pal, th.velocity_for(b.intensity)
+        pal, vel = self.pal, th.velocity_for(b.intensity) * self._bar_dynamics(b)
         scale, bright = self._scale(b.tone), self._bright(b.tone)
         reg = round((b.tone - 5.5) / 4.5 * 5)  # -5..+5 semitones of voicing centre
         size = 4 if pal.sevenths else 3
@@ -206,7 +212,8 @@ class Composer:
                 while root < 33:
                     root += 12
                 self._bass_line(b, root, st, ln, vel, bright)
-            if pal.chords and b.intensity >= 3.5:
+            # the comping instrument is the harmonic bed when the palette has no pad
+            if pal.chords and (b.intensity >= 3.5 or not pal.pad):
                 self._comp(b, tones, st, ln, vel, bright, reg)
 
     def _bass_line(self, b: _Bar, root: int, st: float, ln: float, vel: float, bright: float):
@@ -257,10 +264,15 @@ class Composer:
             return
         if not self._section_flags(b)["arp"]:
             return
-        scale, bright, vel = self._scale(b.tone), self._bright(b.tone), th.velocity_for(b.intensity)
+        scale, bright = self._scale(b.tone), self._bright(b.tone)
+        vel = th.velocity_for(b.intensity) * self._bar_dynamics(b)
         octave = 12 if b.tone >= 7.5 else (-12 if b.tone < 3.5 else 0)
         step = th.arp_step(b.rhythm)
-        shape = (0, 1, 2, 3, 2, 1) if b.variance < 5 else (0, 2, 1, 3, 1, 2, 0, 3)
+        shapes = ((0, 1, 2, 3, 2, 1), (0, 2, 1, 3, 1, 2, 0, 3), (3, 2, 1, 0), (0, 3, 1, 2, 0, 2))
+        brng = _rng(self.spec.seed, 7, b.index)
+        # a static piece keeps one arpeggio figure; a varied one changes it bar by bar
+        change = brng.random() < th.variation_depth(b.variance)
+        shape = shapes[int(brng.integers(1, len(shapes))) if change else 0]
         for deg, st, ln in b.chords:
             tones = th.voice_near(th.chord_pitches(scale, deg, self.root, 4), 67 + octave)
             k = 0
@@ -321,13 +333,16 @@ class Composer:
         flags = self._section_flags(b)
         if not flags["lead"]:
             return
-        scale, bright, vel = self._scale(b.tone), self._bright(b.tone), th.velocity_for(b.intensity)
+        scale, bright = self._scale(b.tone), self._bright(b.tone)
+        vel = th.velocity_for(b.intensity) * self._bar_dynamics(b)
         # a bar either repeats the section's motif (following the chord) or gets a new one
         mut = _rng(self.spec.seed, 5, b.index).random() < th.mutation_prob(b.variance)
         motif = self._motif(b, 1000 + b.index if mut else b.section if b.variance >= 4.5 else 0)
         octave = 12 if b.tone >= 7.5 else (-12 if b.tone < 3.5 else 0)
         if flags["lead_up"]:
             octave += 12
+        if _rng(self.spec.seed, 8, b.index).random() < 0.35 * th.variation_depth(b.variance):
+            octave += 12 if octave <= 0 else -12
         base = (
             self.root + 12 + octave + (12 if self.pal.lead in ("bell", "flute", "marimba") else 0)
         )
@@ -427,6 +442,25 @@ class Composer:
                 env[hi - start :] = 0.0
         return env
 
+    def _darken(self, left: np.ndarray, right: np.ndarray, start: int, seg_n: int, bars) -> None:
+        """Dark tones are low-passed: the mix is blended with a 1.5 kHz low-passed copy,
+        fully at tone 1, not at all at tone 10 (per 512-sample block, so keyframes glide).
+        The filter state runs across segments, so there is no seam."""
+        blk = 512
+        nb = -(-seg_n // blk)
+        centres = (np.arange(len(bars)) + 0.5) * self.bar_s * SR
+        tones = np.interp(start + (np.arange(nb) + 0.5) * blk, centres, [b.tone for b in bars])
+        w = np.repeat(((tones - 1.0) / 9.0).astype(np.float32), blk)[:seg_n]
+        if w.min() >= 1.0:
+            self._lp_state = None
+            return
+        b_, a_ = self._lp
+        if self._lp_state is None:
+            self._lp_state = [np.zeros(len(a_) - 1), np.zeros(len(a_) - 1)]
+        for ch, x in enumerate((left, right)):
+            y, self._lp_state[ch] = signal.lfilter(b_, a_, x[:seg_n], zi=self._lp_state[ch])
+            x[:seg_n] = w * x[:seg_n] + (1.0 - w) * y.astype(np.float32)
+
     def render(self) -> tuple[np.ndarray, float]:
         """Render in segments of ~20 s so memory stays flat for a 20-minute region.
 
@@ -475,6 +509,7 @@ class Composer:
             left[:k] += carry[0, :k]
             right[:k] += carry[1, :k]
             carry = np.stack([left[seg_n:], right[seg_n:]])
+            self._darken(left, right, start, seg_n, bars)
             env = self._envelope(start, seg_n, bars)
             part = np.stack([left[:seg_n] * env, right[:seg_n] * env], axis=1)
             part = mixing.limit(part)

@@ -77,7 +77,7 @@ def velocity_for(intensity: float) -> float:
 
 def section_bars(variance: float) -> int:
     """How many bars the arrangement stays the same: long static sections at low variance."""
-    return (16, 16, 8, 8, 8, 4, 4, 4, 2, 2)[round(clamp_level(variance)) - 1]
+    return (16, 16, 8, 8, 6, 4, 4, 3, 2, 2)[round(clamp_level(variance)) - 1]
 
 
 def mutation_prob(variance: float) -> float:
@@ -85,21 +85,29 @@ def mutation_prob(variance: float) -> float:
     return 0.85 * (clamp_level(variance) - 1.0) / 9.0
 
 
-def chords_per_bar(variance: float) -> float:
+def bars_per_chord(variance: float) -> float:
+    """Harmonic rhythm: one chord for 4 bars when static, two chords a bar when restless."""
     v = clamp_level(variance)
     if v < 2.5:
-        return 0.5
+        return 4.0
+    if v < 4.5:
+        return 2.0
     if v < 8.5:
         return 1.0
-    return 2.0
+    return 0.5
+
+
+def variation_depth(variance: float) -> float:
+    """0..1: how much bar-to-bar variation (dynamics, voicing, octave jumps) to add."""
+    return (clamp_level(variance) - 1.0) / 9.0
 
 
 def hat_steps(rhythm: float, syncopate: bool) -> list[int]:
-    """Which sixteenths carry a hi-hat: 2 per bar at rhythm 1, all 16 at rhythm 10."""
+    """Which sixteenths carry a hi-hat: the 4 beats at rhythm 1, all 16 at rhythm 10."""
     order = [0, 8, 4, 12, 2, 10, 6, 14, 3, 11, 7, 15, 1, 9, 5, 13]
     if syncopate:  # offbeats first: the groove leans forward
         order = [2, 10, 6, 14, 0, 8, 4, 12, 3, 11, 7, 15, 1, 9, 5, 13]
-    n = round(2 + (clamp_level(rhythm) - 1.0) * 14.0 / 9.0)
+    n = round(4 + (clamp_level(rhythm) - 1.0) * 12.0 / 9.0)
     return sorted(order[:n])
 
 
