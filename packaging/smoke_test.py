@@ -15,8 +15,9 @@ the failing keyring backend, so the real keyring, cache and log are never touche
    the bundled ffmpeg, lasts as long as the project and is not silent.
 4. The GUI starts offscreen on the demo and quits itself (MUZAIC_STUDIO_QUIT_AFTER_MS,
    see muzaic_studio/ui/smoke.py): window shown, QtMultimedia backend available, exit 0.
-   Once without a key, once with a fake key and an unreachable API URL; afterwards the
-   log must exist and must not contain the key.
+   Once without a key (the first-run banner must show), once with a fake key and an
+   unreachable API URL (no banner); afterwards the log must exist and must not contain
+   the key.
 
 Exits 0 when all pass, 1 otherwise; prints each step's time.
 """
@@ -164,8 +165,11 @@ def check_gui(exe: Path, project: Path, work: Path, env: dict[str, str], key: bo
     )
     check(bool(line), f"the GUI never reported (no self-test line): {describe(proc)}")
     check(proc.returncode == 0 and "window=shown" in line, f"GUI self-test failed: {line}")
+    banner = "first_run=no-banner" if key else "first_run=banner"
+    check(banner in line, f"expected {banner} ({'a' if key else 'no'} key): {line}")
     check(FAKE_KEY not in proc.stdout + proc.stderr, "the API key was printed to the terminal")
-    return line.split("multimedia[", 1)[-1].split("]", 1)[0][:60]
+    media = line.split("multimedia[", 1)[-1].split("]", 1)[0]
+    return f"{banner}, {media[:40]}"
 
 
 def check_log(home: Path) -> str:

@@ -101,6 +101,7 @@ class FirstRunBanner(QObject):
         self.on_done = on_done
         self.started = False
         self.superseded = False
+        self.shown: bool | None = None  # None until the key check has answered
         self._showing_ours = False
         bar = getattr(window, "message_bar", None)
         self.bar = bar if isinstance(bar, QObject) else None
@@ -127,6 +128,7 @@ class FirstRunBanner(QObject):
 
     def _done(self, shown: bool) -> None:
         self._showing_ours = False
+        self.shown = shown
         if self.bar is not None:
             self.bar.removeEventFilter(self)
         if self.on_done is not None:

@@ -54,14 +54,27 @@ def multimedia_status() -> tuple[bool, str]:
     return available, f"available={available} decodes={names or 'none'}"
 
 
+def first_run_state(window: QWidget) -> str:
+    """'banner', 'no-banner', 'pending' (key check not answered yet) or 'not-installed'."""
+    banner = getattr(getattr(window, "app_extras", None), "first_run", None)
+    if banner is None:
+        return "not-installed"
+    return {None: "pending", True: "banner", False: "no-banner"}[banner.shown]
+
+
 def check(window: QWidget) -> int:
-    """Run the checks now; print the result line and return the exit code."""
+    """Run the checks now; print the result line and return the exit code.
+
+    The first-run banner state is reported, not judged: whether it should show depends
+    on the key, which the caller knows (packaging/smoke_test.py runs with and without).
+    """
     shown = window.isVisible()
     media_ok, media = multimedia_status()
     code = 0 if shown and media_ok else (EXIT_NO_WINDOW if not shown else EXIT_NO_MULTIMEDIA)
     print(
         f"muzaic-studio smoke: window={'shown' if shown else 'NOT SHOWN'} "
-        f"title={window.windowTitle()!r} multimedia[{media}] exit={code}",
+        f"title={window.windowTitle()!r} first_run={first_run_state(window)} "
+        f"multimedia[{media}] exit={code}",
         flush=True,
     )
     return code

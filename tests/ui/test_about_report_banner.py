@@ -241,7 +241,11 @@ def test_smoke_hook_off_by_default_and_checks_window(qtbot, window, monkeypatch,
     window.show()
     qtbot.waitExposed(window)
     assert smoke.check(window) == 0, capsys.readouterr().out
-    assert "window=shown" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "window=shown" in out and "first_run=not-installed" in out
+    install_app_extras(window)
+    smoke.check(window)
+    assert "first_run=pending" in capsys.readouterr().out
 
 
 def test_smoke_hook_quits_the_app_with_the_check_result(qtbot, window, monkeypatch):
@@ -262,7 +266,7 @@ def test_banner_waits_for_the_first_show(qtbot, window):
     assert not banner.started and done == [] and window.messages == []
     window.show()
     qtbot.waitUntil(lambda: bool(done), timeout=5_000)
-    assert done == [True]
+    assert done == [True] and banner.shown is True
     assert [m[0] for m in window.messages] == [first_run.BANNER]
     window.hide()
     window.show()  # a second show does not ask again
