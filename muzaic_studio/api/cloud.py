@@ -359,6 +359,11 @@ class MuzaicCloud:
             )
         hashes = data.get("regionHashes")
         if not isinstance(hashes, list):
+            said = data.get("error") or data.get("message")
+            if isinstance(said, str) and said.strip():  # some servers say "no" with a 200
+                raise BadResponse(
+                    f"The server answered without a soundtrack: {self._redact(said.strip())[:300]}"
+                )
             raise BadResponse("The server's answer has no regionHashes.")
         sent = len(body["regions"])
         if len(hashes) != sent:
@@ -447,9 +452,10 @@ class MuzaicCloud:
         body: dict[str, Any] | None,
         read_timeout: float,
         with_key: bool,
+        accept: str = "application/json",
     ) -> _Response:
         headers = {
-            "Accept": "application/json" if body is not None or method == "GET" else "*/*",
+            "Accept": accept,
             "User-Agent": f"muzaic-studio/{__version__}",
         }
         data = None
@@ -526,6 +532,7 @@ class MuzaicCloud:
         with_key: bool = True,
     ) -> _Response:
         """One exchange with the bounded safe retries; non-2xx statuses become typed errors."""
+        accept = "audio/mpeg, audio/*, */*" if purpose == "download" else "application/json"
         retries = 0
         while True:
             error: MuzaicError | None = None
@@ -533,7 +540,9 @@ class MuzaicCloud:
             resp: _Response | None = None
             try:
                 resp = self._call(
-                    lambda: self._send(method, url, body, read_timeout, with_key), cancel, purpose
+                    lambda: self._send(method, url, body, read_timeout, with_key, accept),
+                    cancel,
+                    purpose,
                 )
             except MuzaicError as exc:
                 error = exc

@@ -116,6 +116,8 @@ def test_render_url_on_the_api_host_is_fetched_with_the_key(server):
     download = server.requests[1]
     assert (download.method, download.path) == ("GET", "/files/out.mp3")
     assert download.header(KEY_HEADER) == KEY
+    assert "audio/" in download.header("Accept")
+    assert server.requests[0].header("Accept") == "application/json"
 
 
 def test_render_url_on_another_host_is_fetched_without_the_key(server):
@@ -376,6 +378,7 @@ def test_render_with_cancel_event_still_returns_the_result(server):
         (Reply(200, "<html>gateway</html>", {"Content-Type": "text/html"}), "not JSON"),
         (Reply(200, [1, 2]), "not a JSON object"),
         (ok_reply(1, regionHashes=None), "regionHashes"),
+        (Reply(200, {"error": "quota job failed"}), "without a soundtrack: quota job failed"),
         (ok_reply(1, mp3=None), "no audio"),
         (ok_reply(1, audioDuration=None), "audioDuration"),
         (ok_reply(1, tokensUsed="ten"), "tokensUsed"),
