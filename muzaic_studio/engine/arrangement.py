@@ -47,6 +47,7 @@ class _Layer:
     gain: float
     send: float
     haas: float = 0.0
+    used: bool = False  # any note this segment (silent layers are not mixed)
 
 
 @dataclass
@@ -83,8 +84,8 @@ class Composer:
         pc = int(rng.integers(0, 12))
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
-        self._lp = signal.butter(2, 1500.0, fs=SR)
-        self._lp_state: list[np.ndarray] | None = None
+        self._kit: dict[str, np.ndarray] | None = None
+        self._kits: dict[float, dict[str, np.ndarray]] = {}
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -171,6 +172,7 @@ class Composer:
             return
         end = min(len(buf), start + len(audio))
         buf[start:end] += vel * audio[: end - start]
+        self.layers[layer].used = True
 
     def _hit(self, shots: dict[str, np.ndarray], name: str, start: int, vel: float, layer="drums"):
         shot = shots.get(name)
@@ -181,6 +183,7 @@ class Composer:
         end = min(len(buf), start + len(shot))
         if start < end:
             buf[start:end] += vel * shot[: end - start]
+            self.layers[layer].used = True
 
     @staticmethod
     def _bright(tone: float) -> float:
@@ -361,7 +364,30 @@ class Composer:
                     0.4 * vel,
                 )
 
-    def _drums(self, b: _Bar, shots: dict[str, np.ndarray]) -> None:
+    def _shots(self, tone: float) -> dict[str, np.ndarray]:
+        """The kit, low-passed for dark tones: dark music has no sizzling cymbals.
+
+        Cutoff 1.5 kHz at tone 1, an octave higher every ~2.25 levels, open at tone 10;
+        one filtered kit per half tone level, filtered once (one-shots are short).
+        """
+        if self.pal.kit == "none":
+            return {}
+        if self._kit is None:
+            self._kit = ins.drum_kit(self.pal.kit, self.spec.seed)
+        q = round(th.clamp_level(tone) * 2) / 2
+        kit = self._kits.get(q)
+        if kit is None:
+            cutoff = 1500.0 * 2 ** ((q - 1.0) / 9.0 * 4.0)
+            if cutoff >= 16000:
+                kit = self._kit
+            else:
+                sos = signal.butter(2, cutoff, fs=SR, output="sos")
+                kit = {k: signal.sosfilt(sos, v).astype(np.float32) for k, v in self._kit.items()}
+            self._kits[q] = kit
+        return kit
+
+    def _drums(self, b: _Bar) -> None:
+        shots = self._shots(b.tone)
         if not shots:
             return
         i, r, vel = b.intensity, b.rhythm, th.velocity_for(b.intensity)
@@ -442,25 +468,6 @@ class Composer:
                 env[hi - start :] = 0.0
         return env
 
-    def _darken(self, left: np.ndarray, right: np.ndarray, start: int, seg_n: int, bars) -> None:
-        """Dark tones are low-passed: the mix is blended with a 1.5 kHz low-passed copy,
-        fully at tone 1, not at all at tone 10 (per 512-sample block, so keyframes glide).
-        The filter state runs across segments, so there is no seam."""
-        blk = 512
-        nb = -(-seg_n // blk)
-        centres = (np.arange(len(bars)) + 0.5) * self.bar_s * SR
-        tones = np.interp(start + (np.arange(nb) + 0.5) * blk, centres, [b.tone for b in bars])
-        w = np.repeat(((tones - 1.0) / 9.0).astype(np.float32), blk)[:seg_n]
-        if w.min() >= 1.0:
-            self._lp_state = None
-            return
-        b_, a_ = self._lp
-        if self._lp_state is None:
-            self._lp_state = [np.zeros(len(a_) - 1), np.zeros(len(a_) - 1)]
-        for ch, x in enumerate((left, right)):
-            y, self._lp_state[ch] = signal.lfilter(b_, a_, x[:seg_n], zi=self._lp_state[ch])
-            x[:seg_n] = w * x[:seg_n] + (1.0 - w) * y.astype(np.float32)
-
     def render(self) -> tuple[np.ndarray, float]:
         """Render in segments of ~20 s so memory stays flat for a 20-minute region.
 
@@ -470,7 +477,6 @@ class Composer:
         """
         spec = self.spec
         bars = self._bars()
-        shots = ins.drum_kit(self.pal.kit, spec.seed) if self.pal.kit != "none" else {}
         n = self.n
         out = np.zeros((n, 2), dtype=np.int16)
         seg_bars = max(1, math.ceil(20.0 / self.bar_s))
@@ -489,15 +495,18 @@ class Composer:
             self._off = start
             for layer in self.layers.values():
                 layer.buf = np.zeros(seg_n + tail, dtype=np.float32)
+                layer.used = False
             for b in seg:
                 self._harmony(b)
                 self._arp(b)
                 self._lead(b)
-                self._drums(b, shots)
+                self._drums(b)
             left = np.zeros(seg_n + tail, dtype=np.float32)
             right = np.zeros(seg_n + tail, dtype=np.float32)
             send = np.zeros(seg_n + tail, dtype=np.float32)
             for layer in self.layers.values():
+                if not layer.used:
+                    continue
                 mixing.add_panned(left, right, layer.buf, layer.pan, layer.gain, layer.haas)
                 if layer.send:
                     send += np.float32(layer.send * layer.gain) * layer.buf
@@ -509,7 +518,6 @@ class Composer:
             left[:k] += carry[0, :k]
             right[:k] += carry[1, :k]
             carry = np.stack([left[seg_n:], right[seg_n:]])
-            self._darken(left, right, start, seg_n, bars)
             env = self._envelope(start, seg_n, bars)
             part = np.stack([left[:seg_n] * env, right[:seg_n] * env], axis=1)
             part = mixing.limit(part)

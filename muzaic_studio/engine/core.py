@@ -268,17 +268,18 @@ CHUNK = SR * 30
 
 
 def normalize_int16(x: np.ndarray) -> np.ndarray:
-    """-14 LUFS integrated, peak-safe, in 30 s chunks (a 20-minute mix stays small in memory)."""
-    f = x.astype(np.float32) / np.float32(32767.0)
-    loud = mixing.integrated_loudness(f)
-    if not math.isfinite(loud):
-        return x
-    gain = np.float32(10 ** ((mixing.TARGET_LUFS - loud) / 20.0))
-    out = np.empty_like(x)
-    for s in range(0, len(x), CHUNK):
-        part = mixing.limit(f[s : s + CHUNK] * gain)
-        out[s : s + CHUNK] = np.round(part * 32767.0).astype(np.int16)
-    return out
+    """-14 LUFS integrated, then peak-safe; in place, 30 s at a time, so a 20-minute mix
+    needs no float copy of itself. If the limiter had to pull a loud passage down enough
+    to cost loudness, a second (small) gain pass corrects it."""
+    for _ in range(2):
+        loud = mixing.integrated_loudness(x)
+        if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
+            return x
+        gain = np.float32(10 ** ((mixing.TARGET_LUFS - loud) / 20.0) / 32767.0)
+        for s in range(0, len(x), CHUNK):
+            part = mixing.limit(x[s : s + CHUNK] * gain)
+            x[s : s + CHUNK] = np.round(part * 32767.0)
+    return x
 
 
 def loop_seconds(duration: float, bar_s: float, method: str) -> float:

@@ -180,18 +180,29 @@ def _k_weighting(rate: int):
 
 
 def integrated_loudness(x: np.ndarray, rate: int = SR) -> float:
-    """BS.1770 integrated loudness (LUFS) of (n, channels) audio; -inf for silence."""
+    """BS.1770 integrated loudness (LUFS) of (n, channels) float or int16 audio.
+
+    Streams over 30 s chunks with the filter state carried, so a 20-minute int16 mix is
+    measured without a float copy of it. -inf for silence or under 400 ms.
+    """
     if x.ndim == 1:
         x = x[:, None]
-    n = len(x)
+    n, chans = x.shape
     block, hop = int(0.4 * rate), int(0.1 * rate)
     if n < block:
         return float("-inf")
     sos = _k_weighting(rate).astype(np.float32)
+    scale = np.float32(1.0 / 32767.0) if x.dtype == np.int16 else np.float32(1.0)
+    zi = [np.zeros((sos.shape[0], 2), dtype=np.float32) for _ in range(chans)]
     sub = np.zeros(n // hop, dtype=np.float64)  # energy per 100 ms hop
-    for ch in range(x.shape[1]):  # channel weights are 1 for L/R
-        y = signal.sosfilt(sos, np.ascontiguousarray(x[:, ch], dtype=np.float32))
-        sub += np.einsum("ij,ij->i", *(y[: len(sub) * hop].reshape(-1, hop),) * 2, dtype=np.float64)
+    chunk = hop * 300
+    for s0 in range(0, (n // hop) * hop, chunk):
+        s1 = min(s0 + chunk, (n // hop) * hop)
+        for ch in range(chans):  # channel weights are 1 for L/R
+            part = np.ascontiguousarray(x[s0:s1, ch], dtype=np.float32) * scale
+            y, zi[ch] = signal.sosfilt(sos, part, zi=zi[ch])
+            y = y.reshape(-1, hop)
+            sub[s0 // hop : s1 // hop] += np.einsum("ij,ij->i", y, y, dtype=np.float64)
     # 400 ms gating blocks with 75 % overlap are sums of 4 consecutive hops
     k = len(sub) - (block // hop) + 1
     z = sum(sub[j : j + k] for j in range(block // hop)) / block

@@ -246,6 +246,6 @@ def test_store_is_bounded_and_regenerates_evicted_audio(engine_home):
 
 
 def test_onsets_of_a_render_follow_the_tempo_through_the_whole_pipeline(engine):
-    body = {"regions": [region(10.0, params={"tempo": 9, "rhythm": 10, "intensity": 6})]}
+    body = {"regions": [region(10.0, params={"tempo": 9, "rhythm": 10, "intensity": 6, "tone": 9})]}
     x = decode_mp3(engine.render(body).mp3)
     assert M.bpm(x) == pytest.approx(bpm_for(9), rel=0.03)
