@@ -213,6 +213,7 @@ def _write_wav(mp3_path: Path, out: Path) -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     import threading
 
+    from muzaic_studio.api.errors import MuzaicError
     from muzaic_studio.atomic import atomic_write_bytes
     from muzaic_studio.model import plan_render, validate_request
 
@@ -234,6 +235,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     try:
         result = _render_interruptibly(backend, plan.body, cancel)
+    except MuzaicError as exc:
+        if exc.partial is None or args.no_save:
+            raise
+        _store_hashes(project, plan, exc.partial, None)
+        project.save(args.project)
+        raise CliError(
+            f"{exc.message} The region hashes were stored in {args.project}: "
+            f"`{PROG} render {args.project} -o {args.output} --changes-only` gets the music "
+            "as copies, without spending tokens again.",
+            exc.exit_code,
+        ) from None
     except KeyboardInterrupt:
         cancel.set()
         message = "Render cancelled."
@@ -244,13 +256,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     atomic_write_bytes(out, mp3)
     saved = ""
     if not args.no_save:
-        project.apply_render(
-            plan.regions,
-            result.region_hashes,
-            tokens_used=result.tokens_used,
-            audio_duration=result.audio_duration,
-            audio_path=str(out.resolve()),
-        )
+        _store_hashes(project, plan, result, str(out.resolve()))
         try:
             project.save(args.project)
         except OSError as exc:
@@ -281,6 +287,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         f"{result.tokens_used} token{'s' * (result.tokens_used != 1)} used{reuse}{saved}."
     )
     return EXIT_OK
+
+
+def _store_hashes(project: Any, plan: Any, result: Any, audio_path: str | None) -> None:
+    project.apply_render(
+        plan.regions,
+        result.region_hashes,
+        tokens_used=result.tokens_used,
+        audio_duration=result.audio_duration,
+        audio_path=audio_path,
+    )
 
 
 def _render_interruptibly(backend: Any, body: dict[str, Any], cancel: Any):

@@ -283,6 +283,27 @@ def test_mp3_url_from_the_cloud_is_downloaded(project, tmp_path, server, cloud_e
     assert out.read_bytes() == mp3_bytes()
 
 
+def test_audio_that_cannot_be_fetched_still_stores_the_paid_hashes(
+    project, tmp_path, server, cloud_env, capsys
+):
+    server.route("/gone.mp3", Reply(404, b""))
+    server.queue(ok_reply(3, mp3=None, url="/gone.mp3"))
+    out = tmp_path / "o.mp3"
+    assert main(["render", str(project), "-o", str(out), "--api-url", server.url]) == 4
+    line = one_line(capsys.readouterr().err)
+    assert "404" in line and "--changes-only" in line and "without spending tokens" in line
+    assert not out.exists()
+    assert [r.last_hash for r in Project.load(project).regions] == ["h0000", None, "h0002"]
+    # the follow-up sends copies of those hashes: no generation, no tokens
+    server.queue(answer_render)
+    assert (
+        main(["render", str(project), "-o", str(out), "--changes-only", "--api-url", server.url])
+        == 0
+    )
+    sent = [r["action"] for r in server.posts()[-1].json["regions"]]
+    assert sent == ["copy", "silence", "copy"]
+
+
 @pytest.mark.parametrize(
     ("reply", "code", "text"),
     [

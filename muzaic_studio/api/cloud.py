@@ -378,7 +378,19 @@ class MuzaicCloud:
         if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
             raise BadResponse("The server's answer has an invalid tokensUsed.")
         soundtrack_hash = data.get("soundtrackHash")
-        audio, fmt = self._audio(data, read_timeout, cancel)
+        try:
+            audio, fmt = self._audio(data, read_timeout, cancel)
+        except MuzaicError as exc:
+            # The render happened and was paid for. Its hashes can still bring the music
+            # back (a copy of each costs nothing), so they travel with the error.
+            exc.partial = RenderResult(
+                mp3=b"",
+                region_hashes=[str(h) for h in hashes],
+                audio_duration=float(duration),
+                tokens_used=tokens,
+                audio_format="",
+            )
+            raise
         return RenderResult(
             mp3=audio,
             region_hashes=[str(h) for h in hashes],

@@ -6,12 +6,21 @@ the GUI and CLI handle one set. Messages never contain the API key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from muzaic_studio.api.result import RenderResult
+
 
 class MuzaicError(Exception):
     """Base of every backend error. `message` is shown to the user as-is."""
 
     exit_code = 4
     fix: str = ""  # the action that fixes it, e.g. "Set API key..."
+    # A render the server made (and charged for) whose audio could not be fetched: the
+    # region hashes and tokens, with empty audio. Store the hashes; a changes-only render
+    # then gets the music back as free copies.
+    partial: RenderResult | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

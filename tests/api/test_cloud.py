@@ -157,11 +157,25 @@ def test_download_that_is_not_audio_is_refused(server):
         client(server).render(body(1))
 
 
-def test_failed_download_is_a_clear_error(server):
+def test_failed_download_is_a_clear_error_that_keeps_the_paid_hashes(server):
     server.route("/gone.mp3", Reply(404, b"not found"))
-    server.queue(ok_reply(1, mp3=None, url="/gone.mp3"))
-    with pytest.raises(BadResponse, match="404"):
+    server.queue(ok_reply(2, mp3=None, url="/gone.mp3"))
+    with pytest.raises(BadResponse, match="404") as info:
+        client(server).render(body(2))
+    partial = info.value.partial
+    assert partial is not None and partial.mp3 == b""
+    assert (partial.region_hashes, partial.tokens_used) == (["h0000", "h0001"], 10)
+    assert_no_key(info.value)
+
+
+def test_errors_before_the_render_carry_no_partial_result(server):
+    server.queue(Reply(500, {"error": "x"}), ok_reply(1, mp3="@@@"))
+    with pytest.raises(ServerError) as info:
         client(server).render(body(1))
+    assert info.value.partial is None
+    with pytest.raises(BadResponse) as info:  # bad inline audio: no usable result at all
+        client(server).render(body(1))
+    assert info.value.partial is not None  # ...but the hashes came back and were paid for
 
 
 # -- error statuses ----------------------------------------------------------------------------
