@@ -171,7 +171,7 @@ class Composer:
         if start >= len(buf):
             return
         end = min(len(buf), start + len(audio))
-        buf[start:end] += vel * audio[: end - start]
+        mixing.axpy(audio, buf, start, end - start, vel)
         self.layers[layer].used = True
 
     def _hit(self, shots: dict[str, np.ndarray], name: str, start: int, vel: float, layer="drums"):
@@ -182,7 +182,7 @@ class Composer:
         start -= self._off
         end = min(len(buf), start + len(shot))
         if start < end:
-            buf[start:end] += vel * shot[: end - start]
+            mixing.axpy(shot, buf, start, end - start, vel)
             self.layers[layer].used = True
 
     @staticmethod
@@ -469,7 +469,7 @@ class Composer:
         return env
 
     def render(self) -> tuple[np.ndarray, float]:
-        """Render in segments of ~20 s so memory stays flat for a 20-minute region.
+        """Render in segments of ~30 s so memory stays flat for a 20-minute region.
 
         Each segment mixes its notes (and their release and reverb tails) into a buffer a
         few seconds longer than itself; the overhang is carried into the next segment.
@@ -479,7 +479,7 @@ class Composer:
         bars = self._bars()
         n = self.n
         out = np.zeros((n, 2), dtype=np.int16)
-        seg_bars = max(1, math.ceil(20.0 / self.bar_s))
+        seg_bars = max(1, math.ceil(30.0 / self.bar_s))
         tail = int(3.5 * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
         for b0 in range(0, len(bars), seg_bars):

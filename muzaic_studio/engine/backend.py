@@ -84,8 +84,9 @@ class OfflineEngine:
         cost = token_cost(canon.body)
         self._reserve(cost)
         try:
-            rendered = renderer.render(canon, cancel)
-            mp3 = encode_mp3(rendered.samples, SR, MP3_BITRATE)
+            with renderer.store.busy():
+                rendered = renderer.render(canon, cancel)
+                mp3 = encode_mp3(rendered.samples, SR, MP3_BITRATE)
         except BaseException:
             self._refund(cost)
             raise

@@ -271,14 +271,22 @@ def normalize_int16(x: np.ndarray) -> np.ndarray:
     """-14 LUFS integrated, then peak-safe; in place, 30 s at a time, so a 20-minute mix
     needs no float copy of itself. If the limiter had to pull a loud passage down enough
     to cost loudness, a second (small) gain pass corrects it."""
+    loud = mixing.integrated_loudness(x)
     for _ in range(2):
-        loud = mixing.integrated_loudness(x)
         if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
             return x
-        gain = np.float32(10 ** ((mixing.TARGET_LUFS - loud) / 20.0) / 32767.0)
-        for s in range(0, len(x), CHUNK):
-            part = mixing.limit(x[s : s + CHUNK] * gain)
+        gain = 10 ** ((mixing.TARGET_LUFS - loud) / 20.0)
+        peak = int(np.abs(x.reshape(-1).view(np.int16)).max()) / 32767.0
+        g32 = np.float32(gain / 32767.0)
+
+        def chunk(s: int, g32: np.float32 = g32) -> None:
+            part = mixing.limit(x[s : s + CHUNK] * g32)
             x[s : s + CHUNK] = np.round(part * 32767.0)
+
+        list(_pool().map(chunk, range(0, len(x), CHUNK)))  # numpy releases the GIL
+        if peak * gain <= mixing.CEILING:
+            return x  # nothing was limited: the level is exactly the target
+        loud = mixing.integrated_loudness(x)
     return x
 
 

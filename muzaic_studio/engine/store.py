@@ -24,6 +24,7 @@ import os
 import queue
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ class RegionStore:
         self._recipes: dict[str, dict[str, Any]] = {}
         self._queue: queue.Queue[tuple[str, np.ndarray] | None] = queue.Queue()
         self._writer: threading.Thread | None = None
+        self._busy = 0
+        self._idle = threading.Condition(self._lock)
         atexit.register(self.flush)
 
     # ------------------------------------------------------------------ recipes
@@ -162,12 +165,27 @@ class RegionStore:
                 _, old = self._mem.popitem(last=False)
                 self._mem_size -= old.nbytes
 
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        """Mark a render in progress: the FLAC writer waits (up to 20 s) until no render
+        runs, so compression never competes with synthesis and MP3 encoding for a core."""
+        with self._lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._idle.notify_all()
+
     def _write_loop(self) -> None:
         while True:
             item = self._queue.get()
             try:
                 if item is None:
                     return
+                with self._lock:
+                    self._idle.wait_for(lambda: self._busy == 0, timeout=20.0)
                 h, audio = item
                 self._write_flac(h, audio)
                 with self._lock:
