@@ -1,0 +1,263 @@
+"""Render from the main window against the offline engine's real loopback server.
+
+The window talks to the server through the real cloud client (MuzaicCloud over HTTP on
+127.0.0.1): nothing is mocked. Failure modes the engine never produces (500, garbage,
+slow answers) come from a scripted loopback server standing in for the remote cloud.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from muzaic_studio.model import Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.main_window import MainWindow
+from tests.ui.render_support import (
+    KEY,
+    EngineServer,
+    Scripted,
+    ScriptedServer,
+    cloud,
+    engine_server_url,
+    refused_url,
+    snapshot,
+    two_regions,
+)
+
+
+@pytest.fixture(scope="module")
+def engine_url():
+    yield from engine_server_url()
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
+    w.files.maybe_save = lambda: True  # closing at teardown must not ask to save
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    yield w
+    wf.shutdown()
+
+
+def use(window, url, qtbot):
+    wf = window.render_workflow
+    wf.use_backend(cloud(url))
+    return wf
+
+
+def render(window, qtbot, only_changes=False, timeout=30_000):
+    wf = window.render_workflow
+    with qtbot.waitSignal(wf.controller.finished, timeout=timeout) as blocker:
+        assert wf.render(only_changes)
+    return blocker.args[0]
+
+
+def test_render_two_regions_shows_waveform_hashes_and_library(window, engine_url, qtbot):
+    wf = use(window, engine_url, qtbot)
+    assert "127.0.0.1" in window._backend_label.text()  # the backend is named
+    doc = window.doc
+    ok = render(window, qtbot)
+    assert ok
+    assert doc.waveform is not None and doc.waveform.duration == pytest.approx(14.0, abs=0.1)
+    hashes = [r.last_hash for r in doc.project.sorted_regions()]
+    assert all(hashes) and len(set(hashes)) == 2
+    assert not any(r.changed_since_render for r in doc.regions)
+    # both generated hashes are in the project's library, the user's file and the dock
+    assert set(hashes) <= {e.hash for e in doc.project.library.entries()}
+    assert set(hashes) <= set(wf.library_dock.rows())
+    assert all(len(doc.project.library.get(h).thumbnail) == 64 for h in hashes)
+    from muzaic_studio.model import HashLibrary
+
+    assert set(hashes) <= {e.hash for e in HashLibrary.load_file(wf.library.path).entries()}
+    # the render is kept in the project's cache folder and listed
+    assert doc.audio_path.is_file() and doc.audio_path.parent == wf.history.folder
+    assert len(wf.history) == 1 and wf.history_dock.list.count() == 1
+    assert (
+        "Rendered 0:14" in window.message_bar.text or "Rendered 14.0 s" in window.message_bar.text
+    )
+    assert doc.dirty  # a render is worth saving
+    assert wf.player.source == doc.audio_path
+
+
+def test_render_changes_spends_tokens_only_for_the_changed_region(window, engine_url, qtbot):
+    wf = use(window, engine_url, qtbot)
+    doc = window.doc
+    assert render(window, qtbot)
+    first = doc.project.last_render["tokensUsed"]
+    assert first == 14
+    before = {r.uid: r.last_hash for r in doc.regions}
+    intro, second = doc.project.sorted_regions()
+    doc.edit("tempo", lambda rs: next(r for r in rs if r.uid == second.uid).params.update(tempo=9))
+    plan = wf.controller.plan(True)
+    assert plan.tokens == 8 and plan.tokens_saved == 6 and plan.reused == 1
+    assert plan.body["regions"][0] == {
+        "time": 0.0, "duration": 6.0, "action": "copy", "sourceHash": before[intro.uid]
+    }  # fmt: skip
+    assert render(window, qtbot, only_changes=True)
+    assert doc.project.last_render["tokensUsed"] == 8  # the server charged the change only
+    assert "6 saved" in window.message_bar.text
+    assert not any(r.changed_since_render for r in doc.regions)
+    after = {r.uid: r.last_hash for r in doc.regions}
+    assert after[second.uid] != before[second.uid]
+    assert len(wf.history) == 2 and wf.actions["render.ab"].isEnabled()
+    # nothing changed now: render changes says so and sends nothing
+    assert not wf.render(True)
+    assert "Nothing changed" in window.message_bar.text
+
+
+def test_ab_switches_between_the_last_two_renders(window, engine_url, qtbot):
+    wf = use(window, engine_url, qtbot)
+    doc = window.doc
+    assert render(window, qtbot)
+    first_audio = doc.audio_path
+    doc.edit("tone", lambda rs: rs[0].params.update(tone=2))
+    assert render(window, qtbot, only_changes=True)
+    second_audio = doc.audio_path
+    assert second_audio != first_audio
+    with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
+        wf.ab_switch()
+    assert doc.audio_path == first_audio and wf.player.source == first_audio
+    with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
+        wf.ab_switch()
+    assert doc.audio_path == second_audio
+
+
+def test_validation_error_selects_the_region_and_sends_nothing(window, qtbot):
+    with ScriptedServer(Scripted(500, {"error": "must not be called"})) as srv:
+        use(window, srv.url, qtbot)
+        doc = window.doc
+        bad = Region(20.0, 4.0, params={"tempo": 11})
+        doc.edit("add", lambda rs: rs.append(bad))
+        before = snapshot(doc)
+        assert not window.render_workflow.render(False)
+        assert doc.selection == {bad.uid}
+        assert doc.playhead == pytest.approx(20.0)
+        assert "Region 3" in window.message_bar.text and "tempo" in window.message_bar.text
+        assert window.message_bar.kind == "error"
+        assert srv.hits == [h for h in srv.hits if "soundtrack" not in h]
+        assert snapshot(doc) == before
+
+
+def mp3_b64() -> str:
+    return base64.b64encode(b"\xff\xfb\x90\x00" + b"\x00" * 400).decode()
+
+
+# Failures the offline engine's server produces itself: a wrong key, too few tokens, a
+# rate limit of one request per minute (spent by an account call before the render).
+ENGINE_ERRORS = {
+    "401": ({"tokens": None}, "wrong-key-0000000000000", "Set API key...", "invalid api key"),
+    "402": ({"tokens": 3}, KEY, None, "Not enough tokens: 14 needed, 3 left"),
+    "429": ({"rate_limit": 1}, KEY, "Retry in", "too many requests"),
+}
+
+
+@pytest.mark.parametrize("case", list(ENGINE_ERRORS))
+def test_engine_errors_show_their_fix_and_leave_the_project_untouched(window, qtbot, case):
+    options, key, action_text, words = ENGINE_ERRORS[case]
+    wf = window.render_workflow
+    with EngineServer(**options) as server:
+        client = cloud(server.url, key)
+        if case == "429":
+            client.account()  # the one request of this minute
+        wf.use_backend(client)
+        before = snapshot(window.doc)
+        assert not render(window, qtbot)
+    assert_failed_cleanly(window, before, action_text, words)
+
+
+# Failures only a remote server produces: they come from a scripted loopback server.
+SCRIPTED_ERRORS = {
+    "500": (Scripted(500, {"error": "boom"}), "Retry", "server"),
+    "garbage": (Scripted(200, b"<html>not json</html>"), "Retry", ""),
+    "bad-audio": (Scripted(200, {"regions": 2, "regionHashes": ["a", "b"], "audioDuration": 14.0,
+                                 "mp3": mp3_b64(), "tokensUsed": 14}), "Retry", ""),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SCRIPTED_ERRORS))
+def test_server_failures_show_their_fix_and_leave_the_project_untouched(window, qtbot, case):
+    reply, action_text, words = SCRIPTED_ERRORS[case]
+    with ScriptedServer(reply) as srv:
+        use(window, srv.url, qtbot)
+        before = snapshot(window.doc)
+        assert not render(window, qtbot)
+        assert any("soundtrack" in hit for hit in srv.hits), "the request reached the server"
+    assert_failed_cleanly(window, before, action_text, words)
+
+
+def assert_failed_cleanly(window, before, action_text, words) -> None:
+    wf = window.render_workflow
+    bar = window.message_bar
+    assert bar.isVisible() and bar.kind in ("error", "warning")
+    assert words.lower() in bar.text.lower(), bar.text
+    if action_text:
+        assert bar._button.isVisible() and bar._button.text().startswith(action_text), (
+            bar._button.text()
+        )
+    assert snapshot(window.doc) == before
+    assert len(wf.history) == 0 and not list(wf.history.folder.glob("*.mp3"))
+    assert not wf.controller.busy and wf.actions["render.render"].isEnabled()
+
+
+def test_refused_connection_says_so_and_offers_retry(window, qtbot):
+    use(window, refused_url(), qtbot)
+    before = snapshot(window.doc)
+    assert not render(window, qtbot)
+    bar = window.message_bar
+    assert bar.kind == "error" and bar._button.text() == "Retry"
+    assert "127.0.0.1" in bar.text or "connect" in bar.text.lower()
+    assert snapshot(window.doc) == before
+
+
+def test_401_action_opens_the_key_dialog(window, qtbot, monkeypatch):
+    opened = []
+    monkeypatch.setattr(window.render_workflow, "open_key_dialog", lambda: opened.append(1))
+    with ScriptedServer(Scripted(401, {"error": "Invalid API key"})) as srv:
+        use(window, srv.url, qtbot)
+        window.render_workflow.controller.open_key_dialog = window.render_workflow.open_key_dialog
+        assert not render(window, qtbot)
+    window.message_bar._button.click()
+    assert opened == [1]
+
+
+def test_cancel_stops_waiting_at_once_and_keeps_the_project(window, qtbot):
+    wf = window.render_workflow
+    with ScriptedServer(Scripted(200, {"error": "never sent"}, delay=20.0)) as srv:
+        use(window, srv.url, qtbot)
+        before = snapshot(window.doc)
+        assert wf.render(False)
+        assert srv.arrived.wait(10)
+        assert wf.progress.isVisible() and wf.actions["render.cancel"].isEnabled()
+        with qtbot.waitSignal(wf.controller.finished, timeout=1000) as blocker:
+            wf.actions["render.cancel"].trigger()
+        assert blocker.args == [False]
+        assert not wf.controller.busy and not wf.progress.isVisible()
+        assert "tokens" in window.message_bar.text and "cancel" in window.message_bar.text.lower()
+        assert snapshot(window.doc) == before
+    assert len(wf.history) == 0
+
+
+def test_gui_stays_responsive_and_progress_moves_during_a_slow_render(window, qtbot):
+    wf = window.render_workflow
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    progress = []
+    wf.controller.progress.connect(lambda f, text: progress.append((f, text)))
+    with ScriptedServer(Scripted(503, {"error": "busy"}, delay=1.5)) as srv:
+        use(window, srv.url, qtbot)
+        timer.start()
+        with qtbot.waitSignal(wf.controller.finished, timeout=20_000):
+            assert wf.render(False)
+        timer.stop()
+    assert len(ticks) >= 30  # 1.5 s of waiting: the event loop kept running
+    fractions = [f for f, _ in progress]
+    assert len(progress) >= 10 and fractions == sorted(fractions) and fractions[-1] > 0
+    assert any("of about" in text for _, text in progress)  # elapsed against the estimate
