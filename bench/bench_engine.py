@@ -63,6 +63,15 @@ def main() -> int:
         f"goal <=1.0 s, <=2x: {'PASS' if ok60 else 'FAIL'}"
     )
 
+    # the app's loop: change one slider, render again (same voices: the note cache is warm)
+    body = _body(60, 0)
+    body["regions"][0]["params"]["intensity"] = 8
+    t0 = time.perf_counter()
+    engine.render(body)
+    warm_s = time.perf_counter() - t0
+    engine.store.flush()
+    print(f"engine.rerender_60s_after_slider_change: {warm_s:.2f} s (info)")
+
     t0 = time.perf_counter()
     long = engine.render(_body(1200, 7))
     long_s = time.perf_counter() - t0

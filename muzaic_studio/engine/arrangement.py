@@ -13,6 +13,7 @@ a slider move changes what that slider means, which is what a user expects of a 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -66,6 +67,21 @@ class _Bar:
     )  # degree, start, len (steps)
 
 
+@functools.lru_cache(maxsize=64)
+def _kit_for_tone(kit: str, seed: int, tone: float) -> dict[str, np.ndarray]:
+    """The kit, low-passed for dark tones: dark music has no sizzling cymbals.
+
+    Cutoff 1.5 kHz at tone 1, an octave higher every ~2.25 levels, open at tone 10; one
+    filtered kit per half tone level, made once per process (one-shots are short).
+    """
+    shots = ins.drum_kit(kit, seed)
+    cutoff = 1500.0 * 2 ** ((tone - 1.0) / 9.0 * 4.0)
+    if cutoff >= 16000:
+        return shots
+    sos = signal.butter(2, cutoff, fs=SR, output="sos")
+    return {k: signal.sosfilt(sos, v).astype(np.float32) for k, v in shots.items()}
+
+
 def _rng(seed: int, *parts: int) -> np.random.Generator:
     return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, *parts])
 
@@ -84,8 +100,6 @@ class Composer:
         pc = int(rng.integers(0, 12))
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
-        self._kit: dict[str, np.ndarray] | None = None
-        self._kits: dict[float, dict[str, np.ndarray]] = {}
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -365,26 +379,9 @@ class Composer:
                 )
 
     def _shots(self, tone: float) -> dict[str, np.ndarray]:
-        """The kit, low-passed for dark tones: dark music has no sizzling cymbals.
-
-        Cutoff 1.5 kHz at tone 1, an octave higher every ~2.25 levels, open at tone 10;
-        one filtered kit per half tone level, filtered once (one-shots are short).
-        """
         if self.pal.kit == "none":
             return {}
-        if self._kit is None:
-            self._kit = ins.drum_kit(self.pal.kit, self.spec.seed)
-        q = round(th.clamp_level(tone) * 2) / 2
-        kit = self._kits.get(q)
-        if kit is None:
-            cutoff = 1500.0 * 2 ** ((q - 1.0) / 9.0 * 4.0)
-            if cutoff >= 16000:
-                kit = self._kit
-            else:
-                sos = signal.butter(2, cutoff, fs=SR, output="sos")
-                kit = {k: signal.sosfilt(sos, v).astype(np.float32) for k, v in self._kit.items()}
-            self._kits[q] = kit
-        return kit
+        return _kit_for_tone(self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)
 
     def _drums(self, b: _Bar) -> None:
         shots = self._shots(b.tone)

@@ -318,8 +318,9 @@ def bass(midi: float, n_on: int, bright: float, kind: str = "synth") -> np.ndarr
 # ---------------------------------------------------------------- drums (one-shots)
 
 
+@functools.lru_cache(maxsize=32)
 def drum_kit(kit: str, seed: int) -> dict[str, np.ndarray]:
-    """One-shots for a kit, rendered once per region from a seeded noise source."""
+    """One-shots for a kit from a seeded noise source; cached per (kit, theme), read-only."""
     rng = np.random.default_rng([seed, 77])
 
     def noise(sec: float) -> np.ndarray:
@@ -372,7 +373,10 @@ def drum_kit(kit: str, seed: int) -> dict[str, np.ndarray]:
         )
     tcr = _time(int(1.8 * SR))
     shots["crash"] = 0.3 * _highpass(noise(1.8), 4000.0) * np.exp(-tcr * 2.2)
-    return {k: v.astype(np.float32) for k, v in shots.items()}
+    out = {k: v.astype(np.float32) for k, v in shots.items()}
+    for v in out.values():
+        v.flags.writeable = False
+    return out
 
 
 # ---------------------------------------------------------------- note cache

@@ -19,6 +19,7 @@ import base64
 import collections
 import json
 import math
+import signal
 import sys
 import threading
 import time
@@ -420,11 +421,20 @@ def run_serve(args: argparse.Namespace) -> int:
           f"rate limit: {args.rate_limit or 'off'}). Ctrl+C stops.", flush=True)  # fmt: skip
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Warning: listening on {args.host}, reachable from other machines.", file=sys.stderr)
+    stop = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl+C: the region store
+        # is flushed so hashes handed out stay copyable after a restart
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while thread.is_alive():
+        while thread.is_alive() and not stop.is_set():
             thread.join(0.5)
     except KeyboardInterrupt:
-        print("Stopping.", file=sys.stderr)
+        pass
     finally:
+        print("Stopping.", file=sys.stderr)
         stop_server(server, thread)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0

@@ -290,3 +290,31 @@ def test_fuzz_anything_never_5xx(fuzz_server, body):
     assert r.status_code in (200, 400, 402), r.text
     if r.status_code != 200:
         assert isinstance(r.json()["error"], str)
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import argparse, sys;"
+        "from muzaic_studio.engine.server import add_serve_arguments, run_serve;"
+        "p = argparse.ArgumentParser(); add_serve_arguments(p);"
+        "sys.exit(run_serve(p.parse_args(['--port', '0', '--any-key'])))"
+    )
+    env = {**os.environ, "MUZAIC_STUDIO_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        url = line.split(" on ")[1].split(" ")[0]
+        r = requests.get(url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=10)
+        assert r.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert "Stopping." in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
