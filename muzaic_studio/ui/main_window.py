@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         install_render_workflow(self)  # render, playback, library, history, export
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         self.resize(1280, 780)
+        self._arrange_docks()
         self._restore_layout()
 
     # -- public API used by other parts of the app -------------------------------------
@@ -494,6 +495,20 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
             menu.addAction("Clear Recent", self.files.clear_recent)
         menu.setEnabled(bool(recent))
+
+    def _arrange_docks(self) -> None:
+        """Default layout: the inspector on the right, other right-hand panels as tabs under it."""
+        inspector = self.docks["Inspector"]
+        others = [d for d in self.docks.values() if d is not inspector
+                  and self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]  # fmt: skip
+        if not others:
+            return
+        self.splitDockWidget(inspector, others[0], Qt.Orientation.Vertical)
+        for dock in others[1:]:
+            self.tabifyDockWidget(others[0], dock)
+        others[0].raise_()
+        self.resizeDocks([inspector, others[0]], [560, 220], Qt.Orientation.Vertical)
+        self.resizeDocks([inspector], [360], Qt.Orientation.Horizontal)
 
     # -- window state ----------------------------------------------------------------
     def _restore_layout(self) -> None:

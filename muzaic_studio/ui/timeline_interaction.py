@@ -303,7 +303,8 @@ class RubberBandGesture(Gesture):
         super().move(event)
         self.current = event.position()
         rect = self.rect()
-        if not rect.intersects(self.view.lane_rect):
+        lane = self.view.lane_rect
+        if rect.top() > lane.bottom() or rect.bottom() < lane.top():
             self.doc.select(self.initial)
             return
         t0, t1 = self.view.scale.time(rect.left()), self.view.scale.time(rect.right())
@@ -374,8 +375,9 @@ class Interaction:
         shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
         if kind in ("ruler", "wave"):
             self.gesture = SeekGesture(view, event)
-        elif kind in ("left", "right") and region and not ctrl and not shift:
-            doc.select([region.uid])
+        elif kind in ("left", "right") and region and not ctrl:
+            if region.uid not in doc.selection:
+                doc.select([region.uid])
             self.anchor = region.uid
             self.gesture = ResizeGesture(view, event, region, kind)
         elif region is not None:

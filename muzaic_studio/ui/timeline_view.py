@@ -149,7 +149,7 @@ class TimelineView(QAbstractScrollArea):
     @property
     def lane_rect(self) -> QRectF:
         h = self.viewport().height()
-        lane_h = max(60.0, min(150.0, (h - RULER_H - 3 * LANE_GAP) * 0.55))
+        lane_h = max(60.0, min(240.0, (h - RULER_H - 3 * LANE_GAP) * 0.5))
         return QRectF(0, RULER_H + LANE_GAP, self.viewport().width(), lane_h)
 
     @property
@@ -516,7 +516,7 @@ class TimelineView(QAbstractScrollArea):
         bar_w, gap = 6.0, 3.0
         letters_h = 11.0 if area.width() > 60 else 0.0
         top = area.top()
-        height = min(34.0, area.height() - letters_h)
+        height = min(64.0, max(24.0, area.height() * 0.45), area.height() - letters_h)
         if height < 8:
             return
         bottom = top + height

@@ -26,7 +26,7 @@ def demo_project() -> Project:
     regions[3].rendered = {"hash": "a1b2c3d4e5f60718", "spec": regions[3].spec_digest()}
     project = Project(regions=regions, name="Demo", tempo_bpm=96)
     project.library.add(LibraryEntry("a1b2c3d4e5f60718", 12.0, tags=[5, 18], name="Main theme"))
-    project.library.add(LibraryEntry("ffee00112233aabb", 6.0, tags=[7], created=1.0))
+    project.library.add(LibraryEntry("ffee00112233aabb", 6.0, tags=[7], name="Lo-fi loop"))
     return project
 
 
@@ -65,3 +65,23 @@ def click(view, t: float, y: float | None = None, modifiers=Qt.KeyboardModifier.
     pos = QPointF(view.scale.x(t), y)
     mouse(vp, "press", pos, modifiers=modifiers)
     mouse(vp, "release", pos, modifiers=modifiers)
+
+
+def no_modal_dialogs(monkeypatch, answer=None) -> list[str]:
+    """Make QMessageBox's static dialogs answer at once (and record their titles).
+
+    A modal box in an offscreen test would wait forever; with this a test that reaches
+    one unexpectedly still ends, and can assert on what was asked.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    reply = answer or QMessageBox.StandardButton.Discard
+
+    def fake(*args, **kwargs):
+        asked.append(str(args[1]) if len(args) > 1 else "")
+        return reply
+
+    for name in ("question", "warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, name, fake)
+    return asked

@@ -10,11 +10,12 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project
+from tests.ui.editor_helpers import demo_project, no_modal_dialogs
 
 
 @pytest.fixture
-def window(qtbot):
+def window(qtbot, monkeypatch):
+    no_modal_dialogs(monkeypatch)
     w = MainWindow(ProjectDocument(demo_project()), autosave=False)
     qtbot.addWidget(w)
     w.resize(1200, 700)

@@ -1,0 +1,473 @@
+"""The inspector: edit the selected region(s): action, method, tags, params, keyframes, source.
+
+Two-way binding without feedback loops (as napari's sliders do): the model is the truth;
+`refresh()` copies it into the controls with their signals blocked, and a control's own
+signal turns into one `ProjectDocument.edit` applied to every selected region. A slider
+drag merges into one undo step (merge_key, closed by end_merge on release); so does a
+keyframe drag. A refused edit (an overlap from a new start or duration) puts the control
+back and says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSlider,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from muzaic_studio.model import validate_request
+from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, PARAM_NAMES, Region, param_at
+from muzaic_studio.ui import timeline_geometry as geo
+from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
+from muzaic_studio.ui.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.tag_picker import TagPicker
+from muzaic_studio.ui.timeline_view import PARAM_COLORS
+
+PARAM_TIPS = {
+    "intensity": "How much is going on: 1 sparse and soft, 10 full and loud",
+    "tempo": "Speed: 1 slow, 10 fast (fixed for the whole region)",
+    "tone": "Mood of the harmony: 1 dark, 10 bright",
+    "variance": "How much the music changes over time: 1 steady, 10 restless",
+    "rhythm": "Rhythmic density: 1 sparse, 10 busy",
+}
+METHOD_ITEMS = (("Default", None), ("Strict", "strict"), ("Smart", "smart"))
+MAX_VALIDATED = 50
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}s" if n != 1 else word
+
+
+class ParamRow:
+    """Label, slider 1..10, value, keyframe toggle and (when keyed) a curve editor."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.label = QLabel(name.capitalize())
+        self.label.setToolTip(PARAM_TIPS[name])
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(1, 10)
+        self.slider.setPageStep(1)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setTickInterval(1)
+        self.slider.setToolTip(PARAM_TIPS[name])
+        self.slider.setObjectName(f"slider_{name}")
+        self.value = QLabel("5")
+        self.value.setMinimumWidth(44)
+        self.value.setToolTip(f"Current {name}")
+        self.toggle = QToolButton()
+        self.toggle.setText("∿")
+        self.toggle.setCheckable(True)
+        self.toggle.setObjectName(f"keyframes_{name}")
+        if name in KEYFRAMABLE:
+            self.toggle.setToolTip(f"Animate {name} across the region with keyframes")
+        else:
+            self.toggle.setEnabled(False)
+            self.toggle.setToolTip(
+                "Tempo is fixed for a whole region (the API has no tempo keyframes)"
+            )
+        self.curve = KeyframeEditor(PARAM_COLORS[name]) if name in KEYFRAMABLE else None
+        if self.curve:
+            self.curve.hide()
+
+
+class Inspector(QWidget):
+    message = Signal(str, str)  # text, kind
+
+    def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.doc = doc
+        self.catalogue = TagCatalogue()
+        self._build()
+        self.set_document(doc)
+
+    # -- layout ----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.pages = QStackedWidget()
+        empty = QLabel("Select a region on the timeline to edit it.\n\n"
+                       "Drag on empty space to draw one.")  # fmt: skip
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setWordWrap(True)
+        empty.setEnabled(False)
+        self.pages.addWidget(empty)
+
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.setContentsMargins(8, 8, 8, 8)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel()
+        self.subtitle.setEnabled(False)
+        self.subtitle.setWordWrap(True)
+        col.addWidget(self.title)
+        col.addWidget(self.subtitle)
+
+        region_box = QGroupBox("Region")
+        form = QFormLayout(region_box)
+        self.name_edit = QLineEdit(placeholderText="(tags are shown)")
+        self.name_edit.setToolTip(
+            "A name shown on the timeline instead of the tags (not sent to the API)"
+        )
+        self.action_combo = QComboBox()
+        self.action_combo.addItems([a.capitalize() for a in ACTIONS])
+        self.action_combo.setToolTip(
+            "Generate new music, copy music rendered before (by hash), or silence"
+        )
+        self.method_combo = QComboBox()
+        for text, _value in METHOD_ITEMS:
+            self.method_combo.addItem(text)
+        self.method_combo.setToolTip(
+            "How the server fits music to the region: strict length or smart (musical) edges"
+        )
+        self.start_spin = self._time_spin(
+            "Start of the region, in seconds (several selected: moves them all)"
+        )
+        self.duration_spin = self._time_spin("Length of the region, in seconds")
+        self.duration_spin.setMinimum(geo.MIN_DURATION)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Action", self.action_combo)
+        form.addRow("Method", self.method_combo)
+        form.addRow("Start", self.start_spin)
+        form.addRow("Duration", self.duration_spin)
+        col.addWidget(region_box)
+
+        self.source_box = QGroupBox("Source (copy)")
+        src = QVBoxLayout(self.source_box)
+        self.source_combo = QComboBox()
+        self.source_combo.setEditable(True)
+        self.source_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.source_combo.setToolTip(
+            "The hash of earlier music to reuse: pick one from the library or paste a hash"
+        )
+        self.source_combo.lineEdit().setPlaceholderText("Pick from the library or paste a hash")
+        src.addWidget(self.source_combo)
+        col.addWidget(self.source_box)
+
+        self.tags_box = QGroupBox("Tags")
+        tags_layout = QVBoxLayout(self.tags_box)
+        self.tag_picker = TagPicker()
+        tags_layout.addWidget(self.tag_picker)
+        col.addWidget(self.tags_box)
+
+        self.params_box = QGroupBox("Params")
+        grid = QGridLayout(self.params_box)
+        grid.setColumnStretch(1, 1)
+        self.rows: dict[str, ParamRow] = {}
+        for i, name in enumerate(PARAM_NAMES):
+            row = ParamRow(name)
+            self.rows[name] = row
+            grid.addWidget(row.label, 2 * i, 0)
+            grid.addWidget(row.slider, 2 * i, 1)
+            grid.addWidget(row.value, 2 * i, 2)
+            grid.addWidget(row.toggle, 2 * i, 3)
+            if row.curve:
+                grid.addWidget(row.curve, 2 * i + 1, 0, 1, 4)
+        col.addWidget(self.params_box)
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #ff8c96;")
+        self.problems.setToolTip("What the API would refuse in the selected region(s)")
+        col.addWidget(self.problems)
+        col.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.pages.addWidget(scroll)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
+        self.setMinimumWidth(300)
+        self._wire()
+
+    def _time_spin(self, tip: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(0.0, 1200.0)
+        spin.setDecimals(3)
+        spin.setSingleStep(0.1)
+        spin.setSuffix(" s")
+        spin.setKeyboardTracking(False)
+        spin.setToolTip(tip)
+        return spin
+
+    def _wire(self) -> None:
+        self.name_edit.editingFinished.connect(self._on_name)
+        self.action_combo.activated.connect(self._on_action)
+        self.method_combo.activated.connect(self._on_method)
+        self.start_spin.valueChanged.connect(self._on_start)
+        self.duration_spin.valueChanged.connect(self._on_duration)
+        self.source_combo.activated.connect(self._on_source_picked)
+        self.source_combo.lineEdit().editingFinished.connect(self._on_source_typed)
+        self.tag_picker.tagToggled.connect(self._on_tag)
+        for name, row in self.rows.items():
+            row.slider.valueChanged.connect(lambda v, n=name: self._on_slider(n, v))
+            row.slider.sliderReleased.connect(self.doc_end_merge)
+            row.toggle.toggled.connect(lambda on, n=name: self._on_keyframes_toggled(n, on))
+            if row.curve:
+                row.curve.pointsChanged.connect(
+                    lambda pts, final, n=name: self._on_curve(n, pts, final)
+                )
+
+    # -- document --------------------------------------------------------------------
+    def set_document(self, doc: ProjectDocument) -> None:
+        if getattr(self, "_connected", None) is not None:
+            old = self._connected
+            for signal in (old.regionsChanged, old.selectionChanged):
+                with contextlib.suppress(RuntimeError, TypeError):
+                    signal.disconnect(self.refresh)
+        self.doc = doc
+        doc.regionsChanged.connect(self.refresh)
+        doc.selectionChanged.connect(self.refresh)
+        self._connected = doc
+        self.refresh()
+
+    def set_catalogue(self, catalogue: TagCatalogue) -> None:
+        self.catalogue = catalogue
+        self.tag_picker.set_catalogue(catalogue)
+        self.refresh()
+
+    def doc_end_merge(self) -> None:
+        self.doc.end_merge()
+
+    # -- model -> controls -----------------------------------------------------------
+    def refresh(self) -> None:
+        regions = self.doc.selected_regions()
+        if not regions:
+            self.pages.setCurrentIndex(0)
+            return
+        self.pages.setCurrentIndex(1)
+        first = regions[0]
+        controls = [self.name_edit, self.action_combo, self.method_combo, self.start_spin,
+                    self.duration_spin, self.source_combo, self.tag_picker]  # fmt: skip
+        for row in self.rows.values():
+            controls += [row.slider, row.toggle] + ([row.curve] if row.curve else [])
+        blockers = [QSignalBlocker(c) for c in controls]
+        n = len(regions)
+        if n == 1:
+            self.title.setText(first.label(self.catalogue.names))
+            self.subtitle.setText(
+                f"{first.action} · {geo.format_precise(first.time)} - {geo.format_precise(first.end)}"
+                f" · {first.tokens} tokens"
+                + (" · ● changed since render" if first.changed_since_render else "")
+            )
+        else:
+            self.title.setText(f"{n} regions selected")
+            self.subtitle.setText(
+                f"Changes apply to all of them · {sum(r.tokens for r in regions)} tokens"
+            )
+        same = lambda get: all(get(r) == get(first) for r in regions)  # noqa: E731
+        if not self.name_edit.hasFocus():
+            self.name_edit.setText(first.name if same(lambda r: r.name) else "")
+            self.name_edit.setPlaceholderText("(tags are shown)" if n == 1 else "(several names)")
+        self.action_combo.setCurrentIndex(
+            ACTIONS.index(first.action) if first.action in ACTIONS else 0
+        )
+        self.action_combo.setToolTip(
+            self.action_combo.toolTip()
+            if same(lambda r: r.action)
+            else "The selection mixes actions"
+        )
+        methods = [v for _t, v in METHOD_ITEMS]
+        self.method_combo.setCurrentIndex(
+            methods.index(first.method) if first.method in methods else 0
+        )
+        self.start_spin.setValue(first.time)
+        self.duration_spin.setValue(first.duration)
+        actions = {r.action for r in regions}
+        self.source_box.setVisible(actions == {"copy"})
+        self.tags_box.setVisible("generate" in actions)
+        self.params_box.setVisible("generate" in actions)
+        self._fill_sources(first.source_hash if same(lambda r: r.source_hash) else None)
+        self.tag_picker.set_state([list(r.tags) for r in regions if r.action == "generate"])
+        gens = [r for r in regions if r.action == "generate"] or regions
+        for name, row in self.rows.items():
+            self._show_param(row, [r.params.get(name, 5) for r in gens])
+        del blockers
+        self._show_problems(regions)
+
+    def _show_param(self, row: ParamRow, values: list) -> None:
+        keyed = [v for v in values if isinstance(v, list)]
+        plain = [v for v in values if not isinstance(v, list)]
+        first = values[0]
+        row.toggle.setChecked(bool(keyed) and not plain)
+        if keyed and not plain:
+            row.slider.setEnabled(False)
+            row.slider.setValue(round(param_at(first, 0.0)))
+            row.value.setText("curve")
+            if row.curve:
+                row.curve.show()
+                row.curve.set_points(first)
+        else:
+            row.slider.setEnabled(True)
+            row.slider.setValue(int(plain[0]))
+            mixed = len(set(plain)) > 1 or bool(keyed)
+            row.value.setText(f"{plain[0]}*" if mixed else str(plain[0]))
+            row.value.setToolTip("The selected regions differ; moving the slider sets them all"
+                                 if mixed else f"Current {row.name}")  # fmt: skip
+            if row.curve:
+                row.curve.hide()
+
+    def _fill_sources(self, current: str | None) -> None:
+        combo = self.source_combo
+        combo.clear()
+        for entry in self.doc.project.library.entries():
+            tags = ", ".join(self.catalogue.name(t) for t in entry.tags)
+            label = entry.name or tags or entry.action
+            combo.addItem(f"{entry.hash[:10]}  ·  {entry.duration:.1f} s  ·  {label}", entry.hash)
+        index = combo.findData(current) if current else -1
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        else:
+            combo.setCurrentIndex(-1)
+            combo.setEditText(current or "")
+
+    def _show_problems(self, regions: list[Region]) -> None:
+        lines = []
+        for r in regions[:MAX_VALIDATED]:
+            body = {"regions": [r.to_request()], "normalize": True}
+            for problem in validate_request(body):
+                where = r.label(self.catalogue.names)
+                lines.append(f"⚠ {where} at {r.time:.2f} s: {problem.field}: {problem.message}")
+        conflicts = [
+            self.catalogue.describe_conflicts(r.tags) for r in regions if r.action == "generate"
+        ]
+        self.problems.setText("\n".join(lines))
+        self.problems.setVisible(bool(lines))
+        self.tags_box.setTitle("Tags ⚠" if any(conflicts) else "Tags")
+
+    # -- controls -> model -----------------------------------------------------------
+    def _apply(self, text: str, fn: Callable[[Region], None], merge_key: object = None) -> bool:
+        uids = self.doc.selection
+        if not uids:
+            return False
+
+        def change(regions: list[Region]) -> None:
+            for r in regions:
+                if r.uid in uids:
+                    fn(r)
+
+        n = len(uids)
+        try:
+            self.doc.edit(text if n == 1 else f"{text} ({n} regions)", change, merge_key=merge_key)
+        except EditError as exc:
+            self.message.emit(f"Refused: {exc}", "warning")
+            self.refresh()
+            return False
+        return True
+
+    def _on_name(self) -> None:
+        name = self.name_edit.text().strip()
+        if not name and len(self.doc.selection) > 1:
+            return  # an empty field over several names means "leave them"
+        self._apply("Rename region", lambda r: setattr(r, "name", name))
+
+    def _on_action(self, index: int) -> None:
+        action = ACTIONS[index]
+        entries = self.doc.project.library.entries()
+        default_source = entries[0].hash if entries else None
+
+        def set_action(r: Region) -> None:
+            r.action = action
+            if action == "copy" and not r.source_hash:
+                r.source_hash = default_source
+
+        self._apply(f"Set action to {action}", set_action)
+
+    def _on_method(self, index: int) -> None:
+        method = METHOD_ITEMS[index][1]
+        self._apply(
+            f"Set method to {METHOD_ITEMS[index][0].lower()}",
+            lambda r: setattr(r, "method", method),
+        )
+
+    def _on_start(self, value: float) -> None:
+        chosen = self.doc.selected_regions()
+        if not chosen:
+            return
+        delta = value - chosen[0].time
+        self._apply("Set start", lambda r: setattr(r, "time", round(max(0.0, r.time + delta), 6)))
+
+    def _on_duration(self, value: float) -> None:
+        self._apply("Set duration", lambda r: setattr(r, "duration", round(value, 6)))
+
+    def _on_source_picked(self, index: int) -> None:
+        value = self.source_combo.itemData(index)
+        if value:
+            self._apply("Set source hash", lambda r: setattr(r, "source_hash", value))
+
+    def _on_source_typed(self) -> None:
+        text = self.source_combo.currentText().strip()
+        index = self.source_combo.findText(text)
+        value = (
+            self.source_combo.itemData(index) if index >= 0 else text.split()[0] if text else None
+        )
+        if value:
+            self._apply("Set source hash", lambda r: setattr(r, "source_hash", value))
+
+    def _on_tag(self, tag_id: int, on: bool) -> None:
+        name = self.catalogue.name(tag_id)
+
+        def change(r: Region) -> None:
+            if r.action != "generate":
+                return
+            if on and tag_id not in r.tags:
+                r.tags.append(tag_id)
+            elif not on and tag_id in r.tags:
+                r.tags.remove(tag_id)
+
+        if self._apply(f"{'Add' if on else 'Remove'} tag {name}", change) and on:
+            clash = [r for r in self.doc.selected_regions() if self.catalogue.conflicts(r.tags)]
+            if clash:
+                self.message.emit(f"{self.catalogue.describe_conflicts(clash[0].tags)}: "
+                                  "the music may sound muddled.", "warning")  # fmt: skip
+
+    def _on_slider(self, name: str, value: int) -> None:
+        row = self.rows[name]
+        row.value.setText(str(value))
+
+        def change(r: Region) -> None:
+            if r.action == "generate" or len(self.doc.selection) == 1:
+                r.params[name] = int(value)
+
+        key = ("param", name, frozenset(self.doc.selection))
+        self._apply(f"Set {name} to {value}", change, merge_key=key)
+        if not row.slider.isSliderDown():
+            self.doc.end_merge()  # a key press or click is a step of its own
+
+    def _on_keyframes_toggled(self, name: str, on: bool) -> None:
+        def change(r: Region) -> None:
+            value = r.params.get(name, 5)
+            if on and not isinstance(value, list):
+                r.params[name] = [[0.0, int(value)], [100.0, int(value)]]
+            elif not on and isinstance(value, list):
+                r.params[name] = round(param_at(value, 0.0))
+
+        self._apply(f"{'Animate' if on else 'Stop animating'} {name}", change)
+
+    def _on_curve(self, name: str, points: list, final: bool) -> None:
+        pts = normalized(points)
+        key = ("curve", name, frozenset(self.doc.selection))
+        self._apply(f"Shape {name} curve", lambda r: r.params.__setitem__(name, [list(p) for p in pts]),
+                    merge_key=key)  # fmt: skip
+        if final:
+            self.doc.end_merge()
