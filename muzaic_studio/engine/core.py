@@ -208,12 +208,26 @@ class Renderer:
         hashes = [region_hash(r) for r in regions]
         status: list[str] = []
         done: dict[int, str] = {}
+        normalize = bool(canon.body.get("normalize"))
+        hop = mixing.HOP
+        energies = np.zeros(total_n // hop + 1)
 
-        def place(i: int, audio: np.ndarray) -> None:
+        def make(i: int) -> tuple[np.ndarray, np.ndarray | None]:
+            audio = self.region_audio(regions[i], hashes[i])[0]
+            # measured here, in the region's own thread, so normalising the mix needs
+            # no loudness pass of its own
+            return audio, (mixing.hop_energies(audio, parallel=False) if normalize else None)
+
+        def place(i: int, made: tuple[np.ndarray, np.ndarray | None]) -> None:
+            audio, energy = made
             r = regions[i]
             start = round(float(r["time"]) * SR)
             k = min(len(audio), total_n - start)
             out[start : start + k] = audio[:k]
+            if energy is not None:
+                h0 = round(start / hop)
+                m = min(len(energy), len(energies) - h0)
+                energies[h0 : h0 + m] += energy[:m]
             done[i] = {"generate": "generated", "copy": "copied", "silence": "silence"}[r["action"]]
 
         def check() -> None:
@@ -225,13 +239,13 @@ class Renderer:
         gen = [i for i, r in enumerate(regions) if r["action"] == "generate"]
         check()
         if len(gen) > 1:
-            futures = {i: _pool().submit(self.region_audio, regions[i], hashes[i]) for i in gen}
+            futures = {i: _pool().submit(make, i) for i in gen}
             try:
                 for i, fut in futures.items():
                     while True:
                         check()
                         try:
-                            place(i, fut.result(timeout=0.05)[0])
+                            place(i, fut.result(timeout=0.05))
                             break
                         except concurrent.futures.TimeoutError:
                             continue
@@ -242,11 +256,11 @@ class Renderer:
             if i in done or (r["action"] == "copy"):
                 continue
             check()
-            place(i, self.region_audio(r, hashes[i])[0])
+            place(i, make(i))
         for i, r in enumerate(regions):
             if r["action"] == "copy":
                 check()
-                place(i, self.region_audio(r, hashes[i])[0])
+                place(i, make(i))
         for i, r in enumerate(regions):
             words = [done[i], *canon.notes.get(i, [])]
             names = [
@@ -257,8 +271,8 @@ class Renderer:
             status.append("; ".join(words))
         if cancel is not None and cancel.is_set():
             raise Cancelled("Render cancelled.")
-        if canon.body.get("normalize"):
-            out = normalize_int16(out)
+        if normalize:
+            out = normalize_int16(out, mixing.gated_loudness(energies[: total_n // hop]))
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
         return Rendered(out, hashes, status, token_cost(canon.body), end, sth)
@@ -267,16 +281,17 @@ class Renderer:
 CHUNK = SR * 30
 
 
-def normalize_int16(x: np.ndarray) -> np.ndarray:
-    """-14 LUFS integrated, then peak-safe; in place, 30 s at a time, so a 20-minute mix
-    needs no float copy of itself. If the limiter had to pull a loud passage down enough
-    to cost loudness, a second (small) gain pass corrects it."""
-    loud = mixing.integrated_loudness(x)
+def normalize_int16(x: np.ndarray, loudness: float | None = None) -> np.ndarray:
+    """-14 LUFS integrated, then peak-safe; in place, 30 s chunks in parallel, so a
+    20-minute mix needs no float copy of itself. `loudness` is the mix's measured level
+    if already known (from its regions). If the limiter had to pull a loud passage down
+    enough to cost loudness, one more small gain pass corrects it."""
+    loud = mixing.integrated_loudness(x) if loudness is None else loudness
     for _ in range(2):
         if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
             return x
         gain = 10 ** ((mixing.TARGET_LUFS - loud) / 20.0)
-        peak = int(np.abs(x.reshape(-1).view(np.int16)).max()) / 32767.0
+        peak = int(np.abs(x.reshape(-1)).max()) / 32767.0
         g32 = np.float32(gain / 32767.0)
 
         def chunk(s: int, g32: np.float32 = g32) -> None:

@@ -143,43 +143,56 @@ def fade(x: np.ndarray, fade_in_s: float, fade_out_s: float) -> None:
 
 
 def limit(x: np.ndarray, ceiling: float = CEILING, block: int = 256) -> np.ndarray:
-    """Look-ahead peak limiter on (n, 2) float audio; returns a new array with peak <= ceiling.
+    """Look-ahead peak limiter on (n, 2) float audio, IN PLACE; returns x, peak <= ceiling.
 
-    Gain is computed per block from the block peak, made to start falling one block early
-    (look-ahead) and to recover over ~8 blocks, then interpolated per sample. A final clip
-    at the ceiling catches the rare sample the smoothing misses, so the guarantee is exact.
+    Gain is computed per block from the block peak, starts falling one block early
+    (look-ahead), recovers slowly (one-pole release), and is interpolated per sample only
+    in the blocks it touches: music that never reaches the ceiling costs one peak scan.
+    Each sample's gain is at most its own block's need, so the ceiling is exact; the
+    touched blocks are clipped too, against float rounding.
     """
+    x = np.ascontiguousarray(x)  # no-op for the engine's buffers; views need a real array
     n = len(x)
     if n == 0:
         return x
-    -(-n // block)
-    full = (n // block) * block
+    nfull = n // block
+    full = nfull * block
     # block peaks straight from the interleaved buffer: a reduce over the 2-wide channel
     # axis is slow in numpy, one over 2*block contiguous values is fast
-    flat = np.ascontiguousarray(x).reshape(-1)
-    peaks = np.abs(flat[: full * 2]).reshape(n // block, 2 * block).max(axis=1)
+    flat = x.reshape(-1)
+    peaks = np.abs(flat[: full * 2]).reshape(nfull, 2 * block).max(axis=1)
     if full < n:
         peaks = np.append(peaks, np.abs(flat[full * 2 :]).max())
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
-        return np.clip(x, -ceiling, ceiling)
+        return x
     # a block's gain may not exceed its neighbours' needs: look-ahead and hold of one block,
     # which also makes the per-sample interpolation below stay under every block's need
     g = np.minimum(need, np.minimum(np.r_[need[1:], 1.0], np.r_[1.0, need[:-1]]))
     # instant attack, slow release: a one-pole smoothed copy only ever lowers the gain
     smooth = signal.lfilter([0.1], [1.0, -0.9], g - 1.0, zi=[0.0])[0] + 1.0
-    g = np.minimum(g, smooth)
-    # per-sample gain: linear from each block's centre to the next (block-wise vectorised,
-    # cheaper than np.interp); every value lies between two neighbouring block gains
-    w = (np.arange(block, dtype=np.float32) + 0.5) / block
-    nxt = np.r_[g[1:], g[-1]].astype(np.float32)
-    prv = np.r_[g[0], g[:-1]].astype(np.float32)
-    g32 = g.astype(np.float32)
-    first = np.where(w < 0.5, prv[:, None] + (g32 - prv)[:, None] * (w + 0.5), 0.0)
-    second = np.where(w >= 0.5, g32[:, None] + (nxt - g32)[:, None] * (w - 0.5), 0.0)
-    gs = (first + second).reshape(-1)[:n]
-    y = x * gs[:, None]
-    return np.clip(y, -ceiling, ceiling, out=y)
+    g = np.minimum(g, smooth).astype(np.float32)
+    nxt = np.r_[g[1:], g[-1]]
+    prv = np.r_[g[0], g[:-1]]
+    touched = np.flatnonzero((g < 1.0) | (nxt < 1.0) | (prv < 1.0))
+    rows = touched[touched < nfull]
+    if len(rows):
+        # linear from each block's centre to its neighbours' centres
+        w = (np.arange(block, dtype=np.float32) + 0.5) / block
+        lo = w < 0.5
+        gains = np.where(
+            lo,
+            prv[rows, None] + (g[rows] - prv[rows])[:, None] * (w + 0.5),
+            g[rows, None] + (nxt[rows] - g[rows])[:, None] * (w - 0.5),
+        )
+        xb = x[:full].reshape(nfull, block, -1)
+        sel = xb[rows] * gains[:, :, None]
+        np.clip(sel, -ceiling, ceiling, out=sel)
+        xb[rows] = sel
+    if full < n and g[-1] < 1.0:
+        x[full:] *= g[-1]
+        np.clip(x[full:], -ceiling, ceiling, out=x[full:])
+    return x
 
 
 @functools.lru_cache(maxsize=2)
@@ -203,26 +216,28 @@ def _k_weighting(rate: int):
     return np.array([b1 + a1, b2 + a2])
 
 
-def integrated_loudness(x: np.ndarray, rate: int = SR) -> float:
-    """BS.1770 integrated loudness (LUFS) of (n, channels) float or int16 audio.
+HOP = SR // 10  # BS.1770 gating blocks are 4 hops of 100 ms
 
-    Streams over 30 s chunks with the filter state carried, so a 20-minute int16 mix is
-    measured without a float copy of it. -inf for silence or under 400 ms.
+
+def hop_energies(x: np.ndarray, rate: int = SR, parallel: bool = True) -> np.ndarray:
+    """K-weighted energy of each 100 ms hop of (n, channels) float or int16 audio.
+
+    The sufficient statistic of BS.1770 integrated loudness: the energies of a soundtrack
+    are its regions' energies placed at their hops, so regions can be measured in their
+    worker threads as they finish, and the mix never needs a separate loudness pass.
+    Streams over 30 s chunks with the filter state carried (no float copy of a long mix).
     """
     if x.ndim == 1:
         x = x[:, None]
     n, chans = x.shape
-    block, hop = int(0.4 * rate), int(0.1 * rate)
-    if n < block:
-        return float("-inf")
+    hop = rate // 10
     sos = _k_weighting(rate).astype(np.float32)
     scale = np.float32(1.0 / 32767.0) if x.dtype == np.int16 else np.float32(1.0)
     zi = [np.zeros((sos.shape[0], 2), dtype=np.float32) for _ in range(chans)]
-    sub = np.zeros(n // hop, dtype=np.float64)  # energy per 100 ms hop
     chunk = hop * 300
     subs = [np.zeros(n // hop, dtype=np.float64) for _ in range(chans)]
 
-    def channel(ch: int) -> None:  # sosfilt releases the GIL: channels run in parallel
+    def channel(ch: int) -> None:
         for s0 in range(0, (n // hop) * hop, chunk):
             s1 = min(s0 + chunk, (n // hop) * hop)
             part = np.ascontiguousarray(x[s0:s1, ch], dtype=np.float32) * scale
@@ -230,17 +245,28 @@ def integrated_loudness(x: np.ndarray, rate: int = SR) -> float:
             y = y.reshape(-1, hop)
             subs[ch][s0 // hop : s1 // hop] = np.einsum("ij,ij->i", y, y, dtype=np.float64)
 
-    helpers = [threading.Thread(target=channel, args=(ch,)) for ch in range(1, chans)]
+    # sosfilt releases the GIL: with parallel=True the channels are filtered concurrently
+    helpers = (
+        [threading.Thread(target=channel, args=(ch,)) for ch in range(1, chans)] if parallel else []
+    )
     for t in helpers:
         t.start()
-    channel(0)
+    for ch in [0] if parallel else range(chans):
+        channel(ch)
     for t in helpers:
         t.join()
-    for part_sub in subs:  # channel weights are 1 for L/R
-        sub += part_sub
+    return np.sum(subs, axis=0)  # channel weights are 1 for L/R
+
+
+def gated_loudness(sub: np.ndarray, rate: int = SR) -> float:
+    """Integrated loudness (LUFS) from 100 ms hop energies: absolute and relative gates."""
+    hop = rate // 10
+    block = 4 * hop
+    if len(sub) < 4:
+        return float("-inf")
     # 400 ms gating blocks with 75 % overlap are sums of 4 consecutive hops
-    k = len(sub) - (block // hop) + 1
-    z = sum(sub[j : j + k] for j in range(block // hop)) / block
+    k = len(sub) - 3
+    z = sum(sub[j : j + k] for j in range(4)) / block
     with np.errstate(divide="ignore"):
         lk = -0.691 + 10.0 * np.log10(z)
     abs_gate = z[lk >= -70.0]
@@ -251,13 +277,7 @@ def integrated_loudness(x: np.ndarray, rate: int = SR) -> float:
     return float(-0.691 + 10.0 * np.log10(gated.mean()))
 
 
-def normalize_loudness(x: np.ndarray, target: float = TARGET_LUFS) -> np.ndarray:
-    """Gain to `target` LUFS, then peak-safe; one correction pass if the limiter cost level."""
-    cur = integrated_loudness(x)
-    if not np.isfinite(cur):
-        return x
-    y = limit(x * np.float32(10 ** ((target - cur) / 20.0)))
-    after = integrated_loudness(y)
-    if np.isfinite(after) and abs(after - target) > 0.3:
-        y = limit(y * np.float32(10 ** ((target - after) / 20.0)))
-    return y
+def integrated_loudness(x: np.ndarray, rate: int = SR) -> float:
+    """BS.1770 integrated loudness (LUFS) of (n, channels) float or int16 audio; -inf for
+    silence or under 400 ms."""
+    return gated_loudness(hop_energies(x, rate), rate)
