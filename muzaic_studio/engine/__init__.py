@@ -3,6 +3,18 @@
 `OfflineEngine` is the in-process Backend; `server.start_server` / `muzaic-studio serve`
 put the same implementation on 127.0.0.1. Heavy modules (numpy synthesis) load on first
 use of these names, so importing the package stays cheap.
+
+Modules, one job each (request flows top to bottom):
+  server       HTTP shell: keys/origins, rate limit, body bound, JSON errors
+  backend      OfflineEngine: tokens (reserve/refund), MP3, /singleFile, /audioFromHash
+  compat       lenient legacy request forms -> canonical, then model.validation
+  core         Renderer: hashes, regions (generate/copy/silence) -> mix -> normalise
+  store        region recipes + FLAC audio on disk (LRU by bytes), memory LRU
+  arrangement  the composer: bars, sections, harmony, parts, drums -> region audio
+  instruments  synthesized voices and drum one-shots, note cache
+  mixing       pan, reverb, limiter, BS.1770 loudness
+  theory       param -> BPM/mode/density/... mappings, scales, chords, keyframe curves
+  tags         the GET /getTags catalogue and what each tag does to the music
 """
 
 from __future__ import annotations

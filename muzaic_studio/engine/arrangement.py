@@ -516,9 +516,13 @@ class Composer:
             right[:k] += carry[1, :k]
             carry = np.stack([left[seg_n:], right[seg_n:]])
             env = self._envelope(start, seg_n, bars)
-            part = np.stack([left[:seg_n] * env, right[:seg_n] * env], axis=1)
+            part = np.empty((seg_n, 2), dtype=np.float32)
+            np.multiply(left[:seg_n], env, out=part[:, 0])
+            np.multiply(right[:seg_n], env, out=part[:, 1])
             part = mixing.limit(part)
-            out[start:end] = np.round(part * 32767.0).astype(np.int16)
+            part *= np.float32(32767.0)
+            np.rint(part, out=part)
+            out[start:end] = part  # exact: integers within +-32767 * ceiling
         return out, self.bar_s
 
 
