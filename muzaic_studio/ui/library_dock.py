@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -187,11 +188,13 @@ class LibraryStore(QObject):
 
 def make_copy_region(doc: ProjectDocument, hash_: str, duration: float, at: float) -> Region:
     """Drop on empty timeline: a copy region at *at*, shortened to fit before the next one."""
-    at = max(0.0, at)
+    at = round(max(0.0, at), 3)
     following = [r.time for r in doc.regions if r.time >= at - 1e-6]
     limit = min(following, default=at + duration) - at
     length = min(duration, limit) if limit > 0.05 else duration
-    return Region(time=at, duration=round(length, 3), action="copy", source_hash=hash_)
+    # whole milliseconds, rounded down, so the region never pokes into the next one
+    return Region(time=at, duration=math.floor(length * 1000 + 1e-6) / 1000, action="copy",
+                  source_hash=hash_)  # fmt: skip
 
 
 def apply_hash_drop(
@@ -371,6 +374,8 @@ class LibraryPanel(QWidget):
 
     def describe(self, entry: LibraryEntry) -> str:
         tags = ", ".join(self.tag_names.get(t, f"#{t}") for t in entry.tags)
+        if entry.name and tags:
+            return f"{entry.name} · {tags}"
         return entry.name or tags or "(no tags)"
 
     def refresh(self) -> None:

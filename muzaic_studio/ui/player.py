@@ -118,6 +118,7 @@ class Player(QObject):
         if pos >= self._duration - 0.02:
             pos = 0.0  # at the end: start over, as every player does
         self._stop_at = stop_at
+        was_playing, self._playing = self._playing, True  # so the jump counts as playback
         self._set_position(pos)
         if self._media is None and not self._told_silent:
             self._told_silent = True
@@ -128,8 +129,7 @@ class Player(QObject):
         self._clock_origin = pos
         self._clock.start()
         self._tick.start()
-        if not self._playing:
-            self._playing = True
+        if not was_playing:
             self.playingChanged.emit(True)
         return True
 

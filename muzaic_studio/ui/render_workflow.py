@@ -490,7 +490,9 @@ class RenderWorkflow(QObject):
         self.player.toggle(self.doc.playhead)
 
     def _player_moved(self, seconds: float) -> None:
-        if self.doc is None:
+        # Follow the audio only while it plays: a seek clamped to the end of the audio
+        # must not pull back a playhead the user put past it.
+        if self.doc is None or not self.player.playing:
             return
         self._following = True
         try:

@@ -1,0 +1,94 @@
+"""Export (Ctrl+E): a valid MP3 of the whole render, WAV of a selection, clear failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from muzaic_studio.audio.decode import probe
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.main_window import MainWindow
+from tests.ui.render_support import cloud, engine_server_url, two_regions
+
+
+@pytest.fixture(scope="module")
+def engine_url():
+    yield from engine_server_url()
+
+
+@pytest.fixture
+def window(qtbot, engine_url):
+    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
+    w.files.maybe_save = lambda: True
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False  # a modal question would wait for a click
+    wf.use_backend(cloud(engine_url))
+    yield w
+    wf.shutdown()
+
+
+def rendered(window, qtbot):
+    wf = window.render_workflow
+    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
+        assert wf.render(False)
+    return wf
+
+
+def export(dialog, qtbot, path):
+    dialog.path_edit.setText(str(path))
+    dialog.export_button.click()
+    assert dialog.exporting
+    qtbot.waitUntil(lambda: not dialog.exporting, timeout=30_000)
+
+
+def test_ctrl_e_before_a_render_says_render_first(window):
+    wf = window.render_workflow
+    assert "Ctrl+E" in [s.toString() for s in wf.actions["file.export"].shortcuts()]
+    assert wf.open_export() is None
+    assert "render" in window.message_bar.text.lower()
+    assert window.message_bar._button.text() == "Render"
+
+
+def test_export_whole_soundtrack_as_mp3_with_loudness(window, qtbot, tmp_path):
+    wf = rendered(window, qtbot)
+    dialog = wf.open_export()
+    assert dialog is not None and dialog.format == "mp3"
+    qtbot.waitUntil(lambda: "LUFS" in dialog.loudness_label.text(), timeout=20_000)
+    target = tmp_path / "out.mp3"
+    export(dialog, qtbot, target)
+    assert dialog.last_error == ""
+    info = probe(target)
+    assert info.codec == "mp3"
+    assert info.duration == pytest.approx(14.0, abs=0.15)
+    assert "Exported" in dialog.status_label.text() and dialog.progress.value() == 1000
+    dialog.close()
+
+
+def test_export_selection_as_wav(window, qtbot, tmp_path):
+    wf = rendered(window, qtbot)
+    second = window.doc.project.sorted_regions()[1]
+    window.doc.select([second.uid])
+    dialog = wf.open_export()
+    assert dialog.selection == (6.0, 14.0) and dialog.selection_radio.isEnabled()
+    dialog.use_selection(True)
+    dialog.set_format("wav")
+    assert dialog.path_edit.text().endswith(".wav")
+    target = tmp_path / "part.wav"
+    export(dialog, qtbot, target)
+    info = probe(target)
+    assert info.codec.startswith("pcm_s16le")
+    assert info.duration == pytest.approx(8.0, abs=0.1)
+    dialog.close()
+
+
+def test_export_to_a_missing_folder_fails_clearly_and_writes_nothing(window, qtbot, tmp_path):
+    wf = rendered(window, qtbot)
+    dialog = wf.open_export()
+    target = tmp_path / "no-such-folder" / "out.mp3"
+    export(dialog, qtbot, target)
+    assert dialog.result_info is None
+    assert "does not exist" in dialog.last_error and dialog.last_error in dialog.status_label.text()
+    assert not target.parent.exists()
+    assert dialog.export_button.isEnabled()  # the user can fix the path and try again
+    dialog.close()

@@ -1,0 +1,130 @@
+"""API key dialog and backend preferences: keyring, test against the server, fallbacks."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+
+from muzaic_studio.api import credentials
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.key_dialog import KeyDialog
+from muzaic_studio.ui.main_window import MainWindow
+from muzaic_studio.ui.preferences import BackendManager, BackendSettings, PreferencesDialog
+from tests.fake_keyring import MemoryKeyring
+from tests.ui.render_support import KEY, EngineServer
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def server():
+    with EngineServer(tokens=500) as srv:
+        yield srv
+
+
+def test_without_a_keyring_the_dialog_says_how_to_fix_it(qtbot):
+    # the suite runs with keyring's "fail" backend: no usable system keyring
+    dialog = KeyDialog(BackendSettings())
+    qtbot.addWidget(dialog)
+    text = dialog.status_label.text()
+    assert "No usable system keyring" in text and "keyrings.alt" in text
+    assert credentials.ENV_VAR in text
+    assert not dialog.save_button.isEnabled()
+    dialog.key_edit.setText(KEY)
+    dialog.save_key()  # even if forced, it reports instead of crashing
+    assert "keyring" in dialog.result_label.text().lower()
+
+
+def test_store_test_and_clear_a_key(qtbot, memory_keyring, server):
+    dialog = KeyDialog(BackendSettings(kind="cloud", api_url=server.url))
+    qtbot.addWidget(dialog)
+    assert dialog.save_button.isEnabled() and not dialog.clear_button.isEnabled()
+    dialog.key_edit.setText(KEY)
+    with qtbot.waitSignal(dialog.keyChanged):
+        dialog.save_button.click()
+    assert memory_keyring.store[(credentials.SERVICE, credentials.ACCOUNT)] == KEY
+    assert dialog.key_edit.text() == ""  # the key does not linger in the widget
+    assert KEY not in dialog.status_label.text() and KEY[-4:] in dialog.status_label.text()
+    with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
+        dialog.test_button.click()  # the stored key, off the GUI thread
+    ok, text = blocker.args
+    assert ok and "500 tokens" in text
+    assert "500 tokens" in dialog.result_label.text()
+    with qtbot.waitSignal(dialog.keyChanged):
+        dialog.clear_button.click()
+    assert (credentials.SERVICE, credentials.ACCOUNT) not in memory_keyring.store
+    assert "No API key" in dialog.status_label.text()
+
+
+def test_a_wrong_key_fails_its_test_with_the_servers_reason(qtbot, server):
+    dialog = KeyDialog(BackendSettings(kind="cloud", api_url=server.url))
+    qtbot.addWidget(dialog)
+    dialog.key_edit.setText("not-the-right-key-123")
+    with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
+        dialog.test_button.click()
+    ok, text = blocker.args
+    assert not ok and "key" in text.lower()
+    assert "failed" in dialog.result_label.text()
+
+
+def test_cloud_without_a_key_falls_back_to_offline_and_says_why(qtbot):
+    manager = BackendManager(settings=BackendSettings(kind="cloud"))
+    problems = []
+    manager.problem.connect(problems.append)
+    with qtbot.waitSignal(manager.backendChanged, timeout=20_000) as blocker:
+        manager.rebuild()
+    backend, label = blocker.args
+    assert backend.name == "offline" and label == "Offline engine"
+    # no key can be read here (no keyring): the reason says how to fix that
+    assert problems and "keyring" in problems[0].message.lower()
+    manager.shutdown()
+
+
+def test_cloud_with_a_key_names_the_server_and_shows_the_balance(qtbot, memory_keyring, server):
+    credentials.set_key(KEY)
+    manager = BackendManager(settings=BackendSettings(kind="cloud", api_url=server.url))
+    with qtbot.waitSignal(manager.balanceChanged, timeout=20_000,
+                          check_params_cb=lambda b: b is not None):  # fmt: skip
+        manager.rebuild()
+    assert manager.backend.name == "cloud"
+    assert manager.label.startswith("Muzaic cloud") and "127.0.0.1" in manager.label
+    assert manager.balance == 500
+    manager.shutdown()
+
+
+def test_toolbar_choice_switches_backend_and_status_bar(qtbot, memory_keyring, server):
+    w = MainWindow(ProjectDocument(), autosave=False)
+    qtbot.addWidget(w)
+    wf = w.render_workflow
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
+    assert w._backend_label.text() == "Offline engine"  # no key: offline by default
+    BackendSettings(kind="offline", api_url=server.url).save()
+    wf.backends.settings = BackendSettings.load()
+    credentials.set_key(KEY)
+    combo = wf.backend_combo
+    with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
+        combo.setCurrentIndex(1)
+        combo.activated.emit(1)
+    assert wf.controller.backend.name == "cloud"
+    assert "Muzaic cloud" in w._backend_label.text()
+    assert BackendSettings.load().kind == "cloud"
+    qtbot.waitUntil(lambda: "tokens left" in wf.balance_label.text(), timeout=10_000)
+    wf.shutdown()
+
+
+def test_preferences_dialog_round_trip(qtbot):
+    dialog = PreferencesDialog(BackendSettings(kind="offline"))
+    qtbot.addWidget(dialog)
+    assert dialog.offline_radio.isChecked() and not dialog.url_edit.isEnabled()
+    dialog.cloud_radio.setChecked(True)
+    assert dialog.url_edit.isEnabled()
+    dialog.url_edit.setText("https://example.test")
+    dialog.origin_edit.setText("studio")
+    assert dialog.result_settings() == BackendSettings("cloud", "https://example.test", "studio")
