@@ -76,6 +76,10 @@ def params_text(params: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def params_tooltip(params: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {params.get(name, '-')}" for name, _ in _PARAM_SHORT)
+
+
 def encode_mime(entry: LibraryEntry) -> QMimeData:
     mime = QMimeData()
     payload = json.dumps({"hash": entry.hash, "duration": entry.duration})
@@ -310,7 +314,7 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.filter)
         self.tree = _LibraryTree(self)
         self.tree.setObjectName("hashLibraryTree")
-        self.tree.setHeaderLabels(["Sound", "Params", "Length", "Created"])
+        self.tree.setHeaderLabels(["Sound", "Length", "Created"])
         self.tree.setRootIsDecorated(False)
         self.tree.setIconSize(THUMB_SIZE)
         self.tree.setDragEnabled(True)
@@ -319,7 +323,7 @@ class LibraryPanel(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
+        for col in (1, 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tree.setToolTip("Drag a sound onto a region to reuse it, or onto empty timeline")
@@ -389,11 +393,16 @@ class LibraryPanel(QWidget):
             if needle and needle not in f"{label} {params} {entry.hash}".lower():
                 continue
             created = time.strftime("%d %b %H:%M", time.localtime(entry.created))
-            item = QTreeWidgetItem([label, params, f"{entry.duration:.1f} s", created])
+            # two lines: what it is, then its params (I T To V R; ~ = keyframed)
+            item = QTreeWidgetItem([f"{label}\n{params}", f"{entry.duration:.1f} s", created])
             item.setData(0, Qt.ItemDataRole.UserRole, entry.hash)
             item.setIcon(0, QIcon(thumbnail_pixmap(entry.thumbnail, THUMB_SIZE, color)))
             scope = "this project" if self.store.in_project(entry.hash) else "another project"
-            item.setToolTip(0, f"{label}\nhash {entry.hash}\nfrom {scope}\nDrag onto the timeline")
+            item.setToolTip(
+                0,
+                f"{label}\n{params_tooltip(entry.params)}\nhash {entry.hash}\nfrom {scope}\n"
+                "Drag onto a region to reuse it, or onto empty timeline",
+            )
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsDragEnabled)
             self.tree.addTopLevelItem(item)
         self.empty_label.setVisible(self.tree.topLevelItemCount() == 0)

@@ -77,6 +77,9 @@ ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str, str, bool], ...] = (
 )  # fmt: skip
 
 
+UNLIMITED = 10**8  # the offline engine's default balance: shown as "no token limit"
+
+
 def _make_action(
     parent: QObject, spec: tuple[str, str, tuple[str, ...], str, str, bool]
 ) -> QAction:
@@ -229,6 +232,11 @@ class RenderWorkflow(QObject):
         combo_action.setToolTip(self.backend_combo.toolTip())
         for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
             toolbar.addAction(self.actions[key])
+        for key, text in (("render.render", "Render"), ("render.changes", "Changes")):
+            button = toolbar.widgetForAction(self.actions[key])
+            if button is not None:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                button.setText(text)
 
     def _build_menus(self) -> None:
         menus: dict[str, Any] = getattr(self.window, "menus", {}) or {}
@@ -369,7 +377,9 @@ class RenderWorkflow(QObject):
 
     def _balance_changed(self, balance: Any) -> None:
         self.controller.balance = balance if isinstance(balance, int) else None
-        if isinstance(balance, int):
+        if isinstance(balance, int) and balance >= UNLIMITED:
+            self.balance_label.setText("no token limit")
+        elif isinstance(balance, int):
             self.balance_label.setText(f"{balance:,} tokens left".replace(",", "\u2009"))
         else:
             self.balance_label.setText("")

@@ -64,12 +64,13 @@ def test_rendered_hashes_are_listed_with_details(window):
     assert intro.last_hash in rows
     panel.select_hash(intro.last_hash)
     item = panel.tree.currentItem()
-    assert item.text(1) == "I5 T5 To5 V5 R5"
-    assert item.text(2) == "6.0 s"
-    assert item.text(3)  # date
+    assert item.text(0).splitlines()[1] == "I5 T5 To5 V5 R5"
+    assert item.text(1) == "6.0 s"
+    assert item.text(2)  # date
     assert not item.icon(0).isNull()  # the waveform thumbnail
     names = panel.tag_names
     assert all(names.get(t, f"#{t}") in item.text(0) for t in intro.tags)
+    assert item.text(0).startswith("Intro")  # the region's name travels with its hash
 
 
 def test_drag_a_hash_onto_a_region_makes_it_a_copy(window, qtbot):
