@@ -90,8 +90,9 @@ def canonicalize(body: Any, region_hash: Callable[[dict[str, Any]], str]) -> Can
                 else:
                     region["action"] = "copy"
                     region["sourceHash"] = region_hash(_defaults(regions[prev]))
+                    region["continuation"] = True
                     notes.setdefault(i, []).append(
-                        f"'extend' continues region {prev + 1}: copied its music"
+                        f"'extend' continues region {prev + 1}: its music carries on"
                     )
     problems = validate_request(out)
     if problems:

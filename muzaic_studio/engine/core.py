@@ -65,6 +65,8 @@ def _spec_key(region: dict[str, Any]) -> dict[str, Any]:
     key["method"] = region.get("method") or "strict"
     if action == "copy":
         key["sourceHash"] = region.get("sourceHash")
+        if region.get("continuation"):  # only then: plain copies keep their hashes
+            key["continuation"] = True
         return key
     key["tags"] = list(region.get("tags") or [])
     key["params"] = region.get("params") or {}
@@ -165,7 +167,8 @@ class Renderer:
         if action == "copy":
             src_audio, bar = self.audio_for_hash(region["sourceHash"])
             src_rec = self._resolvable(region["sourceHash"]) or {}
-            audio = fit(src_audio, n, bar, region.get("method") or "strict", src_rec.get("loop"))
+            audio = fit(src_audio, n, bar, region.get("method") or "strict", src_rec.get("loop"),
+                        bool(region.get("continuation")))  # fmt: skip
             self.store.put_recipe(h, {**_spec_key(region), "bar": bar,
                                       "loop": loop_seconds(float(region["duration"]), bar, "strict")})  # fmt: skip
             return audio, bar
@@ -191,7 +194,9 @@ class Renderer:
         if action == "copy":
             src, bar = self.audio_for_hash(rec["sourceHash"], depth + 1)
             src_rec = self._resolvable(rec["sourceHash"]) or {}
-            return fit(src, n, bar, rec.get("method") or "strict", src_rec.get("loop")), bar
+            method = rec.get("method") or "strict"
+            cont = bool(rec.get("continuation"))
+            return fit(src, n, bar, method, src_rec.get("loop"), cont), bar
         audio = self.store.get_audio(h)
         if audio is None:
             audio, _ = generate(gen_spec(rec["region"]))
@@ -315,20 +320,28 @@ def loop_seconds(duration: float, bar_s: float, method: str) -> float:
 
 
 def fit(
-    src: np.ndarray, n: int, bar_s: float, method: str, loop_s: float | None = None
+    src: np.ndarray,
+    n: int,
+    bar_s: float,
+    method: str,
+    loop_s: float | None = None,
+    continuation: bool = False,
 ) -> np.ndarray:
     """Fit source audio to n samples: identical if equal, trimmed, or looped on bars.
 
     Loops restart on a bar boundary of the source with a 60 ms crossfade, so the beat
     continues; a trimmed `smart` copy ends at the last whole bar with a fade, a trimmed
-    `strict` copy with a 30 ms fade.
+    `strict` copy with a 30 ms fade. With `continuation` (the legacy `extend` action) the
+    result is what would have followed the source: the looped music from the source's end
+    on, so placed right after its source the beat and the phrase carry on.
     """
     m = len(src)
-    if n == m:
+    offset = m if continuation else 0
+    if n == m and not continuation:
         return src
     bar_n = max(1, round(bar_s * SR))
     xf = min(int(0.06 * SR), max(1, m // 4))
-    if n < m:
+    if n < m and not continuation:
         if method == "smart" and n >= bar_n:
             keep = (n // bar_n) * bar_n
             part = src[:keep].astype(np.float32)
@@ -339,21 +352,24 @@ def fit(
             out = src[:n].astype(np.float32)
             mixing.fade(out, 0.0, 0.03)
         return np.round(out).astype(np.int16)
+    total = offset + n
     loop = round(loop_s * SR) if loop_s else (max(0, m - xf) // bar_n) * bar_n
     loop = min(loop, m - xf)
     if loop < bar_n:
         loop = max(1, m - xf)
-    out = np.zeros((n + m, 2), dtype=np.float32)
+    out = np.zeros((total + m, 2), dtype=np.float32)
     srcf = src.astype(np.float32)
     out[:m] = srcf
     ramp = np.linspace(0.0, 1.0, xf, dtype=np.float32)[:, None]
     pos = loop
-    while pos < n:
-        seg = srcf[: min(m, n + m - pos)]
+    while pos < total:
+        seg = srcf[: min(m, total + m - pos)]
         out[pos : pos + xf] = out[pos : pos + xf] * (1.0 - ramp) + seg[:xf] * ramp
         out[pos + xf : pos + len(seg)] = seg[xf:]
         pos += loop
-    out = out[:n]
+    out = out[offset:total]
+    if continuation:
+        mixing.fade(out, 0.005, 0.0)  # it starts mid-music: no click
     if method == "smart" and n >= bar_n:
         keep = (n // bar_n) * bar_n
         out[keep:] = 0.0

@@ -117,8 +117,21 @@ def test_copy_in_the_same_request_and_extend(engine):
     assert res.region_hashes[0] == h
     assert res.status[1].startswith("copied") and "extend" in res.status[1]
     assert res.tokens_used == 3
-    x = samples(engine, body)
-    np.testing.assert_array_equal(x[3 * SR : 6 * SR], x[: 3 * SR])
+    x = samples(engine, body).astype(np.int32)
+    src = x[: 3 * SR]
+    # extend carries the music on: the extension is what followed the source's last full
+    # bar (the loop restarts there), not a restart from its beginning
+    bar = round(240.0 / bpm_for(5) * SR)
+    loop = ((3 * SR - round(0.06 * SR)) // bar) * bar
+    j0, j1 = round(0.01 * SR), 2 * loop - 3 * SR
+    ext = x[3 * SR : 6 * SR]
+    np.testing.assert_array_equal(ext[j0:j1], src[3 * SR - loop + j0 : 3 * SR - loop + j1])
+    assert not np.array_equal(ext[j0:j1], src[j0:j1])
+    d = np.abs(np.diff(x[3 * SR - 64 : 3 * SR + 64].astype(np.float64), axis=0)).max()
+    assert d <= np.abs(np.diff(src.astype(np.float64), axis=0)).max()
+    # the plain copy restarts from the source's beginning
+    n = 2 * SR - round(0.03 * SR)
+    np.testing.assert_array_equal(x[6 * SR : 6 * SR + n], src[:n])
 
 
 def test_unknown_source_hash_is_a_400_naming_the_region(engine):
