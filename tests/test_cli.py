@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -522,3 +523,53 @@ def test_gui_opens_the_project_offscreen(project):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.startswith("shown ")
     assert time.monotonic() - started < 60
+
+
+def test_gui_that_cannot_import_exits_1_with_one_line(project):
+    # sys.modules[name] = None makes that import fail, as a broken Qt install would
+    code = (
+        "import sys; sys.modules['muzaic_studio.ui.app'] = None;"
+        "from muzaic_studio.cli import main; sys.exit(main([sys.argv[1]]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(project)],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert proc.returncode == 1
+    line = one_line(proc.stderr)
+    assert line.startswith("muzaic-studio: The editor cannot start:") and "--help" in line
+
+
+def test_the_console_script_is_installed():
+    exe = Path(sys.executable).parent / "muzaic-studio"
+    proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == f"muzaic-studio {__version__}"
+
+
+def test_ctrl_c_during_a_cloud_render_stops_at_once_and_warns_about_tokens(project, tmp_path):
+    with RecordingServer() as srv:
+        srv.queue(Reply(200, {}, delay=30))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "muzaic_studio", "render", str(project),
+             "-o", str(tmp_path / "o.mp3"), "--api-url", srv.url],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO), "MUZAIC_API_KEY": KEY},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while not srv.posts() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert srv.posts(), "the render never reached the server"
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=10)
+            assert time.monotonic() - sent < 3
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 130
+        line = one_line(err)
+        assert "cancelled" in line and "may still finish it and charge" in line
+        assert not (tmp_path / "o.mp3").exists()
