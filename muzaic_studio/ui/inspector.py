@@ -161,12 +161,6 @@ class Inspector(QWidget):
         src.addWidget(self.source_combo)
         col.addWidget(self.source_box)
 
-        self.tags_box = QGroupBox("Tags")
-        tags_layout = QVBoxLayout(self.tags_box)
-        self.tag_picker = TagPicker()
-        tags_layout.addWidget(self.tag_picker)
-        col.addWidget(self.tags_box)
-
         self.params_box = QGroupBox("Params")
         grid = QGridLayout(self.params_box)
         grid.setColumnStretch(1, 1)
@@ -181,6 +175,12 @@ class Inspector(QWidget):
             if row.curve:
                 grid.addWidget(row.curve, 2 * i + 1, 0, 1, 4)
         col.addWidget(self.params_box)
+
+        self.tags_box = QGroupBox("Tags")
+        tags_layout = QVBoxLayout(self.tags_box)
+        self.tag_picker = TagPicker()
+        tags_layout.addWidget(self.tag_picker)
+        col.addWidget(self.tags_box)
 
         self.problems = QLabel()
         self.problems.setWordWrap(True)

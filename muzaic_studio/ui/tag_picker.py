@@ -32,7 +32,7 @@ class TagPicker(QWidget):
         self.summary.setToolTip("The tags of the selected region(s), in order")
         self.list = QListWidget()
         self.list.setToolTip("Tick tags to add them to the selected region(s)")
-        self.list.setFixedHeight(170)
+        self.list.setFixedHeight(150)
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet(f"color: {WARN};")

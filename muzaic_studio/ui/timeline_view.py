@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -86,7 +87,8 @@ class TimelineView(QAbstractScrollArea):
         self._sorted: list[Region] = []
         self._starts: list[float] = []
         self._ends: list[float] = []
-        self._wave_cache: dict[tuple, tuple[QPolygonF, QPolygonF] | None] = {}
+        self._wave_cache: dict[tuple, QImage | None] = {}
+        self._hatches: dict[int, QBrush] = {}
         self._hint = ""
         self._hint_timer = QTimer(self, singleShot=True, interval=3500)
         self._hint_timer.timeout.connect(self._clear_hint)
@@ -377,24 +379,16 @@ class TimelineView(QAbstractScrollArea):
         step = self.grid()
         if not step:
             return
-        top, bottom = RULER_H, self.viewport().height()
-        color = QColor(text)
-        color.setAlpha(22)
-        strong = QColor(text)
-        strong.setAlpha(45)
+        top, height = float(RULER_H), float(self.viewport().height() - RULER_H)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        weak, strong = _mix(base, text, 0.09), _mix(base, text, 0.18)
         bar = 240.0 / max(1.0, self.doc.project.tempo_bpm) if self.grid_mode == "bars" else None
-        major = geo.tick_steps(self.scale.px_per_sec)[0]
-        lines_weak, lines_strong = [], []
+        unit = bar or geo.tick_steps(self.scale.px_per_sec)[0]
+        # Opaque 1 px rects: far cheaper than alpha-blended lines in the raster engine.
         for t in geo.ticks(max(0.0, t0), t1, step):
-            x = round(self.scale.x(t)) + 0.5
-            unit = bar if bar else major
-            (lines_strong if abs(t / unit - round(t / unit)) < 1e-6 else lines_weak).append(x)
-        p.setPen(QPen(color, 1))
-        for x in lines_weak:
-            p.drawLine(QPointF(x, top), QPointF(x, bottom))
-        p.setPen(QPen(strong, 1))
-        for x in lines_strong:
-            p.drawLine(QPointF(x, top), QPointF(x, bottom))
+            x = float(round(self.scale.x(t)))
+            major = abs(t / unit - round(t / unit)) < 1e-6
+            p.fillRect(QRectF(x, top, 1.0, height), strong if major else weak)
 
     def _paint_ruler(self, p: QPainter, exposed: QRectF, t0: float, t1: float,
                      window: QColor, text: QColor) -> None:  # fmt: skip
@@ -406,15 +400,15 @@ class TimelineView(QAbstractScrollArea):
         p.drawLine(QPointF(exposed.left(), RULER_H - 0.5), QPointF(exposed.right(), RULER_H - 0.5))
         major, minor = geo.tick_steps(self.scale.px_per_sec)
         lo = max(0.0, t0)
+        tick = _mix(window, text, 0.3)
         for t in geo.ticks(lo, t1, minor):
-            x = round(self.scale.x(t)) + 0.5
-            p.drawLine(QPointF(x, RULER_H - 6), QPointF(x, RULER_H - 1))
+            p.fillRect(QRectF(float(round(self.scale.x(t))), RULER_H - 6, 1.0, 5.0), tick)
         p.setPen(QPen(text, 1))
         p.setFont(self._small)
         label_t0 = max(0.0, self.scale.time(exposed.left() - 80))
         for t in geo.ticks(label_t0, t1, major):
             x = round(self.scale.x(t)) + 0.5
-            p.drawLine(QPointF(x, RULER_H - 12), QPointF(x, RULER_H - 1))
+            p.fillRect(QRectF(x - 0.5, RULER_H - 12, 1.0, 11.0), text)
             if x < w:
                 p.drawText(QPointF(x + 4, RULER_H - 14), geo.format_time(t, major))
         if (
@@ -440,14 +434,20 @@ class TimelineView(QAbstractScrollArea):
         tiny = [r for r in visible if (r.end - r.time) * self.scale.px_per_sec < 4]
         if len(tiny) > 64:
             # Zoomed far out: one flat bar per region, no text, no antialiasing.
+            top, height = lane.top(), lane.height()
+            pps, off = self.scale.px_per_sec, self.scale.left - self.scale.scroll
+            colors: dict[tuple[str, str, bool], QColor] = {}
             for r in tiny:
                 if r.uid in moving:
                     continue
-                rect = self.region_rect(r)
-                color = action_color(r)
-                if r.uid in selection:
-                    color = color.lighter(150)
-                p.fillRect(rect.adjusted(0, 0, -0.5, 0), color)
+                sel = r.uid in selection
+                key = (r.action, r.color, sel)
+                color = colors.get(key)
+                if color is None:
+                    color = action_color(r)
+                    colors[key] = color = color.lighter(150) if sel else color
+                x0 = r.time * pps + off
+                p.fillRect(QRectF(x0, top, max(1.0, r.duration * pps - 0.5), height), color)
             tiny_ids = {r.uid for r in tiny}
             visible = [r for r in visible if r.uid not in tiny_ids]
         for r in visible:
@@ -460,31 +460,33 @@ class TimelineView(QAbstractScrollArea):
                      invalid: bool = False, ghost: bool = False) -> None:  # fmt: skip
         color = action_color(r)
         w = rect.width()
-        body = QColor(color)
-        body.setAlpha(120 if ghost else 200)
+        lane_bg = self.palette().color(QPalette.ColorRole.Base)
+        if ghost:
+            body = QColor(color)
+            body.setAlpha(120)
+        else:  # opaque, pre-blended over the lane: no per-pixel blending
+            body = _mix(lane_bg, color, 0.8)
         if selected:
             body = body.lighter(125)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, w > 6)
         box = rect.adjusted(0.5, 0.5, -0.5, -0.5)
-        radius = 4.0 if w > 12 else 0.0
-        border = (
-            INVALID_COLOR if invalid else (QColor("#ffffff") if selected else color.darker(140))
-        )
-        p.setPen(QPen(border, 2.0 if (selected or invalid) else 1.0))
-        p.setBrush(body)
-        p.drawRoundedRect(box, radius, radius)
-        if r.action == "silence" and w > 6:
-            hatch = QColor(255, 255, 255, 38)
-            p.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
-            p.setPen(Qt.PenStyle.NoPen)
-            p.drawRoundedRect(box, radius, radius)
         header_h = 18.0
+        # Fills are plain rects (cheap); only the outline is antialiased, with small
+        # corners, which is what keeps 1000 regions well inside the paint budget.
+        if r.action == "silence" and w > 6:
+            p.fillRect(box, self._hatch(body))
+        else:
+            p.fillRect(box, body)
         if w > 14:
-            head = QRectF(box.left(), box.top(), box.width(), header_h)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(color.darker(135) if not selected else color)
-            p.drawRoundedRect(head, radius, radius)
-            p.drawRect(QRectF(head.left(), head.top() + radius, head.width(), header_h - radius))
+            p.fillRect(QRectF(box.left(), box.top(), box.width(), header_h),
+                       color.darker(135) if not selected else color)  # fmt: skip
+        border = (
+            INVALID_COLOR if invalid else (QColor("#ffffff") if selected else color.darker(150))
+        )
+        radius = 3.0 if w > 12 else 0.0
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, w > 12)
+        p.setPen(QPen(border, 2.0 if (selected or invalid) else 1.0))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(box, radius, radius)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         changed = r.changed_since_render
         if w > 26:
@@ -540,6 +542,10 @@ class TimelineView(QAbstractScrollArea):
                 p.drawText(QRectF(x - 2, bottom + 1, bar_w + 4, letters_h),
                            Qt.AlignmentFlag.AlignHCenter, PARAM_LETTERS[name])  # fmt: skip
         curve_left = area.left() + 5 * (bar_w + gap) + 6
+        if area.right() - curve_left > 70:
+            self._paint_details(
+                p, r, QRectF(curve_left + 2, top - 2, area.right() - curve_left - 2, 40)
+            )
         if not keyed or area.right() - curve_left < 30:
             return
         span = QRectF(curve_left, area.top(), area.right() - curve_left, area.height())
@@ -558,6 +564,34 @@ class TimelineView(QAbstractScrollArea):
             p.drawPolyline(poly)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
+    def _hatch(self, body: QColor) -> QBrush:
+        """An opaque diagonal-stripe texture for silence (pattern brushes blend: slow)."""
+        key = body.rgba()
+        brush = self._hatches.get(key)
+        if brush is None:
+            tile = QImage(8, 8, QImage.Format.Format_RGB32)
+            tile.fill(body)
+            stripe = _mix(body, QColor("#ffffff"), 0.16)
+            for i in range(8):
+                tile.setPixelColor(7 - i, i, stripe)
+            brush = self._hatches[key] = QBrush(tile)
+        return brush
+
+    def _paint_details(self, p: QPainter, r: Region, area: QRectF) -> None:
+        """Small text beside the param bars: tags (when a name is the label), method, tokens."""
+        lines = []
+        if r.name and r.tags:
+            lines.append(" · ".join(self.tag_names.get(t, f"#{t}") for t in r.tags))
+        lines.append(f"{r.method + ' · ' if r.method else ''}{r.tokens} tokens")
+        p.setFont(self._small)
+        p.setPen(QColor(255, 255, 255, 185))
+        line_h = self._fm_small.height()
+        for k, line in enumerate(lines):
+            text = self._fm_small.elidedText(line, Qt.TextElideMode.ElideRight, int(area.width()))
+            p.drawText(
+                QPointF(area.left(), area.top() + self._fm_small.ascent() + k * line_h), text
+            )
+
     def _paint_waveform(self, p: QPainter, wave: QRectF, exposed: QRectF, text: QColor) -> None:
         pyramid = self.doc.waveform
         if pyramid is None:
@@ -573,55 +607,46 @@ class TimelineView(QAbstractScrollArea):
         width = int(self.viewport().width())
         t0, t1 = self.scale.time(0), self.scale.time(width)
         key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()))
-        polys = self._wave_cache.get(key)
         if key not in self._wave_cache:
-            polys = self._wave_polygons(pyramid, t0, t1, width, wave)
-            if len(self._wave_cache) > 8:
+            if len(self._wave_cache) > 4:
                 self._wave_cache.clear()
-            self._wave_cache[key] = polys
-        if polys is None:
+            self._wave_cache[key] = self._wave_image(pyramid, t0, t1, width, int(wave.height()))
+        image = self._wave_cache[key]
+        if image is None:
             return
-        outer, inner = polys
-        p.save()
-        p.setClipRect(wave.intersected(exposed))
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(90, 170, 255, 150))
-        p.drawPolygon(outer)
-        p.setBrush(QColor(150, 210, 255, 210))
-        p.drawPolygon(inner)
-        mid = QColor(text)
-        mid.setAlpha(40)
-        p.setPen(mid)
-        p.drawLine(
-            QPointF(exposed.left(), wave.center().y()), QPointF(exposed.right(), wave.center().y())
-        )
-        p.restore()
+        src = exposed.intersected(wave).translated(0, -wave.top())
+        p.drawImage(src.translated(0, wave.top()), image, src)
 
-    @staticmethod
-    def _wave_polygons(pyramid: Any, t0: float, t1: float, width: int,
-                       wave: QRectF) -> tuple[QPolygonF, QPolygonF] | None:  # fmt: skip
+    def _wave_image(
+        self, pyramid: Any, t0: float, t1: float, width: int, height: int
+    ) -> QImage | None:
+        """The waveform lane drawn once per view span (min/max and RMS per pixel column)."""
+        if height < 4 or width < 1:
+            return None
         try:
             peaks = pyramid.query(t0, t1, width)
         except (ValueError, AttributeError):
             return None
         mins, maxs = peaks.mins.tolist(), peaks.maxs.tolist()
-        rms = peaks.rms.tolist()
-        covered = peaks.covered.tolist()
-        mid, half = wave.center().y(), wave.height() / 2 - 2
-        top, bottom, rtop, rbottom = [], [], [], []
+        rms, covered = peaks.rms.tolist(), peaks.covered.tolist()
+        image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        outer, inner = QColor(70, 140, 230), QColor(150, 205, 255)
+        mid, half = height / 2.0, height / 2.0 - 2
         for i in range(width):
             if not covered[i]:
                 continue
-            top.append(QPointF(i, mid - maxs[i] * half))
-            bottom.append(QPointF(i, mid - mins[i] * half))
-            rtop.append(QPointF(i, mid - min(rms[i], maxs[i]) * half))
-            rbottom.append(QPointF(i, mid + min(rms[i], -mins[i]) * half))
-        if not top:
-            return None
-        outer = QPolygonF(top + bottom[::-1])
-        inner = QPolygonF(rtop + rbottom[::-1])
-        return outer, inner
+            top = mid - maxs[i] * half
+            painter.fillRect(QRectF(i, top, 1.0, max(1.0, (maxs[i] - mins[i]) * half)), outer)
+            r = min(rms[i], maxs[i], -mins[i]) * half
+            if r > 0.5:
+                painter.fillRect(QRectF(i, mid - r, 1.0, 2 * r), inner)
+        line = QColor(self.palette().color(QPalette.ColorRole.Text))
+        line.setAlpha(40)
+        painter.fillRect(QRectF(0, mid, width, 1.0), line)
+        painter.end()
+        return image
 
     def _paint_markers_and_playhead(self, p: QPainter, exposed: QRectF) -> None:
         h = self.viewport().height()
@@ -668,6 +693,15 @@ class TimelineView(QAbstractScrollArea):
         p.setFont(self._font)
         p.drawText(lane, Qt.AlignmentFlag.AlignCenter,
                    "Drag here to draw a region · G generate · C copy · M silence")  # fmt: skip
+
+
+def _mix(a: QColor, b: QColor, f: float) -> QColor:
+    """The opaque colour *f* of the way from *a* to *b* (a blended line without blending)."""
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * f),
+        round(a.green() + (b.green() - a.green()) * f),
+        round(a.blue() + (b.blue() - a.blue()) * f),
+    )
 
 
 def _esc(text: str) -> str:

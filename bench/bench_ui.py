@@ -1,0 +1,201 @@
+"""Timeline editor benchmark: `python bench/bench_ui.py` (also run by `make bench`).
+
+Goals (issue 5), measured in this one run:
+
+* ui.repaint_1000: a full repaint of the timeline holding 1000 regions <= 8 ms (median of
+  many `repaint()` calls, which paint synchronously). Measured at two zooms, the worse
+  counts: a working zoom (a few dozen regions on screen, with labels, param bars and
+  keyframe curves) and "fit" (all 1000 on screen at once, about 1.5 px each). A rendered
+  waveform lies under them, as after a render.
+* ui.drag_frame: one mouse-move step of dragging a region (gesture + repaint), as above.
+* ui.startup: from starting the command to the main window shown with the demo project
+  <= 0.5 s (median of 5 subprocess runs), printed next to a bare PySide6 window started
+  the same way in the same run (runs interleaved so machine noise hits both alike).
+
+Headless by default (QT_QPA_PLATFORM=offscreen unless a display is set). Exit status 1 if
+a goal is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MUZAIC_STUDIO_HOME", tempfile.mkdtemp(prefix="muzaic-bench-ui-"))
+
+REPAINT_GOAL_MS = 8.0
+DRAG_GOAL_MS = 16.0  # one frame at 60 Hz
+STARTUP_GOAL_S = 0.5
+RUNS = 5
+
+BARE = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.resize(1280, 780)
+w.show()
+def shown():
+    print(f"shown {time.time():.6f}", flush=True)
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+APP = r"""
+import sys
+from muzaic_studio.ui.app import run
+sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else None))
+"""
+
+
+def many_regions(n: int = 1000):
+    from muzaic_studio.model import Project, Region
+
+    rng = random.Random(5)
+    regions, t = [], 0.0
+    for i in range(n):
+        d = rng.uniform(0.6, 1.6)
+        action = rng.choice(["generate", "generate", "generate", "copy", "silence"])
+        r = Region(round(t, 3), round(d, 3), action, tags=rng.sample(range(1, 29), 2),
+                   name=f"Cue {i}" if i % 3 == 0 else "")  # fmt: skip
+        if action == "copy":
+            r.source_hash = f"{i:016x}"
+        if i % 4 == 0:
+            r.params["intensity"] = [[0, 2], [60, 9], [100, 4]]
+        regions.append(r)
+        t += d + rng.choice([0.0, 0.0, 0.2])
+    return Project(regions=regions, name="bench")
+
+
+def waveform(seconds: float):
+    import numpy as np
+
+    from muzaic_studio.audio.peaks import PeakPyramid
+
+    rate = 8000
+    t = np.arange(int(seconds * rate)) / rate
+    signal = 0.4 * np.sin(2 * np.pi * 220 * t) * (0.5 + 0.5 * np.sin(t))
+    return PeakPyramid.from_samples(signal, rate)
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()  # warm caches (glyphs, waveform polygons)
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def bench_repaint() -> tuple[float, float, float]:
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from muzaic_studio.ui.app import make_app
+    from muzaic_studio.ui.document import ProjectDocument
+    from muzaic_studio.ui.tag_catalogue import TagCatalogue
+    from muzaic_studio.ui.timeline_view import TimelineView
+
+    make_app()
+    project = many_regions()
+    doc = ProjectDocument(project)
+    doc.set_waveform(waveform(project.duration))
+    view = TimelineView(doc)
+    view.tag_names = TagCatalogue.offline().names
+    view.resize(1600, 420)
+    view.show()
+    QApplication.processEvents()
+    vp = view.viewport()
+
+    view.set_zoom(40.0, 0)  # ~35 regions on screen with all their details
+    view._scroll_to(300 * 40.0)
+    working = median_ms(vp.repaint, 60)
+    view.zoom_to_fit()  # all 1000 regions on screen
+    fit = median_ms(vp.repaint, 60)
+
+    view.set_zoom(40.0, 0)
+    view._scroll_to(300 * 40.0)
+    target = view.regions_between(*view.visible_span())[5]
+    doc.select([target.uid])
+    y = view.lane_rect.center().y()
+    x0 = view.scale.x(target.time + target.duration / 2)
+
+    def send(kind, x):
+        types = {"press": QMouseEvent.Type.MouseButtonPress, "move": QMouseEvent.Type.MouseMove,
+                 "release": QMouseEvent.Type.MouseButtonRelease}  # fmt: skip
+        button = Qt.MouseButton.LeftButton if kind != "move" else Qt.MouseButton.NoButton
+        buttons = Qt.MouseButton.NoButton if kind == "release" else Qt.MouseButton.LeftButton
+        QApplication.sendEvent(vp, QMouseEvent(types[kind], QPointF(x, y), QPointF(x, y), button,
+                                               buttons, Qt.KeyboardModifier.NoModifier))  # fmt: skip
+
+    send("press", x0)
+    step = [0]
+
+    def drag_step():
+        step[0] += 1
+        send("move", x0 + 3 + (step[0] % 40))
+        vp.repaint()
+
+    drag = median_ms(drag_step, 60)
+    view.interaction.cancel()
+    return working, fit, drag
+
+
+def bench_startup() -> tuple[float, float]:
+    demo = ROOT / "resources" / "demo.muzaic"
+    env = dict(os.environ, MUZAIC_STUDIO_EXIT_AFTER_SHOW="1", PYTHONDONTWRITEBYTECODE="1")
+
+    def once(code: str, *args: str) -> float:
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        shown = [line for line in out.stdout.splitlines() if line.startswith("shown ")]
+        if not shown:
+            raise RuntimeError(f"no window shown: {out.stderr[-2000:]}")
+        return float(shown[-1].split()[1]) - t0
+
+    once(BARE)  # warm the OS file cache for both, so run 1 is not an outlier
+    once(APP, str(demo))
+    bare, app = [], []
+    for _ in range(RUNS):
+        bare.append(once(BARE))
+        app.append(once(APP, str(demo)))
+    return statistics.median(bare), statistics.median(app)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    working, fit, drag = bench_repaint()
+    worst = max(working, fit)
+    bare, app = bench_startup()
+    ok = [worst <= REPAINT_GOAL_MS, drag <= DRAG_GOAL_MS, app <= STARTUP_GOAL_S]
+    print(f"ui.repaint_1000: {worst:.2f} ms goal <={REPAINT_GOAL_MS:g} ms: {verdict(ok[0])}"
+          f"  (working zoom {working:.2f} ms, fit {fit:.2f} ms; platform "
+          f"{os.environ.get('QT_QPA_PLATFORM', 'native')})")  # fmt: skip
+    print(f"ui.drag_frame: {drag:.2f} ms goal <={DRAG_GOAL_MS:g} ms: {verdict(ok[1])}")
+    print(
+        f"ui.startup: {app:.3f} s goal <={STARTUP_GOAL_S:g} s: {verdict(ok[2])}"
+        f"  (bare PySide6 window {bare:.3f} s, +{app - bare:.3f} s; median of {RUNS})"
+    )
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Autosave: written only with unsaved changes, removed on a clean exit, offered after a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from PySide6.QtWidgets import QMessageBox
+
+from muzaic_studio.model import Project
+from muzaic_studio.ui.autosave import Autosave, autosave_dir, find_recoveries
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.main_window import MainWindow
+from tests.ui.editor_helpers import demo_project, no_modal_dialogs
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def clear_autosaves():
+    for p in autosave_dir().iterdir():
+        p.unlink()
+
+
+def test_autosave_writes_only_unsaved_work_and_cleans_up(qtbot):
+    clear_autosaves()
+    doc = ProjectDocument(demo_project())
+    saver = Autosave(lambda: doc, interval_ms=30_000)
+    saver.start()
+    assert saver.marker.exists() and saver.timer.interval() == 30_000
+    assert not saver.tick() and not saver.project_file.exists()  # nothing unsaved
+    doc.edit("Rename", lambda rs: setattr(rs[0], "name", "Changed"))
+    assert saver.tick() and saver.project_file.exists()
+    assert not saver.tick()  # unchanged since the last autosave: no rewrite
+    assert Project.load(saver.project_file).to_dict() == doc.project.to_dict()
+    assert find_recoveries() == []  # our own live session is never "recovered"
+    saver.clean_exit()
+    assert not saver.marker.exists() and not saver.project_file.exists()
+
+
+def test_crashed_session_is_offered_and_restored(qtbot, tmp_path, monkeypatch):
+    clear_autosaves()
+    project = demo_project()
+    project.regions[0].name = "Unsaved edit"
+    pid = dead_pid()
+    original = tmp_path / "mine.muzaic"
+    (autosave_dir() / f"session-{pid}.muzaic").write_text(project.to_json())
+    (autosave_dir() / f"session-{pid}.json").write_text(
+        json.dumps({"pid": pid, "savedAt": 1.7e9, "path": str(original), "name": "mine"})
+    )
+    asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.Yes)
+    window = MainWindow(ProjectDocument(), autosave=False)
+    qtbot.addWidget(window)
+    assert window.offer_restore()
+    assert asked == ["Restore unsaved work?"]
+    # (the render workflow may add its own keys, e.g. a cache id, to the project)
+    assert [r.to_dict() for r in window.doc.regions] == [r.to_dict() for r in project.regions]
+    assert window.doc.path == original and window.doc.dirty
+    assert "*" in window.windowTitle() or window.isWindowModified()
+    assert find_recoveries() == [] and not os.listdir(autosave_dir())
+    window.doc.undo_stack.setClean()
+    window.doc._extra_dirty = False
+
+
+def test_declined_restore_discards_and_a_clean_crash_offers_nothing(qtbot, monkeypatch):
+    clear_autosaves()
+    pid = dead_pid()
+    (autosave_dir() / f"session-{pid}.muzaic").write_text(demo_project().to_json())
+    (autosave_dir() / f"session-{pid}.json").write_text(json.dumps({"pid": pid}))
+    other = dead_pid()
+    (autosave_dir() / f"session-{other}.json").write_text(json.dumps({"pid": other}))
+    asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.No)
+    window = MainWindow(ProjectDocument(), autosave=False)
+    qtbot.addWidget(window)
+    assert not window.offer_restore()
+    assert window.doc.regions == [] and asked == ["Restore unsaved work?"]
+    assert not os.listdir(autosave_dir())
+    assert not window.offer_restore() and len(asked) == 1  # nothing left to offer
+
+
+def test_closing_the_window_is_a_clean_exit(qtbot, monkeypatch):
+    clear_autosaves()
+    no_modal_dialogs(monkeypatch)
+    window = MainWindow(ProjectDocument(demo_project()))
+    qtbot.addWidget(window)
+    window.doc.edit("Rename", lambda rs: setattr(rs[0], "name", "x"))
+    window.autosave.tick()
+    assert window.autosave.project_file.exists()
+    window.close()  # "save changes?" answered Discard
+    assert not window.autosave.marker.exists() and not window.autosave.project_file.exists()
