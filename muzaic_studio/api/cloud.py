@@ -203,6 +203,10 @@ class MuzaicCloud:
             raise InvalidRequest(
                 f"The API address {base_url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL}."
             )
+        try:
+            parts.port  # noqa: B018  (raises ValueError on a bad port)
+        except ValueError:
+            raise InvalidRequest(f"The API address {base_url!r} has an invalid port.") from None
         if parts.username or parts.password or parts.query or parts.fragment:
             raise InvalidRequest(
                 "The API address must be a plain URL like "
@@ -225,7 +229,6 @@ class MuzaicCloud:
         self.connect_timeout = connect_timeout
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = max_retry_wait
-        self._loopback = is_loopback_host(parts.hostname)
 
     def __repr__(self) -> str:
         return f"MuzaicCloud(base_url={self.base_url!r}, origin={self.origin!r}, key=<hidden>)"

@@ -464,7 +464,10 @@ def test_plain_http_is_refused_for_a_remote_host():
     assert MuzaicCloud("https://m10.muzaic.ai/", KEY).base_url == "https://m10.muzaic.ai"
 
 
-@pytest.mark.parametrize("url", ["ftp://x", "m10.muzaic.ai", "https://user:pw@host", ""])
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://x", "m10.muzaic.ai", "https://user:pw@host", "https://h:99999", "https://h?x=1", ""],
+)
 def test_bad_api_addresses(url):
     if url == "":
         assert MuzaicCloud(url, KEY).base_url == "https://m10.muzaic.ai"
