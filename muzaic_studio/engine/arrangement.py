@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal
 
+from muzaic_studio.api.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing
 from muzaic_studio.engine import theory as th
@@ -89,8 +91,9 @@ def _rng(seed: int, *parts: int) -> np.random.Generator:
 class Composer:
     """One generate region. `render()` returns (samples (n, 2) float32, bar seconds)."""
 
-    def __init__(self, spec: GenSpec) -> None:
+    def __init__(self, spec: GenSpec, cancel: threading.Event | None = None) -> None:
         self.spec = spec
+        self.cancel = cancel
         self.pal = spec.palette
         self.bpm = th.bpm_for(spec.tempo)
         self.step_s = 60.0 / self.bpm / 4.0
@@ -480,6 +483,8 @@ class Composer:
         tail = int(3.5 * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
         for b0 in range(0, len(bars), seg_bars):
+            if self.cancel is not None and self.cancel.is_set():  # a 20-minute region
+                raise Cancelled("Render cancelled.")  # stops within one segment
             seg = bars[b0 : b0 + seg_bars]
             start = min(n, round(b0 * STEPS_PER_BAR * self.step_s * SR))
             end = (
@@ -526,6 +531,6 @@ class Composer:
         return out, self.bar_s
 
 
-def generate(spec: GenSpec) -> tuple[np.ndarray, float]:
+def generate(spec: GenSpec, cancel: threading.Event | None = None) -> tuple[np.ndarray, float]:
     """(int16 (n, 2) samples of exactly the region's duration, bar length in seconds)."""
-    return Composer(spec).render()
+    return Composer(spec, cancel).render()

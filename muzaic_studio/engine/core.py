@@ -155,7 +155,7 @@ class Renderer:
     # ------------------------------------------------------------------ regions
 
     def region_audio(
-        self, region: dict[str, Any], h: str | None = None
+        self, region: dict[str, Any], h: str | None = None, cancel: threading.Event | None = None
     ) -> tuple[np.ndarray, float]:
         """(int16 audio of exactly the region's duration, bar seconds); stored under its hash."""
         h = h or region_hash(region)
@@ -176,7 +176,7 @@ class Renderer:
         rec = self.store.recipe(h)
         if cached is not None and rec is not None and len(cached) == n:
             return cached, float(rec["bar"])
-        audio, bar = generate(gen_spec(region))
+        audio, bar = generate(gen_spec(region), cancel)
         loop = loop_seconds(float(region["duration"]), bar, region.get("method") or "strict")
         self.store.put_recipe(h, {**_spec_key(region), "bar": bar, "loop": loop, "region": region})
         self.store.put_audio(h, audio)
@@ -218,7 +218,7 @@ class Renderer:
         energies = np.zeros(total_n // hop + 1)
 
         def make(i: int) -> tuple[np.ndarray, np.ndarray | None]:
-            audio = self.region_audio(regions[i], hashes[i])[0]
+            audio = self.region_audio(regions[i], hashes[i], cancel)[0]
             # measured here, in the region's own thread, so normalising the mix needs
             # no loudness pass of its own
             return audio, (mixing.hop_energies(audio, parallel=False) if normalize else None)

@@ -199,6 +199,20 @@ def test_cancel_between_regions_refunds():
     assert eng.account().balance == 100
 
 
+def test_cancel_stops_a_long_region_within_a_segment():
+    eng = OfflineEngine(balance=10_000)
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        eng.render({"regions": [region(1200.0)]}, cancel)
+    assert time.perf_counter() - t0 < 5.0  # a full 1200 s region takes ~10 s
+    assert eng.account().balance == 10_000
+
+
 def test_hashes_and_audio_are_stable_across_processes(engine, engine_home):
     body = {"regions": [region(2.0, tags=[5], params={"variance": [[0, 1], [100, 9]]})]}
     res = engine.render(body)
