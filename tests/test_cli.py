@@ -573,3 +573,18 @@ def test_ctrl_c_during_a_cloud_render_stops_at_once_and_warns_about_tokens(proje
         line = one_line(err)
         assert "cancelled" in line and "may still finish it and charge" in line
         assert not (tmp_path / "o.mp3").exists()
+
+
+def test_the_demo_renders_offline_to_a_playable_mp3_without_touching_it(tmp_path, capsys):
+    """The issue's acceptance line, on a copy; --no-save leaves the project file as it was."""
+    from muzaic_studio.audio import probe
+
+    demo = tmp_path / "demo.muzaic"
+    demo.write_bytes((REPO / "resources" / "demo.muzaic").read_bytes())
+    before = demo.read_bytes()
+    out = tmp_path / "demo.mp3"
+    assert main(["render", str(demo), "-o", str(out), "--offline", "--no-save"]) == 0
+    assert demo.read_bytes() == before
+    info = probe(out)
+    assert info.duration == pytest.approx(Project.load(demo).duration, abs=0.1)
+    assert f"Wrote {out}: " in capsys.readouterr().out
