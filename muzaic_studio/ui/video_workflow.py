@@ -1,0 +1,652 @@
+"""Re-scoring a video, installed into the main window by one call: `install_video_workflow`.
+
+It adds, without the main window knowing the details:
+
+* File > Import Video... (Ctrl+Shift+I) and dropping a video file on the window; File >
+  Export Video... (Ctrl+Shift+E); Edit > Detect Scene Cuts and Regions from Scenes...;
+  File > Remove Video.
+* The Video dock (`VideoDock`): the picture at the playhead, playing along with the
+  soundtrack player, muted by default.
+* A thumbnail strip above the timeline and the video's own sound as a lane below it, both
+  on the timeline's time axis (inserted into the window's central layout around the
+  timeline; a "Video Tracks" dock if that layout is not there).
+
+Nothing here waits on ffmpeg on the GUI thread: the probe, thumbnails, the sound lane's
+peaks, scene detection and export each run on their own `TaskRunner` (newest request wins:
+importing another video cancels the old one's jobs). Their results land on the GUI thread
+and are dropped if the document changed meanwhile.
+
+The project stores the video's path relative to the project file (absolute until the
+project has a file; made relative when it is saved). A video that is not where the project
+says is asked for again with a "Locate..." banner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
+
+from muzaic_studio.atomic import WriteError
+from muzaic_studio.model import Region
+from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.video_dialogs import ExportVideoDialog, RegionsFromScenesDialog
+from muzaic_studio.ui.video_dock import VideoDock
+from muzaic_studio.ui.video_lane import VideoSoundLane
+from muzaic_studio.ui.video_strip import VideoStrip
+from muzaic_studio.ui.workers import Task, TaskRunner
+from muzaic_studio.video import (
+    DEFAULT_THRESHOLD,
+    Cancelled,
+    VideoError,
+    VideoInfo,
+    cached_scenes,
+    detect_scenes,
+    extract_thumbnails,
+    probe,
+)
+from muzaic_studio.video.cache import entry_dir
+
+VIDEO_SUFFIXES = frozenset(
+    [
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".wmv",
+        ".flv",
+        ".ogv",
+        ".3gp",
+        ".mxf",
+    ]
+)
+VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
+MIN_SCENE_KEY = "video/min_scene_seconds"
+
+# key, text, shortcuts, tip
+ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("video.import", "Import &Video...", ("Ctrl+Shift+I",), "Score a video: its picture, thumbnails and sound join the timeline"),
+    ("video.export", "Export Vi&deo...", ("Ctrl+Shift+E",), "The video with the rendered soundtrack (picture copied, not re-encoded)"),
+    ("video.remove", "Remove Video", (), "Detach the video from this project (the file is not touched)"),
+    ("video.scenes", "Detect Scene &Cuts", (), "Find the video's cuts in the background; they become markers the timeline snaps to"),
+    ("video.regions", "Regions from &Scenes...", (), "One generate region per scene (short scenes joined), in one undo step"),
+)  # fmt: skip
+
+
+def is_video_file(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def stored_video_path(video: Path, project_path: Path | None) -> str:
+    """What the project file stores: relative to the project's folder when possible."""
+    video = Path(video).resolve()
+    if project_path is None:
+        return str(video)
+    try:
+        return Path(os.path.relpath(video, Path(project_path).resolve().parent)).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return str(video)
+
+
+def _peaks_job(path: Path, progress: Callable[[float], None], cancel: threading.Event) -> Any:
+    """The video sound's peak pyramid, from the per-video cache or decoded once."""
+    from muzaic_studio.audio.errors import AudioError
+    from muzaic_studio.audio.peaks import PeakPyramid, build_pyramid
+
+    cache = entry_dir(path) / "sound.peaks.npz"
+    with contextlib.suppress(AudioError):
+        return PeakPyramid.load(cache)
+    pyramid = build_pyramid(
+        path, progress=progress, cancel=cancel, strict=False, source_key=path.name
+    )
+    with contextlib.suppress(OSError):
+        pyramid.save(cache)
+    return pyramid
+
+
+class VideoWorkflow(QObject):
+    """Everything issue 7 adds to a main window; created by `install_video_workflow`."""
+
+    def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.doc: ProjectDocument | None = None
+        self.info: VideoInfo | None = None
+        self.cuts: list[float] | None = None
+        self.threshold = DEFAULT_THRESHOLD
+        self.thumbnails: Any = None
+        self.sound_peaks: Any = None
+        self._player: Any = None
+        self._regions_after_scan = False
+        self._runners = {name: TaskRunner(self, max_threads=1)
+                         for name in ("probe", "thumbs", "peaks", "scenes")}  # fmt: skip
+        self.tasks: dict[str, Task | None] = dict.fromkeys(self._runners)
+
+        self.dock_widget = VideoDock(audio=audio)
+        self.dock_widget.job.cancelRequested.connect(self.cancel_scenes)
+        self.dock = self._add_dock(self.dock_widget, "Video", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.strip = VideoStrip()
+        self.lane = VideoSoundLane()
+        self._place_bands()
+        self.strip.attach(window.timeline)  # type: ignore[attr-defined]
+        self.lane.attach(window.timeline)  # type: ignore[attr-defined]
+        self.lane.mutedToggled.connect(self.dock_widget.set_muted)
+        self.dock_widget.mutedChanged.connect(self._muted_changed)
+        self._muted_changed(self.dock_widget.muted)
+
+        self.actions = self._build_actions()
+        self._build_menus()
+        self._drop_filter = _VideoDropFilter(self)
+        window.setAcceptDrops(True)
+        window.installEventFilter(self._drop_filter)
+
+        changed = getattr(window, "documentChanged", None)
+        if changed is not None:
+            changed.connect(self.set_document)
+        self.set_document(window.doc)  # type: ignore[attr-defined]
+        self._attach_player()
+        QTimer.singleShot(0, self._attach_player)  # the render workflow may be installed later
+        self._update_actions()
+
+    # -- building ----------------------------------------------------------------------
+    def _add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> Any:
+        add = getattr(self.window, "add_dock", None)
+        if callable(add):
+            return add(widget, title, area)
+        from PySide6.QtWidgets import QDockWidget
+
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        self.window.addDockWidget(area, dock)
+        return dock
+
+    def _place_bands(self) -> None:
+        """Strip right above the timeline, sound lane right below, in its own layout."""
+        timeline = self.window.timeline  # type: ignore[attr-defined]
+        parent = timeline.parentWidget()
+        layout = parent.layout() if parent is not None else None
+        index = layout.indexOf(timeline) if isinstance(layout, QVBoxLayout) else -1
+        if index >= 0:
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(index, self.strip)
+            layout.insertWidget(index + 2, self.lane)
+        else:
+            holder = QWidget()
+            box = QVBoxLayout(holder)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.addWidget(self.strip)
+            box.addWidget(self.lane)
+            self._add_dock(holder, "Video Tracks", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.strip.hide()
+        self.lane.hide()
+
+    def _build_actions(self) -> dict[str, QAction]:
+        handlers: dict[str, Callable[[], Any]] = {
+            "video.import": self.choose_video,
+            "video.export": self.export_video,
+            "video.remove": self.remove_video,
+            "video.scenes": self.detect_scenes,
+            "video.regions": self.regions_from_scenes,
+        }
+        out = {}
+        native = QKeySequence.SequenceFormat.NativeText
+        for key, text, shortcuts, tip in ACTION_SPECS:
+            action = QAction(text, self.window)
+            action.setObjectName(key)
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setToolTip(
+                f"{tip} ({QKeySequence(shortcuts[0]).toString(native)})" if shortcuts else tip
+            )
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _c=False, h=handlers[key]: h())
+            self.window.addAction(action)
+            out[key] = action
+        return out
+
+    def _build_menus(self) -> None:
+        menus: dict[str, Any] = getattr(self.window, "menus", {}) or {}
+        a = self.actions
+        file_menu = menus.get("file") or self.window.menuBar().addMenu("&File")
+        anchor = next((x for x in file_menu.actions() if x.objectName() == "file.quit"), None)
+        for key in ("video.import", "video.export", "video.remove"):
+            if anchor is not None:
+                file_menu.insertAction(anchor, a[key])
+            else:
+                file_menu.addAction(a[key])
+        if anchor is not None:
+            file_menu.insertSeparator(anchor)
+        edit = menus.get("edit") or self.window.menuBar().addMenu("&Edit")
+        edit.addSeparator()
+        edit.addAction(a["video.scenes"])
+        edit.addAction(a["video.regions"])
+
+    def _attach_player(self) -> None:
+        workflow = getattr(self.window, "render_workflow", None)
+        player = getattr(workflow, "player", None)
+        if player is None or player is self._player:
+            return
+        self._player = player
+        player.playingChanged.connect(self.dock_widget.set_playing)
+        self.dock_widget.set_playing(bool(getattr(player, "playing", False)))
+
+    # -- documents ---------------------------------------------------------------------
+    def set_document(self, doc: ProjectDocument | None) -> None:
+        if doc is self.doc:
+            return
+        if self.doc is not None:
+            for signal, slot in ((self.doc.playheadChanged, self.dock_widget.follow),
+                                 (self.doc.pathChanged, self._path_changed),
+                                 (self.doc.regionsChanged, self._update_actions),
+                                 (self.doc.waveformChanged, self._update_actions)):  # fmt: skip
+                with contextlib.suppress(RuntimeError, TypeError):
+                    signal.disconnect(slot)
+        self.cuts = None  # the old document's markers go with it
+        self.doc = doc
+        self._clear_video()
+        if doc is None:
+            return
+        doc.playheadChanged.connect(self.dock_widget.follow)
+        doc.pathChanged.connect(self._path_changed)
+        doc.regionsChanged.connect(self._update_actions)
+        doc.waveformChanged.connect(self._update_actions)
+        self.strip.set_document(doc)
+        self.lane.set_document(doc)
+        self.dock_widget.follow(doc.playhead)
+        path = doc.project.video_path(doc.path)
+        if path is not None:
+            self.load_video(path, new_import=False)
+        self._update_actions()
+
+    def _clear_video(self) -> None:
+        for name in self._runners:
+            self._cancel(name)
+        self.dock_widget.job.stop()
+        if self.doc is not None and self.cuts:
+            self._replace_markers(self.cuts, [])
+        self.info = None
+        self.cuts = None
+        self.thumbnails = None
+        self.sound_peaks = None
+        self.dock_widget.set_source(None)
+        self.strip.set_strip(None, 0.0)
+        self.lane.set_pyramid(None, 0.0)
+        self.strip.hide()
+        self.lane.hide()
+        self._update_actions()
+
+    def _cancel(self, name: str) -> None:
+        task = self.tasks.get(name)
+        if task is not None:
+            self._runners[name].cancel(task)
+        self.tasks[name] = None
+
+    def _run(self, name: str, fn: Callable[[Any, threading.Event], Any], *,
+             on_result: Callable[[Any], None], on_error: Callable[[BaseException], None],
+             on_progress: Callable[[float, str], None] | None = None) -> Task:  # fmt: skip
+        doc = self.doc
+
+        def deliver(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def call(value: Any) -> None:
+                self.tasks[name] = None
+                if self.doc is doc:  # the user opened another project meanwhile: drop it
+                    callback(value)
+                self._update_actions()
+
+            return call
+
+        self._cancel(name)
+        task = self._runners[name].run(fn, on_result=deliver(on_result),
+                                       on_error=deliver(on_error), on_progress=on_progress)  # fmt: skip
+        self.tasks[name] = task
+        self._update_actions()
+        return task
+
+    def busy(self, name: str | None = None) -> bool:
+        names = [name] if name else list(self._runners)
+        return any(self.tasks.get(n) is not None for n in names)
+
+    def say(self, text: str, kind: str = "info", action_text: str | None = None,
+            action: Callable[[], Any] | None = None) -> None:  # fmt: skip
+        show = getattr(self.window, "show_message", None)
+        if callable(show):
+            show(text, kind, action_text, action)
+        else:
+            self.window.statusBar().showMessage(text, 8000)
+
+    # -- import ------------------------------------------------------------------------
+    def choose_video(self) -> None:
+        start = str(self.doc.path.parent) if self.doc and self.doc.path else ""
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import Video", start, VIDEO_FILTER)
+        if name:
+            self.load_video(Path(name), new_import=True)
+
+    def load_video(self, path: Path, *, new_import: bool = True) -> Task:
+        """Probe *path* off the GUI thread, then show it (and store it when *new_import*)."""
+        path = Path(path)
+        threshold = self.threshold
+
+        def job(_progress: Any, _cancel: threading.Event) -> tuple[VideoInfo, list[float] | None]:
+            info = probe(path)
+            return info, cached_scenes(path, threshold)
+
+        self.dock_widget.name_label.setText(f"Opening {path.name}...")
+        return self._run("probe", job,
+                         on_result=lambda r: self._video_ready(r[0], r[1], new_import),
+                         on_error=lambda exc: self._video_failed(path, exc, new_import))  # fmt: skip
+
+    def _video_failed(self, path: Path, exc: BaseException, new_import: bool) -> None:
+        self.dock_widget.name_label.setText("")
+        if not new_import and not path.exists():
+            self.say(f"The project's video {path.name} is not at {path.parent} any more "
+                     "(moved or renamed?). Locate it to keep scoring it.",
+                     "warning", "Locate...", lambda: self.locate_video(path))  # fmt: skip
+            return
+        self.say(
+            str(exc) if isinstance(exc, VideoError) else f"Cannot open {path.name}: {exc}", "error"
+        )
+
+    def locate_video(self, old: Path | None = None) -> None:
+        start = str(old.parent) if old is not None and old.parent.exists() else ""
+        pattern = f"{old.name} ({old.name});;{VIDEO_FILTER}" if old is not None else VIDEO_FILTER
+        name, _ = QFileDialog.getOpenFileName(self.window, "Locate the Video", start, pattern)
+        if name:
+            self.load_video(Path(name), new_import=True)
+
+    def _video_ready(self, info: VideoInfo, cuts: list[float] | None, new_import: bool) -> None:
+        doc = self.doc
+        assert doc is not None
+        if new_import:
+            replaced = self.info is not None
+            self._clear_video()
+            stored = stored_video_path(info.path, doc.path)
+            if stored != doc.project.video:
+                doc.project.video = stored
+                doc.mark_dirty()
+            self._fit_timeline(info.duration)
+            self.dock.show()
+            self.dock.raise_()  # it may be a tab behind other panels
+            self.say(("Replaced the video with " if replaced else "Imported ") +
+                     f"{info.path.name} ({info.duration:.1f} s). Detect its scene cuts to make "
+                     "regions from them.", "success", "Detect Scene Cuts", self.detect_scenes)  # fmt: skip
+        self.info = info
+        self.dock_widget.set_source(info.path, info.duration)
+        self.dock_widget.follow(doc.playhead)
+        self.strip.duration = self.lane.duration = info.duration
+        self.strip.show()
+        self.lane.show()
+        if cuts is not None:
+            self._set_cuts(cuts)
+        self._start_thumbnails(info)
+        self._start_sound_lane(info)
+        self._update_actions()
+
+    def _fit_timeline(self, duration: float) -> None:
+        """Show the whole video: the timeline's length follows the video's."""
+        timeline = getattr(self.window, "timeline", None)
+        if timeline is None or duration <= 0:
+            return
+        width = max(100, timeline.viewport().width() - 24)
+        timeline.set_zoom(width / (duration * 1.04), 0)
+        timeline.horizontalScrollBar().setValue(0)
+
+    def _start_thumbnails(self, info: VideoInfo) -> None:
+        self.strip.set_status(f"Reading frames of {info.path.name}...")
+
+        def job(progress: Any, cancel: threading.Event) -> Any:
+            return extract_thumbnails(
+                info.path, info, progress=lambda f: progress(f, ""), cancel=cancel
+            )
+
+        def shown(strip: Any) -> None:
+            self.thumbnails = strip
+            self.strip.set_strip(strip, info.duration)
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, Cancelled):
+                self.strip.set_status(f"No thumbnails: {exc}")
+
+        self._run("thumbs", job, on_result=shown, on_error=failed,
+                  on_progress=lambda f, _t: self.strip.set_status(
+                      f"Reading frames of {info.path.name}... {f:.0%}"))  # fmt: skip
+
+    def _start_sound_lane(self, info: VideoInfo) -> None:
+        if not info.has_audio:
+            self.lane.set_pyramid(None, info.duration)
+            self.lane.set_status("This video has no sound of its own.")
+            return
+        self.lane.set_status("Reading the video's sound...")
+
+        def job(progress: Any, cancel: threading.Event) -> Any:
+            return _peaks_job(info.path, lambda f: progress(f, ""), cancel)
+
+        def shown(pyramid: Any) -> None:
+            self.sound_peaks = pyramid
+            self.lane.set_pyramid(pyramid, info.duration)
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, Cancelled):
+                self.lane.set_status(f"The video's sound cannot be shown: {exc}")
+
+        self._run("peaks", job, on_result=shown, on_error=failed,
+                  on_progress=lambda f, _t: self.lane.set_status(
+                      f"Reading the video's sound... {f:.0%}"))  # fmt: skip
+
+    def remove_video(self) -> None:
+        if self.doc is None or not self.doc.project.video:
+            return
+        name = Path(self.doc.project.video).name
+        self._clear_video()
+        self.doc.project.video = None
+        self.doc.mark_dirty()
+        self.say(f"Removed {name} from the project (the file itself is untouched).")
+
+    def _path_changed(self) -> None:
+        """Saved under a (new) name: store the video relative to the new project folder."""
+        doc = self.doc
+        if doc is None or doc.path is None or self.info is None:
+            return
+        stored = stored_video_path(self.info.path, doc.path)
+        if stored == doc.project.video:
+            return
+        doc.project.video = stored
+        # The file was just written with the old (absolute) path; once the save is done
+        # (the document emits pathChanged before it marks itself clean), write it again so
+        # it stays right when the project folder moves together with its video.
+        QTimer.singleShot(0, lambda: self._resave_if_clean(doc))
+
+    def _resave_if_clean(self, doc: ProjectDocument) -> None:
+        if doc is self.doc and doc.path is not None and not doc.dirty:
+            with contextlib.suppress(WriteError, OSError):
+                doc.project.save(doc.path)
+
+    # -- scenes ------------------------------------------------------------------------
+    def detect_scenes(self) -> Task | None:
+        info = self.info
+        if info is None:
+            self.say("Import a video first: scene cuts are found in its picture.", "info",
+                     "Import Video...", self.choose_video)  # fmt: skip
+            return None
+        threshold = self.threshold
+        self.dock_widget.job.start("Finding scene cuts...", "Stop looking for scene cuts")
+
+        def job(progress: Any, cancel: threading.Event) -> list[float]:
+            return detect_scenes(info.path, threshold=threshold,
+                                 progress=lambda f: progress(f, ""), cancel=cancel)  # fmt: skip
+
+        def found(cuts: list[float]) -> None:
+            self.dock_widget.job.stop()
+            self._set_cuts(cuts)
+            n = len(cuts)
+            if self._regions_after_scan:
+                self._regions_after_scan = False
+                self.regions_from_scenes()
+                return
+            self.say(f"Found {n} scene cut{'s' * (n != 1)} in {info.path.name}; the timeline "
+                     "snaps to them.", "success", "Regions from Scenes...",
+                     self.regions_from_scenes)  # fmt: skip
+
+        def failed(exc: BaseException) -> None:
+            self.dock_widget.job.stop()
+            self._regions_after_scan = False
+            if not isinstance(exc, Cancelled):
+                self.say(str(exc), "error", "Try Again", self.detect_scenes)
+
+        return self._run("scenes", job, on_result=found, on_error=failed,
+                         on_progress=lambda f, _t: self.dock_widget.job.set_progress(f))  # fmt: skip
+
+    def cancel_scenes(self) -> None:
+        if self.tasks.get("scenes") is not None:
+            self._cancel("scenes")
+            self._regions_after_scan = False
+            self.dock_widget.job.stop()
+            self.say("Scene detection cancelled.")
+            self._update_actions()
+
+    def _set_cuts(self, cuts: list[float]) -> None:
+        old = self.cuts or []
+        self.cuts = list(cuts)
+        self._replace_markers(old, self.cuts)
+        self._update_actions()
+
+    def _replace_markers(self, old: list[float], new: list[float]) -> None:
+        """Swap the scene markers, keeping any other markers (the user's) as they are."""
+        assert self.doc is not None
+        others = [m for m in self.doc.markers if not any(abs(m - c) < 1e-6 for c in old)]
+        self.doc.set_markers([*others, *new])
+
+    def regions_from_scenes(self) -> bool:
+        """Ask for the minimum scene length, then replace the regions in one undo step."""
+        doc, info = self.doc, self.info
+        if doc is None or info is None:
+            self.say("Import a video first.", "info", "Import Video...", self.choose_video)
+            return False
+        if self.cuts is None:
+            self._regions_after_scan = True
+            if not self.busy("scenes"):
+                self.detect_scenes()
+            return False
+        settings = app_settings()
+        min_len = float(settings.value(MIN_SCENE_KEY, 2.0))
+        dialog = RegionsFromScenesDialog(
+            self.cuts, info.duration, len(doc.regions), min_len, self.window
+        )
+        if dialog.exec() != RegionsFromScenesDialog.DialogCode.Accepted:
+            return False
+        settings.setValue(MIN_SCENE_KEY, dialog.min_len)
+        return self.apply_scene_regions(dialog.spans())
+
+    def apply_scene_regions(self, spans: list[tuple[float, float]]) -> bool:
+        doc = self.doc
+        if doc is None or not spans:
+            return False
+        new = [Region(time=t, duration=d, action="generate", name=f"Scene {i + 1}")
+               for i, (t, d) in enumerate(spans)]  # fmt: skip
+
+        def change(regions: list[Region]) -> None:
+            regions[:] = new
+
+        try:
+            doc.edit(f"Regions from {len(new)} Scenes", change)
+        except EditError as exc:
+            self.say(str(exc), "error")
+            return False
+        doc.select(r.uid for r in doc.regions)
+        self.say(
+            f"Created {len(new)} regions, one per scene. Set their tags and render.", "success"
+        )
+        return True
+
+    # -- export ------------------------------------------------------------------------
+    def export_video(self) -> ExportVideoDialog | None:
+        doc, info = self.doc, self.info
+        if doc is None or info is None:
+            self.say("Import a video first: Export Video puts the soundtrack into it.", "info",
+                     "Import Video...", self.choose_video)  # fmt: skip
+            return None
+        audio = doc.audio_path
+        if audio is None or not Path(audio).is_file():
+            render = getattr(getattr(self.window, "render_workflow", None), "render", None)
+            self.say("Render the soundtrack first: the export puts the rendered music into the video.",
+                     "info", "Render" if callable(render) else None,
+                     (lambda: render(False)) if callable(render) else None)  # fmt: skip
+            return None
+        stale = any(r.changed_since_render for r in doc.regions)
+        dialog = ExportVideoDialog(info, Path(audio), stale_render=stale, parent=self.window)
+        dialog.exported.connect(lambda p: self.say(f"Exported the scored video to {p}.", "success"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    # -- misc --------------------------------------------------------------------------
+    def _muted_changed(self, muted: bool) -> None:
+        self.lane.set_muted(muted, available=self.dock_widget.has_audio_output)
+
+    def _update_actions(self, *_args: Any) -> None:
+        a = getattr(self, "actions", None)
+        if not a:
+            return
+        has = self.info is not None
+        a["video.export"].setEnabled(has)
+        a["video.remove"].setEnabled(self.doc is not None and bool(self.doc.project.video))
+        a["video.scenes"].setEnabled(has and not self.busy("scenes"))
+        a["video.regions"].setEnabled(has)
+
+    def shutdown(self) -> None:
+        for runner in self._runners.values():
+            runner.shutdown(3000)
+        self.dock_widget.close_media()
+
+
+class _VideoDropFilter(QObject):
+    """Accepts video files dropped anywhere on the window; leaves other drops alone."""
+
+    def __init__(self, workflow: VideoWorkflow) -> None:
+        super().__init__(workflow)
+        self.workflow = workflow
+
+    @staticmethod
+    def video_in(event: Any) -> Path | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and is_video_file(url.toLocalFile()):
+                return Path(url.toLocalFile())
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if self.video_in(event) is not None:
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                return True
+        elif kind == QEvent.Type.Drop:
+            path = self.video_in(event)
+            if path is not None:
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                QTimer.singleShot(0, lambda: self.workflow.load_video(path, new_import=True))
+                return True
+        return False
+
+
+def install_video_workflow(window: QMainWindow, *, audio: bool | None = None) -> VideoWorkflow:
+    """Add video import, preview, thumbnails, sound lane, scenes and export to *window*."""
+    workflow = VideoWorkflow(window, audio=audio)
+    window.video_workflow = workflow  # type: ignore[attr-defined]
+    return workflow

@@ -1,0 +1,289 @@
+"""Re-scoring a video from the main window: import (menu and drop), thumbnails, sound lane,
+scene cuts as markers, regions from scenes as one undo step, render, export, relocate.
+
+Videos are made by ffmpeg in the test (tests.video.conftest): 4 s, 160x120, hard cuts at
+1.2, 2.0 and 3.0 s, a loud tone in the first two seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from muzaic_studio.model import Project, Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.main_window import MainWindow
+from muzaic_studio.ui.video_dialogs import RegionsFromScenesDialog
+from muzaic_studio.ui.video_workflow import VideoWorkflow, install_video_workflow, stored_video_path
+from tests.ui.editor_helpers import no_modal_dialogs
+from tests.video.conftest import CUTS, make_cut_video, picture_md5
+
+WAIT = 30_000
+
+
+@pytest.fixture(scope="module")
+def video_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("videos") / "media"
+    folder.mkdir()
+    return make_cut_video(folder / "cuts.mp4")
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    no_modal_dialogs(monkeypatch)
+    w = MainWindow(ProjectDocument(Project()), autosave=False)
+    w.files.maybe_save = lambda: True
+    qtbot.addWidget(w)
+    w.resize(1200, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    workflow(w).shutdown()
+    w.render_workflow.shutdown()
+
+
+def workflow(window) -> VideoWorkflow:
+    wf = getattr(window, "video_workflow", None)
+    return wf if wf is not None else install_video_workflow(window, audio=False)
+
+
+def load(window, qtbot, path: Path) -> VideoWorkflow:
+    wf = workflow(window)
+    wf.load_video(path, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
+    return wf
+
+
+def test_menus_and_actions_are_installed(window):
+    wf = workflow(window)
+    file_texts = [a.objectName() for a in window.menus["file"].actions()]
+    assert {"video.import", "video.export", "video.remove"} <= set(file_texts)
+    assert file_texts.index("video.import") < file_texts.index("file.quit")
+    edit_names = [a.objectName() for a in window.menus["edit"].actions()]
+    assert {"video.scenes", "video.regions"} <= set(edit_names)
+    assert not wf.actions["video.export"].isEnabled()  # no video yet
+    # The strip sits right above the timeline and the sound lane right below it.
+    layout = window.timeline.parentWidget().layout()
+    i = layout.indexOf(window.timeline)
+    assert layout.itemAt(i - 1).widget() is wf.strip and layout.itemAt(i + 1).widget() is wf.lane
+
+
+def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, tmp_path):
+    doc = window.doc
+    doc.save(video_file.parent.parent / "score.muzaic")
+    wf = load(window, qtbot, video_file)
+    assert doc.project.video == "media/cuts.mp4"
+    assert doc.project.video_path(doc.path) == video_file.resolve()
+    assert doc.dirty
+    assert wf.info.duration == pytest.approx(4.0, abs=0.05)
+    assert wf.dock_widget.source == video_file
+    assert wf.strip.isVisible() and wf.lane.isVisible()
+    # The timeline shows the whole video.
+    t0, t1 = window.timeline.visible_span()
+    assert t0 <= 0.01 and t1 >= 4.0
+    # Thumbnails and the sound lane arrive from their workers.
+    qtbot.waitUntil(lambda: wf.thumbnails is not None and wf.sound_peaks is not None, timeout=WAIT)
+    tiles = wf.strip.visible_tiles()
+    assert tiles and tiles[0][1] == 0
+    assert wf.strip.x_of(1.5) == pytest.approx(window.timeline.scale.x(1.5) + wf.strip._offset())
+    assert wf.sound_peaks.duration == pytest.approx(4.0, abs=0.1)
+    assert wf.lane.polygon() is not None
+    assert wf.lane.muted and wf.dock_widget.muted  # muted by default
+    assert wf.actions["video.export"].isEnabled()
+    # Saved file: relative path.
+    doc.save()
+    assert json.loads(doc.path.read_text())["video"] == "media/cuts.mp4"
+
+
+def test_unsaved_project_gets_relative_path_on_save_as(window, qtbot, video_file):
+    doc = window.doc
+    load(window, qtbot, video_file)
+    assert Path(doc.project.video).is_absolute()
+    doc.save(video_file.parent / "here.muzaic")
+    assert doc.project.video == "cuts.mp4"
+    qtbot.waitUntil(lambda: json.loads(doc.path.read_text())["video"] == "cuts.mp4")
+    assert not doc.dirty
+
+
+def test_drop_a_video_on_the_window_imports_it(window, qtbot, video_file):
+    wf = workflow(window)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(video_file))])
+    enter = QDragEnterEvent(QPoint(300, 300), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(window, drop)
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
+    assert Path(window.doc.project.video).name == "cuts.mp4"
+
+
+def test_drop_of_other_files_is_left_to_the_window(window, tmp_path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    enter = QDragEnterEvent(QPoint(3, 3), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    enter.ignore()
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+
+
+def test_bad_files_get_a_clear_message(window, qtbot, tmp_path):
+    wf = workflow(window)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00not a video" * 100)
+    wf.load_video(junk)
+    qtbot.waitUntil(
+        lambda: window.message_bar.isVisible() and window.message_bar.kind == "error", timeout=WAIT
+    )
+    assert "not a video ffmpeg can read" in window.message_bar.text
+    assert wf.info is None and window.doc.project.video is None
+
+
+def test_scenes_become_markers_and_regions_in_one_undo_step(window, qtbot, video_file, monkeypatch):
+    wf = load(window, qtbot, video_file)
+    doc = window.doc
+    keep = Region(0.5, 1.0, "generate", name="mine")
+    doc.edit("Add", lambda regions: regions.append(keep))
+    doc.set_markers([0.25])  # a user marker survives the scene markers
+    steps = doc.undo_stack.count()
+    task = wf.detect_scenes()
+    assert task is not None and wf.busy("scenes")
+    qtbot.waitUntil(lambda: wf.cuts is not None, timeout=WAIT)
+    assert len(wf.cuts) == len(CUTS)
+    assert all(abs(a - b) <= 0.04 + 1e-6 for a, b in zip(wf.cuts, CUTS, strict=True))
+    assert doc.markers == sorted([0.25, *wf.cuts])
+    assert "Found 3 scene cuts" in window.message_bar.text
+
+    chosen = {}
+
+    def accept(dialog):
+        dialog.min_spin.setValue(0.9)
+        chosen["summary"] = dialog.summary.text()
+        chosen["note"] = dialog.replace_note.isVisibleTo(dialog)
+        return RegionsFromScenesDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(RegionsFromScenesDialog, "exec", accept)
+    assert wf.regions_from_scenes()
+    assert "3 generate regions" in chosen["summary"] and "1 short scene" in chosen["summary"]
+    assert chosen["note"]  # says the existing region is replaced
+    spans = [(r.time, r.duration) for r in doc.project.sorted_regions()]
+    assert spans == [(0.0, pytest.approx(CUTS[0], abs=0.04)), (pytest.approx(CUTS[0], abs=0.04), pytest.approx(1.8, abs=0.05)),
+                     (pytest.approx(3.0, abs=0.04), pytest.approx(1.0, abs=0.05))]  # fmt: skip
+    assert all(r.action == "generate" for r in doc.regions)
+    assert [r.name for r in doc.project.sorted_regions()] == ["Scene 1", "Scene 2", "Scene 3"]
+    assert doc.undo_stack.count() == steps + 1
+    doc.undo_stack.undo()
+    assert [r.name for r in doc.regions] == ["mine"]
+    doc.undo_stack.redo()
+    assert len(doc.regions) == 3
+
+
+def test_regions_from_scenes_detects_first_when_needed(window, qtbot, video_file, monkeypatch):
+    wf = load(window, qtbot, video_file)
+    monkeypatch.setattr(
+        RegionsFromScenesDialog, "exec", lambda d: RegionsFromScenesDialog.DialogCode.Accepted
+    )
+    from muzaic_studio.ui import video_workflow as vw
+
+    monkeypatch.setattr(vw, "cached_scenes", lambda *_a, **_k: None)
+    wf.cuts = None
+    assert not wf.regions_from_scenes()  # starts the scan; the dialog follows it
+    qtbot.waitUntil(lambda: len(window.doc.regions) >= 2, timeout=WAIT)
+    assert window.doc.project.sorted_regions()[0].time == 0.0
+
+
+def test_cancel_scene_detection(window, qtbot, tmp_path):
+    long_video = make_cut_video(
+        tmp_path / "long.mp4", audio=False, seconds_per_shot=(15.0, 15.0, 15.0, 15.0)
+    )
+    wf = load(window, qtbot, long_video)
+    wf.detect_scenes()
+    assert wf.dock_widget.job.isVisible()
+    wf.dock_widget.job.cancel_button.click()
+    assert not wf.busy("scenes") and not wf.dock_widget.job.isVisible()
+    assert wf.cuts is None and "cancelled" in window.message_bar.text
+    assert wf.actions["video.scenes"].isEnabled()
+
+
+def test_moved_video_is_asked_for_again(window, qtbot, video_file, tmp_path, monkeypatch):
+    project_file = tmp_path / "moved.muzaic"
+    Project(video="gone/cuts.mp4").save(project_file)
+    window.set_document(ProjectDocument(Project.load(project_file), project_file))
+    qtbot.waitUntil(
+        lambda: window.message_bar.isVisible() and "not at" in window.message_bar.text, timeout=WAIT
+    )
+    assert window.message_bar.kind == "warning"
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(video_file), ""))
+    window.message_bar._button.click()  # "Locate..."
+    wf = workflow(window)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
+    assert window.doc.project.video_path(project_file) == video_file.resolve()
+    assert window.doc.dirty
+
+
+def test_stored_video_path_is_relative_to_the_project(tmp_path):
+    video = tmp_path / "a" / "b.mp4"
+    assert stored_video_path(video, tmp_path / "p.muzaic") == "a/b.mp4"
+    assert stored_video_path(video, tmp_path / "x" / "p.muzaic") == "../a/b.mp4"
+    assert stored_video_path(video, None) == str(video.resolve())
+
+
+def test_opening_a_project_with_its_video_restores_markers(window, qtbot, video_file):
+    from muzaic_studio.video import detect_scenes
+
+    cuts = detect_scenes(video_file)  # cached for this video version
+    project_file = video_file.parent.parent / "again.muzaic"
+    Project(video="media/cuts.mp4").save(project_file)
+    window.set_document(ProjectDocument(Project.load(project_file), project_file))
+    wf = workflow(window)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
+    assert wf.cuts == cuts and window.doc.markers == cuts
+    assert not window.doc.dirty  # opening changed nothing
+
+
+def test_remove_video(window, qtbot, video_file):
+    wf = load(window, qtbot, video_file)
+    wf.remove_video()
+    assert window.doc.project.video is None and wf.info is None
+    assert not wf.strip.isVisible() and wf.dock_widget.source is None
+
+
+def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch):
+    """The whole story: video in, regions from scenes, render, export with the new music."""
+    wf = load(window, qtbot, video_file)
+    assert wf.export_video() is None  # nothing rendered yet: says so instead
+    assert "Render the soundtrack first" in window.message_bar.text
+    qtbot.waitUntil(lambda: wf.cuts is not None or not wf.busy(), timeout=WAIT)
+    if wf.cuts is None:
+        wf.detect_scenes()
+        qtbot.waitUntil(lambda: wf.cuts is not None, timeout=WAIT)
+    assert wf.apply_scene_regions([(0.0, 2.0), (2.0, 2.0)])
+    rw = window.render_workflow
+    rw.ask_before_spending = False
+    with qtbot.waitSignal(rw.controller.finished, timeout=60_000) as blocker:
+        assert rw.render(False)
+    assert blocker.args[0] is True and window.doc.audio_path.is_file()
+    dialog = wf.export_video()
+    assert dialog is not None
+    assert dialog.mode == "duck"  # the video has sound: ducking is the default
+    dialog.set_container("mkv")
+    assert dialog.path_edit.text().endswith(".mkv")
+    target = tmp_path / "scored.mkv"
+    dialog.path_edit.setText(str(target))
+    dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.result_path is not None or bool(dialog.last_error), timeout=WAIT)
+    assert dialog.last_error == "" and target.is_file()
+    assert picture_md5(target) == picture_md5(video_file)
+    assert "Exported the scored video" in window.message_bar.text
+    dialog.close()
