@@ -44,6 +44,7 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
+from muzaic_studio.ui.video_workflow import install_video_workflow
 
 APP_NAME = "Muzaic Studio"
 TOOLS = ("select", "generate", "copy", "silence")
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
             self.autosave.start()
         install_render_workflow(self)  # render, playback, library, history, export
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
+        install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         self.resize(1280, 780)
         self._arrange_docks()
         self._restore_layout()
