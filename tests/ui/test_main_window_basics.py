@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar, QWidget
 
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
@@ -146,3 +147,91 @@ def test_project_roundtrip_of_demo_is_exact(tmp_path):
     p = demo_project()
     p.save(tmp_path / "d.muzaic")
     assert Project.load(tmp_path / "d.muzaic").to_dict() == p.to_dict()
+
+
+def test_no_two_actions_share_a_shortcut(window):
+    from collections import Counter
+
+    from PySide6.QtGui import QAction
+
+    keys = Counter(k.toString() for a in window.findChildren(QAction) for k in a.shortcuts())
+    assert [k for k, n in keys.items() if n > 1] == []
+
+
+def test_every_inspector_control_has_a_tooltip(window):
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QListWidget,
+        QScrollBar,
+    )
+
+    kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QListWidget)
+    controls = [w for w in window.inspector.findChildren(QWidget)
+                if isinstance(w, kinds) and not isinstance(w, QScrollBar)
+                and not isinstance(w.parent(), QLineEdit)]  # Qt's own clear button  # fmt: skip
+    controls += [e for e in window.inspector.findChildren(QLineEdit) if e.parent() is not None
+                 and not isinstance(e.parent(), (QComboBox, QAbstractSpinBox))]  # fmt: skip
+    assert len(controls) > 15
+    assert [c.objectName() or type(c).__name__ for c in controls if not c.toolTip()] == []
+
+
+def test_drop_a_project_file_opens_it(window, tmp_path, qtbot):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    path = tmp_path / "dropped.muzaic"
+    Project(regions=demo_project().regions[:2]).save(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(drop)
+    qtbot.waitUntil(lambda: window.doc.path == path)
+    assert len(window.doc.regions) == 2
+    other = QMimeData()
+    other.setUrls([QUrl.fromLocalFile(str(tmp_path / "song.mp3"))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, other,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    enter.setAccepted(False)
+    window.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+
+
+def test_geometry_and_docks_are_remembered(qtbot, monkeypatch):
+    no_modal_dialogs(monkeypatch)
+    first = MainWindow(ProjectDocument(), autosave=False)
+    qtbot.addWidget(first)
+    first.resize(701, 455)  # inside the offscreen screen (800x600), or Qt clamps it
+    first.show()
+    qtbot.waitExposed(first)
+    first.docks["Inspector"].hide()
+    first.close()
+    second = MainWindow(ProjectDocument(), autosave=False)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert (second.width(), second.height()) == (701, 455)
+    assert not second.docks["Inspector"].isVisible()
+    second.docks["Inspector"].show()
+    second.save_layout()
+
+
+def test_recent_files_menu(window, tmp_path):
+    paths = []
+    for name in ("a", "b"):
+        p = tmp_path / f"{name}.muzaic"
+        Project().save(p)
+        window.files.add_recent(p)
+        paths.append(p)
+    texts = [a.text() for a in window.menus["recent"].actions() if a.text()]
+    assert texts[:2] == ["&1 b.muzaic", "&2 a.muzaic"]
+    window.menus["recent"].actions()[1].trigger()
+    assert window.doc.path == paths[0]
