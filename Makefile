@@ -24,12 +24,12 @@ run: deps venv
 		$(VENV)/bin/muzaic-studio $(DEMO); \
 	else \
 		echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): rendering the demo instead."; \
-		$(VENV)/bin/muzaic-studio render $(DEMO) -o demo.mp3 --offline && \
+		$(VENV)/bin/muzaic-studio render $(DEMO) -o demo.mp3 --offline --no-save && \
 		echo "Wrote $$(pwd)/demo.mp3. On a desktop session, 'make run' opens the editor."; \
 	fi
 
 demo-mp3: venv
-	$(VENV)/bin/muzaic-studio render $(DEMO) -o demo.mp3 --offline
+	$(VENV)/bin/muzaic-studio render $(DEMO) -o demo.mp3 --offline --no-save
 
 ## Lint, the Qt-free-core contract, and the whole test suite, headless.
 test: deps venv lint
