@@ -149,9 +149,18 @@ def test_library_is_kept_across_projects(window, qtbot):
     panel = window.render_workflow.library_dock
     assert hashes <= set(panel.rows())
     assert not window.render_workflow.library.in_project(next(iter(hashes)))
+    # its audio is not in this project's renders: preview fetches it from the backend
+    # (POST /audioFromHash on the engine's server), off the GUI thread
+    some = next(iter(hashes))
+    wf = window.render_workflow
+    assert wf.hash_audio(some) is None
+    wf.preview_hash(some)
+    qtbot.waitUntil(lambda: wf.preview_player.playing, timeout=10_000)
+    assert wf.preview_player.source.name.startswith(some[:40])
+    assert window.doc.playhead == 0.0
     # using one copies its entry into the new project's own library
-    window.render_workflow.drop_hash(next(iter(hashes)), 6.0, 0.0)
-    assert next(iter(hashes)) in window.doc.project.library
+    wf.drop_hash(some, 6.0, 0.0)
+    assert some in window.doc.project.library
 
 
 def test_preview_plays_the_hash_without_moving_the_playhead(window, qtbot):
