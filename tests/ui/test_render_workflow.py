@@ -261,3 +261,29 @@ def test_gui_stays_responsive_and_progress_moves_during_a_slow_render(window, qt
     fractions = [f for f, _ in progress]
     assert len(progress) >= 10 and fractions == sorted(fractions) and fractions[-1] > 0
     assert any("of about" in text for _, text in progress)  # elapsed against the estimate
+
+
+def test_keyboard_render_changes_play_and_export(window, engine_url, qtbot):
+    """The user's path with the keyboard only: Ctrl+R, edit, Ctrl+Shift+R, Space, Ctrl+E."""
+    from PySide6.QtCore import Qt
+
+    wf = use(window, engine_url, qtbot)
+    window.activateWindow()
+    window.timeline.setFocus()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    with qtbot.waitSignal(wf.controller.finished, timeout=30_000) as blocker:
+        qtbot.keyClick(window.timeline, Qt.Key.Key_R, ctrl)
+    assert blocker.args == [True] and window.doc.waveform is not None
+    doc = window.doc
+    doc.edit("tone", lambda rs: rs[0].params.update(tone=1))
+    with qtbot.waitSignal(wf.controller.finished, timeout=30_000) as blocker:
+        qtbot.keyClick(window.timeline, Qt.Key.Key_R, ctrl | Qt.KeyboardModifier.ShiftModifier)
+    assert blocker.args == [True] and doc.project.last_render["tokensUsed"] == 6
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Space)
+    assert wf.player.playing
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Space)
+    assert not wf.player.playing
+    qtbot.keyClick(window.timeline, Qt.Key.Key_E, ctrl)
+    qtbot.waitUntil(lambda: getattr(wf, "export_dialog", None) is not None
+                    and wf.export_dialog.isVisible(), timeout=5000)  # fmt: skip
+    wf.export_dialog.close()
