@@ -45,7 +45,9 @@ class Player(QObject):
 
     def __init__(self, parent: QObject | None = None, *, audio: bool | None = None) -> None:
         super().__init__(parent)
+        self._auto = audio is None  # detect outputs again at play (a device plugged in later)
         self._audio = audio_outputs_available() if audio is None else audio
+        self._pending_seek: float | None = None  # applied once QMediaPlayer has loaded
         self._media = None
         self._output = None
         self._source: Path | None = None
@@ -55,7 +57,6 @@ class Player(QObject):
         self._loop: tuple[float, float] | None = None
         self._stop_at: float | None = None
         self._told_silent = False
-        self._pending_play = False
         self._clock = QElapsedTimer()
         self._clock_origin = 0.0  # position when the clock was (re)started
         self._tick = QTimer(self)
@@ -118,13 +119,17 @@ class Player(QObject):
         if pos >= self._duration - 0.02:
             pos = 0.0  # at the end: start over, as every player does
         self._stop_at = stop_at
+        if self._media is None and self._auto and audio_outputs_available():
+            self._create_media()
+            if self._media is not None and self._source is not None:
+                self._media.setSource(QUrl.fromLocalFile(str(self._source)))
         was_playing, self._playing = self._playing, True  # so the jump counts as playback
         self._set_position(pos)
         if self._media is None and not self._told_silent:
             self._told_silent = True
             self.message.emit(NO_DEVICE_MESSAGE, "warning")
         if self._media is not None:
-            self._media.setPosition(round(pos * 1000))
+            self._media_seek(pos)
             self._media.play()
         self._clock_origin = pos
         self._clock.start()
@@ -153,7 +158,7 @@ class Player(QObject):
         if abs(pos - self._position) < 1e-6:
             return
         if self._media is not None:
-            self._media.setPosition(round(pos * 1000))
+            self._media_seek(pos)
         self._clock_origin = pos
         self._clock.restart()
         self._set_position(pos)
@@ -201,7 +206,6 @@ class Player(QObject):
 
     def _pause_internal(self) -> None:
         self._tick.stop()
-        self._pending_play = False
         if self._media is not None:
             self._media.pause()
         if self._playing:
@@ -224,6 +228,29 @@ class Player(QObject):
         self._media = QMediaPlayer(self)
         self._media.setAudioOutput(self._output)
         self._media.errorOccurred.connect(self._on_media_error)
+        self._media.mediaStatusChanged.connect(self._on_media_status)
+
+    def _media_seek(self, seconds: float) -> None:
+        """Seek now if the file is loaded, else as soon as it is (a seek while QMediaPlayer
+        is still loading is dropped by some backends)."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        assert self._media is not None
+        status = self._media.mediaStatus()
+        if status in (QMediaPlayer.MediaStatus.LoadingMedia, QMediaPlayer.MediaStatus.NoMedia):
+            self._pending_seek = seconds
+        else:
+            self._media.setPosition(round(seconds * 1000))
+
+    def _on_media_status(self, status: object) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._pending_seek is not None:
+            self._media.setPosition(round(self._pending_seek * 1000))  # type: ignore[union-attr]
+            self._pending_seek = None
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self._pause_internal()
+            self.message.emit("This audio file cannot be played.", "error")
 
     def _on_media_error(self, _error: object, text: str) -> None:
         self._pause_internal()
