@@ -184,7 +184,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HTTPError(
                 413, f"Request body of {n} bytes exceeds the limit of {MAX_BODY_BYTES} bytes."
             )
-        raw = self.rfile.read(n)
+        try:
+            raw = self.rfile.read(n)
+        except OSError:  # the client stalled past `timeout` or went away mid-body
+            self.close_connection = True
+            raise _HTTPError(408, "The request body did not arrive in time.") from None
         if len(raw) < n:
             self.close_connection = True
             raise _HTTPError(400, "The request body ended before Content-Length bytes arrived.")

@@ -133,6 +133,21 @@ def test_http_level_errors(engine_server):
     assert head.startswith("HTTP/1.1 411")
 
 
+def test_a_stalled_body_times_out_with_408(engine_server, monkeypatch):
+    from muzaic_studio.engine import server as srv
+
+    monkeypatch.setattr(srv._Handler, "timeout", 0.5)
+    with socket.create_connection(engine_server.server_address[:2], timeout=10) as s:
+        s.sendall(
+            b"POST /soundtrack HTTP/1.1\r\nHost: x\r\nMuzaicAPI-Secret-Key: "
+            + KEY.encode() + b"\r\nContent-Length: 100\r\n\r\n{"
+        )  # fmt: skip
+        data = b""
+        while chunk := s.recv(4096):  # the server closes the connection after a 408
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 408") and b'"error"' in data
+
+
 def test_tags_and_account(engine_server):
     tags = requests.get(engine_server.url + "/getTags", headers=H, timeout=10).json()
     assert len(tags["tags"]) >= 24 and tags["tagsRelations"]
