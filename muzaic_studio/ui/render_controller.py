@@ -166,6 +166,7 @@ class RenderController(QObject):
     failed = Signal(object)  # the exception (typed MuzaicError, AudioError, ...)
     notice = Signal(object)  # Notice
     busyChanged = Signal(bool)
+    problemAt = Signal(float)  # a region with a problem starts here: scroll it into view
 
     def __init__(self, parent: QObject | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
@@ -428,6 +429,7 @@ class RenderController(QObject):
             index = region_of_server_message(exc.message, len(plan.regions))
             if index is not None and self.doc is not None:
                 self.doc.select([plan.regions[index].uid])
+                self.problemAt.emit(plan.regions[index].time)
             self._notify(f"The server refused the request: {exc.message}", "error")
         elif isinstance(exc, MuzaicError):
             self._notify(exc.message, "error", exc.fix or "Retry", retry)
@@ -458,6 +460,7 @@ class RenderController(QObject):
             region = plan.regions[problem.index]
             self.doc.select([region.uid])
             self.doc.set_playhead(region.time)
+            self.problemAt.emit(region.time)
         self._notify(f"Cannot render: {problem}{more}", "error")
 
     def _notify(

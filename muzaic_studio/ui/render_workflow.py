@@ -274,6 +274,7 @@ class RenderWorkflow(QObject):
         c.progress.connect(self.progress.show_progress)
         c.busyChanged.connect(self._busy_changed)
         c.rendered.connect(self._rendered)
+        c.problemAt.connect(self._show_time)
         c.open_key_dialog = self.open_key_dialog
         c.on_library_changed = self.library.sync_from_project
         self.backends.backendChanged.connect(self._backend_changed)
@@ -414,6 +415,11 @@ class RenderWorkflow(QObject):
             text += f"\n\nThis needs {summary.tokens} tokens but only {summary.balance} are left."
         answer = QMessageBox.question(self.window, "Render", text)
         return answer == QMessageBox.StandardButton.Yes
+
+    def _show_time(self, seconds: float) -> None:
+        ensure_visible = getattr(getattr(self.window, "timeline", None), "ensure_visible", None)
+        if callable(ensure_visible):
+            ensure_visible(seconds)
 
     # -- render -------------------------------------------------------------------------
     def render(self, only_changes: bool) -> bool:

@@ -131,3 +131,47 @@ def test_newest_request_wins_and_cancel_drops_late_results(qtbot):
     assert task.done and time.monotonic() - started < 0.1  # cancel never waits
     assert runner.shutdown(5000)
     assert ticks == []
+
+
+def test_summary_estimate_and_confirmation_text(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from muzaic_studio.ui.render_controller import RenderSummary, SecondsPerSecond
+
+    summary = RenderSummary(duration=75.0, tokens=40, tokens_saved=35, reused=2, regions=4,
+                            balance=30, backend="cloud", only_changes=True, estimate=8.5)  # fmt: skip
+    assert summary.text() == (
+        "1:15 of music, 40 tokens, 35 saved by reusing 2 unchanged regions, balance 30"
+    )
+    assert summary.over_balance
+    speed = SecondsPerSecond()
+    assert speed.estimate("cloud", 60.0) == pytest.approx(7.0)  # 6 s per minute + overhead
+    speed.learn("cloud", 60.0, 3.0)
+    assert speed.estimate("cloud", 60.0) == pytest.approx(3.0)
+    asked = []
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    wf = window.render_workflow
+    wf.ask_before_spending = True
+    assert not wf._confirm(summary)
+    assert "only 30 are left" in asked[0] and "40 tokens" in asked[0]
+
+
+def test_closing_the_window_leaves_no_worker_running(qtbot, engine_url):
+    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
+    w.files.maybe_save = lambda: True
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    wf.use_backend(cloud(engine_url))
+    assert wf.render(False)
+    w.close()
+    qtbot.waitUntil(lambda: not wf.controller.busy, timeout=10_000)
+    runners = [wf.controller.runner, wf.aux, wf.backends.runner, wf.backends.build_runner]
+    qtbot.waitUntil(lambda: all(r.active_threads() == 0 for r in runners), timeout=10_000)
+    assert not wf.player.playing
