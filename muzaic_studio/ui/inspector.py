@@ -37,7 +37,7 @@ from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.tag_picker import TagPicker
-from muzaic_studio.ui.timeline_view import PARAM_COLORS
+from muzaic_studio.ui.timeline_paint import PARAM_COLORS
 
 PARAM_TIPS = {
     "intensity": "How much is going on: 1 sparse and soft, 10 full and loud",

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import math
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontMetrics,
@@ -35,28 +33,23 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
-from muzaic_studio.model.region import PARAM_NAMES, Region, param_at
+from muzaic_studio.model.region import Region
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline_interaction import Interaction
+from muzaic_studio.ui.timeline_paint import (
+    MARKER_COLOR,
+    PLAYHEAD_COLOR,
+    RegionPainter,
+    action_color,
+    mix,
+    region_tooltip,
+    waveform_image,
+)
 
 RULER_H = 30
 LANE_GAP = 8
 LEFT_MARGIN = 12.0
-ACTION_COLORS = {"generate": "#3d7fe0", "copy": "#9a62e6", "silence": "#6f7a8c"}
-PARAM_LETTERS = dict(zip(PARAM_NAMES, "ITOVR", strict=True))
-PARAM_COLORS = dict(
-    zip(PARAM_NAMES, ("#ff8a65", "#ffd54f", "#81c784", "#4fc3f7", "#ce93d8"), strict=True)
-)
-CHANGED_COLOR = QColor("#ffb020")
-PLAYHEAD_COLOR = QColor("#ff4d5e")
-MARKER_COLOR = QColor("#f5c542")
-INVALID_COLOR = QColor("#ff4d5e")
-
-
-def action_color(region: Region) -> QColor:
-    color = QColor(region.color) if region.color else QColor()
-    return color if color.isValid() else QColor(ACTION_COLORS.get(region.action, "#6f7a8c"))
 
 
 class TimelineView(QAbstractScrollArea):
@@ -88,17 +81,13 @@ class TimelineView(QAbstractScrollArea):
         self._starts: list[float] = []
         self._ends: list[float] = []
         self._wave_cache: dict[tuple, QImage | None] = {}
-        self._hatches: dict[int, QBrush] = {}
         self._hint = ""
         self._hint_timer = QTimer(self, singleShot=True, interval=3500)
         self._hint_timer.timeout.connect(self._clear_hint)
         self._font = QFont(self.font())
         self._small = QFont(self.font())
         self._small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))
-        self._bold = QFont(self.font())
-        self._bold.setBold(True)
-        self._fm = QFontMetrics(self._bold)
-        self._fm_small = QFontMetrics(self._small)
+        self.region_painter = RegionPainter(self)
         self._connect(self.doc)
         self._rebuild()
 
@@ -315,30 +304,11 @@ class TimelineView(QAbstractScrollArea):
         super().keyPressEvent(event)
 
     def tooltip_html(self, r: Region) -> str:
-        rows = [f"<b>{_esc(r.label(self.tag_names))}</b>",
-                f"{r.action}{' · ' + r.method if r.method else ''} · "
-                f"{geo.format_precise(r.time)} - {geo.format_precise(r.end)} ({r.duration:.2f} s)"]  # fmt: skip
-        if r.action == "generate":
-            tags = ", ".join(self.tag_names.get(t, f"#{t}") for t in r.tags) or "no tags"
-            rows.append(f"Tags: {_esc(tags)}")
-            parts = []
-            for name in PARAM_NAMES:
-                v = r.params.get(name, 5)
-                shown = (
-                    "/".join(f"{val:g}" for _, val in v) + " (keyframes)"
-                    if isinstance(v, list)
-                    else str(v)
-                )
-                parts.append(f"{name} {shown}")
-            rows.append(" · ".join(parts))
-            rows.append(f"{r.tokens} tokens")
-        elif r.action == "copy":
-            rows.append(f"Source hash: {r.source_hash or '<i>none chosen</i>'}")
-        if r.changed_since_render:
-            rows.append("<span style='color:#ffb020'>● changed since the last render</span>")
-        elif r.last_hash:
-            rows.append(f"Last render hash: {r.last_hash[:12]}")
-        return "<br>".join(rows)
+        return region_tooltip(r, self.tag_names)
+
+    def paint_region(self, p: QPainter, r: Region, rect: QRectF, selected: bool,
+                     invalid: bool = False, ghost: bool = False) -> None:  # fmt: skip
+        self.region_painter.paint(p, r, rect, selected, invalid, ghost)
 
     # -- painting --------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -381,7 +351,7 @@ class TimelineView(QAbstractScrollArea):
             return
         top, height = float(RULER_H), float(self.viewport().height() - RULER_H)
         base = self.palette().color(QPalette.ColorRole.Base)
-        weak, strong = _mix(base, text, 0.09), _mix(base, text, 0.18)
+        weak, strong = mix(base, text, 0.09), mix(base, text, 0.18)
         bar = 240.0 / max(1.0, self.doc.project.tempo_bpm) if self.grid_mode == "bars" else None
         unit = bar or geo.tick_steps(self.scale.px_per_sec)[0]
         # Opaque 1 px rects: far cheaper than alpha-blended lines in the raster engine.
@@ -400,7 +370,7 @@ class TimelineView(QAbstractScrollArea):
         p.drawLine(QPointF(exposed.left(), RULER_H - 0.5), QPointF(exposed.right(), RULER_H - 0.5))
         major, minor = geo.tick_steps(self.scale.px_per_sec)
         lo = max(0.0, t0)
-        tick = _mix(window, text, 0.3)
+        tick = mix(window, text, 0.3)
         for t in geo.ticks(lo, t1, minor):
             p.fillRect(QRectF(float(round(self.scale.x(t))), RULER_H - 6, 1.0, 5.0), tick)
         p.setPen(QPen(text, 1))
@@ -456,142 +426,6 @@ class TimelineView(QAbstractScrollArea):
             self.paint_region(p, r, self.region_rect(r), r.uid in selection)
         p.restore()
 
-    def paint_region(self, p: QPainter, r: Region, rect: QRectF, selected: bool,
-                     invalid: bool = False, ghost: bool = False) -> None:  # fmt: skip
-        color = action_color(r)
-        w = rect.width()
-        lane_bg = self.palette().color(QPalette.ColorRole.Base)
-        if ghost:
-            body = QColor(color)
-            body.setAlpha(120)
-        else:  # opaque, pre-blended over the lane: no per-pixel blending
-            body = _mix(lane_bg, color, 0.8)
-        if selected:
-            body = body.lighter(125)
-        box = rect.adjusted(0.5, 0.5, -0.5, -0.5)
-        header_h = 18.0
-        # Fills are plain rects (cheap); only the outline is antialiased, with small
-        # corners, which is what keeps 1000 regions well inside the paint budget.
-        if r.action == "silence" and w > 6:
-            p.fillRect(box, self._hatch(body))
-        else:
-            p.fillRect(box, body)
-        if w > 14:
-            p.fillRect(QRectF(box.left(), box.top(), box.width(), header_h),
-                       color.darker(135) if not selected else color)  # fmt: skip
-        border = (
-            INVALID_COLOR if invalid else (QColor("#ffffff") if selected else color.darker(150))
-        )
-        radius = 3.0 if w > 12 else 0.0
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, w > 12)
-        p.setPen(QPen(border, 2.0 if (selected or invalid) else 1.0))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(box, radius, radius)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        changed = r.changed_since_render
-        if w > 26:
-            p.setFont(self._bold)
-            p.setPen(QColor("#ffffff"))
-            room = int(w - 10 - (12 if changed else 0))
-            label = self._fm.elidedText(r.label(self.tag_names), Qt.TextElideMode.ElideRight, room)
-            p.drawText(QRectF(box.left() + 5, box.top(), room, header_h),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)  # fmt: skip
-        if changed and w > 14:
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            p.setPen(QPen(QColor("#402800"), 1))
-            p.setBrush(CHANGED_COLOR)
-            p.drawEllipse(QPointF(box.right() - 8, box.top() + header_h / 2), 3.6, 3.6)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        if r.action == "generate" and w > 40 and rect.height() > 56:
-            self._paint_params(p, r, QRectF(box.left() + 5, box.top() + header_h + 4,
-                                            box.width() - 10, box.height() - header_h - 8))  # fmt: skip
-        elif r.action == "copy" and w > 60:
-            p.setFont(self._small)
-            p.setPen(QColor(255, 255, 255, 200))
-            src = r.source_hash[:12] if r.source_hash else "choose a source hash"
-            p.drawText(QRectF(box.left() + 5, box.top() + header_h + 2, w - 10, 16),
-                       Qt.AlignmentFlag.AlignLeft, self._fm_small.elidedText(
-                           "⟲ " + src, Qt.TextElideMode.ElideRight, int(w - 10)))  # fmt: skip
-
-    def _paint_params(self, p: QPainter, r: Region, area: QRectF) -> None:
-        """Five small bars (I T O V R) and the curves of keyframed params across the body."""
-        bar_w, gap = 6.0, 3.0
-        letters_h = 11.0 if area.width() > 60 else 0.0
-        top = area.top()
-        height = min(64.0, max(24.0, area.height() * 0.45), area.height() - letters_h)
-        if height < 8:
-            return
-        bottom = top + height
-        keyed = []
-        track = QColor(0, 0, 0, 60)
-        for k, name in enumerate(PARAM_NAMES):
-            value = r.params.get(name, 5)
-            x = area.left() + k * (bar_w + gap)
-            if x + bar_w > area.right():
-                break
-            level = param_at(value, 0.0)
-            if isinstance(value, list):
-                keyed.append(name)
-                level = sum(param_at(value, f / 8) for f in range(9)) / 9
-            p.fillRect(QRectF(x, top, bar_w, height), track)
-            h = height * level / 10.0
-            p.fillRect(QRectF(x, bottom - h, bar_w, h), QColor(PARAM_COLORS[name]))
-            if letters_h:
-                p.setFont(self._small)
-                p.setPen(QColor(255, 255, 255, 190))
-                p.drawText(QRectF(x - 2, bottom + 1, bar_w + 4, letters_h),
-                           Qt.AlignmentFlag.AlignHCenter, PARAM_LETTERS[name])  # fmt: skip
-        curve_left = area.left() + 5 * (bar_w + gap) + 6
-        if area.right() - curve_left > 70:
-            self._paint_details(
-                p, r, QRectF(curve_left + 2, top - 2, area.right() - curve_left - 2, 40)
-            )
-        if not keyed or area.right() - curve_left < 30:
-            return
-        span = QRectF(curve_left, area.top(), area.right() - curve_left, area.height())
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for name in keyed:
-            points = sorted(r.params[name])
-            poly = QPolygonF()
-            for pct, val in points:
-                poly.append(QPointF(span.left() + span.width() * float(pct) / 100.0,
-                                    span.bottom() - span.height() * (float(val) - 1) / 9.0))  # fmt: skip
-            if points and points[0][0] > 0:
-                poly.prepend(QPointF(span.left(), poly.first().y()))
-            if points and points[-1][0] < 100:
-                poly.append(QPointF(span.right(), poly.last().y()))
-            p.setPen(QPen(QColor(PARAM_COLORS[name]), 1.6))
-            p.drawPolyline(poly)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-
-    def _hatch(self, body: QColor) -> QBrush:
-        """An opaque diagonal-stripe texture for silence (pattern brushes blend: slow)."""
-        key = body.rgba()
-        brush = self._hatches.get(key)
-        if brush is None:
-            tile = QImage(8, 8, QImage.Format.Format_RGB32)
-            tile.fill(body)
-            stripe = _mix(body, QColor("#ffffff"), 0.16)
-            for i in range(8):
-                tile.setPixelColor(7 - i, i, stripe)
-            brush = self._hatches[key] = QBrush(tile)
-        return brush
-
-    def _paint_details(self, p: QPainter, r: Region, area: QRectF) -> None:
-        """Small text beside the param bars: tags (when a name is the label), method, tokens."""
-        lines = []
-        if r.name and r.tags:
-            lines.append(" · ".join(self.tag_names.get(t, f"#{t}") for t in r.tags))
-        lines.append(f"{r.method + ' · ' if r.method else ''}{r.tokens} tokens")
-        p.setFont(self._small)
-        p.setPen(QColor(255, 255, 255, 185))
-        line_h = self._fm_small.height()
-        for k, line in enumerate(lines):
-            text = self._fm_small.elidedText(line, Qt.TextElideMode.ElideRight, int(area.width()))
-            p.drawText(
-                QPointF(area.left(), area.top() + self._fm_small.ascent() + k * line_h), text
-            )
-
     def _paint_waveform(self, p: QPainter, wave: QRectF, exposed: QRectF, text: QColor) -> None:
         pyramid = self.doc.waveform
         if pyramid is None:
@@ -610,43 +444,14 @@ class TimelineView(QAbstractScrollArea):
         if key not in self._wave_cache:
             if len(self._wave_cache) > 4:
                 self._wave_cache.clear()
-            self._wave_cache[key] = self._wave_image(pyramid, t0, t1, width, int(wave.height()))
+            axis = QColor(self.palette().color(QPalette.ColorRole.Text))
+            axis.setAlpha(40)
+            self._wave_cache[key] = waveform_image(pyramid, t0, t1, width, int(wave.height()), axis)
         image = self._wave_cache[key]
         if image is None:
             return
         src = exposed.intersected(wave).translated(0, -wave.top())
         p.drawImage(src.translated(0, wave.top()), image, src)
-
-    def _wave_image(
-        self, pyramid: Any, t0: float, t1: float, width: int, height: int
-    ) -> QImage | None:
-        """The waveform lane drawn once per view span (min/max and RMS per pixel column)."""
-        if height < 4 or width < 1:
-            return None
-        try:
-            peaks = pyramid.query(t0, t1, width)
-        except (ValueError, AttributeError):
-            return None
-        mins, maxs = peaks.mins.tolist(), peaks.maxs.tolist()
-        rms, covered = peaks.rms.tolist(), peaks.covered.tolist()
-        image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        outer, inner = QColor(70, 140, 230), QColor(150, 205, 255)
-        mid, half = height / 2.0, height / 2.0 - 2
-        for i in range(width):
-            if not covered[i]:
-                continue
-            top = mid - maxs[i] * half
-            painter.fillRect(QRectF(i, top, 1.0, max(1.0, (maxs[i] - mins[i]) * half)), outer)
-            r = min(rms[i], maxs[i], -mins[i]) * half
-            if r > 0.5:
-                painter.fillRect(QRectF(i, mid - r, 1.0, 2 * r), inner)
-        line = QColor(self.palette().color(QPalette.ColorRole.Text))
-        line.setAlpha(40)
-        painter.fillRect(QRectF(0, mid, width, 1.0), line)
-        painter.end()
-        return image
 
     def _paint_markers_and_playhead(self, p: QPainter, exposed: QRectF) -> None:
         h = self.viewport().height()
@@ -693,26 +498,3 @@ class TimelineView(QAbstractScrollArea):
         p.setFont(self._font)
         p.drawText(lane, Qt.AlignmentFlag.AlignCenter,
                    "Drag here to draw a region · G generate · C copy · M silence")  # fmt: skip
-
-
-def _mix(a: QColor, b: QColor, f: float) -> QColor:
-    """The opaque colour *f* of the way from *a* to *b* (a blended line without blending)."""
-    return QColor(
-        round(a.red() + (b.red() - a.red()) * f),
-        round(a.green() + (b.green() - a.green()) * f),
-        round(a.blue() + (b.blue() - a.blue()) * f),
-    )
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def snap_tolerance(view: TimelineView) -> float:
-    return view.scale.seconds(geo.SNAP_PX)
-
-
-def nice_duration(seconds: float) -> str:
-    return (
-        f"{seconds:.2f} s" if seconds < 60 else f"{math.floor(seconds / 60)}:{seconds % 60:05.2f}"
-    )
