@@ -136,7 +136,10 @@ class TimelineBand(QWidget):
 
 
 def strip_images(frames: Any) -> list[QImage]:
-    """One QImage per (h, w, 3) uint8 frame; each owns its pixels (copied once)."""
+    """One QImage per (h, w, 3) uint8 frame; each owns its pixels (copied once).
+
+    QImage is not a GUI-thread object, so a worker may build these.
+    """
     out = []
     for frame in frames:
         h, w = int(frame.shape[0]), int(frame.shape[1])
@@ -159,10 +162,14 @@ class VideoStrip(TimelineBand):
         self._images: list[QImage] = []
         self.status = ""
 
-    def set_strip(self, strip: Any, duration: float) -> None:
+    def set_strip(self, strip: Any, duration: float, images: list[QImage] | None = None) -> None:
+        """Show *strip*; *images* (from `strip_images`, e.g. made on the worker) saves the copy."""
         self.strip = strip
         self.duration = max(0.0, float(duration))
-        self._images = strip_images(strip.frames) if strip is not None else []
+        if strip is None:
+            self._images = []
+        else:
+            self._images = images if images is not None else strip_images(strip.frames)
         self.status = ""
         self.update()
 

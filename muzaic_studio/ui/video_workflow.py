@@ -41,7 +41,7 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.video_dialogs import ExportVideoDialog, RegionsFromScenesDialog
 from muzaic_studio.ui.video_dock import VideoDock
 from muzaic_studio.ui.video_lane import VideoSoundLane
-from muzaic_studio.ui.video_strip import VideoStrip
+from muzaic_studio.ui.video_strip import VideoStrip, strip_images
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.video import (
     DEFAULT_THRESHOLD,
@@ -409,13 +409,14 @@ class VideoWorkflow(QObject):
         self.strip.set_status(f"Reading frames of {info.path.name}...")
 
         def job(progress: Any, cancel: threading.Event) -> Any:
-            return extract_thumbnails(
+            strip = extract_thumbnails(
                 info.path, info, progress=lambda f: progress(f, ""), cancel=cancel
             )
+            return strip, strip_images(strip.frames)  # QImages are fine off the GUI thread
 
-        def shown(strip: Any) -> None:
-            self.thumbnails = strip
-            self.strip.set_strip(strip, info.duration)
+        def shown(result: Any) -> None:
+            self.thumbnails, images = result
+            self.strip.set_strip(self.thumbnails, info.duration, images)
 
         def failed(exc: BaseException) -> None:
             if not isinstance(exc, Cancelled):
