@@ -18,9 +18,9 @@ os.environ["MUZAIC_STUDIO_HOME"] = tempfile.mkdtemp(prefix="muzaic-shot-")
 os.environ.pop("MUZAIC_API_KEY", None)
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer
 
-from muzaic_studio.ui.app import make_app, open_window  # noqa: E402
+from muzaic_studio.ui.app import make_app, open_window
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,10 @@ def main() -> int:
     wf = window.render_workflow
     if wf.backends.backend is None:
         wait(wf.backends.backendChanged)
-    wait(wf.controller.finished) if wf.render(False) else None
+    if not wf.render(False):
+        print(f"render did not start: {window.message_bar.text}", file=sys.stderr)
+        return 1
+    wait(wf.controller.finished)
     doc = window.doc
     regions = doc.project.sorted_regions()
     doc.select([regions[min(1, len(regions) - 1)].uid])
