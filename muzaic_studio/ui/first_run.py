@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow
 
+from muzaic_studio import logging_setup
 from muzaic_studio.ui.background import call_in_background
 
 BANNER = (
@@ -25,13 +26,20 @@ KEY_ACTION = "render.key"  # objectName of the render workflow's API key action
 
 
 def has_key() -> bool:
-    """True when MUZAIC_API_KEY or the keyring holds a key; never raises."""
-    from muzaic_studio.api.credentials import key_status
+    """True when MUZAIC_API_KEY or the keyring holds a key; never raises.
+
+    The key found is registered with the log's redaction filter, so a key that lives
+    only in the keyring is kept out of the log from start-up on, not only when it is
+    logged next to its header name.
+    """
+    from muzaic_studio.api.credentials import get_key
 
     try:
-        return key_status().has_key
+        key = get_key()
     except Exception:  # a broken keyring counts as "no key": the app is offline then too
         return False
+    logging_setup.register_secret(key)
+    return bool(key)
 
 
 def _busy_with_a_problem(window: QMainWindow) -> bool:

@@ -231,6 +231,26 @@ def test_has_key_follows_environment(monkeypatch):
     assert first_run.has_key() is True
 
 
+def test_has_key_registers_a_keyring_key_for_redaction(monkeypatch):
+    import keyring
+
+    from muzaic_studio.api import credentials
+    from tests.fake_keyring import MemoryKeyring
+
+    stored = "mzk-only-in-the-keyring-4242"
+    ring = MemoryKeyring()
+    ring.set_password(credentials.SERVICE, credentials.ACCOUNT, stored)
+    monkeypatch.delenv("MUZAIC_API_KEY", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(ring)
+    try:
+        assert first_run.has_key() is True
+        assert logging_setup.redact(f"got {stored} back") == "got [redacted] back"
+    finally:
+        keyring.set_keyring(previous)
+        logging_setup.forget_secrets()
+
+
 def test_smoke_hook_off_by_default_and_checks_window(qtbot, window, monkeypatch, capsys):
     monkeypatch.delenv(smoke.ENV, raising=False)
     assert smoke.install(window) is False
