@@ -137,6 +137,9 @@ class RenderWorkflow(QObject):
         self.doc: ProjectDocument | None = None
         #: Ask before spending cloud tokens (tests turn it off: a modal box would wait).
         self.ask_before_spending = True
+        #: Play from the playhead when a render arrives (only where there is a sound device,
+        #: so a silent machine keeps the "Rendered ..." message instead of a warning).
+        self.autoplay = True
         self.backends = BackendManager(self)
         self.controller = RenderController(self)
         self.player = Player(self, audio=audio)
@@ -427,6 +430,7 @@ class RenderWorkflow(QObject):
             return False
         if self.player.playing:
             self.player.pause()
+        self.aux.cancel()  # a history switch still loading must not replace the new render
         return self.controller.render(only_changes)
 
     def _render_started(self, summary: RenderSummary) -> None:
@@ -442,6 +446,8 @@ class RenderWorkflow(QObject):
 
     def _rendered(self, outcome: Any) -> None:
         self.player.set_source(outcome.audio_path, outcome.audio_duration, keep_position=True)
+        if self.autoplay and self.player.has_audio and self.doc is not None:
+            self.player.play(self.doc.playhead)  # hear it at once (silent machines: no)
         self._refresh_history()
         self.backends.refresh_balance()
 

@@ -168,3 +168,17 @@ def test_the_qmediaplayer_path_plays_seeks_and_stops_at_the_end(qtbot, tmp_path)
     qtbot.waitUntil(lambda: not p.playing, timeout=5000)  # ends by itself
     assert p.position == pytest.approx(2.0, abs=0.1) and errors == []
     p.close()
+
+
+def test_with_a_sound_device_a_new_render_plays_from_the_playhead(window, qtbot):
+    wf = window.render_workflow
+    wf.player._create_media()  # as on a machine with a sound card
+    assert wf.player.has_audio
+    doc = window.doc
+    doc.set_playhead(4.0)
+    doc.edit("tone", lambda rs: rs[0].params.update(tone=2))
+    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
+        assert wf.render(True)
+    assert wf.player.playing and wf.player.source == doc.audio_path
+    qtbot.waitUntil(lambda: doc.playhead > 4.2, timeout=5000)  # the playhead follows it
+    wf.player.pause()
