@@ -174,6 +174,8 @@ def bench_startup() -> tuple[float, float]:
     for _ in range(RUNS):
         bare.append(once(BARE))
         app.append(once(APP, str(demo)))
+    print(f"  startup runs (s): app {', '.join(f'{t:.3f}' for t in app)}; "
+          f"bare {', '.join(f'{t:.3f}' for t in bare)}")  # fmt: skip
     return statistics.median(bare), statistics.median(app)
 
 

@@ -58,8 +58,8 @@ def open_window(project_path: str | None = None):  # -> MainWindow
     window.setWindowIcon(app_icon())
     if error:
         window.show_message(error, "error")
-    elif project_path:
-        window.files.add_recent(doc.path)
+    elif project_path:  # a settings write: after the window is up
+        QTimer.singleShot(0, lambda: window.files.add_recent(doc.path))
     return window
 
 

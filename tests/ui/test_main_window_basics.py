@@ -235,3 +235,24 @@ def test_recent_files_menu(window, tmp_path):
     assert texts[:2] == ["&1 b.muzaic", "&2 a.muzaic"]
     window.menus["recent"].actions()[1].trigger()
     assert window.doc.path == paths[0]
+
+
+def test_open_window_with_a_broken_project_starts_empty_and_says_why(qtbot, tmp_path, monkeypatch):
+    from muzaic_studio.ui.app import open_window
+
+    no_modal_dialogs(monkeypatch)
+    bad = tmp_path / "bad.muzaic"
+    bad.write_text('{"format": "muzaic-studio/9"}')
+    window = open_window(str(bad))
+    qtbot.addWidget(window)
+    window.autosave.clean_exit()
+    assert window.doc.regions == [] and window.doc.path is None
+    assert window.message_bar.kind == "error" and "newer Muzaic Studio" in window.message_bar.text
+    assert bad.read_text() == '{"format": "muzaic-studio/9"}'
+    good = tmp_path / "good.muzaic"
+    demo_project().save(good)
+    second = open_window(str(good))
+    qtbot.addWidget(second)
+    second.autosave.clean_exit()
+    assert second.doc.path == good and len(second.doc.regions) == 5
+    qtbot.waitUntil(lambda: str(good.resolve()) in second.files.recent())
