@@ -100,19 +100,27 @@ def _saw(f: float, t: np.ndarray, phase: float = 0.0) -> np.ndarray:
     return ph
 
 
+@functools.lru_cache(maxsize=512)
+def _butter(
+    order: int, cutoff: float | tuple[float, float], btype: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Butterworth coefficients, designed once: designing costs more than filtering a note."""
+    return signal.butter(order, cutoff, btype=btype, fs=SR)
+
+
 def _lowpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
-    cutoff = float(min(max(cutoff, 40.0), 0.45 * SR))
-    b, a = signal.butter(order, cutoff, fs=SR)
+    cutoff = round(float(min(max(cutoff, 40.0), 0.45 * SR)))  # whole Hz: cacheable
+    b, a = _butter(order, cutoff, "low")
     return signal.lfilter(b, a, x)
 
 
 def _highpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
-    b, a = signal.butter(order, cutoff, btype="high", fs=SR)
+    b, a = _butter(order, cutoff, "high")
     return signal.lfilter(b, a, x)
 
 
 def _bandpass(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    b, a = signal.butter(2, [lo, hi], btype="band", fs=SR)
+    b, a = _butter(2, (round(lo), round(hi)), "band")
     return signal.lfilter(b, a, x)
 
 
@@ -222,16 +230,23 @@ def flute(
 
 
 def brass(midi: float, n_on: int, bright: float) -> np.ndarray:
-    """Harmonics open up as the note swells: the brass 'blat' without a filter sweep."""
+    """Harmonics open up as the note swells: the brass 'blat' without a filter sweep.
+
+    Three harmonic groups follow the envelope with rising powers (env, env^p, env^2p), so
+    upper harmonics arrive later and leave sooner; each group's steady partials are one
+    `_partials` product rather than a sine per harmonic per sample.
+    """
     f = float(midi_hz(midi))
     n = n_on + int(0.15 * SR)
-    t = _time(n)
     env = _attack(n, 0.08) * _release(n_on, n, 0.1)
+    p = 1.0 + 2.0 * (1.4 - bright)
     out = np.zeros(n)
-    for k in range(1, 10):
-        if f * k > 14000:
-            break
-        out += (env ** (1.0 + (k - 1) * (1.4 - bright))) * np.sin(TAU * f * k * t) / k
+    for ks, power in (((1, 2), 1.0), ((3, 4, 5), p), ((6, 7, 8, 9), 2.0 * p)):
+        k = np.array(ks, dtype=np.float64)
+        keep = f * k < 14000.0
+        if keep.any():
+            group = _partials(f * k[keep], 1.0 / k[keep], np.zeros(int(keep.sum())), n)
+            out += env**power * group
     return out
 
 
