@@ -167,9 +167,21 @@ def check_gui(exe: Path, project: Path, work: Path, env: dict[str, str], key: bo
     check(proc.returncode == 0 and "window=shown" in line, f"GUI self-test failed: {line}")
     banner = "first_run=no-banner" if key else "first_run=banner"
     check(banner in line, f"expected {banner} ({'a' if key else 'no'} key): {line}")
+    check_versions(proc.stdout)
     check(FAKE_KEY not in proc.stdout + proc.stderr, "the API key was printed to the terminal")
     media = line.split("multimedia[", 1)[-1].split("]", 1)[0]
     return f"{banner}, {media[:40]}"
+
+
+def check_versions(stdout: str) -> None:
+    """Help > About's versions as the built app sees them: every one found."""
+    prefix = "muzaic-studio versions: "
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(prefix)), "")
+    check(bool(line), "the GUI self-test printed no versions")
+    versions = json.loads(line[len(prefix) :])
+    missing = {k: v for k, v in versions.items() if not v or "not available" in v}
+    check(not missing, f"Help > About would show these as missing: {missing}")
+    check(versions["ffmpeg"].startswith("ffmpeg version"), f"ffmpeg: {versions['ffmpeg']}")
 
 
 def check_log(home: Path) -> str:

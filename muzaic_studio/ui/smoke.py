@@ -16,11 +16,14 @@ happens, so the hook costs nothing in normal use.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
+
+from muzaic_studio import diagnostics
 
 ENV = "MUZAIC_STUDIO_QUIT_AFTER_MS"
 EXIT_NO_WINDOW = 3
@@ -77,6 +80,10 @@ def check(window: QWidget) -> int:
         f"multimedia[{media}] exit={code}",
         flush=True,
     )
+    # What Help > About would show, so a packaged build that cannot find its engine or
+    # ffmpeg is caught here (a test run: waiting on ffmpeg -version is fine).
+    versions = diagnostics.versions()
+    print("muzaic-studio versions: " + json.dumps(versions, sort_keys=True), flush=True)
     return code
 
 
