@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
 
 from muzaic_studio.model.region import Region
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 EDGE_PX = 6.0
 DRAG_START_PX = 3.0
+AUTOSCROLL_PX = 24.0  # within this of the view's edge, a drag scrolls the view
 SNAP_LINE = QColor("#39d5ff")
 
 
@@ -43,6 +44,8 @@ class Gesture:
         self.view = view
         self.doc = view.doc
         self.press = event.position()
+        # In seconds, so the gesture stays right when the view scrolls under it.
+        self.press_time = view.scale.time(self.press.x())
         self.moved = False
         self.snapped_to: float | None = None
 
@@ -58,7 +61,8 @@ class Gesture:
         return out
 
     def move(self, event: QMouseEvent) -> None:
-        if abs(event.position().x() - self.press.x()) >= DRAG_START_PX:
+        press_x = self.view.scale.x(self.press_time)
+        if abs(event.position().x() - press_x) >= DRAG_START_PX:
             self.moved = True
 
     def release(self, event: QMouseEvent) -> None: ...
@@ -167,7 +171,7 @@ class MoveGesture(Gesture):
         super().move(event)
         if not self.moved:
             return
-        delta = self.view.scale.seconds(event.position().x() - self.press.x())
+        delta = self.view.scale.time(event.position().x()) - self.press_time
         first = min(r.time for r in self.regions)
         delta = max(delta, -first)
         self.snapped_to = None
@@ -297,7 +301,8 @@ class RubberBandGesture(Gesture):
         self.current = event.position()
 
     def rect(self) -> QRectF:
-        return QRectF(self.press, self.current).normalized()
+        start = QPointF(self.view.scale.x(self.press_time), self.press.y())
+        return QRectF(start, self.current).normalized()
 
     def move(self, event: QMouseEvent) -> None:
         super().move(event)
@@ -314,7 +319,7 @@ class RubberBandGesture(Gesture):
     def release(self, event: QMouseEvent) -> None:
         if not self.moved:
             self.doc.select(self.initial)
-            self.doc.set_playhead(max(0.0, self.view.scale.time(self.press.x())))
+            self.doc.set_playhead(max(0.0, self.press_time))
 
     def paint(self, p: QPainter) -> None:
         if not self.moved:
@@ -333,6 +338,12 @@ class Interaction:
         self.view = view
         self.gesture: Gesture | None = None
         self.anchor: int | None = None  # last clicked region, for Shift+click ranges
+        # Dragging past the left/right edge scrolls the view and keeps the gesture going.
+        self._last: tuple[QPointF, Qt.KeyboardModifier] | None = None
+        self._scroll_speed = 0.0
+        self.autoscroll = QTimer(view)
+        self.autoscroll.setInterval(30)
+        self.autoscroll.timeout.connect(self._autoscroll_step)
 
     @property
     def active(self) -> bool:
@@ -406,9 +417,44 @@ class Interaction:
             self._hover(event)
             return
         self.gesture.move(event)
+        self._update_autoscroll(event)
+        self.view.viewport().update()
+
+    def _update_autoscroll(self, event: QMouseEvent) -> None:
+        x, width = event.position().x(), self.view.viewport().width()
+        margin = AUTOSCROLL_PX
+        if x < margin:
+            self._scroll_speed = -(margin - x)
+        elif x > width - margin:
+            self._scroll_speed = x - (width - margin)
+        else:
+            self._scroll_speed = 0.0
+        self._last = (event.position(), event.modifiers())
+        if self._scroll_speed and not self.autoscroll.isActive():
+            self.autoscroll.start()
+        elif not self._scroll_speed:
+            self.autoscroll.stop()
+
+    def _autoscroll_step(self) -> None:
+        if self.gesture is None or self._last is None or not self._scroll_speed:
+            self.autoscroll.stop()
+            return
+        bar = self.view.horizontalScrollBar()
+        before = bar.value()
+        step = int(self._scroll_speed)
+        if before + step > bar.maximum():
+            bar.setMaximum(before + step)  # drawing or moving past the end grows the range
+        bar.setValue(max(0, before + step))
+        if bar.value() == before:
+            return
+        pos, mods = self._last
+        event = QMouseEvent(QEvent.Type.MouseMove, pos, self.view.viewport().mapToGlobal(pos),
+                            Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, mods)  # fmt: skip
+        self.gesture.move(event)
         self.view.viewport().update()
 
     def release(self, event: QMouseEvent) -> None:
+        self.autoscroll.stop()
         gesture, self.gesture = self.gesture, None
         if gesture is not None:
             gesture.release(event)
@@ -421,6 +467,7 @@ class Interaction:
             self.view.doc.select([region.uid])
 
     def cancel(self) -> None:
+        self.autoscroll.stop()
         self.gesture = None
         self.view.viewport().update()
 

@@ -236,3 +236,20 @@ def test_paints_waveform_markers_and_1000_regions(view, qtbot):
     view.set_document(many)
     view.grab()
     assert [r.time for r in view.regions_between(10.0, 12.0)] == [10.0, 11.0]
+
+
+def test_dragging_past_the_edge_scrolls_and_the_move_follows(view, qtbot):
+    vp = view.viewport()
+    y = view.lane_rect.center().y()
+    width = vp.width()
+    press_x = view.scale.x(35.0)
+    mouse(vp, "press", QPointF(press_x, y))
+    mouse(vp, "move", QPointF(width - 5, y), modifiers=SHIFT)
+    before = view.horizontalScrollBar().value()
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().value() > before + 40, timeout=3000)
+    mouse(vp, "release", QPointF(width - 5, y), modifiers=SHIFT)
+    assert not view.interaction.autoscroll.isActive()
+    moved = view.doc.project.sorted_regions()[-1]
+    # The region moved by what the pointer travelled in time, scrolling included.
+    assert moved.time == pytest.approx(30.0 + view.scale.time(width - 5) - 35.0, abs=0.06)
+    assert moved.time > 30.0 + (width - 5 - press_x) / 20.0 + 2.0  # more than without scrolling
