@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._wire_actions()
         self.timeline.message.connect(self.show_message)
+        self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.timeline.customContextMenuRequested.connect(self._timeline_menu)
         self.timeline.cursorTimeChanged.connect(self._on_cursor)
         self.timeline.zoomChanged.connect(lambda _z: self._update_status())
         self.files.recentChanged.connect(self._fill_recent_menu)
@@ -437,6 +439,29 @@ class MainWindow(QMainWindow):
     def nudge(self, direction: int, small: bool) -> None:
         step = (self.timeline.grid() or 0.1) if small else 1.0
         self._try(editing.nudge_selection, self.doc, direction * step)
+
+    def timeline_menu(self, pos: QPoint) -> QMenu:
+        """The right-click menu at *pos* (viewport coordinates); selects the region there."""
+        view = self.timeline
+        region = view.region_at(pos.x()) if view.lane_rect.contains(QPointF(pos)) else None
+        if region is not None and region.uid not in self.doc.selection:
+            self.doc.select([region.uid])
+        if region is None:
+            self.doc.set_playhead(max(0.0, view.scale.time(pos.x())))
+        a = self.actions
+        menu = QMenu(self)
+        menu.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
+                         a["edit.delete"]])  # fmt: skip
+        menu.addSeparator()
+        menu.addActions([a["edit.split"], a["edit.select_all"]])
+        menu.addSeparator()
+        menu.addActions([a[f"tool.{t}"] for t in TOOLS])
+        return menu
+
+    def _timeline_menu(self, pos: QPoint) -> None:
+        menu = self.timeline_menu(pos)
+        menu.exec(self.timeline.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     def _select_neighbour(self, step: int) -> None:
         region = editing.neighbour(self.doc, step)
