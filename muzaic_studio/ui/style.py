@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -34,6 +35,8 @@ QToolBar { border: none; spacing: 3px; padding: 3px 6px; }
 QToolBar QToolButton { padding: 4px 6px; border-radius: 4px; }
 QToolBar QToolButton:checked { background: palette(highlight); color: white; }
 QToolBar QToolButton:hover:!checked { background: palette(light); }
+QGroupBox QToolButton:checked { background: palette(highlight); color: white;
+                                border-radius: 3px; }
 QDockWidget::title { padding: 6px 8px; background: palette(alternate-base); }
 QStatusBar QLabel { color: palette(placeholder-text); }
 QGroupBox { border: 1px solid palette(light); border-radius: 5px; margin-top: 14px;
@@ -41,6 +44,22 @@ QGroupBox { border: 1px solid palette(light); border-radius: 5px; margin-top: 14
 QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; font-weight: bold; }
 QToolTip { border: 1px solid palette(light); padding: 4px; }
 """
+
+
+_CHECKS = """
+QListView::indicator { width: 13px; height: 13px; border: 1px solid #6b7482;
+                       border-radius: 3px; background: #1a1d23; }
+QListView::indicator:hover { border-color: #9aa4b2; }
+QListView::indicator:checked { background: #3d7fe0; border-color: #3d7fe0;
+                               image: url(%(check)s); }
+QListView::indicator:indeterminate { background: #34507a; border-color: #3d7fe0;
+                                     image: url(%(partial)s); }
+"""
+
+
+def _icon_path(name: str) -> str:
+    path = resources.files("muzaic_studio.data").joinpath(f"icons/{name}.svg")
+    return str(path).replace("\\", "/")
 
 
 def apply_style(app: QApplication) -> None:
@@ -53,4 +72,11 @@ def apply_style(app: QApplication) -> None:
                      QPalette.ColorRole.WindowText):  # fmt: skip
             palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7482"))
         app.setPalette(palette)
+        # Fusion draws list checkboxes in the base colour: invisible on dark.
+        checks = _CHECKS % {
+            "check": _icon_path("check-white"),
+            "partial": _icon_path("partial-white"),
+        }
+        app.setStyleSheet(_SHEET + checks)
+        return
     app.setStyleSheet(_SHEET)
