@@ -2,8 +2,11 @@
 
 The app starts on the offline engine when no key is available (api.select decides). The
 banner is a message in the main window (its ``show_message`` if it has one, else the
-status bar), not a dialog: nothing to click away before trying the demo. Whether a key
-exists is asked off the GUI thread, because reading the system keyring can wait on D-Bus.
+status bar), not a dialog: nothing to click away before trying the demo. With the render
+workflow's ``render.key`` action it carries a "Set API key…" button (which also keeps
+MainWindow's message bar from hiding it after a few seconds). It never replaces a
+warning or error the window shows (see `FirstRunBanner`). Whether a key exists is asked
+off the GUI thread, because reading the system keyring can wait on D-Bus.
 """
 
 from __future__ import annotations
