@@ -1,16 +1,17 @@
 """What a bug report needs: versions, platform, folders and the end of the log.
 
 `versions()` feeds Help > About; `collect_report()` is the text Help > Report a problem
-shows and copies. Plain Python: Qt is imported lazily and only if it is installed, the
-engine version is read only if the engine package defines one, ffmpeg is asked for its
-version with a short timeout, and the log tail goes through the same redaction as the
-log itself, so the report never carries an API key.
+shows and copies. Plain Python: Qt's version is read from the already loaded Qt (never
+imported here), the engine version only if the engine defines one, ffmpeg is asked for
+its version with a short timeout, and the log tail goes through the same redaction as
+the log itself, so the report never carries an API key.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
 import os
 import platform
 import subprocess
@@ -24,13 +25,21 @@ LOG_LINES = 40
 
 
 def _qt_versions() -> tuple[str, str]:
-    """(Qt runtime version, PySide6 version), or UNKNOWN where Qt cannot be imported."""
+    """(Qt runtime version, PySide6 version) of the Qt this process has loaded.
+
+    Qt is never imported here (only muzaic_studio/ui imports it): in the GUI it is
+    already loaded and read from ``sys.modules``; in a CLI process the installed PySide6
+    is named from its package metadata, and the Qt runtime is "not loaded".
+    """
+    qtcore = sys.modules.get("PySide6.QtCore")
+    pyside = sys.modules.get("PySide6")
+    if qtcore is not None and pyside is not None:
+        return qtcore.qVersion(), getattr(pyside, "__version__", UNKNOWN)
     try:
-        import PySide6
-        from PySide6 import QtCore
-    except Exception:  # not installed, or its libraries are missing on this machine
-        return UNKNOWN, UNKNOWN
-    return QtCore.qVersion(), getattr(PySide6, "__version__", UNKNOWN)
+        installed = importlib.metadata.version("PySide6")
+    except importlib.metadata.PackageNotFoundError:
+        return "not loaded", UNKNOWN
+    return "not loaded", f"{installed} (installed)"
 
 
 def _engine_version() -> str:

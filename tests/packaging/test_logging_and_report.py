@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import platform
+import subprocess
+import sys
 
 import pytest
 
@@ -109,3 +112,20 @@ def test_versions_report_the_engine_version(monkeypatch):
 
     monkeypatch.setattr(engine, "ENGINE_VERSION", "9.9.9-test", raising=False)
     assert diagnostics.versions()["Offline engine"] == "9.9.9-test"
+
+
+def test_report_in_a_cli_process_does_not_import_qt(tmp_path):
+    """Only muzaic_studio/ui imports Qt: a CLI `collect_report()` must not load it."""
+    code = (
+        "import sys; from muzaic_studio import diagnostics as d; r = d.collect_report(); "
+        "assert 'PySide6' not in sys.modules, 'Qt imported'; "
+        "print([ln for ln in r.splitlines() if ln.startswith(('Qt ', 'PySide6 '))])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MUZAIC_STUDIO_HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "not loaded" in proc.stdout
