@@ -107,7 +107,7 @@ class VideoDock(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setMinimumSize(QSize(200, 120))
         layout.addWidget(self.placeholder, 1)
-        self._create_media(layout)
+        self._layout = layout
 
         row = QHBoxLayout()
         row.setContentsMargins(4, 0, 4, 0)
@@ -125,25 +125,31 @@ class VideoDock(QWidget):
         self._update_sound_button()
 
     # -- media -------------------------------------------------------------------------
-    def _create_media(self, layout: QVBoxLayout) -> None:
+    def _create_media(self) -> bool:
+        """Made on the first video, not at start-up: loading QtMultimedia's backend costs
+        time every launch, and most projects have no video."""
+        if self._media is not None:
+            return True
         try:
             from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
             from PySide6.QtMultimediaWidgets import QVideoWidget
         except ImportError:
             self.placeholder.setText("Video preview needs Qt Multimedia, which this build lacks.")
-            return
+            self._audio = False
+            return False
         self._video_widget = QVideoWidget(self)
         self._video_widget.setMinimumSize(QSize(200, 112))
         self._video_widget.hide()
-        layout.addWidget(self._video_widget, 1)
+        self._layout.insertWidget(1, self._video_widget, 1)
         self._media = QMediaPlayer(self)
         self._media.setVideoOutput(self._video_widget)
         if self._audio:
             self._output = QAudioOutput(QMediaDevices.defaultAudioOutput(), self)
-            self._output.setMuted(True)
+            self._output.setMuted(self._muted)
             self._media.setAudioOutput(self._output)
         self._media.errorOccurred.connect(self._on_error)
         self._media.mediaStatusChanged.connect(self._on_status)
+        return True
 
     @property
     def media(self) -> object | None:
@@ -165,7 +171,8 @@ class VideoDock(QWidget):
 
     @property
     def has_audio_output(self) -> bool:
-        return self._output is not None
+        """Whether the video's own sound can be heard here (an output device exists)."""
+        return self._audio
 
     def media_position(self) -> float:
         return self._media.position() / 1000.0 if self._media is not None else 0.0
@@ -178,8 +185,9 @@ class VideoDock(QWidget):
         self.name_label.setText(self._source.name if self._source else "")
         self.name_label.setToolTip(str(self._source) if self._source else "")
         self._update_sound_button()
-        if self._media is None:
+        if self._media is None and (self._source is None or not self._create_media()):
             return
+        assert self._media is not None
         self._media.stop()
         if self._source is None:
             self._media.setSource(QUrl())
@@ -250,7 +258,7 @@ class VideoDock(QWidget):
         return self._muted
 
     def set_muted(self, muted: bool) -> None:
-        muted = bool(muted) or self._output is None
+        muted = bool(muted) or not self._audio
         if self._output is not None:
             self._output.setMuted(muted)
         if muted != self._muted:
@@ -263,9 +271,9 @@ class VideoDock(QWidget):
         b.blockSignals(True)
         b.setChecked(not self._muted)
         b.blockSignals(False)
-        b.setEnabled(self._output is not None and self._source is not None)
+        b.setEnabled(self._audio and self._source is not None)
         b.setText("Video sound: on" if not self._muted else "Video sound: off")
-        if self._output is None:
+        if not self._audio:
             b.setToolTip("No audio output device: the video's own sound cannot be played")
         else:
             b.setToolTip("Hear the video's own sound along with the music (off by default)")

@@ -176,3 +176,19 @@ def test_main_window_dock_follows_document_and_player(qtbot, video_file, monkeyp
     assert wf.lane.muted and wf.dock_widget.muted
     wf.shutdown()
     w.render_workflow.shutdown()
+
+
+def test_multimedia_is_loaded_only_for_a_video(qtbot, video_file):
+    d = VideoDock(audio=False)
+    qtbot.addWidget(d)
+    assert d.media is None and d.video_widget is None  # start-up pays nothing
+    d.follow(1.0)
+    d.set_playing(True)
+    d.set_source(None)
+    assert d.media is None
+    d.set_source(video_file, 4.0)
+    assert d.media is not None
+    qtbot.waitUntil(lambda: d.loaded, timeout=WAIT)
+    # Playing was asked for before the video existed: it applies once loaded.
+    assert d.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+    d.close_media()
