@@ -64,6 +64,7 @@ class _SnapshotCommand(QUndoCommand):
         if not isinstance(other, _SnapshotCommand) or other._merge_key != self._merge_key:
             return False
         self._after = other._after
+        self.setText(other.text())  # "Undo Set intensity to 8", not the drag's first value
         return True
 
     def redo(self) -> None:

@@ -60,6 +60,7 @@ def test_slider_drag_is_one_undo_step_and_model_comes_back(insp):
     slider.setSliderDown(False)  # emits sliderReleased -> end_merge
     assert doc.project.sorted_regions()[0].params["intensity"] == 8
     assert doc.undo_stack.count() == 1
+    assert doc.undo_stack.undoText() == "Set intensity to 8"  # the merged step says where it ended
     slider.setSliderDown(True)
     slider.setValue(9)
     slider.setSliderDown(False)
