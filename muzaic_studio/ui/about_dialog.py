@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,16 +17,10 @@ from PySide6.QtWidgets import (
 
 import muzaic_studio
 from muzaic_studio import diagnostics
+from muzaic_studio.ui.app import app_icon
 from muzaic_studio.ui.background import call_in_background
 
-ICON_FILE = "muzaic-studio.svg"
 HOMEPAGE = "https://muzaic.ai"
-
-
-def app_icon() -> QIcon:
-    """The application icon from package data (empty icon if the file is missing)."""
-    path = resources.files("muzaic_studio.data") / ICON_FILE
-    return QIcon(str(path)) if path.is_file() else QIcon()
 
 
 class AboutDialog(QDialog):

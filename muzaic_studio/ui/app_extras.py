@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from muzaic_studio import logging_setup
 from muzaic_studio.ui import first_run, smoke
-from muzaic_studio.ui.about_dialog import AboutDialog, app_icon
+from muzaic_studio.ui.about_dialog import AboutDialog
+from muzaic_studio.ui.app import app_icon
 from muzaic_studio.ui.report_dialog import ReportDialog
 
 log = logging.getLogger(__name__)

@@ -53,7 +53,6 @@ def multimedia_status() -> tuple[bool, str]:
     available = player.isAvailable()
     formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
     names = ",".join(QMediaFormat.fileFormatName(f) for f in formats)
-    player.deleteLater()
     return available, f"available={available} decodes={names or 'none'}"
 
 
