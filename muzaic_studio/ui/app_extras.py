@@ -3,8 +3,6 @@
 ``MainWindow.__init__`` calls ``install_app_extras(self)`` once its menus exist. It:
 
 * makes sure the rotating, key-redacting log is set up (the CLI may have done it);
-* sets the window icon and the desktop file name, so Wayland compositors and task bars
-  match the window to ``muzaic-studio.desktop`` and its icon;
 * adds Help > Report a problem… and Help > About Muzaic Studio (the window's own
   ``help.about`` action, if it has one, is re-pointed to the versions dialog rather
   than duplicated);
@@ -20,17 +18,15 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from muzaic_studio import logging_setup
 from muzaic_studio.ui import first_run, smoke
 from muzaic_studio.ui.about_dialog import AboutDialog
-from muzaic_studio.ui.app import app_icon
 from muzaic_studio.ui.report_dialog import ReportDialog
 
 log = logging.getLogger(__name__)
-DESKTOP_FILE = "muzaic-studio"
 
 
 class AppExtras:
@@ -101,17 +97,14 @@ class AppExtras:
 
 
 def install_app_extras(window: QMainWindow, *, first_run_check: bool = True) -> AppExtras:
-    """Add Help > About / Report a problem, the icon, the first-run banner, the self-test."""
+    """Add Help > About / Report a problem, the first-run banner and the self-test.
+
+    (The window icon and the desktop file name, which Wayland uses to match the window
+    to muzaic-studio.desktop, are set by ui/app.py.)
+    """
     if not logging_setup.is_set_up():
         log_file = logging_setup.setup_logging()
         log.info("logging to %s", log_file)
-    icon = app_icon()
-    if not icon.isNull():
-        if QGuiApplication.windowIcon().isNull():
-            QGuiApplication.setWindowIcon(icon)
-        window.setWindowIcon(icon)
-    if not QGuiApplication.desktopFileName():
-        QGuiApplication.setDesktopFileName(DESKTOP_FILE)
 
     extras = AppExtras(window)
     extras.add_actions()
