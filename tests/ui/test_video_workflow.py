@@ -76,7 +76,10 @@ def test_menus_and_actions_are_installed(window):
 def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, tmp_path):
     doc = window.doc
     doc.save(video_file.parent.parent / "score.muzaic")
-    wf = load(window, qtbot, video_file)
+    wf = workflow(window)
+    wf.load_video(video_file)
+    assert wf.info is None and wf.busy("probe")  # the probe runs off the GUI thread
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
     assert doc.project.video == "media/cuts.mp4"
     assert doc.project.video_path(doc.path) == video_file.resolve()
     assert doc.dirty
