@@ -297,6 +297,18 @@ class TimelineView(QAbstractScrollArea):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.interaction.double_click(event)
 
+    def event(self, event: QEvent) -> bool:
+        # Escape during a drag cancels the drag; it must not reach the window's
+        # "Select None" shortcut first.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self.interaction.active
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape and self.interaction.active:
             self.interaction.cancel()

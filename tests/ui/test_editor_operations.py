@@ -176,3 +176,25 @@ def test_right_click_menu_selects_the_region_under_it(window):
     assert "&Split at Playhead" in texts and "D&uplicate" in texts and "&Delete" in texts
     window.timeline_menu(QPoint(int(view.scale.x(22.0)), pos.y()))  # empty space
     assert doc.playhead == pytest.approx(22.0, abs=0.05)
+
+
+def test_escape_cancels_a_drag_inside_the_window(window, qtbot):
+    from PySide6.QtCore import QPointF
+
+    from tests.ui.editor_helpers import mouse
+
+    view, doc = window.timeline, window.doc
+    view.set_zoom(20.0, 0)
+    last = doc.project.sorted_regions()[2]
+    doc.select([last.uid])
+    vp, y = view.viewport(), view.lane_rect.center().y()
+    view.setFocus()
+    mouse(vp, "press", QPointF(view.scale.x(35), y))
+    mouse(vp, "move", QPointF(view.scale.x(45), y))
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert not view.interaction.active
+    mouse(vp, "release", QPointF(view.scale.x(45), y))
+    assert doc.region(last.uid).time == 30.0 and doc.undo_stack.count() == 0
+    assert doc.selection == {last.uid}  # Escape cancelled the drag, not the selection
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert doc.selection == set()  # with no drag, Escape is "Select None"
