@@ -148,6 +148,7 @@ class RenderWorkflow(QObject):
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
         self.history: RenderHistory | None = None
         self._following = False  # True while the player moves the playhead
+        self._pending_render: bool | None = None  # asked for before the backend was ready
         self.actions: dict[str, QAction] = {}
 
         self._build_actions()
@@ -348,6 +349,9 @@ class RenderWorkflow(QObject):
 
     def _backend_changed(self, backend: Any, label: str) -> None:
         self.controller.set_backend(backend)
+        pending, self._pending_render = self._pending_render, None
+        if pending is not None and backend is not None:
+            QTimer.singleShot(0, lambda: self.render(pending))
         is_cloud = getattr(backend, "name", "") == "cloud"
         self.controller.confirm = self._confirm if is_cloud else None
         set_label = getattr(self.window, "set_backend_label", None)
@@ -428,6 +432,11 @@ class RenderWorkflow(QObject):
     def render(self, only_changes: bool) -> bool:
         if self.doc is None:
             return False
+        if self.controller.backend is None and self.backends.building:
+            # Ctrl+R in the first moment after start: render once the backend is ready.
+            self._pending_render = only_changes
+            self.window.statusBar().showMessage("Starting the backend, then rendering...", 4000)
+            return True
         if self.player.playing:
             self.player.pause()
         self.aux.cancel()  # a history switch still loading must not replace the new render
