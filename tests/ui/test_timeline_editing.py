@@ -25,7 +25,7 @@ def view(qtbot):
                 Region(10.0, 5.0, "silence"),
                 Region(30.0, 10.0, tags=[2]),
             ]
-        )  # fmt: skip
+        )
     )
     v = TimelineView(doc)
     qtbot.addWidget(v)
