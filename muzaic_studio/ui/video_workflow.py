@@ -132,6 +132,7 @@ class VideoWorkflow(QObject):
         self.thumbnails: Any = None
         self.sound_peaks: Any = None
         self._player: Any = None
+        self._video_abs: Path | None = None  # the video's absolute path, even if missing
         self._regions_after_scan = False
         self._runners = {name: TaskRunner(self, max_threads=1)
                          for name in ("probe", "thumbs", "peaks", "scenes")}  # fmt: skip
@@ -268,7 +269,7 @@ class VideoWorkflow(QObject):
         self.strip.set_document(doc)
         self.lane.set_document(doc)
         self.dock_widget.follow(doc.playhead)
-        path = doc.project.video_path(doc.path)
+        path = self._video_abs = doc.project.video_path(doc.path)
         if path is not None:
             self.load_video(path, new_import=False)
         self._update_actions()
@@ -385,6 +386,7 @@ class VideoWorkflow(QObject):
                      f"{info.path.name} ({info.duration:.1f} s). Detect its scene cuts to make "
                      "regions from them.", "success", "Detect Scene Cuts", self.detect_scenes)  # fmt: skip
         self.info = info
+        self._video_abs = info.path
         self.dock_widget.set_source(info.path, info.duration)
         self.dock_widget.follow(doc.playhead)
         self.strip.duration = self.lane.duration = info.duration
@@ -460,9 +462,11 @@ class VideoWorkflow(QObject):
     def _path_changed(self) -> None:
         """Saved under a (new) name: store the video relative to the new project folder."""
         doc = self.doc
-        if doc is None or doc.path is None or self.info is None:
+        # The video's own location, known even when it is missing (then the project keeps
+        # pointing at where it was, from the new folder).
+        if doc is None or doc.path is None or self._video_abs is None or not doc.project.video:
             return
-        stored = stored_video_path(self.info.path, doc.path)
+        stored = stored_video_path(self._video_abs, doc.path)
         if stored == doc.project.video:
             return
         doc.project.video = stored

@@ -290,3 +290,19 @@ def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch)
     assert picture_md5(target) == picture_md5(video_file)
     assert "Exported the scored video" in window.message_bar.text
     dialog.close()
+
+
+def test_save_as_keeps_a_missing_video_pointing_at_the_same_place(window, qtbot, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = tmp_path / "a" / "p.muzaic"
+    Project(video="gone/cuts.mp4").save(first)
+    window.set_document(ProjectDocument(Project.load(first), first))
+    qtbot.waitUntil(lambda: "not at" in window.message_bar.text, timeout=WAIT)
+    window.doc.save(tmp_path / "b" / "p.muzaic")
+    assert window.doc.project.video == "../a/gone/cuts.mp4"
+    qtbot.waitUntil(
+        lambda: (
+            json.loads((tmp_path / "b" / "p.muzaic").read_text())["video"] == "../a/gone/cuts.mp4"
+        )
+    )
