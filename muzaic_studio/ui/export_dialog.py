@@ -35,7 +35,10 @@ FORMATS = (("MP3 (192 kbps)", "mp3"), ("WAV (16-bit PCM)", "wav"))
 
 
 def error_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """The exception's sentence for the user (an OSError's own, without "[Errno 2]")."""
+    text = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(
+        exc
+    ).__name__
     return text if text.endswith(".") else text + "."
 
 

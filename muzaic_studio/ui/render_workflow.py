@@ -672,7 +672,7 @@ class RenderWorkflow(QObject):
             self.say("Nothing to export yet: render the soundtrack first.", "info",
                      "Render", lambda: self.render(False))  # fmt: skip
             return None
-        folder = doc.path.parent if doc.path else Path.home()
+        folder = doc.path.resolve().parent if doc.path else Path.home()
         duration = getattr(doc.waveform, "duration", 0.0) or doc.project.duration
         dialog = ExportDialog(
             Path(doc.audio_path),

@@ -89,6 +89,7 @@ def test_export_to_a_missing_folder_fails_clearly_and_writes_nothing(window, qtb
     export(dialog, qtbot, target)
     assert dialog.result_info is None
     assert "does not exist" in dialog.last_error and dialog.last_error in dialog.status_label.text()
+    assert "Errno" not in dialog.last_error  # a sentence, not a Python error code
     assert not target.parent.exists()
     assert dialog.export_button.isEnabled()  # the user can fix the path and try again
     dialog.close()
