@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 
 from muzaic_studio.atomic import WriteError
@@ -77,6 +77,15 @@ VIDEO_SUFFIXES = frozenset(
 )
 VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
 MIN_SCENE_KEY = "video/min_scene_seconds"
+THRESHOLD_KEY = "video/scene_threshold"
+#: Scene-score thresholds offered to the user, in words. Normal is ffmpeg's usual 0.3;
+#: High also cuts between similar shots (same set, other angle), Low only between very
+#: different ones (ignores flashes and fast pans).
+SENSITIVITIES = (
+    ("Low", 0.45, "Only cuts between very different shots"),
+    ("Normal", DEFAULT_THRESHOLD, "Hard cuts between shots (recommended)"),
+    ("High", 0.18, "Also cuts between similar shots; may mark fast motion"),
+)
 
 # key, text, shortcuts, tip
 ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -101,6 +110,14 @@ def stored_video_path(video: Path, project_path: Path | None) -> str:
         return Path(os.path.relpath(video, Path(project_path).resolve().parent)).as_posix()
     except ValueError:  # another drive on Windows: no relative path exists
         return str(video)
+
+
+def _saved_threshold() -> float:
+    try:
+        value = float(app_settings().value(THRESHOLD_KEY, DEFAULT_THRESHOLD))
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+    return value if 0.0 < value < 1.0 else DEFAULT_THRESHOLD
 
 
 def _peaks_job(path: Path, progress: Callable[[float], None], cancel: threading.Event) -> Any:
@@ -128,7 +145,7 @@ class VideoWorkflow(QObject):
         self.doc: ProjectDocument | None = None
         self.info: VideoInfo | None = None
         self.cuts: list[float] | None = None
-        self.threshold = DEFAULT_THRESHOLD
+        self.threshold = _saved_threshold()
         self.thumbnails: Any = None
         self.sound_peaks: Any = None
         self._player: Any = None
@@ -235,6 +252,18 @@ class VideoWorkflow(QObject):
         edit = menus.get("edit") or self.window.menuBar().addMenu("&Edit")
         edit.addSeparator()
         edit.addAction(a["video.scenes"])
+        sensitivity = edit.addMenu("Scene Cut Se&nsitivity")
+        self.sensitivity_group = QActionGroup(self)
+        self.sensitivity_actions: dict[float, QAction] = {}
+        for text, threshold, tip in SENSITIVITIES:
+            action = sensitivity.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(abs(threshold - self.threshold) < 1e-9)
+            action.setToolTip(f"{tip} (scene score above {threshold})")
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _c=False, t=threshold: self.set_threshold(t))
+            self.sensitivity_group.addAction(action)
+            self.sensitivity_actions[threshold] = action
         edit.addAction(a["video.regions"])
 
     def _attach_player(self) -> None:
@@ -514,6 +543,17 @@ class VideoWorkflow(QObject):
 
         return self._run("scenes", job, on_result=found, on_error=failed,
                          on_progress=lambda f, _t: self.dock_widget.job.set_progress(f))  # fmt: skip
+
+    def set_threshold(self, threshold: float) -> None:
+        """Change the scene-cut sensitivity; the cuts are found again (or read from cache)."""
+        if abs(threshold - self.threshold) < 1e-9:
+            return
+        self.threshold = threshold
+        app_settings().setValue(THRESHOLD_KEY, threshold)
+        if threshold in self.sensitivity_actions:
+            self.sensitivity_actions[threshold].setChecked(True)
+        if self.info is not None and (self.cuts is not None or self.busy("scenes")):
+            self.detect_scenes()  # cached per threshold: instant when tried before
 
     def cancel_scenes(self) -> None:
         if self.tasks.get("scenes") is not None:
