@@ -128,6 +128,59 @@ class RenderProgress(QWidget):
         self.label.setText(text)
 
 
+class LoopOverlay(QWidget):
+    """The loop range drawn over the timeline's ruler, as a child of its viewport.
+
+    A transparent widget on top (mouse events pass through), so the timeline's own
+    painting is not touched; it follows the viewport's size, scroll and zoom.
+    """
+
+    BAND_H = 6
+
+    def __init__(self, timeline: QWidget) -> None:
+        viewport = timeline.viewport() if hasattr(timeline, "viewport") else timeline
+        super().__init__(viewport)
+        self.setObjectName("loopOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.timeline = timeline
+        self.span: tuple[float, float] | None = None
+        viewport.installEventFilter(self)
+        bar = getattr(timeline, "horizontalScrollBar", None)
+        if callable(bar):
+            bar().valueChanged.connect(self.update)
+        zoom = getattr(timeline, "zoomChanged", None)
+        if zoom is not None:
+            zoom.connect(self.update)
+        self.setGeometry(viewport.rect())
+        self.hide()
+
+    def set_span(self, span: tuple[float, float] | None) -> None:
+        self.span = span
+        self.setVisible(span is not None)
+        self.raise_()
+        self.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(watched.rect())  # type: ignore[attr-defined]
+        return False
+
+    def paintEvent(self, _event: Any) -> None:
+        scale = getattr(self.timeline, "scale", None)
+        if self.span is None or scale is None:
+            return
+        from PySide6.QtGui import QColor, QPainter
+
+        x0, x1 = scale.x(self.span[0]), scale.x(self.span[1])
+        painter = QPainter(self)
+        color = QColor("#f0b429")
+        painter.fillRect(int(x0), 0, max(1, int(x1 - x0)), self.BAND_H, color)
+        color.setAlpha(28)
+        painter.fillRect(int(x0), 0, max(1, int(x1 - x0)), self.height(), color)
+        painter.end()
+
+
 class RenderWorkflow(QObject):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
 
@@ -158,6 +211,8 @@ class RenderWorkflow(QObject):
         self._build_menus()
         self._connect()
         self.drop_filter = TimelineDropFilter(window.timeline, self.drop_hash)  # type: ignore[attr-defined]
+        self.loop_overlay = LoopOverlay(window.timeline)  # type: ignore[attr-defined]
+        self.player.loopChanged.connect(self.loop_overlay.set_span)
         window.installEventFilter(self)
         self.set_document(window.doc)  # type: ignore[attr-defined]
         if hasattr(window, "documentChanged"):

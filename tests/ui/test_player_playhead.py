@@ -117,13 +117,14 @@ def test_l_loops_the_selected_region(window):
     doc.select([second.uid])
     loop.trigger()
     assert loop.isChecked() and wf.player.loop == (6.0, 14.0)
+    assert wf.loop_overlay.isVisible() and wf.loop_overlay.span == (6.0, 14.0)
     doc.set_playhead(0.0)
     wf.actions["render.play"].trigger()
     assert wf.player.position == pytest.approx(6.0)  # starts inside the loop
     wf.player.advance(8.5)
     assert 6.0 <= doc.playhead < 7.0  # wrapped
     loop.trigger()
-    assert wf.player.loop is None
+    assert wf.player.loop is None and not wf.loop_overlay.isVisible()
 
 
 def test_render_while_playing_pauses_then_offers_the_new_audio(window, qtbot):
