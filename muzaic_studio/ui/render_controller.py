@@ -181,6 +181,8 @@ class RenderController(QObject):
         self.on_library_changed: Callable[[], None] | None = None
         #: Opens the API key dialog (the fix offered for 401).
         self.open_key_dialog: Callable[[], None] | None = None
+        #: Opens the backend preferences (the fix for a wrong API address).
+        self.open_preferences: Callable[[], None] | None = None
         self.speed = SecondsPerSecond()
         self.last_error: BaseException | None = None
         self._task: Task | None = None
@@ -432,7 +434,16 @@ class RenderController(QObject):
                 self.problemAt.emit(plan.regions[index].time)
             self._notify(f"The server refused the request: {exc.message}", "error")
         elif isinstance(exc, MuzaicError):
-            self._notify(exc.message, "error", exc.fix or "Retry", retry)
+            # The button must do what it says: only fixes the app can perform get one.
+            fix = exc.fix or "Retry"
+            if fix == "Set API key...":
+                self._notify(exc.message, "error", fix, self.open_key_dialog)
+            elif fix.startswith("Use an https"):
+                self._notify(exc.message, "error", "Preferences...", self.open_preferences)
+            elif fix == "Retry":
+                self._notify(exc.message, "error", fix, retry)
+            else:
+                self._notify(f"{exc.message} ({fix})", "error")
         elif isinstance(exc, AudioError):
             self._notify(
                 f"The render arrived but its audio could not be read: {exc}",

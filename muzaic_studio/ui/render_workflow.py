@@ -335,6 +335,7 @@ class RenderWorkflow(QObject):
         c.rendered.connect(self._rendered)
         c.problemAt.connect(self._show_time)
         c.open_key_dialog = self.open_key_dialog
+        c.open_preferences = self.open_preferences
         c.on_library_changed = self.library.sync_from_project
         self.backends.backendChanged.connect(self._backend_changed)
         self.backends.balanceChanged.connect(self._balance_changed)

@@ -300,3 +300,27 @@ def test_ctrl_r_right_after_start_renders_once_the_backend_is_ready(qtbot):
         assert wf.render(False)  # no backend yet: queued, not refused
     assert blocker.args == [True] and wf.controller.backend.name == "offline"
     wf.shutdown()
+
+
+def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
+    """Typed errors whose fix the app can perform get a working button; others say it."""
+    from muzaic_studio.api.errors import InsecureConnection, InvalidKey, ServerError
+
+    wf = window.render_workflow
+    c = wf.controller
+    plan = c.plan(False)
+    calls = []
+    c.open_key_dialog = lambda: calls.append("key")
+    c.open_preferences = lambda: calls.append("prefs")
+    monkeypatch.setattr(c, "render", lambda only=False: calls.append("render"))
+    cases = [
+        (InvalidKey("The API key is empty."), "Set API key...", "key"),
+        (InsecureConnection("Refusing plain http."), "Preferences...", "prefs"),
+        (ServerError("The server failed."), "Retry", "render"),
+    ]
+    for exc, text, effect in cases:
+        c._notify_error(plan, exc)
+        bar = window.message_bar
+        assert bar._button.text() == text
+        bar._button.click()
+        assert calls[-1] == effect
