@@ -21,6 +21,7 @@ import muzaic_studio
 from muzaic_studio import logging_setup, paths
 
 UNKNOWN = "not available"
+PENDING = "checking…"
 LOG_LINES = 40
 
 
@@ -80,17 +81,21 @@ def os_name() -> str:
     return f"{platform.system()} {platform.release()} ({platform.machine()})"
 
 
-def versions() -> dict[str, str]:
-    """Name -> version of everything that decides how the app behaves, in display order."""
+def versions(quick: bool = False) -> dict[str, str]:
+    """Name -> version of everything that decides how the app behaves, in display order.
+
+    *quick* skips the two slow ones (importing the engine, running ffmpeg), which then
+    read PENDING: for a dialog that shows the rest at once and fills those in later.
+    """
     qt, pyside = _qt_versions()
     return {
         "Muzaic Studio": muzaic_studio.__version__,
         "API contract": getattr(muzaic_studio, "API_VERSION", UNKNOWN),
-        "Offline engine": _engine_version(),
+        "Offline engine": PENDING if quick else _engine_version(),
         "Qt": qt,
         "PySide6": pyside,
         "Python": f"{platform.python_version()} ({platform.python_implementation()})",
-        "ffmpeg": ffmpeg_version(),
+        "ffmpeg": PENDING if quick else ffmpeg_version(),
         "OS": os_name(),
     }
 
@@ -130,6 +135,6 @@ def collect_report(log_lines: int = LOG_LINES) -> str:
         out += [f"{k.ljust(width)} : {v}" for k, v in items.items()]
         out.append("")
     tail = logging_setup.tail(log_lines)
-    out.append(f"== Last {len(tail)} log lines")
+    out.append(f"== Log (last {len(tail)} lines)")
     out += tail or ["(the log is empty)"]
     return logging_setup.redact("\n".join(out)) + "\n"

@@ -24,11 +24,12 @@ HOMEPAGE = "https://muzaic.ai"
 
 
 class AboutDialog(QDialog):
-    """Versions are filled in off the GUI thread (ffmpeg is asked for its own)."""
+    """Versions at once; the engine's and ffmpeg's are filled in off the GUI thread."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Muzaic Studio")
+        self.setMinimumWidth(500)
         self.versions: dict[str, str] = {}
 
         icon = QLabel()
@@ -42,10 +43,16 @@ class AboutDialog(QDialog):
         blurb.setWordWrap(True)
         blurb.setOpenExternalLinks(True)
 
+        # Every row at once; the engine and ffmpeg rows say "checking…" until the
+        # background call (engine import, ffmpeg -version) has answered.
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.status = QLabel("Collecting versions…")
-        self.form.addRow(self.status)
+        self.labels: dict[str, QLabel] = {}
+        for name, value in diagnostics.versions(quick=True).items():
+            label = QLabel(value)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.labels[name] = label
+            self.form.addRow(f"{name}:", label)
 
         self.copy_button = QPushButton("Copy versions")
         self.copy_button.setEnabled(False)
@@ -69,16 +76,15 @@ class AboutDialog(QDialog):
 
     def _show_versions(self, versions: dict[str, str]) -> None:
         self.versions = versions
-        self.form.removeRow(self.status)
         for name, value in versions.items():
-            label = QLabel(value)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
-            self.form.addRow(f"{name}:", label)
+            self.labels[name].setText(value)
         self.copy_button.setEnabled(True)
+        self.adjustSize()  # the filled-in rows are wider than "checking…"
 
     def _show_error(self, error: BaseException) -> None:
-        self.status.setText(f"Could not collect versions: {error}")
+        for label in self.labels.values():
+            if label.text() == diagnostics.PENDING:
+                label.setText(f"{diagnostics.UNKNOWN} ({type(error).__name__})")
 
     def versions_text(self) -> str:
         return "\n".join(f"{k}: {v}" for k, v in self.versions.items())

@@ -21,8 +21,8 @@ from muzaic_studio import logging_setup
 from muzaic_studio.ui.background import call_in_background
 
 BANNER = (
-    "No API key set: rendering with the offline engine. To use Muzaic cloud music, add "
-    "your key in Render > API key… or run `muzaic-studio key set`."
+    "Offline engine: no API key set. For Muzaic cloud music use Render > API key… "
+    "or `muzaic-studio key set`."
 )
 ACTION_TEXT = "Set API key…"
 KEY_ACTION = "render.key"  # objectName of the render workflow's API key action
