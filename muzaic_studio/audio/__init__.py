@@ -12,38 +12,43 @@ whole decode), peaks (waveform pyramid + cache), loudness (LUFS / true peak repo
 export (MP3/WAV/FLAC, whole or range, atomic). The ``decode`` function is not
 re-exported here on purpose: it would shadow the ``decode`` submodule on this package
 (``from muzaic_studio.audio import decode`` must keep meaning the module).
+
+Names are resolved on first use (PEP 562): importing `muzaic_studio.audio.errors` from the
+GUI must not pull numpy into start-up, which is benchmarked.
 """
 
-from muzaic_studio.audio.decode import AudioInfo, Decoded, PcmStream, iter_pcm, probe
-from muzaic_studio.audio.errors import AudioError, Cancelled, DecodeError
-from muzaic_studio.audio.export import ExportError, ExportOptions, ExportResult, export_audio
-from muzaic_studio.audio.loudness import LoudnessReport, measure_loudness
-from muzaic_studio.audio.peaks import (
-    PeakCacheError,
-    PeakPyramid,
-    PeakSlice,
-    build_pyramid,
-    load_or_build_pyramid,
-)
+from __future__ import annotations
 
-__all__ = [
-    "AudioError",
-    "AudioInfo",
-    "Cancelled",
-    "DecodeError",
-    "Decoded",
-    "ExportError",
-    "ExportOptions",
-    "ExportResult",
-    "LoudnessReport",
-    "PcmStream",
-    "PeakCacheError",
-    "PeakPyramid",
-    "PeakSlice",
-    "build_pyramid",
-    "export_audio",
-    "iter_pcm",
-    "load_or_build_pyramid",
-    "measure_loudness",
-    "probe",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "AudioInfo": "decode",
+    "Decoded": "decode",
+    "PcmStream": "decode",
+    "iter_pcm": "decode",
+    "probe": "decode",
+    "AudioError": "errors",
+    "Cancelled": "errors",
+    "DecodeError": "errors",
+    "ExportError": "export",
+    "ExportOptions": "export",
+    "ExportResult": "export",
+    "export_audio": "export",
+    "LoudnessReport": "loudness",
+    "measure_loudness": "loudness",
+    "PeakCacheError": "peaks",
+    "PeakPyramid": "peaks",
+    "PeakSlice": "peaks",
+    "build_pyramid": "peaks",
+    "load_or_build_pyramid": "peaks",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -15,9 +15,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where PCM is touched: the GUI's start-up never needs it
+    import numpy as np
 
 #: Progress callbacks get a fraction in [0, 1]; they run on the worker thread that called us.
 ProgressFn = Callable[[float], None]
@@ -57,6 +58,8 @@ def run_ffmpeg(
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
     """Float samples in [-1, 1] (frames x channels) to interleavable int16, clipped."""
+    import numpy as np
+
     if samples.dtype == np.int16:
         return samples
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
@@ -78,6 +81,8 @@ def encode_mp3(
     decoded render longer than requested. With the frame, a file decodes to exactly the
     frames that went in. The temp file costs ~1 ms (it lives in the page cache).
     """
+    import numpy as np
+
     pcm = np.ascontiguousarray(to_int16(samples))
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     meta: list[str] = []

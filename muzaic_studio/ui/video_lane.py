@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPolygonF
 from PySide6.QtWidgets import QToolButton, QWidget
@@ -31,6 +30,8 @@ def wave_polygon(pyramid: Any, t0: float, t1: float, rect: QRectF) -> QPolygonF 
         peaks = pyramid.query(t0, t1, width)
     except (ValueError, AttributeError):
         return None
+    import numpy as np  # a pyramid exists, so numpy is loaded: kept off start-up
+
     covered = np.flatnonzero(peaks.covered)
     if covered.size == 0:
         return None

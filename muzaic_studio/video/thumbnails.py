@@ -15,13 +15,15 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from muzaic_studio.audio.ffmpeg import FFmpegError, ProgressFn, run_ffmpeg_job
 from muzaic_studio.video import cache
 from muzaic_studio.video.errors import VideoError
 from muzaic_studio.video.probe import VideoInfo, probe
+
+if TYPE_CHECKING:  # numpy only where frames are read: GUI start-up must not import it
+    import numpy as np
 
 DEFAULT_HEIGHT = 54
 #: Enough for one thumbnail per ~3 s of a 20-minute video, ~4 MB of RGB at the default size.
@@ -76,6 +78,8 @@ def _load(raw: Path, meta: Path, interval: float, w: int, h: int) -> ThumbnailSt
 
 def _read_raw(raw: Path, interval: float, w: int, h: int) -> ThumbnailStrip | None:
     try:
+        import numpy as np
+
         flat = np.fromfile(raw, dtype=np.uint8)
     except (OSError, ValueError):
         return None
