@@ -373,6 +373,8 @@ class RenderWorkflow(QObject):
                 self.doc.playheadChanged.disconnect(self._playhead_moved)
             with contextlib.suppress(RuntimeError, TypeError):
                 self.doc.selectionChanged.disconnect(self._selection_changed)
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.doc.regionsChanged.disconnect(self._update_render_tips)
         self.player.stop()
         self.player.set_source(None, 0.0, keep_position=False)
         self.preview_player.stop()
@@ -384,7 +386,9 @@ class RenderWorkflow(QObject):
         if doc is not None:
             doc.playheadChanged.connect(self._playhead_moved)
             doc.selectionChanged.connect(self._selection_changed)
+            doc.regionsChanged.connect(self._update_render_tips)
             self._restore_last_render(doc)
+        self._update_render_tips()
         self._refresh_history()
 
     def _restore_last_render(self, doc: ProjectDocument) -> None:
@@ -479,6 +483,19 @@ class RenderWorkflow(QObject):
         answer = QMessageBox.question(self.window, "Render", text)
         return answer == QMessageBox.StandardButton.Yes
 
+    def _update_render_tips(self) -> None:
+        """Tooltips say what each render would cost now (plan_render is cheap: no I/O)."""
+        if self.doc is None:
+            return
+        full = self.controller.plan(False)
+        changes = self.controller.plan(True)
+        a = self.actions
+        a["render.render"].setToolTip(f"Render the whole soundtrack: {full.tokens} tokens (Ctrl+R)")
+        a["render.changes"].setToolTip(
+            f"Render only the changed regions: {changes.tokens} tokens, "
+            f"{changes.tokens_saved} saved by reusing {changes.reused} (Ctrl+Shift+R)"
+        )
+
     def _show_time(self, seconds: float) -> None:
         ensure_visible = getattr(getattr(self.window, "timeline", None), "ensure_visible", None)
         if callable(ensure_visible):
@@ -510,6 +527,7 @@ class RenderWorkflow(QObject):
         self.actions["render.changes"].setEnabled(not busy)
 
     def _rendered(self, outcome: Any) -> None:
+        self._update_render_tips()
         self.player.set_source(outcome.audio_path, outcome.audio_duration, keep_position=True)
         if self.autoplay and self.player.has_audio and self.doc is not None:
             self.player.play(self.doc.playhead)  # hear it at once (silent machines: no)
