@@ -272,11 +272,11 @@ def pad(midis: tuple[int, ...], n_on: int, bright: float, kind: str = "pad") -> 
     n = n_on + int(rel * SR)
     t = _time(n)
     out = np.zeros(n)
-    if kind == "organ":
-        for m in midis:
-            f = float(midi_hz(m))
-            for k, a in ((1, 1.0), (2, 0.6), (3, 0.35 * bright + 0.1), (4, 0.3 * bright)):
-                out += a * np.sin(TAU * f * k * t)
+    if kind == "organ":  # drawbars: steady partials, one _partials product per chord
+        fs = np.array([float(midi_hz(m)) * k for m in midis for k in (1, 2, 3, 4)])
+        amps = np.array([a for _ in midis for a in (1.0, 0.6, 0.35 * bright + 0.1, 0.3 * bright)])
+        keep = fs < 16000.0
+        out = _partials(fs[keep], amps[keep], np.zeros(int(keep.sum())), n)
         att = 0.01
     else:
         detunes = (-0.005, 0.005) if kind == "pad" else (-0.004, 0.0, 0.004)

@@ -186,9 +186,15 @@ def limit(x: np.ndarray, ceiling: float = CEILING, block: int = 256) -> np.ndarr
             g[rows, None] + (nxt[rows] - g[rows])[:, None] * (w - 0.5),
         )
         xb = x[:full].reshape(nfull, block, -1)
-        sel = xb[rows] * gains[:, :, None]
-        np.clip(sel, -ceiling, ceiling, out=sel)
-        xb[rows] = sel
+        if 2 * len(rows) > nfull:  # mostly limited (loud music): in place, no gather/scatter
+            allg = np.ones((nfull, block), dtype=np.float32)
+            allg[rows] = gains
+            xb *= allg[:, :, None]
+            np.clip(xb, -ceiling, ceiling, out=xb)
+        else:
+            sel = xb[rows] * gains[:, :, None]
+            np.clip(sel, -ceiling, ceiling, out=sel)
+            xb[rows] = sel
     if full < n and g[-1] < 1.0:
         x[full:] *= g[-1]
         np.clip(x[full:], -ceiling, ceiling, out=x[full:])
