@@ -28,8 +28,13 @@ from muzaic_studio.ui.preferences import BackendSettings
 from muzaic_studio.ui.workers import TaskRunner
 
 
+class NoKeyToTest(MuzaicError):
+    """Test pressed with no key typed and none stored."""
+
+
 class KeyDialog(QDialog):
     keyChanged = Signal()  # stored or cleared
+    statusShown = Signal()  # the keyring's answer is on screen
     tested = Signal(bool, str)  # ok, message
 
     def __init__(self, settings: BackendSettings, parent: QWidget | None = None) -> None:
@@ -39,6 +44,8 @@ class KeyDialog(QDialog):
         self.setMinimumWidth(520)
         self._settings = settings
         self._runner = TaskRunner(self, max_threads=1)
+        self._keyring_runner = TaskRunner(self, max_threads=1)  # one keyring call at a time
+        self.status: credentials.KeyStatus | None = None
         layout = QVBoxLayout(self)
         intro = QLabel(
             "Paste the secret key from your Muzaic account. It is kept in the system "
@@ -84,60 +91,72 @@ class KeyDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
+        self.save_button.setEnabled(False)
+        self.clear_button.setEnabled(False)
         self.refresh_status()
 
-    def refresh_status(self) -> credentials.KeyStatus:
-        status = credentials.key_status()
+    # Every keyring call runs on a worker: a Secret Service keyring answers over D-Bus and
+    # may wait for the user to unlock it, which must not freeze the window.
+    def refresh_status(self) -> None:
+        self.status_label.setText("Checking the system keyring...")
+        self._keyring_runner.run(lambda _p, _c: credentials.key_status(),
+                                 on_result=self._show_status,
+                                 on_error=lambda exc: self.status_label.setText(str(exc)))  # fmt: skip
+
+    def _show_status(self, status: credentials.KeyStatus) -> None:
+        self.status = status
         self.status_label.setText(str(status))
         self.save_button.setEnabled(status.problem is None)
         self.clear_button.setEnabled(status.source == "keyring")
-        return status
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # room for it
+        self.statusShown.emit()
 
     def _say(self, text: str, ok: bool | None = None) -> None:
         color = {True: "#2e7d32", False: "#c62828", None: ""}[ok]
         self.result_label.setStyleSheet(f"color: {color};" if color else "")
         self.result_label.setText(text)
 
+    def _keyring(self, fn: Any, done: Any) -> None:
+        """Run a keyring call off the GUI thread; its MuzaicError is said in the dialog."""
+
+        def failed(exc: BaseException) -> None:
+            self._say(exc.message if isinstance(exc, MuzaicError) else str(exc), False)
+
+        self._keyring_runner.run(lambda _p, _c: fn(), on_result=done, on_error=failed,
+                                 exclusive=False)  # fmt: skip
+
     def save_key(self) -> None:
-        try:
-            masked = credentials.set_key(self.key_edit.text())
-        except MuzaicError as exc:
-            self._say(exc.message, False)
-            return
-        self.key_edit.clear()
-        self._say(f"Saved in the system keyring ({masked}).", True)
-        self.refresh_status()
-        self.keyChanged.emit()
+        key = self.key_edit.text()
+
+        def saved(masked: str) -> None:
+            self.key_edit.clear()
+            self._say(f"Saved in the system keyring ({masked}).", True)
+            self.refresh_status()
+            self.keyChanged.emit()
+
+        self._keyring(lambda: credentials.set_key(key), saved)
 
     def clear_key(self) -> None:
-        try:
-            removed = credentials.clear_key()
-        except MuzaicError as exc:
-            self._say(exc.message, False)
-            return
-        self._say("The stored key was removed." if removed else "No key was stored.", True)
-        self.refresh_status()
-        self.keyChanged.emit()
+        def cleared(removed: bool) -> None:
+            self._say("The stored key was removed." if removed else "No key was stored.", True)
+            self.refresh_status()
+            self.keyChanged.emit()
 
-    def _key_to_test(self) -> str | None:
-        typed = self.key_edit.text().strip()
-        if typed:
-            return typed
-        try:
-            return credentials.get_key()
-        except MuzaicError:
-            return None
+        self._keyring(credentials.clear_key, cleared)
 
     def test_key(self) -> None:
-        key = self._key_to_test()
-        if not key:
-            self._say("Paste a key first (or store one) to test it.", False)
-            return
+        typed = self.key_edit.text().strip()
         settings = self._settings
 
         def job(_progress: Any, cancel: Any) -> Any:
             from muzaic_studio.api.cloud import MuzaicCloud
 
+            try:
+                key = typed or credentials.get_key()
+            except MuzaicError:
+                key = None
+            if not key:
+                raise NoKeyToTest("Paste a key first (or store one) to test it.")
             cloud = MuzaicCloud(settings.resolved_url(), key, origin=settings.origin or None)
             return cloud.account(cancel)
 
@@ -156,9 +175,13 @@ class KeyDialog(QDialog):
 
     def _tested_error(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, MuzaicError) else f"{type(exc).__name__}: {exc}"
-        self._say(f"The key test failed: {text}", False)
+        if isinstance(exc, NoKeyToTest):
+            self._say(text, False)
+        else:
+            self._say(f"The key test failed: {text}", False)
         self.tested.emit(False, text)
 
     def done(self, result: int) -> None:
         self._runner.shutdown(1000)
+        self._keyring_runner.shutdown(1000)
         super().done(result)

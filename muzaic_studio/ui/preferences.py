@@ -224,35 +224,42 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        if settings.kind == "cloud":
-            self.cloud_radio.setChecked(True)
-        elif settings.kind == "offline":
-            self.offline_radio.setChecked(True)
-        else:
-            self.cloud_radio.setChecked(self._has_key())
-            self.offline_radio.setChecked(not self._has_key())
+        # "auto" shows offline until the keyring says a key exists (asked off the GUI
+        # thread: a Secret Service keyring answers over D-Bus and may wait to be unlocked).
+        self.cloud_radio.setChecked(settings.kind == "cloud")
+        self.offline_radio.setChecked(settings.kind != "cloud")
         self.cloud_radio.toggled.connect(self._update)
+        self._runner = TaskRunner(self, max_threads=1)
         self._update()
+        self.refresh_key_status()
 
-    def _has_key(self) -> bool:
+    def refresh_key_status(self) -> None:
         from muzaic_studio.api.credentials import key_status
 
-        return key_status().has_key
+        self.key_label.setText("Checking the system keyring...")
+        self._runner.run(lambda _p, _c: key_status(), on_result=self._show_key_status)
+
+    def _show_key_status(self, status: Any) -> None:
+        self.key_label.setText(str(status))
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # room for it
+        if self._settings.kind == "auto" and status.has_key:
+            self.cloud_radio.setChecked(True)
 
     def _update(self) -> None:
-        from muzaic_studio.api.credentials import key_status
-
         cloud = self.cloud_radio.isChecked()
         self.url_edit.setEnabled(cloud)
         self.origin_edit.setEnabled(cloud)
-        self.key_label.setText(str(key_status()))
 
     def open_key_dialog(self) -> None:
         from muzaic_studio.ui.key_dialog import KeyDialog
 
         dialog = KeyDialog(self.result_settings(), self)
         dialog.exec()
-        self._update()
+        self.refresh_key_status()
+
+    def done(self, result: int) -> None:
+        self._runner.shutdown(1000)
+        super().done(result)
 
     def result_settings(self) -> BackendSettings:
         return BackendSettings(

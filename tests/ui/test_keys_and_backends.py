@@ -33,25 +33,30 @@ def test_without_a_keyring_the_dialog_says_how_to_fix_it(qtbot):
     # the suite runs with keyring's "fail" backend: no usable system keyring
     dialog = KeyDialog(BackendSettings())
     qtbot.addWidget(dialog)
+    assert "Checking" in dialog.status_label.text()  # the keyring is asked off the GUI thread
+    qtbot.waitSignal(dialog.statusShown, timeout=5000).wait()
     text = dialog.status_label.text()
     assert "No usable system keyring" in text and "keyrings.alt" in text
     assert credentials.ENV_VAR in text
     assert not dialog.save_button.isEnabled()
     dialog.key_edit.setText(KEY)
     dialog.save_key()  # even if forced, it reports instead of crashing
-    assert "keyring" in dialog.result_label.text().lower()
+    qtbot.waitUntil(lambda: "keyring" in dialog.result_label.text().lower(), timeout=5000)
 
 
 def test_store_test_and_clear_a_key(qtbot, memory_keyring, server):
     dialog = KeyDialog(BackendSettings(kind="cloud", api_url=server.url))
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.status is not None, timeout=5000)
     assert dialog.save_button.isEnabled() and not dialog.clear_button.isEnabled()
     dialog.key_edit.setText(KEY)
     with qtbot.waitSignal(dialog.keyChanged):
         dialog.save_button.click()
     assert memory_keyring.store[(credentials.SERVICE, credentials.ACCOUNT)] == KEY
     assert dialog.key_edit.text() == ""  # the key does not linger in the widget
-    assert KEY not in dialog.status_label.text() and KEY[-4:] in dialog.status_label.text()
+    qtbot.waitUntil(lambda: KEY[-4:] in dialog.status_label.text(), timeout=5000)
+    assert KEY not in dialog.status_label.text()
+    assert dialog.clear_button.isEnabled()
     with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
         dialog.test_button.click()  # the stored key, off the GUI thread
     ok, text = blocker.args
@@ -60,13 +65,14 @@ def test_store_test_and_clear_a_key(qtbot, memory_keyring, server):
     with qtbot.waitSignal(dialog.keyChanged):
         dialog.clear_button.click()
     assert (credentials.SERVICE, credentials.ACCOUNT) not in memory_keyring.store
-    assert "No API key" in dialog.status_label.text()
+    qtbot.waitUntil(lambda: "No API key" in dialog.status_label.text(), timeout=5000)
 
 
 def test_a_wrong_key_fails_its_test_with_the_servers_reason(qtbot, server):
     dialog = KeyDialog(BackendSettings(kind="cloud", api_url=server.url))
     qtbot.addWidget(dialog)
     dialog.key_edit.setText("not-the-right-key-123")
+    # nothing typed and nothing stored would say so; a typed key is what gets tested
     with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
         dialog.test_button.click()
     ok, text = blocker.args
@@ -122,9 +128,20 @@ def test_toolbar_choice_switches_backend_and_status_bar(qtbot, memory_keyring, s
 def test_preferences_dialog_round_trip(qtbot):
     dialog = PreferencesDialog(BackendSettings(kind="offline"))
     qtbot.addWidget(dialog)
+    assert dialog.key_label.text() == "Checking the system keyring..."  # asked off-thread
+    qtbot.waitUntil(lambda: "No usable system keyring" in dialog.key_label.text(), timeout=5000)
     assert dialog.offline_radio.isChecked() and not dialog.url_edit.isEnabled()
     dialog.cloud_radio.setChecked(True)
     assert dialog.url_edit.isEnabled()
     dialog.url_edit.setText("https://example.test")
     dialog.origin_edit.setText("studio")
     assert dialog.result_settings() == BackendSettings("cloud", "https://example.test", "studio")
+
+
+def test_test_without_any_key_says_paste_one(qtbot):
+    dialog = KeyDialog(BackendSettings(kind="cloud"))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.tested, timeout=5000) as blocker:
+        dialog.test_button.click()
+    assert blocker.args[0] is False
+    assert dialog.result_label.text() == "Paste a key first (or store one) to test it."
