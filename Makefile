@@ -36,13 +36,13 @@ test: deps venv lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check muzaic_studio tests bench
-	$(VENV)/bin/ruff format --check muzaic_studio tests bench
+	$(VENV)/bin/ruff check muzaic_studio tests bench packaging
+	$(VENV)/bin/ruff format --check muzaic_studio tests bench packaging
 	$(VENV)/bin/lint-imports
 
 format: venv
-	$(VENV)/bin/ruff check --fix muzaic_studio tests bench
-	$(VENV)/bin/ruff format muzaic_studio tests bench
+	$(VENV)/bin/ruff check --fix muzaic_studio tests bench packaging
+	$(VENV)/bin/ruff format muzaic_studio tests bench packaging
 
 ## Benchmarks: ratios against baselines measured in the same run (not part of `make test`).
 bench: deps venv

@@ -457,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"`serve` needs the offline engine, which this installation lacks ({exc}).")
         return EXIT_OTHER
     args = parser.parse_args(argv)
+    from muzaic_studio.logging_setup import setup_logging
+
+    setup_logging(console=args.command == "serve")
     try:
         return HANDLERS[args.command](args)
     except KeyboardInterrupt:

@@ -118,8 +118,10 @@ def log_path() -> Path:
     return paths.log_dir() / LOG_NAME
 
 
-def setup_logging(verbose: bool = False) -> Path:
-    """Log to the rotating file (and stderr); return the log file's path.
+def setup_logging(verbose: bool = False, console: bool = True) -> Path:
+    """Log to the rotating file (and, with *console*, warnings to stderr); return its path.
+
+    The CLI passes console=False for its one-shot commands, whose stderr is one clear line.
 
     Safe to call again (e.g. the CLI then the GUI): our previous handlers are replaced,
     other handlers on the root logger are left alone.
@@ -136,7 +138,7 @@ def setup_logging(verbose: bool = False) -> Path:
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     stderr_handler = logging.StreamHandler(sys.stderr)
     stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    for handler in (file_handler, stderr_handler):
+    for handler in (file_handler, stderr_handler) if console else (file_handler,):
         handler.addFilter(redactor)
         handler.setFormatter(formatter)
         root.addHandler(handler)

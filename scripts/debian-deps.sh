@@ -6,7 +6,7 @@ set -u
 PKGS="libpulse0 libasound2 xvfb xauth libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
 libxcb-xkb1 libxcb-xfixes0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-desktop-file-utils appstream shared-mime-info"
+desktop-file-utils appstream shared-mime-info python3-venv"
 command -v dpkg-query >/dev/null 2>&1 || { echo "debian-deps: not a Debian/Ubuntu system; install the equivalents of: $(echo $PKGS)"; exit 0; }
 missing=""
 for p in $PKGS; do

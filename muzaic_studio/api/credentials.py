@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from muzaic_studio.api.errors import InvalidKey, KeyringUnavailable
+from muzaic_studio.logging_setup import register_secret
 
 SERVICE = "muzaic-studio"
 ACCOUNT = "api-key"
@@ -106,13 +107,16 @@ def get_key() -> str | None:
     """
     key = env_key()
     if key:
+        register_secret(key)
         return key
     backend = _keyring()
     try:
         stored = backend.get_password(SERVICE, ACCOUNT)
     except Exception as exc:
         raise _failed(backend, "read", exc) from None
-    return stored.strip() if isinstance(stored, str) and stored.strip() else None
+    key = stored.strip() if isinstance(stored, str) and stored.strip() else None
+    register_secret(key)  # a key that lives only in the keyring is redacted from logs too
+    return key
 
 
 def set_key(key: str) -> str:

@@ -15,7 +15,6 @@ Kept out of main_window.py so the window's own code does not grow with packaging
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from PySide6.QtGui import QAction
@@ -63,9 +62,7 @@ class AppExtras:
         menu = self.help_menu()
         existing = self._window_about_action()
         if existing is not None and existing in menu.actions():
-            # Re-point the window's About (shortcut and all) to the versions dialog.
-            with contextlib.suppress(RuntimeError, TypeError):
-                existing.triggered.disconnect()
+            # The window's About action (shortcut and all) opens the versions dialog.
             existing.triggered.connect(self.show_about)
             self.about_action = existing
             menu.insertAction(existing, self.report_action)

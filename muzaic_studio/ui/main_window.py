@@ -320,7 +320,6 @@ class MainWindow(QMainWindow):
             "view.playhead_prev": lambda: self._seek_edge(-1),
             "view.playhead_next": lambda: self._seek_edge(1),
             "help.shortcuts": self.show_shortcuts,
-            "help.about": self.show_about,
         }
         for key, handler in handlers.items():
             a[key].triggered.connect(lambda _checked=False, h=handler: h())
@@ -501,13 +500,6 @@ class MainWindow(QMainWindow):
         from muzaic_studio.ui.shortcuts_dialog import ShortcutsDialog
 
         ShortcutsDialog(self.findChildren(QAction), self).exec()
-
-    def show_about(self) -> None:
-        from muzaic_studio import __version__ as version
-
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<h3>{APP_NAME} {version}</h3><p>A timeline editor for soundtracks "
-                          "made with the Muzaic music API.</p>")  # fmt: skip
 
     def _fill_recent_menu(self) -> None:
         menu = self.menus["recent"]
