@@ -75,7 +75,7 @@ def _partials(freqs: np.ndarray, amps: np.ndarray, decays: np.ndarray, n: int) -
     starts = np.exp(s.T * (np.arange(blocks) * (_BLOCK / SR))[:, None])
     # in row chunks small enough that OpenBLAS stays single-threaded (its threads would
     # only fight the engine's own region threads over a sub-millisecond product)
-    rows = max(1, 200_000 // (len(freqs) * _BLOCK))
+    rows = max(1, 50_000 // (len(freqs) * _BLOCK))
     out = np.empty((blocks, _BLOCK))
     for r0 in range(0, blocks, rows):
         out[r0 : r0 + rows] = (starts[r0 : r0 + rows] @ offs).imag
