@@ -172,6 +172,7 @@ class VideoWorkflow(QObject):
         self._drop_filter = _VideoDropFilter(self)
         window.setAcceptDrops(True)
         window.installEventFilter(self._drop_filter)
+        window.installEventFilter(self)  # close -> stop ffmpeg jobs (see eventFilter)
 
         changed = getattr(window, "documentChanged", None)
         if changed is not None:
@@ -652,7 +653,19 @@ class VideoWorkflow(QObject):
         a["video.scenes"].setEnabled(has and not self.busy("scenes"))
         a["video.regions"].setEnabled(has)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A scan of a long video still running when the window closes would keep the
+        # process alive (the thread pool waits for it): stop the jobs once it is closed.
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._after_close)
+        return False
+
+    def _after_close(self) -> None:
+        if not self.window.isVisible():
+            self.shutdown()
+
     def shutdown(self) -> None:
+        """Cancel every job (ffmpeg is killed within 0.1 s) and release the media."""
         for runner in self._runners.values():
             runner.shutdown(3000)
         self.dock_widget.close_media()

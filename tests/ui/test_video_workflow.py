@@ -324,3 +324,19 @@ def test_sensitivity_finds_cuts_again_and_is_remembered(window, qtbot, video_fil
     assert len(wf.cuts) == len(CUTS)  # hard cuts are found at any sensitivity
     wf.sensitivity_actions[0.3].trigger()
     app_settings().setValue(THRESHOLD_KEY, 0.3)
+
+
+def test_closing_the_window_stops_a_running_scan(window, qtbot, tmp_path):
+    long_video = make_cut_video(
+        tmp_path / "long.mp4", audio=False, seconds_per_shot=(60.0, 60.0, 60.0, 60.0)
+    )
+    wf = load(window, qtbot, long_video)
+    wf.detect_scenes()
+    qtbot.waitUntil(lambda: wf._runners["scenes"].active_threads() == 1, timeout=WAIT)
+    window.close()
+    qtbot.waitUntil(
+        lambda: all(r.active_threads() == 0 for r in wf._runners.values()), timeout=5000
+    )
+    from muzaic_studio.video import cached_scenes
+
+    assert cached_scenes(long_video) is None  # stopped, not finished
