@@ -277,6 +277,18 @@ def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch)
     with qtbot.waitSignal(rw.controller.finished, timeout=60_000) as blocker:
         assert rw.render(False)
     assert blocker.args[0] is True and window.doc.audio_path.is_file()
+    # Watch it: the soundtrack player moves the playhead and the picture plays along.
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    dock = wf.dock_widget
+    qtbot.waitUntil(lambda: dock.loaded, timeout=WAIT)
+    window.doc.set_playhead(0.0)
+    assert rw.player.play(0.0)
+    qtbot.waitUntil(lambda: window.doc.playhead > 1.0, timeout=WAIT)
+    assert dock.playing and dock.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+    assert abs(dock.media_position() - window.doc.playhead) < 0.35
+    rw.player.pause()
+    assert not dock.playing
     dialog = wf.export_video()
     assert dialog is not None
     assert dialog.mode == "duck"  # the video has sound: ducking is the default
