@@ -99,6 +99,7 @@ class ProjectDocument(QObject):
         self.waveform: Any = None  # audio.peaks.PeakPyramid of the last render, or None
         self.audio_path: Path | None = None  # the rendered MP3 the waveform is drawn from
         self.markers: list[float] = []  # scene cuts and user markers, in seconds
+        self.media_duration = 0.0  # the imported video's length; 0 without a video
         # spec digest -> hash of every render this session: undoing back to a rendered
         # state brings its hash back, so the region is not marked changed again.
         self._render_cache: dict[str, str] = {}
@@ -206,6 +207,18 @@ class ProjectDocument(QObject):
         self.waveform = pyramid
         self.audio_path = audio_path
         self.waveformChanged.emit()
+
+    def set_media_duration(self, seconds: float) -> None:
+        """The video's length: the timeline reaches at least this far (settingsChanged)."""
+        seconds = max(0.0, float(seconds))
+        if seconds != self.media_duration:
+            self.media_duration = seconds
+            self.settingsChanged.emit()
+
+    @property
+    def timeline_length(self) -> float:
+        """How long the timeline is: the soundtrack's end or the video's, whichever is later."""
+        return max(self.project.duration, self.media_duration)
 
     def set_markers(self, markers: Iterable[float]) -> None:
         self.markers = sorted(float(m) for m in markers)

@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
             "view.zoom_out": lambda: self.timeline.zoom_by(1 / 1.5, self._zoom_anchor()),
             "view.zoom_fit": self.timeline.zoom_to_fit,
             "view.playhead_start": lambda: self._seek(0.0),
-            "view.playhead_end": lambda: self._seek(self.doc.project.duration),
+            "view.playhead_end": lambda: self._seek(self.doc.timeline_length),
             "view.playhead_prev": lambda: self._seek_edge(-1),
             "view.playhead_next": lambda: self._seek_edge(1),
             "help.shortcuts": self.show_shortcuts,

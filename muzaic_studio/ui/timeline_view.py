@@ -107,7 +107,7 @@ class TimelineView(QAbstractScrollArea):
         doc.playheadChanged.connect(self._on_playhead)
         doc.waveformChanged.connect(self._on_waveform)
         doc.markersChanged.connect(self.viewport().update)
-        doc.settingsChanged.connect(self.viewport().update)
+        doc.settingsChanged.connect(self._rebuild)  # the video's length moves the end
 
     def _disconnect(self, doc: ProjectDocument) -> None:
         for signal, slot in (
@@ -116,7 +116,7 @@ class TimelineView(QAbstractScrollArea):
             (doc.playheadChanged, self._on_playhead),
             (doc.waveformChanged, self._on_waveform),
             (doc.markersChanged, self.viewport().update),
-            (doc.settingsChanged, self.viewport().update),
+            (doc.settingsChanged, self._rebuild),
         ):
             with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)
@@ -154,7 +154,7 @@ class TimelineView(QAbstractScrollArea):
     def content_seconds(self) -> float:
         """How far the scroll range reaches: past the end, so there is room to draw."""
         view = self.viewport().width() / self.scale.px_per_sec
-        return max(self.doc.project.duration + view * 0.5, view, 30.0)
+        return max(self.doc.timeline_length + view * 0.5, view, 30.0)
 
     def visible_span(self) -> tuple[float, float]:
         return self.scale.time(0), self.scale.time(self.viewport().width())
@@ -207,7 +207,7 @@ class TimelineView(QAbstractScrollArea):
 
     def zoom_to_fit(self) -> None:
         width = max(100, self.viewport().width() - 2 * LEFT_MARGIN)
-        length = max(self.doc.project.duration, 10.0)
+        length = max(self.doc.timeline_length, 10.0)
         self.set_zoom(width / (length * 1.04), 0)
         self._scroll_to(0)
 

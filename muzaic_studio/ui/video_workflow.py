@@ -311,6 +311,8 @@ class VideoWorkflow(QObject):
         if self.doc is not None and self.cuts:
             self._replace_markers(self.cuts, [])
         self.info = None
+        if self.doc is not None:
+            self.doc.set_media_duration(0.0)
         self.cuts = None
         self.thumbnails = None
         self.sound_peaks = None
@@ -409,13 +411,15 @@ class VideoWorkflow(QObject):
             if stored != doc.project.video:
                 doc.project.video = stored
                 doc.mark_dirty()
-            self._fit_timeline(info.duration)
+            doc.set_media_duration(info.duration)
+            self.window.timeline.zoom_to_fit()
             self.dock.show()
             self.dock.raise_()  # it may be a tab behind other panels
             self.say(("Replaced the video with " if replaced else "Imported ") +
                      f"{info.path.name} ({info.duration:.1f} s). Detect its scene cuts to make "
                      "regions from them.", "success", "Detect Scene Cuts", self.detect_scenes)  # fmt: skip
         self.info = info
+        doc.set_media_duration(info.duration)
         self._video_abs = info.path
         self.dock_widget.set_source(info.path, info.duration)
         self.dock_widget.follow(doc.playhead)
@@ -427,15 +431,6 @@ class VideoWorkflow(QObject):
         self._start_thumbnails(info)
         self._start_sound_lane(info)
         self._update_actions()
-
-    def _fit_timeline(self, duration: float) -> None:
-        """Show the whole video: the timeline's length follows the video's."""
-        timeline = getattr(self.window, "timeline", None)
-        if timeline is None or duration <= 0:
-            return
-        width = max(100, timeline.viewport().width() - 24)
-        timeline.set_zoom(width / (duration * 1.04), 0)
-        timeline.horizontalScrollBar().setValue(0)
 
     def _start_thumbnails(self, info: VideoInfo) -> None:
         self.strip.set_status(f"Reading frames of {info.path.name}...")

@@ -255,6 +255,20 @@ def test_opening_a_project_with_its_video_restores_markers(window, qtbot, video_
     assert not window.doc.dirty  # opening changed nothing
 
 
+def test_timeline_length_follows_the_video_on_an_empty_project(window, qtbot, video_file):
+    timeline = window.timeline
+    assert window.doc.project.regions == []
+    wf = load(window, qtbot, video_file)
+    length = wf.info.duration
+    assert window.doc.timeline_length == pytest.approx(length)
+    timeline.zoom_to_fit()  # fits the video, not a default length
+    assert length <= timeline.visible_span()[1] <= length * 1.2
+    window.actions["view.playhead_end"].trigger()
+    assert window.doc.playhead == pytest.approx(length)
+    wf.remove_video()
+    assert window.doc.timeline_length == 0.0
+
+
 def test_remove_video(window, qtbot, video_file):
     wf = load(window, qtbot, video_file)
     wf.remove_video()
