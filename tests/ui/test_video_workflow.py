@@ -255,10 +255,12 @@ def test_opening_a_project_with_its_video_restores_markers(window, qtbot, video_
     assert not window.doc.dirty  # opening changed nothing
 
 
-def test_timeline_length_follows_the_video_on_an_empty_project(window, qtbot, video_file):
+def test_timeline_length_follows_the_video_on_an_empty_project(window, qtbot, tmp_path):
+    # 40 s: longer than the timeline's own minimum span, so fitting it proves the rule.
+    long_video = make_cut_video(tmp_path / "long.mp4", audio=False, seconds_per_shot=(10,) * 4)
     timeline = window.timeline
     assert window.doc.project.regions == []
-    wf = load(window, qtbot, video_file)
+    wf = load(window, qtbot, long_video)
     length = wf.info.duration
     assert window.doc.timeline_length == pytest.approx(length)
     timeline.zoom_to_fit()  # fits the video, not a default length
