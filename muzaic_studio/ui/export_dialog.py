@@ -13,23 +13,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
-from muzaic_studio.ui.workers import Task, TaskRunner
+from muzaic_studio.ui.export_job import ExportJobDialog
+from muzaic_studio.ui.workers import TaskRunner
 
 FORMATS = (("MP3 (192 kbps)", "mp3"), ("WAV (16-bit PCM)", "wav"))
 
@@ -42,8 +40,8 @@ def error_text(exc: BaseException) -> str:
     return text if text.endswith(".") else text + "."
 
 
-class ExportDialog(QDialog):
-    exported = Signal(object)  # ExportResult
+class ExportDialog(ExportJobDialog):
+    """Export the render as MP3/WAV; `exported` carries the ExportResult."""
 
     def __init__(
         self,
@@ -58,15 +56,11 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export Audio")
         self.setObjectName("exportDialog")
-        self.setMinimumWidth(560)
         self.source = Path(source)
         self.duration = duration
         self.selection = selection
-        self._export_runner = TaskRunner(self, max_threads=1)
         self._loudness_runner = TaskRunner(self, max_threads=1)
-        self._export_task: Task | None = None
         self.result_info: Any = None
-        self.last_error: str = ""
         self.loudness: Any = None
 
         layout = QVBoxLayout(self)
@@ -100,24 +94,8 @@ class ExportDialog(QDialog):
         self.loudness_label.setWordWrap(True)
         form.addRow("Loudness:", self.loudness_label)
         layout.addLayout(form)
-        self.progress = QProgressBar(self)
-        self.progress.setRange(0, 1000)
+        self.add_export_controls(layout, "exportStatus")
         self.progress.setValue(0)
-        layout.addWidget(self.progress)
-        self.status_label = QLabel(self)
-        self.status_label.setObjectName("exportStatus")
-        self.status_label.setWordWrap(True)
-        layout.addWidget(self.status_label)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.export_button = QPushButton("Export", self)
-        self.export_button.setDefault(True)
-        self.export_button.clicked.connect(self.start_export)
-        self.cancel_button = QPushButton("Close", self)
-        self.cancel_button.clicked.connect(self._cancel_or_close)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.cancel_button)
-        layout.addLayout(buttons)
         self.measure()
 
     # -- options ------------------------------------------------------------------------
@@ -193,58 +171,21 @@ class ExportDialog(QDialog):
         start, end = self.span()
         options = ExportOptions(format=self.format, start=start, end=end)
         source = self.source
-        self.last_error = ""
         self.result_info = None
-        self.status_label.setStyleSheet("")
-        self.status_label.setText(f"Exporting to {target}...")
-        self.progress.setValue(0)
-        self.export_button.setEnabled(False)
-        self.cancel_button.setText("Cancel")
 
-        def job(progress: Any, cancel: Any) -> Any:
-            return export_audio(source, target, options,
-                                progress=lambda f: progress(f, ""), cancel=cancel)  # fmt: skip
+        def work(progress: Any, cancel: Any) -> Any:
+            return export_audio(source, target, options, progress=progress, cancel=cancel)
 
-        self._export_task = self._export_runner.run(
-            job,
-            on_result=self._done,
-            on_error=lambda exc: self._fail(f"Export failed: {error_text(exc)}"),
-            on_progress=lambda f, _t: self.progress.setValue(round(f * 1000)),
-            on_finished=self._idle,
-        )
+        self.run_export(target, work, self._done, error_text)
 
     def _done(self, result: Any) -> None:
         self.result_info = result
-        self.progress.setValue(1000)
         size = result.size_bytes / 1e6
-        self.status_label.setStyleSheet("color: #2e7d32;")
-        self.status_label.setText(
-            f"Exported {result.duration:.1f} s of {result.format.upper()} to {result.path} ({size:.1f} MB)."
+        self._succeed(
+            f"Exported {result.duration:.1f} s of {result.format.upper()} to {result.path} ({size:.1f} MB).",
+            result,
         )
-        self.exported.emit(result)
-
-    def _fail(self, text: str) -> None:
-        self.last_error = text
-        self.status_label.setStyleSheet("color: #c62828;")
-        self.status_label.setText(text)
-
-    def _idle(self) -> None:
-        self._export_task = None
-        self.export_button.setEnabled(True)
-        self.cancel_button.setText("Close")
-
-    @property
-    def exporting(self) -> bool:
-        return self._export_task is not None
-
-    def _cancel_or_close(self) -> None:
-        if self._export_task is not None:
-            self._export_runner.cancel(self._export_task)
-            self._fail("Export cancelled; nothing was written.")
-            return
-        self.reject()
 
     def done(self, result: int) -> None:
-        self._export_runner.shutdown(3000)
         self._loudness_runner.shutdown(3000)
         super().done(result)

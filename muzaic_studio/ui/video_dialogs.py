@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -28,14 +27,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
-from muzaic_studio.ui.workers import Task, TaskRunner
+from muzaic_studio.ui.export_job import ExportJobDialog
 from muzaic_studio.video import (
     CONTAINERS,
     ExportOptions,
@@ -130,10 +128,8 @@ class RegionsFromScenesDialog(QDialog):
         self.summary.setText(text + ".")
 
 
-class ExportVideoDialog(QDialog):
-    """Export the video with the rendered soundtrack; runs on a worker."""
-
-    exported = Signal(object)  # Path
+class ExportVideoDialog(ExportJobDialog):
+    """Export the video with the rendered soundtrack; runs on a worker; `exported` carries its Path."""
 
     def __init__(
         self,
@@ -146,13 +142,9 @@ class ExportVideoDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export Video")
         self.setObjectName("exportVideoDialog")
-        self.setMinimumWidth(560)
         self.info = info
         self.soundtrack = Path(soundtrack)
-        self._runner = TaskRunner(self, max_threads=1)
-        self._task: Task | None = None
         self.result_path: Path | None = None
-        self.last_error = ""
 
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -211,23 +203,7 @@ class ExportVideoDialog(QDialog):
             warn.setWordWrap(True)
             warn.setStyleSheet("color: #b26a00;")
             layout.addWidget(warn)
-        self.progress = QProgressBar(self)
-        self.progress.setRange(0, 1000)
-        layout.addWidget(self.progress)
-        self.status_label = QLabel(self)
-        self.status_label.setObjectName("exportVideoStatus")
-        self.status_label.setWordWrap(True)
-        layout.addWidget(self.status_label)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.export_button = QPushButton("Export", self)
-        self.export_button.setDefault(True)
-        self.export_button.clicked.connect(self.start_export)
-        self.close_button = QPushButton("Close", self)
-        self.close_button.clicked.connect(self._cancel_or_close)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
+        self.add_export_controls(layout, "exportVideoStatus")
         self._mode_changed()
 
     def _gain_spin(self, value: float, tip: str) -> QDoubleSpinBox:
@@ -301,56 +277,14 @@ class ExportVideoDialog(QDialog):
             return
         target, options = self.target(), self.options()
         info, soundtrack = self.info, self.soundtrack
-        self.last_error = ""
         self.result_path = None
-        self.status_label.setStyleSheet("")
-        self.status_label.setText(f"Exporting to {target}...")
-        self.progress.setValue(0)
-        self.export_button.setEnabled(False)
-        self.close_button.setText("Cancel")
 
-        def job(progress: Any, cancel: Any) -> Path:
-            return export_video(
-                info.path, soundtrack, target, options, info=info,
-                progress=lambda f: progress(f, ""), cancel=cancel,
-            )  # fmt: skip
+        def work(progress: Any, cancel: Any) -> Path:
+            return export_video(info.path, soundtrack, target, options, info=info,
+                                progress=progress, cancel=cancel)  # fmt: skip
 
-        self._task = self._runner.run(
-            job,
-            on_result=self._done,
-            on_error=lambda exc: self._fail(f"Export failed: {error_text(exc)}"),
-            on_progress=lambda f, _t: self.progress.setValue(round(f * 1000)),
-            on_finished=self._idle,
-        )
+        self.run_export(target, work, self._done, error_text)
 
     def _done(self, path: Path) -> None:
         self.result_path = path
-        self.progress.setValue(1000)
-        self.status_label.setStyleSheet("color: #2e7d32;")
-        self.status_label.setText(f"Exported {path.name} ({path.stat().st_size / 1e6:.1f} MB).")
-        self.exported.emit(path)
-
-    def _fail(self, text: str) -> None:
-        self.last_error = text
-        self.status_label.setStyleSheet("color: #c62828;")
-        self.status_label.setText(text)
-
-    def _idle(self) -> None:
-        self._task = None
-        self.export_button.setEnabled(True)
-        self.close_button.setText("Close")
-
-    @property
-    def exporting(self) -> bool:
-        return self._task is not None
-
-    def _cancel_or_close(self) -> None:
-        if self._task is not None:
-            self._runner.cancel(self._task)
-            self._fail("Export cancelled; nothing was written.")
-            return
-        self.reject()
-
-    def done(self, result: int) -> None:
-        self._runner.shutdown(3000)
-        super().done(result)
+        self._succeed(f"Exported {path.name} ({path.stat().st_size / 1e6:.1f} MB).", path)
