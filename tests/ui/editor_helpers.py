@@ -1,4 +1,4 @@
-"""Shared helpers for the editor's UI tests: a demo-like project and mouse gestures."""
+"""Shared helpers for the editor's UI tests: a demo-like project, a shown window, mouse gestures."""
 
 from __future__ import annotations
 
@@ -85,3 +85,17 @@ def no_modal_dialogs(monkeypatch, answer=None) -> list[str]:
     for name in ("question", "warning", "information", "critical"):
         monkeypatch.setattr(QMessageBox, name, fake)
     return asked
+
+
+def shown_window(qtbot, monkeypatch, project: Project):
+    """A MainWindow on *project*, 1200x700, shown and exposed; modal dialogs don't block."""
+    from muzaic_studio.ui.document import ProjectDocument
+    from muzaic_studio.ui.main_window import MainWindow
+
+    no_modal_dialogs(monkeypatch)
+    w = MainWindow(ProjectDocument(project), autosave=False)
+    qtbot.addWidget(w)
+    w.resize(1200, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

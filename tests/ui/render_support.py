@@ -126,10 +126,31 @@ def snapshot(doc: Any) -> dict[str, Any]:
     }
 
 
-def engine_server_url():
-    """Body of each test module's ``engine_url`` fixture: one server, unlimited tokens."""
-    with EngineServer(tokens=None) as server:
-        yield server.url
+def render_window(qtbot: Any, backend_url: str | None = None, *, resize: bool = False) -> Any:
+    """A MainWindow on `two_regions()`, shown, that renders without asking and closes
+    without asking to save; with *backend_url*, it renders there through the cloud client."""
+    from muzaic_studio.ui.document import ProjectDocument
+    from muzaic_studio.ui.main_window import MainWindow
+
+    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
+    w.files.maybe_save = lambda: True  # closing at teardown must not ask to save
+    qtbot.addWidget(w)
+    if resize:
+        w.resize(1200, 700)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False  # a modal question would wait for a click
+    if backend_url is not None:
+        wf.use_backend(cloud(backend_url))
+    return w
+
+
+def render_and_wait(window: Any, qtbot: Any) -> Any:
+    """Render the whole window's project and wait for it; the render workflow."""
+    wf = window.render_workflow
+    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
+        assert wf.render(False)
+    return wf
 
 
 class EngineServer:

@@ -12,21 +12,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from muzaic_studio.model.region import PARAM_NAMES
-from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project, drag, no_modal_dialogs
+from tests.ui.editor_helpers import demo_project, drag, shown_window
 
 STEPS = 300
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    no_modal_dialogs(monkeypatch)
-    w = MainWindow(ProjectDocument(demo_project()), autosave=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, monkeypatch, demo_project())
     yield w
     w.doc.undo_stack.setClean()
 

@@ -9,25 +9,18 @@ from PySide6.QtGui import QGuiApplication
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui import editing
-from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from tests.ui.editor_helpers import no_modal_dialogs
+from tests.ui.editor_helpers import shown_window
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    no_modal_dialogs(monkeypatch)
     regions = [
         Region(0.0, 10.0, tags=[1], params={"intensity": [[0, 2], [100, 10]], "tempo": 5,
                                             "tone": 5, "variance": 5, "rhythm": 5}),
         Region(10.0, 5.0, "silence"),
         Region(30.0, 10.0, tags=[2]),
     ]  # fmt: skip
-    w = MainWindow(ProjectDocument(Project(regions=regions)), autosave=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, monkeypatch, Project(regions=regions))
     yield w
     w.doc.undo_stack.setClean()
 

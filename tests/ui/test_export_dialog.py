@@ -5,34 +5,14 @@ from __future__ import annotations
 import pytest
 
 from muzaic_studio.audio.decode import probe
-from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from tests.ui.render_support import cloud, engine_server_url, two_regions
-
-
-@pytest.fixture(scope="module")
-def engine_url():
-    yield from engine_server_url()
+from tests.ui.render_support import render_and_wait, render_window
 
 
 @pytest.fixture
 def window(qtbot, engine_url):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    w.show()
-    wf = w.render_workflow
-    wf.ask_before_spending = False  # a modal question would wait for a click
-    wf.use_backend(cloud(engine_url))
+    w = render_window(qtbot, engine_url)
     yield w
-    wf.shutdown()
-
-
-def rendered(window, qtbot):
-    wf = window.render_workflow
-    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
-        assert wf.render(False)
-    return wf
+    w.render_workflow.shutdown()
 
 
 def export(dialog, qtbot, path):
@@ -51,7 +31,7 @@ def test_ctrl_e_before_a_render_says_render_first(window):
 
 
 def test_export_whole_soundtrack_as_mp3_with_loudness(window, qtbot, tmp_path):
-    wf = rendered(window, qtbot)
+    wf = render_and_wait(window, qtbot)
     dialog = wf.open_export()
     assert dialog is not None and dialog.format == "mp3"
     qtbot.waitUntil(lambda: "LUFS" in dialog.loudness_label.text(), timeout=20_000)
@@ -66,7 +46,7 @@ def test_export_whole_soundtrack_as_mp3_with_loudness(window, qtbot, tmp_path):
 
 
 def test_export_selection_as_wav(window, qtbot, tmp_path):
-    wf = rendered(window, qtbot)
+    wf = render_and_wait(window, qtbot)
     second = window.doc.project.sorted_regions()[1]
     window.doc.select([second.uid])
     dialog = wf.open_export()
@@ -83,7 +63,7 @@ def test_export_selection_as_wav(window, qtbot, tmp_path):
 
 
 def test_export_to_a_missing_folder_fails_clearly_and_writes_nothing(window, qtbot, tmp_path):
-    wf = rendered(window, qtbot)
+    wf = render_and_wait(window, qtbot)
     dialog = wf.open_export()
     target = tmp_path / "no-such-folder" / "out.mp3"
     export(dialog, qtbot, target)

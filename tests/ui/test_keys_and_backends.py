@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyring
 import pytest
 
 from muzaic_studio.api import credentials
@@ -10,17 +9,7 @@ from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.key_dialog import KeyDialog
 from muzaic_studio.ui.main_window import MainWindow
 from muzaic_studio.ui.preferences import BackendManager, BackendSettings, PreferencesDialog
-from tests.fake_keyring import MemoryKeyring
 from tests.ui.render_support import KEY, EngineServer
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

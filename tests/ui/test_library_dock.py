@@ -10,30 +10,16 @@ from PySide6.QtWidgets import QApplication
 from muzaic_studio.model import HashLibrary
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.library_dock import MIME_TYPE, LibraryStore
-from muzaic_studio.ui.main_window import MainWindow
-from tests.ui.render_support import cloud, engine_server_url, two_regions
-
-
-@pytest.fixture(scope="module")
-def engine_url():
-    yield from engine_server_url()
+from tests.ui.render_support import render_and_wait, render_window
 
 
 @pytest.fixture
 def window(qtbot, engine_url):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    wf = w.render_workflow
-    wf.ask_before_spending = False  # a modal question would wait for a click
-    wf.use_backend(cloud(engine_url))
-    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
-        assert wf.render(False)
+    w = render_window(qtbot, engine_url, resize=True)
+    render_and_wait(w, qtbot)
     w.timeline.zoom_to_fit()
     yield w
-    wf.shutdown()
+    w.render_workflow.shutdown()
 
 
 def drop_on_timeline(window, hash_: str, seconds: float) -> bool:

@@ -11,17 +11,12 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar,
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project, no_modal_dialogs
+from tests.ui.editor_helpers import demo_project, no_modal_dialogs, shown_window
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    no_modal_dialogs(monkeypatch)
-    w = MainWindow(ProjectDocument(demo_project()), autosave=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, monkeypatch, demo_project())
     yield w
     w.doc.undo_stack.setClean()
     w.doc._extra_dirty = False

@@ -8,12 +8,7 @@ from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.main_window import MainWindow
 from muzaic_studio.ui.player import NO_DEVICE_MESSAGE, Player, audio_outputs_available
-from tests.ui.render_support import cloud, engine_server_url, two_regions
-
-
-@pytest.fixture(scope="module")
-def engine_url():
-    yield from engine_server_url()
+from tests.ui.render_support import render_and_wait, render_window
 
 
 @pytest.fixture
@@ -76,17 +71,10 @@ def test_nothing_to_play_is_a_message_not_an_error(qtbot):
 
 @pytest.fixture
 def window(qtbot, engine_url):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    w.show()
-    wf = w.render_workflow
-    wf.ask_before_spending = False  # a modal question would wait for a click
-    wf.use_backend(cloud(engine_url))
-    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
-        assert wf.render(False)
+    w = render_window(qtbot, engine_url)
+    render_and_wait(w, qtbot)
     yield w
-    wf.shutdown()
+    w.render_workflow.shutdown()
 
 
 def test_space_plays_from_the_playhead_and_the_playhead_follows(window, qtbot):

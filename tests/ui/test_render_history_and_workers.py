@@ -12,24 +12,14 @@ import pytest
 from muzaic_studio.audio.ffmpeg import encode_mp3
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
 from muzaic_studio.ui.render_history import KEEP, RenderHistory, RenderRecord
 from muzaic_studio.ui.workers import TaskRunner
-from tests.ui.render_support import Scripted, ScriptedServer, cloud, engine_server_url, two_regions
-
-
-@pytest.fixture(scope="module")
-def engine_url():
-    yield from engine_server_url()
+from tests.ui.render_support import Scripted, ScriptedServer, cloud, render_and_wait, render_window
 
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    w.show()
-    w.render_workflow.ask_before_spending = False
+    w = render_window(qtbot)
     yield w
     w.render_workflow.shutdown()
 
@@ -71,8 +61,7 @@ def test_a_region_edited_during_the_render_stays_marked_changed(window, qtbot):
 def test_reopening_a_rendered_project_shows_its_last_render(window, qtbot, engine_url, tmp_path):
     wf = window.render_workflow
     wf.use_backend(cloud(engine_url))
-    with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
-        assert wf.render(False)
+    render_and_wait(window, qtbot)
     audio = window.doc.audio_path
     path = tmp_path / "scored.muzaic"
     window.doc.save(path)
@@ -162,13 +151,8 @@ def test_summary_estimate_and_confirmation_text(window, monkeypatch):
 
 
 def test_closing_the_window_leaves_no_worker_running(qtbot, engine_url):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    w.show()
+    w = render_window(qtbot, engine_url)
     wf = w.render_workflow
-    wf.ask_before_spending = False
-    wf.use_backend(cloud(engine_url))
     assert wf.render(False)
     w.close()
     qtbot.waitUntil(lambda: not wf.controller.busy, timeout=10_000)

@@ -21,28 +21,18 @@ from tests.ui.render_support import (
     Scripted,
     ScriptedServer,
     cloud,
-    engine_server_url,
     refused_url,
+    render_window,
     snapshot,
     two_regions,
 )
 
 
-@pytest.fixture(scope="module")
-def engine_url():
-    yield from engine_server_url()
-
-
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True  # closing at teardown must not ask to save
-    qtbot.addWidget(w)
-    w.show()
-    wf = w.render_workflow
-    wf.ask_before_spending = False
+    w = render_window(qtbot)
     yield w
-    wf.shutdown()
+    w.render_workflow.shutdown()
 
 
 def use(window, url, qtbot):

@@ -17,10 +17,9 @@ from PySide6.QtWidgets import QApplication
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
 from muzaic_studio.ui.video_dialogs import RegionsFromScenesDialog
 from muzaic_studio.ui.video_workflow import VideoWorkflow, install_video_workflow, stored_video_path
-from tests.ui.editor_helpers import no_modal_dialogs
+from tests.ui.editor_helpers import shown_window
 from tests.video.conftest import CUTS, make_cut_video, picture_md5
 
 WAIT = 30_000
@@ -35,13 +34,8 @@ def video_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    no_modal_dialogs(monkeypatch)
-    w = MainWindow(ProjectDocument(Project()), autosave=False)
+    w = shown_window(qtbot, monkeypatch, Project())
     w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    qtbot.waitExposed(w)
     yield w
     workflow(w).shutdown()
     w.render_workflow.shutdown()
