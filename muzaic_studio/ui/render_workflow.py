@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,7 @@ from muzaic_studio.ui.preferences import (
 )
 from muzaic_studio.ui.render_controller import Notice, RenderController, RenderSummary
 from muzaic_studio.ui.render_history import HistoryPanel, RenderHistory, RenderRecord
+from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
 
 # key, text, shortcuts, tip, icon, checkable: listed in Help > Keyboard Shortcuts like the
@@ -181,12 +181,11 @@ class LoopOverlay(QWidget):
         painter.end()
 
 
-class RenderWorkflow(QObject):
+class RenderWorkflow(WindowWorkflow):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
         super().__init__(window)
-        self.window = window
         self.doc: ProjectDocument | None = None
         #: Ask before spending cloud tokens (tests turn it off: a modal box would wait).
         self.ask_before_spending = True
@@ -349,14 +348,6 @@ class RenderWorkflow(QObject):
         self.preview_player.playingChanged.connect(self._preview_playing)
 
     # -- messages -----------------------------------------------------------------------
-    def say(self, text: str, kind: str = "info", action_text: str | None = None,
-            action: Callable[[], Any] | None = None) -> None:  # fmt: skip
-        show = getattr(self.window, "show_message", None)
-        if callable(show):
-            show(text, kind, action_text, action)
-        else:
-            self.window.statusBar().showMessage(text, 8000)
-
     def _show_notice(self, notice: Notice) -> None:
         self.say(notice.text, notice.kind, notice.action_text, notice.action)
 
@@ -762,15 +753,6 @@ class RenderWorkflow(QObject):
         return dialog
 
     # -- shutdown -----------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self._after_close)
-        return False
-
-    def _after_close(self) -> None:
-        if not self.window.isVisible():
-            self.shutdown()
-
     def shutdown(self) -> None:
         self.player.close()
         self.preview_player.close()

@@ -42,6 +42,7 @@ from muzaic_studio.ui.video_dialogs import ExportVideoDialog, RegionsFromScenesD
 from muzaic_studio.ui.video_dock import VideoDock
 from muzaic_studio.ui.video_lane import VideoSoundLane
 from muzaic_studio.ui.video_strip import VideoStrip, strip_images
+from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.video import (
     DEFAULT_THRESHOLD,
@@ -136,12 +137,11 @@ def _peaks_job(path: Path, progress: Callable[[float], None], cancel: threading.
     return pyramid
 
 
-class VideoWorkflow(QObject):
+class VideoWorkflow(WindowWorkflow):
     """Everything issue 7 adds to a main window; created by `install_video_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
         super().__init__(window)
-        self.window = window
         self.doc: ProjectDocument | None = None
         self.info: VideoInfo | None = None
         self.cuts: list[float] | None = None
@@ -172,7 +172,7 @@ class VideoWorkflow(QObject):
         self._drop_filter = _VideoDropFilter(self)
         window.setAcceptDrops(True)
         window.installEventFilter(self._drop_filter)
-        window.installEventFilter(self)  # close -> stop ffmpeg jobs (see eventFilter)
+        window.installEventFilter(self)  # close -> stop ffmpeg jobs (see WindowWorkflow)
 
         changed = getattr(window, "documentChanged", None)
         if changed is not None:
@@ -353,14 +353,6 @@ class VideoWorkflow(QObject):
     def busy(self, name: str | None = None) -> bool:
         names = [name] if name else list(self._runners)
         return any(self.tasks.get(n) is not None for n in names)
-
-    def say(self, text: str, kind: str = "info", action_text: str | None = None,
-            action: Callable[[], Any] | None = None) -> None:  # fmt: skip
-        show = getattr(self.window, "show_message", None)
-        if callable(show):
-            show(text, kind, action_text, action)
-        else:
-            self.window.statusBar().showMessage(text, 8000)
 
     # -- import ------------------------------------------------------------------------
     def choose_video(self) -> None:
@@ -647,17 +639,6 @@ class VideoWorkflow(QObject):
         a["video.remove"].setEnabled(self.doc is not None and bool(self.doc.project.video))
         a["video.scenes"].setEnabled(has and not self.busy("scenes"))
         a["video.regions"].setEnabled(has)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # A scan of a long video still running when the window closes would keep the
-        # process alive (the thread pool waits for it): stop the jobs once it is closed.
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self._after_close)
-        return False
-
-    def _after_close(self) -> None:
-        if not self.window.isVisible():
-            self.shutdown()
 
     def shutdown(self) -> None:
         """Cancel every job (ffmpeg is killed within 0.1 s) and release the media."""

@@ -1,0 +1,42 @@
+"""What the render and video workflows share as add-ons of a main window.
+
+`say` puts a message on the window's message bar (the status bar for 8 s on a plain
+QMainWindow). Once the window is closed for good, `shutdown` runs: a job still running
+when the window closes (a render, a scan of a long video) would keep the process alive,
+since a thread pool waits for it. The subclass installs the workflow as an event filter
+on the window and says in `shutdown` what to stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QMainWindow
+
+
+class WindowWorkflow(QObject):
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def say(self, text: str, kind: str = "info", action_text: str | None = None,
+            action: Callable[[], Any] | None = None) -> None:  # fmt: skip
+        show = getattr(self.window, "show_message", None)
+        if callable(show):
+            show(text, kind, action_text, action)
+        else:
+            self.window.statusBar().showMessage(text, 8000)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._after_close)
+        return False
+
+    def _after_close(self) -> None:
+        if not self.window.isVisible():
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        raise NotImplementedError
