@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         install_render_workflow(self)  # render, playback, library, history, export
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
-        self.resize(1280, 780)
+        self._default_size()
         self._arrange_docks()
         self._restore_layout()
 
@@ -530,6 +530,19 @@ class MainWindow(QMainWindow):
         self.resizeDocks([inspector], [360], Qt.Orientation.Horizontal)
 
     # -- window state ----------------------------------------------------------------
+    def _default_size(self) -> None:
+        """First start: most of the screen (the toolbar needs ~1440 px to show everything),
+        never less than 1280x780; a saved geometry replaces this in _restore_layout."""
+        width, height = 1280, 780
+        screen = self.screen()
+        # The offscreen platform (tests, benches) reports a fictional 800x600 screen.
+        if screen is not None and QGuiApplication.platformName() != "offscreen":
+            avail = screen.availableGeometry()
+            width = max(width, min(1680, int(avail.width() * 0.9)))
+            height = max(height, min(1050, int(avail.height() * 0.9)))
+            width, height = min(width, avail.width()), min(height, avail.height())
+        self.resize(width, height)
+
     def _restore_layout(self) -> None:
         s = app_settings()
         geometry = s.value("window/geometry")
