@@ -443,12 +443,9 @@ class TimelineView(QAbstractScrollArea):
         if pyramid is None:
             if not self._sorted:
                 return
-            hint = QColor(text)
-            hint.setAlpha(90)
-            p.setPen(hint)
-            p.setFont(self._font)
-            p.drawText(wave, Qt.AlignmentFlag.AlignCenter,
-                       "Render the soundtrack to see its waveform here")  # fmt: skip
+            self._paint_faint_text(
+                p, wave, text, 90, "Render the soundtrack to see its waveform here"
+            )
             return
         width = int(self.viewport().width())
         t0, t1 = self.scale.time(0), self.scale.time(width)
@@ -504,9 +501,15 @@ class TimelineView(QAbstractScrollArea):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_empty_hint(self, p: QPainter, lane: QRectF, text: QColor) -> None:
+        words = "Drag here to draw a region · G generate · C copy · M silence"
+        self._paint_faint_text(p, lane, text, 120, words)
+
+    def _paint_faint_text(
+        self, p: QPainter, rect: QRectF, text: QColor, alpha: int, words: str
+    ) -> None:
+        """*words* centred in *rect*, in the text colour at *alpha*."""
         color = QColor(text)
-        color.setAlpha(120)
+        color.setAlpha(alpha)
         p.setPen(color)
         p.setFont(self._font)
-        p.drawText(lane, Qt.AlignmentFlag.AlignCenter,
-                   "Drag here to draw a region · G generate · C copy · M silence")  # fmt: skip
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, words)
