@@ -18,6 +18,7 @@ requests, numpy, the engine and Qt are imported by the command that needs them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -218,6 +219,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     from muzaic_studio.model import plan_render, validate_request
 
     out = Path(args.output)
+    if out.suffix.lower() in (".wav", ".flac", ".ogg", ".m4a", ".aac"):
+        raise CliError(
+            f"-o writes an MP3, so {out.name} would hold MP3 data under another name. "
+            f"Use -o {out.with_suffix('.mp3').name} (add --wav {out.with_suffix('.wav').name} for a WAV).",
+            EXIT_INVALID,
+        )
     if args.wav and Path(args.wav).resolve() == out.resolve():
         raise CliError("--wav and -o must be different files.", EXIT_INVALID)
     for target in (out, Path(args.wav)) if args.wav else (out,):
@@ -296,6 +303,7 @@ def _store_hashes(project: Any, plan: Any, result: Any, audio_path: str | None) 
         tokens_used=result.tokens_used,
         audio_duration=result.audio_duration,
         audio_path=audio_path,
+        reused=plan.reused_uids,
     )
 
 
@@ -465,6 +473,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("Interrupted.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `muzaic-studio validate x | head`: the reader left; not an error of ours.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so the exit flush stays quiet)
+        return EXIT_OK
     except Exception as exc:
         known = _exit_code_for(exc)
         if os.environ.get("MUZAIC_STUDIO_DEBUG"):

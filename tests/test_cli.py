@@ -588,3 +588,25 @@ def test_the_demo_renders_offline_to_a_playable_mp3_without_touching_it(tmp_path
     info = probe(out)
     assert info.duration == pytest.approx(Project.load(demo).duration, abs=0.1)
     assert f"Wrote {out}: " in capsys.readouterr().out
+
+
+def test_render_refuses_an_output_name_that_is_not_mp3(project, tmp_path):
+    before = project.read_bytes()
+    res = run("render", str(project), "-o", str(tmp_path / "song.wav"), "--offline")
+    assert res.returncode == 2
+    line = one_line(res.stderr)
+    assert "-o writes an MP3" in line and "--wav song.wav" in line
+    assert not (tmp_path / "song.wav").exists()
+    assert project.read_bytes() == before  # nothing rendered, nothing stored
+
+
+def test_validate_into_a_closed_pipe_is_quiet(project):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "muzaic_studio", "validate", str(project)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env,
+    )  # fmt: skip
+    proc.stdout.close()  # the reader (`| head`) is gone before anything is written
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert err.decode() == ""

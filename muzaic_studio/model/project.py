@@ -10,6 +10,7 @@ import copy
 import json
 import math
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,11 +202,14 @@ class Project:
         audio_duration: float,
         audio_path: str | None = None,
         rendered_at: float | None = None,
+        reused: Collection[int] = (),
     ) -> None:
         """Record a successful render: each region gets its hash; hashes join the library.
 
         *sent_regions* are this project's Region objects in the order they were sent, so a
         region edited while the render ran is matched by identity, not by position.
+        *reused* are the uids sent as copies of their own last hash ("render changes"):
+        they keep that hash, so the library does not fill with aliases of the same music.
         """
         import time
 
@@ -215,7 +219,7 @@ class Project:
             )
         now = rendered_at or time.time()
         for region, hash_ in zip(sent_regions, region_hashes, strict=True):
-            if region.action == "silence" or not hash_:
+            if region.action == "silence" or not hash_ or region.uid in reused:
                 continue
             region.rendered = {"hash": hash_, "spec": region.spec_digest()}
             if region.action == "generate":

@@ -20,12 +20,16 @@ class RenderPlan:
     tokens: int  # what this plan spends
     tokens_saved: int  # what sending copies saved against a full render
     reused: int  # how many generate regions were sent as copies
+    # uids of the regions sent as copies of their own last hash: apply_render keeps their
+    # hash (the copy's new hash names the same music) and adds no library entry for them.
+    reused_uids: frozenset[int] = frozenset()
 
 
 def plan_render(project: Project, *, only_changes: bool) -> RenderPlan:
     regions = project.sorted_regions()
     body_regions: list[dict[str, Any]] = []
     saved = reused = 0
+    reused_uids: set[int] = set()
     for region in regions:
         spec = region.to_request()
         if only_changes and region.action == "generate" and not region.changed_since_render:
@@ -35,6 +39,9 @@ def plan_render(project: Project, *, only_changes: bool) -> RenderPlan:
                 spec["method"] = region.method
             saved += region.tokens
             reused += 1
+            reused_uids.add(region.uid)
         body_regions.append(spec)
     body = {"regions": body_regions, "normalize": bool(project.normalize)}
-    return RenderPlan(body, regions, project.estimated_tokens - saved, saved, reused)
+    return RenderPlan(
+        body, regions, project.estimated_tokens - saved, saved, reused, frozenset(reused_uids)
+    )

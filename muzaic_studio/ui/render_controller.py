@@ -364,6 +364,7 @@ class RenderController(QObject):
             tokens_used=out.tokens_used,
             audio_duration=out.audio_duration,
             audio_path=str(out.audio_path),
+            reused=plan.reused_uids,
         )
         library = doc.project.library
         for hash_, thumb in out.thumbnails.items():

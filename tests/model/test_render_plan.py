@@ -88,6 +88,22 @@ def test_apply_render_records_hashes_and_the_library():
     assert not any(r.changed_since_render for r in project.regions)
 
 
+def test_render_changes_keeps_the_hash_of_the_music_it_reused():
+    project = rendered_project()
+    project.regions[3].params["tone"] = 9  # only the last region changed
+    plan = plan_render(project, only_changes=True)
+    assert plan.reused_uids == {project.regions[0].uid}
+    # The server names the copy of g1 anew ("x1"); it is still g1's music.
+    project.apply_render(
+        plan.regions, ["x1", "c2", "", "g3"], tokens_used=6, audio_duration=21.5,
+        rendered_at=6.0, reused=plan.reused_uids,
+    )  # fmt: skip
+    assert project.regions[0].last_hash == "g1"
+    assert project.regions[3].last_hash == "g3"
+    assert sorted(e.hash for e in project.library.entries()) == ["g1", "g2", "g3"]
+    assert not any(r.changed_since_render for r in project.regions)
+
+
 def test_apply_render_refuses_a_hash_count_mismatch():
     project = Project(regions=[Region(0, 1)])
     with pytest.raises(ValueError, match="2 hashes for 1 regions"):
