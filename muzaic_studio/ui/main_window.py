@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +32,7 @@ from shiboken6 import Shiboken
 
 from muzaic_studio.model import ProjectError
 from muzaic_studio.model.project import SUFFIX
-from muzaic_studio.ui import editing
+from muzaic_studio.ui import editing, icons
 from muzaic_studio.ui.actions import create_actions
 from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.autosave import Autosave, find_recoveries, restore
@@ -258,14 +259,22 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([a[f"tool.{t}"] for t in TOOLS])
         for t in TOOLS[1:]:
+            # The button shows the action's iconText and Qt re-reads it on every
+            # action change (checking a tool), so a button.setText() would not last.
+            a[f"tool.{t}"].setIconText(t.capitalize())
             button = tb.widgetForAction(a[f"tool.{t}"])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setText(t.capitalize())
         tb.addSeparator()
         tb.addActions([a["edit.split"], a["edit.duplicate"], a["edit.delete"]])
         tb.addSeparator()
         tb.addActions([a["view.zoom_out"], a["view.zoom_in"], a["view.zoom_fit"], a["view.snap"],
                        a["view.grid_bars"]])  # fmt: skip
+        # The overflow button reaches the actions a narrow window hides; Fusion's own
+        # arrow is dark grey, next to invisible on the dark palette.
+        more = tb.findChild(QToolButton, "qt_toolbar_ext_button")
+        if more is not None:
+            more.setIcon(icons.icon("more"))
+            more.setToolTip("More tools")
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()

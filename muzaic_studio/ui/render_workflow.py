@@ -291,10 +291,11 @@ class RenderWorkflow(WindowWorkflow):
         for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
             toolbar.addAction(self.actions[key])
         for key, text in (("render.render", "Render"), ("render.changes", "Changes")):
+            # iconText, not button.setText(): Qt resets the text on every action change.
+            self.actions[key].setIconText(text)
             button = toolbar.widgetForAction(self.actions[key])
             if button is not None:
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-                button.setText(text)
 
     def _build_menus(self) -> None:
         menus: dict[str, Any] = getattr(self.window, "menus", {}) or {}

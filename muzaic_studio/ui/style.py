@@ -35,6 +35,7 @@ QToolBar { border: none; spacing: 3px; padding: 3px 6px; }
 QToolBar QToolButton { padding: 4px 6px; border-radius: 4px; }
 QToolBar QToolButton:checked { background: palette(highlight); color: white; }
 QToolBar QToolButton:hover:!checked { background: palette(light); }
+QToolBar QToolButton#qt_toolbar_ext_button { padding: 0px; }
 QGroupBox QToolButton:checked { background: palette(highlight); color: white;
                                 border-radius: 3px; }
 QDockWidget::title { padding: 6px 8px; background: palette(alternate-base); }
