@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from muzaic_studio.atomic import WriteError
-from muzaic_studio.model import Project, ProjectError
+from muzaic_studio.model import Project, ProjectError, validate_request
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.settings import app_settings
@@ -82,7 +82,29 @@ class ProjectFiles(QObject):
             return False
         self.window.set_document(ProjectDocument(project, path))
         self.add_recent(path)
+        self._warn_about_problems(project)
         return True
+
+    def _warn_about_problems(self, project: Project) -> None:
+        """Say at once, not at render time, what in a just-opened project can't be sent;
+        select the first offending region. Clears a stale error from a failed open."""
+        bar = self.window.message_bar
+        problems = validate_request(project.request_body()) if project.regions else []
+        if not problems:
+            if bar.isVisible() and bar.kind == "error":
+                bar.hide()
+            return
+        first = problems[0]
+        regions = project.sorted_regions()
+        if first.index is not None and first.index < len(regions):
+            region = regions[first.index]
+            self.window.doc.select([region.uid])
+            self.window.doc.set_playhead(region.time)
+        more = len(problems) - 1
+        rest = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        self.window.show_message(
+            f"This project can't be rendered as it is. {first}{rest}.", "warning"
+        )
 
     def save(self) -> bool:
         doc = self.window.doc
