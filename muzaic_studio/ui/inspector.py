@@ -48,6 +48,12 @@ PARAM_TIPS = {
 }
 METHOD_ITEMS = (("Default", None), ("Strict", "strict"), ("Smart", "smart"))
 MAX_VALIDATED = 50
+MIXED = "mixed"
+START_TIP = "Start of the region, in seconds"
+MULTI_START_TIP = (
+    "Several regions start at different times: move them together on the timeline"
+    " (drag, or nudge with the arrow keys)"
+)
 
 
 def plural(n: int, word: str) -> str:
@@ -137,9 +143,7 @@ class Inspector(QWidget):
         self.method_combo.setToolTip(
             "How the server fits music to the region: strict length or smart (musical) edges"
         )
-        self.start_spin = self._time_spin(
-            "Start of the region, in seconds (several selected: moves them all)"
-        )
+        self.start_spin = self._time_spin(START_TIP)
         self.duration_spin = self._time_spin("Length of the region, in seconds")
         self.duration_spin.setMinimum(geo.MIN_DURATION)
         form.addRow("Name", self.name_edit)
@@ -291,8 +295,13 @@ class Inspector(QWidget):
         self.method_combo.setCurrentIndex(
             methods.index(first.method) if first.method in methods else 0
         )
-        self.start_spin.setValue(first.time)
-        self.duration_spin.setValue(first.duration)
+        # One start can't be shared by several regions: typing it would stack them all
+        # at the same time, so it is read-only for a selection (move them on the timeline).
+        self.start_spin.setEnabled(n == 1)
+        self.start_spin.setToolTip(START_TIP if n == 1 else MULTI_START_TIP)
+        self._show_time(self.start_spin, [r.time for r in regions], 0.0)
+        # A typed duration is a clear intent: it applies to every selected region.
+        self._show_time(self.duration_spin, [r.duration for r in regions], geo.MIN_DURATION)
         actions = {r.action for r in regions}
         self.source_box.setVisible(actions == {"copy"})
         self.tags_box.setVisible("generate" in actions)
@@ -304,6 +313,20 @@ class Inspector(QWidget):
             self._show_param(row, [r.params.get(name, 5) for r in gens])
         del blockers
         self._show_problems(regions)
+
+    @staticmethod
+    def _show_time(spin: QDoubleSpinBox, values: list[float], minimum: float) -> None:
+        """The shared value, or an empty field reading "mixed" when the regions differ."""
+        if len(set(values)) == 1:
+            spin.setSpecialValueText("")
+            spin.setMinimum(minimum)
+            spin.setValue(values[0])
+        else:
+            # The special value text shows at the minimum, so park one step below the
+            # smallest real value; _on_start/_on_duration ignore it.
+            spin.setMinimum(minimum - spin.singleStep() if minimum > 0 else 0.0)
+            spin.setSpecialValueText(MIXED)
+            spin.setValue(spin.minimum())
 
     def _show_param(self, row: ParamRow, values: list) -> None:
         keyed = [v for v in values if isinstance(v, list)]
@@ -401,13 +424,14 @@ class Inspector(QWidget):
         )
 
     def _on_start(self, value: float) -> None:
-        chosen = self.doc.selected_regions()
-        if not chosen:
-            return
-        delta = value - chosen[0].time
-        self._apply("Set start", lambda r: setattr(r, "time", round(max(0.0, r.time + delta), 6)))
+        if len(self.doc.selection) != 1 or self.start_spin.specialValueText():
+            return  # read-only for several regions (see refresh)
+        self._apply("Set start", lambda r: setattr(r, "time", round(max(0.0, value), 6)))
 
     def _on_duration(self, value: float) -> None:
+        if value < geo.MIN_DURATION:
+            self.refresh()  # the "mixed" placeholder (or below it), not a length
+            return
         self._apply("Set duration", lambda r: setattr(r, "duration", round(value, 6)))
 
     def _on_source_picked(self, index: int) -> None:

@@ -207,3 +207,23 @@ def test_curve_editor_point_rules(qtbot):
     mouse(ed, "press", ed.to_pos(0, 1), button=Qt.MouseButton.RightButton)
     assert len(ed.points) == 2  # the end points stay
     assert QPointF(ed.to_pos(100, 10)).y() < QPointF(ed.to_pos(100, 1)).y()
+
+
+def test_several_regions_show_mixed_times_and_a_typed_duration_sets_all(insp, qtbot):
+    select(insp, 0, 1)  # 0-10 s and 10-15 s
+    doc = insp.doc
+    before = [(r.time, r.duration) for r in doc.project.sorted_regions()]
+    for spin in (insp.start_spin, insp.duration_spin):
+        assert spin.lineEdit().text() == "mixed"  # not the first region's value as if shared
+    assert not insp.start_spin.isEnabled()  # one start can't be typed for both
+    insp.start_spin.setValue(3.0)  # even if a value arrives, nothing moves
+    assert [(r.time, r.duration) for r in doc.project.sorted_regions()] == before
+    insp.duration_spin.lineEdit().setFocus()
+    insp.duration_spin.lineEdit().selectAll()
+    qtbot.keyClicks(insp.duration_spin.lineEdit(), "4")
+    qtbot.keyClick(insp.duration_spin.lineEdit(), Qt.Key.Key_Return)
+    regions = doc.project.sorted_regions()
+    assert [(r.time, r.duration) for r in regions[:2]] == [(0.0, 4.0), (10.0, 4.0)]
+    assert insp.duration_spin.lineEdit().text() == "4.000 s"  # now shared, shown as such
+    select(insp, 1)
+    assert insp.start_spin.isEnabled() and insp.start_spin.lineEdit().text() == "10.000 s"
