@@ -5,7 +5,10 @@
 * offline=None (automatic): the cloud when a key is available, else the offline engine, so
   a fresh install works at once and says why it is offline.
 
-The engine (numpy, synthesis) and requests are imported only when chosen.
+The engine (numpy, synthesis) and requests are imported only when chosen. The GUI asks
+for the engine out of process (`out_of_process=True`: a `muzaic-studio serve` child, see
+engine/service.py), so numpy/scipy and the synthesis' memory stay out of the editor; the
+CLI renders in-process.
 """
 
 from __future__ import annotations
@@ -33,7 +36,24 @@ class EngineMissing(MuzaicError):
     exit_code = 1
 
 
-def offline_engine() -> Backend:
+def offline_engine(out_of_process: bool = False) -> Backend:
+    """The offline engine: in this process, or (GUI) a client of the shared engine child.
+
+    The child imports the engine, this process does not. A child that cannot start falls
+    back to the in-process engine (logged), so the user can still render; only a missing
+    engine is an error.
+    """
+    if out_of_process:
+        from muzaic_studio.engine.service import shared_engine
+
+        try:
+            return shared_engine().client()
+        except (MuzaicError, OSError) as exc:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "offline engine child failed (%s); rendering in-process", exc
+            )
     try:
         from muzaic_studio.engine import OfflineEngine  # type: ignore[attr-defined]
     except ImportError as exc:
@@ -51,10 +71,13 @@ def choose_backend(
     key: str | None = None,
     *,
     timeout: float | None = None,
+    out_of_process: bool = False,
 ) -> tuple[Backend, str]:
-    """(backend, one sentence saying which one and why), for a status bar or stderr."""
+    """(backend, one sentence saying which one and why), for a status bar or stderr.
+
+    out_of_process: the offline engine runs in a child process (the GUI's choice)."""
     if offline:
-        return offline_engine(), "Rendering with the offline engine."
+        return offline_engine(out_of_process), "Rendering with the offline engine."
     keyring_problem = ""
     if key is None:
         from muzaic_studio.api.credentials import get_key
@@ -71,7 +94,7 @@ def choose_backend(
                 "No Muzaic API key is set. Run `muzaic-studio key set`, or set MUZAIC_API_KEY."
             )
         return (
-            offline_engine(),
+            offline_engine(out_of_process),
             f"No API key set{keyring_problem}: rendering with the offline engine.",
         )
     from muzaic_studio.api.cloud import MuzaicCloud

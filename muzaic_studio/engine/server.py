@@ -19,12 +19,14 @@ import base64
 import collections
 import json
 import math
+import os
 import signal
 import sys
 import threading
 import time
 import traceback
 import urllib.parse
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from muzaic_studio.api.errors import (
     Unauthorized,
 )
 from muzaic_studio.api.result import RenderResult
+from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.engine.backend import OfflineEngine
 
 KEY_HEADER = "MuzaicAPI-Secret-Key"
@@ -91,8 +94,10 @@ class EngineServer(ThreadingHTTPServer):
         rate_limit: int,
         origins: frozenset[str] | None,
         quiet: bool,
+        audio_dir: Path | None = None,
     ) -> None:
         super().__init__(address, _Handler)
+        self.audio_dir = audio_dir
         self.engine = engine
         self.keys = keys
         self.any_key = any_key
@@ -122,19 +127,33 @@ class EngineServer(ThreadingHTTPServer):
         return key
 
 
-def soundtrack_response(result: RenderResult, balance: int | None) -> dict[str, Any]:
-    """The contract's 200 body, plus soundtrackHash and the remaining balance."""
-    return {
+def soundtrack_response(
+    result: RenderResult, balance: int | None, audio_dir: Path | None = None
+) -> dict[str, Any]:
+    """The contract's 200 body, plus soundtrackHash and the remaining balance.
+
+    With *audio_dir* (the GUI's engine child, engine/service.py) the audio is written to a
+    new file there and the body names it in `audioFile` instead of carrying `mp3`: a
+    20-minute soundtrack is ~28 MB, ~37 MB as base64, and several copies of that in the
+    editor's process while the JSON is read and decoded is what the file saves.
+    """
+    body: dict[str, Any] = {
         "apiVersion": result.api_version,
         "status": list(result.status),
         "regions": len(result.region_hashes),
         "regionHashes": list(result.region_hashes),
         "audioDuration": result.audio_duration,
-        "mp3": base64.b64encode(result.mp3).decode("ascii"),
         "tokensUsed": result.tokens_used,
         "soundtrackHash": result.soundtrack_hash,
         "balance": balance,
     }
+    if audio_dir is None:
+        body["mp3"] = base64.b64encode(result.mp3).decode("ascii")
+    else:
+        name = f"{uuid.uuid4().hex}.{result.audio_format or 'mp3'}"
+        atomic_write_bytes(audio_dir / name, result.mp3)
+        body["audioFile"] = name
+    return body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -294,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "audioDuration": result.audio_duration,
                 "mp3": base64.b64encode(result.mp3).decode("ascii"),
             }
-        return 200, soundtrack_response(result, engine.account().balance)
+        return 200, soundtrack_response(result, engine.account().balance, self.server.audio_dir)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
@@ -330,13 +349,15 @@ def start_server(
     origins: list[str] | frozenset[str] | None = None,
     engine: OfflineEngine | None = None,
     quiet: bool = True,
+    audio_dir: str | Path | None = None,
 ) -> tuple[EngineServer, threading.Thread]:
     """Start a server on a background thread; returns (server, thread). port=0 picks a free one.
 
     keys: {key: allowed origins or None} or a plain list of keys; without keys, any
     non-empty key is accepted (any_key defaults to True then). tokens: starting balance
     (None = unlimited). rate_limit: requests per minute per key (0 = off). Stop with
-    `stop_server(server, thread)`; `server.url` is the base URL.
+    `stop_server(server, thread)`; `server.url` is the base URL. audio_dir: renders are
+    answered with a file there (`audioFile`) instead of base64 `mp3` (engine/service.py).
     """
     if isinstance(keys, list | tuple | set | frozenset):
         keys = {k: None for k in keys}
@@ -351,6 +372,7 @@ def start_server(
         rate_limit,
         frozenset(origins) if origins else None,
         quiet,
+        Path(audio_dir) if audio_dir else None,
     )
     thread = threading.Thread(target=server.serve_forever, name="engine-server", daemon=True)
     thread.start()
@@ -391,12 +413,27 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origins", metavar="A,B", help="origins allowed in POST /soundtrack/{origin}"
     )
+    # For the GUI's engine child (engine/service.py), hidden from --help: the one key comes
+    # as the first line of stdin (never argv, which other users can read in /proc), the
+    # server announces `listening URL` on stdout, and exits when stdin reaches EOF, i.e.
+    # when the parent closes the pipe or dies.
+    who.add_argument("--key-stdin", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--parent-watch", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--audio-dir", metavar="DIR", help=argparse.SUPPRESS)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run until Ctrl+C. Returns an exit code: 0 stopped, 1 cannot bind, 2 bad keys file."""
     keys = None
-    if getattr(args, "keys", None):
+    watch = bool(getattr(args, "parent_watch", False))
+    if getattr(args, "key_stdin", False):
+        key = sys.stdin.readline().strip()
+        if not key:
+            print("muzaic-studio serve: no key on stdin", file=sys.stderr)
+            return 2
+        keys = {key: None}
+    elif getattr(args, "keys", None):
         try:
             keys = read_keys(args.keys)
         except (OSError, ValueError) as exc:
@@ -413,19 +450,24 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         server, thread = start_server(
             args.host, args.port, keys=keys, any_key=keys is None, tokens=args.tokens,
-            rate_limit=args.rate_limit, origins=origins, quiet=False,
+            rate_limit=args.rate_limit, origins=origins,
+            quiet=bool(getattr(args, "quiet", False)),
+            audio_dir=getattr(args, "audio_dir", None),
         )  # fmt: skip
     except OSError as exc:
         print(
             f"muzaic-studio serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
         )
         return 1
-    auth = f"{len(keys)} key(s) from {args.keys}" if keys else "any non-empty key"
-    print(f"Muzaic offline engine on {server.url} (auth: {auth}; tokens: {args.tokens}; "
-          f"rate limit: {args.rate_limit or 'off'}). Ctrl+C stops.", flush=True)  # fmt: skip
+    stop = threading.Event()
+    if watch:
+        _announce_and_watch(server.url, stop)
+    else:
+        auth = f"{len(keys)} key(s) from {args.keys}" if keys else "any non-empty key"
+        print(f"Muzaic offline engine on {server.url} (auth: {auth}; tokens: {args.tokens}; "
+              f"rate limit: {args.rate_limit or 'off'}). Ctrl+C stops.", flush=True)  # fmt: skip
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Warning: listening on {args.host}, reachable from other machines.", file=sys.stderr)
-    stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl+C: the region store
@@ -437,8 +479,32 @@ def run_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("Stopping.", file=sys.stderr)
+        if not watch:
+            print("Stopping.", file=sys.stderr)
         stop_server(server, thread)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _announce_and_watch(url: str, stop: threading.Event) -> None:
+    """Tell the parent where we listen (one stdout line), then stop when stdin hits EOF."""
+    try:
+        print(f"listening {url}", flush=True)
+    except OSError:  # the parent is gone already (it quit while we started)
+        stop.set()
+        return
+    # Nothing else goes to the parent's pipe: it reads one line, and a full pipe would block.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read1(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -91,4 +91,11 @@ def run(project_path: str | None = None) -> int:
     if os.environ.get(EXIT_AFTER_SHOW):
         _report_first_paint(window, app)
     QTimer.singleShot(0, window.after_show)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        # the offline engine's child process, if one was started (one still starting ends
+        # by itself: it exits when this process's end closes its stdin)
+        stop = getattr(sys.modules.get("muzaic_studio.engine.service"), "stop_shared", None)
+        if stop is not None:
+            stop()

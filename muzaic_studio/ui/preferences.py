@@ -92,11 +92,13 @@ def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
 
     offline = {"auto": None, "offline": True, "cloud": False}[settings.kind]
     try:
-        backend, reason = choose_backend(offline, settings.api_url or None, settings.origin or None)
+        backend, reason = choose_backend(
+            offline, settings.api_url or None, settings.origin or None, out_of_process=True
+        )
         return backend, reason, None
     except MuzaicError as exc:
         try:
-            backend, _ = choose_backend(True)
+            backend, _ = choose_backend(True, out_of_process=True)
         except MuzaicError as engine_exc:
             return None, engine_exc.message, exc
         return backend, f"{exc.message} Rendering with the offline engine meanwhile.", exc

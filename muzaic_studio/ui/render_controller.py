@@ -514,6 +514,12 @@ def _render_job(
     if suffix != audio_path.suffix.lstrip("."):
         audio_path = audio_path.with_suffix("." + suffix)
     atomic_write_bytes(audio_path, result.mp3)
+    # The file is the source of truth from here on: let the megabytes of audio go before
+    # the decode, so they and the decoder's buffers are never in memory together.
+    hashes = [str(h) for h in result.region_hashes]
+    audio_duration = float(result.audio_duration or 0.0)
+    tokens_used = int(result.tokens_used)
+    del result
     try:
         progress(0.0, "decode")
         pyramid = build_pyramid(
@@ -527,14 +533,14 @@ def _render_job(
         audio_path.unlink(missing_ok=True)
         raise
     thumbnails: dict[str, list[float]] = {}
-    for region, hash_ in zip(sent, result.region_hashes, strict=True):
+    for region, hash_ in zip(sent, hashes, strict=True):
         if hash_ and region.action == "generate" and region.duration > 0:
             thumbnails[hash_] = region_thumbnail(pyramid, region.time, region.duration)
     return RenderOutcome(
-        hashes=list(result.region_hashes),
+        hashes=hashes,
         audio_path=audio_path,
-        audio_duration=float(result.audio_duration or pyramid.duration),
-        tokens_used=int(result.tokens_used),
+        audio_duration=audio_duration or float(pyramid.duration),
+        tokens_used=tokens_used,
         pyramid=pyramid,
         thumbnails=thumbnails,
         render_seconds=render_seconds,
