@@ -94,9 +94,12 @@ def encode_mp3(
         "-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", *meta, "-f", "mp3", "fd:",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as out:
+        # a view of the samples, not pcm.tobytes(): a 20-minute stereo mix is 212 MB, and
+        # a copy of it would double the encoder's peak memory
         proc = subprocess.run(
-            cmd, input=pcm.tobytes(), stdout=out, stderr=subprocess.PIPE, check=False
-        )
+            cmd, input=memoryview(pcm).cast("B") if pcm.size else b"",
+            stdout=out, stderr=subprocess.PIPE, check=False,
+        )  # fmt: skip
         if proc.returncode != 0:
             log = proc.stderr.decode("utf-8", "replace").strip()
             tail = log.splitlines()[-3:]
