@@ -20,6 +20,15 @@ MAX_TOTAL_SECONDS = 1200.0
 PARAM_MIN, PARAM_MAX = 1, 10
 
 
+# Request fields as the editor's user knows them: they edit a timeline, not JSON.
+FIELD_LABELS = {"sourceHash": "copy source"}
+
+
+def field_label(field: str) -> str:
+    """A problem's field for user-facing text ("sourceHash" -> "copy source")."""
+    return FIELD_LABELS.get(field, field)
+
+
 @dataclass(frozen=True)
 class Problem:
     index: int | None  # region index, None for the whole request
@@ -28,15 +37,20 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        return self.describe(self.field)
+
+    def user_text(self) -> str:
+        """As str(), with the field named for the GUI's user (not the API's JSON key)."""
+        return self.describe(field_label(self.field))
+
+    def describe(self, field: str) -> str:
         if self.index is None:
             where = "Soundtrack"
         elif isinstance(self.time, int | float) and not isinstance(self.time, bool):
             where = f"Region {self.index + 1} (at {self.time:.2f} s)"
         else:
             where = f"Region {self.index + 1}"
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        return f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
 
 
 def _is_int(v: Any) -> bool:

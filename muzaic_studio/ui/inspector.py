@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio.model import validate_request
 from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, PARAM_NAMES, Region, param_at
+from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
@@ -54,6 +55,15 @@ MULTI_START_TIP = (
     "Several regions start at different times: move them together on the timeline"
     " (drag, or nudge with the arrow keys)"
 )
+
+
+def render_state(region: Region) -> str:
+    """The subtitle's note on the region's music: never made, or out of date."""
+    if region.action == "silence":
+        return ""
+    if not region.rendered:
+        return " · not rendered yet"
+    return " · ● changed since render" if region.changed_since_render else ""
 
 
 def plural(n: int, word: str) -> str:
@@ -271,8 +281,7 @@ class Inspector(QWidget):
             self.title.setText(first.label(self.catalogue.names))
             self.subtitle.setText(
                 f"{first.action} · {geo.format_precise(first.time)} - {geo.format_precise(first.end)}"
-                f" · {first.tokens} tokens"
-                + (" · ● changed since render" if first.changed_since_render else "")
+                f" · {first.tokens} tokens" + render_state(first)
             )
         else:
             self.title.setText(f"{n} regions selected")
@@ -370,7 +379,8 @@ class Inspector(QWidget):
             body = {"regions": [r.to_request()], "normalize": True}
             for problem in validate_request(body):
                 where = r.label(self.catalogue.names)
-                lines.append(f"⚠ {where} at {r.time:.2f} s: {problem.field}: {problem.message}")
+                field = field_label(problem.field)
+                lines.append(f"⚠ {where} at {r.time:.2f} s: {field}: {problem.message}")
         conflicts = [
             self.catalogue.describe_conflicts(r.tags) for r in regions if r.action == "generate"
         ]

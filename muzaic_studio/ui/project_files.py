@@ -103,7 +103,7 @@ class ProjectFiles(QObject):
         more = len(problems) - 1
         rest = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         self.window.show_message(
-            f"This project can't be rendered as it is. {first}{rest}.", "warning"
+            f"This project can't be rendered as it is. {first.user_text()}{rest}.", "warning"
         )
 
     def save(self) -> bool:

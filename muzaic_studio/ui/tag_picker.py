@@ -8,13 +8,22 @@ accepts them, but the user knows the result may be muddled.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 
 ROLE_ID = Qt.ItemDataRole.UserRole
+VISIBLE_ROWS = 9
 WARN = "#ffb020"
 
 
@@ -32,7 +41,10 @@ class TagPicker(QWidget):
         self.summary.setToolTip("The tags of the selected region(s), in order")
         self.list = QListWidget()
         self.list.setToolTip("Tick tags to add them to the selected region(s)")
-        self.list.setFixedHeight(150)
+        # Room for about VISIBLE_ROWS rows in the current font (a fixed pixel height
+        # squeezed the list to a row or two with larger fonts); more when there is space.
+        self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._fit_rows()
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet(f"color: {WARN};")
@@ -48,6 +60,16 @@ class TagPicker(QWidget):
         self.list.itemChanged.connect(self._on_item_changed)
         self._items: dict[int, QListWidgetItem] = {}
         self._state: list[list[int]] = []
+
+    def _fit_rows(self) -> None:
+        row = max(self.list.sizeHintForRow(0), self.list.fontMetrics().height() + 4)
+        frame = 2 * self.list.frameWidth()
+        self.list.setMinimumHeight(VISIBLE_ROWS * row + frame)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_rows()
 
     def set_catalogue(self, catalogue: TagCatalogue) -> None:
         self.catalogue = catalogue
@@ -73,6 +95,7 @@ class TagPicker(QWidget):
                 self.list.addItem(item)
                 self._items[tid] = item
         del blocker
+        self._fit_rows()
         self.set_state(self._state)
 
     def set_state(self, tag_lists: list[list[int]]) -> None:

@@ -161,7 +161,7 @@ def test_keyframes_toggle_and_curve_drag(insp, qtbot):
 def test_copy_source_picker_and_action_change(insp):
     select(insp, 2)
     assert insp.source_box.isVisibleTo(insp) and not insp.params_box.isVisibleTo(insp)
-    assert "sourceHash" in insp.problems.text()
+    assert "copy source" in insp.problems.text() and "sourceHash" not in insp.problems.text()
     insp.source_combo.activated.emit(0)
     region = insp.doc.project.sorted_regions()[2]
     assert region.source_hash == "abc123def456"
@@ -227,3 +227,30 @@ def test_several_regions_show_mixed_times_and_a_typed_duration_sets_all(insp, qt
     assert insp.duration_spin.lineEdit().text() == "4.000 s"  # now shared, shown as such
     select(insp, 1)
     assert insp.start_spin.isEnabled() and insp.start_spin.lineEdit().text() == "10.000 s"
+
+
+def test_subtitle_tells_never_rendered_from_changed_since_render(insp):
+    select(insp, 1)
+    assert "not rendered yet" in insp.subtitle.text()
+    assert "changed since render" not in insp.subtitle.text()
+    region = insp.doc.project.sorted_regions()[1]
+    region.rendered = {"hash": "feedbeef", "spec": region.spec_digest()}
+    insp.refresh()
+    assert "not rendered" not in insp.subtitle.text()
+    assert "changed" not in insp.subtitle.text()
+    insp.duration_spin.setValue(4.0)
+    assert "changed since render" in insp.subtitle.text()
+
+
+def test_tag_list_shows_several_rows_whatever_the_font(insp, qtbot):
+    from muzaic_studio.engine.tags import catalogue
+
+    insp.set_catalogue(TagCatalogue.from_response(catalogue()))
+    font = insp.font()
+    font.setPointSize(20)  # a large desktop font: a fixed pixel height showed ~1.5 rows
+    insp.setFont(font)
+    select(insp, 0)
+    qtbot.wait(10)
+    tags = insp.tag_picker.list
+    row = tags.sizeHintForRow(1)
+    assert tags.viewport().height() >= 6 * row
