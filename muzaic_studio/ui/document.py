@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,35 @@ class EditError(ValueError):
     """An edit the document refused (e.g. it would overlap); the message says why."""
 
 
-def overlap_problem(regions: Iterable[Region]) -> str | None:
-    """A sentence naming the first two overlapping regions, or None."""
+def overlap_problem(
+    regions: Iterable[Region], changed: Collection[int] | None = None
+) -> str | None:
+    """A sentence naming two overlapping regions, or None.
+
+    With *changed* (uids of the regions an edit touched) only overlaps involving them
+    count, and the sentence names the changed region first: that is the one the user
+    moved or lengthened. An overlap already in the project (e.g. opened from a file)
+    does not block unrelated edits.
+    """
     ordered = sorted(regions, key=lambda r: r.time)
-    for a, b in itertools.pairwise(ordered):
-        if b.time < a.end - 1e-6:
-            return (
-                f"'{b.label()}' at {b.time:.2f} s would overlap '{a.label()}' "
-                f"({a.time:.2f}-{a.end:.2f} s)"
-            )
-    for r in ordered:
+    if changed is None:
+        for a, b in itertools.pairwise(ordered):
+            if b.time < a.end - 1e-6:
+                return (
+                    f"'{b.label()}' at {b.time:.2f} s would overlap '{a.label()}' "
+                    f"({a.time:.2f}-{a.end:.2f} s)"
+                )
+        suspects = ordered
+    else:
+        suspects = [r for r in ordered if r.uid in changed]
+        for r in suspects:
+            for other in ordered:
+                if other is not r and other.time < r.end - 1e-6 and r.time < other.end - 1e-6:
+                    return (
+                        f"'{r.label()}' would overlap '{other.label()}' "
+                        f"({other.time:.2f}-{other.end:.2f} s)"
+                    )
+    for r in suspects:
         if r.time < 0:
             return f"'{r.label()}' would start before 0 s"
         if r.duration <= 0:
@@ -128,7 +147,9 @@ class ProjectDocument(QObject):
         before = copy.deepcopy(self.project.regions)
         after = copy.deepcopy(self.project.regions)
         change(after)
-        problem = overlap_problem(after)
+        was = {r.uid: r.to_dict() for r in before}
+        changed = {r.uid for r in after if was.get(r.uid) != r.to_dict()}
+        problem = overlap_problem(after, changed)
         if problem:
             raise EditError(problem)
         if [r.to_dict() for r in after] == [r.to_dict() for r in before]:
