@@ -50,6 +50,8 @@ from muzaic_studio.ui.timeline_paint import (
 RULER_H = 30
 LANE_GAP = 8
 LEFT_MARGIN = 12.0
+MIN_FIT_SECONDS = 10.0  # zoom to fit never zooms in further than this
+EMPTY_FIT_SECONDS = 60.0  # what zoom to fit shows of an empty project
 
 
 class TimelineView(QAbstractScrollArea):
@@ -207,7 +209,9 @@ class TimelineView(QAbstractScrollArea):
 
     def zoom_to_fit(self) -> None:
         width = max(100, self.viewport().width() - 2 * LEFT_MARGIN)
-        length = max(self.doc.timeline_length, 10.0)
+        length = self.doc.timeline_length
+        # An empty project shows a normal soundtrack's length to draw in, not 10 s.
+        length = max(length, MIN_FIT_SECONDS) if length > 0 else EMPTY_FIT_SECONDS
         self.set_zoom(width / (length * 1.04), 0)
         self._scroll_to(0)
 

@@ -199,6 +199,18 @@ def test_zoom_to_fit_shows_everything(view):
     assert view.scale.x(40.0) <= view.viewport().width()
 
 
+def test_empty_project_shows_a_minute_and_a_short_one_fits_its_content(view, qtbot):
+    def seconds_shown():
+        return view.scale.time(view.viewport().width())
+
+    view.set_document(ProjectDocument())  # File > New
+    assert 55.0 <= seconds_shown() <= 70.0  # room to draw a normal-length soundtrack
+    view.zoom_to_fit()
+    assert 55.0 <= seconds_shown() <= 70.0
+    view.set_document(ProjectDocument(Project(regions=[Region(0.0, 12.0)])))
+    assert 12.0 <= seconds_shown() <= 14.0  # content still fills the view
+
+
 def test_tooltip_and_hit_test(view):
     kind, region = view.interaction.hit(QPointF(view.scale.x(5), view.lane_rect.center().y()))
     assert kind == "body" and region.time == 0.0
