@@ -43,7 +43,7 @@ from muzaic_studio.ui.project_files import ProjectFiles
 from muzaic_studio.ui.render_workflow import install_render_workflow
 from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
-from muzaic_studio.ui.timeline_geometry import format_precise
+from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
 from muzaic_studio.ui.video_workflow import install_video_workflow
 
@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
         project = self.doc.project
         n = len(project.regions)
         self._length_label.setText(
-            f"Length {format_precise(project.duration)[:-2]}  ·  {n} region{'s' * (n != 1)}"
+            f"Length {format_length(project.duration)}  ·  {n} region{'s' * (n != 1)}"
         )
         self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
         self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")

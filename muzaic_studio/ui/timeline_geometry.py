@@ -128,6 +128,14 @@ def format_precise(seconds: float) -> str:
     return f"{_hms(whole)}.{ms:03d}"
 
 
+def format_length(seconds: float) -> str:
+    """A soundtrack's length, to a tenth: 0:00.0, 0:45.0, 1:00:00.0 (rounded, so 59.96 s
+    reads 1:00.0 and never 0:59.9 or a malformed 0:0.0)."""
+    tenths = round(max(0.0, seconds) * 10)
+    whole, tenth = divmod(tenths, 10)
+    return f"{_hms(whole)}.{tenth}"
+
+
 def grid_step(mode: str, px_per_sec: float, tempo_bpm: float) -> float | None:
     """The snapping/grid step in seconds for a grid *mode* ('off', 'seconds', 'bars')."""
     if mode == "seconds":

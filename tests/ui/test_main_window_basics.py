@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar, QWidget
 
-from muzaic_studio.model import Project
+from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.main_window import MainWindow
 from tests.ui.editor_helpers import demo_project, no_modal_dialogs, shown_window
@@ -66,6 +66,13 @@ def test_title_shows_dirty_mark_and_undo_text(window):
 def test_status_bar_shows_length_and_tokens(window):
     assert "0:44" in window._length_label.text()
     assert f"{window.doc.project.estimated_tokens} tokens" in window._tokens_label.text()
+
+
+def test_status_bar_length_reads_m_ss_tenths_also_when_empty(window):
+    window.set_document(ProjectDocument())
+    assert window._length_label.text().startswith("Length 0:00.0  ·  0 regions")
+    window.set_document(ProjectDocument(Project(regions=[Region(0.0, 59.96)])))
+    assert window._length_label.text().startswith("Length 1:00.0  ·  1 region")
 
 
 def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):

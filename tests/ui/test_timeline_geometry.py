@@ -71,3 +71,11 @@ def test_free_span():
     assert geo.free_span(starts, ends, 20.0) == (15.0, 30.0)
     assert geo.free_span(starts, ends, 50.0) == (40.0, math.inf)
     assert geo.clamp_zoom(1e9) == geo.MAX_PX_PER_SEC and geo.clamp_zoom(0) == geo.MIN_PX_PER_SEC
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.0, "0:00.0"), (5.0, "0:05.0"), (44.96, "0:45.0"), (59.96, "1:00.0"), (3600.0, "1:00:00.0")],
+)
+def test_length_format_is_m_ss_tenths_rounded(seconds, text):
+    assert geo.format_length(seconds) == text
