@@ -220,21 +220,22 @@ class Composer:
         size = 4 if pal.sevenths else 3
         for deg, st, ln in b.chords:
             tones = th.chord_pitches(scale, deg, self.root, size)
-            if pal.pad and b.intensity >= 1.0:
+            if pal.pad:  # the bed: always there, barely softer when quiet
                 voicing = tuple(th.voice_near(tones, 57 + reg))
                 hold = ln + (16.0 if b.ending else 0.0)
                 self._note(
                     "pad", pal.pad, voicing, hold, bright, self._t(b.index, st), 0.6 + 0.4 * vel
                 )
-            # bass
-            if b.intensity >= 2.0:
+            bass = th.presence(b.intensity, "bass")
+            if bass:
                 root = th.degree_pitch(scale, deg, self.root) - 12
                 while root < 33:
                     root += 12
-                self._bass_line(b, root, st, ln, vel, bright)
+                self._bass_line(b, root, st, ln, bass * vel, bright)
             # the comping instrument is the harmonic bed when the palette has no pad
-            if pal.chords and (b.intensity >= 3.5 or not pal.pad):
-                self._comp(b, tones, st, ln, vel, bright, reg)
+            comp = th.presence(b.intensity, "chords") if pal.pad else 1.0
+            if pal.chords and comp:
+                self._comp(b, tones, st, ln, comp * vel, bright, reg)
 
     def _bass_line(self, b: _Bar, root: int, st: float, ln: float, vel: float, bright: float):
         voice, r = self.pal.bass, b.rhythm
@@ -280,12 +281,13 @@ class Composer:
                            self._t(b.index, st + s) + off, 0.55 * vel)  # fmt: skip
 
     def _arp(self, b: _Bar) -> None:
-        if not self.pal.arp or b.intensity < 3.0 or b.ending:
+        presence = th.presence(b.intensity, "arp")
+        if not self.pal.arp or not presence or b.ending:
             return
         if not self._section_flags(b)["arp"]:
             return
         scale, bright = self._scale(b.tone), self._bright(b.tone)
-        vel = th.velocity_for(b.intensity) * self._bar_dynamics(b)
+        vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b)
         octave = 12 if b.tone >= 7.5 else (-12 if b.tone < 3.5 else 0)
         step = th.arp_step(b.rhythm)
         shapes = ((0, 1, 2, 3, 2, 1), (0, 2, 1, 3, 1, 2, 0, 3), (3, 2, 1, 0), (0, 3, 1, 2, 0, 2))
@@ -348,16 +350,23 @@ class Composer:
         ]
 
     def _lead(self, b: _Bar) -> None:
-        if b.intensity < 4.5 or b.ending:
+        presence = th.presence(b.intensity, "melody")
+        if not presence or b.ending:
             return
         flags = self._section_flags(b)
         if not flags["lead"]:
             return
         scale, bright = self._scale(b.tone), self._bright(b.tone)
-        vel = th.velocity_for(b.intensity) * self._bar_dynamics(b)
+        vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b)
         # a bar either repeats the section's motif (following the chord) or gets a new one
         mut = _rng(self.spec.seed, 5, b.index).random() < th.mutation_prob(b.variance)
         motif = self._motif(b, 1000 + b.index if mut else b.section if b.variance >= 4.5 else 0)
+        if b.intensity < th.ENTRY["lead"]:
+            # quiet: the same tune reduced to its notes on beats 1 and 3, held
+            kept = [m for m in motif if m[0] % 8 == 0]
+            ends = [m[0] for m in kept[1:]] + [16.0]
+            motif = [(s, min(e - s, 8.0), dg) for (s, _, dg), e in zip(kept, ends, strict=True)]
+        fill, double = th.presence(b.intensity, "lead"), th.presence(b.intensity, "double")
         octave = 12 if b.tone >= 7.5 else (-12 if b.tone < 3.5 else 0)
         if flags["lead_up"]:
             octave += 12
@@ -369,8 +378,9 @@ class Composer:
         for s, length, dg in motif:
             deg = next((c for c in b.chords if c[1] <= s < c[1] + c[2]), b.chords[0])[0]
             pitch = th.degree_pitch(scale, deg + dg, base)
-            self._note("lead", self.pal.lead, pitch, length, bright, self._t(b.index, s), 0.8 * vel)
-            if b.intensity >= 9.0:  # doubled an octave down: a bigger, fuller lead
+            v = 0.8 * vel * (1.0 if s % 8 == 0 else fill)  # fills come in softly
+            self._note("lead", self.pal.lead, pitch, length, bright, self._t(b.index, s), v)
+            if double:  # doubled an octave down: a bigger, fuller lead
                 self._note(
                     "lead",
                     self.pal.lead,
@@ -378,7 +388,7 @@ class Composer:
                     length,
                     bright,
                     self._t(b.index, s),
-                    0.4 * vel,
+                    0.5 * double * v,
                 )
 
     def _shots(self, tone: float) -> dict[str, np.ndarray]:
@@ -391,12 +401,14 @@ class Composer:
         if not shots:
             return
         i, r, vel = b.intensity, b.rhythm, th.velocity_for(b.intensity)
+        kick, snare = th.presence(i, "kick") * vel, th.presence(i, "snare") * vel
+        hat, cymbal = th.presence(i, "hats") * vel, th.presence(i, "cymbals") * vel
         groove = self.pal.groove
         t = lambda s: self._t(b.index, s)  # noqa: E731
         if b.ending:
-            if i >= 3:
-                self._hit(shots, "kick", t(0), vel)
-                self._hit(shots, "crash", t(0), vel, "hats")
+            if kick:
+                self._hit(shots, "kick", t(0), kick)
+                self._hit(shots, "crash", t(0), kick, "hats")
             return
         kicks = {"four": [0, 4, 8, 12], "halftime": [0], "boombap": [0, 7, 10],
                  "shuffle": [0, 8]}.get(groove, [0, 8])  # fmt: skip
@@ -407,26 +419,26 @@ class Composer:
             kicks = [*kicks, 3 if groove != "halftime" else 14]
         if self._section_flags(b)["kick_alt"]:
             kicks = [*kicks, 6]
-        if i >= 3.0:
+        if kick:
             for s in sorted(set(kicks)):
-                self._hit(shots, "kick", t(s), vel * (1.0 if s % 4 == 0 else 0.8))
-        if i >= 5.0:
+                self._hit(shots, "kick", t(s), kick * (1.0 if s % 4 == 0 else 0.8))
+        if snare:
             for s in snares:
-                self._hit(shots, "snare", t(s), vel)
+                self._hit(shots, "snare", t(s), snare)
             if r >= 7.0:
                 for s in (7, 15):
-                    self._hit(shots, "snare", t(s), 0.3 * vel)
+                    self._hit(shots, "snare", t(s), 0.3 * snare)
             if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
                 for s in (13, 14, 15):  # fill into the next section
-                    self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * vel)
-        if i >= 4.0:
+                    self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
+        if hat:
             hats = th.hat_steps(r, syncopate=groove in ("four", "shuffle"))
             for s in hats:
-                self._hit(shots, "hat", t(s), vel * (0.9 if s % 4 == 2 else 0.6), "hats")
-            if i >= 7.0 and groove in ("four", "backbeat"):
-                self._hit(shots, "openhat", t(14), 0.6 * vel, "hats")
-        if i >= 7.0 and b.first_in_section:
-            self._hit(shots, "crash", t(0), 0.8 * vel, "hats")
+                self._hit(shots, "hat", t(s), hat * (0.9 if s % 4 == 2 else 0.6), "hats")
+            if cymbal and groove in ("four", "backbeat"):
+                self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
+        if cymbal and b.first_in_section:
+            self._hit(shots, "crash", t(0), 0.8 * cymbal, "hats")
 
     # ------------------------------------------------------------------ render
 

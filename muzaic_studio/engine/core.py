@@ -33,7 +33,11 @@ from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
 from muzaic_studio.engine.theory import SR, clamp_level, make_curve
 from muzaic_studio.model.validation import Problem
 
-ENGINE_VERSION = "1"
+# Part of every region hash: bump it whenever the same spec renders different audio.
+ENGINE_VERSION = "2"  # 2: intensity is mostly arrangement, 12-16 dB from 1 to 10 (was 32)
+# Seeds the themes (key, progressions, motifs): bump it only when they should change, so
+# an engine update that changes levels or timbres keeps every region's tune.
+THEME_VERSION = "1"
 API_VERSION = f"muzaic-studio-offline/{ENGINE_VERSION}"
 MP3_BITRATE = "192k"
 
@@ -78,7 +82,7 @@ def region_hash(region: dict[str, Any]) -> str:
 
 
 def theme_seed(tags: list[int]) -> int:
-    return int(_digest(["theme", ENGINE_VERSION, sorted(set(tags))], 16), 16)
+    return int(_digest(["theme", THEME_VERSION, sorted(set(tags))], 16), 16)
 
 
 def gen_spec(region: dict[str, Any]) -> GenSpec:

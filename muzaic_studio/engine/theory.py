@@ -66,13 +66,45 @@ def mode_for(tone: float) -> str:
     return _TONE_MODES[round(clamp_level(tone)) - 1]
 
 
+# Intensity is mostly orchestration: the level at which each part joins the arrangement.
+# Below its entry a part is silent; from it on it comes in softly and grows (presence).
+# Together with a small master level change (intensity_gain_db) and velocity, intensity
+# 1..10 spans about 12-16 dB of loudness (palettes differ), in even steps: a quiet passage
+# is a sparser, softer arrangement, not the full band turned down to inaudible.
+ENTRY: dict[str, float] = {
+    "pad": 1.0,  # the harmonic bed (or the comping chords when a palette has no pad)
+    "melody": 1.0,  # the lead's notes on beats 1 and 3, held: a tune even when quiet
+    "bass": 2.0,
+    "arp": 3.0,
+    "kick": 3.0,
+    "chords": 3.5,  # comping over the pad
+    "hats": 4.0,
+    "lead": 4.5,  # the rest of the motif fills in between the melody's notes
+    "snare": 5.0,
+    "cymbals": 7.0,  # open hat and section crashes
+    "double": 9.0,  # the lead doubled an octave down
+}
+
+
 def intensity_gain_db(intensity: float) -> float:
-    """Master level before normalisation: ~-20 dB at 1 up to 0 dB at 10 (layers add more)."""
-    return -20.0 + (clamp_level(intensity) - 1.0) * (20.0 / 9.0)
+    """Master level before normalisation: -6.5 dB up to level 4, where parts joining make
+    most of the change, then up to -3 dB at 10, where the band is complete. The top
+    stays 3 dB under the old full level so the limiter does not flatten levels 8..10."""
+    return float(np.interp(clamp_level(intensity), (1.0, 4.0, 10.0), (-6.5, -6.5, -3.0)))
 
 
 def velocity_for(intensity: float) -> float:
-    return 0.45 + 0.55 * (clamp_level(intensity) - 1.0) / 9.0
+    """How hard every part plays: 0.65 at 1 to 1.0 at 10 (about 4 dB)."""
+    return 0.65 + 0.35 * (clamp_level(intensity) - 1.0) / 9.0
+
+
+def presence(intensity: float, part: str) -> float:
+    """A part's level factor: 0 below its entry, then 0.4 rising to 1 over 3 levels. A
+    part that joins adds a few dB at first, so no single intensity step is a jump."""
+    over = clamp_level(intensity) - ENTRY[part]
+    if over < 0.0:
+        return 0.0
+    return 0.4 + 0.6 * min(1.0, over / 3.0)
 
 
 def section_bars(variance: float) -> int:

@@ -17,11 +17,19 @@ from tests.engine.conftest import synth
 LEVELS = range(1, 11)
 
 
-@pytest.mark.parametrize("tags", [[], [4]], ids=["default", "rock"])
-def test_intensity_raises_loudness(tags):
+@pytest.mark.parametrize(
+    ("tags", "spread"),
+    # levels 1..10 span about 12-16 dB (theory.ENTRY); Rock's int_bonus of 3 maps them to
+    # 4..10 (7..10 all clamp to 10), so its region covers two thirds of that range
+    [([], (12.0, 17.0)), ([4], (7.0, 12.0))],
+    ids=["default", "rock"],
+)
+def test_intensity_raises_loudness(tags, spread):
     loud = [M.lufs(synth(8, tags, intensity=lvl)) for lvl in LEVELS]
     assert M.spearman(loud) >= 0.9, loud
-    assert loud[-1] - loud[0] >= 15.0, loud  # not a subtle trim: a quiet bed vs a full band
+    # not a subtle trim (a quiet bed vs a full band), nor a volume knob that makes the
+    # quiet levels inaudible next to the loud ones
+    assert spread[0] <= loud[-1] - loud[0] <= spread[1], loud
 
 
 @pytest.mark.parametrize("tags", [[], [1]], ids=["default", "electronic"])
@@ -64,7 +72,8 @@ def test_keyframes_move_a_param_across_the_region():
     """intensity [[0,1],[100,10]]: the last quarter is far louder than the first."""
     x = synth(16, intensity=[[0, 1], [100, 10]])
     q = len(x) // 4
-    assert M.lufs(x[-q:]) - M.lufs(x[:q]) > 12.0
+    # the quarters sit around levels 2 and 9: about three quarters of the 12-16 dB range
+    assert M.lufs(x[-q:]) - M.lufs(x[:q]) > 9.0
     y = synth(16, tone=[[0, 1], [100, 10]], intensity=7)
     assert M.centroid(y[-q:]) > 2.0 * M.centroid(y[:q])
     flat = synth(16, intensity=5)
