@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -92,8 +94,16 @@ class ExportDialog(ExportJobDialog):
         self.loudness_label = QLabel("Measuring loudness...", self)
         self.loudness_label.setObjectName("loudnessLabel")
         self.loudness_label.setWordWrap(True)
+        # Room for the report as it wraps: it arrives after the dialog is laid out for
+        # "Measuring loudness...", and a one-line row clipped it top and bottom.
+        self.loudness_label.setSizePolicy(
+            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding
+        )
+        self.loudness_label.setContentsMargins(0, 3, 0, 3)
+        self.loudness_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.addRow("Loudness:", self.loudness_label)
         layout.addLayout(form)
+        self._fit_loudness()
         self.add_export_controls(layout, "exportStatus")
         self.progress.setValue(0)
         self.measure()
@@ -135,26 +145,46 @@ class ExportDialog(ExportJobDialog):
             self.path_edit.setText(str(Path(name).with_suffix("." + fmt)))
 
     # -- loudness -----------------------------------------------------------------------
+    def show_loudness(self, text: str) -> None:
+        self.loudness_label.setText(text)
+        self._fit_loudness()
+
+    def _fit_loudness(self) -> None:
+        """Two lines at least, and every line the text wraps to at the label's width
+        (a word-wrapped label in a form row does not ask for its height itself)."""
+        label = self.loudness_label
+        lines = 2 * label.fontMetrics().lineSpacing() + 6
+        width = max(label.width(), 300)
+        label.setMinimumHeight(max(lines, label.heightForWidth(width)))
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            need = layout.minimumSize().height()
+            if self.height() < need:
+                self.resize(self.width(), need)  # grow with the text
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_loudness()
+
     def measure(self) -> None:
         from muzaic_studio.audio.loudness import measure_loudness
 
         start, end = self.span()
         source = self.source
-        self.loudness_label.setText("Measuring loudness...")
+        self.show_loudness("Measuring loudness...")
 
         def job(progress: Any, cancel: Any) -> Any:
             return measure_loudness(source, start=start, end=end, cancel=cancel)
 
         def shown(report: Any) -> None:
             self.loudness = report
-            self.loudness_label.setText(report.summary())
+            self.show_loudness(report.summary())
 
         self._loudness_runner.run(
             job,
             on_result=shown,
-            on_error=lambda exc: self.loudness_label.setText(
-                f"Could not measure: {error_text(exc)}"
-            ),
+            on_error=lambda exc: self.show_loudness(f"Could not measure: {error_text(exc)}"),
         )
 
     # -- export -------------------------------------------------------------------------

@@ -73,3 +73,26 @@ def test_export_to_a_missing_folder_fails_clearly_and_writes_nothing(window, qtb
     assert not target.parent.exists()
     assert dialog.export_button.isEnabled()  # the user can fix the path and try again
     dialog.close()
+
+
+def test_loudness_report_has_room_for_every_line(window, qtbot):
+    from tests.ui.test_main_window_screenshot import ARTIFACTS
+
+    wf = render_and_wait(window, qtbot)
+    dialog = wf.open_export()
+    qtbot.waitUntil(lambda: "LUFS" in dialog.loudness_label.text(), timeout=20_000)
+    label = dialog.loudness_label
+
+    def fits() -> bool:
+        qtbot.wait(20)
+        lines = label.fontMetrics().lineSpacing()
+        inside = dialog.rect().contains(label.geometry())  # the label's parent is the dialog
+        return label.height() >= max(label.heightForWidth(label.width()), 2 * lines) and inside
+
+    assert fits()
+    dialog.show_loudness(label.text() + " · louder than streaming services play back; "
+                         "they will turn it down by 0.3 dB, and some will limit its true peak")  # fmt: skip
+    assert fits()  # a report that wraps to more lines grows the dialog, nothing clipped
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert dialog.grab().save(str(ARTIFACTS / "export_dialog.png"))
+    dialog.close()
