@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from muzaic_studio.api import credentials
 from muzaic_studio.api.errors import MuzaicError
 from muzaic_studio.ui.preferences import BackendSettings
+from muzaic_studio.ui.render_controller import UNLIMITED
 from muzaic_studio.ui.workers import TaskRunner
 
 
@@ -167,7 +168,12 @@ class KeyDialog(QDialog):
 
     def _tested_ok(self, account: Any) -> None:
         balance = account.balance
-        text = "The key works" + (f": balance {balance} tokens." if balance is not None else ".")
+        if balance is None:
+            text = "The key works."
+        elif balance >= UNLIMITED:
+            text = "The key works: no token limit."
+        else:
+            text = f"The key works: balance {balance} tokens."
         if account.used is not None:
             text += f" {account.used} used so far."
         self._say(text, True)

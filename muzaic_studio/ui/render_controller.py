@@ -58,6 +58,8 @@ CANCEL_MESSAGE = (
     "Render cancelled. The server may still finish it and charge tokens for it; "
     "the project was not changed."
 )
+OFFLINE_CANCEL_MESSAGE = "Render stopped. Nothing was charged; the project was not changed."
+UNLIMITED = 10**8  # a balance this large (the offline engine's) reads "no token limit"
 RENDER_SHARE = 0.85  # of the progress bar: the backend call; the rest is the waveform
 THUMBNAIL_POINTS = 64
 
@@ -94,7 +96,8 @@ class RenderSummary:
                 f"{self.tokens_saved} saved by reusing {plural(self.reused, 'unchanged region')}"
             )
         if self.balance is not None:
-            parts.append(f"balance {self.balance}")
+            unlimited = self.balance >= UNLIMITED
+            parts.append("no token limit" if unlimited else f"balance {self.balance}")
         return ", ".join(parts)
 
     @property
@@ -299,7 +302,8 @@ class RenderController(QObject):
             return
         self.runner.cancel(self._task)
         if not quiet:
-            self._notify(CANCEL_MESSAGE, "warning")
+            offline = getattr(self.backend, "name", None) == "offline"
+            self._notify(OFFLINE_CANCEL_MESSAGE if offline else CANCEL_MESSAGE, "warning")
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)

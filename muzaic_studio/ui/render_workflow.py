@@ -55,7 +55,12 @@ from muzaic_studio.ui.preferences import (
     PreferencesDialog,
     call_with_cancel,
 )
-from muzaic_studio.ui.render_controller import Notice, RenderController, RenderSummary
+from muzaic_studio.ui.render_controller import (
+    UNLIMITED,
+    Notice,
+    RenderController,
+    RenderSummary,
+)
 from muzaic_studio.ui.render_history import HistoryPanel, RenderHistory, RenderRecord
 from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
@@ -75,9 +80,6 @@ ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str, str, bool], ...] = (
     ("render.key", "API &Key...", (), "Store, test or clear the Muzaic API key", "key", False),
     ("file.export", "&Export Audio...", ("Ctrl+E",), "Export the rendered soundtrack as MP3 or WAV", "export", False),
 )  # fmt: skip
-
-
-UNLIMITED = 10**8  # the offline engine's default balance: shown as "no token limit"
 
 
 def _make_action(
@@ -514,6 +516,9 @@ class RenderWorkflow(WindowWorkflow):
 
     def _busy_changed(self, busy: bool) -> None:
         self.progress.setVisible(busy)
+        bar = self.window.statusBar()
+        if not busy and bar.currentMessage().startswith("Rendering "):
+            bar.clearMessage()  # a failed or cancelled render must not still say "Rendering"
         self.actions["render.cancel"].setEnabled(busy)
         self.actions["render.render"].setEnabled(not busy)
         self.actions["render.changes"].setEnabled(not busy)

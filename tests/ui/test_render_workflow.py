@@ -315,3 +315,43 @@ def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
         assert bar._button.text() == text
         bar._button.click()
         assert calls[-1] == effect
+
+
+def offline_window(window, qtbot):
+    wf = window.render_workflow
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
+    assert wf.controller.backend.name == "offline"
+    return wf
+
+
+def test_cancel_on_the_offline_engine_says_nothing_was_charged(window, qtbot):
+    wf = offline_window(window, qtbot)
+    before = snapshot(window.doc)
+    assert wf.render(False)
+    assert wf.controller.busy
+    with qtbot.waitSignal(wf.controller.finished, timeout=5000) as blocker:
+        wf.actions["render.cancel"].trigger()
+    assert blocker.args == [False]
+    text = window.message_bar.text
+    assert "stopped" in text.lower() and "nothing was charged" in text.lower()
+    assert "charge tokens" not in text and "server may still" not in text
+    assert not window.statusBar().currentMessage().startswith("Rendering")
+    assert snapshot(window.doc) == before
+
+
+def test_a_failed_render_leaves_no_rendering_message_in_the_status_bar(window, qtbot):
+    use(window, refused_url(), qtbot)
+    assert not render(window, qtbot)
+    assert window.message_bar.kind == "error"
+    assert "Rendering" not in window.statusBar().currentMessage()
+
+
+def test_offline_engine_says_no_token_limit_everywhere(window, qtbot):
+    wf = offline_window(window, qtbot)
+    qtbot.waitUntil(lambda: wf.balance_label.text() != "", timeout=10_000)
+    assert wf.balance_label.text() == "no token limit"
+    started = []
+    wf.controller.started.connect(lambda summary: started.append(summary.text()))
+    assert render(window, qtbot)
+    assert started and "no token limit" in started[0] and "balance" not in started[0]
+    assert "1000000000" not in started[0] and "100000000" not in started[0]
