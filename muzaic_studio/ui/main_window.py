@@ -125,9 +125,11 @@ class MainWindow(QMainWindow):
             old.deleteLater()
 
     def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
-                     action: Callable[[], Any] | None = None) -> None:  # fmt: skip
-        """A non-blocking banner above the timeline (info / success / warning / error)."""
-        self.message_bar.show_message(text, kind, action_text, action)
+                     action: Callable[[], Any] | None = None,
+                     second: tuple[str, Callable[[], Any]] | None = None) -> None:  # fmt: skip
+        """A non-blocking banner above the timeline (info / success / warning / error),
+        with up to two buttons that fix it (e.g. Retry, Use offline engine)."""
+        self.message_bar.show_message(text, kind, action_text, action, second)
 
     def add_dock(self, widget: QWidget, title: str,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:  # fmt: skip

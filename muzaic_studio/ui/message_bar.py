@@ -34,6 +34,8 @@ class MessageBar(QFrame):
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._button = QPushButton()
         self._button.hide()
+        self._second = QPushButton()  # a second way out, e.g. "Use offline engine"
+        self._second.hide()
         self._close = QToolButton()
         self._close.setIcon(icon("close", "#ffffff"))
         self._close.setAutoRaise(True)
@@ -44,9 +46,12 @@ class MessageBar(QFrame):
         layout.addWidget(self._icon)
         layout.addWidget(self._text, 1)
         layout.addWidget(self._button)
+        layout.addWidget(self._second)
         layout.addWidget(self._close)
         self._action: Callable[[], object] | None = None
+        self._second_action: Callable[[], object] | None = None
         self._button.clicked.connect(self._run_action)
+        self._second.clicked.connect(self._run_second)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.hide)
         self.hide()
@@ -56,7 +61,8 @@ class MessageBar(QFrame):
         return self._text.text()
 
     def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
-                     action: Callable[[], object] | None = None) -> None:  # fmt: skip
+                     action: Callable[[], object] | None = None,
+                     second: tuple[str, Callable[[], object]] | None = None) -> None:  # fmt: skip
         bg, fg, accent, icon_name = _STYLE.get(kind, _STYLE["info"])
         self.kind = kind
         self.setStyleSheet(
@@ -71,14 +77,24 @@ class MessageBar(QFrame):
         self._button.setVisible(bool(action_text and action))
         self._button.setText(action_text or "")
         self._button.setToolTip(action_text or "")
+        self._second_action = second[1] if second else None
+        self._second.setVisible(second is not None)
+        self._second.setText(second[0] if second else "")
+        self._second.setToolTip(second[0] if second else "")
         self.show()
-        if kind in ("info", "success") and not action:
+        if kind in ("info", "success") and not action and not second:
             self._timer.start(INFO_MS)
         else:
             self._timer.stop()
 
     def _run_action(self) -> None:
         action = self._action
+        self.hide()
+        if action is not None:
+            action()
+
+    def _run_second(self) -> None:
+        action = self._second_action
         self.hide()
         if action is not None:
             action()

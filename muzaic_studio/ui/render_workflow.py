@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio import paths
-from muzaic_studio.api.errors import MuzaicError
+from muzaic_studio.api.errors import MuzaicError, NetworkError
 from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.icons import icon
@@ -352,7 +352,25 @@ class RenderWorkflow(WindowWorkflow):
 
     # -- messages -----------------------------------------------------------------------
     def _show_notice(self, notice: Notice) -> None:
+        error = self.controller.last_error
+        dead_server = (
+            isinstance(error, NetworkError)
+            and notice.kind == "error"
+            and notice.text.startswith(error.message)
+            and getattr(self.controller.backend, "name", None) != "offline"
+        )
+        show = getattr(self.window, "show_message", None)
+        if dead_server and callable(show):
+            # The cloud can't be reached: rendering offline is a way on, not just Retry.
+            show(notice.text, notice.kind, notice.action_text, notice.action,
+                 second=("Use offline engine", self.use_offline_engine))  # fmt: skip
+            return
         self.say(notice.text, notice.kind, notice.action_text, notice.action)
+
+    def use_offline_engine(self) -> None:
+        """Render on this machine from now on (saved, as choosing it in the toolbar is)."""
+        self._use_backend_kind("offline")
+        self.say("Switched to the offline engine: renders are made on this machine.")
 
     # -- documents ----------------------------------------------------------------------
     def _on_document_changed(self, *args: Any) -> None:
@@ -447,8 +465,11 @@ class RenderWorkflow(WindowWorkflow):
             self.balance_label.setText("")
 
     def _combo_chosen(self, index: int) -> None:
+        self._use_backend_kind(self.backend_combo.itemData(index))
+
+    def _use_backend_kind(self, kind: str) -> None:
         settings = BackendSettings.load()
-        settings.kind = self.backend_combo.itemData(index)
+        settings.kind = kind
         settings.save()
         self.backends.settings = settings
         self.backends.rebuild()

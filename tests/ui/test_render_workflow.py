@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from muzaic_studio.model import Region
 from muzaic_studio.ui.document import ProjectDocument
@@ -355,3 +355,26 @@ def test_offline_engine_says_no_token_limit_everywhere(window, qtbot):
     assert render(window, qtbot)
     assert started and "no token limit" in started[0] and "balance" not in started[0]
     assert "1000000000" not in started[0] and "100000000" not in started[0]
+
+
+def test_dead_cloud_server_also_offers_the_offline_engine(window, qtbot):
+    from muzaic_studio.ui.preferences import BackendSettings
+
+    saved = BackendSettings.load()
+    wf = window.render_workflow
+    bar = window.message_bar
+    try:
+        with ScriptedServer(Scripted(500, {"error": "boom"})) as srv:
+            use(window, srv.url, qtbot)
+            assert not render(window, qtbot)
+        assert bar.kind == "error" and not bar._second.isVisible()  # not for a server bug
+        use(window, refused_url(), qtbot)
+        assert not render(window, qtbot)
+        assert bar._button.text() == "Retry"
+        assert bar._second.isVisible() and bar._second.text() == "Use offline engine"
+        with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
+            qtbot.mouseClick(bar._second, Qt.MouseButton.LeftButton)
+        assert wf.controller.backend.name == "offline"
+        assert render(window, qtbot)  # and rendering works right away
+    finally:
+        saved.save()
