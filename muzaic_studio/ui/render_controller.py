@@ -477,7 +477,7 @@ class RenderController(QObject):
             self.doc.select([region.uid])
             self.doc.set_playhead(region.time)
             self.problemAt.emit(region.time)
-        self._notify(f"Cannot render: {problem}{more}", "error")
+        self._notify(f"Cannot render: {problem.user_text()}{more}", "error")
 
     def _notify(
         self,

@@ -196,6 +196,14 @@ def assert_failed_cleanly(window, before, action_text, words) -> None:
     assert not wf.controller.busy and wf.actions["render.render"].isEnabled()
 
 
+def test_a_copy_without_source_is_named_in_the_users_words(window, qtbot):
+    doc = window.doc
+    doc.edit("add", lambda rs: rs.append(Region(20.0, 4.0, "copy")))
+    assert not window.render_workflow.render(False)
+    assert "copy source" in window.message_bar.text
+    assert "sourceHash" not in window.message_bar.text
+
+
 def test_refused_connection_says_so_and_offers_retry(window, qtbot):
     use(window, refused_url(), qtbot)
     before = snapshot(window.doc)
