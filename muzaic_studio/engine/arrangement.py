@@ -480,17 +480,22 @@ class Composer:
                 env[hi - start :] = 0.0
         return env
 
-    def render(self) -> tuple[np.ndarray, float]:
+    def render(self, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """Render in segments of ~30 s so memory stays flat for a 20-minute region.
 
         Each segment mixes its notes (and their release and reverb tails) into a buffer a
         few seconds longer than itself; the overhang is carried into the next segment.
-        Output is int16 (the store's and the mixer's format), already limited.
+        Output is int16 (the store's and the mixer's format), already limited; written
+        into `out` (int16 (n, 2), e.g. the region's slice of the soundtrack) if given, so
+        a long region needs no array of its own.
         """
         spec = self.spec
         bars = self._bars()
         n = self.n
-        out = np.zeros((n, 2), dtype=np.int16)
+        if out is None:
+            out = np.zeros((n, 2), dtype=np.int16)
+        elif out.shape != (n, 2) or out.dtype != np.int16:
+            raise ValueError(f"out must be int16 {(n, 2)}, not {out.dtype} {out.shape}")
         seg_bars = max(1, math.ceil(30.0 / self.bar_s))
         tail = int(3.5 * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
@@ -543,6 +548,9 @@ class Composer:
         return out, self.bar_s
 
 
-def generate(spec: GenSpec, cancel: threading.Event | None = None) -> tuple[np.ndarray, float]:
-    """(int16 (n, 2) samples of exactly the region's duration, bar length in seconds)."""
-    return Composer(spec, cancel).render()
+def generate(
+    spec: GenSpec, cancel: threading.Event | None = None, out: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """(int16 (n, 2) samples of exactly the region's duration, bar length in seconds);
+    the samples are `out`, filled, if it is given."""
+    return Composer(spec, cancel).render(out)

@@ -159,9 +159,17 @@ class Renderer:
     # ------------------------------------------------------------------ regions
 
     def region_audio(
-        self, region: dict[str, Any], h: str | None = None, cancel: threading.Event | None = None
+        self,
+        region: dict[str, Any],
+        h: str | None = None,
+        cancel: threading.Event | None = None,
+        out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, float]:
-        """(int16 audio of exactly the region's duration, bar seconds); stored under its hash."""
+        """(int16 audio of exactly the region's duration, bar seconds); stored under its hash.
+
+        `out` (int16 (n, 2)): where a generated region may be rendered to (its slice of the
+        soundtrack); the returned audio is then `out` itself. Stored or copied audio is
+        returned as it is, not written to `out`."""
         h = h or region_hash(region)
         n = max(1, round(float(region["duration"]) * SR))
         action = region["action"]
@@ -180,10 +188,10 @@ class Renderer:
         rec = self.store.recipe(h)
         if cached is not None and rec is not None and len(cached) == n:
             return cached, float(rec["bar"])
-        audio, bar = generate(gen_spec(region), cancel)
+        audio, bar = generate(gen_spec(region), cancel, out)
         loop = loop_seconds(float(region["duration"]), bar, region.get("method") or "strict")
         self.store.put_recipe(h, {**_spec_key(region), "bar": bar, "loop": loop, "region": region})
-        self.store.put_audio(h, audio)
+        self.store.put_audio(h, audio, borrowed=out is not None)
         return audio, bar
 
     def audio_for_hash(self, h: str, depth: int = 0) -> tuple[np.ndarray, float]:
@@ -222,7 +230,18 @@ class Renderer:
         energies = np.zeros(total_n // hop + 1)
 
         def make(i: int) -> tuple[np.ndarray, np.ndarray | None]:
-            audio = self.region_audio(regions[i], hashes[i], cancel)[0]
+            r = regions[i]
+            start, n = round(float(r["time"]) * SR), max(1, round(float(r["duration"]) * SR))
+            # a long generated region is rendered straight into its slice of the soundtrack
+            # (regions never overlap): a 20-minute mix then holds no region arrays besides
+            # itself; short ones keep their own array, cached in memory by the store
+            dest = None
+            big = 4 * n > self.store.borrow_bytes()
+            if r["action"] == "generate" and big and start + n <= total_n:
+                dest = out[start : start + n]
+            audio = self.region_audio(r, hashes[i], cancel, dest)[0]
+            if big:  # its 30 s segments' buffers stay in this thread's malloc arena
+                mixing.release_memory()
             # measured here, in the region's own thread, so normalising the mix needs
             # no loudness pass of its own
             return audio, (mixing.hop_energies(audio, parallel=False) if normalize else None)
@@ -232,7 +251,9 @@ class Renderer:
             r = regions[i]
             start = round(float(r["time"]) * SR)
             k = min(len(audio), total_n - start)
-            out[start : start + k] = audio[:k]
+            dest = out[start : start + k]
+            if not np.may_share_memory(audio, dest):  # else it was rendered in place
+                dest[:] = audio[:k]
             if energy is not None:
                 h0 = round(start / hop)
                 m = min(len(energy), len(energies) - h0)
@@ -282,6 +303,8 @@ class Renderer:
             raise Cancelled("Render cancelled.")
         if normalize:
             out = normalize_int16(out, mixing.gated_loudness(energies[: total_n // hop]))
+            if out.nbytes > self.store.borrow_bytes():
+                mixing.release_memory()
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
         return Rendered(out, hashes, status, token_cost(canon.body), end, sth)
@@ -300,12 +323,14 @@ def normalize_int16(x: np.ndarray, loudness: float | None = None) -> np.ndarray:
         if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
             return x
         gain = 10 ** ((mixing.TARGET_LUFS - loud) / 20.0)
-        peak = int(np.abs(x.reshape(-1)).max()) / 32767.0
+        # per chunk: np.abs of the whole mix would be a second 212 MB array for 20 minutes
+        peak = max(int(np.abs(x[s : s + CHUNK]).max()) for s in range(0, len(x), CHUNK)) / 32767.0
         g32 = np.float32(gain / 32767.0)
 
         def chunk(s: int, g32: np.float32 = g32) -> None:
             part = mixing.limit(x[s : s + CHUNK] * g32)
-            x[s : s + CHUNK] = np.round(part * 32767.0)
+            part *= 32767.0  # in place: the same float32 products, no more chunk copies
+            x[s : s + CHUNK] = np.round(part, out=part)
 
         list(_pool().map(chunk, range(0, len(x), CHUNK)))  # numpy releases the GIL
         if peak * gain <= mixing.CEILING:

@@ -140,7 +140,21 @@ class RegionStore:
         self._remember(h, audio)
         return audio
 
-    def put_audio(self, h: str, audio: np.ndarray) -> None:
+    def borrow_bytes(self) -> int:
+        """Region audio larger than this is best lent to put_audio (borrowed=True)."""
+        return self.memory_bytes // 2
+
+    def put_audio(self, h: str, audio: np.ndarray, borrowed: bool = False) -> None:
+        """Store a region's audio. `borrowed`: the caller will change the buffer later (it
+        is a slice of the soundtrack, normalised in place): a large one is written to disk
+        now and not kept, a small one is copied."""
+        if borrowed:
+            if audio.nbytes <= self.borrow_bytes():
+                audio = np.array(audio, dtype=np.int16, order="C")  # a copy of our own
+            else:
+                if not self._audio_path(h).exists():
+                    self._write_flac(h, np.ascontiguousarray(audio, dtype=np.int16))
+                return
         audio = np.ascontiguousarray(audio, dtype=np.int16)
         audio.flags.writeable = False
         self._remember(h, audio)
