@@ -4,6 +4,19 @@ One ffmpeg pass decodes the video and computes, for every frame, how different i
 the one before (``select='gt(scene,T)'``); ``showinfo`` prints the time of each frame that
 passes, i.e. the first frame of every new scene. Only the picture is mapped, so the
 audio is never decoded.
+
+The score is computed on RGB, not on the decoded YUV. ffmpeg's scene score (``select``
+and ``scdet`` alike) sums the pixel differences of *luma only* when it is given planar
+YUV, which every H.264 video decodes to, so a cut between two pictures of about the same
+brightness scores nothing: red and green (ffmpeg's 0x008000) both have Y = 81, and a hard
+red -> green cut scored 0.000, i.e. was missed at every threshold. Given packed RGB it
+sums all three channels, so a colour change counts as much as a brightness change. The
+conversion runs on a copy subsampled to about 320x240 (every F-th pixel of every F-th
+row, F an integer, nearest neighbour): an unbiased sample of the full frame's difference,
+so the threshold keeps its meaning, at a cost of about 10 % over a plain decode for 720p
+instead of about 40 % for a full-size conversion. A hard cut scores higher on RGB than
+on luma (0.6-0.8 -> 0.8-1.0 on the benchmark's shots) while steady motion still scores
+near 0 (the score is the *change* in frame difference), so the default threshold stays.
 Progress comes from ffmpeg's ``-progress`` report, cancel kills ffmpeg (both through
 `run_ffmpeg_job`), and the result is cached per video version and threshold, so reopening
 a project shows its markers without a second scan.
@@ -16,6 +29,7 @@ one-second region of its own.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import threading
@@ -30,7 +44,10 @@ from muzaic_studio.video.probe import probe
 #: motion and lighting drift in ordinary footage (the value most ffmpeg guides settle on).
 DEFAULT_THRESHOLD = 0.3
 
-_CACHE_VERSION = 1
+#: 2: scored on RGB (version 1 scored luma only and missed cuts between equally bright colours).
+_CACHE_VERSION = 2
+#: Frames are scored on a copy of about this many pixels (320x240); smaller videos as they are.
+_ANALYSIS_PIXELS = 320 * 240
 _PTS_TIME_RE = re.compile(r"Parsed_showinfo.*?\bpts_time:\s*(-?\d+(?:\.\d+)?)")
 
 
@@ -52,6 +69,18 @@ def cached_scenes(
     if not isinstance(cuts, list) or not all(isinstance(c, int | float) for c in cuts):
         return None
     return [float(c) for c in cuts]
+
+
+def score_filter(width: int, height: int, threshold: float) -> str:
+    """The -vf graph: subsample to about _ANALYSIS_PIXELS, convert to RGB, score, print.
+
+    RGB because ffmpeg scores planar YUV on luma only (see the module docstring); an
+    integer subsampling factor with nearest neighbour so the score is a plain sample of
+    the full frame's (no averaging that would soften texture differences).
+    """
+    factor = max(1, math.ceil(math.sqrt(max(0, width) * max(0, height) / _ANALYSIS_PIXELS)))
+    shrink = f"scale=w=iw/{factor}:h=ih/{factor}:flags=neighbor," if factor > 1 else ""
+    return f"{shrink}format=rgb24,select='gt(scene,{threshold:.4f})',showinfo"
 
 
 def parse_cuts(log: str, duration: float, frame: float) -> list[float]:
@@ -87,7 +116,7 @@ def detect_scenes(
     info = probe(path, max_duration=None)
     args = [
         "-i", os.fspath(path), "-map", "0:v:0",
-        "-vf", f"select='gt(scene,{threshold:.4f})',showinfo", "-f", "null", "-",
+        "-vf", score_filter(info.width, info.height, threshold), "-f", "null", "-",
     ]  # fmt: skip
     try:
         log = run_ffmpeg_job(

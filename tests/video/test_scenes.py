@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from muzaic_studio.audio.ffmpeg import run_ffmpeg
 from muzaic_studio.video import Cancelled, cached_scenes, detect_scenes, regions_from_scenes
 from muzaic_studio.video import scenes as scenes_mod
 from tests.video.conftest import CUTS, FPS, make_cut_video
@@ -20,6 +21,47 @@ def test_cuts_found_within_one_frame(cut_video: Path) -> None:
         assert abs(found - truth) <= 1.0 / FPS + 1e-6
     assert reports and reports[-1] == 1.0
     assert all(0.0 <= r <= 1.0 for r in reports)
+
+
+def make_colour_video(path: Path, colours: tuple[str, ...], seconds: float = 2.0) -> Path:
+    """Flat colours of *seconds* each with hard cuts, 320x240 H.264 yuv420p, and a sine."""
+    args: list[str] = []
+    for colour in colours:
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c={colour}:size=320x240:rate={FPS}:duration={seconds}",
+        ]
+    n = len(colours)
+    args += ["-f", "lavfi", "-i", f"sine=duration={seconds * n}"]
+    graph = "".join(f"[{i}:v]" for i in range(n)) + f"concat=n={n}:v=1:a=0[v]"
+    run_ffmpeg([
+        "-y", *args, "-filter_complex", graph, "-map", "[v]", "-map", f"{n}:a",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        str(path),
+    ])  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.6])
+def test_cuts_between_equally_bright_colours(tmp_path: Path, threshold: float) -> None:
+    # Red and green have the same luma (Y = 81): ffmpeg's luma-only score saw no cut there.
+    video = make_colour_video(tmp_path / "rgb.mp4", ("red", "green", "blue"))
+    cuts = detect_scenes(video, threshold=threshold, use_cache=False)
+    assert len(cuts) == 2, cuts
+    for found, truth in zip(cuts, [2.0, 4.0], strict=True):
+        assert abs(found - truth) <= 1.0 / FPS + 1e-6, cuts
+
+
+def test_score_filter_subsamples_large_frames_only() -> None:
+    assert (
+        scenes_mod.score_filter(160, 120, 0.3) == "format=rgb24,select='gt(scene,0.3000)',showinfo"
+    )
+    assert scenes_mod.score_filter(320, 240, 0.3).startswith("format=rgb24,")
+    assert scenes_mod.score_filter(1280, 720, 0.3).startswith("scale=w=iw/4:h=ih/4:flags=neighbor,")
+    assert scenes_mod.score_filter(3840, 2160, 0.3).startswith("scale=w=iw/11:h=ih/11:")
+    assert scenes_mod.score_filter(0, 0, 0.3).startswith("format=rgb24,")
 
 
 def test_cached_per_video_and_threshold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
