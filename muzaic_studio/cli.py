@@ -334,10 +334,19 @@ def cmd_tags(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     tags = [t for t in data.get("tags") or [] if isinstance(t, dict)]
+    # Category names come with the catalogue when the server sends them (the offline engine
+    # does); a bare id is only the fallback, as in the editor's tag picker.
+    names = {
+        str(c["id"]): str(c["name"])
+        for c in data.get("categories") or []
+        if isinstance(c, dict) and "id" in c and c.get("name")
+    }
     for tag in sorted(
         tags, key=lambda t: (str(t.get("tagCategoryId", "")), str(t.get("name", "")))
     ):
-        print(f"{tag.get('id')}\t{tag.get('name', '')}\tcategory {tag.get('tagCategoryId', '-')}")
+        cat = tag.get("tagCategoryId")
+        category = names.get(str(cat)) or f"category {'-' if cat is None else cat}"
+        print(f"{tag.get('id')}\t{tag.get('name', '')}\t{category}")
     print(f"{len(tags)} tags", file=sys.stderr)
     return EXIT_OK
 
@@ -363,8 +372,37 @@ def _read_key() -> str:
     return sys.stdin.readline()
 
 
+def _fit_keyring_advice(problem: str) -> str:
+    """A keyring problem's fixes without "set MUZAIC_API_KEY" when it is set already.
+
+    With the variable set the key works; the keyring only matters for storing a key for
+    other sessions, so the advice is about the keyring alone.
+    """
+    from muzaic_studio.api import credentials
+
+    if not credentials.env_key() or not problem.endswith(credentials.HOW_TO_FIX):
+        return problem
+    return (
+        problem.removesuffix(credentials.HOW_TO_FIX)
+        + f"{credentials.ENV_VAR} is set, so this session has a key; to store one for other "
+        "sessions, install and unlock a Secret Service keyring (GNOME Keyring: `sudo apt "
+        "install gnome-keyring`, or KWallet on KDE) and log in to a desktop session, or "
+        "`pip install keyrings.alt` to keep the key in a plain file at your own risk."
+    )
+
+
 def cmd_key(args: argparse.Namespace) -> int:
     from muzaic_studio.api import credentials
+    from muzaic_studio.api.errors import KeyringUnavailable
+
+    try:
+        return _key_action(args, credentials)
+    except KeyringUnavailable as exc:
+        raise CliError(_fit_keyring_advice(exc.message), exc.exit_code) from None
+
+
+def _key_action(args: argparse.Namespace, credentials: Any) -> int:
+    import dataclasses
 
     if args.key_command == "set":
         masked = credentials.set_key(_read_key())
@@ -379,6 +417,8 @@ def cmd_key(args: argparse.Namespace) -> int:
             print(f"Note: {credentials.ENV_VAR} is still set in this environment.")
         return EXIT_OK
     status = credentials.key_status()
+    if status.problem:
+        status = dataclasses.replace(status, problem=_fit_keyring_advice(status.problem))
     print(str(status))
     return EXIT_OK if status.has_key else EXIT_AUTH
 

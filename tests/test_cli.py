@@ -406,6 +406,27 @@ def test_tags_offline(capsys):
     assert data["tags"] and all("id" in t and "name" in t for t in data["tags"])
 
 
+def test_tags_print_category_names_when_the_catalogue_has_them(server, cloud_env, capsys):
+    server.queue(
+        Reply(200, {
+            "tags": [
+                {"id": 7, "name": "Calm", "tagCategoryId": 2},
+                {"id": 3, "name": "Piano", "tagCategoryId": 9},  # a category without a name
+            ],
+            "tagsRelations": {},
+            "categories": [{"id": 2, "name": "Mood"}],
+        }),
+    )  # fmt: skip
+    assert main(["tags", "--api-url", server.url]) == 0
+    assert capsys.readouterr().out == "7\tCalm\tMood\n3\tPiano\tcategory 9\n"
+    # The offline engine's catalogue names every category (engine/tags.py CATEGORIES).
+    proc = run("tags", "--offline")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and not any("\tcategory " in line for line in lines), lines
+    assert {line.split("\t")[2] for line in lines} <= {"Genre", "Mood", "Instrument", "Energy"}
+
+
 def test_account_unauthorized_exits_3(server, cloud_env, capsys):
     server.queue(Reply(401, {"error": "nope"}))
     assert main(["account", "--api-url", server.url]) == 3
@@ -470,6 +491,18 @@ def test_key_status_with_env(monkeypatch, capsys):
     assert "MUZAIC_API_KEY (****CRET)" in out and KEY not in out
 
 
+def test_key_status_advice_fits_a_set_variable():
+    # The tests' keyring is keyring.backends.fail: unusable, as on a headless machine.
+    with_env = run("key", "status", env={"MUZAIC_API_KEY": KEY})
+    assert with_env.returncode == 0, with_env.stderr
+    out = with_env.stdout
+    assert out.startswith("Using the API key from MUZAIC_API_KEY (****CRET).")
+    assert "set MUZAIC_API_KEY" not in out and "keyrings.alt" in out and KEY not in out
+    without = run("key", "status", env={"MUZAIC_API_KEY": ""})
+    assert without.returncode == 3
+    assert "or set MUZAIC_API_KEY in the environment" in without.stdout
+
+
 # -- serve and the GUI --------------------------------------------------------------------------------
 def test_serve_then_render_against_it_through_the_cli(project, tmp_path):
     proc = subprocess.Popen(
@@ -492,6 +525,14 @@ def test_serve_then_render_against_it_through_the_cli(project, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_with_an_impossible_port_is_a_usage_error(port):
+    proc = run("serve", "--port", port)
+    assert proc.returncode == 2, proc.stderr
+    assert "argument --port: port must be" in proc.stderr and "0..65535" in proc.stderr
+    assert "Unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_gui_without_a_display_exits_1_with_one_line(project):
