@@ -471,6 +471,12 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 1
     stop = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl+C: the region store
+        # is flushed so hashes handed out stay copyable after a restart. Installed before
+        # the address is announced, so whoever read it can already stop us cleanly.
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if watch:
         _announce_and_watch(server.url, stop)
     else:
@@ -479,11 +485,6 @@ def run_serve(args: argparse.Namespace) -> int:
               f"rate limit: {args.rate_limit or 'off'}). Ctrl+C stops.", flush=True)  # fmt: skip
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Warning: listening on {args.host}, reachable from other machines.", file=sys.stderr)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl+C: the region store
-        # is flushed so hashes handed out stay copyable after a restart
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while thread.is_alive() and not stop.is_set():
             thread.join(0.5)
