@@ -12,3 +12,16 @@ def engine_url():
     """The offline engine's loopback server, one per test module, unlimited tokens."""
     with EngineServer(tokens=None) as server:
         yield server.url
+
+
+@pytest.fixture
+def app_style(qapp):
+    """The app's own style for pictures and style checks; the test app's look is restored after."""
+    from muzaic_studio.ui.style import apply_style
+
+    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
+    apply_style(qapp)
+    yield
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setStyleSheet(sheet)

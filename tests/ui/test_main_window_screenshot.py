@@ -41,19 +41,6 @@ def fake_waveform(project: Project):
     return PeakPyramid.from_samples(np.clip(signal, -1, 1), rate)
 
 
-@pytest.fixture
-def app_style(qapp):
-    """The app's own style for the picture; the test app's look is restored after."""
-    from muzaic_studio.ui.style import apply_style
-
-    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
-    apply_style(qapp)
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    qapp.setStyleSheet(sheet)
-
-
 def test_screenshot_of_the_main_window(qtbot, monkeypatch, app_style):
     no_modal_dialogs(monkeypatch)
     demo = ROOT / "resources" / "demo.muzaic"

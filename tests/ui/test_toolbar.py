@@ -12,18 +12,6 @@ TEXTS = {**TOOLS, "render.render": "Render", "render.changes": "Changes"}
 
 
 @pytest.fixture
-def app_style(qapp):
-    from muzaic_studio.ui.style import apply_style
-
-    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
-    apply_style(qapp)
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    qapp.setStyleSheet(sheet)
-
-
-@pytest.fixture
 def window(qtbot, app_style):
     w = render_window(qtbot)
     yield w
