@@ -450,19 +450,23 @@ class PcmStream:
             raise DecodeError(f"{_name(self.source)} holds no audio samples.")
         if not self._strict:
             return
-        whole = self._start is None and self._end is None
-        info = self.info
-        if whole and info.duration_exact and info.duration:
-            got = self.frames_read / self.rate
-            if got < info.duration * 0.99 - 0.05:
-                raise DecodeError(
-                    f"{_name(self.source)} is incomplete: it holds {got:.1f} s of audio "
-                    f"but its header says {info.duration:.1f} s (truncated download or copy?)."
-                )
+        if self._start is None and self._end is None:
+            check_complete(self.source, self.info, self.frames_read)
         damage = [line for line in self._log if _DAMAGE_PATTERNS.search(line)]
         if damage:
             raise DecodeError(
                 f"{_name(self.source)} is damaged or truncated (ffmpeg: {damage[0].strip()})."
+            )
+
+
+def check_complete(source: Source, info: AudioInfo, frames: int) -> None:
+    """Raise `DecodeError` when a whole decode gave clearly less than the header's length."""
+    if info.duration_exact and info.duration:
+        got = frames / info.rate
+        if got < info.duration * 0.99 - 0.05:
+            raise DecodeError(
+                f"{_name(source)} is incomplete: it holds {got:.1f} s of audio "
+                f"but its header says {info.duration:.1f} s (truncated download or copy?)."
             )
 
 
