@@ -160,7 +160,7 @@ def _load(path: str):
 
 
 def _backend(args: argparse.Namespace):
-    from muzaic_studio.api.select import choose_backend
+    from muzaic_studio.backends import choose_backend
 
     offline: bool | None = True if args.offline else None
     if not args.offline and (args.api_url or args.origin):
@@ -214,8 +214,8 @@ def _write_wav(mp3_path: Path, out: Path) -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     import threading
 
-    from muzaic_studio.api.errors import MuzaicError
     from muzaic_studio.atomic import atomic_write_bytes
+    from muzaic_studio.contract.errors import MuzaicError
     from muzaic_studio.model import plan_render, validate_request
 
     out = Path(args.output)
@@ -393,7 +393,7 @@ def _fit_keyring_advice(problem: str) -> str:
 
 def cmd_key(args: argparse.Namespace) -> int:
     from muzaic_studio.api import credentials
-    from muzaic_studio.api.errors import KeyringUnavailable
+    from muzaic_studio.contract.errors import KeyringUnavailable
 
     try:
         return _key_action(args, credentials)
@@ -468,7 +468,7 @@ HANDLERS = {
 
 def _exit_code_for(exc: BaseException) -> tuple[int, str] | None:
     """(exit code, message) for the failures a user can act on; None for real bugs."""
-    from muzaic_studio.api.errors import MuzaicError
+    from muzaic_studio.contract.errors import MuzaicError
 
     if isinstance(exc, CliError):
         return exc.code, exc.message

@@ -36,7 +36,10 @@ from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from muzaic_studio.api.errors import (
+from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.audio.errors import AudioError
+from muzaic_studio.audio.errors import Cancelled as AudioCancelled
+from muzaic_studio.contract.errors import (
     BadResponse,
     InsufficientTokens,
     InvalidRequest,
@@ -44,9 +47,6 @@ from muzaic_studio.api.errors import (
     RateLimited,
     Unauthorized,
 )
-from muzaic_studio.atomic import atomic_write_bytes
-from muzaic_studio.audio.errors import AudioError
-from muzaic_studio.audio.errors import Cancelled as AudioCancelled
 from muzaic_studio.model import Region, RenderPlan, plan_render, validate_request
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.render_history import RenderHistory, RenderRecord
@@ -500,8 +500,8 @@ def _render_job(
     cancel: threading.Event,
 ) -> RenderOutcome:
     """The worker's part: backend call, audio file, peaks, thumbnails. No Qt here."""
-    from muzaic_studio.api.errors import Cancelled
     from muzaic_studio.audio.peaks import build_pyramid
+    from muzaic_studio.contract.errors import Cancelled
 
     started = time.monotonic()
     progress(0.0, "render")
