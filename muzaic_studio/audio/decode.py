@@ -8,8 +8,6 @@ which alone breaks the 200 MB budget. One ffmpeg process writing ``-f s16le`` to
 read in fixed chunks with ``numpy.frombuffer``, has none of those costs: no temp file, no
 ffprobe, one copy per chunk, and the reading overlaps ffmpeg's decoding (separate
 process). The same binary (imageio-ffmpeg) is used, so no system ffmpeg is needed.
-`configure_pydub` is still here for code that wants an AudioSegment: it points pydub at
-that binary and silences the warning pydub prints at import when no system ffmpeg exists.
 
 Bad input never hangs or crashes: the file is checked before ffmpeg runs (missing,
 empty), ffmpeg's own verdict is translated into a sentence (not audio, no audio stream),
@@ -27,7 +25,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,22 +90,6 @@ class Decoded:
     @property
     def duration(self) -> float:
         return self.frames / self.rate
-
-
-def configure_pydub() -> Any:
-    """Import pydub pointed at imageio-ffmpeg's binary; return ``pydub.AudioSegment``.
-
-    pydub warns ("Couldn't find ffmpeg or avconv") at import when no system ffmpeg is on
-    PATH; the warning is wrong for us, so it is suppressed for that one import, and the
-    converter is set so exports through pydub use the bundled binary. Don't call
-    ``AudioSegment.from_file`` without ``format=`` and a raw codec: it needs ffprobe.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
-        from pydub import AudioSegment
-
-    AudioSegment.converter = ffmpeg_exe()
-    return AudioSegment
 
 
 def _is_bytes(source: Source) -> bool:
