@@ -67,7 +67,7 @@ class ServeConfig:
     renders: int = 1  # renders at once per worker process (each is CPU-bound)
     body_timeout: float = BODY_TIMEOUT
     rate_limit: int = 0
-    watch_parent: bool = False  # a worker of `--workers N`: exit when the parent is gone
+    parent_pid: int | None = None  # a worker of `--workers N`: exit when this pid is gone
 
 
 class _Refused(Exception):
@@ -148,8 +148,8 @@ class ServeApp:
         store = RegionStore(Path(cfg.store_dir)) if cfg.store_dir else None
         self.engine = OfflineEngine(store=store, ledger=self.state)
         self._renders = anyio.CapacityLimiter(max(1, cfg.renders))
-        if cfg.watch_parent:
-            _exit_with_parent()
+        if cfg.parent_pid is not None:
+            _exit_with_parent(cfg.parent_pid)
         try:
             yield
         finally:
@@ -383,9 +383,9 @@ def _unread_body(request: Request, headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def _exit_with_parent() -> None:
-    """A worker of `--workers N` stops (SIGTERM to itself) when its parent is gone."""
-    parent = os.getppid()
+def _exit_with_parent(parent: int) -> None:
+    """A worker of `--workers N` stops (SIGTERM to itself) when its parent is gone, even
+    if that happened while the worker was still starting."""
 
     def watch() -> None:
         while os.getppid() == parent:

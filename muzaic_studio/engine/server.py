@@ -353,7 +353,7 @@ def run_serve(args: argparse.Namespace) -> int:
     config = serve_config(
         keys, keys is None, args.rate_limit, origins or None, state_path,
         audio_dir=getattr(args, "audio_dir", None), store_dir=getattr(args, "store", None),
-        queue=getattr(args, "queue", DEFAULT_QUEUE), watch_parent=workers > 1,
+        queue=getattr(args, "queue", DEFAULT_QUEUE), parent_pid=os.getpid() if workers > 1 else None,
     )  # fmt: skip
     quiet = bool(getattr(args, "quiet", False))
     handle = ServerHandle(None, sock, config, owned=state_arg is None)
