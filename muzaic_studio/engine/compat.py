@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from muzaic_studio.contract.errors import InvalidRequest
+from muzaic_studio.jsonsafe import finite_number
 from muzaic_studio.model.validation import Problem, validate_request
 
 _NORMALIZE_WORDS = {
@@ -127,7 +128,7 @@ def _previous(regions: list[Any], i: int) -> int | None:
 
 
 def _num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return finite_number(v)
 
 
 PARAM_DEFAULT = 5
