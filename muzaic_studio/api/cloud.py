@@ -712,8 +712,10 @@ def _cancel_message(purpose: str, *, sent: bool) -> str:
 
 
 def _tokens_needed(body: dict[str, Any]) -> int:
+    from muzaic_studio.model.region import tokens_for
+
     return sum(
-        math.ceil(float(r.get("duration", 0)))
+        tokens_for(r.get("duration", 0))
         for r in body.get("regions") or []
         if isinstance(r, dict) and r.get("action", "generate") == "generate"
     )

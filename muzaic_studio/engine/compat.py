@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from muzaic_studio.api.errors import InvalidRequest
+from muzaic_studio.model.region import default_params
 from muzaic_studio.model.validation import Problem, validate_request
 
 _NORMALIZE_WORDS = {
@@ -130,17 +131,11 @@ def _num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-PARAM_DEFAULT = 5
-
-
 def _defaults(region: dict[str, Any]) -> dict[str, Any]:
     """Fill method, tags and params with their defaults, so equal music has one hash."""
     r = dict(region)
     r.setdefault("action", "generate")
     r["method"] = r.get("method") or "strict"
     r["tags"] = list(r.get("tags") or [])
-    params = dict(r.get("params") or {})
-    for name in ("intensity", "tempo", "tone", "variance", "rhythm"):
-        params.setdefault(name, PARAM_DEFAULT)
-    r["params"] = params
+    r["params"] = {**default_params(), **(r.get("params") or {})}
     return r

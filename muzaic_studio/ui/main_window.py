@@ -32,6 +32,7 @@ from shiboken6 import Shiboken
 
 from muzaic_studio.model import ProjectError
 from muzaic_studio.model.project import SUFFIX
+from muzaic_studio.model.wording import plural
 from muzaic_studio.ui import editing, icons
 from muzaic_studio.ui.actions import create_actions
 from muzaic_studio.ui.app_extras import install_app_extras
@@ -496,7 +497,7 @@ class MainWindow(QMainWindow):
             self.show_message("Select regions to copy.", "warning")
             return
         QGuiApplication.clipboard().setText(editing.regions_to_json(chosen))
-        self.statusBar().showMessage(f"Copied {editing.plural(len(chosen), 'region')}", 2500)
+        self.statusBar().showMessage(f"Copied {plural(len(chosen), 'region', bare_one=True)}", 2500)
 
     def cut(self) -> None:
         text = self._try(editing.cut_selection, self.doc)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from muzaic_studio.audio.ffmpeg import ffmpeg_exe
 from muzaic_studio.model.validation import MAX_TOTAL_SECONDS
+from muzaic_studio.model.wording import clock
 from muzaic_studio.video.errors import VideoError
 
 #: Beyond 8K the preview and thumbnails would cost more than the editor can afford.
@@ -187,14 +188,7 @@ def probe(
         )
     if max_duration is not None and info.duration > max_duration + 0.5:
         raise VideoError(
-            f"{p.name} is {_clock(info.duration)} long; one Muzaic soundtrack is at most "
-            f"{_clock(max_duration)}. Trim the video or score it in parts."
+            f"{p.name} is {clock(info.duration)} long; one Muzaic soundtrack is at most "
+            f"{clock(max_duration)}. Trim the video or score it in parts."
         )
     return info
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    h, rem = divmod(total, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
