@@ -183,7 +183,7 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
     out, wav = tmp_path / "out.mp3", tmp_path / "out.wav"
     assert main(["render", str(project), "-o", str(out), "--wav", str(wav), "--offline"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens used")
+    assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens charged")
     assert audio_format(out.read_bytes()) == "mp3"
     assert audio_format(wav.read_bytes()) == "wav"
     with wave.open(str(wav)) as w:
@@ -197,7 +197,7 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
 
     # render again, changes only: nothing to generate, the music is reused
     assert main(["render", str(project), "-o", str(out), "--changes-only", "--offline"]) == 0
-    assert "0 tokens used (5 saved by reusing 2 unchanged regions)" in capsys.readouterr().out
+    assert "0 tokens charged (5 saved by reusing 2 unchanged regions)" in capsys.readouterr().out
 
 
 def test_without_a_key_render_falls_back_to_offline_and_says_so(project, tmp_path, capsys):
@@ -259,7 +259,7 @@ def test_render_through_the_cloud_sends_a_valid_body_with_the_key(
     assert audio_format(out.read_bytes()) == "mp3"
     captured = capsys.readouterr()
     assert KEY not in captured.out + captured.err
-    assert "5 tokens used" in captured.out
+    assert "5 tokens charged" in captured.out
 
     # a changes-only render sends the rendered regions as copies of the cloud's hashes
     server.queue(answer_render)
@@ -277,11 +277,11 @@ def test_render_through_the_cloud_sends_a_valid_body_with_the_key(
 def test_mp3_url_from_the_cloud_is_downloaded(project, tmp_path, server, cloud_env):
     from tests.api.helpers import mp3_bytes
 
-    server.route("/a.mp3", Reply(200, mp3_bytes()))
-    server.queue(ok_reply(3, mp3=None, url="/a.mp3"))
+    server.route("/a.mp3", Reply(200, mp3_bytes(6.0)))
+    server.queue(ok_reply(3, mp3=None, url="/a.mp3", audioDuration=6.0))
     out = tmp_path / "o.mp3"
     assert main(["render", str(project), "-o", str(out), "--api-url", server.url]) == 0
-    assert out.read_bytes() == mp3_bytes()
+    assert out.read_bytes() == mp3_bytes(6.0)
 
 
 def test_audio_that_cannot_be_fetched_still_stores_the_paid_hashes(
@@ -518,7 +518,7 @@ def test_serve_then_render_against_it_through_the_cli(project, tmp_path):
         done = run("render", str(project), "-o", str(out), "--api-url", url,
                    env={"MUZAIC_API_KEY": KEY})  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "5 tokens used" in done.stdout
+        assert "5 tokens charged" in done.stdout
         assert audio_format(out.read_bytes()) == "mp3"
         account = run("account", "--api-url", url, env={"MUZAIC_API_KEY": KEY})
         assert "Balance: 95 tokens" in account.stdout, account.stdout + account.stderr

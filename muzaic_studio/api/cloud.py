@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import email.utils
 import ipaddress
 import json
@@ -255,18 +254,12 @@ class MuzaicCloud:
         return min(BASE_READ_TIMEOUT + READ_SECONDS_PER_MINUTE * end / 60.0, MAX_READ_TIMEOUT)
 
     def render(self, request: Any, cancel: threading.Event | None = None) -> RenderResult:
-        """Render a request body (dict) or a Project; raises the typed errors of api.errors."""
-        from muzaic_studio.model.validation import validate_request
+        """Render a request body (dict) or a Project; raises the typed errors of api.errors.
 
+        The body is sent as given: the render use case (muzaic_studio.render) validated it,
+        once, before any backend sees it.
+        """
         body = request.request_body() if hasattr(request, "request_body") else request
-        body = copy.deepcopy(body)
-        problems = validate_request(body)
-        if problems:
-            shown = "; ".join(str(p) for p in problems[:3])
-            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-            err = InvalidRequest(f"The soundtrack cannot be sent: {shown}{more}.")
-            err.problems = problems  # type: ignore[attr-defined]
-            raise err
         read_timeout = self.render_read_timeout(body)
         started = time.monotonic()
         resp = self._request(

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from muzaic_studio.model.region import KEYFRAMABLE, Region, param_at
-from muzaic_studio.model.wording import plural
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.wording import plural
 
 CLIPBOARD_FORMAT = "muzaic-studio/regions"
 MIME_TYPE = "application/x-muzaic-regions+json"

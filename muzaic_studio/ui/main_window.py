@@ -32,7 +32,6 @@ from shiboken6 import Shiboken
 
 from muzaic_studio.model import ProjectError
 from muzaic_studio.model.project import SUFFIX
-from muzaic_studio.model.wording import plural
 from muzaic_studio.ui import editing, icons
 from muzaic_studio.ui.actions import create_actions
 from muzaic_studio.ui.app_extras import install_app_extras
@@ -47,6 +46,7 @@ from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
 from muzaic_studio.ui.video_workflow import install_video_workflow
+from muzaic_studio.wording import plural
 
 APP_NAME = "Muzaic Studio"
 TOOLS = ("select", "generate", "copy", "silence")

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from muzaic_studio import paths
 from muzaic_studio.api.errors import MuzaicError, NetworkError
 from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.render.summary import last_copies_charged
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.library_dock import (
@@ -504,11 +505,27 @@ class RenderWorkflow(WindowWorkflow):
             return
         full = self.controller.plan(False)
         changes = self.controller.plan(True)
+        last = self.doc.project.last_render or {}
+        charged = (
+            f"; the last render was charged {last['tokensUsed']}"
+            if isinstance(last.get("tokensUsed"), int)
+            else ""
+        )
+        if not changes.reused:
+            saving = "nothing to reuse"
+        elif last_copies_charged(last):
+            saving = (
+                f"reusing {changes.reused} may save nothing: the last render's copies were charged"
+            )
+        else:
+            saving = f"{changes.tokens_saved} saved by reusing {changes.reused}"
         a = self.actions
-        a["render.render"].setToolTip(f"Render the whole soundtrack: {full.tokens} tokens (Ctrl+R)")
+        a["render.render"].setToolTip(
+            f"Render the whole soundtrack: estimate {full.tokens} tokens{charged} (Ctrl+R)"
+        )
         a["render.changes"].setToolTip(
-            f"Render only the changed regions: {changes.tokens} tokens, "
-            f"{changes.tokens_saved} saved by reusing {changes.reused} (Ctrl+Shift+R)"
+            f"Render only the changed regions: estimate {changes.tokens} tokens, "
+            f"{saving} (Ctrl+Shift+R)"
         )
 
     def _show_time(self, seconds: float) -> None:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from muzaic_studio.model.wording import clock
+from muzaic_studio.wording import clock
 
 MIN_PX_PER_SEC = 0.5  # 20 minutes fit in 600 px
 MAX_PX_PER_SEC = 2400.0  # a video frame (1/24 s) is 100 px wide

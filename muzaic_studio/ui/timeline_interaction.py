@@ -14,9 +14,9 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
 
 from muzaic_studio.model.region import Region
-from muzaic_studio.model.wording import plural
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError
+from muzaic_studio.wording import plural
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.timeline_view import TimelineView

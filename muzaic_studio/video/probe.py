@@ -20,8 +20,8 @@ from pathlib import Path
 
 from muzaic_studio.audio.ffmpeg import ffmpeg_exe
 from muzaic_studio.model.validation import MAX_TOTAL_SECONDS
-from muzaic_studio.model.wording import clock
 from muzaic_studio.video.errors import VideoError
+from muzaic_studio.wording import clock
 
 #: Beyond 8K the preview and thumbnails would cost more than the editor can afford.
 MAX_PIXELS = 8192 * 4320
