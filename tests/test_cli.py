@@ -305,6 +305,61 @@ def test_audio_that_cannot_be_fetched_still_stores_the_paid_hashes(
     assert sent == ["copy", "silence", "copy"]
 
 
+def ten_second_project(tmp_path: Path) -> Path:
+    path = tmp_path / "ten.muzaic"
+    Project(regions=[Region(0, 10, tags=[1])]).save(path)
+    return path
+
+
+def test_truncated_audio_is_an_error_that_keeps_the_hashes_and_the_previous_output(
+    tmp_path, server, cloud_env, capsys
+):
+    import base64
+
+    from tests.api.helpers import mp3_bytes
+
+    path = ten_second_project(tmp_path)
+    out = tmp_path / "out.mp3"
+    out.write_bytes(b"the previous render")
+    short = base64.b64encode(mp3_bytes(10.0)[:2000]).decode()  # 2000 bytes for 10 s
+    server.queue(ok_reply(1, mp3=short, audioDuration=10.0, tokensUsed=10))
+    assert main(["render", str(path), "-o", str(out), "--api-url", server.url]) == 4
+    line = one_line(capsys.readouterr().err)
+    assert "The server sent 0." in line and "of a 10.0 s soundtrack" in line
+    assert "--changes-only" in line and "Wrote" not in line
+    assert out.read_bytes() == b"the previous render"
+    assert Project.load(path).regions[0].last_hash == "h0000"  # paid for: kept
+
+
+def test_a_wrong_audio_duration_beside_complete_audio_is_a_warning(
+    tmp_path, server, cloud_env, capsys
+):
+    import base64
+
+    from tests.api.helpers import mp3_bytes
+
+    path = ten_second_project(tmp_path)
+    out = tmp_path / "out.mp3"
+    audio = base64.b64encode(mp3_bytes(10.0)).decode()
+    server.queue(ok_reply(1, mp3=audio, audioDuration=2.0, tokensUsed=10))
+    assert main(["render", str(path), "-o", str(out), "--api-url", server.url]) == 0
+    captured = capsys.readouterr()
+    assert "warning:" in one_line(captured.err) and "2.0" in captured.err
+    assert captured.out.startswith(f"Wrote {out}: 10.0 s, 10 tokens charged")
+    assert Project.load(path).last_render["audioDuration"] == pytest.approx(10.0, abs=0.1)
+
+
+def test_an_invalid_project_is_refused_before_the_cloud_sees_it(
+    tmp_path, server, cloud_env, capsys
+):
+    path = tmp_path / "bad.muzaic"
+    Project(regions=[Region(0, 5), Region(3, 5, params={"tempo": 11})]).save(path)
+    out = tmp_path / "o.mp3"
+    assert main(["render", str(path), "-o", str(out), "--api-url", server.url]) == 2
+    assert "Region 2" in one_line(capsys.readouterr().err)
+    assert server.requests == [] and not out.exists()
+
+
 @pytest.mark.parametrize(
     ("reply", "code", "text"),
     [

@@ -196,6 +196,7 @@ def execute(
             progress=lambda f: report(f, "decode"),
             cancel=cancel,
             source_key=audio_path.name,
+            strict=False,  # the length is checked against the request instead, below
         )
     except AudioCancelled:
         raise _paid(Cancelled("Render cancelled."), paid) from None
