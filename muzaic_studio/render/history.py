@@ -122,6 +122,21 @@ class RenderHistory:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return self.folder / f"render-{stamp}-{uuid.uuid4().hex[:6]}.{suffix}"
 
+    def pyramid(self, record: RenderRecord, cancel: Any = None) -> Any:
+        """*record*'s waveform pyramid from its cache, decoded (and cached) when missing or
+        stale. Runs on a worker: decoding takes seconds for a long soundtrack."""
+        from muzaic_studio.audio.peaks import load_or_build_pyramid
+
+        return load_or_build_pyramid(self.path(record), self.peaks_path(record), cancel=cancel)
+
+    def hash_audio(self, hash_: str) -> tuple[Path, float, float, float] | None:
+        """(file, start, length, file duration) of *hash_* in a kept render, newest first."""
+        for record in self._records:
+            for time_, duration, h in record.spans:
+                if h == hash_:
+                    return self.path(record), float(time_), float(duration), record.duration
+        return None
+
     def keep_answer(self, audio_path: Path, answer: dict[str, Any]) -> Path:
         """Write what the server answered next to where its audio goes; first of all."""
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -157,7 +157,7 @@ def execute(
     """Backend call, answer kept, audio written, decoded, checked and turned into peaks."""
     from muzaic_studio.audio.errors import AudioError
     from muzaic_studio.audio.errors import Cancelled as AudioCancelled
-    from muzaic_studio.audio.peaks import build_pyramid
+    from muzaic_studio.audio.peaks import build_pyramid, source_fingerprint
 
     cancel = cancel or threading.Event()
     report = progress or (lambda _f, _t: None)
@@ -195,7 +195,7 @@ def execute(
             audio_path,
             progress=lambda f: report(f, "decode"),
             cancel=cancel,
-            source_key=audio_path.name,
+            source_key=source_fingerprint(audio_path),  # what the history's cache check reads
             strict=False,  # the length is checked against the request instead, below
         )
     except AudioCancelled:

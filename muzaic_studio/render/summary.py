@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from muzaic_studio.model import Project, plan_render
 from muzaic_studio.wording import clock, plural
 
 UNLIMITED = 10**8  # a balance this large (the offline engine's) reads "no token limit"
@@ -74,6 +75,33 @@ def last_copies_charged(last_render: dict | None) -> bool:
     last = last_render or {}
     used, estimated = last.get("tokensUsed"), last.get("tokensEstimated")
     return isinstance(used, int) and isinstance(estimated, int) and used > estimated
+
+
+def render_tips(project: Project) -> tuple[str, str]:
+    """What Render and Render Changes would cost now: the estimate, the last charge, and
+    why reusing may save nothing (copies charged) or less (regions without a hash)."""
+    full = plan_render(project, only_changes=False)
+    changes = plan_render(project, only_changes=True)
+    last = project.last_render or {}
+    charged = last.get("tokensUsed")
+    charged_text = f"; the last render was charged {charged}" if isinstance(charged, int) else ""
+    if not changes.reused:
+        saving = "nothing to reuse"
+    elif last_copies_charged(last):
+        saving = f"reusing {changes.reused} may save nothing: the last render's copies were charged"
+    else:
+        saving = f"{changes.tokens_saved} saved by reusing {changes.reused}"
+    unhashed = sum(
+        1
+        for r in project.regions
+        if r.action == "generate" and r.rendered and not r.changed_since_render and not r.last_hash
+    )
+    if unhashed:
+        saving += f"; {plural(unhashed, 'region')} rendered again in full: {NO_REGION_HASHES}"
+    return (
+        f"Render the whole soundtrack: estimate {full.tokens} tokens{charged_text}",
+        f"Render only the changed regions: estimate {changes.tokens} tokens, {saving}",
+    )
 
 
 class SecondsPerSecond:

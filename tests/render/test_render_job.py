@@ -23,6 +23,7 @@ from muzaic_studio.render.summary import (
     RenderSummary,
     charge_text,
     last_copies_charged,
+    render_tips,
 )
 from tests.ui.render_support import EngineServer, cloud, two_regions
 
@@ -103,6 +104,7 @@ def test_an_answer_without_region_hashes_makes_render_changes_render_everything(
                             estimate=1.0, unhashed=job.unhashed)  # fmt: skip
     assert "1 unchanged region rendered again in full" in summary.text()
     assert NO_REGION_HASHES in summary.text()
+    assert NO_REGION_HASHES in render_tips(project)[1]
 
 
 def test_a_server_that_charges_copies_is_not_promised_savings(tmp_path):
@@ -124,3 +126,7 @@ def test_a_server_that_charges_copies_is_not_promised_savings(tmp_path):
                             copies_charged=True)  # fmt: skip
     assert "saved by" not in summary.text()
     assert "may save nothing" in summary.text()
+    second.params["tempo"] = 3
+    full, changes = render_tips(project)
+    assert "estimate 14 tokens; the last render was charged 14" in full
+    assert "estimate 8 tokens, reusing 1 may save nothing" in changes
