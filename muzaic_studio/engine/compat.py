@@ -16,7 +16,7 @@ from typing import Any
 
 from muzaic_studio.api.errors import InvalidRequest
 from muzaic_studio.model.region import default_params
-from muzaic_studio.model.validation import Problem, validate_request
+from muzaic_studio.model.validation import Problem, ValidBody, validate_request
 
 _NORMALIZE_WORDS = {
     "none": False,
@@ -95,7 +95,8 @@ def canonicalize(body: Any, region_hash: Callable[[dict[str, Any]], str]) -> Can
                     notes.setdefault(i, []).append(
                         f"'extend' continues region {prev + 1}: its music carries on"
                     )
-    problems = validate_request(out)
+    # A body validated by this process's render use case is not checked twice.
+    problems = [] if isinstance(body, ValidBody) else validate_request(out)
     if problems:
         raise InvalidRequest("; ".join(str(p) for p in problems))
     out["regions"] = [_defaults(r) for r in out["regions"]]

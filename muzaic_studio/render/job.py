@@ -30,6 +30,7 @@ from muzaic_studio.api.errors import BadResponse, Cancelled, InvalidRequest, Muz
 from muzaic_studio.api.result import RenderResult
 from muzaic_studio.model import Problem, Project, Region, RenderPlan, plan_render, validate_request
 from muzaic_studio.model.library import HashLibrary
+from muzaic_studio.model.validation import ValidBody
 from muzaic_studio.render.history import RenderHistory, RenderRecord
 
 log = logging.getLogger(__name__)
@@ -58,16 +59,13 @@ class RenderJob:
     """One render, frozen when it starts: the user may edit regions while it runs."""
 
     plan: RenderPlan
+    body: ValidBody  # plan.body, marked as validated (not a copy: the plan built it fresh)
     sent: list[Region]  # copies of the regions as sent, in request order
     only_changes: bool
     length: float  # the soundtrack's requested length: max(time + duration)
     #: Unchanged regions generated again because they have no hash of their own (the last
     #: answer had only a soundtrack hash): "Render changes" renders them in full.
     unhashed: int = 0
-
-    @property
-    def body(self) -> dict[str, Any]:
-        return self.plan.body
 
 
 @dataclass
@@ -110,6 +108,7 @@ def prepare(project: Project, *, only_changes: bool) -> RenderJob:
     )
     return RenderJob(
         plan=plan,
+        body=ValidBody(plan.body),
         sent=copy.deepcopy(plan.regions),
         only_changes=only_changes,
         length=requested_length(plan.body),

@@ -107,11 +107,19 @@ def test_an_answer_without_region_hashes_makes_render_changes_render_everything(
     assert NO_REGION_HASHES in render_tips(project)[1]
 
 
-def test_a_server_that_charges_copies_is_not_promised_savings(tmp_path):
+def test_a_server_that_charges_copies_is_not_promised_savings(tmp_path, monkeypatch):
+    from muzaic_studio.engine import compat
+
+    calls = []
+    real = job_module.validate_request
+    count = lambda body: calls.append(body) or real(body)  # noqa: E731
+    monkeypatch.setattr(job_module, "validate_request", count)
+    monkeypatch.setattr(compat, "validate_request", count)
     project = two_regions()
     history = RenderHistory(tmp_path / "history")
     backend = AnswerShape(charge_copies=True)
     render_once(project, backend, history)
+    assert len(calls) == 1  # once per render, also with the engine in this process
     _intro, second = project.sorted_regions()
     second.params["tempo"] = 9
     job, outcome = render_once(project, backend, history, only_changes=True)
