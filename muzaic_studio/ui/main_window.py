@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
         project = self.doc.project
         n = len(project.regions)
         self._length_label.setText(
-            f"Length {format_length(project.duration)}  ·  {n} region{'s' * (n != 1)}"
+            f"Length {format_length(project.duration)}  ·  {plural(n, 'region')}"
         )
         self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
         self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
             self.actions[key].setEnabled(has)
         n = len(self.doc.selection)
         if n:
-            self.statusBar().showMessage(f"{n} region{'s' * (n != 1)} selected", 2000)
+            self.statusBar().showMessage(f"{plural(n, 'region')} selected", 2000)
 
     def _on_cursor(self, seconds: float) -> None:
         self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
