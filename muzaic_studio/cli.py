@@ -22,10 +22,12 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from muzaic_studio import __version__
+from muzaic_studio.wording import plural
 
 PROG = "muzaic-studio"
 COMMANDS = ("render", "validate", "tags", "account", "key", "serve")
@@ -184,22 +186,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(str(problem), file=sys.stderr)
         raise CliError(
-            f"{args.project}: {len(problems)} problem{'s' * (len(problems) != 1)}; "
-            "nothing would be sent.",
+            f"{args.project}: {plural(len(problems), 'problem')}; nothing would be sent.",
             EXIT_INVALID,
         )
     print(json.dumps(body, indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
-def _to_mp3(audio: bytes, fmt: str) -> bytes:
-    if fmt == "mp3":
-        return audio
+def _to_mp3(audio_path: Path) -> bytes:
+    """The render's audio as MP3 bytes (a server may send WAV)."""
+    if audio_path.suffix.lower() == ".mp3":
+        return audio_path.read_bytes()
     from muzaic_studio.audio.ffmpeg import run_ffmpeg
 
     return run_ffmpeg(
-        ["-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3", "pipe:1"],
-        input_bytes=audio,
+        ["-i", str(audio_path), "-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3", "pipe:1"],
         timeout=600,
     )
 
@@ -211,13 +212,8 @@ def _write_wav(mp3_path: Path, out: Path) -> None:
     export_audio(mp3_path, out, ExportOptions(format="wav"))
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    import threading
-
-    from muzaic_studio.atomic import atomic_write_bytes
-    from muzaic_studio.contract.errors import MuzaicError
-    from muzaic_studio.model import plan_render, validate_request
-
+def _check_outputs(args: argparse.Namespace) -> Path:
+    """-o and --wav are usable; checked before any token is spent."""
     out = Path(args.output)
     if out.suffix.lower() in (".wav", ".flac", ".ogg", ".m4a", ".aac"):
         raise CliError(
@@ -228,24 +224,52 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.wav and Path(args.wav).resolve() == out.resolve():
         raise CliError("--wav and -o must be different files.", EXIT_INVALID)
     for target in (out, Path(args.wav)) if args.wav else (out,):
-        if not target.parent.is_dir():  # checked before any token is spent
+        if not target.parent.is_dir():
             raise CliError(f"Cannot write {target}: the folder does not exist.", EXIT_INVALID)
+    return out
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """The render use case (muzaic_studio.render), as the GUI runs it, plus the files."""
+    import threading
+
+    from muzaic_studio.atomic import atomic_write_bytes
+    from muzaic_studio.contract.errors import MuzaicError
+    from muzaic_studio.render import (
+        RenderHistory,
+        UnsendableRequest,
+        execute,
+        keep_paid_hashes,
+        prepare,
+        record,
+    )
+    from muzaic_studio.render.job import copies_charged
+    from muzaic_studio.render.summary import NO_REGION_HASHES, charge_text
+
+    out = _check_outputs(args)
     project = _load(args.project)
-    plan = plan_render(project, only_changes=args.changes_only)
-    problems = validate_request(plan.body)
-    if problems:
+    try:
+        job = prepare(project, only_changes=args.changes_only)
+    except UnsendableRequest as exc:
         more = (
-            f" (and {len(problems) - 1} more; see `{PROG} validate`)" if len(problems) > 1 else ""
+            f" (and {len(exc.problems) - 1} more; see `{PROG} validate`)"
+            if len(exc.problems) > 1
+            else ""
         )
-        raise CliError(f"{args.project}: {problems[0]}{more}", EXIT_INVALID)
+        raise CliError(f"{args.project}: {exc.problems[0]}{more}", EXIT_INVALID) from None
     backend = _backend(args)
+    name = str(getattr(backend, "name", ""))
+    history = RenderHistory.for_project(project)
     cancel = threading.Event()
     try:
-        result = _render_interruptibly(backend, plan.body, cancel)
+        outcome = _interruptibly(
+            lambda: execute(job, backend, history, cancel=cancel, backend_name=name)
+        )
     except MuzaicError as exc:
         if exc.partial is None or args.no_save:
             raise
-        _store_hashes(project, plan, exc.partial, None)
+        if not keep_paid_hashes(project.apply_render, job, exc.partial):
+            raise
         project.save(args.project)
         raise CliError(
             f"{exc.message} The region hashes were stored in {args.project}: "
@@ -256,14 +280,23 @@ def cmd_render(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         cancel.set()
         message = "Render cancelled."
-        if getattr(backend, "name", "") == "cloud":
+        if name == "cloud":
             message += " The server may still finish it and charge the tokens for it."
         raise CliError(message, EXIT_INTERRUPTED) from None
-    mp3 = _to_mp3(result.mp3, result.audio_format)
-    atomic_write_bytes(out, mp3)
+    for warning in outcome.warnings:
+        _err(f"warning: {warning}")
+    atomic_write_bytes(out, _to_mp3(outcome.audio_path))
     saved = ""
     if not args.no_save:
-        _store_hashes(project, plan, result, str(out.resolve()))
+        record(
+            project.apply_render,
+            project.library,
+            history,
+            job,
+            outcome,
+            backend=name,
+            audio_path=str(out.resolve()),
+        )
         try:
             project.save(args.project)
         except OSError as exc:
@@ -282,44 +315,36 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise CliError(
                 f"Wrote {out}{saved}, but the WAV export failed: {known[1]}", EXIT_OTHER
             ) from None
-    reuse = (
-        f" ({plan.tokens_saved} saved by reusing {plan.reused} unchanged region"
-        f"{'s' * (plan.reused != 1)})"
-        if plan.reused
-        else ""
-    )
+    plan = job.plan
+    if plan.reused and copies_charged(outcome.tokens_used, job):
+        reuse = f" (reusing {plural(plan.reused, 'unchanged region')} saved nothing)"
+    elif plan.reused:
+        reuse = f" ({plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')})"
+    else:
+        reuse = ""
+    if job.unhashed:
+        reuse += f" ({plural(job.unhashed, 'unchanged region')} rendered again: {NO_REGION_HASHES})"
     wav = f" and {args.wav}" if args.wav else ""
     print(
-        f"Wrote {out}{wav}: {result.audio_duration:.1f} s, "
-        f"{result.tokens_used} token{'s' * (result.tokens_used != 1)} used{reuse}{saved}."
+        f"Wrote {out}{wav}: {outcome.audio_duration:.1f} s, "
+        f"{charge_text(outcome.tokens_used, plan.tokens)}{reuse}{saved}."
     )
     return EXIT_OK
 
 
-def _store_hashes(project: Any, plan: Any, result: Any, audio_path: str | None) -> None:
-    project.apply_render(
-        plan.regions,
-        result.region_hashes,
-        tokens_used=result.tokens_used,
-        audio_duration=result.audio_duration,
-        audio_path=audio_path,
-        reused=plan.reused_uids,
-    )
-
-
-def _render_interruptibly(backend: Any, body: dict[str, Any], cancel: Any):
-    """Render on a worker thread so Ctrl+C is noticed at once, even during a long wait."""
+def _interruptibly(work: Callable[[], Any]) -> Any:
+    """Run *work* on a worker thread so Ctrl+C is noticed at once, even during a long wait."""
     import threading
 
     box: dict[str, Any] = {}
 
-    def work() -> None:
+    def run() -> None:
         try:
-            box["result"] = backend.render(body, cancel=cancel)
+            box["result"] = work()
         except BaseException as exc:
             box["error"] = exc
 
-    worker = threading.Thread(target=work, name="render", daemon=True)
+    worker = threading.Thread(target=run, name="render", daemon=True)
     worker.start()
     while worker.is_alive():
         worker.join(0.1)

@@ -183,7 +183,7 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
     out, wav = tmp_path / "out.mp3", tmp_path / "out.wav"
     assert main(["render", str(project), "-o", str(out), "--wav", str(wav), "--offline"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens used")
+    assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens charged")
     assert audio_format(out.read_bytes()) == "mp3"
     assert audio_format(wav.read_bytes()) == "wav"
     with wave.open(str(wav)) as w:
@@ -197,7 +197,7 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
 
     # render again, changes only: nothing to generate, the music is reused
     assert main(["render", str(project), "-o", str(out), "--changes-only", "--offline"]) == 0
-    assert "0 tokens used (5 saved by reusing 2 unchanged regions)" in capsys.readouterr().out
+    assert "0 tokens charged (5 saved by reusing 2 unchanged regions)" in capsys.readouterr().out
 
 
 def test_without_a_key_render_falls_back_to_offline_and_says_so(project, tmp_path, capsys):
@@ -259,7 +259,7 @@ def test_render_through_the_cloud_sends_a_valid_body_with_the_key(
     assert audio_format(out.read_bytes()) == "mp3"
     captured = capsys.readouterr()
     assert KEY not in captured.out + captured.err
-    assert "5 tokens used" in captured.out
+    assert "5 tokens charged" in captured.out
 
     # a changes-only render sends the rendered regions as copies of the cloud's hashes
     server.queue(answer_render)
@@ -277,11 +277,11 @@ def test_render_through_the_cloud_sends_a_valid_body_with_the_key(
 def test_mp3_url_from_the_cloud_is_downloaded(project, tmp_path, server, cloud_env):
     from tests.api.helpers import mp3_bytes
 
-    server.route("/a.mp3", Reply(200, mp3_bytes()))
-    server.queue(ok_reply(3, mp3=None, url="/a.mp3"))
+    server.route("/a.mp3", Reply(200, mp3_bytes(6.0)))
+    server.queue(ok_reply(3, mp3=None, url="/a.mp3", audioDuration=6.0))
     out = tmp_path / "o.mp3"
     assert main(["render", str(project), "-o", str(out), "--api-url", server.url]) == 0
-    assert out.read_bytes() == mp3_bytes()
+    assert out.read_bytes() == mp3_bytes(6.0)
 
 
 def test_audio_that_cannot_be_fetched_still_stores_the_paid_hashes(
@@ -303,6 +303,61 @@ def test_audio_that_cannot_be_fetched_still_stores_the_paid_hashes(
     )
     sent = [r["action"] for r in server.posts()[-1].json["regions"]]
     assert sent == ["copy", "silence", "copy"]
+
+
+def ten_second_project(tmp_path: Path) -> Path:
+    path = tmp_path / "ten.muzaic"
+    Project(regions=[Region(0, 10, tags=[1])]).save(path)
+    return path
+
+
+def test_truncated_audio_is_an_error_that_keeps_the_hashes_and_the_previous_output(
+    tmp_path, server, cloud_env, capsys
+):
+    import base64
+
+    from tests.api.helpers import mp3_bytes
+
+    path = ten_second_project(tmp_path)
+    out = tmp_path / "out.mp3"
+    out.write_bytes(b"the previous render")
+    short = base64.b64encode(mp3_bytes(10.0)[:2000]).decode()  # 2000 bytes for 10 s
+    server.queue(ok_reply(1, mp3=short, audioDuration=10.0, tokensUsed=10))
+    assert main(["render", str(path), "-o", str(out), "--api-url", server.url]) == 4
+    line = one_line(capsys.readouterr().err)
+    assert "The server sent 0." in line and "of a 10.0 s soundtrack" in line
+    assert "--changes-only" in line and "Wrote" not in line
+    assert out.read_bytes() == b"the previous render"
+    assert Project.load(path).regions[0].last_hash == "h0000"  # paid for: kept
+
+
+def test_a_wrong_audio_duration_beside_complete_audio_is_a_warning(
+    tmp_path, server, cloud_env, capsys
+):
+    import base64
+
+    from tests.api.helpers import mp3_bytes
+
+    path = ten_second_project(tmp_path)
+    out = tmp_path / "out.mp3"
+    audio = base64.b64encode(mp3_bytes(10.0)).decode()
+    server.queue(ok_reply(1, mp3=audio, audioDuration=2.0, tokensUsed=10))
+    assert main(["render", str(path), "-o", str(out), "--api-url", server.url]) == 0
+    captured = capsys.readouterr()
+    assert "warning:" in one_line(captured.err) and "2.0" in captured.err
+    assert captured.out.startswith(f"Wrote {out}: 10.0 s, 10 tokens charged")
+    assert Project.load(path).last_render["audioDuration"] == pytest.approx(10.0, abs=0.1)
+
+
+def test_an_invalid_project_is_refused_before_the_cloud_sees_it(
+    tmp_path, server, cloud_env, capsys
+):
+    path = tmp_path / "bad.muzaic"
+    Project(regions=[Region(0, 5), Region(3, 5, params={"tempo": 11})]).save(path)
+    out = tmp_path / "o.mp3"
+    assert main(["render", str(path), "-o", str(out), "--api-url", server.url]) == 2
+    assert "Region 2" in one_line(capsys.readouterr().err)
+    assert server.requests == [] and not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -518,7 +573,7 @@ def test_serve_then_render_against_it_through_the_cli(project, tmp_path):
         done = run("render", str(project), "-o", str(out), "--api-url", url,
                    env={"MUZAIC_API_KEY": KEY})  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "5 tokens used" in done.stdout
+        assert "5 tokens charged" in done.stdout
         assert audio_format(out.read_bytes()) == "mp3"
         account = run("account", "--api-url", url, env={"MUZAIC_API_KEY": KEY})
         assert "Balance: 95 tokens" in account.stdout, account.stdout + account.stderr

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import email.utils
 import json
 import logging
@@ -225,18 +224,12 @@ class MuzaicCloud:
         return min(BASE_READ_TIMEOUT + READ_SECONDS_PER_MINUTE * end / 60.0, MAX_READ_TIMEOUT)
 
     def render(self, request: Any, cancel: threading.Event | None = None) -> RenderResult:
-        """Render a request body (dict) or a Project; raises the typed errors of contract.errors."""
-        from muzaic_studio.model.validation import validate_request
+        """Render a request body (dict) or a Project; raises the typed errors of contract.errors.
 
+        The body is sent as given: the render use case (muzaic_studio.render) validated it,
+        once, before any backend sees it.
+        """
         body = request.request_body() if hasattr(request, "request_body") else request
-        body = copy.deepcopy(body)
-        problems = validate_request(body)
-        if problems:
-            shown = "; ".join(str(p) for p in problems[:3])
-            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-            err = InvalidRequest(f"The soundtrack cannot be sent: {shown}{more}.")
-            err.problems = problems  # type: ignore[attr-defined]
-            raise err
         read_timeout = self.render_read_timeout(body)
         started = time.monotonic()
         resp = self._request(
@@ -682,8 +675,10 @@ def _cancel_message(purpose: str, *, sent: bool) -> str:
 
 
 def _tokens_needed(body: dict[str, Any]) -> int:
+    from muzaic_studio.model.region import tokens_for
+
     return sum(
-        math.ceil(float(r.get("duration", 0)))
+        tokens_for(r.get("duration", 0))
         for r in body.get("regions") or []
         if isinstance(r, dict) and r.get("action", "generate") == "generate"
     )

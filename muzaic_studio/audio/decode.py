@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from muzaic_studio.audio import ffmpeg_log
 from muzaic_studio.audio.errors import DecodeError
 from muzaic_studio.audio.ffmpeg import ffmpeg_exe, kill_process
 
@@ -42,11 +43,6 @@ Source = str | os.PathLike[str] | bytes | bytearray | memoryview
 #: Big enough that per-chunk Python overhead vanishes next to ffmpeg's decoding, small
 #: enough that a few chunks in flight cost nothing against the memory budget.
 DEFAULT_CHUNK_FRAMES = 1 << 17
-
-_CHANNELS_BY_LAYOUT = {
-    "mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "quad": 4, "quad(side)": 4,
-    "4.0": 4, "5.0": 5, "5.0(side)": 5, "5.1": 6, "5.1(side)": 6, "6.1": 7, "7.1": 8,
-}  # fmt: skip
 
 # Lines ffmpeg prints (at warning level) when the MP3 data is cut or corrupt. A rendered
 # soundtrack is written by ffmpeg itself, so on our files any of these means damage.
@@ -181,29 +177,20 @@ def probe(source: Source, timeout: float = 20.0) -> AudioInfo:
     return _parse_info(source, log)
 
 
-_STREAM_RE = re.compile(r"Stream #\d+:\d+.*?: Audio: ([^\s,]+)[^,]*, (\d+) Hz, ([^,]+),")
-_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
-
-
 def _parse_info(source: Source, log: str) -> AudioInfo:
-    stream = _STREAM_RE.search(log)
-    if stream is None:
+    stream = ffmpeg_log.audio_stream(log)
+    if stream is None or not stream.rate:
         if "Stream #" in log:
             raise DecodeError(f"{_name(source)} contains no audio stream.")
         raise DecodeError(_explain(source, log))
-    codec, rate, layout = stream.group(1), int(stream.group(2)), stream.group(3).strip()
-    channels = _CHANNELS_BY_LAYOUT.get(layout)
-    if channels is None:
-        match = re.match(r"(\d+) channels", layout)
-        channels = int(match.group(1)) if match else 2
-    duration = None
-    match = _DURATION_RE.search(log)
-    if match:
-        h, m, s = match.groups()
-        duration = int(h) * 3600 + int(m) * 60 + float(s)
+    duration = ffmpeg_log.duration(log)
     exact = duration is not None and "Estimating duration from bitrate" not in log
     return AudioInfo(
-        rate=rate, channels=channels, duration=duration, duration_exact=exact, codec=codec
+        rate=stream.rate,
+        channels=stream.channels or 2,
+        duration=duration,
+        duration_exact=exact,
+        codec=stream.codec,
     )
 
 

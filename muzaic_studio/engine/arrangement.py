@@ -27,8 +27,7 @@ from muzaic_studio.engine import mixing
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.tags import Palette
 from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
-
-PARAM_NAMES = ("intensity", "tempo", "tone", "variance", "rhythm")
+from muzaic_studio.model.region import KEYFRAMABLE
 
 
 @dataclass
@@ -128,7 +127,7 @@ class Composer:
         section, left = -1, 0
         for b in range(n_bars):
             pos = min(1.0, (b + 0.5) * self.bar_s / spec.duration)
-            c = {k: spec.curves[k](pos) for k in ("intensity", "tone", "rhythm", "variance")}
+            c = {k: spec.curves[k](pos) for k in KEYFRAMABLE}
             first = left == 0
             if first:
                 section += 1

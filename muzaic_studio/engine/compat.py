@@ -16,7 +16,8 @@ from typing import Any
 
 from muzaic_studio.contract.errors import InvalidRequest
 from muzaic_studio.jsonsafe import finite_number
-from muzaic_studio.model.validation import Problem, validate_request
+from muzaic_studio.model.region import default_params
+from muzaic_studio.model.validation import Problem, ValidBody, validate_request
 
 _NORMALIZE_WORDS = {
     "none": False,
@@ -95,7 +96,8 @@ def canonicalize(body: Any, region_hash: Callable[[dict[str, Any]], str]) -> Can
                     notes.setdefault(i, []).append(
                         f"'extend' continues region {prev + 1}: its music carries on"
                     )
-    problems = validate_request(out)
+    # A body validated by this process's render use case is not checked twice.
+    problems = [] if isinstance(body, ValidBody) else validate_request(out)
     if problems:
         raise InvalidRequest("; ".join(str(p) for p in problems))
     out["regions"] = [_defaults(r) for r in out["regions"]]
@@ -131,17 +133,11 @@ def _num(v: Any) -> bool:
     return finite_number(v)
 
 
-PARAM_DEFAULT = 5
-
-
 def _defaults(region: dict[str, Any]) -> dict[str, Any]:
     """Fill method, tags and params with their defaults, so equal music has one hash."""
     r = dict(region)
     r.setdefault("action", "generate")
     r["method"] = r.get("method") or "strict"
     r["tags"] = list(r.get("tags") or [])
-    params = dict(r.get("params") or {})
-    for name in ("intensity", "tempo", "tone", "variance", "rhythm"):
-        params.setdefault(name, PARAM_DEFAULT)
-    r["params"] = params
+    r["params"] = {**default_params(), **(r.get("params") or {})}
     return r

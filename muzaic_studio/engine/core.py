@@ -31,6 +31,7 @@ from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
 from muzaic_studio.engine.theory import SR, clamp_level, make_curve
+from muzaic_studio.model.region import KEYFRAMABLE, tokens_for
 from muzaic_studio.model.validation import Problem
 
 # Part of every region hash: bump it whenever the same spec renders different audio.
@@ -89,10 +90,7 @@ def gen_spec(region: dict[str, Any]) -> GenSpec:
     tags = list(region.get("tags") or [])
     style = resolve_style(tags)
     params = region["params"]
-    curves = {
-        name: make_curve(params[name], style.bonus[name])
-        for name in ("intensity", "tone", "variance", "rhythm")
-    }
+    curves = {name: make_curve(params[name], style.bonus[name]) for name in KEYFRAMABLE}
     tempo = clamp_level(float(params["tempo"]) + style.bonus["tempo"])
     return GenSpec(
         duration=float(region["duration"]),
@@ -116,11 +114,7 @@ class Rendered:
 
 def token_cost(canonical: dict[str, Any]) -> int:
     """1 token per started second of generated audio; copy and silence are free."""
-    return sum(
-        math.ceil(float(r["duration"]) - 1e-9)
-        for r in canonical["regions"]
-        if r["action"] == "generate"
-    )
+    return sum(tokens_for(r["duration"]) for r in canonical["regions"] if r["action"] == "generate")
 
 
 class Renderer:

@@ -239,25 +239,43 @@ class Project:
         audio_path: str | None = None,
         rendered_at: float | None = None,
         reused: Collection[int] = (),
+        soundtrack_hash: str | None = None,
+        tokens_estimated: int | None = None,
     ) -> None:
-        """Record a successful render: each region gets its hash; hashes join the library.
+        """Record a render: each region gets its hash; hashes join the library.
 
-        *sent_regions* are this project's Region objects in the order they were sent, so a
-        region edited while the render ran is matched by identity, not by position.
+        *sent_regions* are the regions in the order they were sent: this project's Region
+        objects or copies taken when the render started; each result is recorded on the
+        copy with the spec that was sent and passed on to the live region with its uid, so
+        a region edited while the render ran still shows as changed.
         *reused* are the uids sent as copies of their own last hash ("render changes"):
         they keep that hash, so the library does not fill with aliases of the same music.
+        An answer without per-region hashes (only a soundtrack hash) marks each region's
+        music as current without a hash, so it cannot be reused as a copy.
         """
         import time
 
-        if len(region_hashes) != len(sent_regions):
+        if region_hashes and len(region_hashes) != len(sent_regions):
             raise ValueError(
                 f"The server returned {len(region_hashes)} hashes for {len(sent_regions)} regions."
             )
         now = rendered_at or time.time()
-        for region, hash_ in zip(sent_regions, region_hashes, strict=True):
-            if region.action == "silence" or not hash_ or region.uid in reused:
+        hashes = list(region_hashes) or [""] * len(sent_regions)
+        live = {r.uid: r for r in self.regions}
+        for region, hash_ in zip(sent_regions, hashes, strict=True):
+            if region.action == "silence" or region.uid in reused:
                 continue
-            region.rendered = {"hash": hash_, "spec": region.spec_digest()}
+            if hash_:
+                region.rendered = {"hash": hash_, "spec": region.spec_digest()}
+            elif not region_hashes:
+                region.rendered = {"spec": region.spec_digest()}
+            else:
+                continue
+            target = live.get(region.uid)
+            if target is not None and target is not region:
+                target.rendered = dict(region.rendered)
+            if not hash_:
+                continue
             if region.action == "generate":
                 self.library.add(
                     LibraryEntry(
@@ -276,5 +294,9 @@ class Project:
             "audioDuration": float(audio_duration),
             "renderedAt": now,
         }
+        if soundtrack_hash:
+            self.last_render["soundtrackHash"] = soundtrack_hash
+        if tokens_estimated is not None:
+            self.last_render["tokensEstimated"] = int(tokens_estimated)
         if audio_path:
             self.last_render["audio"] = audio_path

@@ -19,6 +19,8 @@ METHODS = ("strict", "smart")
 PARAM_NAMES = ("intensity", "tempo", "tone", "variance", "rhythm")
 KEYFRAMABLE = ("intensity", "tone", "variance", "rhythm")  # tempo is static in the API
 DEFAULT_PARAM = 5
+#: One short label per param, for the timeline's bars and the library's rows.
+PARAM_SHORT = {"intensity": "I", "tempo": "T", "tone": "To", "variance": "V", "rhythm": "R"}
 
 # A param is an int 1..10 or a keyframe list [[position_percent, value], ...].
 ParamValue = int | list[list[float]]
@@ -27,6 +29,15 @@ _uids = itertools.count(1)
 
 _CONTRACT_KEYS = ("time", "duration", "action", "method", "tags", "params", "sourceHash")
 _EDITOR_KEYS = ("name", "color", "rendered")
+
+
+def tokens_for(seconds: float) -> int:
+    """The token rule: 1 token per started second of generated audio.
+
+    The 1e-9 forgives float noise (6.000000001 s from an edit is 6 tokens), so the client's
+    estimate and the offline engine's charge agree.
+    """
+    return max(0, math.ceil(float(seconds) - 1e-9))
 
 
 def default_params() -> dict[str, ParamValue]:
@@ -152,7 +163,7 @@ class Region:
     @property
     def tokens(self) -> int:
         """What generating this region costs: 1 token per started second; copy/silence are free."""
-        return math.ceil(self.duration) if self.action == "generate" else 0
+        return tokens_for(self.duration) if self.action == "generate" else 0
 
     def label(self, tag_names: dict[int, str] | None = None) -> str:
         if self.name:

@@ -32,7 +32,12 @@ def plan_render(project: Project, *, only_changes: bool) -> RenderPlan:
     reused_uids: set[int] = set()
     for region in regions:
         spec = region.to_request()
-        if only_changes and region.action == "generate" and not region.changed_since_render:
+        if (
+            only_changes
+            and region.action == "generate"
+            and not region.changed_since_render
+            and region.last_hash  # an answer without region hashes left none to copy
+        ):
             spec = {k: spec[k] for k in ("time", "duration")}
             spec.update(action="copy", sourceHash=region.last_hash)
             if region.method:

@@ -14,13 +14,10 @@ from typing import Any
 from muzaic_studio.model.region import KEYFRAMABLE, Region, param_at
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.wording import plural
 
 CLIPBOARD_FORMAT = "muzaic-studio/regions"
 MIME_TYPE = "application/x-muzaic-regions+json"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}s" if n != 1 else word
 
 
 def clone(region: Region) -> Region:
@@ -83,7 +80,7 @@ def split_at_playhead(doc: ProjectDocument) -> int:
                 out.append(r)
         regions[:] = out
 
-    doc.edit(f"Split {plural(len(ids), 'region')}", change)
+    doc.edit(f"Split {plural(len(ids), 'region', bare_one=True)}", change)
     doc.select(ids | set(new_right))
     return len(ids)
 
@@ -92,7 +89,7 @@ def delete_selection(doc: ProjectDocument) -> int:
     ids = doc.selection
     if not ids:
         raise EditError("Nothing selected to delete.")
-    doc.edit(f"Delete {plural(len(ids), 'region')}", lambda rs: _keep(rs, ids))
+    doc.edit(f"Delete {plural(len(ids), 'region', bare_one=True)}", lambda rs: _keep(rs, ids))
     return len(ids)
 
 
@@ -106,7 +103,7 @@ def duplicate_selection(doc: ProjectDocument) -> list[int]:
     if not chosen:
         raise EditError("Select regions to duplicate.")
     offset = chosen[-1].end - chosen[0].time
-    return _insert(doc, chosen, offset, f"Duplicate {plural(len(chosen), 'region')}",
+    return _insert(doc, chosen, offset, f"Duplicate {plural(len(chosen), 'region', bare_one=True)}",
                    "No room after the selection for its duplicate")  # fmt: skip
 
 
@@ -141,7 +138,11 @@ def nudge_selection(doc: ProjectDocument, delta: float) -> None:
                 r.time = round(r.time + delta, 6)
 
     try:
-        doc.edit(f"Nudge {plural(len(ids), 'region')}", change, merge_key=("nudge", frozenset(ids)))
+        doc.edit(
+            f"Nudge {plural(len(ids), 'region', bare_one=True)}",
+            change,
+            merge_key=("nudge", frozenset(ids)),
+        )
     except EditError as exc:
         raise EditError(f"Cannot nudge: {exc}.") from exc
 
@@ -181,7 +182,7 @@ def paste(doc: ProjectDocument, text: str, at: float) -> list[int]:
     regions = regions_from_json(text)
     first = min(r.time for r in regions)
     return _insert(doc, sorted(regions, key=lambda r: r.time), at - first,
-                   f"Paste {plural(len(regions), 'region')}",
+                   f"Paste {plural(len(regions), 'region', bare_one=True)}",
                    "Cannot paste at the playhead")  # fmt: skip
 
 
@@ -191,7 +192,7 @@ def cut_selection(doc: ProjectDocument) -> str:
         raise EditError("Select regions to cut.")
     text = regions_to_json(chosen)
     ids = {r.uid for r in chosen}
-    doc.edit(f"Cut {plural(len(ids), 'region')}", lambda rs: _keep(rs, ids))
+    doc.edit(f"Cut {plural(len(ids), 'region', bare_one=True)}", lambda rs: _keep(rs, ids))
     return text
 
 

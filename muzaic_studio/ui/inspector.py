@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.model import validate_request
-from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, PARAM_NAMES, Region, param_at
+from muzaic_studio.model.region import (
+    ACTIONS,
+    DEFAULT_PARAM,
+    KEYFRAMABLE,
+    PARAM_NAMES,
+    Region,
+    param_at,
+)
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
@@ -64,10 +71,6 @@ def render_state(region: Region) -> str:
     if not region.rendered:
         return " · not rendered yet"
     return " · ● changed since render" if region.changed_since_render else ""
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}s" if n != 1 else word
 
 
 class ParamRow:
@@ -319,7 +322,7 @@ class Inspector(QWidget):
         self.tag_picker.set_state([list(r.tags) for r in regions if r.action == "generate"])
         gens = [r for r in regions if r.action == "generate"] or regions
         for name, row in self.rows.items():
-            self._show_param(row, [r.params.get(name, 5) for r in gens])
+            self._show_param(row, [r.params.get(name, DEFAULT_PARAM) for r in gens])
         del blockers
         self._show_problems(regions)
 
@@ -490,7 +493,7 @@ class Inspector(QWidget):
 
     def _on_keyframes_toggled(self, name: str, on: bool) -> None:
         def change(r: Region) -> None:
-            value = r.params.get(name, 5)
+            value = r.params.get(name, DEFAULT_PARAM)
             if on and not isinstance(value, list):
                 r.params[name] = [[0.0, int(value)], [100.0, int(value)]]
             elif not on and isinstance(value, list):

@@ -39,17 +39,11 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio import paths
 from muzaic_studio.model import HashLibrary, LibraryEntry, Region
+from muzaic_studio.model.region import PARAM_SHORT
 from muzaic_studio.ui.document import ProjectDocument
 
 MIME_TYPE = "application/x-muzaic-hash"
 THUMB_SIZE = QSize(72, 24)
-_PARAM_SHORT = (
-    ("intensity", "I"),
-    ("tempo", "T"),
-    ("tone", "To"),
-    ("variance", "V"),
-    ("rhythm", "R"),
-)
 
 
 def global_library_path() -> Path:
@@ -68,7 +62,7 @@ def default_tag_names() -> dict[int, str]:
 
 def params_text(params: dict[str, Any]) -> str:
     parts = []
-    for name, short in _PARAM_SHORT:
+    for name, short in PARAM_SHORT.items():
         value = params.get(name)
         if isinstance(value, list):
             value = "~"  # keyframed
@@ -77,7 +71,7 @@ def params_text(params: dict[str, Any]) -> str:
 
 
 def params_tooltip(params: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {params.get(name, '-')}" for name, _ in _PARAM_SHORT)
+    return ", ".join(f"{name} {params.get(name, '-')}" for name in PARAM_SHORT)
 
 
 def encode_mime(entry: LibraryEntry) -> QMimeData:

@@ -46,6 +46,7 @@ from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
 from muzaic_studio.ui.video_workflow import install_video_workflow
+from muzaic_studio.wording import plural
 
 APP_NAME = "Muzaic Studio"
 TOOLS = ("select", "generate", "copy", "silence")
@@ -385,7 +386,7 @@ class MainWindow(QMainWindow):
         project = self.doc.project
         n = len(project.regions)
         self._length_label.setText(
-            f"Length {format_length(project.duration)}  ·  {n} region{'s' * (n != 1)}"
+            f"Length {format_length(project.duration)}  ·  {plural(n, 'region')}"
         )
         self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
         self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
             self.actions[key].setEnabled(has)
         n = len(self.doc.selection)
         if n:
-            self.statusBar().showMessage(f"{n} region{'s' * (n != 1)} selected", 2000)
+            self.statusBar().showMessage(f"{plural(n, 'region')} selected", 2000)
 
     def _on_cursor(self, seconds: float) -> None:
         self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
@@ -496,7 +497,7 @@ class MainWindow(QMainWindow):
             self.show_message("Select regions to copy.", "warning")
             return
         QGuiApplication.clipboard().setText(editing.regions_to_json(chosen))
-        self.statusBar().showMessage(f"Copied {editing.plural(len(chosen), 'region')}", 2500)
+        self.statusBar().showMessage(f"Copied {plural(len(chosen), 'region', bare_one=True)}", 2500)
 
     def cut(self) -> None:
         text = self._try(editing.cut_selection, self.doc)

@@ -1,56 +1,63 @@
-"""Render the open project: validate, confirm, call the backend off the GUI thread, show it.
+"""The GUI's hand-off for a render: the Qt side of `muzaic_studio.render`.
 
-The steps, in order, and who runs them:
+The render itself is the use case the CLI runs too (`muzaic_studio.render.job`):
+`prepare` (plan, validate once) runs here on the GUI thread, `execute` (backend, keep the
+answer, audio, peaks) in the window's worker, `record` back on the GUI thread. This class
+adds only what a window needs: the confirmation before spending tokens, progress timed by
+a GUI timer (the API reports none, so it is an estimate from the soundtrack's length and
+moves even while the worker waits on a socket), cancel, and a notice with the action that
+fixes each failure.
 
-1. GUI thread: build the request (`plan_render`: all regions, or only the changed ones with
-   the rest sent as free copies), validate it; a problem selects the offending region and
-   says what is wrong. Nothing is sent.
-2. GUI thread: the summary (soundtrack length, tokens, tokens saved, balance) goes to the
-   progress panel; with a `confirm` callback set (the cloud: real tokens) the user agrees
-   first. The offline engine renders at once.
-3. Worker thread: ``backend.render(body, cancel)``, then the audio is written into the
-   project's render history and decoded into a peak pyramid (cached next to it), then one
-   thumbnail per region is cut from the pyramid. Progress during the backend call is an
-   estimate from the soundtrack length (the API reports none), timed by a GUI timer, so it
-   moves even while the worker waits on a socket.
-4. GUI thread: the document gets the waveform and the hashes, the hashes go into the
-   project's and the user's hash library, the render joins the history.
-
-The project is touched only in step 4, so a failed or cancelled render leaves it exactly as
-it was. Cancel stops waiting at once (the worker's late result is dropped) and says the
-server may still finish the job and charge for it. Regions edited while a render runs keep
-their edit: they receive the hash of the spec that was sent, so they still show as changed.
+The project is touched only on the GUI thread. A failed render leaves it as it was, except
+that the hashes of a paid answer whose audio failed are stored, exactly as in the CLI, so
+"Render changes" gets the music back as free copies. Cancel stops waiting at once (the
+worker's late result is dropped) and says the server may still finish the job and charge
+for it. Regions edited while a render runs keep their edit: they receive the hash of the
+spec that was sent, so they still show as changed.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.audio.errors import AudioError
-from muzaic_studio.audio.errors import Cancelled as AudioCancelled
 from muzaic_studio.contract.errors import (
-    BadResponse,
     InsufficientTokens,
     InvalidRequest,
     MuzaicError,
     RateLimited,
     Unauthorized,
 )
-from muzaic_studio.model import Region, RenderPlan, plan_render, validate_request
+from muzaic_studio.model import RenderPlan, plan_render
+from muzaic_studio.render import (
+    RenderHistory,
+    RenderJob,
+    RenderOutcome,
+    UnsendableRequest,
+    execute,
+    keep_paid_hashes,
+    prepare,
+    record,
+)
+from muzaic_studio.render.summary import (
+    UNLIMITED,
+    RenderSummary,
+    SecondsPerSecond,
+    charge_text,
+    last_copies_charged,
+)
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.render_history import RenderHistory, RenderRecord
 from muzaic_studio.ui.workers import Task, TaskRunner
+from muzaic_studio.wording import format_seconds, plural
+
+__all__ = ["UNLIMITED", "Notice", "RenderController", "RenderOutcome", "RenderSummary"]
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +66,7 @@ CANCEL_MESSAGE = (
     "the project was not changed."
 )
 OFFLINE_CANCEL_MESSAGE = "Render stopped. Nothing was charged; the project was not changed."
-UNLIMITED = 10**8  # a balance this large (the offline engine's) reads "no token limit"
 RENDER_SHARE = 0.85  # of the progress bar: the backend call; the rest is the waveform
-THUMBNAIL_POINTS = 64
 
 
 @dataclass
@@ -74,74 +79,6 @@ class Notice:
     action: Callable[[], None] | None = None
 
 
-@dataclass
-class RenderSummary:
-    """What a render will send and cost, shown before and during it."""
-
-    duration: float
-    tokens: int
-    tokens_saved: int
-    reused: int
-    regions: int
-    balance: int | None
-    backend: str
-    only_changes: bool
-    estimate: float  # seconds the render is expected to take
-
-    def text(self) -> str:
-        minutes, seconds = divmod(round(self.duration), 60)
-        parts = [f"{minutes}:{seconds:02d} of music", f"{self.tokens} tokens"]
-        if self.tokens_saved:
-            parts.append(
-                f"{self.tokens_saved} saved by reusing {plural(self.reused, 'unchanged region')}"
-            )
-        if self.balance is not None:
-            unlimited = self.balance >= UNLIMITED
-            parts.append("no token limit" if unlimited else f"balance {self.balance}")
-        return ", ".join(parts)
-
-    @property
-    def over_balance(self) -> bool:
-        return self.balance is not None and self.tokens > self.balance
-
-
-@dataclass
-class RenderOutcome:
-    """What the worker hands back to the GUI thread."""
-
-    hashes: list[str]
-    audio_path: Path
-    audio_duration: float
-    tokens_used: int
-    pyramid: Any
-    thumbnails: dict[str, list[float]] = field(default_factory=dict)
-    render_seconds: float = 0.0
-
-
-class SecondsPerSecond:
-    """How long a backend takes per second of audio, learned from the last renders.
-
-    Starts from the documented cloud speed (5-7 s per minute of audio, so ~0.1 s/s) and
-    follows each finished render (exponential average), per backend name.
-    """
-
-    DEFAULT = 0.1
-    OVERHEAD = 1.0
-
-    def __init__(self) -> None:
-        self._rate: dict[str, float] = {}
-
-    def estimate(self, backend: str, duration: float) -> float:
-        return self.OVERHEAD + self._rate.get(backend, self.DEFAULT) * max(0.0, duration)
-
-    def learn(self, backend: str, duration: float, seconds: float) -> None:
-        if duration <= 0:
-            return
-        rate = max(0.0, seconds - self.OVERHEAD) / duration
-        old = self._rate.get(backend)
-        self._rate[backend] = rate if old is None else 0.5 * old + 0.5 * rate
-
-
 def region_of_server_message(message: str, count: int) -> int | None:
     """The region index a server's 400 text points at ("regions[2]" or "Region 3"), or None."""
     match = re.search(r"regions\[(\d+)\]", message) or re.search(r"[Rr]egion (\d+)", message)
@@ -149,14 +86,6 @@ def region_of_server_message(message: str, count: int) -> int | None:
         return None
     index = int(match.group(1)) - (0 if "[" in match.group(0) else 1)
     return index if 0 <= index < count else None
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def format_seconds(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 class RenderController(QObject):
@@ -227,7 +156,7 @@ class RenderController(QObject):
         assert self.doc is not None
         return plan_render(self.doc.project, only_changes=only_changes)
 
-    def summary(self, plan: RenderPlan, only_changes: bool) -> RenderSummary:
+    def summary(self, plan: RenderPlan, only_changes: bool, unhashed: int = 0) -> RenderSummary:
         assert self.doc is not None
         duration = self.doc.project.duration
         return RenderSummary(
@@ -240,52 +169,52 @@ class RenderController(QObject):
             backend=self.backend_name,
             only_changes=only_changes,
             estimate=self.speed.estimate(self.backend_name, duration),
+            copies_charged=last_copies_charged(self.doc.project.last_render),
+            unhashed=unhashed,
         )
 
     # -- render -------------------------------------------------------------------------
     def render(self, only_changes: bool = False) -> bool:
         """Start a render; False (with a notice) when it did not start."""
         self._retry_timer.stop()
-        if self.doc is None or self.backend is None:
+        if self.doc is None or self.backend is None or self.history is None:
             self._notify("Nothing to render: no project or no backend.", "error")
             return False
         if self.busy:
             self._notify("A render is already running; cancel it first.", "warning")
             return False
         doc = self.doc
-        if (
-            only_changes
-            and doc.waveform is not None
-            and not any(r.changed_since_render for r in doc.regions)
-        ):
+        shown = doc.audio_path is not None and (doc.project.last_render or {}).get("audio") == str(
+            doc.audio_path
+        )
+        if only_changes and shown and not any(r.changed_since_render for r in doc.regions):
+            # (hashes kept from a render whose audio failed: the audio shown is older, so
+            # rendering the copies is not "nothing")
             self._notify("Nothing changed since the last render.", "info")
             return False
-        plan = self.plan(only_changes)
-        problems = validate_request(plan.body)
-        if problems:
-            self._show_problem(plan, problems[0], len(problems))
+        try:
+            job = prepare(doc.project, only_changes=only_changes)
+        except UnsendableRequest as exc:
+            self._show_problem(exc.plan, exc.problems[0], len(exc.problems))
             return False
-        summary = self.summary(plan, only_changes)
+        summary = self.summary(job.plan, only_changes, job.unhashed)
         if self.confirm is not None and not self.confirm(summary):
             return False
         self._last_request = only_changes
-        # What was sent, frozen: the user may edit regions while the render runs.
-        sent = copy.deepcopy(plan.regions)
-        body = copy.deepcopy(plan.body)
-        backend, history = self.backend, self.history
-        assert history is not None
-        audio_path = history.new_audio_path()
+        backend, history, name = self.backend, self.history, self.backend_name
 
-        def job(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
-            return _render_job(backend, body, sent, audio_path, progress, cancel)
+        def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
+            return execute(
+                job, backend, history, cancel=cancel, progress=progress, backend_name=name
+            )
 
         self._summary = summary
         self._phase, self._phase_fraction = "render", 0.0
         self.last_error = None
         self._task = self.runner.run(
-            job,
-            on_result=lambda out: self._on_result(doc, plan, sent, summary, out),
-            on_error=lambda exc: self._on_error(doc, plan, exc),
+            work,
+            on_result=lambda out: self._on_result(doc, job, summary, out),
+            on_error=lambda exc: self._on_error(doc, job, exc),
             on_progress=self._on_progress,
             on_finished=self._on_finished,
         )
@@ -351,64 +280,60 @@ class RenderController(QObject):
 
     # -- outcome ------------------------------------------------------------------------
     def _on_result(
-        self,
-        doc: ProjectDocument,
-        plan: RenderPlan,
-        sent: list[Region],
-        summary: RenderSummary,
-        out: RenderOutcome,
+        self, doc: ProjectDocument, job: RenderJob, summary: RenderSummary, out: RenderOutcome
     ) -> None:
         if doc is not self.doc or self.history is None:
             return  # the project was closed meanwhile; its render is of no use here
         self.speed.learn(summary.backend, summary.duration, out.render_seconds)
         doc.set_waveform(out.pyramid, out.audio_path)
-        doc.apply_render(
-            sent,
-            out.hashes,
-            tokens_used=out.tokens_used,
-            audio_duration=out.audio_duration,
-            audio_path=str(out.audio_path),
-            reused=plan.reused_uids,
+        record(
+            doc.apply_render, doc.project.library, self.history, job, out, backend=summary.backend
         )
-        library = doc.project.library
-        for hash_, thumb in out.thumbnails.items():
-            entry = library.get(hash_)
-            if entry is not None:
-                entry.thumbnail = thumb
-        record = RenderRecord(
-            file=out.audio_path.name,
-            rendered_at=time.time(),
-            duration=out.audio_duration,
-            tokens=out.tokens_used,
-            tokens_saved=plan.tokens_saved,
-            backend=summary.backend,
-            spans=[[r.time, r.duration, h] for r, h in zip(sent, out.hashes, strict=True)],
-            only_changes=summary.only_changes,
-        )
-        self.history.add(record)
         if self.balance is not None:
             self.balance = max(0, self.balance - out.tokens_used)
         if self.on_library_changed:
             self.on_library_changed()
         self._succeeded = True
-        saved = (
-            f", {plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')}"
-            if plan.tokens_saved
-            else ""
-        )
+        plan = job.plan
+        if plan.tokens_saved and out.tokens_used > plan.tokens:
+            saved = f"; reusing {plural(plan.reused, 'unchanged region')} saved nothing"
+        elif plan.tokens_saved:
+            saved = (
+                f", {plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')}"
+            )
+        else:
+            saved = ""
+        warning = f" {' '.join(out.warnings)}" if out.warnings else ""
         self._notify(
             f"Rendered {format_seconds(out.audio_duration)} in {out.render_seconds:.1f} s: "
-            f"{out.tokens_used} tokens used{saved}.",
-            "success",
+            f"{charge_text(out.tokens_used, plan.tokens)}{saved}.{warning}",
+            "warning" if out.warnings else "success",
         )
         self.rendered.emit(out)
 
-    def _on_error(self, doc: ProjectDocument, plan: RenderPlan, exc: BaseException) -> None:
+    def _on_error(self, doc: ProjectDocument, job: RenderJob, exc: BaseException) -> None:
         self.last_error = exc
+        partial = getattr(exc, "partial", None)
+        kept = (
+            doc is self.doc
+            and partial is not None
+            and keep_paid_hashes(doc.apply_render, job, partial)
+        )
+        if kept and self.on_library_changed:
+            self.on_library_changed()
         self.failed.emit(exc)
         if doc is not self.doc:
             return
-        self._notify_error(plan, exc)
+        if kept:
+            self._notify(
+                f"{getattr(exc, 'message', exc)} The region hashes of this paid render were "
+                "kept: Render Changes gets its music as copies, without generating again.",
+                "error",
+                "Render changes",
+                lambda: self.render(True),
+            )
+            return
+        self._notify_error(job.plan, exc)
 
     def _notify_error(self, plan: RenderPlan, exc: BaseException) -> None:
         retry = self._retry_action()
@@ -489,75 +414,3 @@ class RenderController(QObject):
         if action is None:
             action_text = None
         self.notice.emit(Notice(text, kind, action_text, action))
-
-
-def _render_job(
-    backend: Any,
-    body: dict[str, Any],
-    sent: list[Region],
-    audio_path: Path,
-    progress: Callable[[float, str], None],
-    cancel: threading.Event,
-) -> RenderOutcome:
-    """The worker's part: backend call, audio file, peaks, thumbnails. No Qt here."""
-    from muzaic_studio.audio.peaks import build_pyramid
-    from muzaic_studio.contract.errors import Cancelled
-
-    started = time.monotonic()
-    progress(0.0, "render")
-    result = backend.render(body, cancel)
-    render_seconds = time.monotonic() - started
-    if cancel.is_set():
-        raise Cancelled("Render cancelled.")
-    if len(result.region_hashes) != len(sent):
-        raise BadResponse(
-            f"The server returned {len(result.region_hashes)} region hashes for "
-            f"{len(sent)} regions; the render cannot be matched to the timeline."
-        )
-    suffix = getattr(result, "audio_format", "mp3") or "mp3"
-    if suffix != audio_path.suffix.lstrip("."):
-        audio_path = audio_path.with_suffix("." + suffix)
-    atomic_write_bytes(audio_path, result.mp3)
-    # The file is the source of truth from here on: let the megabytes of audio go before
-    # the decode, so they and the decoder's buffers are never in memory together.
-    hashes = [str(h) for h in result.region_hashes]
-    audio_duration = float(result.audio_duration or 0.0)
-    tokens_used = int(result.tokens_used)
-    del result
-    try:
-        progress(0.0, "decode")
-        pyramid = build_pyramid(
-            audio_path,
-            progress=lambda f: progress(f, "decode"),
-            cancel=cancel,
-            source_key=audio_path.name,
-        )
-        pyramid.save(audio_path.with_name(audio_path.name + ".peaks.npz"))
-    except (AudioError, AudioCancelled, OSError):
-        audio_path.unlink(missing_ok=True)
-        raise
-    thumbnails: dict[str, list[float]] = {}
-    for region, hash_ in zip(sent, hashes, strict=True):
-        if hash_ and region.action == "generate" and region.duration > 0:
-            thumbnails[hash_] = region_thumbnail(pyramid, region.time, region.duration)
-    return RenderOutcome(
-        hashes=hashes,
-        audio_path=audio_path,
-        audio_duration=audio_duration or float(pyramid.duration),
-        tokens_used=tokens_used,
-        pyramid=pyramid,
-        thumbnails=thumbnails,
-        render_seconds=render_seconds,
-    )
-
-
-def region_thumbnail(pyramid: Any, start: float, duration: float) -> list[float]:
-    """A 0..1 peak envelope of [start, start+duration) for the hash library's sparkline."""
-    import numpy as np
-
-    peaks = pyramid.query(start, start + duration, THUMBNAIL_POINTS)
-    level = np.maximum(np.abs(peaks.mins), np.abs(peaks.maxs))
-    top = float(level.max()) if level.size else 0.0
-    if top > 0:
-        level = level / top
-    return [round(float(v), 3) for v in level]

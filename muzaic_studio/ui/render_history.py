@@ -1,24 +1,10 @@
-"""Render history: every render's audio kept in the project's cache folder, newest first.
+"""The render history panel (the files and their index: `muzaic_studio.render.history`).
 
-Each project gets a folder ``cache_dir()/renders/<cacheId>`` (the id is stored in the
-project file, so it survives renaming and Save As; an untitled project gets one at its
-first render). The folder holds the audio files, their waveform caches (``.peaks.npz``,
-so switching between renders never decodes again) and ``history.json``. Only the last
-`KEEP` renders are kept; older files are deleted when a new one arrives.
-
-The panel lists them; double-click (or Enter) makes one the current audio, and "A/B"
-flips between the two newest while playback continues at the same position.
+The panel lists the renders newest first; double-click (or Enter) makes one the current
+audio, and "A/B" flips between the two newest while playback continues at the same position.
 """
 
 from __future__ import annotations
-
-import contextlib
-import json
-import time
-import uuid
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -32,113 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from muzaic_studio import paths
-from muzaic_studio.atomic import atomic_write_text
-from muzaic_studio.model import Project
+from muzaic_studio.render.history import KEEP, RenderHistory, RenderRecord, project_cache_id
 
-KEEP = 10
-CACHE_ID_KEY = "cacheId"
-
-
-@dataclass
-class RenderRecord:
-    file: str  # file name inside the history folder
-    rendered_at: float
-    duration: float
-    tokens: int
-    tokens_saved: int = 0
-    backend: str = ""
-    spans: list[list[Any]] = field(default_factory=list)  # [time, duration, hash] per region
-    only_changes: bool = False
-
-    @property
-    def peaks_file(self) -> str:
-        return self.file + ".peaks.npz"
-
-    def label(self) -> str:
-        stamp = time.strftime("%H:%M:%S", time.localtime(self.rendered_at))
-        kind = "changes" if self.only_changes else "full"
-        minutes, seconds = divmod(round(self.duration), 60)
-        saved = f", {self.tokens_saved} saved" if self.tokens_saved else ""
-        return f"{stamp}  {minutes}:{seconds:02d}  {kind}, {self.tokens} tokens{saved}  ({self.backend})"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RenderRecord:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
-
-
-def project_cache_id(project: Project) -> str:
-    """The project's cache folder id; created (in the project's extra keys) on first use."""
-    value = project.extra.get(CACHE_ID_KEY)
-    if not isinstance(value, str) or not value.isalnum():
-        value = uuid.uuid4().hex
-        project.extra[CACHE_ID_KEY] = value
-    return value
-
-
-class RenderHistory:
-    """The render files of one project; plain Python (file I/O only), used on the GUI thread."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._records: list[RenderRecord] = []
-        self._load()
-
-    @classmethod
-    def for_project(cls, project: Project) -> RenderHistory:
-        return cls(paths.cache_dir() / "renders" / project_cache_id(project))
-
-    def _index(self) -> Path:
-        return self.folder / "history.json"
-
-    def _load(self) -> None:
-        try:
-            data = json.loads(self._index().read_text("utf-8"))
-            records = [RenderRecord.from_dict(d) for d in data.get("renders", [])]
-        except (OSError, ValueError, TypeError, AttributeError):
-            records = []
-        self._records = [r for r in records if (self.folder / r.file).is_file()]
-
-    def records(self) -> list[RenderRecord]:
-        """Newest first."""
-        return list(self._records)
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def path(self, record: RenderRecord) -> Path:
-        return self.folder / record.file
-
-    def peaks_path(self, record: RenderRecord) -> Path:
-        return self.folder / record.peaks_file
-
-    def new_audio_path(self, suffix: str = "mp3") -> Path:
-        """A fresh file name for the next render (the worker writes it)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        return self.folder / f"render-{stamp}-{uuid.uuid4().hex[:6]}.{suffix}"
-
-    def find(self, audio_path: Path | str | None) -> RenderRecord | None:
-        if audio_path is None:
-            return None
-        name = Path(audio_path).name
-        return next((r for r in self._records if r.file == name), None)
-
-    def add(self, record: RenderRecord) -> None:
-        self._records.insert(0, record)
-        for old in self._records[KEEP:]:
-            for name in (old.file, old.peaks_file):
-                with contextlib.suppress(OSError):
-                    (self.folder / name).unlink()
-        del self._records[KEEP:]
-        self._save()
-
-    def _save(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(
-            self._index(), json.dumps({"renders": [asdict(r) for r in self._records]}, indent=1)
-        )
+__all__ = ["KEEP", "HistoryPanel", "RenderHistory", "RenderRecord", "project_cache_id"]
 
 
 class HistoryPanel(QWidget):

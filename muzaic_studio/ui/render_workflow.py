@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from muzaic_studio import paths
 from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.contract.errors import MuzaicError, NetworkError
+from muzaic_studio.render.summary import render_tips
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.library_dock import (
@@ -499,17 +500,11 @@ class RenderWorkflow(WindowWorkflow):
         return answer == QMessageBox.StandardButton.Yes
 
     def _update_render_tips(self) -> None:
-        """Tooltips say what each render would cost now (plan_render is cheap: no I/O)."""
-        if self.doc is None:
-            return
-        full = self.controller.plan(False)
-        changes = self.controller.plan(True)
-        a = self.actions
-        a["render.render"].setToolTip(f"Render the whole soundtrack: {full.tokens} tokens (Ctrl+R)")
-        a["render.changes"].setToolTip(
-            f"Render only the changed regions: {changes.tokens} tokens, "
-            f"{changes.tokens_saved} saved by reusing {changes.reused} (Ctrl+Shift+R)"
-        )
+        """Tooltips say what each render would cost now (planning is cheap: no I/O)."""
+        if self.doc is not None:
+            full, changes = render_tips(self.doc.project)
+            self.actions["render.render"].setToolTip(f"{full} (Ctrl+R)")
+            self.actions["render.changes"].setToolTip(f"{changes} (Ctrl+Shift+R)")
 
     def _show_time(self, seconds: float) -> None:
         ensure_visible = getattr(getattr(self.window, "timeline", None), "ensure_visible", None)
@@ -565,18 +560,10 @@ class RenderWorkflow(WindowWorkflow):
         history, doc = self.history, self.doc
         if history is None or doc is None:
             return
-        audio, peaks = history.path(record), history.peaks_path(record)
+        audio = history.path(record)
 
-        def job(progress: Any, cancel: threading.Event) -> Any:
-            from muzaic_studio.audio.peaks import PeakCacheError, PeakPyramid, build_pyramid
-
-            try:
-                return PeakPyramid.load(peaks)
-            except PeakCacheError:
-                pyramid = build_pyramid(audio, cancel=cancel, source_key=audio.name)
-                with contextlib.suppress(OSError):
-                    pyramid.save(peaks)
-                return pyramid
+        def job(_progress: Any, cancel: threading.Event) -> Any:
+            return history.pyramid(record, cancel)
 
         def done(pyramid: Any) -> None:
             if doc is not self.doc:
@@ -671,13 +658,7 @@ class RenderWorkflow(WindowWorkflow):
     # -- library ------------------------------------------------------------------------
     def hash_audio(self, hash_: str) -> tuple[Path, float, float, float] | None:
         """(file, start, length, file duration) of *hash_* in a kept render, newest first."""
-        if self.history is None:
-            return None
-        for record in self.history.records():
-            for time_, duration, h in record.spans:
-                if h == hash_:
-                    return self.history.path(record), float(time_), float(duration), record.duration
-        return None
+        return self.history.hash_audio(hash_) if self.history is not None else None
 
     def preview_hash(self, hash_: str) -> None:
         """Play one library sound on the preview player (the playhead stays where it is)."""

@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from muzaic_studio.wording import clock
+
 MIN_PX_PER_SEC = 0.5  # 20 minutes fit in 600 px
 MAX_PX_PER_SEC = 2400.0  # a video frame (1/24 s) is 100 px wide
 MIN_DURATION = 0.1  # shortest region the editor draws or resizes to, in seconds
@@ -104,18 +106,12 @@ def format_time(seconds: float, step: float = 1.0) -> str:
         frame = round((seconds - whole) * FPS)
         if frame >= FPS:
             whole, frame = whole + 1, 0
-        return f"{_hms(whole)}+{frame:02d}f" if frame else _hms(whole)
+        return f"{clock(whole)}+{frame:02d}f" if frame else clock(whole)
     if step < 1 - 1e-9:
         whole = math.floor(seconds + 1e-9)
         frac = seconds - whole
-        return f"{_hms(whole)}.{round(frac * 100):02d}" if frac > 1e-6 else _hms(whole)
-    return _hms(round(seconds))
-
-
-def _hms(whole: int) -> str:
-    h, rest = divmod(int(whole), 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+        return f"{clock(whole)}.{round(frac * 100):02d}" if frac > 1e-6 else clock(whole)
+    return clock(round(seconds))
 
 
 def format_precise(seconds: float) -> str:
@@ -125,7 +121,7 @@ def format_precise(seconds: float) -> str:
     ms = round((seconds - whole) * 1000)
     if ms == 1000:
         whole, ms = whole + 1, 0
-    return f"{_hms(whole)}.{ms:03d}"
+    return f"{clock(whole)}.{ms:03d}"
 
 
 def format_length(seconds: float) -> str:
@@ -133,7 +129,7 @@ def format_length(seconds: float) -> str:
     reads 1:00.0 and never 0:59.9 or a malformed 0:0.0)."""
     tenths = round(max(0.0, seconds) * 10)
     whole, tenth = divmod(tenths, 10)
-    return f"{_hms(whole)}.{tenth}"
+    return f"{clock(whole)}.{tenth}"
 
 
 def grid_step(mode: str, px_per_sec: float, tempo_bpm: float) -> float | None:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError
+from muzaic_studio.wording import plural
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.timeline_view import TimelineView
@@ -24,10 +25,6 @@ EDGE_PX = 6.0
 DRAG_START_PX = 3.0
 AUTOSCROLL_PX = 24.0  # within this of the view's edge, a drag scrolls the view
 SNAP_LINE = QColor("#39d5ff")
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}s" if n != 1 else word
 
 
 def new_region(action: str, start: float, end: float, source_hash: str | None) -> Region:
@@ -213,7 +210,7 @@ class MoveGesture(Gesture):
                     r.time = round(max(0.0, r.time + delta), 6)
 
         try:
-            self.doc.edit(f"Move {plural(len(uids), 'region')}", change)
+            self.doc.edit(f"Move {plural(len(uids), 'region', bare_one=True)}", change)
         except EditError as exc:
             self.view.refuse(str(exc))
 

@@ -23,11 +23,16 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from muzaic_studio.model.region import PARAM_NAMES, Region, param_at
+from muzaic_studio.model.region import (
+    DEFAULT_PARAM,
+    PARAM_NAMES,
+    PARAM_SHORT,
+    Region,
+    param_at,
+)
 from muzaic_studio.ui import timeline_geometry as geo
 
 ACTION_COLORS = {"generate": "#3d7fe0", "copy": "#9a62e6", "silence": "#6f7a8c"}
-PARAM_LETTERS = dict(zip(PARAM_NAMES, "ITOVR", strict=True))
 PARAM_COLORS = dict(
     zip(PARAM_NAMES, ("#ff8a65", "#ffd54f", "#81c784", "#4fc3f7", "#ce93d8"), strict=True)
 )
@@ -90,7 +95,7 @@ def region_tooltip(r: Region, tag_names: dict[int, str]) -> str:
         rows.append(f"Tags: {_esc(tags)}")
         parts = []
         for name in PARAM_NAMES:
-            v = r.params.get(name, 5)
+            v = r.params.get(name, DEFAULT_PARAM)
             shown = (
                 "/".join(f"{val:g}" for _, val in v) + " (keyframes)"
                 if isinstance(v, list)
@@ -198,7 +203,7 @@ class RegionPainter:
         keyed = []
         track = QColor(0, 0, 0, 60)
         for k, name in enumerate(PARAM_NAMES):
-            value = r.params.get(name, 5)
+            value = r.params.get(name, DEFAULT_PARAM)
             x = area.left() + k * (bar_w + gap)
             if x + bar_w > area.right():
                 break
@@ -213,7 +218,7 @@ class RegionPainter:
                 p.setFont(self._small)
                 p.setPen(QColor(255, 255, 255, 190))
                 p.drawText(QRectF(x - 2, bottom + 1, bar_w + 4, letters_h),
-                           Qt.AlignmentFlag.AlignHCenter, PARAM_LETTERS[name])  # fmt: skip
+                           Qt.AlignmentFlag.AlignHCenter, PARAM_SHORT[name])  # fmt: skip
         curve_left = area.left() + 5 * (bar_w + gap) + 6
         if area.right() - curve_left > 70:
             self._paint_details(

@@ -42,6 +42,7 @@ from muzaic_studio.video import (
     default_container,
 )
 from muzaic_studio.video.scenes import regions_from_scenes
+from muzaic_studio.wording import plural
 
 CONTAINER_NAMES = {
     "mp4": "MP4 (H.264/HEVC/AV1 players everywhere)",
@@ -98,7 +99,7 @@ class RegionsFromScenesDialog(QDialog):
         self.replace_note.setWordWrap(True)
         self.replace_note.setVisible(existing > 0)
         self.replace_note.setText(
-            f"The {existing} region{'s' * (existing != 1)} now on the timeline will be replaced "
+            f"The {plural(existing, 'region')} now on the timeline will be replaced "
             "(Undo brings them back)."
         )
         layout.addWidget(self.replace_note)
@@ -122,9 +123,9 @@ class RegionsFromScenesDialog(QDialog):
         n = len(self.spans())
         scenes = len(self.cuts) + 1
         merged = scenes - n
-        text = f"{n} generate region{'s' * (n != 1)}, one per scene"
+        text = f"{plural(n, 'generate region')}, one per scene"
         if merged > 0:
-            text += f" ({merged} short scene{'s' * (merged != 1)} joined to the next)"
+            text += f" ({plural(merged, 'short scene')} joined to the next)"
         self.summary.setText(text + ".")
 
 

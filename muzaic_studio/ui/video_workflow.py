@@ -55,6 +55,7 @@ from muzaic_studio.video import (
     probe,
 )
 from muzaic_studio.video.cache import entry_dir
+from muzaic_studio.wording import plural
 
 VIDEO_SUFFIXES = frozenset(
     [
@@ -519,7 +520,7 @@ class VideoWorkflow(WindowWorkflow):
                 self._regions_after_scan = False
                 self.regions_from_scenes()
                 return
-            self.say(f"Found {n} scene cut{'s' * (n != 1)} in {info.path.name}; the timeline "
+            self.say(f"Found {plural(n, 'scene cut')} in {info.path.name}; the timeline "
                      "snaps to them.", "success", "Regions from Scenes...",
                      self.regions_from_scenes)  # fmt: skip
 

@@ -18,9 +18,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from muzaic_studio.audio import ffmpeg_log
 from muzaic_studio.audio.ffmpeg import ffmpeg_exe
 from muzaic_studio.model.validation import MAX_TOTAL_SECONDS
 from muzaic_studio.video.errors import VideoError
+from muzaic_studio.wording import clock
 
 #: Beyond 8K the preview and thumbnails would cost more than the editor can afford.
 MAX_PIXELS = 8192 * 4320
@@ -52,18 +54,11 @@ class VideoInfo:
         return 1.0 / self.fps if self.fps > 0 else 1.0 / 25.0
 
 
-_DURATION_RE = re.compile(r"Duration: (?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)")
 _INPUT_RE = re.compile(r"Input #0, ([^\n]+?), from ")
 _VIDEO_RE = re.compile(r"Stream #0:\d+[^:\n]*: Video: ([^\s,]+)([^\n]*)")
-_AUDIO_RE = re.compile(r"Stream #0:\d+[^:\n]*: Audio: ([^\s,]+)[^\n]*?(?:, (\d+) Hz)?, ([^,\n]+)")
 _SIZE_RE = re.compile(r", (\d{2,5})x(\d{2,5})\b")
 _FPS_RE = re.compile(r", (\d+(?:\.\d+)?)(k?) (?:fps|tbr)\b")
 _TIME_RE = re.compile(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)")
-_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
-
-
-def _seconds(h: str, m: str, s: str) -> float:
-    return int(h) * 3600 + int(m) * 60 + float(s)
 
 
 def _check_file(path: Path) -> int:
@@ -99,7 +94,7 @@ def _measure_duration(path: Path, timeout: float) -> float | None:
         ["-i", os.fspath(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], timeout
     )
     times = _TIME_RE.findall(log)
-    return _seconds(*times[-1]) if times else None
+    return ffmpeg_log.seconds(*times[-1]) if times else None
 
 
 def parse_info(path: Path, log: str, size_bytes: int = 0) -> VideoInfo:
@@ -110,7 +105,7 @@ def parse_info(path: Path, log: str, size_bytes: int = 0) -> VideoInfo:
     # Cover art in an MP3/M4A shows up as an "attached pic" video stream: not a picture track.
     video = next((m for m in _VIDEO_RE.finditer(log) if "attached pic" not in m.group(2)), None)
     if video is None:
-        if _AUDIO_RE.search(log):
+        if ffmpeg_log.audio_stream(log):
             raise VideoError(
                 f"{name} contains only sound, no picture. Import a video file "
                 "(MP4, MOV, MKV, WebM ...)."
@@ -131,30 +126,18 @@ def parse_info(path: Path, log: str, size_bytes: int = 0) -> VideoInfo:
     fps_match = _FPS_RE.search(rest)
     if fps_match:
         fps = float(fps_match.group(1)) * (1000.0 if fps_match.group(2) else 1.0)
-    duration = 0.0
-    dur = _DURATION_RE.search(log)
-    if dur and dur.group(1) is not None:
-        duration = _seconds(dur.group(1), dur.group(2), dur.group(3))
-    audio_codec, rate, channels = None, 0, 0
-    audio = _AUDIO_RE.search(log)
-    if audio:
-        audio_codec = audio.group(1)
-        rate = int(audio.group(2) or 0)
-        layout = audio.group(3).strip()
-        channels = _LAYOUT_CHANNELS.get(layout.split("(")[0], 0)
-        if not channels and (m := re.match(r"(\d+) channels", layout)):
-            channels = int(m.group(1))
+    audio = ffmpeg_log.audio_stream(log)
     return VideoInfo(
         path=path,
-        duration=duration,
+        duration=ffmpeg_log.duration(log) or 0.0,
         width=width,
         height=height,
         fps=fps,
         video_codec=codec,
         format_names=formats,
-        audio_codec=audio_codec,
-        audio_rate=rate,
-        audio_channels=channels,
+        audio_codec=audio.codec if audio else None,
+        audio_rate=audio.rate if audio else 0,
+        audio_channels=(audio.channels or 0) if audio else 0,
         size_bytes=size_bytes,
     )
 
@@ -187,14 +170,7 @@ def probe(
         )
     if max_duration is not None and info.duration > max_duration + 0.5:
         raise VideoError(
-            f"{p.name} is {_clock(info.duration)} long; one Muzaic soundtrack is at most "
-            f"{_clock(max_duration)}. Trim the video or score it in parts."
+            f"{p.name} is {clock(info.duration)} long; one Muzaic soundtrack is at most "
+            f"{clock(max_duration)}. Trim the video or score it in parts."
         )
     return info
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    h, rem = divmod(total, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

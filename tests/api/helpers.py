@@ -75,7 +75,8 @@ def answer_render(rec: Recorded) -> Reply:
     regions = rec.json["regions"]
     end = max(r["time"] + r["duration"] for r in regions)
     tokens = sum(math.ceil(r["duration"]) for r in regions if r["action"] == "generate")
-    return ok_reply(len(regions), audioDuration=end, tokensUsed=tokens)
+    audio = base64.b64encode(mp3_bytes(end)).decode()  # as long as the soundtrack asked for
+    return ok_reply(len(regions), audioDuration=end, tokensUsed=tokens, mp3=audio)
 
 
 def assert_no_key(exc: BaseException, key: str = KEY) -> None:

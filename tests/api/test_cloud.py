@@ -445,15 +445,6 @@ def test_every_body_sent_is_valid_against_the_seed_schema_and_keyed(echo_server,
     assert len(result.region_hashes) == len(project.regions)
 
 
-# -- nothing invalid is sent ---------------------------------------------------------------------------
-def test_an_invalid_body_is_refused_without_sending(server):
-    bad = {"regions": [region(0, 5), region(3, 5, params={"tempo": 11})]}
-    with pytest.raises(InvalidRequest, match="Region 2") as info:
-        client(server).render(bad)
-    assert server.requests == []
-    assert info.value.problems  # the GUI marks the regions from these
-
-
 # -- the key -----------------------------------------------------------------------------------------
 def test_plain_http_is_refused_for_a_remote_host():
     with pytest.raises(InsecureConnection, match="https") as info:

@@ -130,7 +130,7 @@ def test_summary_estimate_and_confirmation_text(window, monkeypatch):
     summary = RenderSummary(duration=75.0, tokens=40, tokens_saved=35, reused=2, regions=4,
                             balance=30, backend="cloud", only_changes=True, estimate=8.5)  # fmt: skip
     assert summary.text() == (
-        "1:15 of music, 40 tokens, 35 saved by reusing 2 unchanged regions, balance 30"
+        "1:15 of music, estimate 40 tokens, 35 saved by reusing 2 unchanged regions, balance 30"
     )
     assert summary.over_balance
     speed = SecondsPerSecond()

@@ -166,8 +166,6 @@ def test_engine_errors_show_their_fix_and_leave_the_project_untouched(window, qt
 SCRIPTED_ERRORS = {
     "500": (Scripted(500, {"error": "boom"}), "Retry", "server"),
     "garbage": (Scripted(200, b"<html>not json</html>"), "Retry", ""),
-    "bad-audio": (Scripted(200, {"regions": 2, "regionHashes": ["a", "b"], "audioDuration": 14.0,
-                                 "mp3": mp3_b64(), "tokensUsed": 14}), "Retry", ""),
 }  # fmt: skip
 
 
@@ -386,3 +384,38 @@ def test_dead_cloud_server_also_offers_the_offline_engine(window, qtbot):
         assert render(window, qtbot)  # and rendering works right away
     finally:
         saved.save()
+
+
+@pytest.mark.parametrize("audio", ["truncated", "unreadable"])
+def test_a_paid_render_with_bad_audio_keeps_its_hashes_and_says_so(window, qtbot, audio):
+    """As in the CLI: the hashes of a paid answer are stored, the user reads a clear error,
+    and nothing else of the project changes (no waveform, no history entry)."""
+    import json
+
+    from tests.api.helpers import mp3_bytes
+
+    data = mp3_bytes(14.0)[:2000] if audio == "truncated" else base64.b64decode(mp3_b64())
+    answer = {"regions": 2, "regionHashes": ["ha", "hb"], "audioDuration": 14.0,
+              "mp3": base64.b64encode(data).decode(), "tokensUsed": 14}  # fmt: skip
+    doc = window.doc
+    with ScriptedServer(Scripted(200, answer)) as srv:
+        wf = use(window, srv.url, qtbot)
+        assert not render(window, qtbot)
+    assert [r.last_hash for r in doc.project.sorted_regions()] == ["ha", "hb"]
+    assert not any(r.changed_since_render for r in doc.regions)
+    bar = window.message_bar
+    assert bar.kind == "error" and "hashes of this paid render were kept" in bar.text
+    if audio == "truncated":
+        assert "The server sent 0." in bar.text and "of a 14.0 s soundtrack" in bar.text
+    assert bar._button.text() == "Render changes"
+    assert doc.waveform is None and doc.audio_path is None
+    assert len(wf.history) == 0
+    (kept,) = wf.history.folder.glob("*.answer.json")  # the paid answer, on disk first
+    assert json.loads(kept.read_text())["regionHashes"] == ["ha", "hb"]
+    # the fix on the button sends the regions as copies of those hashes: no generation
+    assert [r["action"] for r in wf.controller.plan(True).body["regions"]] == ["copy", "copy"]
+    with ScriptedServer(Scripted(500, {"error": "stop here"})) as srv:
+        use(window, srv.url, qtbot)
+        with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
+            bar._button.click()
+        assert any("soundtrack" in hit for hit in srv.hits)

@@ -1,0 +1,313 @@
+"""The one render use case, for the CLI and the GUI alike: no Qt, no printing.
+
+    job = prepare(project, only_changes=...)     # plan, validate once (where the project lives)
+    outcome = execute(job, backend, history, ...)  # backend, keep the answer, audio, peaks
+    record(project.apply_render, project.library, history, job, outcome, ...)  # apply
+
+`execute` runs on the CLI's render thread or in the GUI's worker; `prepare` and `record`
+run where the project is edited (the GUI thread). A paid answer is kept before anything
+that can fail: its hashes and numbers go to the render history (``.answer.json``) first,
+then its audio; every later failure (audio unreadable, shorter than the soundtrack) is a
+`MuzaicError` whose ``partial`` carries the paid hashes, so the caller stores them with
+`keep_paid_hashes` and a changes-only render gets the music back as free copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from muzaic_studio.contract.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
+from muzaic_studio.contract.result import RenderResult
+from muzaic_studio.model import Problem, Project, Region, RenderPlan, plan_render, validate_request
+from muzaic_studio.model.library import HashLibrary
+from muzaic_studio.model.validation import ValidBody
+from muzaic_studio.render.history import RenderHistory, RenderRecord
+
+log = logging.getLogger(__name__)
+
+#: Decoded audio may differ this much from the requested length (encoder padding, frames).
+LENGTH_TOLERANCE = 0.5
+THUMBNAIL_POINTS = 64
+
+Progress = Callable[[float, str], None]
+ApplyRender = Callable[..., None]  # Project.apply_render or ProjectDocument.apply_render
+
+
+class UnsendableRequest(InvalidRequest):
+    """The project's request breaks the contract: nothing was sent. `problems` name the
+    regions (indices into `plan.regions`)."""
+
+    def __init__(self, problems: list[Problem], plan: RenderPlan) -> None:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{problems[0]}{more}")
+        self.problems = problems
+        self.plan = plan
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One render, frozen when it starts: the user may edit regions while it runs."""
+
+    plan: RenderPlan
+    body: ValidBody  # plan.body, marked as validated (not a copy: the plan built it fresh)
+    sent: list[Region]  # copies of the regions as sent, in request order
+    only_changes: bool
+    length: float  # the soundtrack's requested length: max(time + duration)
+    #: Unchanged regions generated again because they have no hash of their own (the last
+    #: answer had only a soundtrack hash): "Render changes" renders them in full.
+    unhashed: int = 0
+
+
+@dataclass
+class RenderOutcome:
+    """A completed render, as `execute` hands it back."""
+
+    hashes: list[str]
+    audio_path: Path
+    audio_duration: float  # measured from the decoded audio
+    tokens_used: int
+    pyramid: Any
+    thumbnails: dict[str, list[float]] = field(default_factory=dict)
+    render_seconds: float = 0.0
+    soundtrack_hash: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def audio_format(self) -> str:
+        return self.audio_path.suffix.lstrip(".")
+
+
+def requested_length(body: dict[str, Any]) -> float:
+    return max((float(r["time"]) + float(r["duration"]) for r in body["regions"]), default=0.0)
+
+
+def prepare(project: Project, *, only_changes: bool) -> RenderJob:
+    """Plan the request and validate it, once; raises `UnsendableRequest`."""
+    plan = plan_render(project, only_changes=only_changes)
+    problems = validate_request(plan.body)
+    if problems:
+        raise UnsendableRequest(problems, plan)
+    unhashed = (
+        sum(
+            1
+            for r in plan.regions
+            if r.action == "generate" and not r.changed_since_render and not r.last_hash
+        )
+        if only_changes
+        else 0
+    )
+    return RenderJob(
+        plan=plan,
+        body=ValidBody(plan.body),
+        sent=copy.deepcopy(plan.regions),
+        only_changes=only_changes,
+        length=requested_length(plan.body),
+        unhashed=unhashed,
+    )
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def answer_record(result: RenderResult, job: RenderJob, backend: str) -> dict[str, Any]:
+    """What is kept of an answer before its audio is touched (numbers only when finite)."""
+    return {
+        "receivedAt": time.time(),
+        "backend": backend,
+        "regionHashes": [str(h) for h in result.region_hashes],
+        "soundtrackHash": result.soundtrack_hash,
+        "tokensUsed": result.tokens_used if _finite(result.tokens_used) is not None else None,
+        "audioDuration": _finite(result.audio_duration),
+        "status": [str(s) for s in result.status],
+        "apiVersion": result.api_version,
+        "audioFormat": result.audio_format,
+        "requestedLength": job.length,
+        "request": job.body,
+    }
+
+
+def _paid(error: MuzaicError, partial: RenderResult) -> MuzaicError:
+    error.partial = partial
+    return error
+
+
+def execute(
+    job: RenderJob,
+    backend: Any,
+    history: RenderHistory,
+    *,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+    backend_name: str = "",
+) -> RenderOutcome:
+    """Backend call, answer kept, audio written, decoded, checked and turned into peaks."""
+    from muzaic_studio.audio.errors import AudioError
+    from muzaic_studio.audio.errors import Cancelled as AudioCancelled
+    from muzaic_studio.audio.peaks import build_pyramid, source_fingerprint
+
+    cancel = cancel or threading.Event()
+    report = progress or (lambda _f, _t: None)
+    name = backend_name or str(getattr(backend, "name", type(backend).__name__))
+    audio_path = history.new_audio_path()
+    started = time.monotonic()
+    report(0.0, "render")
+    try:
+        result = backend.render(job.body, cancel)
+    except MuzaicError as exc:
+        if exc.partial is not None:  # paid, audio lost: the hashes are what is left
+            history.keep_answer(audio_path, answer_record(exc.partial, job, name))
+        raise
+    render_seconds = time.monotonic() - started
+    history.keep_answer(audio_path, answer_record(result, job, name))
+    # From here on the answer is paid for: every failure carries its hashes.
+    paid = dataclasses.replace(result, mp3=b"")
+    audio_path = audio_path.with_suffix("." + (result.audio_format or "mp3"))
+    try:
+        history.keep_audio(audio_path, result.mp3)
+    except OSError as exc:
+        raise _paid(BadResponse(f"The render's audio could not be saved: {exc}"), paid) from None
+    del result  # the file holds the audio now; its megabytes need not stay in memory
+    hashes = [str(h) for h in paid.region_hashes]
+    if hashes and len(hashes) != len(job.sent):
+        raise BadResponse(
+            f"The server returned {len(hashes)} region hashes for {len(job.sent)} regions; "
+            "the render cannot be matched to the timeline."
+        )
+    if cancel.is_set():
+        raise _paid(Cancelled("Render cancelled."), paid)
+    report(0.0, "decode")
+    try:
+        pyramid = build_pyramid(
+            audio_path,
+            progress=lambda f: report(f, "decode"),
+            cancel=cancel,
+            source_key=source_fingerprint(audio_path),  # what the history's cache check reads
+            strict=False,  # the length is checked against the request instead, below
+        )
+    except AudioCancelled:
+        raise _paid(Cancelled("Render cancelled."), paid) from None
+    except AudioError as exc:
+        raise _paid(BadResponse(f"The server's audio cannot be read: {exc}"), paid) from None
+    actual = float(pyramid.duration)
+    if abs(actual - job.length) > LENGTH_TOLERANCE:
+        raise _paid(
+            BadResponse(f"The server sent {actual:.1f} s of a {job.length:.1f} s soundtrack."),
+            paid,
+        )
+    warnings = []
+    said = _finite(paid.audio_duration)
+    if said is None or abs(said - actual) > LENGTH_TOLERANCE:
+        warnings.append(
+            f"The server gave the audio's length as {paid.audio_duration!r} s; the audio it "
+            f"sent is complete ({actual:.1f} s)."
+        )
+        log.warning("render: %s", warnings[-1])
+    with contextlib.suppress(OSError):  # a missing cache only means decoding again later
+        pyramid.save(audio_path.with_name(audio_path.name + ".peaks.npz"))
+    thumbnails = {
+        h: region_thumbnail(pyramid, r.time, r.duration)
+        for r, h in zip(job.sent, hashes, strict=False)
+        if h and r.action == "generate" and r.duration > 0
+    }
+    return RenderOutcome(
+        hashes=hashes,
+        audio_path=audio_path,
+        audio_duration=actual,
+        tokens_used=int(paid.tokens_used),
+        pyramid=pyramid,
+        thumbnails=thumbnails,
+        render_seconds=render_seconds,
+        soundtrack_hash=paid.soundtrack_hash,
+        warnings=warnings,
+    )
+
+
+def record(
+    apply_render: ApplyRender,
+    library: HashLibrary,
+    history: RenderHistory,
+    job: RenderJob,
+    outcome: RenderOutcome,
+    *,
+    backend: str,
+    audio_path: str | None = None,
+) -> RenderRecord:
+    """Apply a completed render to the project (hashes, library, thumbnails) and list it in
+    the history. *audio_path* is what the project remembers (default: the history's file)."""
+    apply_render(
+        job.sent,
+        outcome.hashes,
+        tokens_used=outcome.tokens_used,
+        audio_duration=outcome.audio_duration,
+        audio_path=audio_path or str(outcome.audio_path),
+        reused=job.plan.reused_uids,
+        soundtrack_hash=outcome.soundtrack_hash,
+        tokens_estimated=job.plan.tokens,
+    )
+    for hash_, thumb in outcome.thumbnails.items():
+        entry = library.get(hash_)
+        if entry is not None:
+            entry.thumbnail = thumb
+    entry_record = RenderRecord(
+        file=outcome.audio_path.name,
+        rendered_at=time.time(),
+        duration=outcome.audio_duration,
+        tokens=outcome.tokens_used,
+        tokens_saved=job.plan.tokens_saved,
+        backend=backend,
+        spans=[[r.time, r.duration, h] for r, h in zip(job.sent, outcome.hashes, strict=False)],
+        only_changes=job.only_changes,
+        estimate=job.plan.tokens,
+    )
+    history.add(entry_record)
+    return entry_record
+
+
+def keep_paid_hashes(apply_render: ApplyRender, job: RenderJob, partial: RenderResult) -> bool:
+    """Store the hashes of a paid render whose audio failed; False when there are none that
+    can be matched to the regions."""
+    hashes = [str(h) for h in partial.region_hashes]
+    if not any(hashes) or len(hashes) != len(job.sent):
+        return False
+    tokens = partial.tokens_used if _finite(partial.tokens_used) is not None else 0
+    apply_render(
+        job.sent,
+        hashes,
+        tokens_used=int(tokens),
+        audio_duration=_finite(partial.audio_duration) or job.length,
+        audio_path=None,
+        reused=job.plan.reused_uids,
+        soundtrack_hash=partial.soundtrack_hash,
+        tokens_estimated=job.plan.tokens,
+    )
+    return True
+
+
+def copies_charged(tokens_used: int, job: RenderJob) -> bool:
+    """The server charged more than the generated seconds: it bills copies too."""
+    return tokens_used > job.plan.tokens
+
+
+def region_thumbnail(pyramid: Any, start: float, duration: float) -> list[float]:
+    """A 0..1 peak envelope of [start, start+duration) for the hash library's sparkline."""
+    import numpy as np
+
+    peaks = pyramid.query(start, start + duration, THUMBNAIL_POINTS)
+    level = np.maximum(np.abs(peaks.mins), np.abs(peaks.maxs))
+    top = float(level.max()) if level.size else 0.0
+    if top > 0:
+        level = level / top
+    return [round(float(v), 3) for v in level]
