@@ -17,8 +17,9 @@ import keyring
 import pytest
 
 from muzaic_studio import __version__
-from muzaic_studio.api.cloud import KEY_HEADER, audio_format
+from muzaic_studio.api.cloud import KEY_HEADER
 from muzaic_studio.cli import main
+from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.schema import request_schema
 from tests.api.helpers import KEY, answer_render, ok_reply
@@ -277,11 +278,11 @@ def test_render_through_the_cloud_sends_a_valid_body_with_the_key(
 def test_mp3_url_from_the_cloud_is_downloaded(project, tmp_path, server, cloud_env):
     from tests.api.helpers import mp3_bytes
 
-    server.route("/a.mp3", Reply(200, mp3_bytes()))
-    server.queue(ok_reply(3, mp3=None, url="/a.mp3"))
+    server.route("/a.mp3", Reply(200, mp3_bytes(6.0)))
+    server.queue(ok_reply(3, mp3=None, url="/a.mp3", audioDuration=6.0))
     out = tmp_path / "o.mp3"
     assert main(["render", str(project), "-o", str(out), "--api-url", server.url]) == 0
-    assert out.read_bytes() == mp3_bytes()
+    assert out.read_bytes() == mp3_bytes(6.0)
 
 
 def test_audio_that_cannot_be_fetched_still_stores_the_paid_hashes(
