@@ -33,6 +33,7 @@ from typing import Any
 
 from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.contract.errors import (
+    HashNotFound,
     InsufficientTokens,
     InvalidRequest,
     MuzaicError,
@@ -40,6 +41,7 @@ from muzaic_studio.contract.errors import (
     Unauthorized,
 )
 from muzaic_studio.contract.result import RenderResult
+from muzaic_studio.engine import dialects
 from muzaic_studio.engine.backend import OfflineEngine
 
 KEY_HEADER = "MuzaicAPI-Secret-Key"
@@ -104,6 +106,8 @@ class EngineServer(ThreadingHTTPServer):
         self.limiter = RateLimiter(rate_limit)
         self.origins = origins
         self.quiet = quiet
+        self.dialect = "openapi"
+        self.links = dialects.AudioLinks()
 
     @property
     def url(self) -> str:
@@ -171,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
+        if status >= 400:
+            body = dialects.shape_error(body, self.server.dialect)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -243,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             try:
                 path, origin = self._route()
+                if self.command == "GET" and path.startswith("/result/"):
+                    return self._send_link(path)  # a link in an answer: no key, like a CDN
                 methods = {m for m, p in self._ROUTES if p == path}
                 if not methods:
                     raise _HTTPError(404, f"No such endpoint: {path}")
@@ -257,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(exc.status, {"error": exc.message, **exc.extra}, exc.headers)
             except InvalidRequest as exc:
                 self._send(400, {"error": exc.message})
+            except HashNotFound as exc:
+                self._send(404, {"error": exc.message})
             except Unauthorized as exc:
                 self._send(401, {"error": exc.message})
             except InsufficientTokens as exc:
@@ -282,16 +292,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     def _dispatch(self, path: str) -> tuple[int, dict[str, Any]]:
-        engine = self.server.engine
+        engine, dialect, started = self.server.engine, self.server.dialect, time.monotonic()
         if path == "/getTags":
-            return 200, engine.tags()
+            return 200, dialects.shape_tags(engine.tags(), dialect)
         if path == "/accountDetails":
             acc = engine.account()
-            return 200, {
-                "balance": acc.balance,
-                "used": acc.used,
-                "apiVersion": acc.raw.get("engine"),
-            }
+            key = self.headers.get(KEY_HEADER)
+            return 200, dialects.shape_account(acc.balance, acc.used, dialect, key)
         body = self._body()
         if path == "/soundtrack":
             result = engine.render(body)
@@ -303,17 +310,33 @@ class _Handler(BaseHTTPRequestHandler):
             result = engine.single_file(
                 body["duration"], body.get("tags"), body.get("params"), body.get("normalize", False)
             )
-        else:  # /audioFromHash
-            if not isinstance(body, dict) or "hash" not in body:
-                raise InvalidRequest('hash: is required, e.g. {"hash": "<regionHash>"}')
-            result = engine.audio_from_hash(body["hash"])
-            return 200, {
+        else:  # /audioFromHash: `sourceHash` as documented; `hash` from older clients
+            wanted = body.get("sourceHash", body.get("hash")) if isinstance(body, dict) else None
+            if wanted is None:
+                raise InvalidRequest('sourceHash: is required, e.g. {"sourceHash": "<hash>"}')
+            result = engine.stored_audio(wanted)
+            answer = {
                 "apiVersion": result.api_version,
-                "hash": body["hash"],
+                "hash": wanted,
                 "audioDuration": result.audio_duration,
+                "tokensUsed": 0,
                 "mp3": base64.b64encode(result.mp3).decode("ascii"),
             }
-        return 200, soundtrack_response(result, engine.account().balance, self.server.audio_dir)
+            return 200, dialects.shape_answer(answer, dialect, self.server.links)
+        answer = soundtrack_response(result, engine.account().balance, self.server.audio_dir)
+        elapsed = time.monotonic() - started
+        return 200, dialects.shape_answer(answer, dialect, self.server.links, body, elapsed)
+
+    def _send_link(self, path: str) -> None:
+        found = self.server.links.get(path)
+        if found is None:
+            return self._send(404, {"error": "No such result (it expired or never existed)."})
+        audio, content_type = found
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(audio)))
+        self.end_headers()
+        self.wfile.write(audio)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
@@ -350,6 +373,8 @@ def start_server(
     engine: OfflineEngine | None = None,
     quiet: bool = True,
     audio_dir: str | Path | None = None,
+    dialect: str = "openapi",
+    links: dialects.AudioLinks | None = None,
 ) -> tuple[EngineServer, threading.Thread]:
     """Start a server on a background thread; returns (server, thread). port=0 picks a free one.
 
@@ -358,6 +383,8 @@ def start_server(
     (None = unlimited). rate_limit: requests per minute per key (0 = off). Stop with
     `stop_server(server, thread)`; `server.url` is the base URL. audio_dir: renders are
     answered with a file there (`audioFile`) instead of base64 `mp3` (api/engine_child.py).
+    dialect: the answer shape (engine/dialects.py); links: where linked audio is kept and
+    which address the links name (default: this server's own).
     """
     if isinstance(keys, list | tuple | set | frozenset):
         keys = {k: None for k in keys}
@@ -374,6 +401,8 @@ def start_server(
         quiet,
         Path(audio_dir) if audio_dir else None,
     )
+    server.dialect = dialects.check_dialect(dialect)
+    server.links = links or dialects.AudioLinks(server.url)
     thread = threading.Thread(target=server.serve_forever, name="engine-server", daemon=True)
     thread.start()
     return server, thread
@@ -424,6 +453,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origins", metavar="A,B", help="origins allowed in POST /soundtrack/{origin}"
     )
+    parser.add_argument("--dialect", choices=dialects.DIALECTS, default="openapi",
+                        help="answer shape: openapi (the contract), docs (prose pages: mp3 "
+                             "link, regions list), mcp (url link, soundtrackHash)")  # fmt: skip
     # For the GUI's engine child (api/engine_child.py), hidden from --help: the one key comes
     # as the first line of stdin (never argv, which other users can read in /proc), the
     # server announces `listening URL` on stdout, and exits when stdin reaches EOF, i.e.
@@ -464,6 +496,7 @@ def run_serve(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit, origins=origins,
             quiet=bool(getattr(args, "quiet", False)),
             audio_dir=getattr(args, "audio_dir", None),
+            dialect=getattr(args, "dialect", "openapi"),
         )  # fmt: skip
     except OSError as exc:
         print(
