@@ -289,6 +289,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         else ""
     )
     wav = f" and {args.wav}" if args.wav else ""
+    for text in getattr(result, "warnings", ()):  # odd numbers in a paid answer, not stored
+        print(f"{PROG}: warning: {text}", file=sys.stderr)
     print(
         f"Wrote {out}{wav}: {result.audio_duration:.1f} s, "
         f"{result.tokens_used} token{'s' * (result.tokens_used != 1)} used{reuse}{saved}."

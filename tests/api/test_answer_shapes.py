@@ -288,3 +288,66 @@ def test_masking_covers_secret_names_and_the_key_itself_but_not_keyframes():
     assert masked["nested"][0]["SECRET_token"] == MASK
     assert masked["keyframes"] == [[0, 5]]
     assert KEY not in json.dumps(masked)
+
+
+# -- through the command line ----------------------------------------------------------------------
+@pytest.fixture
+def song(tmp_path, monkeypatch):
+    """A 6 s project (generate 0-3, silence 3-4, generate 4-6) and the key in the env."""
+    from tests.test_cli import write_project
+
+    monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+    return write_project(tmp_path / "song.muzaic")
+
+
+def _render(song, out, server) -> int:
+    from muzaic_studio.cli import main
+
+    return main(["render", str(song), "-o", str(out), "--api-url", server.url])
+
+
+def test_cli_truncated_audio_fails_keeps_the_hashes_and_the_previous_output(
+    server, song, tmp_path, capsys
+):
+    out = tmp_path / "out.mp3"
+    out.write_bytes(b"previous render")
+    server.queue(Reply(200, ok_payload(3, audio=mp3_bytes(6.0)[:2000], audioDuration=6.0)))
+    assert _render(song, out, server) == 4
+    err = capsys.readouterr().err
+    assert "of a 6 s soundtrack" in err and "--changes-only" in err
+    assert out.read_bytes() == b"previous render"
+    from muzaic_studio.model import Project
+
+    assert [r.last_hash for r in Project.load(song).regions] == ["h0000", None, "h0002"]
+
+
+def test_cli_never_writes_nan_into_the_project(server, song, tmp_path, capsys):
+    server.queue(Reply(200, ok_payload(3, audio=mp3_bytes(6.0), audioDuration=math.nan)))
+    assert _render(song, tmp_path / "out.mp3", server) == 0
+    assert "audioDuration nan" in capsys.readouterr().err
+
+    def refuse(name: str) -> float:
+        raise AssertionError(f"{name} in the project file")
+
+    saved = json.loads(song.read_text(), parse_constant=refuse)
+    assert abs(saved["lastRender"]["audioDuration"] - 6.0) < 0.5
+
+
+def test_cli_account_json_never_prints_the_echoed_key(server, song, capsys):
+    from muzaic_studio.cli import main
+
+    prose = {
+        "apiVersion": "1.2.0",
+        "secretKey": KEY,
+        "freeTokensAvailable": 300,
+        "totalUsedTokens": 1200,
+        "currentBalance": 12.5,
+    }
+    server.queue(Reply(200, prose), Reply(200, prose))
+    assert main(["account", "--json", "--api-url", server.url]) == 0
+    printed = capsys.readouterr().out
+    assert KEY not in printed and json.loads(printed)["freeTokensAvailable"] == 300
+    assert main(["account", "--api-url", server.url]) == 0
+    printed = capsys.readouterr().out
+    assert "Free:    300 tokens" in printed and "Used:    1200 tokens" in printed
+    assert "Balance: unknown" in printed and KEY not in printed
