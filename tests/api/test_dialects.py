@@ -127,7 +127,7 @@ def test_errors_keep_the_servers_reason_in_every_dialect(serve, dialect):
     with pytest.raises(InsufficientTokens, match="Not enough tokens"):
         client.render(body(2, seconds=3.0))
     bad = {"regions": [{"time": 0, "duration": 2, "action": "copy", "sourceHash": "nope"}]}
-    with pytest.raises(InvalidRequest, match="refused the soundtrack: .+"):
+    with pytest.raises(InvalidRequest, match=r"refused the soundtrack: .+"):
         client.render(bad)
 
 
