@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import email.utils
+import functools
 import json
 import logging
 import math
@@ -322,7 +323,7 @@ class MuzaicCloud:
         self,
         resp: _Response,
         body: dict[str, Any],
-        deadline: float,
+        deadline: Deadline,
         cancel: threading.Event | None,
     ) -> RenderResult:
         """Any documented answer shape -> RenderResult (contract.reader); links fetched here."""
@@ -339,7 +340,7 @@ class MuzaicCloud:
         return None
 
     def _audio(
-        self, answer: Answer, deadline: float, cancel: threading.Event | None
+        self, answer: Answer, deadline: Deadline, cancel: threading.Event | None
     ) -> tuple[bytes, str]:
         """(audio bytes, where they came from): decoded base64, or the link downloaded.
 
@@ -357,7 +358,7 @@ class MuzaicCloud:
     def _link_url(self, link: str) -> str:
         return urljoin(self.base_url + "/", link)
 
-    def _download(self, url: str, deadline: float, cancel: threading.Event | None) -> bytes:
+    def _download(self, url: str, deadline: Deadline, cancel: threading.Event | None) -> bytes:
         """GET an audio link within the request's deadline; the key goes only to the API's
         own host (same scheme, host and port), also over redirects."""
         target = self._link_url(url)
@@ -483,12 +484,9 @@ class MuzaicCloud:
             error: MuzaicError | None = None
             retry_in: float | None = None
             resp: _Response | None = None
+            exchange = functools.partial(self._send, method, url, body, deadline, with_key, accept)
             try:
-                resp = self._call(
-                    lambda d=deadline: self._send(method, url, body, d, with_key, accept),
-                    cancel,
-                    purpose,
-                )
+                resp = self._call(exchange, cancel, purpose)
             except MuzaicError as exc:
                 error = exc
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
@@ -506,8 +504,8 @@ class MuzaicCloud:
                     wait = error.retry_after
                     if wait is not None and wait <= self.max_retry_wait:
                         retry_in = wait
+            assert error is not None
             if retry_in is None:
-                assert error is not None
                 raise error
             retries += 1
             log.info("%s: %s; retry %d in %.1f s", purpose, error.message, retries, retry_in)

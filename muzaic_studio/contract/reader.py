@@ -175,7 +175,9 @@ def _status(value: Any) -> list[str]:
     return []
 
 
-def _duration(data: dict[str, Any], requested: float | None, warn: Callable[[str], None]):
+def _duration(
+    data: dict[str, Any], requested: float | None, warn: Callable[[str], None]
+) -> float | None:
     for name in ("audioDuration", "duration"):
         if name not in data:
             continue
@@ -193,7 +195,9 @@ def _duration(data: dict[str, Any], requested: float | None, warn: Callable[[str
     return None
 
 
-def _tokens(data: dict[str, Any], request: dict[str, Any] | None, warn: Callable[[str], None]):
+def _tokens(
+    data: dict[str, Any], request: dict[str, Any] | None, warn: Callable[[str], None]
+) -> tuple[int, bool]:
     """(tokens, reported by the server). An absurd count becomes the documented estimate."""
     estimate = estimated_tokens(request)
     if "tokensUsed" not in data:
