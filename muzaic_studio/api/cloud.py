@@ -242,8 +242,6 @@ class MuzaicCloud:
             cancel=cancel, purpose="render",
         )  # fmt: skip
         result = self._parse_render(resp, body, deadline, cancel)
-        for text in result.warnings:
-            log.warning("render answer from %s: %s", display(self.base_url), text)
         log.info(
             "render: %d regions, %.1f s of audio, %d tokens, %.1f s",
             len(body["regions"]), result.audio_duration, result.tokens_used,

@@ -127,6 +127,12 @@ class Answer:
         return err
 
 
+def _shown(value: Any) -> str:
+    """A server's value quoted in a warning: short, whatever it holds."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _number(value: Any) -> float | None:
     """A JSON number, or a string holding one (some pages send numbers as strings)."""
     if isinstance(value, bool):
@@ -160,7 +166,7 @@ def _hashes(data: dict[str, Any], n: int, warn: Callable[[str], None]) -> list[s
                 continue
             number, hash_ = _number(item.get("number")), item.get("hash")
             if number is None or not number.is_integer() or not 0 <= number < n:
-                warn(f"the server named region {item.get('number')!r}, which was not sent")
+                warn(f"the server named region {_shown(item.get('number'))}, which was not sent")
                 continue
             if isinstance(hash_, str) and hash_.strip():
                 out[int(number)] = hash_.strip()
@@ -183,7 +189,7 @@ def _duration(
             continue
         value = _number(data[name])
         if value is None or not math.isfinite(value) or value < 0:
-            warn(f"the server's {name} {data[name]!r} is not a length; it was not stored")
+            warn(f"the server's {name} {_shown(data[name])} is not a length; it was not stored")
         elif requested is not None and abs(value - requested) > LENGTH_TOLERANCE:
             warn(
                 f"the server's {name} says {value:.6g} s for a {requested:g} s soundtrack; "
@@ -211,7 +217,7 @@ def _tokens(
     )
     ceiling = 2 * math.ceil(all_seconds) + 60  # copies may be charged, rounding per region
     if value is None or not math.isfinite(value) or value < 0 or not value.is_integer():
-        warn(f"the server's tokensUsed {raw!r} is not a token count; it was not stored")
+        warn(f"the server's tokensUsed {_shown(raw)} is not a token count; it was not stored")
     elif request is not None and value > ceiling:
         warn(
             f"the server says it charged {value:.6g} tokens for {all_seconds:g} s of regions; "
@@ -279,7 +285,7 @@ def read_answer(
         tokens_used=tokens,
         tokens_reported=reported,
         requested=requested,
-        warnings=tuple(warnings),
+        warnings=tuple(redact(w) for w in warnings),
     )
     if audio_elsewhere:
         return answer
