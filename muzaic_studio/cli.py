@@ -382,8 +382,16 @@ def cmd_account(args: argparse.Namespace) -> int:
         print(json.dumps(account.raw, indent=2, ensure_ascii=False))
         return EXIT_OK
     fmt = lambda v: "unknown" if v is None else f"{v} tokens"  # noqa: E731
-    print(f"Balance: {fmt(account.balance)}")
+    print(f"Balance: {fmt(account.balance)}")  # tokensRemaining: what a render may spend
+    if account.free_tokens is not None:
+        print(f"Free:    {fmt(account.free_tokens)}")
     print(f"Used:    {fmt(account.used)}")
+    if account.plan:
+        print(f"Plan:    {account.plan}")
+    if account.expires_at:
+        print(f"Expires: {account.expires_at}")
+    if account.current_balance is not None:
+        print(f"Current balance (next billing estimate): {account.current_balance:g}")
     return EXIT_OK
 
 

@@ -6,8 +6,9 @@ Decisions that matter to a user who pays per second of music:
   never sent again, whatever happened to the answer (timeout, cut connection, 5xx). Only
   two failures are retried, both bounded: a refused connection (nothing was sent) and a
   429 carrying a Retry-After of at most a minute (the server refused to start).
-* Generation takes ~5-7 s per minute of music, so the read timeout grows with the
-  soundtrack (60 s + 15 s per minute, at most 15 min); connecting still fails after 10 s.
+* Generation takes ~5-7 s per minute of music, so the time allowed grows with the
+  soundtrack (60 s + 15 s per minute, at most 15 min) and covers the whole exchange, the
+  body and any audio link it names, not just each read; connecting fails after 10 s.
 * A render can be cancelled: the HTTP exchange runs on a worker thread and the caller waits
   on its threading.Event, so Cancel returns at once. The server may still finish the job
   and charge for it, and the Cancelled message says so.
@@ -16,16 +17,15 @@ Decisions that matter to a user who pays per second of music:
   because a requests exception carries the prepared request and so the header). It is
   refused over plain http unless the host is this machine, and it is not sent to another
   host (audio URLs on a CDN, redirects).
-* Audio comes as base64 `mp3` (the contract) or `wav`, or as an http(s) `url`/`audioUrl`
-  (what current servers send, per the official clients); either way the bytes must look
-  like MP3 or WAV before the app trusts them.
+* Every documented answer shape is read by contract.reader (base64 or a link in `mp3`,
+  `wav`, `url` or `audioUrl`; per-region or soundtrack hashes); this module only fetches
+  links, with the key sent to the API's own host alone.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email.utils
+import functools
 import json
 import logging
 import math
@@ -38,13 +38,17 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from muzaic_studio import __version__
 from muzaic_studio.api.address import DEFAULT_API_URL, display, is_loopback_host, origin_of
 from muzaic_studio.api.credentials import check_key
+from muzaic_studio.contract.account import read_account
+from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import (
     BadResponse,
     Cancelled,
+    HashNotFound,
     InsecureConnection,
     InsufficientTokens,
     InvalidRequest,
@@ -53,6 +57,13 @@ from muzaic_studio.contract.errors import (
     RateLimited,
     ServerError,
     Unauthorized,
+)
+from muzaic_studio.contract.reader import (
+    Answer,
+    finish,
+    read_answer,
+    read_audio_field,
+    server_error_text,
 )
 from muzaic_studio.contract.result import Account, RenderResult
 
@@ -66,44 +77,13 @@ READ_SECONDS_PER_MINUTE = 15.0  # ~2.5x the slowest documented generation speed
 MAX_READ_TIMEOUT = 900.0
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 60.0
+MAX_RETRY_AFTER = 3600.0  # a longer Retry-After (a date in 2100) is shown capped
 REFUSED_BACKOFF = 0.5  # seconds, doubled per retry
 MAX_BODY_BYTES = 512 * 1024 * 1024  # 20 min of WAV is ~210 MB; base64 adds a third
 MAX_REDIRECTS = 5
 POLL_INTERVAL = 0.05
 
 T = TypeVar("T")
-
-
-# -- audio sniffing ------------------------------------------------------------------------
-def _mp3_frame_at(data: bytes, i: int) -> bool:
-    if i + 4 > len(data) or data[i] != 0xFF or data[i + 1] & 0xE0 != 0xE0:
-        return False
-    version = (data[i + 1] >> 3) & 3
-    layer = (data[i + 1] >> 1) & 3
-    bitrate = data[i + 2] >> 4
-    rate = (data[i + 2] >> 2) & 3
-    return version != 1 and layer != 0 and bitrate != 0xF and rate != 3
-
-
-def audio_format(data: bytes) -> str | None:
-    """'mp3' or 'wav' when *data* starts like that format (MPEG frame sync, ID3, RIFF/WAVE)."""
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "wav"
-    start = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        size = 0
-        for b in data[6:10]:
-            if b & 0x80:
-                return None  # an ID3 size is syncsafe: the high bit is never set
-            size = (size << 7) | b
-        start = 10 + size + (10 if data[5] & 0x10 else 0)  # optional footer
-    # Encoders may pad between the tag and the first frame; look a little way in.
-    for i in range(start, min(start + 4096, len(data) - 3)):
-        if _mp3_frame_at(data, i):
-            return "mp3"
-        if data[i] != 0:
-            break
-    return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -127,6 +107,24 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 # -- transport -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    """When a whole exchange must be over: headers, body and any audio link it names.
+
+    A per-read timeout alone lets a server that drips a byte every few seconds hold a
+    render forever; the body loop checks this between reads."""
+
+    at: float
+    budget: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+
 @dataclass(frozen=True)
 class _Response:
     status: int
@@ -230,13 +228,13 @@ class MuzaicCloud:
         once, before any backend sees it.
         """
         body = request.request_body() if hasattr(request, "request_body") else request
-        read_timeout = self.render_read_timeout(body)
+        deadline = Deadline.after(self.render_read_timeout(body))
         started = time.monotonic()
         resp = self._request(
-            "POST", self.soundtrack_url, body=body, read_timeout=read_timeout,
+            "POST", self.soundtrack_url, body=body, deadline=deadline,
             cancel=cancel, purpose="render",
         )  # fmt: skip
-        result = self._parse_render(resp, body, read_timeout, cancel)
+        result = self._parse_render(resp, body, deadline, cancel)
         log.info(
             "render: %d regions, %.1f s of audio, %d tokens, %.1f s",
             len(body["regions"]), result.audio_duration, result.tokens_used,
@@ -247,7 +245,7 @@ class MuzaicCloud:
     def tags(self, cancel: threading.Event | None = None) -> dict[str, Any]:
         """GET /getTags: {"tags": [{"id", "name", "tagCategoryId", ...}], "tagsRelations"}."""
         resp = self._request(
-            "GET", f"{self.base_url}/getTags", read_timeout=self._short_timeout(),
+            "GET", f"{self.base_url}/getTags", deadline=self._short_deadline(),
             cancel=cancel, purpose="tags",
         )  # fmt: skip
         data = self._json(resp, "tag list")
@@ -256,43 +254,51 @@ class MuzaicCloud:
         return data
 
     def account(self, cancel: threading.Event | None = None) -> Account:
-        """GET /accountDetails: token balance and usage (field names vary; raw keeps all)."""
+        """GET /accountDetails in either documented shape; an echoed key is masked."""
         resp = self._request(
-            "GET", f"{self.base_url}/accountDetails", read_timeout=self._short_timeout(),
+            "GET", f"{self.base_url}/accountDetails", deadline=self._short_deadline(),
             cancel=cancel, purpose="account",
         )  # fmt: skip
         data = self._json(resp, "account details")
         if not isinstance(data, dict):
             raise BadResponse("The server's account details are not a JSON object.")
-        return Account(
-            balance=_find_int(
-                data, ("balance", "tokenBalance", "tokensLeft", "tokens", "available")
-            ),
-            used=_find_int(data, ("used", "tokensUsed", "usedTokens")),
-            raw=data,
-        )
+        return read_account(data, self._key)
 
     def audio_from_hash(self, hash_: str, cancel: threading.Event | None = None) -> bytes:
-        """POST /audioFromHash {"hash"}: the audio of an earlier generation (MP3 or WAV).
+        """POST /audioFromHash {"sourceHash"}: the audio of an earlier generation (MP3/WAV).
 
         Treated like a render (not repeated after it may have reached the server) because
-        the contract does not say it is free.
+        the docs' example charges tokens for it. A 404 is HashNotFound.
         """
         if not isinstance(hash_, str) or not hash_.strip():
             raise InvalidRequest("A region hash is needed to fetch its audio.")
+        deadline = self._short_deadline()
         resp = self._request(
-            "POST", f"{self.base_url}/audioFromHash", body={"hash": hash_.strip()},
-            read_timeout=self._short_timeout(), cancel=cancel, purpose="audio",
+            "POST", f"{self.base_url}/audioFromHash", body={"sourceHash": hash_.strip()},
+            deadline=deadline, cancel=cancel, purpose="audio",
         )  # fmt: skip
         data = self._json(resp, "audio")
         if not isinstance(data, dict):
             raise BadResponse("The server's answer is not a JSON object.")
-        audio, _fmt = self._audio(data, self._short_timeout(), cancel)
+        name, audio, link = read_audio_field(data)
+        if not name:
+            said = server_error_text(data)
+            raise BadResponse(
+                "The server sent no audio for the hash"
+                + (f": {self._redact(said)[:300]}" if said else ".")
+            )
+        if link is not None:
+            audio = self._download(link, deadline, cancel)
+        assert audio is not None
+        if audio_format(audio) is None:
+            raise BadResponse(f"The audio of hash {hash_.strip()} is not MP3 or WAV.")
         return audio
 
     # -- responses ---------------------------------------------------------------------------
-    def _short_timeout(self) -> float:
-        return float(self.timeout) if self.timeout is not None else BASE_READ_TIMEOUT
+    def _short_deadline(self) -> Deadline:
+        return Deadline.after(
+            float(self.timeout) if self.timeout is not None else BASE_READ_TIMEOUT
+        )
 
     def _json(self, resp: _Response, what: str) -> Any:
         try:
@@ -308,106 +314,52 @@ class MuzaicCloud:
         self,
         resp: _Response,
         body: dict[str, Any],
-        read_timeout: float,
+        deadline: Deadline,
         cancel: threading.Event | None,
     ) -> RenderResult:
-        from muzaic_studio.model.schema import schema_errors
-
+        """Any documented answer shape -> RenderResult (contract.reader); links fetched here."""
         data = self._json(resp, "soundtrack")
-        if not isinstance(data, dict):
-            raise BadResponse("The server's soundtrack answer is not a JSON object.")
-        errors = schema_errors(data, "200")
-        if errors:
-            err = errors[0]
-            where = ".".join(str(p) for p in err.absolute_path) or "body"
-            raise BadResponse(
-                f"The server's answer breaks the API contract at {where}: {err.message[:160]}"
-            )
-        hashes = data.get("regionHashes")
-        if not isinstance(hashes, list):
-            said = data.get("error") or data.get("message")
-            if isinstance(said, str) and said.strip():  # some servers say "no" with a 200
-                raise BadResponse(
-                    f"The server answered without a soundtrack: {self._redact(said.strip())[:300]}"
-                )
-            raise BadResponse("The server's answer has no regionHashes.")
-        sent = len(body["regions"])
-        if len(hashes) != sent:
-            raise BadResponse(
-                f"The server returned {len(hashes)} region hashes for {sent} regions; "
-                "the audio cannot be matched to the timeline."
-            )
-        duration = data.get("audioDuration", data.get("duration"))
-        if not isinstance(duration, int | float) or isinstance(duration, bool) or duration < 0:
-            raise BadResponse("The server's answer has no valid audioDuration.")
-        tokens = data.get("tokensUsed", 0)
-        if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
-            raise BadResponse("The server's answer has an invalid tokensUsed.")
-        soundtrack_hash = data.get("soundtrackHash")
-        try:
-            audio, fmt = self._audio(data, read_timeout, cancel)
-        except MuzaicError as exc:
-            # The render happened and was paid for. Its hashes can still bring the music
-            # back (a copy of each costs nothing), so they travel with the error.
-            exc.partial = RenderResult(
-                mp3=b"",
-                region_hashes=[str(h) for h in hashes],
-                audio_duration=float(duration),
-                tokens_used=tokens,
-                audio_format="",
-            )
-            raise
-        return RenderResult(
-            mp3=audio,
-            region_hashes=[str(h) for h in hashes],
-            audio_duration=float(duration),
-            tokens_used=tokens,
-            status=list(data.get("status") or []),
-            api_version=str(data.get("apiVersion") or ""),
-            soundtrack_hash=soundtrack_hash if isinstance(soundtrack_hash, str) else None,
-            audio_format=fmt,
-        )
+        local = self._local_audio(data)
+        answer = read_answer(data, body, self._redact, audio_elsewhere=local is not None)
+        if local is not None:
+            return finish(answer, local, "the offline engine's audio file")
+        audio, source = self._audio(answer, deadline, cancel)
+        return finish(answer, audio, source)
+
+    def _local_audio(self, data: Any) -> bytes | None:
+        """Audio that came beside the answer instead of in it (the engine child's file)."""
+        return None
 
     def _audio(
-        self, data: dict[str, Any], read_timeout: float, cancel: threading.Event | None
+        self, answer: Answer, deadline: Deadline, cancel: threading.Event | None
     ) -> tuple[bytes, str]:
-        for field in ("mp3", "wav"):
-            value = data.get(field)
-            if value in (None, ""):
-                continue
-            if not isinstance(value, str):
-                raise BadResponse(f"The server's '{field}' audio is not a base64 string.")
-            audio = _b64decode(value, field)
-            fmt = audio_format(audio)
-            if fmt is None:
-                raise BadResponse(
-                    f"The server's '{field}' field decodes to {len(audio)} bytes that are not "
-                    "MP3 or WAV audio."
-                )
-            return audio, fmt
-        for field in ("url", "audioUrl"):
-            value = data.get(field)
-            if isinstance(value, str) and value.strip():
-                audio = self._download(value.strip(), read_timeout, cancel)
-                fmt = audio_format(audio)
-                if fmt is None:
-                    raise BadResponse(
-                        f"The audio downloaded from the server's {field} is not MP3 or WAV "
-                        f"({len(audio)} bytes)."
-                    )
-                return audio, fmt
-        raise BadResponse("The server's answer has no audio (no mp3, wav, url or audioUrl).")
+        """(audio bytes, where they came from): decoded base64, or the link downloaded.
 
-    def _download(self, url: str, read_timeout: float, cancel: threading.Event | None) -> bytes:
-        """GET an audio link; the key goes only to the API's own host, also over redirects."""
-        target = urljoin(self.base_url + "/", url)
+        A failed download keeps the answer's hashes on the error (`partial`)."""
+        if answer.audio is not None:
+            return answer.audio, ""
+        assert answer.link is not None
+        try:
+            audio = self._download(answer.link, deadline, cancel)
+        except MuzaicError as exc:
+            exc.partial = answer.partial()
+            raise
+        return audio, f"the link in '{answer.field}' ({display(self._link_url(answer.link))})"
+
+    def _link_url(self, link: str) -> str:
+        return urljoin(self.base_url + "/", link)
+
+    def _download(self, url: str, deadline: Deadline, cancel: threading.Event | None) -> bytes:
+        """GET an audio link within the request's deadline; the key goes only to the API's
+        own host (same scheme, host and port), also over redirects."""
+        target = self._link_url(url)
         api_origin = origin_of(self.base_url)
         for _hop in range(MAX_REDIRECTS + 1):
             if urlsplit(target).scheme not in ("http", "https"):
                 raise BadResponse("The server's audio link is not an http(s) URL.")
             same_host = origin_of(target) == api_origin
             resp = self._request(
-                "GET", target, read_timeout=read_timeout, cancel=cancel,
+                "GET", target, deadline=deadline, cancel=cancel,
                 purpose="download", with_key=same_host,
             )  # fmt: skip
             if 300 <= resp.status < 400:
@@ -428,7 +380,7 @@ class MuzaicCloud:
         method: str,
         url: str,
         body: dict[str, Any] | None,
-        read_timeout: float,
+        deadline: Deadline,
         with_key: bool,
         accept: str = "application/json",
     ) -> _Response:
@@ -447,13 +399,20 @@ class MuzaicCloud:
                 session.trust_env = False  # no proxy or .netrc for this machine
             resp = session.request(
                 method, url, data=data, headers=headers,
-                timeout=(self.connect_timeout, read_timeout),
+                timeout=(self.connect_timeout, max(0.1, deadline.left())),
                 allow_redirects=False, stream=True,
             )  # fmt: skip
             try:
                 chunks: list[bytes] = []
                 size = 0
-                for chunk in resp.iter_content(256 * 1024):
+                raw = resp.raw
+                while True:
+                    if deadline.left() <= 0:
+                        raise NetworkError(_late_message(url, deadline))
+                    # read1: whatever has arrived, so a dripping server is seen between reads
+                    chunk = raw.read1(256 * 1024, decode_content=True)
+                    if not chunk:
+                        break
                     size += len(chunk)
                     if size > MAX_BODY_BYTES:
                         raise BadResponse(
@@ -504,7 +463,7 @@ class MuzaicCloud:
         url: str,
         *,
         body: dict[str, Any] | None = None,
-        read_timeout: float,
+        deadline: Deadline,
         cancel: threading.Event | None,
         purpose: str,
         with_key: bool = True,
@@ -516,16 +475,13 @@ class MuzaicCloud:
             error: MuzaicError | None = None
             retry_in: float | None = None
             resp: _Response | None = None
+            exchange = functools.partial(self._send, method, url, body, deadline, with_key, accept)
             try:
-                resp = self._call(
-                    lambda: self._send(method, url, body, read_timeout, with_key, accept),
-                    cancel,
-                    purpose,
-                )
+                resp = self._call(exchange, cancel, purpose)
             except MuzaicError as exc:
                 error = exc
-            except requests.RequestException as exc:
-                refused, error = self._network_error(exc, url, read_timeout, purpose)
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                refused, error = self._network_error(exc, url, deadline, purpose)
                 if refused and retries < self.max_retries:
                     retry_in = REFUSED_BACKOFF * 2**retries
             # Raised here, outside the except block, so no requests exception (which holds
@@ -539,15 +495,16 @@ class MuzaicCloud:
                     wait = error.retry_after
                     if wait is not None and wait <= self.max_retry_wait:
                         retry_in = wait
+            assert error is not None
             if retry_in is None:
-                assert error is not None
                 raise error
             retries += 1
             log.info("%s: %s; retry %d in %.1f s", purpose, error.message, retries, retry_in)
             self._wait(retry_in, cancel, purpose)
+            deadline = Deadline.after(deadline.budget)  # the wait is not the server's time
 
     def _network_error(
-        self, exc: requests.RequestException, url: str, read_timeout: float, purpose: str
+        self, exc: Exception, url: str, deadline: Deadline, purpose: str
     ) -> tuple[bool, MuzaicError]:
         """(refused before anything was sent, the NetworkError a user reads)."""
         where = display(url)
@@ -571,7 +528,7 @@ class MuzaicCloud:
         if isinstance(exc, requests.exceptions.ReadTimeout) or any(
             type(e).__name__ == "ReadTimeoutError" for e in chain
         ):
-            return False, NetworkError(f"{where} did not answer within {read_timeout:g} s.{spent}")
+            return False, NetworkError(f"{_late_message(url, deadline)}{spent}")
         if any(type(e).__name__ == "NameResolutionError" for e in chain):
             return False, NetworkError(
                 f"Cannot find the server {where}: check the API address and your connection."
@@ -584,7 +541,7 @@ class MuzaicCloud:
             "IncompleteRead" in type(e).__name__ or "IncompleteRead" in str(e) for e in chain
         ):
             return False, NetworkError(f"The connection to {where} was cut mid-answer.{spent}")
-        if isinstance(exc, requests.exceptions.ConnectionError):
+        if isinstance(exc, requests.exceptions.ConnectionError | urllib3.exceptions.ProtocolError):
             return False, NetworkError(
                 f"The connection to {where} was lost before an answer came.{spent}"
             )
@@ -600,11 +557,11 @@ class MuzaicCloud:
             data = json.loads(resp.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             data = None
-        if isinstance(data, dict):
-            for field in ("error", "message", "detail"):
-                if isinstance(data.get(field), str) and data[field].strip():
-                    server_text = self._redact(data[field].strip())[:300]
-                    break
+        said_text = server_error_text(data) or server_error_text(
+            {"error": data.get("detail")} if isinstance(data, dict) else None
+        )
+        if said_text:
+            server_text = self._redact(said_text)[:300]
         said = f" The server said: {server_text}" if server_text else ""
         where = display(url)
         if purpose == "download":
@@ -629,7 +586,10 @@ class MuzaicCloud:
             needed = _find_int(
                 data, ("needed", "tokensNeeded", "required", "tokensRequired", "cost")
             )
-            left = _find_int(data, ("balance", "tokensLeft", "left", "available", "remaining"))
+            left = _find_int(
+                data,
+                ("tokensRemaining", "balance", "tokensLeft", "left", "available", "remaining"),
+            )
             if needed is None and body is not None:
                 needed = _tokens_needed(body)  # documented: 1 token per generated second
             parts = [
@@ -645,9 +605,16 @@ class MuzaicCloud:
             )
         if status == 429:
             wait = retry_after_seconds(resp.headers.get("retry-after"))
-            when = (
-                f" Try again in {math.ceil(wait)} s." if wait is not None else " Try again later."
-            )
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                when = (
+                    f" The server asked to wait {_long_wait(wait)}; try again in an hour or "
+                    "check the account."
+                )
+                wait = MAX_RETRY_AFTER
+            elif wait is not None:
+                when = f" Try again in {math.ceil(wait)} s."
+            else:
+                when = " Try again later."
             return RateLimited(f"Too many requests to the Muzaic API.{when}", retry_after=wait)
         if status >= 500:
             return ServerError(
@@ -658,12 +625,31 @@ class MuzaicCloud:
             return BadResponse(
                 f"{where} answered with a redirect (HTTP {status}); check the API address."
             )
+        if status == 404 and purpose == "audio" and "hash" in server_text.lower():
+            wanted = (body or {}).get("sourceHash", "")
+            return HashNotFound(
+                f"The server does not know the hash {wanted}: it was not made there, or it "
+                "expired. Render the region again to get its music."
+            )
         if status == 404:
             return BadResponse(
                 f"{where} has no such endpoint (HTTP 404); check the API address"
                 + (" and the origin." if self.origin else ".")
             )
         return BadResponse(f"Unexpected answer from {where}: HTTP {status}.{said}")
+
+
+def _long_wait(seconds: float) -> str:
+    """A Retry-After too long to show in seconds, in the largest unit that fits."""
+    if seconds >= 2 * 86400 * 365:
+        return f"over {int(seconds // (86400 * 365))} years"
+    if seconds >= 2 * 86400:
+        return f"{int(seconds // 86400)} days"
+    return f"{int(seconds // 3600)} hours"
+
+
+def _late_message(url: str, deadline: Deadline) -> str:
+    return f"{display(url)} did not answer within {deadline.budget:g} s (the whole answer, audio included)."
 
 
 def _cancel_message(purpose: str, *, sent: bool) -> str:
@@ -699,18 +685,3 @@ def _find_int(data: Any, names: tuple[str, ...]) -> int | None:
             if isinstance(value, str) and value.strip().lstrip("-").isdigit():
                 return int(value.strip())
     return None
-
-
-def _b64decode(value: str, field: str) -> bytes:
-    text = value.strip()
-    if text.startswith("data:") and "," in text:  # a data: URI
-        text = text.split(",", 1)[1]
-    text = "".join(text.split())
-    text += "=" * (-len(text) % 4)
-    try:
-        # urlsafe alphabet too: some servers send it; validate rejects anything else.
-        if "-" in text or "_" in text:
-            return base64.b64decode(text, altchars=b"-_", validate=True)
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise BadResponse(f"The server's '{field}' audio is not valid base64.") from None

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from muzaic_studio.api.cloud import MuzaicCloud, audio_format
+from muzaic_studio.api.cloud import MuzaicCloud
 from muzaic_studio.contract.errors import BadResponse, MuzaicError
 
 log = logging.getLogger(__name__)
@@ -190,28 +190,22 @@ class EngineClient(MuzaicCloud):
         self._ready()
         return super().audio_from_hash(hash_, cancel)
 
-    def _audio(
-        self, data: dict[str, Any], read_timeout: float, cancel: threading.Event | None
-    ) -> tuple[bytes, str]:
+    def _local_audio(self, data: Any) -> bytes | None:
         """The render's audio from the file the child wrote (read once, then removed)."""
-        name = data.get("audioFile")
+        name = data.get("audioFile") if isinstance(data, dict) else None
         folder = self.process.audio_dir
         if name is None or folder is None:
-            return super()._audio(data, read_timeout, cancel)
+            return None
         if not isinstance(name, str) or not AUDIO_FILE.fullmatch(name):
             raise BadResponse("The offline engine named an invalid audio file.")
         path = folder / name
         try:
-            audio = path.read_bytes()
+            return path.read_bytes()
         except OSError as exc:
             raise BadResponse(f"The offline engine's audio file is missing ({exc}).") from None
         finally:
             path.unlink(missing_ok=True)
             _sweep(folder)
-        fmt = audio_format(audio)
-        if fmt is None:
-            raise BadResponse(f"The offline engine's audio is not MP3 or WAV ({len(audio)} bytes).")
-        return audio, fmt
 
 
 def _sweep(folder: Path, older_than: float = STALE_SECONDS) -> None:

@@ -20,3 +20,10 @@ class Backend(Protocol):
     def tags(self) -> dict[str, Any]: ...
 
     def account(self) -> Account: ...
+
+    def audio_from_hash(self, hash_: str, cancel: threading.Event | None = None) -> bytes:
+        """The audio (MP3 or WAV bytes) of an earlier region hash; HashNotFound if unknown.
+
+        On the protocol so callers need no isinstance switch per backend. The cloud may
+        charge tokens for it (the docs' example does); the offline engine does not."""
+        ...

@@ -53,6 +53,14 @@ class InsufficientTokens(MuzaicError):
         self.balance = balance
 
 
+class HashNotFound(MuzaicError):
+    """404 from /audioFromHash: the server does not know this region hash (never made it,
+    made by another backend, or expired). Not a wrong address."""
+
+    exit_code = 2
+    fix = "Render the region again"
+
+
 class RateLimited(MuzaicError):
     """429: too many requests; retry_after is seconds from the Retry-After header."""
 

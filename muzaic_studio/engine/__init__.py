@@ -6,6 +6,7 @@ use of these names, so importing the package stays cheap.
 
 Modules, one job each (request flows top to bottom):
   server       HTTP shell: keys/origins, rate limit, body bound, JSON errors
+  dialects     the answer shapes `serve --dialect` speaks (openapi, docs, mcp), audio links
   backend      OfflineEngine: tokens (reserve/refund), MP3, /singleFile, /audioFromHash
   compat       lenient legacy request forms -> canonical, then model.validation
   core         Renderer: hashes, regions (generate/copy/silence) -> mix -> normalise

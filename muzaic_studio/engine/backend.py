@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from muzaic_studio.audio.ffmpeg import encode_mp3
-from muzaic_studio.contract.errors import InsufficientTokens, InvalidRequest
+from muzaic_studio.contract.errors import HashNotFound, InsufficientTokens, InvalidRequest
 from muzaic_studio.contract.result import Account, RenderResult
 from muzaic_studio.engine import tags as tagmod
 from muzaic_studio.engine.core import (
@@ -142,14 +142,18 @@ class OfflineEngine:
             region["params"] = params
         return self.render({"regions": [region], "normalize": normalize}, cancel)
 
-    def audio_from_hash(self, h: Any) -> RenderResult:
+    def audio_from_hash(self, hash_: str, cancel: threading.Event | None = None) -> bytes:
+        """The Backend protocol's form: MP3 bytes of an earlier region (no tokens)."""
+        return self.stored_audio(hash_).mp3
+
+    def stored_audio(self, h: Any) -> RenderResult:
         """POST /audioFromHash: the audio of an earlier region (no tokens: it exists)."""
         if not isinstance(h, str) or not h:
-            raise InvalidRequest("hash: a region hash string is required")
+            raise InvalidRequest("sourceHash: a region hash string is required")
         try:
             audio, _ = self.renderer.audio_for_hash(h)
         except InvalidRequest:
-            raise InvalidRequest(f"hash: no audio is known for hash {h!r}") from None
+            raise HashNotFound(f"Hash not found: no audio is known for hash {h!r}.") from None
         mp3 = encode_mp3(audio, SR, MP3_BITRATE)
         return RenderResult(
             mp3=mp3,

@@ -35,12 +35,14 @@ from starlette.routing import Route
 
 from muzaic_studio import jsonsafe
 from muzaic_studio.contract.errors import (
+    HashNotFound,
     InsufficientTokens,
     InvalidRequest,
     MuzaicError,
     RateLimited,
     Unauthorized,
 )
+from muzaic_studio.engine import dialects
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,8 @@ class ServeConfig:
     body_timeout: float = BODY_TIMEOUT
     rate_limit: int = 0
     parent_pid: int | None = None  # a worker of `--workers N`: exit when this pid is gone
+    dialect: str = "openapi"  # answer shape, engine/dialects.py
+    links_dir: str | None = None  # where linked audio waits (docs/mcp), shared by workers
 
 
 class _Refused(Exception):
@@ -79,8 +83,9 @@ class _Refused(Exception):
 class ServeApp:
     """One worker's app: an ASGI callable wrapping Starlette, plus the answer/error seam."""
 
-    def __init__(self, config: ServeConfig) -> None:
+    def __init__(self, config: ServeConfig, links: dialects.AudioLinks | None = None) -> None:
         self.config = config
+        self.links = links or dialects.AudioLinks(directory=config.links_dir)
         self.engine: Any = None
         self.state: Any = None
         self._renders: anyio.CapacityLimiter | None = None
@@ -94,6 +99,7 @@ class ServeApp:
                 Route("/audioFromHash", self._audio_from_hash, methods=["POST"]),
                 Route("/getTags", self._tags, methods=["GET"]),
                 Route("/accountDetails", self._account, methods=["GET"]),
+                Route("/result/{name}", self._result, methods=["GET"]),
             ],
             exception_handlers={
                 HTTPException: self._on_http_exception,
@@ -117,18 +123,38 @@ class ServeApp:
 
     # ------------------------------------------------------------------ the seam
 
-    def answer_body(self, endpoint: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def answer_body(
+        self, endpoint: str, payload: dict[str, Any], request: Request | None = None
+    ) -> dict[str, Any]:
         """The JSON of a 2xx answer of *endpoint* (one place to reshape success)."""
-        return payload
+        dialect = self.config.dialect
+        if dialect == "openapi":
+            return payload
+        if endpoint == "getTags":
+            return dialects.shape_tags(payload, dialect)
+        if endpoint == "accountDetails":
+            key = request.headers.get(KEY_HEADER) if request is not None else None
+            return dialects.shape_account(payload["balance"], payload["used"], dialect, key)
+        state = request.state if request is not None else None
+        shaped = dialects.shape_answer(
+            payload, dialect, self.links, getattr(state, "json_body", None),
+            time.monotonic() - getattr(state, "started", time.monotonic()),
+        )  # fmt: skip
+        base = f"{request.url.scheme}://{request.url.netloc}" if request is not None else ""
+        return dialects.absolute_links(shaped, base)
 
     def error_body(self, status: int, message: str, **extra: Any) -> dict[str, Any]:
         """The JSON of every error answer, the HTTP parser's included (one place)."""
-        return {"error": message, **extra}
+        return dialects.shape_error({"error": message, **extra}, self.config.dialect)
 
     def answer(
-        self, endpoint: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+        self,
+        endpoint: str,
+        payload: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        request: Request | None = None,
     ) -> Response:
-        return _json(200, self.answer_body(endpoint, payload), headers)
+        return _json(200, self.answer_body(endpoint, payload, request), headers)
 
     def error(
         self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
@@ -181,6 +207,8 @@ class ServeApp:
             return self.error(exc.status, exc.message, _unread_body(request, dict(exc.headers)))
         if isinstance(exc, InvalidRequest):
             return self.error(400, exc.message, _unread_body(request, headers))
+        if isinstance(exc, HashNotFound):
+            return self.error(404, exc.message, _unread_body(request, headers))
         if isinstance(exc, Unauthorized):
             return self.error(401, exc.message, _unread_body(request, headers))
         if isinstance(exc, InsufficientTokens):
@@ -244,10 +272,12 @@ class ServeApp:
             raise _Refused(400, "The client went away before the body arrived.",
                            {"Connection": "close"}) from None  # fmt: skip
         request.state.body_read = True
+        request.state.started = time.monotonic()
         if not raw.strip():
             raise _Refused(400, "The request body is empty; send a JSON object.")
         try:
-            return jsonsafe.loads(bytes(raw))
+            request.state.json_body = jsonsafe.loads(bytes(raw))
+            return request.state.json_body
         except jsonsafe.JSONError as exc:
             raise _Refused(400, f"The request body is not valid JSON: {exc}.") from None
 
@@ -279,7 +309,7 @@ class ServeApp:
             payload = await work(request)
         except (MuzaicError, _Refused) as exc:
             return self._refusal(request, exc)
-        return self.answer(endpoint, payload)
+        return self.answer(endpoint, payload, request=request)
 
     # ------------------------------------------------------------------ endpoints
 
@@ -309,17 +339,28 @@ class ServeApp:
     async def _audio_from_hash(self, request: Request) -> Response:
         async def work(req: Request) -> dict[str, Any]:
             body = await self._body(req)
-            if not isinstance(body, dict) or "hash" not in body:
-                raise InvalidRequest('hash: is required, e.g. {"hash": "<regionHash>"}')
-            result = await self._render(self.engine.audio_from_hash, body["hash"])
+            # `sourceHash` as documented; `hash` from clients of before
+            wanted = body.get("sourceHash", body.get("hash")) if isinstance(body, dict) else None
+            if not isinstance(wanted, str) or not wanted:
+                raise InvalidRequest('sourceHash: is required, e.g. {"sourceHash": "<hash>"}')
+            result = await self._render(self.engine.stored_audio, wanted)
             return {
                 "apiVersion": result.api_version,
-                "hash": body["hash"],
+                "hash": wanted,
                 "audioDuration": result.audio_duration,
+                "tokensUsed": 0,
                 "mp3": _b64(result.mp3),
             }
 
         return await self._handle(request, "audioFromHash", work)
+
+    async def _result(self, request: Request) -> Response:
+        """GET /result/<id>.mp3: a link in a docs/mcp answer; no key, like a CDN."""
+        found = await anyio.to_thread.run_sync(self.links.get, request.url.path)
+        if found is None:
+            return self.error(404, "No such result (it expired or never existed).")
+        audio, content_type = found
+        return Response(audio, 200, media_type=content_type)
 
     async def _tags(self, request: Request) -> Response:
         async def work(_req: Request) -> dict[str, Any]:
@@ -343,9 +384,9 @@ class ServeApp:
         return soundtrack_response(result, self.engine.account().balance, audio_dir)
 
 
-def create_app(config: ServeConfig) -> ServeApp:
+def create_app(config: ServeConfig, links: dialects.AudioLinks | None = None) -> ServeApp:
     """The app of one worker process (see ServeApp)."""
-    return ServeApp(config)
+    return ServeApp(config, links)
 
 
 def find_app(app: Any) -> ServeApp | None:

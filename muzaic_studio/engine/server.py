@@ -24,6 +24,7 @@ import argparse
 import base64
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -35,6 +36,7 @@ from typing import Any
 
 from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.contract.result import RenderResult
+from muzaic_studio.engine.dialects import DIALECTS
 from muzaic_studio.engine.http_app import (
     DEFAULT_QUEUE,
     KEY_HEADER,
@@ -195,6 +197,7 @@ def start_server(
     quiet: bool = True,
     audio_dir: str | Path | None = None,
     state: str | Path | None = None,
+    links: Any = None,
     **options: Any,
 ) -> tuple[ServerHandle, threading.Thread]:
     """Start a one-process server on a background thread; returns (server, thread).
@@ -204,7 +207,9 @@ def start_server(
     starting balance (None = unlimited). rate_limit: requests per minute per key (0 =
     off). Stop with `stop_server(server, thread)`; `server.url` is the base URL.
     audio_dir: renders are answered with a file there (`audioFile`) instead of base64
-    `mp3` (api/engine_child.py). options: ServeConfig fields (queue, max_body, ...).
+    `mp3` (api/engine_child.py). links: an engine.dialects.AudioLinks for the audio of
+    docs/mcp answers (default: in memory, named by this server's address). options:
+    ServeConfig fields (dialect, queue, max_body, ...).
     """
     import uvicorn
 
@@ -215,7 +220,7 @@ def start_server(
             keys, any_key, rate_limit, origins, state_path,
             audio_dir=str(audio_dir) if audio_dir else None, **options,
         )  # fmt: skip
-        server = uvicorn.Server(uvicorn_config(create_app(config), 1, quiet))
+        server = uvicorn.Server(uvicorn_config(create_app(config, links), 1, quiet))
     except BaseException:
         sock.close()
         raise
@@ -279,6 +284,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origins", metavar="A,B", help="origins allowed in POST /soundtrack/{origin}"
     )
+    parser.add_argument("--dialect", choices=DIALECTS, default="openapi",
+                        help="answer shape: openapi (the contract), docs (prose pages: mp3 "
+                             "link, regions list), mcp (url link, soundtrackHash)")  # fmt: skip
     parser.add_argument("--workers", type=_positive, default=None, metavar="N",
                         help="worker processes sharing the renders (default: the number of "
                         f"CPUs, here {os.cpu_count() or 1})")  # fmt: skip
@@ -354,6 +362,7 @@ def run_serve(args: argparse.Namespace) -> int:
         keys, keys is None, args.rate_limit, origins or None, state_path,
         audio_dir=getattr(args, "audio_dir", None), store_dir=getattr(args, "store", None),
         queue=getattr(args, "queue", DEFAULT_QUEUE), parent_pid=os.getpid() if workers > 1 else None,
+        dialect=getattr(args, "dialect", "openapi"), links_dir=f"{state_path}-links",
     )  # fmt: skip
     quiet = bool(getattr(args, "quiet", False))
     handle = ServerHandle(None, sock, config, owned=state_arg is None)
@@ -366,6 +375,7 @@ def run_serve(args: argparse.Namespace) -> int:
         sock.close()
         if handle._owned_state:
             remove_state_file(state_path)
+        shutil.rmtree(f"{state_path}-links", ignore_errors=True)
     return 0
 
 

@@ -207,9 +207,9 @@ def execute(
             BadResponse(f"The server sent {actual:.1f} s of a {job.length:.1f} s soundtrack."),
             paid,
         )
-    warnings = []
-    said = _finite(paid.audio_duration)
-    if said is None or abs(said - actual) > LENGTH_TOLERANCE:
+    warnings = list(paid.warnings)  # the answer reader's: odd numbers it did not store
+    said = _finite(paid.audio_duration)  # None: absent (docs shape) or flagged above
+    if said is not None and abs(said - actual) > LENGTH_TOLERANCE:
         warnings.append(
             f"The server gave the audio's length as {paid.audio_duration!r} s; the audio it "
             f"sent is complete ({actual:.1f} s)."

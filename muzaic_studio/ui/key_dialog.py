@@ -168,14 +168,11 @@ class KeyDialog(QDialog):
 
     def _tested_ok(self, account: Any) -> None:
         balance = account.balance
-        if balance is None:
-            text = "The key works."
-        elif balance >= UNLIMITED:
+        if balance is not None and balance >= UNLIMITED:
             text = "The key works: no token limit."
-        else:
-            text = f"The key works: balance {balance} tokens."
-        if account.used is not None:
-            text += f" {account.used} used so far."
+        else:  # either documented account shape: tokens left, free tokens, used, plan
+            known = account.describe()
+            text = "The key works." if known == "balance unknown" else f"The key works: {known}."
         self._say(text, True)
         self.tested.emit(True, text)
 

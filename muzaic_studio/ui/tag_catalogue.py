@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from muzaic_studio.contract.tags import tag_relations
+
 
 @dataclass
 class TagCatalogue:
@@ -34,9 +36,7 @@ class TagCatalogue:
             out.names[tid] = str(tag.get("name") or f"#{tid}")
             cat = tag.get("tagCategoryId")
             out.category_of[tid] = categories.get(int(cat), f"Category {cat}") if cat else ""
-        for a, rel in (data.get("tagsRelations") or {}).items():
-            if not isinstance(rel, dict):
-                continue
+        for a, rel in tag_relations(data).items():
             for b, weight in rel.items():
                 try:
                     if float(weight) < 0:

@@ -40,6 +40,18 @@ def wav_bytes(seconds: float = 0.25) -> bytes:
     return buf.getvalue()
 
 
+@functools.lru_cache(maxsize=8)
+def silent_wav(seconds: float) -> bytes:
+    """A WAV of *seconds* of silence, cheap at any length (8 kHz, 8-bit mono)."""
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(8000)
+        w.writeframes(b"\x80" * round(8000 * seconds))
+    return buf.getvalue()
+
+
 def region(time: float, duration: float, **kw: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"time": time, "duration": duration, "action": "generate", **kw}
     if out["action"] == "generate":
@@ -53,14 +65,16 @@ def body(n: int = 2, seconds: float = 5.0) -> dict[str, Any]:
 
 
 def ok_payload(n_regions: int, audio: bytes | None = None, **extra: Any) -> dict[str, Any]:
+    """The contract's 200 answer to body(n_regions): audio that plays the whole 5 s x n."""
+    seconds = 5.0 * n_regions
     payload: dict[str, Any] = {
         "apiVersion": "1.0.0",
         "status": ["ok"],
         "regions": n_regions,
         "regionHashes": [f"h{i:04d}" for i in range(n_regions)],
-        "audioDuration": 10.0,
-        "mp3": base64.b64encode(audio if audio is not None else mp3_bytes()).decode(),
-        "tokensUsed": 10,
+        "audioDuration": seconds,
+        "mp3": base64.b64encode(audio if audio is not None else mp3_bytes(seconds)).decode(),
+        "tokensUsed": int(seconds),
     }
     payload.update(extra)
     return {k: v for k, v in payload.items() if v is not None}

@@ -30,7 +30,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a slow generation)
     # "normal"; "close": drop the connection without answering; "cut": send the headers
-    # and part of the body (Content-Length promises all of it), then drop the connection.
+    # and part of the body (Content-Length promises all of it), then drop the connection;
+    # "drip": send the body one byte every `delay` seconds (a stuck proxy, a slow loris).
     fault: str = "normal"
 
     def payload(self) -> bytes:
@@ -61,7 +62,7 @@ class Recorded:
 
 
 class RecordingServer:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         self.requests: list[Recorded] = []
         self._queue: list[Reply | Callable[[Recorded], Reply]] = []
         self._routes: dict[str, Reply] = {}
@@ -82,6 +83,8 @@ class RecordingServer:
                     self.command, self.path, dict(self.headers.items()), body, time.monotonic()
                 )
                 reply = server._next(rec)
+                if reply.fault == "drip":
+                    return self._drip(reply)
                 if reply.delay and server._stopping.wait(reply.delay):
                     return
                 if reply.fault == "close":
@@ -105,9 +108,26 @@ class RecordingServer:
                 self.wfile.write(data)
                 self.close_connection = True
 
+            def _drip(self, reply: Reply) -> None:
+                data = reply.payload()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    for i in range(len(data)):
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        if server._stopping.wait(reply.delay):
+                            break
+                except OSError:  # the client gave up: what the test wants
+                    pass
+                self.close_connection = True
+
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.host = host
+        self._httpd = ThreadingHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread = threading.Thread(
@@ -140,7 +160,7 @@ class RecordingServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> RecordingServer:
         self._thread.start()

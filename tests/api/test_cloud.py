@@ -17,9 +17,9 @@ from muzaic_studio.api.cloud import (
     KEY_HEADER,
     MAX_READ_TIMEOUT,
     MuzaicCloud,
-    audio_format,
     retry_after_seconds,
 )
+from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import (
     BadResponse,
     Cancelled,
@@ -70,7 +70,7 @@ def test_render_base64_mp3(server):
     server.queue(ok_reply(2, soundtrackHash="st1"))
     sent = body(2)
     result = client(server).render(sent)
-    assert result.mp3 == mp3_bytes()
+    assert result.mp3 == mp3_bytes(10.0)
     assert result.audio_format == "mp3"
     assert result.region_hashes == ["h0000", "h0001"]
     assert result.audio_duration == 10.0
@@ -90,7 +90,7 @@ def test_render_a_project_sends_its_request_body(server):
         ],
         normalize=False,
     )
-    server.queue(ok_reply(2))
+    server.queue(ok_reply(2, audio=mp3_bytes(6.0), audioDuration=6.0))
     client(server).render(project)
     assert_sent_properly(server, project.request_body())
     sent = server.posts()[0].json
@@ -99,20 +99,20 @@ def test_render_a_project_sends_its_request_body(server):
 
 
 def test_render_wav_base64_and_duration_alias(server):
-    payload = ok_payload(1, mp3=None, wav=base64.b64encode(wav_bytes()).decode())
+    payload = ok_payload(1, mp3=None, wav=base64.b64encode(wav_bytes(5.0)).decode())
     payload["duration"] = payload.pop("audioDuration")
     server.queue(Reply(200, payload))
     result = client(server).render(body(1))
-    assert result.mp3 == wav_bytes()
+    assert result.mp3 == wav_bytes(5.0)
     assert result.audio_format == "wav"
-    assert result.audio_duration == 10.0
+    assert result.audio_duration == 5.0
 
 
 def test_render_url_on_the_api_host_is_fetched_with_the_key(server):
-    server.route("/files/out.mp3", Reply(200, mp3_bytes(), {"Content-Type": "audio/mpeg"}))
+    server.route("/files/out.mp3", Reply(200, mp3_bytes(5.0), {"Content-Type": "audio/mpeg"}))
     server.queue(ok_reply(1, mp3=None, audioUrl="/files/out.mp3"))
     result = client(server).render(body(1))
-    assert result.mp3 == mp3_bytes()
+    assert result.mp3 == mp3_bytes(5.0)
     download = server.requests[1]
     assert (download.method, download.path) == ("GET", "/files/out.mp3")
     assert download.header(KEY_HEADER) == KEY
@@ -122,22 +122,22 @@ def test_render_url_on_the_api_host_is_fetched_with_the_key(server):
 
 def test_render_url_on_another_host_is_fetched_without_the_key(server):
     with RecordingServer() as cdn:
-        cdn.route("/a.mp3", Reply(200, mp3_bytes()))
+        cdn.route("/a.mp3", Reply(200, mp3_bytes(10.0)))
         server.queue(ok_reply(2, mp3=None, url=f"http://localhost:{cdn.port}/a.mp3"))
         result = client(server).render(body(2))
-        assert result.mp3 == mp3_bytes()
+        assert result.mp3 == mp3_bytes(10.0)
         assert len(cdn.requests) == 1
         assert cdn.requests[0].header(KEY_HEADER) is None
 
 
 def test_a_redirect_to_another_host_does_not_carry_the_key(server):
     with RecordingServer() as cdn:
-        cdn.route("/real.mp3", Reply(200, mp3_bytes()))
+        cdn.route("/real.mp3", Reply(200, mp3_bytes(5.0)))
         server.route(
             "/files/x.mp3", Reply(302, b"", {"Location": f"http://localhost:{cdn.port}/real.mp3"})
         )
         server.queue(ok_reply(1, mp3=None, url="/files/x.mp3"))
-        assert client(server).render(body(1)).mp3 == mp3_bytes()
+        assert client(server).render(body(1)).mp3 == mp3_bytes(5.0)
         assert server.requests[1].header(KEY_HEADER) == KEY  # same host as the API
         assert cdn.requests[0].header(KEY_HEADER) is None
 
@@ -382,7 +382,7 @@ def test_already_cancelled_sends_nothing(server):
 
 def test_render_with_cancel_event_still_returns_the_result(server):
     server.queue(ok_reply(1))
-    assert client(server).render(body(1), cancel=threading.Event()).tokens_used == 10
+    assert client(server).render(body(1), cancel=threading.Event()).tokens_used == 5
 
 
 # -- bad 200 answers --------------------------------------------------------------------------------
@@ -391,19 +391,15 @@ def test_render_with_cancel_event_still_returns_the_result(server):
     [
         (Reply(200, "<html>gateway</html>", {"Content-Type": "text/html"}), "not JSON"),
         (Reply(200, [1, 2]), "not a JSON object"),
-        (ok_reply(1, regionHashes=None), "regionHashes"),
         (Reply(200, {"error": "quota job failed"}), "without a soundtrack: quota job failed"),
+        (Reply(200, {"Error": "Invalid region 0"}), "without a soundtrack: Invalid region 0"),
         (ok_reply(1, mp3=None), "no audio"),
-        (ok_reply(1, audioDuration=None), "audioDuration"),
-        (ok_reply(1, tokensUsed="ten"), "tokensUsed"),
-        (ok_reply(1, regionHashes=[1]), "regionHashes"),
         (ok_reply(1, mp3="!!not base64!!"), "not valid base64"),
         (ok_reply(1, audio=b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "not MP3 or WAV"),
         (ok_reply(1, audio=b""), "no audio"),
         (ok_reply(1, audio=b"ID3\x04\x00\x00\x00\x00\x00\x00"), "not MP3 or WAV"),
-        (ok_reply(3), "3 region hashes for 1 regions"),
-        (ok_reply(1, regionHashes=[]), "0 region hashes"),
-        (ok_reply(1, wav=123, mp3=None), "not a base64 string"),
+        (ok_reply(1, wav=123, mp3=None), "neither base64 nor a link"),
+        (ok_reply(1, audio=mp3_bytes(2.0)), "sent 2.1 s of a 5 s soundtrack"),
     ],
 )
 def test_unusable_200_answers_are_bad_responses(server, reply, match):
@@ -415,12 +411,12 @@ def test_unusable_200_answers_are_bad_responses(server, reply, match):
 
 
 def test_base64_with_newlines_and_urlsafe_alphabet_is_accepted(server):
-    raw = base64.b64encode(mp3_bytes()).decode()
+    raw = base64.b64encode(mp3_bytes(5.0)).decode()
     wrapped = "\n".join(raw[i : i + 76] for i in range(0, len(raw), 76))
-    urlsafe = base64.urlsafe_b64encode(mp3_bytes()).decode().rstrip("=")
+    urlsafe = base64.urlsafe_b64encode(mp3_bytes(5.0)).decode().rstrip("=")
     server.queue(ok_reply(1, mp3=wrapped), ok_reply(1, mp3=urlsafe))
-    assert client(server).render(body(1)).mp3 == mp3_bytes()
-    assert client(server).render(body(1)).mp3 == mp3_bytes()
+    assert client(server).render(body(1)).mp3 == mp3_bytes(5.0)
+    assert client(server).render(body(1)).mp3 == mp3_bytes(5.0)
 
 
 # -- what is sent -----------------------------------------------------------------------------------
@@ -520,12 +516,11 @@ def test_read_timeout_grows_with_the_soundtrack_and_is_capped():
 # -- other endpoints -------------------------------------------------------------------------------
 def test_tags_and_account(server):
     tags = {"tags": [{"id": 1, "name": "Calm", "tagCategoryId": 2}], "tagsRelations": {}}
-    server.queue(Reply(200, tags), Reply(200, {"account": {"balance": "120", "used": 30.0}}))
+    server.queue(Reply(200, tags), Reply(200, {"tokensRemaining": "120", "tokensUsed": 30.0}))
     cloud = client(server)
     assert cloud.tags() == tags
     account = cloud.account()
     assert (account.balance, account.used) == (120, 30)
-    assert account.raw == {"account": {"balance": "120", "used": 30.0}}
     assert [(r.method, r.path) for r in server.requests] == [
         ("GET", "/getTags"),
         ("GET", "/accountDetails"),
@@ -545,7 +540,7 @@ def test_audio_from_hash(server):
     server.queue(Reply(200, {"mp3": base64.b64encode(mp3_bytes()).decode()}))
     assert client(server).audio_from_hash("abc123") == mp3_bytes()
     assert server.requests[0].path == "/audioFromHash"
-    assert server.requests[0].json == {"hash": "abc123"}
+    assert server.requests[0].json == {"sourceHash": "abc123"}
     with pytest.raises(InvalidRequest):
         client(server).audio_from_hash(" ")
 

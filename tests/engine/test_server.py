@@ -166,7 +166,7 @@ def test_single_file(engine_server):
     assert r.status_code == 200 and r.json()["tokensUsed"] == 2 and r.json()["mp3"]
     assert post(engine_server, "/singleFile", {"tags": [3]}).status_code == 400
     assert post(engine_server, "/audioFromHash", {"nohash": 1}).status_code == 400
-    assert post(engine_server, "/audioFromHash", {"hash": "ffffffffffffffff"}).status_code == 400
+    assert post(engine_server, "/audioFromHash", {"hash": "ffffffffffffffff"}).status_code == 404
 
 
 def test_rate_limit_says_when_to_retry(engine_home):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from muzaic_studio.api.cloud import MuzaicCloud, audio_format
+from muzaic_studio.api.cloud import MuzaicCloud
 from muzaic_studio.api.engine_child import EngineClient, EngineProcess
+from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import Unauthorized
 from muzaic_studio.model import Project
 

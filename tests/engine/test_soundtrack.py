@@ -251,7 +251,7 @@ def test_copy_works_after_a_restart_from_the_disk_store(engine_home):
     second = OfflineEngine()  # a new process would see the same files
     body = {"regions": [region(3.0, action="copy", sourceHash=h)]}
     np.testing.assert_array_equal(samples(second, body), original)
-    assert second.audio_from_hash(h).audio_duration == 3.0
+    assert second.stored_audio(h).audio_duration == 3.0
 
 
 def test_store_is_bounded_and_regenerates_evicted_audio(engine_home):
