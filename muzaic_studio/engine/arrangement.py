@@ -14,6 +14,7 @@ a slider move changes what that slider means, which is what a user expects of a 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import threading
 from dataclasses import dataclass, field
@@ -23,12 +24,17 @@ from scipy import signal
 
 from muzaic_studio.api.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
-from muzaic_studio.engine import mixing
+from muzaic_studio.engine import mixing, sampled
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.tags import Palette
 from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
 
+_log = logging.getLogger(__name__)
 PARAM_NAMES = ("intensity", "tempo", "tone", "variance", "rhythm")
+# score amplitude -> sampled level: GM presets are mixed hotter than the synth voices
+_SAMPLED_VEL = 0.8
+_SAMPLED_DRUM_VEL = 0.75
+_SAMPLED_GAIN = 1.6
 
 
 @dataclass
@@ -103,6 +109,8 @@ class Composer:
         pc = int(rng.integers(0, 12))
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
+        self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
+        self.band: sampled.Band | None = None
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -176,27 +184,52 @@ class Composer:
     def _scale(self, tone: float) -> tuple[int, ...]:
         return th.MODES[self.pal.scale or th.mode_for(tone)]
 
+    def _human(self, layer: str) -> int:
+        """Timing of a player, not a sequencer: a few ms early or late (sd 6 ms for
+        electronic styles, 10 ms otherwise; pads drift more), the bass and, in laid-back
+        styles, the snare a little behind the beat."""
+        sd = self.pal.human * (1.5 if layer == "pad" else 1.0)
+        late = self.pal.layback if layer in ("bass", "drums") else 0.0
+        dt = float(np.clip(self._hrng.normal(late, sd), -0.03, 0.04))
+        return round(dt * SR)
+
+    def _accent(self, vel: float) -> float:
+        """No two notes exactly as loud: +-7% around what the part asks for."""
+        return vel * float(np.clip(1.0 + 0.07 * self._hrng.standard_normal(), 0.8, 1.2))
+
     def _note(
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
     ):
         n_on = max(1, round(steps * self.step_s * SR))
+        start = max(0, start + self._human(layer))
+        vel = self._accent(vel)
+        if self.band is not None and layer in self.band.layers:
+            for p in pitch if isinstance(pitch, tuple) else (pitch,):
+                self.band.note(layer, p, start, n_on, vel * _SAMPLED_VEL)
+            return
         bq = round(bright * 4) / 4.0
         drive = self.pal.drive if layer == "chords" else 0.0
         audio = ins.note(voice, pitch, n_on, bq, drive)
         buf = self.layers[layer].buf
-        start -= self._off
+        start = max(0, start - self._off)
         if start >= len(buf):
             return
         end = min(len(buf), start + len(audio))
         mixing.axpy(audio, buf, start, end - start, vel)
         self.layers[layer].used = True
 
-    def _hit(self, shots: dict[str, np.ndarray], name: str, start: int, vel: float, layer="drums"):
+    def _hit(self, shots: dict, name: str, start: int, vel: float, layer="drums"):
         shot = shots.get(name)
         if shot is None:
             return
+        start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer))
+        vel = self._accent(vel)
+        if isinstance(shot, int):  # a GM drum key: the sampled kit plays it
+            assert self.band is not None
+            self.band.note("drums", shot, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
+            return
         buf = self.layers[layer].buf
-        start -= self._off
+        start = max(0, start - self._off)
         end = min(len(buf), start + len(shot))
         if start < end:
             mixing.axpy(shot, buf, start, end - start, vel)
@@ -204,7 +237,7 @@ class Composer:
 
     @staticmethod
     def _bright(tone: float) -> float:
-        return (th.clamp_level(tone) - 1.0) / 9.0
+        return min(1.0, max(0.0, (tone - 1.0) / 9.0))
 
     # ------------------------------------------------------------------ parts
 
@@ -222,7 +255,7 @@ class Composer:
             tones = th.chord_pitches(scale, deg, self.root, size)
             if pal.pad:  # the bed: always there, barely softer when quiet
                 voicing = tuple(th.voice_near(tones, 57 + reg))
-                hold = ln + (16.0 if b.ending else 0.0)
+                hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
                 self._note(
                     "pad", pal.pad, voicing, hold, bright, self._t(b.index, st), 0.6 + 0.4 * vel
                 )
@@ -391,10 +424,12 @@ class Composer:
                     0.5 * double * v,
                 )
 
-    def _shots(self, tone: float) -> dict[str, np.ndarray]:
+    def _shots(self, tone: float) -> dict:
         if self.pal.kit == "none":
             return {}
-        return _kit_for_tone(self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)
+        if self.band is not None and "drums" in self.band.layers:
+            return sampled.DRUM_KEYS
+        return _kit_for_tone(self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)  # synth kit only
 
     def _drums(self, b: _Bar) -> None:
         shots = self._shots(b.tone)
@@ -496,6 +531,29 @@ class Composer:
             out = np.zeros((n, 2), dtype=np.int16)
         elif out.shape != (n, 2) or out.dtype != np.int16:
             raise ValueError(f"out must be int16 {(n, 2)}, not {out.dtype} {out.shape}")
+        self.band = self._make_band()
+        try:
+            return self._render(bars, out)
+        finally:
+            if self.band is not None:
+                self.band.close()
+                self.band = None
+
+    def _make_band(self) -> sampled.Band | None:
+        if not sampled.available():
+            return None
+        pal = self.pal
+        voices = {"bass": pal.bass, "pad": pal.pad, "chords": pal.chords, "arp": pal.arp,
+                  "lead": pal.lead}  # fmt: skip
+        try:
+            return sampled.Band(pal.name, voices, pal.kit, pal.reverb)
+        except Exception:  # a broken library or SoundFont must not break the render
+            _log.warning("FluidSynth failed: synthesized voices only", exc_info=True)
+            return None
+
+    def _render(self, bars: list[_Bar], out: np.ndarray) -> tuple[np.ndarray, float]:
+        spec, n = self.spec, self.n
+        tilt = sampled.Tilt()
         seg_bars = max(1, math.ceil(30.0 / self.bar_s))
         tail = int(3.5 * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
@@ -533,6 +591,11 @@ class Composer:
             wet = np.float32(0.35 + spec.palette.reverb)
             left += wet * wl
             right += wet * wr
+            if self.band is not None:  # continuous: its tails are in the synth, not here
+                sl, sr = self.band.render(seg_n)
+                tilt(sl, sr, th.tilt_db(float(np.mean([b.tone for b in seg]))))
+                mixing.axpy(sl, left, 0, seg_n, _SAMPLED_GAIN)
+                mixing.axpy(sr, right, 0, seg_n, _SAMPLED_GAIN)
             k = min(carry.shape[1], len(left))
             left[:k] += carry[0, :k]
             right[:k] += carry[1, :k]

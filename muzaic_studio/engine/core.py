@@ -30,7 +30,7 @@ from muzaic_studio.engine.arrangement import GenSpec, generate
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
-from muzaic_studio.engine.theory import SR, clamp_level, make_curve
+from muzaic_studio.engine.theory import SR, level, make_curve
 from muzaic_studio.model.validation import Problem
 
 # Part of every region hash: bump it whenever the same spec renders different audio.
@@ -93,7 +93,7 @@ def gen_spec(region: dict[str, Any]) -> GenSpec:
         name: make_curve(params[name], style.bonus[name])
         for name in ("intensity", "tone", "variance", "rhythm")
     }
-    tempo = clamp_level(float(params["tempo"]) + style.bonus["tempo"])
+    tempo = level(float(params["tempo"]), style.bonus["tempo"])
     return GenSpec(
         duration=float(region["duration"]),
         method=region.get("method") or "strict",
