@@ -111,6 +111,8 @@ class Composer:
         self._off = 0  # sample index of the segment being rendered
         self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
         self.band: sampled.Band | None = None
+        self._depth = 0.0  # the current bar's variation depth
+        self._gain_db: np.ndarray | None = None  # per bar, made once per render
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -194,8 +196,10 @@ class Composer:
         return round(dt * SR)
 
     def _accent(self, vel: float) -> float:
-        """No two notes exactly as loud: +-7% around what the part asks for."""
-        return vel * float(np.clip(1.0 + 0.07 * self._hrng.standard_normal(), 0.8, 1.2))
+        """No two notes exactly as loud: a spread of 2% (static music) to 8% (varied)
+        around what the part asks for."""
+        sd = 0.02 + 0.06 * self._depth
+        return vel * float(np.clip(1.0 + sd * self._hrng.standard_normal(), 0.75, 1.25))
 
     def _note(
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
@@ -488,14 +492,23 @@ class Composer:
         blk = 512
         nb = -(-length // blk)
         idx_b = start + (np.arange(nb) + 0.5) * blk
-        gain_db = np.array([th.intensity_gain_db(b.intensity) for b in bars])
+        # plus each bar's dynamics (variance): sampled instruments answer velocity with
+        # timbre more than with level, so the level change is made here too
+        if self._gain_db is None or len(self._gain_db) != len(bars):
+            self._gain_db = np.array(
+                [th.intensity_gain_db(b.intensity) + 20 * math.log10(self._bar_dynamics(b))
+                 for b in bars]  # fmt: skip
+            )
+        gain_db = self._gain_db
         centres = (np.arange(len(bars)) + 0.5) * self.bar_s * SR
         env = np.repeat(
             (10 ** (np.interp(idx_b, centres, gain_db) / 20.0)).astype(np.float32), blk
         )[:length]
         n, spec = self.n, self.spec
         ending = next((b for b in bars if b.ending), None)
-        fades = [(0, round(0.005 * SR), True), (n - round(0.03 * SR), round(0.03 * SR), False)]
+        # strict: a short release into the boundary rather than a chop at full level
+        rel = round(min(0.12, 0.25 * spec.duration) * SR)
+        fades = [(0, round(0.005 * SR), True), (n - rel, rel, False)]
         if spec.method == "smart" and ending is not None:
             fade_from = round((ending.index + 0.25) * self.bar_s * SR)
             fades.append((fade_from, n - fade_from, False))
@@ -539,6 +552,9 @@ class Composer:
                 self.band.close()
                 self.band = None
 
+    def _bar_start(self, index: int) -> int:
+        return round(index * STEPS_PER_BAR * self.step_s * SR)
+
     def _make_band(self) -> sampled.Band | None:
         if not sampled.available():
             return None
@@ -574,6 +590,7 @@ class Composer:
                 layer.buf = np.zeros(seg_n + tail, dtype=np.float32)
                 layer.used = False
             for b in seg:
+                self._depth = th.variation_depth(b.variance)
                 self._harmony(b)
                 self._arp(b)
                 self._lead(b)
@@ -593,7 +610,11 @@ class Composer:
             right += wet * wr
             if self.band is not None:  # continuous: its tails are in the synth, not here
                 sl, sr = self.band.render(seg_n)
-                tilt(sl, sr, th.tilt_db(float(np.mean([b.tone for b in seg]))))
+                for b in seg:  # tone per bar: keyframes brighten within a segment
+                    lo = max(0, self._bar_start(b.index) - start)
+                    hi = seg_n if b is seg[-1] else self._bar_start(b.index + 1) - start
+                    if hi > lo:
+                        tilt(sl[lo:hi], sr[lo:hi], th.tilt_db(b.tone))
                 mixing.axpy(sl, left, 0, seg_n, _SAMPLED_GAIN)
                 mixing.axpy(sr, right, 0, seg_n, _SAMPLED_GAIN)
             k = min(carry.shape[1], len(left))

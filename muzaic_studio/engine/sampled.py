@@ -150,7 +150,7 @@ class Band:
         if drum is not None:
             self._setup("drums", sf, 128, drum)
             self.layers.add("hats")
-        self.synth.set_reverb(roomsize=0.45 + 0.5 * reverb, damping=0.4, width=0.9, level=0.9)
+        self.synth.set_reverb(roomsize=0.45 + 0.5 * reverb, damping=0.4, width=0.9, level=0.5)
         self._events: list[tuple[int, int, int, int, int, int]] = []
         self._seq = 0
         self._last_off: dict[tuple[int, int], int] = {}
