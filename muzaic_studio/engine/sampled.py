@@ -71,6 +71,9 @@ _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
 }
 _KITS = {"acoustic": 0, "electronic": 24, "brush": 40, "cinematic": 48}
 _PALETTE_KITS = {"rock": 16, "hiphop": 25, "jazz": 32}  # power, TR-808, jazz
+# voices sounding at once (releases included): the cost of a render is about linear in
+# it; past it FluidSynth ends the quietest releasing voices first
+POLYPHONY = 64
 # drum one-shot name -> GM key
 DRUM_KEYS = {"kick": 36, "snare": 38, "ghost": 38, "hat": 42, "openhat": 46, "crash": 49,
              "ride": 51, "rim": 37, "tom": 45, "pedal": 44}  # fmt: skip
@@ -103,6 +106,7 @@ def _lib() -> Any:
     fl.fluid_synth_write_float.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
         ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # fmt: skip
     fl.fluid_synth_write_float.restype = ctypes.c_int
+    fl.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     return fluidsynth
 
 
@@ -138,7 +142,10 @@ class Band:
         self._fs = fs
         self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
             "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1, "synth.chorus.active": 0,
-            "synth.reverb.active": 1, "synth.polyphony": 192})  # fmt: skip
+            "synth.reverb.active": 1, "synth.polyphony": POLYPHONY})  # fmt: skip
+        # linear interpolation: FluidSynth's cost is per sounding voice, and the samples
+        # are recorded at 44.1 kHz near their pitch, where 4th-order gains little
+        fs._fl.fluid_synth_set_interp_method(self.synth.synth, -1, 1)
         sf = self.synth.sfload(soundfont())
         self.layers: set[str] = set()
         for layer, voice in voices.items():
