@@ -141,7 +141,10 @@ def repetition() -> None:
                      "params": {"intensity": 6, "tempo": 5, "tone": 5, "variance": 5, "rhythm": 5}})  # fmt: skip
     comp = ar.Composer(spec)
     bars = comp._bars()
-    windows = [tuple(tuple(c[0] for c in b.chords) for b in bars[i : i + 4]) for i in range(0, len(bars) - 3, 4)]
+    windows = [
+        tuple(tuple(c[0] for c in b.chords) for b in bars[i : i + 4])
+        for i in range(0, len(bars) - 3, 4)
+    ]
     cut = int(300 / comp.bar_s) // 4
     early = set(windows[:cut])
     late_new = {w for w in windows[cut:] if w not in early}
@@ -149,29 +152,15 @@ def repetition() -> None:
           f"(>= 10) {'PASS' if len(late_new) >= 10 else 'FAIL'}")  # fmt: skip
 
 
-def mfcc_mean(x: np.ndarray) -> np.ndarray:
-    """Mean of 13 MFCCs (40 mel bands, 2048-point frames), a textbook timbre summary."""
-    mono = x.astype(np.float64).mean(axis=1) / 32767.0
-    n, hop = 2048, 512
-    frames = np.lib.stride_tricks.sliding_window_view(mono, n)[::hop] * np.hanning(n)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
-    edges = 700 * (10 ** (np.linspace(mel(30), mel(16000), 42) / 2595) - 1)
-    freqs = np.fft.rfftfreq(n, 1 / SR)
-    fb = np.array([np.clip(np.minimum((freqs - a) / (b - a), (c - freqs) / (c - b)), 0, None)
-                   for a, b, c in zip(edges, edges[1:], edges[2:], strict=False)])  # fmt: skip
-    logmel = np.log(power @ fb.T + 1e-10)
-    k = np.arange(40)
-    dct = np.cos(np.pi / 40 * (k + 0.5)[None, :] * np.arange(13)[:, None])
-    return (logmel @ dct.T).mean(axis=0)
-
-
 def instruments() -> None:
     names = ["Piano", "Strings", "Synth", "Guitar", "Bells", "Marimba", "Brass", "Acoustic"]
-    means = {n: mfcc_mean(render([n], 16, intensity=7)) for n in names}
+    means = {n: M.mfcc_mean(render([n], 16, intensity=7)) for n in names}
     x = render([], 32, intensity=7)
-    within = float(np.linalg.norm(mfcc_mean(x[: len(x) // 2]) - mfcc_mean(x[len(x) // 2 :])))
-    pairs = {(a, b): float(np.linalg.norm(means[a] - means[b])) for a, b in itertools.combinations(names, 2)}
+    within = float(np.linalg.norm(M.mfcc_mean(x[: len(x) // 2]) - M.mfcc_mean(x[len(x) // 2 :])))
+    pairs = {
+        (a, b): float(np.linalg.norm(means[a] - means[b]))
+        for a, b in itertools.combinations(names, 2)
+    }
     low = min(pairs, key=pairs.get)
     ok = sum(d >= 2 * within for d in pairs.values())
     print(f"music.instrument_distance: {ok}/{len(pairs)} pairs >= 2x within-render {within:.1f}; "
@@ -228,7 +217,9 @@ def speed() -> bool:
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
                          text=True)  # fmt: skip
     peak = int(out.stdout.strip().splitlines()[-1]) / 1024
-    print(f"music.render_1200s_peak_rss: {peak:.0f} MB (<= 500 MB) {'PASS' if peak <= 500 else 'FAIL'}")
+    print(
+        f"music.render_1200s_peak_rss: {peak:.0f} MB (<= 500 MB) {'PASS' if peak <= 500 else 'FAIL'}"
+    )
     return ratio <= 2.5 and peak <= 500
 
 

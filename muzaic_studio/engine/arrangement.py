@@ -70,6 +70,8 @@ class _Bar:
     first_in_section: bool
     last_in_section: bool
     ending: bool = False
+    role: str = "A"  # intro | A | B | C (a fresh section) | outro
+    in_section: int = 0  # bars since the section began
     chords: list[tuple[int, float, float]] = field(
         default_factory=list
     )  # degree, start, len (steps)
@@ -159,21 +161,58 @@ class Composer:
         if ending_bar is not None:
             bars[ending_bar].ending = True
             bars[ending_bar].chords = [(0, 0.0, 16.0)]
-        # harmony: each section has a progression; chords advance by the variance's rate
+        self._form(bars)
+        # harmony: each section plays its phrase (two progressions: 8 chords, 4-32 bars by
+        # the harmonic rhythm) from its start; chords advance by the variance's rate
         for b in bars:
             if b.ending:
                 continue
-            srng = _rng(spec.seed, 2, b.section)
-            prog = th.PROGRESSIONS[int(srng.integers(0, len(th.PROGRESSIONS)))]
-            if b.section == 0 or b.variance < 4.5:  # calm music keeps its first progression
-                prog = th.PROGRESSIONS[int(_rng(spec.seed, 2, 0).integers(0, len(th.PROGRESSIONS)))]
+            prog = self._phrase(b)
             bpc = th.bars_per_chord(b.variance)
-            if bpc >= 1:
-                b.chords = [(prog[int(b.index // bpc) % len(prog)], 0.0, 16.0)]
+            if b.role == "outro" and b.last_in_section and not b.ending:
+                b.chords = [(0, 0.0, 16.0)]  # home: the tonic
+            elif bpc >= 1:
+                b.chords = [(prog[int(b.in_section // bpc) % len(prog)], 0.0, 16.0)]
             else:
-                i = 2 * b.index
+                i = 2 * b.in_section
                 b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[(i + 1) % len(prog)], 8.0, 8.0)]
         return bars
+
+    def _form(self, bars: list[_Bar]) -> None:
+        """Sections get roles: an intro (2-4 bars) and an outro (the last 2) when the region
+        is long enough, and between them A and B sections; with variance, more B and
+        fresh (C) sections, so a long region keeps finding new harmony."""
+        first = {}
+        for b in bars:
+            first.setdefault(b.section, b.index)
+            b.in_section = b.index - first[b.section]
+        for b in bars:
+            v = th.variation_depth(b.variance)
+            u = _rng(self.spec.seed, 10, b.section).random()
+            if b.section == 0:
+                b.role = "A"
+            elif v < 0.25:
+                b.role = "A"  # static music: one section's harmony throughout
+            elif b.section % 2 == 1:
+                b.role = "B" if u < 0.45 else ("C" if u < 0.45 + v else "A")
+            else:
+                b.role = "C" if u < 0.2 + v else "A"
+        playing = [b for b in bars if not b.ending]
+        if len(playing) >= 8:
+            intro = 2 if len(playing) < 24 else 4
+            for b in playing[:intro]:
+                b.role = "intro"
+        if len(playing) >= 12 and self.spec.method == "strict":
+            for b in playing[-2:]:
+                b.role = "outro"
+                b.last_in_section = b is playing[-1]
+
+    def _phrase(self, b: _Bar) -> tuple[int, ...]:
+        n = len(th.PROGRESSIONS)
+        key = {"intro": 0, "A": 0, "outro": 0, "B": 1}.get(b.role, 2 + b.section)
+        rng = _rng(self.spec.seed, 2, key)
+        first, second = int(rng.integers(0, n)), int(rng.integers(0, n))
+        return th.PROGRESSIONS[first] + th.PROGRESSIONS[second]
 
     # ------------------------------------------------------------------ helpers
 
@@ -358,11 +397,14 @@ class Composer:
         v = (b.variance - 1.0) / 9.0
         rng = _rng(self.spec.seed, 3, b.section)
         u = rng.random(4)
+        intro, outro = b.role == "intro", b.role == "outro"
         return {
-            "arp": b.section == 0 or u[0] > 0.45 * v,
-            "lead": b.section == 0 or u[1] > 0.35 * v,
-            "lead_up": b.section > 0 and u[2] < 0.4 * v,
+            "arp": not outro and (b.section == 0 or u[0] > 0.45 * v),
+            "lead": not intro and (b.section == 0 or u[1] > 0.35 * v),
+            "lead_up": b.role in ("B", "C") and u[2] < 0.4 + 0.4 * v,
             "kick_alt": b.section > 0 and u[3] < 0.6 * v,
+            "drums": not intro or b.in_section >= 2 or b.index % 2 == 1,  # the band enters
+            "hats": not outro,
         }
 
     def _motif(self, b: _Bar, seed_index: int) -> list[tuple[float, float, int]]:
@@ -433,7 +475,9 @@ class Composer:
             return {}
         if self.band is not None and "drums" in self.band.layers:
             return sampled.DRUM_KEYS
-        return _kit_for_tone(self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)  # synth kit only
+        return _kit_for_tone(
+            self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2
+        )  # synth kit only
 
     def _drums(self, b: _Bar) -> None:
         shots = self._shots(b.tone)
@@ -456,8 +500,13 @@ class Composer:
             kicks = [*kicks, 10]
         if r >= 7.5:
             kicks = [*kicks, 3 if groove != "halftime" else 14]
-        if self._section_flags(b)["kick_alt"]:
+        flags = self._section_flags(b)
+        if flags["kick_alt"]:
             kicks = [*kicks, 6]
+        if not flags["drums"]:  # the intro: the band comes in later
+            kick = snare = cymbal = 0.0
+        if not flags["hats"]:
+            hat = 0.0
         if kick:
             for s in sorted(set(kicks)):
                 self._hit(shots, "kick", t(s), kick * (1.0 if s % 4 == 0 else 0.8))
@@ -467,13 +516,20 @@ class Composer:
             if r >= 7.0:
                 for s in (7, 15):
                     self._hit(shots, "snare", t(s), 0.3 * snare)
+            grng = _rng(self.spec.seed, 11, b.index)
+            if r >= 4.0 and groove != "four":  # ghost notes between the backbeats
+                for s in (2, 6, 10, 14):
+                    if grng.random() < 0.12 * (r - 3.0):
+                        self._hit(shots, "ghost", t(s + 1), 0.18 * snare)
             if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
                 for s in (13, 14, 15):  # fill into the next section
                     self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
         if hat:
             hats = th.hat_steps(r, syncopate=groove in ("four", "shuffle"))
-            for s in hats:
-                self._hit(shots, "hat", t(s), hat * (0.9 if s % 4 == 2 else 0.6), "hats")
+            name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
+            for s in hats:  # accents: the offbeat eighths lean, the beats sit, 16ths whisper
+                acc = 0.9 if s % 4 == 2 else (0.7 if s % 4 == 0 else 0.45)
+                self._hit(shots, name, t(s), hat * acc, "hats")
             if cymbal and groove in ("four", "backbeat"):
                 self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
         if cymbal and b.first_in_section:
@@ -496,8 +552,10 @@ class Composer:
         # timbre more than with level, so the level change is made here too
         if self._gain_db is None or len(self._gain_db) != len(bars):
             self._gain_db = np.array(
-                [th.intensity_gain_db(b.intensity) + 20 * math.log10(self._bar_dynamics(b))
-                 for b in bars]  # fmt: skip
+                [
+                    th.intensity_gain_db(b.intensity) + 20 * math.log10(self._bar_dynamics(b))
+                    for b in bars
+                ]
             )
         gain_db = self._gain_db
         centres = (np.arange(len(bars)) + 0.5) * self.bar_s * SR
@@ -537,7 +595,6 @@ class Composer:
         into `out` (int16 (n, 2), e.g. the region's slice of the soundtrack) if given, so
         a long region needs no array of its own.
         """
-        spec = self.spec
         bars = self._bars()
         n = self.n
         if out is None:
