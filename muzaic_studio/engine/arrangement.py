@@ -13,19 +13,21 @@ a slider move changes what that slider means, which is what a user expects of a 
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from muzaic_studio.api.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing, sampled
 from muzaic_studio.engine import theory as th
+from muzaic_studio.engine.drums import Drummer
+from muzaic_studio.engine.form import Bar as _Bar
+from muzaic_studio.engine.form import Planner
+from muzaic_studio.engine.form import rng as _rng
 from muzaic_studio.engine.tags import Palette
 from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
 
@@ -59,44 +61,7 @@ class _Layer:
     used: bool = False  # any note this segment (silent layers are not mixed)
 
 
-@dataclass
-class _Bar:
-    index: int
-    intensity: float
-    tone: float
-    rhythm: float
-    variance: float
-    section: int
-    first_in_section: bool
-    last_in_section: bool
-    ending: bool = False
-    role: str = "A"  # intro | A | B | C (a fresh section) | outro
-    in_section: int = 0  # bars since the section began
-    chords: list[tuple[int, float, float]] = field(
-        default_factory=list
-    )  # degree, start, len (steps)
-
-
-@functools.lru_cache(maxsize=64)
-def _kit_for_tone(kit: str, seed: int, tone: float) -> dict[str, np.ndarray]:
-    """The kit, low-passed for dark tones: dark music has no sizzling cymbals.
-
-    Cutoff 1.5 kHz at tone 1, an octave higher every ~2.25 levels, open at tone 10; one
-    filtered kit per half tone level, made once per process (one-shots are short).
-    """
-    shots = ins.drum_kit(kit, seed)
-    cutoff = 1500.0 * 2 ** ((tone - 1.0) / 9.0 * 4.0)
-    if cutoff >= 16000:
-        return shots
-    sos = signal.butter(2, cutoff, fs=SR, output="sos")
-    return {k: signal.sosfilt(sos, v).astype(np.float32) for k, v in shots.items()}
-
-
-def _rng(seed: int, *parts: int) -> np.random.Generator:
-    return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, *parts])
-
-
-class Composer:
+class Composer(Planner, Drummer):
     """One generate region. `render()` returns (samples (n, 2) float32, bar seconds)."""
 
     def __init__(self, spec: GenSpec, cancel: threading.Event | None = None) -> None:
@@ -128,91 +93,6 @@ class Composer:
         }
 
     # ------------------------------------------------------------------ plan
-
-    def _bars(self) -> list[_Bar]:
-        spec = self.spec
-        n_bars = max(1, math.ceil(spec.duration / self.bar_s - 1e-9))
-        ending_bar = None
-        if spec.method == "smart" and spec.duration >= self.bar_s:
-            n_bars = max(1, math.floor(spec.duration / self.bar_s + 1e-9))
-            ending_bar = n_bars - 1 if n_bars >= 2 else None
-        bars: list[_Bar] = []
-        section, left = -1, 0
-        for b in range(n_bars):
-            pos = min(1.0, (b + 0.5) * self.bar_s / spec.duration)
-            c = {k: spec.curves[k](pos) for k in ("intensity", "tone", "rhythm", "variance")}
-            first = left == 0
-            if first:
-                section += 1
-                left = th.section_bars(c["variance"])
-            left -= 1
-            bars.append(
-                _Bar(
-                    b,
-                    c["intensity"],
-                    c["tone"],
-                    c["rhythm"],
-                    c["variance"],
-                    section,
-                    first,
-                    left == 0,
-                )
-            )
-        if ending_bar is not None:
-            bars[ending_bar].ending = True
-            bars[ending_bar].chords = [(0, 0.0, 16.0)]
-        self._form(bars)
-        # harmony: each section plays its phrase (two progressions: 8 chords, 4-32 bars by
-        # the harmonic rhythm) from its start; chords advance by the variance's rate
-        for b in bars:
-            if b.ending:
-                continue
-            prog = self._phrase(b)
-            bpc = th.bars_per_chord(b.variance)
-            if b.role == "outro" and b.last_in_section and not b.ending:
-                b.chords = [(0, 0.0, 16.0)]  # home: the tonic
-            elif bpc >= 1:
-                b.chords = [(prog[int(b.in_section // bpc) % len(prog)], 0.0, 16.0)]
-            else:
-                i = 2 * b.in_section
-                b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[(i + 1) % len(prog)], 8.0, 8.0)]
-        return bars
-
-    def _form(self, bars: list[_Bar]) -> None:
-        """Sections get roles: an intro (2-4 bars) and an outro (the last 2) when the region
-        is long enough, and between them A and B sections; with variance, more B and
-        fresh (C) sections, so a long region keeps finding new harmony."""
-        first = {}
-        for b in bars:
-            first.setdefault(b.section, b.index)
-            b.in_section = b.index - first[b.section]
-        for b in bars:
-            v = th.variation_depth(b.variance)
-            u = _rng(self.spec.seed, 10, b.section).random()
-            if b.section == 0:
-                b.role = "A"
-            elif v < 0.25:
-                b.role = "A"  # static music: one section's harmony throughout
-            elif b.section % 2 == 1:
-                b.role = "B" if u < 0.45 else ("C" if u < 0.45 + v else "A")
-            else:
-                b.role = "C" if u < 0.2 + v else "A"
-        playing = [b for b in bars if not b.ending]
-        if len(playing) >= 8:
-            intro = 2 if len(playing) < 24 else 4
-            for b in playing[:intro]:
-                b.role = "intro"
-        if len(playing) >= 12 and self.spec.method == "strict":
-            for b in playing[-2:]:
-                b.role = "outro"
-                b.last_in_section = b is playing[-1]
-
-    def _phrase(self, b: _Bar) -> tuple[int, ...]:
-        n = len(th.PROGRESSIONS)
-        key = {"intro": 0, "A": 0, "outro": 0, "B": 1}.get(b.role, 2 + b.section)
-        rng = _rng(self.spec.seed, 2, key)
-        first, second = int(rng.integers(0, n)), int(rng.integers(0, n))
-        return th.PROGRESSIONS[first] + th.PROGRESSIONS[second]
 
     # ------------------------------------------------------------------ helpers
 
@@ -392,21 +272,6 @@ class Composer:
                 k += 1
                 s += step
 
-    def _section_flags(self, b: _Bar) -> dict[str, bool]:
-        """Arrangement changes per section: with variance, layers drop out and come back."""
-        v = (b.variance - 1.0) / 9.0
-        rng = _rng(self.spec.seed, 3, b.section)
-        u = rng.random(4)
-        intro, outro = b.role == "intro", b.role == "outro"
-        return {
-            "arp": not outro and (b.section == 0 or u[0] > 0.45 * v),
-            "lead": not intro and (b.section == 0 or u[1] > 0.35 * v),
-            "lead_up": b.role in ("B", "C") and u[2] < 0.4 + 0.4 * v,
-            "kick_alt": b.section > 0 and u[3] < 0.6 * v,
-            "drums": not intro or b.in_section >= 2 or b.index % 2 == 1,  # the band enters
-            "hats": not outro,
-        }
-
     def _motif(self, b: _Bar, seed_index: int) -> list[tuple[float, float, int]]:
         """A one-bar melody: (step, length, scale degree relative to the chord root)."""
         rng = _rng(self.spec.seed, 4, seed_index)
@@ -469,71 +334,6 @@ class Composer:
                     self._t(b.index, s),
                     0.5 * double * v,
                 )
-
-    def _shots(self, tone: float) -> dict:
-        if self.pal.kit == "none":
-            return {}
-        if self.band is not None and "drums" in self.band.layers:
-            return sampled.DRUM_KEYS
-        return _kit_for_tone(
-            self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2
-        )  # synth kit only
-
-    def _drums(self, b: _Bar) -> None:
-        shots = self._shots(b.tone)
-        if not shots:
-            return
-        i, r, vel = b.intensity, b.rhythm, th.velocity_for(b.intensity)
-        kick, snare = th.presence(i, "kick") * vel, th.presence(i, "snare") * vel
-        hat, cymbal = th.presence(i, "hats") * vel, th.presence(i, "cymbals") * vel
-        groove = self.pal.groove
-        t = lambda s: self._t(b.index, s)  # noqa: E731
-        if b.ending:
-            if kick:
-                self._hit(shots, "kick", t(0), kick)
-                self._hit(shots, "crash", t(0), kick, "hats")
-            return
-        kicks = {"four": [0, 4, 8, 12], "halftime": [0], "boombap": [0, 7, 10],
-                 "shuffle": [0, 8]}.get(groove, [0, 8])  # fmt: skip
-        snares = {"halftime": [8]}.get(groove, [4, 12])
-        if r >= 5.5 and groove != "four":
-            kicks = [*kicks, 10]
-        if r >= 7.5:
-            kicks = [*kicks, 3 if groove != "halftime" else 14]
-        flags = self._section_flags(b)
-        if flags["kick_alt"]:
-            kicks = [*kicks, 6]
-        if not flags["drums"]:  # the intro: the band comes in later
-            kick = snare = cymbal = 0.0
-        if not flags["hats"]:
-            hat = 0.0
-        if kick:
-            for s in sorted(set(kicks)):
-                self._hit(shots, "kick", t(s), kick * (1.0 if s % 4 == 0 else 0.8))
-        if snare:
-            for s in snares:
-                self._hit(shots, "snare", t(s), snare)
-            if r >= 7.0:
-                for s in (7, 15):
-                    self._hit(shots, "snare", t(s), 0.3 * snare)
-            grng = _rng(self.spec.seed, 11, b.index)
-            if r >= 4.0 and groove != "four":  # ghost notes between the backbeats
-                for s in (2, 6, 10, 14):
-                    if grng.random() < 0.12 * (r - 3.0):
-                        self._hit(shots, "ghost", t(s + 1), 0.18 * snare)
-            if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
-                for s in (13, 14, 15):  # fill into the next section
-                    self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
-        if hat:
-            hats = th.hat_steps(r, syncopate=groove in ("four", "shuffle"))
-            name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
-            for s in hats:  # accents: the offbeat eighths lean, the beats sit, 16ths whisper
-                acc = 0.9 if s % 4 == 2 else (0.7 if s % 4 == 0 else 0.45)
-                self._hit(shots, name, t(s), hat * acc, "hats")
-            if cymbal and groove in ("four", "backbeat"):
-                self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
-        if cymbal and b.first_in_section:
-            self._hit(shots, "crash", t(0), 0.8 * cymbal, "hats")
 
     # ------------------------------------------------------------------ render
 

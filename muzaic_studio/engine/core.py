@@ -34,7 +34,7 @@ from muzaic_studio.engine.theory import SR, level, make_curve
 from muzaic_studio.model.validation import Problem
 
 # Part of every region hash: bump it whenever the same spec renders different audio.
-ENGINE_VERSION = "2"  # 2: intensity is mostly arrangement, 12-16 dB from 1 to 10 (was 32)
+ENGINE_VERSION = "3"  # 3: sampled instruments, form, unclamped levels (2: intensity)
 # Seeds the themes (key, progressions, motifs): bump it only when they should change, so
 # an engine update that changes levels or timbres keeps every region's tune.
 THEME_VERSION = "1"
