@@ -102,7 +102,7 @@ class Drummer:
             hats = th.hat_steps(r, syncopate=groove in ("four", "shuffle"))
             name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
             for s in hats:  # accents: the offbeat eighths lean, the beats sit, 16ths whisper
-                acc = 0.9 if s % 4 == 2 else (0.7 if s % 4 == 0 else 0.45)
+                acc = 0.9 if s % 4 == 2 else (0.75 if s % 4 == 0 else 0.6)
                 self._hit(shots, name, t(s), hat * acc, "hats")
             if cymbal and groove in ("four", "backbeat"):
                 self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")

@@ -67,7 +67,7 @@ _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
     ("folk", "guitar"): 25,
     ("cinematic", "pluck"): 46,  # harp
     ("lofi", "synth"): 38,  # synth bass
-    ("ambient", "pad"): 88,  # new age pad
+    ("ambient", "pad"): 91,  # choir pad (new age, 88, decays like a bell)
 }
 _KITS = {"acoustic": 0, "electronic": 24, "brush": 40, "cinematic": 48}
 _PALETTE_KITS = {"rock": 16, "hiphop": 25, "jazz": 32}  # power, TR-808, jazz
@@ -173,10 +173,14 @@ class Band:
         self.layers.add(layer)
 
     def note(self, layer: str, key: int, start: int, length: int, amp: float) -> None:
+        """Play a note; on the pad, a tone the last chord still holds is tied over, not
+        struck again (a pad's slow attack would dip at every chord change)."""
         ch, key = CHANNELS[layer], int(np.clip(key, 0, 127))
         start = max(start, self.cursor)
         off = start + max(64, length)
-        self._push(start, 1, ch, key, midi_velocity(amp))
+        held = self._last_off.get((ch, key), -1) >= start
+        if not (held and layer == "pad"):
+            self._push(start, 1, ch, key, midi_velocity(amp))
         self._push(off, 0, ch, key, 0)
         # a new note on a sounding key takes over (FluidSynth releases the old voice):
         # only the newest note's note-off may end it
