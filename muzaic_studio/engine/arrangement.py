@@ -80,6 +80,7 @@ class Composer(Planner, Drummer):
         self.band: sampled.Band | None = None
         self._depth = 0.0  # the current bar's variation depth
         self._gain_db: np.ndarray | None = None  # per bar, made once per render
+        self._voicing: dict[str, tuple[int, ...] | list[int]] = {}  # last chord per part
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -177,7 +178,8 @@ class Composer(Planner, Drummer):
         for deg, st, ln in b.chords:
             tones = th.chord_pitches(scale, deg, self.root, size)
             if pal.pad:  # the bed: always there, barely softer when quiet
-                voicing = tuple(th.voice_near(tones, 57 + reg))
+                voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), 57 + reg))
+                self._voicing["pad"] = voicing
                 hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
                 self._note(
                     "pad", pal.pad, voicing, hold, bright, self._t(b.index, st), 0.6 + 0.4 * vel
@@ -217,7 +219,8 @@ class Composer(Planner, Drummer):
             self._note("bass", voice, root + iv, length, bright, self._t(b.index, st + s), vel)
 
     def _comp(self, b: _Bar, tones, st: float, ln: float, vel: float, bright: float, reg: int):
-        voicing = th.voice_near(tones, 62 + reg)
+        voicing = th.lead_voices(tones, self._voicing.get("chords"), 62 + reg)
+        self._voicing["chords"] = voicing
         r = b.rhythm
         if b.ending or r < 3.0:
             hits = [(0.0, ln)]

@@ -7,6 +7,7 @@ Params arrive as floats because keyframes are interpolated between integer level
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -214,6 +215,25 @@ def voice_near(pitches: Sequence[int], center: int) -> list[int]:
             p -= 12
         out.append(p)
     return sorted(out)
+
+
+def lead_voices(pitches: Sequence[int], prev: Sequence[int] | None, center: int) -> list[int]:
+    """Voice leading: of the chord's voicings within a ninth of `center`, the one whose
+    voices move least from the previous chord's (ties: nearer the centre), so common
+    tones stay and the others step; without a previous chord, voice_near."""
+    base = voice_near(pitches, center)
+    if not prev or len(prev) != len(base):
+        return base
+    best, best_cost = base, float("inf")
+    for shifts in itertools.product((-12, 0, 12), repeat=len(base)):
+        cand = sorted(p + s for p, s in zip(base, shifts, strict=True))
+        if cand[0] < center - 9 or cand[-1] > center + 9 or len(set(cand)) < len(cand):
+            continue
+        cost = sum(abs(a - b) for a, b in zip(cand, sorted(prev), strict=True))
+        cost += 0.25 * abs(sum(cand) / len(cand) - center)
+        if cost < best_cost:
+            best, best_cost = cand, cost
+    return best
 
 
 Curve = Callable[[float], float]

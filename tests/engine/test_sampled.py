@@ -90,3 +90,27 @@ def test_the_answer_reports_each_regions_tempo(engine):
     body = {"regions": [region(3.0, params={"tempo": 7}), {"time": 3.0, "duration": 1.0,
             "action": "silence"}]}  # fmt: skip
     assert engine.render(body).region_tempos == [round(bpm_for(7), 2), None]
+
+
+def test_voice_leading_moves_the_voices_less_than_fixed_voicings():
+    """From the same chord, the led voicing moves less than the fixed one near the centre."""
+    from muzaic_studio.engine import theory as th
+
+    scale, prev = th.MODES["ionian"], None
+    moved_lead = moved_near = 0
+    for deg in (0, 5, 3, 4, 0, 2, 5, 1, 4, 0):
+        tones = th.chord_pitches(scale, deg, 48, 3)
+        lead, near = th.lead_voices(tones, prev, 62), th.voice_near(tones, 62)
+        assert sorted(p % 12 for p in lead) == sorted(p % 12 for p in near)  # same chord
+        if prev is not None:
+            moved_lead += sum(abs(a - b) for a, b in zip(lead, prev, strict=True))
+            moved_near += sum(abs(a - b) for a, b in zip(near, prev, strict=True))
+        prev = lead
+    assert moved_lead < moved_near
+
+
+def test_a_strict_region_ends_with_a_release_not_a_chop():
+    x = synth(6, [ID["Rock"]], intensity=9).astype(np.float64)
+    body = np.sqrt((x[: -round(0.5 * 44100)] ** 2).mean())
+    last = np.sqrt((x[-round(0.01 * 44100) :] ** 2).mean())
+    assert last < 0.05 * body
