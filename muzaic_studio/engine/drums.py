@@ -49,13 +49,24 @@ class Drummer:
             return {}
         if self.band is not None and "drums" in self.band.layers:
             return sampled.DRUM_KEYS
-        return _kit_for_tone(
-            self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2
-        )  # synth kit only
+        kit = "acoustic" if self.pal.kit == "pulse" else self.pal.kit
+        shots = _kit_for_tone(kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)
+        return {**shots, "shaker": shots["hat"]}  # synth kit only
+
+    def _pulse(self, b: Bar, shots: dict) -> None:
+        """Ambient's only percussion: a soft shaker on the beats (eighths, then sixteenths
+        as rhythm rises), so tempo and rhythm are heard even in music without drums."""
+        vel = 0.5 * th.velocity_for(b.intensity)
+        for s in th.hat_steps(b.rhythm, False, b.index, per_level=0.9, at_one=2.8):
+            self._hit(shots, "shaker", self._t(b.index, s), vel * (1.0 if s % 4 == 0 else 0.4))
 
     def _drums(self, b: Bar) -> None:
         shots = self._shots(b.tone)
         if not shots:
+            return
+        if self.pal.kit == "pulse":
+            if not b.ending:
+                self._pulse(b, shots)
             return
         i, r, vel = b.intensity, b.rhythm, th.velocity_for(b.intensity)
         kick, snare = th.presence(i, "kick") * vel, th.presence(i, "snare") * vel
@@ -99,7 +110,7 @@ class Drummer:
                 for s in (13, 14, 15):  # fill into the next section
                     self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
         if hat:
-            hats = th.hat_steps(r, syncopate=groove in ("four", "shuffle"))
+            hats = th.hat_steps(r, groove in ("four", "shuffle"), b.index)
             name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
             for s in hats:  # accents: the offbeat eighths lean, the beats sit, 16ths whisper
                 acc = 0.9 if s % 4 == 2 else (0.75 if s % 4 == 0 else 0.6)

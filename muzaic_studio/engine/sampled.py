@@ -69,14 +69,14 @@ _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
     ("lofi", "synth"): 38,  # synth bass
     ("ambient", "pad"): 91,  # choir pad (new age, 88, decays like a bell)
 }
-_KITS = {"acoustic": 0, "electronic": 24, "brush": 40, "cinematic": 48}
+_KITS = {"pulse": 0, "acoustic": 0, "electronic": 24, "brush": 40, "cinematic": 48}
 _PALETTE_KITS = {"rock": 16, "hiphop": 25, "jazz": 32}  # power, TR-808, jazz
 # voices sounding at once (releases included): the cost of a render is about linear in
 # it; past it FluidSynth ends the quietest releasing voices first
 POLYPHONY = 64
 # drum one-shot name -> GM key
 DRUM_KEYS = {"kick": 36, "snare": 38, "ghost": 38, "hat": 42, "openhat": 46, "crash": 49,
-             "ride": 51, "rim": 37, "tom": 45, "pedal": 44}  # fmt: skip
+             "ride": 51, "rim": 37, "tom": 45, "pedal": 44, "shaker": 82}  # fmt: skip
 
 
 @functools.cache

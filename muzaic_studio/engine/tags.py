@@ -33,7 +33,7 @@ class Palette:
     lead: str = "bell"  # bell | lead | piano | flute | guitar | marimba | brass
     arp: str | None = "pluck"  # pluck | bell | marimba | guitar | None
     bass: str = "synth"  # sub | synth | upright | picked
-    kit: str = "acoustic"  # electronic | acoustic | brush | cinematic | none
+    kit: str = "acoustic"  # electronic | acoustic | brush | cinematic | pulse | none
     groove: str = "backbeat"  # four | backbeat | halftime | boombap | shuffle
     swing: float = 0.0  # fraction of a sixteenth that off-steps are delayed
     reverb: float = 0.25  # send level
@@ -71,7 +71,16 @@ PALETTES: dict[str, Palette] = {
         reverb=0.45,
     ),
     "ambient": Palette(
-        "ambient", "pad", None, "bell", "bell", "sub", "none", "halftime", reverb=0.6, drum_gain=0
+        "ambient",
+        "pad",
+        None,
+        "bell",
+        "bell",
+        "sub",
+        "pulse",
+        "halftime",
+        reverb=0.6,
+        drum_gain=0.4,
     ),
     "rock": Palette(
         "rock",

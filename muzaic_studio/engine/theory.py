@@ -169,12 +169,18 @@ def variation_depth(variance: float) -> float:
     return (_lv(variance) - LEVEL_MIN) / (LEVEL_MAX - LEVEL_MIN)
 
 
-def hat_steps(rhythm: float, syncopate: bool) -> list[int]:
-    """Which sixteenths carry a hi-hat: the 4 beats at rhythm 1, all 16 at rhythm 10."""
+def hat_steps(rhythm: float, syncopate: bool, bar: int = 0, per_level: float = 12.0 / 9.0,
+              at_one: float = 4.0) -> list[int]:  # fmt: skip
+    """Which sixteenths carry a hi-hat: the 4 beats at rhythm 1, all 16 at rhythm 10.
+
+    The count is continuous in rhythm: a fractional count is spread over the bars
+    (Bresenham), so every slider step, including half levels past the ends, changes the
+    onset rate, not only the steps that cross an integer."""
     order = [0, 8, 4, 12, 2, 10, 6, 14, 3, 11, 7, 15, 1, 9, 5, 13]
     if syncopate:  # offbeats first: the groove leans forward
         order = [2, 10, 6, 14, 0, 8, 4, 12, 3, 11, 7, 15, 1, 9, 5, 13]
-    n = min(16, max(2, round(4 + (_lv(rhythm) - 1.0) * 12.0 / 9.0)))
+    x = min(16.0, max(1.0, at_one + (_lv(rhythm) - 1.0) * per_level))
+    n = int(np.floor(x * (bar + 1)) - np.floor(x * bar))
     return sorted(order[:n])
 
 
