@@ -140,7 +140,6 @@ class _SinkWorker(QObject):
             self._publish()
 
     def _write_blocks(self) -> None:
-        frame_bytes = self._channels * 2
         while self._feed is not None:
             block = self._pending
             if block is None:
@@ -160,7 +159,7 @@ class _SinkWorker(QObject):
             self._marks.append(self._written)
             self._starts.append(block.start_frame)
             self._io.write(block.data)
-            self._written += len(block.data) // frame_bytes
+            self._written += block.frames
 
     def _publish(self) -> None:
         heard = self._heard_frames()
