@@ -37,10 +37,15 @@ PUMP_MS = 10
 IDLE_STOP_SECONDS = 20.0
 
 
+class _DeviceLost(Exception):
+    pass
+
+
 class _SinkWorker(QObject):
     """Owns the QAudioSink on the audio thread; every slot runs there."""
 
     failed = Signal(str)
+    lost = Signal()  # the output device refused the stream or went away
     ended = Signal(int)  # generation whose feed has been played to its end
 
     def __init__(self, device: Any) -> None:
@@ -113,11 +118,10 @@ class _SinkWorker(QObject):
         sink = QAudioSink(self._device, fmt, self)
         sink.setBufferSize(int(rate * BUFFER_SECONDS) * channels * 2)
         io = sink.start()
-        if io is None:
-            sink.deleteLater()
-            raise RuntimeError("the audio output refused the stream")
         self._sink, self._io, self._rate, self._channels = sink, io, rate, channels
         self._written = 0
+        if io is None or self._device_failed():
+            raise _DeviceLost()
 
     def _stop_sink(self) -> None:
         if self._sink is not None:
@@ -126,6 +130,13 @@ class _SinkWorker(QObject):
         self._sink = self._io = None
         self._written = 0
 
+    def _device_failed(self) -> bool:
+        from PySide6.QtMultimedia import QAudio
+
+        return self._sink is not None and self._sink.error() in (
+            QAudio.Error.OpenError, QAudio.Error.FatalError, QAudio.Error.IOError
+        )
+
     def _heard_frames(self) -> int:
         """Frames the sound server has taken from the sink since it started."""
         return self._sink.processedUSecs() * self._rate // 1_000_000
@@ -133,7 +144,13 @@ class _SinkWorker(QObject):
     def _pump(self) -> None:
         try:
             self._write_blocks()
-        except (AudioError, RuntimeError) as exc:
+            if self._device_failed():
+                raise _DeviceLost()
+        except _DeviceLost:
+            self._drop_feed()
+            self._stop_sink()
+            self.lost.emit()
+        except AudioError as exc:
             self._drop_feed()
             self.failed.emit(str(exc))
         if self._sink is not None:
@@ -184,6 +201,7 @@ class AudioStream(QObject):
     """GUI-side handle: `play` a feed, `halt`, read `heard_seconds`; `close` ends the thread."""
 
     failed = Signal(str)
+    lost = Signal()
     ended = Signal()
     _play = Signal(object, int)
     _halt = Signal()
@@ -200,6 +218,7 @@ class AudioStream(QObject):
         self._halt.connect(self._worker.halt)
         self._shutdown.connect(self._worker.shutdown)
         self._worker.failed.connect(self.failed)
+        self._worker.lost.connect(self.lost)
         self._worker.ended.connect(self._on_ended)
         self._generation = 0
         self._thread.start()

@@ -257,6 +257,7 @@ class Player(QObject):
             return
         self._stream = AudioStream(QMediaDevices.defaultAudioOutput(), self)
         self._stream.failed.connect(self._on_stream_failed)
+        self._stream.lost.connect(self._on_device_lost)
         self._stream.ended.connect(self._on_stream_ended)
 
     def _start_feed(self, pos: float) -> None:
@@ -289,6 +290,20 @@ class Player(QObject):
         end = self._duration if self._stop_at is None else min(self._duration, self._stop_at)
         self._pause_internal()
         self._set_position(end)
+
+    def _on_device_lost(self) -> None:
+        """The output refused the stream or went away: go on silently on the clock, as a
+        machine without a device does (a device found again is used at the next play)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
+            stream.deleteLater()
+        if not self._told_silent:
+            self._told_silent = True
+            self.message.emit(NO_DEVICE_MESSAGE, "warning")
+        self._hold = None
+        self._clock_origin = self._position
+        self._clock.restart()
 
     def _on_stream_failed(self, text: str) -> None:
         self._pause_internal()
