@@ -21,7 +21,12 @@ def main() -> int:
 
     from muzaic_studio.ui.player import Player
 
-    audio, duration, script, out = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
+    audio, duration, script, out = (
+        sys.argv[1],
+        float(sys.argv[2]),
+        json.loads(sys.argv[3]),
+        sys.argv[4],
+    )
     app = QApplication([])
     player = Player()
     messages: list[str] = []

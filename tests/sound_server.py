@@ -83,7 +83,7 @@ class SoundServer:
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("pulseaudio did not answer within %.0f s" % timeout)
+        raise RuntimeError(f"pulseaudio did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -188,9 +188,10 @@ class Window:
 
 def analyse(
     recording: np.ndarray, times: np.ndarray, reference: np.ndarray, log: list[list[Any]],
-    *, window: float = 0.2, step: float = 0.1, search: float = 1.0,
+    *, window: float = 0.2, step: float = 0.1, search: float = 1.0, origin: float = 0.0,
 ) -> list[Window]:  # fmt: skip
-    """Locate every *window* s of the recording in *reference* (mono, same rate)."""
+    """Locate every *window* s of the recording in *reference* (mono, same rate, starting
+    at file second *origin*)."""
     stamps = np.array([row[0] for row in log])
     heads = np.array([row[1] for row in log])
     playing = [bool(row[2]) for row in log]
@@ -204,14 +205,14 @@ def analyse(
         head = float(np.interp(t, stamps, heads))
         seg = recording[k : k + n]
         rms = float(np.sqrt(np.mean(seg**2)))
-        a = max(0, int((head - search) * RATE))
-        ref = reference[a : int((head + search) * RATE) + n]
+        a = max(0, int((head - origin - search) * RATE))
+        ref = reference[a : int((head - origin + search) * RATE) + n]
         if rms < 1.0 or len(ref) < n:
             out.append(Window(t, head, playing[i], None, 0.0, rms))
             continue
         norm = _normalised_xcorr(ref, seg)
         j = int(np.argmax(norm))
-        out.append(Window(t, head, playing[i], (a + j) / RATE, float(norm[j]), rms))
+        out.append(Window(t, head, playing[i], origin + (a + j) / RATE, float(norm[j]), rms))
     return out
 
 

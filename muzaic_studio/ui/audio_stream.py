@@ -134,7 +134,9 @@ class _SinkWorker(QObject):
         from PySide6.QtMultimedia import QAudio
 
         return self._sink is not None and self._sink.error() in (
-            QAudio.Error.OpenError, QAudio.Error.FatalError, QAudio.Error.IOError
+            QAudio.Error.OpenError,
+            QAudio.Error.FatalError,
+            QAudio.Error.IOError,
         )
 
     def _heard_frames(self) -> int:
