@@ -6,11 +6,12 @@ stutter. The worker (`_SinkWorker`) lives on a QThread with its own event loop, 
 QAudioSink and writes the feed's blocks into it; the GUI side (`AudioStream`) only posts
 commands (queued signals) and reads a position the worker publishes.
 
-Why the sink is started once and kept running (paused = nothing written, Qt pads the
-stream with silence): with PulseAudio, a freshly started stream takes up to 1-2 s before
-it asks for data (measured with Qt 6.11 on a null sink), so stopping and restarting it
-on every seek or pause would swallow the first second each time. It is stopped after
-`IDLE_STOP_SECONDS` of silence, so an idle app holds no audio stream.
+Why the sink is started once and then only corked (pause, end) and uncorked: with
+PulseAudio, a freshly started stream takes up to 1-2 s before it asks for data (measured
+with Qt 6.11 on a null sink), so stopping and restarting it on every seek or pause would
+swallow the first second each time. Pause corks it at once and keeps what is queued, so
+Space, Space goes on from the very frame; a seek queues the new audio behind what is
+already in the sink (at most BUFFER_SECONDS) and the position waits for it.
 
 Where the ear is: ``processedUSecs`` counts the frames the sound server has taken from
 the sink; every block written is recorded as (frames written before it, its first frame
@@ -30,11 +31,12 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from muzaic_studio.audio.errors import AudioError
 
-#: Sink buffer in seconds: what is still heard after a pause, and the most a seek waits
-#: behind old audio. Smaller risks underruns when Python is busy.
-BUFFER_SECONDS = 0.1
+#: Sink buffer in seconds: the most a seek waits behind old audio. Smaller risks dropouts
+#: on a busy machine (0.1 s dropped out under the test suite's load on 2 cores: whole
+#: blocks of 46 ms are written, so the level swings between full and full minus a block).
+BUFFER_SECONDS = 0.25
 PUMP_MS = 10
-IDLE_STOP_SECONDS = 20.0
+EXTRAPOLATE_SECONDS = 0.05
 
 
 class _DeviceLost(Exception):
@@ -62,11 +64,12 @@ class _SinkWorker(QObject):
         self._marks: list[int] = []  # written-frame offset of each block of this feed
         self._starts: list[int] = []  # file frame of each of those blocks
         self._feed_done = False
-        self._idle_since: float | None = None
         self._timer: QTimer | None = None
         self.lock = threading.Lock()
-        #: (generation, file seconds heard now or None), read by the GUI thread
-        self.heard: tuple[int, float | None] = (0, None)
+        #: (generation, file seconds heard or None, when, seconds it may be extrapolated),
+        #: read by the GUI thread
+        self.heard: tuple[int, float | None, float, float] = (0, None, 0.0, 0.0)
+        self._last_heard = -1
 
     @Slot()
     def setup(self) -> None:
@@ -76,21 +79,35 @@ class _SinkWorker(QObject):
 
     @Slot(object, int)
     def play(self, feed: Any, generation: int) -> None:
+        """Play *feed* from now on (what is in the sink already plays first, at most
+        BUFFER_SECONDS; it maps to no frame of *feed*, so the position waits)."""
         self._drop_feed()
         self._generation = generation
         with self.lock:
-            self.heard = (generation, None)
-        self._feed, self._feed_done, self._idle_since = feed, False, None
+            self.heard = (generation, None, 0.0, 0.0)
+        self._feed, self._feed_done = feed, False
         self._marks, self._starts = [], []
+        if self._sink is not None:
+            self._sink.resume()
         self._pump()
         assert self._timer is not None
         self._timer.start()
 
     @Slot()
-    def halt(self) -> None:
-        """Stop feeding (what is queued in the sink, at most BUFFER_SECONDS, plays out)."""
-        self._drop_feed()
-        self._idle_since = time.monotonic()
+    def pause(self) -> None:
+        """Silence now (the stream is corked); the feed and what is queued stay, so
+        `resume` goes on from the very frame it stopped at."""
+        if self._sink is not None:
+            self._sink.suspend()
+        if self._timer is not None:
+            self._timer.stop()
+
+    @Slot()
+    def resume(self) -> None:
+        if self._sink is not None:
+            self._sink.resume()
+        assert self._timer is not None
+        self._timer.start()
 
     @Slot()
     def shutdown(self) -> None:
@@ -183,30 +200,32 @@ class _SinkWorker(QObject):
     def _publish(self) -> None:
         heard = self._heard_frames()
         seconds: float | None = None
+        room = 0.0  # seconds the sound goes on from here without a jump (loop wrap, end)
         i = bisect.bisect_right(self._marks, heard) - 1
         if i >= 0:
             seconds = (self._starts[i] + heard - self._marks[i]) / self._rate
+            following = self._marks[i + 1] if i + 1 < len(self._marks) else self._written
+            if heard != self._last_heard:  # moving (not starting, not starved)
+                room = (following - heard) / self._rate
+        self._last_heard = heard
         with self.lock:
-            self.heard = (self._generation, seconds)
+            self.heard = (self._generation, seconds, time.monotonic(), room)
         if self._feed_done and heard >= self._written and self._feed is not None:
             self._drop_feed()
-            self._idle_since = time.monotonic()
+            self.pause()  # a corked stream lets the sound server idle
             self.ended.emit(self._generation)
-        idle = self._idle_since
-        if self._feed is None and idle is not None and time.monotonic() - idle > IDLE_STOP_SECONDS:
-            self._stop_sink()
-            assert self._timer is not None
-            self._timer.stop()
 
 
 class AudioStream(QObject):
-    """GUI-side handle: `play` a feed, `halt`, read `heard_seconds`; `close` ends the thread."""
+    """GUI-side handle: `play` a feed, `pause`/`resume`, read `heard_seconds`; `close`
+    ends the thread."""
 
     failed = Signal(str)
     lost = Signal()
     ended = Signal()
     _play = Signal(object, int)
-    _halt = Signal()
+    _pause = Signal()
+    _resume = Signal()
     _shutdown = Signal()
 
     def __init__(self, device: Any, parent: QObject | None = None) -> None:
@@ -217,7 +236,8 @@ class AudioStream(QObject):
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.setup)
         self._play.connect(self._worker.play)
-        self._halt.connect(self._worker.halt)
+        self._pause.connect(self._worker.pause)
+        self._resume.connect(self._worker.resume)
         self._shutdown.connect(self._worker.shutdown)
         self._worker.failed.connect(self.failed)
         self._worker.lost.connect(self.lost)
@@ -230,17 +250,25 @@ class AudioStream(QObject):
         self._generation += 1
         self._play.emit(feed, self._generation)
 
-    def halt(self) -> None:
-        self._generation += 1
-        self._halt.emit()
+    def pause(self) -> None:
+        """Silence at once; `resume` goes on from the same frame, `play` replaces the feed."""
+        self._pause.emit()
+
+    def resume(self) -> None:
+        self._resume.emit()
 
     def heard_seconds(self) -> float | None:
-        """File time of the frame being heard now; None before the current feed is heard."""
+        """File time of the frame being heard now; None before the current feed is heard.
+
+        The worker measures every pump (10 ms, later on a busy machine); between two
+        measurements the position runs on from the last one by the time passed, at most
+        `EXTRAPOLATE_SECONDS` and never past a loop wrap or the end.
+        """
         with self._worker.lock:
-            generation, seconds = self._worker.heard
-        if generation != self._generation:
+            generation, seconds, stamp, room = self._worker.heard
+        if generation != self._generation or seconds is None:
             return None
-        return seconds
+        return seconds + max(0.0, min(time.monotonic() - stamp, room, EXTRAPOLATE_SECONDS))
 
     def close(self) -> None:
         if self._thread.isRunning():

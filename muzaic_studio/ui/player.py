@@ -63,6 +63,7 @@ class Player(QObject):
         self._info: tuple[Path, AudioInfo] | None = None  # probed format of the source
         self._feed = None
         self._hold: float | None = None  # a seek target whose audio is not heard yet
+        self._resumable = False  # paused stream that can go on from where it stopped
         self._source: Path | None = None
         self._duration = 0.0
         self._position = 0.0
@@ -89,6 +90,12 @@ class Player(QObject):
 
     @property
     def position(self) -> float:
+        """Seconds; while the sound plays, what is heard at this very moment (the signal
+        and the playhead follow at TICK_MS)."""
+        if self._playing and self._stream is not None:
+            heard = self._stream.heard_seconds()
+            if heard is not None:
+                return heard
         return self._position
 
     @property
@@ -107,8 +114,9 @@ class Player(QObject):
     def set_process(self, process: ProcessFn | None) -> None:
         """Apply *process* (``audio.pcm_feed.ProcessFn``; None: the render as is) to every
         block played from now on. While playing, the stream restarts at the playhead so
-        the new mix is heard at once (the ~0.1 s already in the sink plays out first)."""
+        the new mix is heard at once (the ~0.2 s already in the sink plays out first)."""
         self._process = process
+        self._resumable = False
         if self._playing and self._stream is not None:
             self._start_feed(self._position)
 
@@ -120,6 +128,7 @@ class Player(QObject):
         was_playing = self._playing
         position = self._position if keep_position else 0.0
         self._pause_internal()
+        self._resumable = False
         self._source = Path(path) if path else None
         self._duration = max(0.0, float(duration))
         self._stop_at = None
@@ -138,6 +147,7 @@ class Player(QObject):
             pos = self._loop[0]
         if pos >= self._duration - 0.02:
             pos = 0.0  # at the end: start over, as every player does
+        resume = self._resumable and stop_at == self._stop_at and abs(pos - self._position) < 1e-6
         self._stop_at = stop_at
         if self._stream is None and self._auto and audio_outputs_available():
             self._create_stream()
@@ -146,8 +156,11 @@ class Player(QObject):
         if self._stream is None and not self._told_silent:
             self._told_silent = True
             self.message.emit(NO_DEVICE_MESSAGE, "warning")
-        if self._stream is not None:
+        if self._stream is not None and resume:
+            self._stream.resume()
+        elif self._stream is not None:
             self._start_feed(pos)
+        self._resumable = False
         self._clock_origin = pos
         self._clock.start()
         self._tick.start()
@@ -168,6 +181,7 @@ class Player(QObject):
 
     def stop(self) -> None:
         self._pause_internal()
+        self._resumable = False
         self._set_position(0.0)
 
     def seek(self, seconds: float) -> None:
@@ -176,6 +190,7 @@ class Player(QObject):
             return
         if self._stream is not None and self._playing:
             self._start_feed(pos)
+        self._resumable = False
         self._clock_origin = pos
         self._clock.restart()
         self._set_position(pos)
@@ -186,6 +201,7 @@ class Player(QObject):
             span = None if end - start < 0.05 else (max(0.0, start), end)
         if span != self._loop:
             self._loop = span
+            self._resumable = False
             self.loopChanged.emit(span)
             if self._stream is not None and self._playing:
                 pos = self._position
@@ -233,9 +249,12 @@ class Player(QObject):
 
     def _pause_internal(self) -> None:
         self._tick.stop()
-        if self._stream is not None:
-            self._stream.halt()
-        self._feed = None
+        if self._stream is not None and self._playing:
+            self._stream.pause()
+            heard = self._stream.heard_seconds()
+            if heard is not None:  # where the sound stopped, so a resume goes on from there
+                self._set_position(heard)
+                self._resumable = True
         self._hold = None
         if self._playing:
             self._playing = False
@@ -289,12 +308,14 @@ class Player(QObject):
     def _on_stream_ended(self) -> None:
         end = self._duration if self._stop_at is None else min(self._duration, self._stop_at)
         self._pause_internal()
+        self._resumable = False
         self._set_position(end)
 
     def _on_device_lost(self) -> None:
         """The output refused the stream or went away: go on silently on the clock, as a
         machine without a device does (a device found again is used at the next play)."""
         stream, self._stream = self._stream, None
+        self._resumable = False
         if stream is not None:
             stream.close()
             stream.deleteLater()
@@ -307,4 +328,5 @@ class Player(QObject):
 
     def _on_stream_failed(self, text: str) -> None:
         self._pause_internal()
+        self._resumable = False
         self.message.emit(f"Playback failed: {text or 'unknown error'}.", "error")
