@@ -23,7 +23,8 @@ The mix hook (the seam for ``audio/mix.py``)::
   heard after what is already queued (call the player's ``restart`` to hear it at once).
 
 Loop: with ``loop=(first, end)`` frames, the feed wraps from ``end`` back to ``first``
-without a gap (a second ffmpeg is started at the loop's start), so the loop is
+without a gap (a loop up to `LOOP_CACHE_SECONDS` is replayed from the samples of its
+first whole pass, a longer one restarts ffmpeg at its start), so the loop is
 sample-exact however late the GUI looks at the playhead.
 """
 
@@ -48,6 +49,9 @@ ProcessFn = Callable[[np.ndarray, int], np.ndarray]
 BLOCK_FRAMES = 2048
 #: Seconds decoded ahead of the sink (the queue's bound).
 AHEAD_SECONDS = 1.0
+#: A loop up to this long is decoded once and replayed from memory (5 MB of stereo int16
+#: at most): a new ffmpeg at every wrap could come late on a busy machine (a gap).
+LOOP_CACHE_SECONDS = 30.0
 #: Frames per ffmpeg read: small, so the first block after a seek comes quickly.
 _DECODE_CHUNK = 8192
 
@@ -101,6 +105,8 @@ class PcmFeed:
         self._queue: queue.Queue[Block | BaseException | None] = queue.Queue(ahead)
         self._stop = threading.Event()
         self._ended = False
+        self._capture: list[np.ndarray] | None = None  # samples of a loop pass being kept
+        self._loop_pcm: np.ndarray | None = None  # a whole loop pass, replayed without ffmpeg
         self._thread = threading.Thread(target=self._run, name="pcm-feed", daemon=True)
         self._thread.start()
 
@@ -113,6 +119,11 @@ class PcmFeed:
         return self.info.channels if self.info else 2
 
     # -- consumer side (the sink's pump) ---------------------------------------------
+    def primed(self, blocks: int = 4) -> bool:
+        """True once *blocks* are decoded ahead (or the decoder is done): starting the
+        sound before that races a decoder that has only just started."""
+        return self._queue.qsize() >= blocks or not self._thread.is_alive()
+
     def next_block(self) -> Block | None:
         if self._ended:
             raise StopIteration
@@ -159,7 +170,18 @@ class PcmFeed:
                     if not self.loop[0] <= frame < self.loop[1]:
                         frame = self.loop[0]
                     stop_at = self.loop[1]
+                    if self._loop_pcm is not None:  # a whole pass is kept: no ffmpeg
+                        if not self._replay_loop():
+                            return
+                        continue
+                    whole = frame == self.loop[0]
+                    span = self.loop[1] - self.loop[0]
+                    if whole and span <= LOOP_CACHE_SECONDS * self.rate:
+                        self._capture = []
                 frame = self._play_span(frame, stop_at)
+                if self._capture is not None and frame is not None:
+                    self._loop_pcm = np.concatenate(self._capture)
+                self._capture = None
                 if frame is None or self.loop is None:
                     break
                 frame = self.loop[0]
@@ -195,7 +217,19 @@ class PcmFeed:
                 return None
         return frame + pending.shape[0]
 
+    def _replay_loop(self) -> bool:
+        """One pass of the loop from the kept samples (through the hook again: the mix
+        may have changed); False when stopped."""
+        assert self._loop_pcm is not None and self.loop is not None
+        for offset in range(0, self._loop_pcm.shape[0], BLOCK_FRAMES):
+            block = self._loop_pcm[offset : offset + BLOCK_FRAMES]
+            if not self._emit(block, self.loop[0] + offset):
+                return False
+        return True
+
     def _emit(self, pcm: np.ndarray, frame: int) -> bool:
+        if self._capture is not None:
+            self._capture.append(pcm)
         block = pcm.astype(np.float32) * np.float32(1 / 32768)
         out = self.process(block, frame)
         data = (np.clip(out, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()

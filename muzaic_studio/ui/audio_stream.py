@@ -176,6 +176,8 @@ class _SinkWorker(QObject):
             self._publish()
 
     def _write_blocks(self) -> None:
+        if self._feed is not None and not self._marks and not self._feed.primed():
+            return  # a new feed starts with a lead, or it would stutter on a busy machine
         while self._feed is not None:
             block = self._pending
             if block is None:
