@@ -57,7 +57,9 @@ def test_tone_raises_spectral_centroid(tags):
 def test_rhythm_raises_onset_rate(tags):
     rates = [M.onset_rate(synth(8, tags, rhythm=lvl, intensity=8)) for lvl in LEVELS]
     assert M.spearman(rates) >= 0.9, rates
-    assert rates[-1] > 1.8 * rates[0], rates
+    # sampled instruments (strummed chords, ghost notes, human timing) make even the
+    # calmest rock groove busier to an onset picker than 0.1's oscillators (1.8x then)
+    assert rates[-1] > 1.5 * rates[0], rates
 
 
 @pytest.mark.parametrize("tags", [[], [5]], ids=["default", "rock"])
