@@ -241,9 +241,12 @@ def test_two_workers_share_one_balance_and_one_rate_limit(tmp_path):
 
 
 def test_workers_die_with_a_killed_parent(tmp_path):
-    proc, _url = _serve(tmp_path, "--workers", "2")
-    children = _children(proc.pid)
-    assert children
+    proc, url = _serve(tmp_path, "--workers", "2")
+    assert requests.get(url + "/getTags", headers=H, timeout=120).status_code == 200
+    end = time.monotonic() + 60
+    while len(children := _children(proc.pid)) < 3 and time.monotonic() < end:
+        time.sleep(0.2)  # 2 workers and multiprocessing's resource tracker
+    assert len(children) >= 3
     proc.kill()
     proc.wait()
     end = time.monotonic() + 60
