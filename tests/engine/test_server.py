@@ -330,7 +330,10 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path):
     try:
         line = proc.stdout.readline()
         url = line.split(" on ")[1].split(" ")[0]
-        r = requests.get(url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=60)
+        # default --workers: the CPU count, each worker importing the engine before it answers
+        r = requests.get(
+            url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=120
+        )
         assert r.status_code == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
