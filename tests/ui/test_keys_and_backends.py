@@ -134,3 +134,17 @@ def test_test_without_any_key_says_paste_one(qtbot):
         dialog.test_button.click()
     assert blocker.args[0] is False
     assert dialog.result_label.text() == "Paste a key first (or store one) to test it."
+
+
+def test_status_bar_shows_free_tokens_from_the_prose_account_shape(qtbot):
+    from tests.ui.render_support import render_window
+
+    # the docs dialect answers /accountDetails with freeTokensAvailable (and echoes the key)
+    with EngineServer(tokens=750, dialect="docs") as docs:
+        w = render_window(qtbot, docs.url)
+        wf = w.render_workflow
+        qtbot.waitUntil(lambda: "free tokens" in wf.balance_label.text(), timeout=10_000)
+        assert wf.balance_label.text().replace("\u2009", ",") == "750 free tokens"
+        assert wf.controller.balance is None  # free tokens alone never refuse a render
+        assert KEY not in repr(wf.backends.account)
+        wf.shutdown()
