@@ -148,3 +148,14 @@ def test_status_bar_shows_free_tokens_from_the_prose_account_shape(qtbot):
         assert wf.controller.balance is None  # free tokens alone never refuse a render
         assert KEY not in repr(wf.backends.account)
         wf.shutdown()
+
+
+def test_test_key_reads_the_prose_account_shape_without_showing_the_echoed_key(qtbot):
+    with EngineServer(tokens=320, dialect="docs") as docs:
+        dialog = KeyDialog(BackendSettings(kind="cloud", api_url=docs.url))
+        qtbot.addWidget(dialog)
+        dialog.key_edit.setText(KEY)
+        with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
+            dialog.test_button.click()
+        ok, text = blocker.args
+        assert ok and "320 free tokens" in text and KEY not in text
