@@ -159,3 +159,21 @@ def test_test_key_reads_the_prose_account_shape_without_showing_the_echoed_key(q
             dialog.test_button.click()
         ok, text = blocker.args
         assert ok and "320 free tokens" in text and KEY not in text
+
+
+@pytest.mark.parametrize("dialect", ["docs", "mcp"])
+def test_the_gui_renders_against_each_documented_answer_shape(qtbot, dialect):
+    from tests.ui.render_support import render_and_wait, render_window
+
+    with EngineServer(tokens=500, dialect=dialect) as srv:
+        w = render_window(qtbot, srv.url)
+        wf = render_and_wait(w, qtbot)
+        doc = w.doc
+        assert doc.waveform is not None and doc.waveform.duration == pytest.approx(14.0, abs=0.5)
+        assert doc.audio_path.is_file()
+        hashes = [r.last_hash for r in doc.project.sorted_regions()]
+        if dialect == "docs":  # per-region hashes from regions[{number, hash}]
+            assert all(hashes)
+        else:  # the MCP shape has only a soundtrack hash: nothing per region to keep
+            assert hashes == [None, None]
+        wf.shutdown()
