@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -284,6 +285,21 @@ class _LibraryTree(QTreeWidget):
     def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # type: ignore[override]
         entry = self._dock.entry_of(items[0]) if items else None
         return encode_mime(entry) if entry else QMimeData()
+
+
+def paid_preview_question(seconds: float) -> str:
+    """What previewing a sound that is not on this computer may cost, asked before it."""
+    return (
+        f"This sound ({seconds:g} s) is not on this computer. Previewing it asks the Muzaic "
+        f"cloud for its audio (/audioFromHash), which may charge tokens: the documentation's "
+        f"example does, up to about {math.ceil(seconds)} (1 per second). Fetch it?"
+    )
+
+
+def confirm_paid_preview(parent: QWidget | None, seconds: float) -> bool:
+    """Ask before a preview that may spend tokens; True to go ahead."""
+    answer = QMessageBox.question(parent, "Preview", paid_preview_question(seconds))
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class LibraryPanel(QWidget):

@@ -120,6 +120,7 @@ class BackendManager(QObject):
         self.label = "No backend"
         self.reason = ""
         self.balance: int | None = None
+        self.account: Any = None  # the last Account read: free tokens, plan (status bar)
         self.runner = TaskRunner(self, max_threads=1)
         self.build_runner = TaskRunner(self, max_threads=1)
         self._build_task: Any = None
@@ -155,6 +156,7 @@ class BackendManager(QObject):
         self.reason = reason
         self.label = describe(backend)
         self.balance = None
+        self.account = None
         self.backendChanged.emit(backend, self.label)
         self.balanceChanged.emit(None)
         self.refresh_balance()
@@ -169,6 +171,7 @@ class BackendManager(QObject):
 
         def done(account: Any) -> None:
             if backend is self.backend:
+                self.account = account
                 self.balance = account.balance
                 self.balanceChanged.emit(account.balance)
 

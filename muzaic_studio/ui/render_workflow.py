@@ -48,6 +48,7 @@ from muzaic_studio.ui.library_dock import (
     LibraryStore,
     TimelineDropFilter,
     apply_hash_drop,
+    confirm_paid_preview,
 )
 from muzaic_studio.ui.player import Player
 from muzaic_studio.ui.preferences import (
@@ -462,6 +463,8 @@ class RenderWorkflow(WindowWorkflow):
             self.balance_label.setText("no token limit")
         elif isinstance(balance, int):
             self.balance_label.setText(f"{balance:,} tokens left".replace(",", "\u2009"))
+        elif (free := getattr(self.backends.account, "free_tokens", None)) is not None:
+            self.balance_label.setText(f"{free:,} free tokens".replace(",", "\u2009"))
         else:
             self.balance_label.setText("")
 
@@ -496,6 +499,10 @@ class RenderWorkflow(WindowWorkflow):
         text = f"Render {summary.text()} on {summary.backend}?"
         if summary.over_balance:
             text += f"\n\nThis needs {summary.tokens} tokens but only {summary.balance} are left."
+        free = getattr(self.backends.account, "free_tokens", None)
+        if summary.balance is None and free is not None and summary.tokens > free:
+            # tokensRemaining unknown: free tokens alone never refuse a render, they warn
+            text += f"\n\nThe account shows {free} free tokens; the server may refuse it."
         answer = QMessageBox.question(self.window, "Render", text)
         return answer == QMessageBox.StandardButton.Yes
 
@@ -679,6 +686,9 @@ class RenderWorkflow(WindowWorkflow):
             return
         target = paths.cache_dir() / "previews" / f"{hash_[:40]}.mp3"
         duration = entry.duration
+        paid = backend.name == "cloud" and not target.exists() and self.ask_before_spending
+        if paid and not confirm_paid_preview(self.window, duration):
+            return
 
         def job(_p: Any, cancel: threading.Event) -> Path:
             if not target.exists():

@@ -13,12 +13,8 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from muzaic_studio.api.cloud import (
-    KEY_HEADER,
-    MAX_READ_TIMEOUT,
-    MuzaicCloud,
-    retry_after_seconds,
-)
+from muzaic_studio.api.cloud import KEY_HEADER, MAX_READ_TIMEOUT, MuzaicCloud
+from muzaic_studio.api.outcomes import retry_after_seconds
 from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import (
     BadResponse,

@@ -134,3 +134,46 @@ def test_test_without_any_key_says_paste_one(qtbot):
         dialog.test_button.click()
     assert blocker.args[0] is False
     assert dialog.result_label.text() == "Paste a key first (or store one) to test it."
+
+
+def test_status_bar_shows_free_tokens_from_the_prose_account_shape(qtbot):
+    from tests.ui.render_support import render_window
+
+    # the docs dialect answers /accountDetails with freeTokensAvailable (and echoes the key)
+    with EngineServer(tokens=750, dialect="docs") as docs:
+        w = render_window(qtbot, docs.url)
+        wf = w.render_workflow
+        qtbot.waitUntil(lambda: "free tokens" in wf.balance_label.text(), timeout=10_000)
+        assert wf.balance_label.text().replace("\u2009", ",") == "750 free tokens"
+        assert wf.controller.balance is None  # free tokens alone never refuse a render
+        assert KEY not in repr(wf.backends.account)
+        wf.shutdown()
+
+
+def test_test_key_reads_the_prose_account_shape_without_showing_the_echoed_key(qtbot):
+    with EngineServer(tokens=320, dialect="docs") as docs:
+        dialog = KeyDialog(BackendSettings(kind="cloud", api_url=docs.url))
+        qtbot.addWidget(dialog)
+        dialog.key_edit.setText(KEY)
+        with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
+            dialog.test_button.click()
+        ok, text = blocker.args
+        assert ok and "320 free tokens" in text and KEY not in text
+
+
+@pytest.mark.parametrize("dialect", ["docs", "mcp"])
+def test_the_gui_renders_against_each_documented_answer_shape(qtbot, dialect):
+    from tests.ui.render_support import render_and_wait, render_window
+
+    with EngineServer(tokens=500, dialect=dialect) as srv:
+        w = render_window(qtbot, srv.url)
+        wf = render_and_wait(w, qtbot)
+        doc = w.doc
+        assert doc.waveform is not None and doc.waveform.duration == pytest.approx(14.0, abs=0.5)
+        assert doc.audio_path.is_file()
+        hashes = [r.last_hash for r in doc.project.sorted_regions()]
+        if dialect == "docs":  # per-region hashes from regions[{number, hash}]
+            assert all(hashes)
+        else:  # the MCP shape has only a soundtrack hash: nothing per region to keep
+            assert hashes == [None, None]
+        wf.shutdown()
