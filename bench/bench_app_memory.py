@@ -37,7 +37,7 @@ CHILD = textwrap.dedent(
         app.processEvents()
         print("RSS %.1f %.1f" % rss_mb()); sys.exit(0)
 
-    from muzaic_studio.api.result import Account, RenderResult
+    from muzaic_studio.contract.result import Account, RenderResult
     from muzaic_studio.model import Project, Region
     from muzaic_studio.ui.app import make_app, open_window
 

@@ -162,7 +162,7 @@ def _load(path: str):
 
 
 def _backend(args: argparse.Namespace):
-    from muzaic_studio.api.select import choose_backend
+    from muzaic_studio.backends import choose_backend
 
     offline: bool | None = True if args.offline else None
     if not args.offline and (args.api_url or args.origin):
@@ -233,8 +233,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     """The render use case (muzaic_studio.render), as the GUI runs it, plus the files."""
     import threading
 
-    from muzaic_studio.api.errors import MuzaicError
     from muzaic_studio.atomic import atomic_write_bytes
+    from muzaic_studio.contract.errors import MuzaicError
     from muzaic_studio.render import (
         RenderHistory,
         UnsendableRequest,
@@ -418,7 +418,7 @@ def _fit_keyring_advice(problem: str) -> str:
 
 def cmd_key(args: argparse.Namespace) -> int:
     from muzaic_studio.api import credentials
-    from muzaic_studio.api.errors import KeyringUnavailable
+    from muzaic_studio.contract.errors import KeyringUnavailable
 
     try:
         return _key_action(args, credentials)
@@ -493,7 +493,7 @@ HANDLERS = {
 
 def _exit_code_for(exc: BaseException) -> tuple[int, str] | None:
     """(exit code, message) for the failures a user can act on; None for real bugs."""
-    from muzaic_studio.api.errors import MuzaicError
+    from muzaic_studio.contract.errors import MuzaicError
 
     if isinstance(exc, CliError):
         return exc.code, exc.message

@@ -1,1 +1,2 @@
-"""Backends that turn a soundtrack request into audio: the Muzaic cloud client and shared types."""
+"""The Muzaic cloud client (HTTP, keyring credentials) and the HTTP client of the offline
+engine's child process. Shared types live in muzaic_studio.contract."""

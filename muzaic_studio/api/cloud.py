@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
-import ipaddress
 import json
 import logging
 import math
@@ -41,8 +40,9 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 
 from muzaic_studio import __version__
+from muzaic_studio.api.address import DEFAULT_API_URL, display, is_loopback_host, origin_of
 from muzaic_studio.api.credentials import check_key
-from muzaic_studio.api.errors import (
+from muzaic_studio.contract.errors import (
     BadResponse,
     Cancelled,
     InsecureConnection,
@@ -54,8 +54,7 @@ from muzaic_studio.api.errors import (
     ServerError,
     Unauthorized,
 )
-from muzaic_studio.api.result import Account, RenderResult
-from muzaic_studio.api.select import DEFAULT_API_URL
+from muzaic_studio.contract.result import Account, RenderResult
 
 log = logging.getLogger(__name__)
 
@@ -105,35 +104,6 @@ def audio_format(data: bytes) -> str | None:
         if data[i] != 0:
             break
     return None
-
-
-# -- URLs and hosts --------------------------------------------------------------------------
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _origin_of(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or (443 if scheme == "https" else 80)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def _display(url: str) -> str:
-    """scheme://host[:port] without user info or path: safe and short for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -218,7 +188,7 @@ class MuzaicCloud:
         self._key = check_key(key)
         if parts.scheme == "http" and not is_loopback_host(parts.hostname):
             raise InsecureConnection(
-                f"Refusing to send the API key over plain http to {_display(base_url)}: anyone "
+                f"Refusing to send the API key over plain http to {display(base_url)}: anyone "
                 "on the network could read it. Use https:// (plain http is only allowed for "
                 "this machine: localhost, 127.0.0.1, ::1)."
             )
@@ -254,7 +224,7 @@ class MuzaicCloud:
         return min(BASE_READ_TIMEOUT + READ_SECONDS_PER_MINUTE * end / 60.0, MAX_READ_TIMEOUT)
 
     def render(self, request: Any, cancel: threading.Event | None = None) -> RenderResult:
-        """Render a request body (dict) or a Project; raises the typed errors of api.errors.
+        """Render a request body (dict) or a Project; raises the typed errors of contract.errors.
 
         The body is sent as given: the render use case (muzaic_studio.render) validated it,
         once, before any backend sees it.
@@ -431,11 +401,11 @@ class MuzaicCloud:
     def _download(self, url: str, read_timeout: float, cancel: threading.Event | None) -> bytes:
         """GET an audio link; the key goes only to the API's own host, also over redirects."""
         target = urljoin(self.base_url + "/", url)
-        api_origin = _origin_of(self.base_url)
+        api_origin = origin_of(self.base_url)
         for _hop in range(MAX_REDIRECTS + 1):
             if urlsplit(target).scheme not in ("http", "https"):
                 raise BadResponse("The server's audio link is not an http(s) URL.")
-            same_host = _origin_of(target) == api_origin
+            same_host = origin_of(target) == api_origin
             resp = self._request(
                 "GET", target, read_timeout=read_timeout, cancel=cancel,
                 purpose="download", with_key=same_host,
@@ -473,7 +443,7 @@ class MuzaicCloud:
         if with_key:
             headers[KEY_HEADER] = self._key
         with requests.Session() as session:
-            if _origin_of(url)[1] and is_loopback_host(_origin_of(url)[1]):
+            if origin_of(url)[1] and is_loopback_host(origin_of(url)[1]):
                 session.trust_env = False  # no proxy or .netrc for this machine
             resp = session.request(
                 method, url, data=data, headers=headers,
@@ -561,7 +531,7 @@ class MuzaicCloud:
             # Raised here, outside the except block, so no requests exception (which holds
             # the prepared request and its key header) becomes the error's __context__.
             if resp is not None:
-                log.debug("%s %s -> %d", method, _display(url), resp.status)
+                log.debug("%s %s -> %d", method, display(url), resp.status)
                 if resp.status < 300 or (purpose == "download" and resp.status < 400):
                     return resp
                 error = self._status_error(resp, body, purpose, url)
@@ -580,7 +550,7 @@ class MuzaicCloud:
         self, exc: requests.RequestException, url: str, read_timeout: float, purpose: str
     ) -> tuple[bool, MuzaicError]:
         """(refused before anything was sent, the NetworkError a user reads)."""
-        where = _display(url)
+        where = display(url)
         chain = _exception_chain(exc)
         spent = (
             " The server may have received the request; it was not sent again so tokens are "
@@ -636,7 +606,7 @@ class MuzaicCloud:
                     server_text = self._redact(data[field].strip())[:300]
                     break
         said = f" The server said: {server_text}" if server_text else ""
-        where = _display(url)
+        where = display(url)
         if purpose == "download":
             if status >= 500:
                 return ServerError(f"The audio host {where} failed (HTTP {status}).")

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from muzaic_studio.api.errors import InvalidKey, KeyringUnavailable
+from muzaic_studio.contract.errors import InvalidKey, KeyringUnavailable
 from muzaic_studio.logging_setup import register_secret
 
 SERVICE = "muzaic-studio"

@@ -8,8 +8,6 @@ which alone breaks the 200 MB budget. One ffmpeg process writing ``-f s16le`` to
 read in fixed chunks with ``numpy.frombuffer``, has none of those costs: no temp file, no
 ffprobe, one copy per chunk, and the reading overlaps ffmpeg's decoding (separate
 process). The same binary (imageio-ffmpeg) is used, so no system ffmpeg is needed.
-`configure_pydub` is still here for code that wants an AudioSegment: it points pydub at
-that binary and silences the warning pydub prints at import when no system ffmpeg exists.
 
 Bad input never hangs or crashes: the file is checked before ffmpeg runs (missing,
 empty), ffmpeg's own verdict is translated into a sentence (not audio, no audio stream),
@@ -27,7 +25,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,22 +86,6 @@ class Decoded:
     @property
     def duration(self) -> float:
         return self.frames / self.rate
-
-
-def configure_pydub() -> Any:
-    """Import pydub pointed at imageio-ffmpeg's binary; return ``pydub.AudioSegment``.
-
-    pydub warns ("Couldn't find ffmpeg or avconv") at import when no system ffmpeg is on
-    PATH; the warning is wrong for us, so it is suppressed for that one import, and the
-    converter is set so exports through pydub use the bundled binary. Don't call
-    ``AudioSegment.from_file`` without ``format=`` and a raw codec: it needs ffprobe.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
-        from pydub import AudioSegment
-
-    AudioSegment.converter = ffmpeg_exe()
-    return AudioSegment
 
 
 def _is_bytes(source: Source) -> bool:
@@ -437,19 +418,23 @@ class PcmStream:
             raise DecodeError(f"{_name(self.source)} holds no audio samples.")
         if not self._strict:
             return
-        whole = self._start is None and self._end is None
-        info = self.info
-        if whole and info.duration_exact and info.duration:
-            got = self.frames_read / self.rate
-            if got < info.duration * 0.99 - 0.05:
-                raise DecodeError(
-                    f"{_name(self.source)} is incomplete: it holds {got:.1f} s of audio "
-                    f"but its header says {info.duration:.1f} s (truncated download or copy?)."
-                )
+        if self._start is None and self._end is None:
+            check_complete(self.source, self.info, self.frames_read)
         damage = [line for line in self._log if _DAMAGE_PATTERNS.search(line)]
         if damage:
             raise DecodeError(
                 f"{_name(self.source)} is damaged or truncated (ffmpeg: {damage[0].strip()})."
+            )
+
+
+def check_complete(source: Source, info: AudioInfo, frames: int) -> None:
+    """Raise `DecodeError` when a whole decode gave clearly less than the header's length."""
+    if info.duration_exact and info.duration:
+        got = frames / info.rate
+        if got < info.duration * 0.99 - 0.05:
+            raise DecodeError(
+                f"{_name(source)} is incomplete: it holds {got:.1f} s of audio "
+                f"but its header says {info.duration:.1f} s (truncated download or copy?)."
             )
 
 

@@ -24,15 +24,16 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from muzaic_studio.atomic import WriteError, atomic_writer
-from muzaic_studio.audio.decode import DEFAULT_CHUNK_FRAMES, PcmStream, Source, probe
-from muzaic_studio.audio.errors import AudioError, Cancelled
+from muzaic_studio.audio.decode import DEFAULT_CHUNK_FRAMES, Source, check_complete, probe
+from muzaic_studio.audio.errors import AudioError
+from muzaic_studio.audio.segments import map_spans
 
 _FORMAT_VERSION = 1
 _FULL_SCALE = 32768.0
@@ -98,6 +99,25 @@ class PyramidBuilder:
         values = flat.astype(np.float32)
         energy = np.einsum("ij,ij->i", values, values)
         self._ms.append((energy / (flat.shape[1] * _FULL_SCALE * _FULL_SCALE)).astype(np.float32))
+
+    @classmethod
+    def join(cls, parts: list[PyramidBuilder]) -> PyramidBuilder:
+        """One builder holding *parts* back to back (consecutive spans of one file).
+
+        Every part but the last must have ended on a block boundary (segment starts are
+        aligned to ``base_block``), so the joined level 0 is the one a single stream gives.
+        """
+        first = parts[0]
+        joined = cls(first.rate, first.channels, first.base_block)
+        for part in parts:
+            if joined._carry is not None:
+                raise ValueError("only the last part may end inside a block")
+            joined.frames += part.frames
+            joined._mins += part._mins
+            joined._maxs += part._maxs
+            joined._ms += part._ms
+            joined._carry = part._carry
+        return joined
 
     def finish(self, source_key: str = "") -> PeakPyramid:
         """Close the last partial block and build the coarser levels."""
@@ -325,27 +345,35 @@ def build_pyramid(
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,
     strict: bool = True,
     source_key: str = "",
+    parts: int | None = None,
 ) -> PeakPyramid:
     """Decode *source* as a stream and build its pyramid; the PCM is never held whole.
 
-    Runs on a worker: *progress* gets fractions in [0, 1] (about one call per 3 s of
-    audio), *cancel* stops ffmpeg within one chunk and raises `Cancelled`. Decoding
+    A long file is decoded as *parts* segments at once (one per core by default, see
+    `segments`): the pyramid is the same as a single stream's, block for block. Runs on a
+    worker: *progress* gets fractions in [0, 1] (about one call per 3 s of audio),
+    *cancel* stops every ffmpeg within one chunk and raises `Cancelled`. Decoding
     problems raise `DecodeError` (see `PcmStream` for *strict*).
     """
     if chunk_frames % base_block:
         chunk_frames += base_block - chunk_frames % base_block
     info = probe(source)
-    builder = PyramidBuilder(info.rate, info.channels, base_block)
-    expected = (info.duration or 0.0) * info.rate
-    with PcmStream(source, chunk_frames=chunk_frames, strict=strict, info=info) as stream:
-        for chunk in stream:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("Waveform cancelled.")
+
+    def reduce_span(chunks: Iterator[np.ndarray], advance: Callable[[int], None]) -> PyramidBuilder:
+        builder = PyramidBuilder(info.rate, info.channels, base_block)
+        for chunk in chunks:
+            advance(0)  # cancelled? stop before the work, not after it
             builder.feed(chunk)
-            if progress is not None and expected > 0:
-                progress(min(0.99, builder.frames / expected))
-    if cancel is not None and cancel.is_set():
-        raise Cancelled("Waveform cancelled.")
+            advance(chunk.shape[0])
+        return builder
+
+    builders = map_spans(
+        source, info, reduce_span, parts=parts, align=base_block, chunk_frames=chunk_frames,
+        strict=strict, progress=progress, cancel=cancel,
+    )  # fmt: skip
+    builder = PyramidBuilder.join(builders)
+    if strict and len(builders) > 1:
+        check_complete(source, info, builder.frames)
     pyramid = builder.finish(source_key)
     if progress is not None:
         progress(1.0)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from muzaic_studio.api.errors import Cancelled
+from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing
 from muzaic_studio.engine import theory as th

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from muzaic_studio.api.errors import InsufficientTokens, InvalidRequest
-from muzaic_studio.api.result import Account, RenderResult
 from muzaic_studio.audio.ffmpeg import encode_mp3
+from muzaic_studio.contract.errors import InsufficientTokens, InvalidRequest
+from muzaic_studio.contract.result import Account, RenderResult
 from muzaic_studio.engine import tags as tagmod
 from muzaic_studio.engine.core import (
     API_VERSION,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from muzaic_studio.api.errors import InvalidRequest
+from muzaic_studio.contract.errors import InvalidRequest
 from muzaic_studio.model.region import default_params
 from muzaic_studio.model.validation import Problem, ValidBody, validate_request
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from muzaic_studio.api.errors import Cancelled, InvalidRequest
+from muzaic_studio.contract.errors import Cancelled, InvalidRequest
 from muzaic_studio.engine import mixing
 from muzaic_studio.engine.arrangement import GenSpec, generate
 from muzaic_studio.engine.compat import Canonical, canonicalize

@@ -31,15 +31,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from muzaic_studio.api.errors import (
+from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.contract.errors import (
     InsufficientTokens,
     InvalidRequest,
     MuzaicError,
     RateLimited,
     Unauthorized,
 )
-from muzaic_studio.api.result import RenderResult
-from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.contract.result import RenderResult
 from muzaic_studio.engine.backend import OfflineEngine
 
 KEY_HEADER = "MuzaicAPI-Secret-Key"
@@ -132,7 +132,7 @@ def soundtrack_response(
 ) -> dict[str, Any]:
     """The contract's 200 body, plus soundtrackHash and the remaining balance.
 
-    With *audio_dir* (the GUI's engine child, engine/service.py) the audio is written to a
+    With *audio_dir* (the GUI's engine child, api/engine_child.py) the audio is written to a
     new file there and the body names it in `audioFile` instead of carrying `mp3`: a
     20-minute soundtrack is ~28 MB, ~37 MB as base64, and several copies of that in the
     editor's process while the JSON is read and decoded is what the file saves.
@@ -357,7 +357,7 @@ def start_server(
     non-empty key is accepted (any_key defaults to True then). tokens: starting balance
     (None = unlimited). rate_limit: requests per minute per key (0 = off). Stop with
     `stop_server(server, thread)`; `server.url` is the base URL. audio_dir: renders are
-    answered with a file there (`audioFile`) instead of base64 `mp3` (engine/service.py).
+    answered with a file there (`audioFile`) instead of base64 `mp3` (api/engine_child.py).
     """
     if isinstance(keys, list | tuple | set | frozenset):
         keys = {k: None for k in keys}
@@ -424,7 +424,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origins", metavar="A,B", help="origins allowed in POST /soundtrack/{origin}"
     )
-    # For the GUI's engine child (engine/service.py), hidden from --help: the one key comes
+    # For the GUI's engine child (api/engine_child.py), hidden from --help: the one key comes
     # as the first line of stdin (never argv, which other users can read in /proc), the
     # server announces `listening URL` on stdout, and exits when stdin reaches EOF, i.e.
     # when the parent closes the pipe or dies.

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from muzaic_studio.api.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
-from muzaic_studio.api.result import RenderResult
+from muzaic_studio.contract.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
+from muzaic_studio.contract.result import RenderResult
 from muzaic_studio.model import Problem, Project, Region, RenderPlan, plan_render, validate_request
 from muzaic_studio.model.library import HashLibrary
 from muzaic_studio.model.validation import ValidBody

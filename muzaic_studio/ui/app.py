@@ -96,6 +96,6 @@ def run(project_path: str | None = None) -> int:
     finally:
         # the offline engine's child process, if one was started (one still starting ends
         # by itself: it exits when this process's end closes its stdin)
-        stop = getattr(sys.modules.get("muzaic_studio.engine.service"), "stop_shared", None)
+        stop = getattr(sys.modules.get("muzaic_studio.api.engine_child"), "stop_shared", None)
         if stop is not None:
             stop()

@@ -1,6 +1,6 @@
 """First run without a key: one line saying the app is offline and how to add a key.
 
-The app starts on the offline engine when no key is available (api.select decides). The
+The app starts on the offline engine when no key is available (muzaic_studio.backends decides). The
 banner is a message in the main window (its ``show_message`` if it has one, else the
 status bar), not a dialog: nothing to click away before trying the demo. With the render
 workflow's ``render.key`` action it carries a "Set API key…" button (which also keeps

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.api import credentials
-from muzaic_studio.api.errors import MuzaicError
+from muzaic_studio.contract.errors import MuzaicError
 from muzaic_studio.ui.preferences import BackendSettings
 from muzaic_studio.ui.render_controller import UNLIMITED
 from muzaic_studio.ui.workers import TaskRunner

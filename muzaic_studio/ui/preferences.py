@@ -2,7 +2,7 @@
 
 Settings live in the app's settings file (group ``backend``; the key is in the keyring). The
 choice is "offline" or "cloud"; until the user picks, the app renders in the cloud when a
-key is available and with the offline engine otherwise (`api.select.choose_backend`), so a
+key is available and with the offline engine otherwise (`backends.choose_backend`), so a
 fresh install works at once. `BackendManager` holds the live backend, says in one line
 which one it is (for the status bar), and fetches the token balance off the GUI thread.
 """
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from muzaic_studio.api.errors import MuzaicError
+from muzaic_studio.contract.errors import MuzaicError
 from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.workers import TaskRunner
 
@@ -58,7 +58,7 @@ class BackendSettings:
         store.sync()
 
     def resolved_url(self) -> str:
-        from muzaic_studio.api.select import api_url
+        from muzaic_studio.api.address import api_url
 
         return api_url(self.api_url or None)
 
@@ -88,7 +88,7 @@ def call_with_cancel(fn: Any, cancel: Any, *args: Any) -> Any:
 
 def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
     """(backend, why, problem): the settings' backend, or the offline engine and why not."""
-    from muzaic_studio.api.select import choose_backend
+    from muzaic_studio.backends import choose_backend
 
     offline = {"auto": None, "offline": True, "cloud": False}[settings.kind]
     try:

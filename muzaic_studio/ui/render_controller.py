@@ -27,14 +27,14 @@ from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from muzaic_studio.api.errors import (
+from muzaic_studio.audio.errors import AudioError
+from muzaic_studio.contract.errors import (
     InsufficientTokens,
     InvalidRequest,
     MuzaicError,
     RateLimited,
     Unauthorized,
 )
-from muzaic_studio.audio.errors import AudioError
 from muzaic_studio.model import RenderPlan, plan_render
 from muzaic_studio.render import (
     RenderHistory,

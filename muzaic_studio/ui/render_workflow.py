@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio import paths
-from muzaic_studio.api.errors import MuzaicError, NetworkError
 from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.contract.errors import MuzaicError, NetworkError
 from muzaic_studio.render.summary import render_tips
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.icons import icon

@@ -20,7 +20,7 @@ from muzaic_studio.api.cloud import (
     audio_format,
     retry_after_seconds,
 )
-from muzaic_studio.api.errors import (
+from muzaic_studio.contract.errors import (
     BadResponse,
     Cancelled,
     InsecureConnection,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from muzaic_studio.api.cloud import MuzaicCloud, audio_format
-from muzaic_studio.api.errors import InsufficientTokens, RateLimited, Unauthorized
+from muzaic_studio.contract.errors import InsufficientTokens, RateLimited, Unauthorized
 from muzaic_studio.engine.server import start_server, stop_server
 from tests.api.helpers import KEY, body, region
 from tests.model.strategies import projects

@@ -8,8 +8,8 @@ from keyring.backends import fail, null
 
 from muzaic_studio.api import credentials
 from muzaic_studio.api.cloud import MuzaicCloud
-from muzaic_studio.api.errors import InvalidKey, KeyringUnavailable, Unauthorized
-from muzaic_studio.api.select import choose_backend, make_backend
+from muzaic_studio.backends import choose_backend, make_backend
+from muzaic_studio.contract.errors import InvalidKey, KeyringUnavailable, Unauthorized
 from tests.api.helpers import KEY
 from tests.fake_keyring import ForgetfulKeyring, LockedKeyring
 

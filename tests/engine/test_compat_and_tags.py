@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from muzaic_studio.api.errors import InvalidRequest
+from muzaic_studio.contract.errors import InvalidRequest
 from muzaic_studio.engine.compat import canonicalize
 from muzaic_studio.engine.core import region_hash
 from muzaic_studio.engine.tags import CATEGORIES, catalogue, conflicts, resolve_style

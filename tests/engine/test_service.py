@@ -1,4 +1,4 @@
-"""The GUI's offline engine in a child process (engine/service.py): it starts, renders the
+"""The GUI's offline engine in a child process (api/engine_child.py): it starts, renders the
 demo through the HTTP client, keeps its key out of argv, and dies with its parent."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from muzaic_studio.api.cloud import MuzaicCloud, audio_format
-from muzaic_studio.api.errors import Unauthorized
-from muzaic_studio.engine.service import EngineClient, EngineProcess
+from muzaic_studio.api.engine_child import EngineClient, EngineProcess
+from muzaic_studio.contract.errors import Unauthorized
 from muzaic_studio.model import Project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_a_dead_child_is_restarted_on_the_next_call(process):
 PARENT = textwrap.dedent(
     """
     import sys, time
-    from muzaic_studio.engine.service import EngineProcess
+    from muzaic_studio.api.engine_child import EngineProcess
     p = EngineProcess()
     p.ensure()
     print(p.pid, flush=True)
@@ -127,8 +127,8 @@ def test_the_child_dies_when_its_parent_is_killed():
 
 
 def test_the_gui_gets_the_child_and_the_cli_the_in_process_engine(monkeypatch):
-    from muzaic_studio.api import select
-    from muzaic_studio.engine import service
+    from muzaic_studio import backends as select
+    from muzaic_studio.api import engine_child as service
     from muzaic_studio.engine.backend import OfflineEngine
 
     shared = EngineProcess()
@@ -143,8 +143,8 @@ def test_the_gui_gets_the_child_and_the_cli_the_in_process_engine(monkeypatch):
 
 
 def test_a_child_that_cannot_start_falls_back_to_the_in_process_engine(monkeypatch):
-    from muzaic_studio.api import select
-    from muzaic_studio.engine import service
+    from muzaic_studio import backends as select
+    from muzaic_studio.api import engine_child as service
     from muzaic_studio.engine.backend import OfflineEngine
 
     monkeypatch.setattr(service, "serve_command", lambda: [sys.executable, "-c", "pass"])

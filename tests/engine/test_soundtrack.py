@@ -12,8 +12,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from muzaic_studio.api.errors import Cancelled, InsufficientTokens, InvalidRequest
 from muzaic_studio.audio.ffmpeg import run_ffmpeg
+from muzaic_studio.contract.errors import Cancelled, InsufficientTokens, InvalidRequest
 from muzaic_studio.engine.backend import OfflineEngine
 from muzaic_studio.engine.core import Renderer, region_hash
 from muzaic_studio.engine.store import RegionStore

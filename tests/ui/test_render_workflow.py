@@ -301,7 +301,7 @@ def test_ctrl_r_right_after_start_renders_once_the_backend_is_ready(qtbot):
 
 def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
     """Typed errors whose fix the app can perform get a working button; others say it."""
-    from muzaic_studio.api.errors import InsecureConnection, InvalidKey, ServerError
+    from muzaic_studio.contract.errors import InsecureConnection, InvalidKey, ServerError
 
     wf = window.render_workflow
     c = wf.controller

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from muzaic_studio.api.result import Account, RenderResult
+from muzaic_studio.contract.result import Account, RenderResult
 
 
 class Backend(Protocol):

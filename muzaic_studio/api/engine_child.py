@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from muzaic_studio.api.cloud import MuzaicCloud, audio_format
-from muzaic_studio.api.errors import BadResponse, MuzaicError
+from muzaic_studio.contract.errors import BadResponse, MuzaicError
 
 log = logging.getLogger(__name__)
 

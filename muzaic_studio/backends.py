@@ -7,27 +7,19 @@
 
 The engine (numpy, synthesis) and requests are imported only when chosen. The GUI asks
 for the engine out of process (`out_of_process=True`: a `muzaic-studio serve` child, see
-engine/service.py), so numpy/scipy and the synthesis' memory stay out of the editor; the
+api/engine_child.py), so numpy/scipy and the synthesis' memory stay out of the editor; the
 CLI renders in-process.
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
-from muzaic_studio.api.errors import KeyringUnavailable, MuzaicError, Unauthorized
+from muzaic_studio.api.address import api_url
+from muzaic_studio.contract.errors import KeyringUnavailable, MuzaicError, Unauthorized
 
 if TYPE_CHECKING:
-    from muzaic_studio.api.backend import Backend
-
-DEFAULT_API_URL = "https://m10.muzaic.ai"
-API_URL_ENV = "MUZAIC_API_URL"
-
-
-def api_url(explicit: str | None = None) -> str:
-    """--api-url, else MUZAIC_API_URL, else the public server."""
-    return (explicit or os.environ.get(API_URL_ENV, "") or DEFAULT_API_URL).strip()
+    from muzaic_studio.contract.backend import Backend
 
 
 class EngineMissing(MuzaicError):
@@ -44,7 +36,7 @@ def offline_engine(out_of_process: bool = False) -> Backend:
     engine is an error.
     """
     if out_of_process:
-        from muzaic_studio.engine.service import shared_engine
+        from muzaic_studio.api.engine_child import shared_engine
 
         try:
             return shared_engine().client()

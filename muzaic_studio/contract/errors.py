@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from muzaic_studio.api.result import RenderResult
+    from muzaic_studio.contract.result import RenderResult
 
 
 class MuzaicError(Exception):
