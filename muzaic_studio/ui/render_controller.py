@@ -126,10 +126,10 @@ class RenderController(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(100)
         self._ticker.timeout.connect(self._tick)
+        self._retry_only = False
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(lambda: self.render(self._retry_only))
-        self._retry_only = False
         self._last_request: bool | None = None  # only_changes of the last attempt
 
     # -- setup --------------------------------------------------------------------------
@@ -385,7 +385,7 @@ class RenderController(QObject):
             log.error("render failed: %s", getattr(exc, "__traceback_text__", exc))
             self._notify(f"Render failed: {type(exc).__name__}: {exc}", "error", "Retry", retry)
 
-    def _retry_action(self) -> Callable[[], None]:
+    def _retry_action(self) -> Callable[[], Any]:
         only = bool(self._last_request)
         return lambda: self.render(only)
 
