@@ -184,12 +184,10 @@ class RenderController(QObject):
             self._notify("A render is already running; cancel it first.", "warning")
             return False
         doc = self.doc
-        shown = doc.audio_path is not None and (doc.project.last_render or {}).get("audio") == str(
-            doc.audio_path
-        )
-        if only_changes and shown and not any(r.changed_since_render for r in doc.regions):
-            # (hashes kept from a render whose audio failed: the audio shown is older, so
-            # rendering the copies is not "nothing")
+        # The last render's audio arrived (hashes kept from a paid render whose audio
+        # failed leave no "audio": rendering their copies is not "nothing").
+        heard = doc.waveform is not None and "audio" in (doc.project.last_render or {})
+        if only_changes and heard and not any(r.changed_since_render for r in doc.regions):
             self._notify("Nothing changed since the last render.", "info")
             return False
         try:
