@@ -101,7 +101,7 @@ class EngineProcess:
         key = secrets.token_urlsafe(32)
         audio_dir = Path(tempfile.mkdtemp(prefix="muzaic-engine-"))  # 0700: this user's only
         argv = [*serve_command(), "--host", "127.0.0.1", "--port", "0",
-                "--tokens", str(self.tokens), "--key-stdin", "--parent-watch", "--quiet",
+                "--tokens", str(self.tokens), "--workers", "1", "--key-stdin", "--parent-watch", "--quiet",
                 "--audio-dir", str(audio_dir)]  # fmt: skip
         started = time.monotonic()
         proc = subprocess.Popen(

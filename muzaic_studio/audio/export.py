@@ -88,12 +88,6 @@ def _tags(options: ExportOptions) -> list[str]:
     return args
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _destination_error(exc: FFmpegError, target: Path) -> WriteError | None:
     """Map ffmpeg's words for a failing write to the shared WriteError wording."""
     text = f"{exc}\n{exc.log}"
@@ -147,11 +141,7 @@ def export_audio(
         *seek, "-i", os.fspath(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1", *filters,
         *_CODEC_ARGS[options.format], *bitrate, *_tags(options), "-f", options.format, "fd:",
     ]  # fmt: skip
-    with atomic_writer(target) as fh:
-        # mkstemp creates 0600 files; an exported song should be readable like any file
-        # the user saves (0666 minus umask), not private.
-        if hasattr(os, "fchmod"):  # POSIX (Windows has no mode bits to fix)
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+    with atomic_writer(target) as fh:  # a new file gets 0666 minus umask, an old keeps its mode
         try:
             run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, stdout=fh)
         except FFmpegError as exc:

@@ -28,13 +28,21 @@ DEFAULT_BALANCE = 1_000_000_000
 
 
 class OfflineEngine:
-    """In-process Muzaic engine. `balance=None` means unlimited tokens."""
+    """In-process Muzaic engine. `balance=None` means unlimited tokens.
+
+    `ledger` (engine/state.SharedState) keeps the balance outside this process instead, so
+    `serve`'s worker processes bill from one balance; `balance` is then unused.
+    """
 
     name = "offline"
 
     def __init__(
-        self, balance: int | None = DEFAULT_BALANCE, store: RegionStore | None = None
+        self,
+        balance: int | None = DEFAULT_BALANCE,
+        store: RegionStore | None = None,
+        ledger: Any = None,
     ) -> None:
+        self.ledger = ledger
         self._store = store
         self._renderer: Renderer | None = None
         self._lock = threading.Lock()
@@ -57,6 +65,8 @@ class OfflineEngine:
     # ------------------------------------------------------------------ tokens
 
     def _reserve(self, cost: int) -> None:
+        if self.ledger is not None:
+            return self.ledger.reserve(cost)
         with self._lock:
             if self.balance is not None and cost > self.balance:
                 raise InsufficientTokens(
@@ -69,6 +79,8 @@ class OfflineEngine:
             self.used += cost
 
     def _refund(self, cost: int) -> None:
+        if self.ledger is not None:
+            return self.ledger.refund(cost)
         with self._lock:
             if self.balance is not None:
                 self.balance += cost
@@ -104,6 +116,10 @@ class OfflineEngine:
         return tagmod.catalogue()
 
     def account(self) -> Account:
+        if self.ledger is not None:
+            balance, used = self.ledger.account()
+            raw = {"balance": balance, "used": used, "engine": API_VERSION}
+            return Account(balance=balance, used=used, raw=raw)
         with self._lock:
             raw = {"balance": self.balance, "used": self.used, "engine": API_VERSION}
             return Account(balance=self.balance, used=self.used, raw=dict(raw))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from muzaic_studio.contract.errors import InvalidRequest
+from muzaic_studio.jsonsafe import finite_number
 from muzaic_studio.model.region import default_params
 from muzaic_studio.model.validation import Problem, ValidBody, validate_request
 
@@ -129,7 +130,7 @@ def _previous(regions: list[Any], i: int) -> int | None:
 
 
 def _num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return finite_number(v)
 
 
 def _defaults(region: dict[str, Any]) -> dict[str, Any]:

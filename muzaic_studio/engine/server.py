@@ -1,10 +1,16 @@
-"""`muzaic-studio serve`: the offline engine behind the Muzaic HTTP contract on 127.0.0.1.
+"""`muzaic-studio serve`: the offline engine behind the Muzaic HTTP contract.
 
-The server is a thin HTTP shell over one OfflineEngine (the same object the app uses
-in-process), adding only what HTTP needs: keys and origins (401), a per-key rate limit
-(429 + Retry-After), a bounded body (413), and JSON errors. Every failure is a JSON
-`{"error": ...}` with a 4xx status; a 500 can only come from a bug, and its body never
-carries a traceback (that goes to stderr).
+A thin HTTP shell over OfflineEngine (the object the app uses in-process), adding what
+HTTP needs: keys and origins (401), a per-key rate limit (429 + Retry-After), a bounded
+body (413) and headers (431/414), a bounded render queue (429 + Retry-After) and JSON
+errors. Every failure is a JSON `{"error": ...}`; a 500 can only come from a bug, and its
+body never carries a traceback (that goes to the log).
+
+The HTTP side is uvicorn (h11) + Starlette (engine/http_app.py, engine/http_protocol.py):
+asyncio keeps thousands of idle or slow connections on one thread, renders run in
+threads, and `--workers N` processes share the listening socket (backlog 2048), the
+region store on disk and one SQLite state file (engine/state.py) for token balances and
+rate limits, so both stay exact across processes.
 
 Keys file: one key per line, optionally followed by the origins it may use:
     secret-key-1
@@ -16,115 +22,35 @@ from __future__ import annotations
 
 import argparse
 import base64
-import collections
-import json
-import math
+import contextlib
 import os
 import signal
+import socket
 import sys
 import threading
 import time
-import traceback
-import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from muzaic_studio.atomic import atomic_write_bytes
-from muzaic_studio.contract.errors import (
-    InsufficientTokens,
-    InvalidRequest,
-    MuzaicError,
-    RateLimited,
-    Unauthorized,
-)
 from muzaic_studio.contract.result import RenderResult
-from muzaic_studio.engine.backend import OfflineEngine
+from muzaic_studio.engine.http_app import (
+    DEFAULT_QUEUE,
+    KEY_HEADER,
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    ServeConfig,
+    create_app,
+)
 
-KEY_HEADER = "MuzaicAPI-Secret-Key"
-MAX_BODY_BYTES = 1 << 20  # 1 MiB: ~5000 regions; anything larger is not a soundtrack
+__all__ = ["KEY_HEADER", "MAX_BODY_BYTES", "start_server", "stop_server"]
+
 DEFAULT_PORT = 8765
 DEFAULT_TOKENS = 1_000_000
-
-
-class _HTTPError(Exception):
-    def __init__(
-        self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
-    ):
-        super().__init__(message)
-        self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
-
-
-class RateLimiter:
-    """Sliding one-minute window per key; thread-safe."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: dict[str, collections.deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        if self.per_minute <= 0:
-            return
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits.setdefault(key, collections.deque())
-            while q and q[0] <= now - 60.0:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                wait = max(1, math.ceil(q[0] + 60.0 - now))
-                raise RateLimited(
-                    f"Rate limit of {self.per_minute} requests per minute exceeded; retry in {wait} s.",
-                    retry_after=wait,
-                )
-            q.append(now)
-
-
-class EngineServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        engine: OfflineEngine,
-        keys: dict[str, frozenset[str] | None] | None,
-        any_key: bool,
-        rate_limit: int,
-        origins: frozenset[str] | None,
-        quiet: bool,
-        audio_dir: Path | None = None,
-    ) -> None:
-        super().__init__(address, _Handler)
-        self.audio_dir = audio_dir
-        self.engine = engine
-        self.keys = keys
-        self.any_key = any_key
-        self.limiter = RateLimiter(rate_limit)
-        self.origins = origins
-        self.quiet = quiet
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def authorize(self, key: str | None, origin: str | None) -> str:
-        if not key:
-            raise Unauthorized(f"Missing API key: send it in the {KEY_HEADER} header.")
-        if self.keys is not None and key in self.keys:
-            allowed = self.keys[key]
-        elif self.any_key:
-            allowed = None
-        else:
-            raise Unauthorized("Invalid API key.")
-        if origin is not None:
-            if self.origins is not None and origin not in self.origins:
-                raise Unauthorized(f"Origin {origin!r} is not allowed on this server.")
-            if allowed is not None and origin not in allowed:
-                raise Unauthorized(f"This API key is not valid for origin {origin!r}.")
-        return key
+BACKLOG = 2048  # connections the kernel queues before accept(); http.server had 5
+KEEP_ALIVE = 15  # seconds an idle keep-alive connection stays open
+GRACEFUL_STOP = 10  # seconds running requests get to finish on stop
 
 
 def soundtrack_response(
@@ -132,7 +58,7 @@ def soundtrack_response(
 ) -> dict[str, Any]:
     """The contract's 200 body, plus soundtrackHash and the remaining balance.
 
-    With *audio_dir* (the GUI's engine child, api/engine_child.py) the audio is written to a
+    With *audio_dir* (the GUI's engine child, engine/service.py) the audio is written to a
     new file there and the body names it in `audioFile` instead of carrying `mp3`: a
     20-minute soundtrack is ~28 MB, ~37 MB as base64, and several copies of that in the
     editor's process while the JSON is read and decoded is what the file saves.
@@ -156,171 +82,6 @@ def soundtrack_response(
     return body
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: EngineServer
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # seconds a client may stall mid-request before the socket is dropped
-    server_version = "MuzaicStudioOffline"
-
-    # ------------------------------------------------------------------ plumbing
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if not self.server.quiet:
-            super().log_message(format, *args)
-
-    def _send(
-        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _body(self) -> Any:
-        length = self.headers.get("Content-Length")
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            self.close_connection = True
-            raise _HTTPError(
-                411, "Send the body with a Content-Length (chunked bodies are not accepted)."
-            )
-        if length is None:
-            raise _HTTPError(411, "A POST needs a Content-Length header and a JSON body.")
-        try:
-            n = int(length)
-        except ValueError:
-            self.close_connection = True
-            raise _HTTPError(400, f"Content-Length {length!r} is not a number.") from None
-        if n < 0:
-            self.close_connection = True
-            raise _HTTPError(400, "Content-Length must not be negative.")
-        if n > MAX_BODY_BYTES:
-            self.close_connection = True  # the body is not read: the connection cannot be reused
-            raise _HTTPError(
-                413, f"Request body of {n} bytes exceeds the limit of {MAX_BODY_BYTES} bytes."
-            )
-        try:
-            raw = self.rfile.read(n)
-        except OSError:  # the client stalled past `timeout` or went away mid-body
-            self.close_connection = True
-            raise _HTTPError(408, "The request body did not arrive in time.") from None
-        if len(raw) < n:
-            self.close_connection = True
-            raise _HTTPError(400, "The request body ended before Content-Length bytes arrived.")
-        if not raw.strip():
-            raise _HTTPError(400, "The request body is empty; send a JSON object.")
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise _HTTPError(400, "The request body is not UTF-8 text.") from None
-        except (ValueError, RecursionError) as exc:
-            raise _HTTPError(400, f"The request body is not valid JSON: {exc}") from None
-
-    def _route(self) -> tuple[str, str | None]:
-        path = urllib.parse.urlsplit(self.path).path.rstrip("/") or "/"
-        if path.startswith("/soundtrack/"):
-            origin = urllib.parse.unquote(path[len("/soundtrack/") :])
-            if not origin or "/" in origin:
-                raise _HTTPError(404, f"No such endpoint: {path}")
-            return "/soundtrack", origin
-        return path, None
-
-    _ROUTES: frozenset[tuple[str, str]] = frozenset(
-        {
-            ("POST", "/soundtrack"),
-            ("POST", "/singleFile"),
-            ("POST", "/audioFromHash"),
-            ("GET", "/getTags"),
-            ("GET", "/accountDetails"),
-        }
-    )
-
-    def _handle(self) -> None:
-        try:
-            try:
-                path, origin = self._route()
-                methods = {m for m, p in self._ROUTES if p == path}
-                if not methods:
-                    raise _HTTPError(404, f"No such endpoint: {path}")
-                if self.command not in methods:
-                    raise _HTTPError(405, f"{self.command} is not allowed on {path}; use {', '.join(sorted(methods))}.",
-                                     {"Allow": ", ".join(sorted(methods))})  # fmt: skip
-                key = self.server.authorize(self.headers.get(KEY_HEADER), origin)
-                self.server.limiter.check(key)
-                status, body = self._dispatch(path)
-                self._send(status, body)
-            except _HTTPError as exc:
-                self._send(exc.status, {"error": exc.message, **exc.extra}, exc.headers)
-            except InvalidRequest as exc:
-                self._send(400, {"error": exc.message})
-            except Unauthorized as exc:
-                self._send(401, {"error": exc.message})
-            except InsufficientTokens as exc:
-                self._send(
-                    402, {"error": exc.message, "needed": exc.needed, "balance": exc.balance}
-                )
-            except RateLimited as exc:
-                retry = str(math.ceil(exc.retry_after or 1))
-                self._send(
-                    429, {"error": exc.message, "retryAfter": int(retry)}, {"Retry-After": retry}
-                )
-            except MuzaicError as exc:
-                self._send(500, {"error": f"The engine failed: {exc.message}"})
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        except Exception:  # a bug: log it, answer without internals
-            traceback.print_exc(file=sys.stderr)
-            try:
-                self._send(
-                    500, {"error": "Internal error in the offline engine (see the server log)."}
-                )
-            except OSError:
-                self.close_connection = True
-
-    def _dispatch(self, path: str) -> tuple[int, dict[str, Any]]:
-        engine = self.server.engine
-        if path == "/getTags":
-            return 200, engine.tags()
-        if path == "/accountDetails":
-            acc = engine.account()
-            return 200, {
-                "balance": acc.balance,
-                "used": acc.used,
-                "apiVersion": acc.raw.get("engine"),
-            }
-        body = self._body()
-        if path == "/soundtrack":
-            result = engine.render(body)
-        elif path == "/singleFile":
-            if not isinstance(body, dict):
-                raise InvalidRequest("The request must be a JSON object {duration, tags, params}.")
-            if "duration" not in body:
-                raise InvalidRequest("duration: is required (seconds of music to generate)")
-            result = engine.single_file(
-                body["duration"], body.get("tags"), body.get("params"), body.get("normalize", False)
-            )
-        else:  # /audioFromHash
-            if not isinstance(body, dict) or "hash" not in body:
-                raise InvalidRequest('hash: is required, e.g. {"hash": "<regionHash>"}')
-            result = engine.audio_from_hash(body["hash"])
-            return 200, {
-                "apiVersion": result.api_version,
-                "hash": body["hash"],
-                "audioDuration": result.audio_duration,
-                "mp3": base64.b64encode(result.mp3).decode("ascii"),
-            }
-        return 200, soundtrack_response(result, engine.account().balance, self.server.audio_dir)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
-
-    def do_HEAD(self) -> None:
-        self._send(405, {"error": "HEAD is not supported."})
-
-
 # ---------------------------------------------------------------------- public API
 
 
@@ -339,6 +100,90 @@ def read_keys(path: str | Path) -> dict[str, frozenset[str] | None]:
     return keys
 
 
+class ServerHandle:
+    """A running server: `url`, `server_address`, and what `stop_server` needs."""
+
+    def __init__(self, server: Any, sock: socket.socket, config: ServeConfig, owned: bool):
+        self.server, self.sock, self.config, self._owned_state = server, sock, config, owned
+        self.server_address = sock.getsockname()[:2]
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address
+        return f"http://{host}:{port}"
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound once and shared by every worker."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every keep-alive answer waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+        sock.set_inheritable(True)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def new_state_file(tokens: int | None, rate_limit: int, path: str | Path | None = None) -> Path:
+    """Create the SQLite state (balance, rate limit) the workers share; a fresh one per run
+    unless *path* names one to keep (its balance is then set only when it is new)."""
+    from muzaic_studio.engine.state import SharedState
+
+    if path is None:
+        from muzaic_studio.paths import cache_dir
+
+        folder = cache_dir() / "serve-state"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"state-{os.getpid()}-{uuid.uuid4().hex[:12]}.sqlite"
+    SharedState.create(path, tokens, rate_limit).close()
+    return Path(path)
+
+
+def remove_state_file(path: str | Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
+
+
+def uvicorn_config(app: Any, workers: int = 1, quiet: bool = True) -> Any:
+    """uvicorn's settings for `serve`: h11 with JSON protocol errors, our limits."""
+    import uvicorn
+
+    from muzaic_studio.engine.http_protocol import JSONErrorH11Protocol
+
+    return uvicorn.Config(
+        app, http=JSONErrorH11Protocol, ws="none", lifespan="on", workers=workers,
+        backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES, proxy_headers=False,
+        server_header=False, access_log=not quiet, log_config=None,
+        log_level="warning" if quiet else "info", timeout_graceful_shutdown=GRACEFUL_STOP,
+    )  # fmt: skip
+
+
+def serve_config(
+    keys: dict[str, frozenset[str] | None] | list[str] | None,
+    any_key: bool | None,
+    rate_limit: int,
+    origins: list[str] | frozenset[str] | None,
+    state_path: Path,
+    **options: Any,
+) -> ServeConfig:
+    if isinstance(keys, list | tuple | set | frozenset):
+        keys = {k: None for k in keys}
+    if any_key is None:
+        any_key = keys is None
+    return ServeConfig(
+        state_path=str(state_path), keys=keys, any_key=bool(any_key),
+        origins=frozenset(origins) if origins else None, rate_limit=rate_limit, **options,
+    )  # fmt: skip
+
+
 def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
@@ -347,44 +192,54 @@ def start_server(
     tokens: int | None = DEFAULT_TOKENS,
     rate_limit: int = 0,
     origins: list[str] | frozenset[str] | None = None,
-    engine: OfflineEngine | None = None,
     quiet: bool = True,
     audio_dir: str | Path | None = None,
-) -> tuple[EngineServer, threading.Thread]:
-    """Start a server on a background thread; returns (server, thread). port=0 picks a free one.
+    state: str | Path | None = None,
+    **options: Any,
+) -> tuple[ServerHandle, threading.Thread]:
+    """Start a one-process server on a background thread; returns (server, thread).
 
-    keys: {key: allowed origins or None} or a plain list of keys; without keys, any
-    non-empty key is accepted (any_key defaults to True then). tokens: starting balance
-    (None = unlimited). rate_limit: requests per minute per key (0 = off). Stop with
-    `stop_server(server, thread)`; `server.url` is the base URL. audio_dir: renders are
-    answered with a file there (`audioFile`) instead of base64 `mp3` (api/engine_child.py).
+    port=0 picks a free one. keys: {key: allowed origins or None} or a plain list of keys;
+    without keys, any non-empty key is accepted (any_key defaults to True then). tokens:
+    starting balance (None = unlimited). rate_limit: requests per minute per key (0 =
+    off). Stop with `stop_server(server, thread)`; `server.url` is the base URL.
+    audio_dir: renders are answered with a file there (`audioFile`) instead of base64
+    `mp3` (api/engine_child.py). options: ServeConfig fields (queue, max_body, ...).
     """
-    if isinstance(keys, list | tuple | set | frozenset):
-        keys = {k: None for k in keys}
-    if any_key is None:
-        any_key = keys is None
-    engine = engine or OfflineEngine(balance=tokens)
-    server = EngineServer(
-        (host, port),
-        engine,
-        keys,
-        any_key,
-        rate_limit,
-        frozenset(origins) if origins else None,
-        quiet,
-        Path(audio_dir) if audio_dir else None,
+    import uvicorn
+
+    sock = listen(host, port)
+    try:
+        state_path = new_state_file(tokens, rate_limit, state)
+        config = serve_config(
+            keys, any_key, rate_limit, origins, state_path,
+            audio_dir=str(audio_dir) if audio_dir else None, **options,
+        )  # fmt: skip
+        server = uvicorn.Server(uvicorn_config(create_app(config), 1, quiet))
+    except BaseException:
+        sock.close()
+        raise
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="engine-server", daemon=True
     )
-    thread = threading.Thread(target=server.serve_forever, name="engine-server", daemon=True)
     thread.start()
-    return server, thread
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+    handle = ServerHandle(server, sock, config, owned=state is None)
+    if not server.started:
+        stop_server(handle, thread)
+        raise OSError(f"The server on {host}:{port} did not start (see the log).")
+    return handle, thread
 
 
-def stop_server(server: EngineServer, thread: threading.Thread | None = None) -> None:
-    server.shutdown()
-    server.server_close()
+def stop_server(server: ServerHandle, thread: threading.Thread | None = None) -> None:
+    """Stop accepting, let running requests finish (GRACEFUL_STOP), flush the store."""
+    server.server.should_exit = True
     if thread is not None:
-        thread.join(timeout=10)
-    server.engine.store.flush()
+        thread.join(timeout=GRACEFUL_STOP + 10)
+    server.sock.close()
+    if server._owned_state:
+        remove_state_file(server.config.state_path)
 
 
 def port_number(text: str) -> int:
@@ -424,6 +279,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origins", metavar="A,B", help="origins allowed in POST /soundtrack/{origin}"
     )
+    parser.add_argument("--workers", type=_positive, default=None, metavar="N",
+                        help="worker processes sharing the renders (default: the number of "
+                        f"CPUs, here {os.cpu_count() or 1})")  # fmt: skip
+    parser.add_argument("--queue", type=_positive, default=DEFAULT_QUEUE, metavar="N",
+                        help=f"renders waiting or running per worker before new ones get 429 "
+                        f"with Retry-After (default {DEFAULT_QUEUE})")  # fmt: skip
+    parser.add_argument("--store", metavar="DIR",
+                        help="region store folder (default: the user's cache); servers on several "
+                        "machines may share one on a network filesystem")  # fmt: skip
+    parser.add_argument("--state", metavar="FILE",
+                        help="SQLite file of token balance and rate limits, kept across restarts "
+                        "(default: a fresh one per run, removed at exit)")  # fmt: skip
     # For the GUI's engine child (api/engine_child.py), hidden from --help: the one key comes
     # as the first line of stdin (never argv, which other users can read in /proc), the
     # server announces `listening URL` on stdout, and exits when stdin reaches EOF, i.e.
@@ -434,42 +301,92 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audio-dir", metavar="DIR", help=argparse.SUPPRESS)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Run until Ctrl+C. Returns an exit code: 0 stopped, 1 cannot bind, 2 bad keys file."""
-    keys = None
-    watch = bool(getattr(args, "parent_watch", False))
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if not 1 <= value <= 4096:
+        raise argparse.ArgumentTypeError(f"must be 1..4096, not {value}")
+    return value
+
+
+def _read_auth(args: argparse.Namespace) -> tuple[dict[str, frozenset[str] | None] | None, str]:
+    """(keys or None for any key, a problem to print); the problem is "" when all is well."""
     if getattr(args, "key_stdin", False):
         key = sys.stdin.readline().strip()
-        if not key:
-            print("muzaic-studio serve: no key on stdin", file=sys.stderr)
-            return 2
-        keys = {key: None}
-    elif getattr(args, "keys", None):
+        return ({key: None}, "") if key else (None, "no key on stdin")
+    if getattr(args, "keys", None):
         try:
             keys = read_keys(args.keys)
         except (OSError, ValueError) as exc:
-            print(f"muzaic-studio serve: cannot read keys file: {exc}", file=sys.stderr)
-            return 2
-        if not keys:
-            print(f"muzaic-studio serve: {args.keys} has no keys", file=sys.stderr)
-            return 2
-    origins = (
-        [o.strip() for o in args.origins.split(",") if o.strip()]
-        if getattr(args, "origins", None)
-        else None
-    )
+            return None, f"cannot read keys file: {exc}"
+        return (keys, "") if keys else (None, f"{args.keys} has no keys")
+    return None, ""
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run until Ctrl+C/SIGTERM. Exit code: 0 stopped, 1 cannot bind, 2 bad keys file."""
+    import sqlite3
+
+    keys, problem = _read_auth(args)
+    if problem:
+        print(f"muzaic-studio serve: {problem}", file=sys.stderr)
+        return 2
+    watch = bool(getattr(args, "parent_watch", False))
+    workers = getattr(args, "workers", None) or os.cpu_count() or 1
+    origins = [o.strip() for o in (getattr(args, "origins", None) or "").split(",") if o.strip()]
     try:
-        server, thread = start_server(
-            args.host, args.port, keys=keys, any_key=keys is None, tokens=args.tokens,
-            rate_limit=args.rate_limit, origins=origins,
-            quiet=bool(getattr(args, "quiet", False)),
-            audio_dir=getattr(args, "audio_dir", None),
-        )  # fmt: skip
-    except OSError as exc:
+        sock = listen(args.host, args.port)
+    except (OSError, OverflowError) as exc:
         print(
             f"muzaic-studio serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
         )
         return 1
+    state_arg = getattr(args, "state", None)
+    try:
+        state_path = new_state_file(args.tokens, args.rate_limit, state_arg)
+    except (OSError, sqlite3.Error) as exc:
+        sock.close()
+        print(f"muzaic-studio serve: cannot create the state file: {exc}", file=sys.stderr)
+        return 1
+    config = serve_config(
+        keys, keys is None, args.rate_limit, origins or None, state_path,
+        audio_dir=getattr(args, "audio_dir", None), store_dir=getattr(args, "store", None),
+        queue=getattr(args, "queue", DEFAULT_QUEUE), parent_pid=os.getpid() if workers > 1 else None,
+    )  # fmt: skip
+    quiet = bool(getattr(args, "quiet", False))
+    handle = ServerHandle(None, sock, config, owned=state_arg is None)
+    try:
+        if workers > 1:
+            _run_workers(handle, workers, quiet, args, watch)
+        else:
+            _run_one(handle, quiet, args, watch)
+    finally:
+        sock.close()
+        if handle._owned_state:
+            remove_state_file(state_path)
+    return 0
+
+
+def _banner(handle: ServerHandle, args: argparse.Namespace, workers: int) -> None:
+    keys = handle.config.keys
+    auth = f"{len(keys)} key(s) from {args.keys}" if keys else "any non-empty key"
+    print(f"Muzaic offline engine on {handle.url} (auth: {auth}; tokens: {args.tokens}; "
+          f"rate limit: {args.rate_limit or 'off'}; workers: {workers}). Ctrl+C stops.",
+          flush=True)  # fmt: skip
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"Warning: listening on {args.host}, reachable from other machines.", file=sys.stderr)
+
+
+def _run_one(handle: ServerHandle, quiet: bool, args: argparse.Namespace, watch: bool) -> None:
+    """One process: uvicorn on a thread, the main thread waits for a signal or stdin EOF."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn_config(create_app(handle.config), 1, quiet))
+    handle.server = server
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [handle.sock]},
+                              name="engine-server", daemon=True)  # fmt: skip
     stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -477,14 +394,11 @@ def run_serve(args: argparse.Namespace) -> int:
         # is flushed so hashes handed out stay copyable after a restart. Installed before
         # the address is announced, so whoever read it can already stop us cleanly.
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    thread.start()
     if watch:
-        _announce_and_watch(server.url, stop)
+        _announce_and_watch(handle.url, stop)
     else:
-        auth = f"{len(keys)} key(s) from {args.keys}" if keys else "any non-empty key"
-        print(f"Muzaic offline engine on {server.url} (auth: {auth}; tokens: {args.tokens}; "
-              f"rate limit: {args.rate_limit or 'off'}). Ctrl+C stops.", flush=True)  # fmt: skip
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"Warning: listening on {args.host}, reachable from other machines.", file=sys.stderr)
+        _banner(handle, args, 1)
     try:
         while thread.is_alive() and not stop.is_set():
             thread.join(0.5)
@@ -493,10 +407,29 @@ def run_serve(args: argparse.Namespace) -> int:
     finally:
         if not watch:
             print("Stopping.", file=sys.stderr)
-        stop_server(server, thread)
+        server.should_exit = True
+        thread.join(GRACEFUL_STOP + 10)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    return 0
+
+
+def _run_workers(
+    handle: ServerHandle, workers: int, quiet: bool, args: argparse.Namespace, watch: bool
+) -> None:
+    """N processes (uvicorn's supervisor): each accepts on the shared socket; a worker that
+    dies is replaced. SIGINT/SIGTERM stop them all; so does stdin EOF with --parent-watch."""
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor = Multiprocess(
+        uvicorn_config(create_app(handle.config), workers, quiet), sockets=[handle.sock]
+    )
+    if watch:
+        _announce_and_watch(handle.url, supervisor.should_exit)
+    else:
+        _banner(handle, args, workers)
+    supervisor.run()
+    if not watch:
+        print("Stopping.", file=sys.stderr)
 
 
 def _announce_and_watch(url: str, stop: threading.Event) -> None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
+import stat
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from muzaic_studio.atomic import atomic_write_text
+from muzaic_studio.atomic import atomic_write_bytes
+from muzaic_studio.jsonsafe import JSONError, finite_number, loads, lone_surrogate_path, path_text
 from muzaic_studio.model.library import HashLibrary, LibraryEntry
 from muzaic_studio.model.region import Region
 
@@ -24,6 +25,7 @@ FORMAT_VERSION = 1
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = ".muzaic"
 
+MAX_FILE_BYTES = 64 << 20  # a 20-minute project with a full library is well under 1 MiB
 _KNOWN = ("format", "name", "normalize", "regions", "video", "lastRender", "library", "tempoBpm")
 
 
@@ -51,8 +53,29 @@ def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
 
 def _tempo(value: Any) -> float:
     """The editor's bar-grid tempo; a damaged value falls back to 120 (it is not music)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return float(value) if ok and math.isfinite(value) and value > 0 else 120.0
+    return float(value) if finite_number(value) and value > 0 else 120.0
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; a FIFO, device or directory is refused without blocking.
+
+    `open()` of a FIFO waits for a writer and /dev/zero never ends, so the type is checked
+    first, the file opened non-blocking, checked again (it may have been swapped), and
+    read up to MAX_FILE_BYTES.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ProjectError(f"{path} is not a regular file (a folder, device or pipe).")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ProjectError(f"{path} is not a regular file (a folder, device or pipe).")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ProjectError(
+                f"{path.name} is {info.st_size >> 20} MiB; a project file is at most "
+                f"{MAX_FILE_BYTES >> 20} MiB."
+            )
+        return fh.read(MAX_FILE_BYTES + 1)
 
 
 @dataclass
@@ -111,8 +134,8 @@ class Project:
         if not isinstance(data, dict):
             raise ProjectError("The file is not a Muzaic Studio project (expected a JSON object).")
         fmt = data.get("format", FORMAT)
-        name, _, version = str(fmt).partition("/")
-        if name != FORMAT_NAME or not version.isdigit():
+        name, _, version = str(fmt)[:100].partition("/")
+        if name != FORMAT_NAME or not (version.isascii() and version.isdigit()) or len(version) > 9:
             raise ProjectError(f"Unknown project format {fmt!r}; expected {FORMAT!r}.")
         if int(version) > FORMAT_VERSION:
             raise ProjectError(
@@ -130,15 +153,25 @@ class Project:
                 )
             for key in ("time", "duration"):
                 value = raw.get(key)
-                # json.loads accepts NaN and Infinity; neither is a time, nor valid JSON to send.
-                if (
-                    not isinstance(value, int | float)
-                    or isinstance(value, bool)
-                    or not math.isfinite(value)
-                ):
-                    raise ProjectError(f"Region {i + 1}: {key} must be a number, found {value!r}.")
+                # NaN, Infinity and ints beyond float range are no time, nor JSON to send.
+                if not finite_number(value):
+                    shown = repr(value)[:40] if not isinstance(value, int) else "a huge number"
+                    raise ProjectError(f"Region {i + 1}: {key} must be a number, found {shown}.")
             _check_region_shape(i, raw)
+            bad = lone_surrogate_path(raw)
+            if bad is not None:
+                raise ProjectError(
+                    f"Region {i + 1} (at {raw['time']:.2f} s): {path_text(bad)}: "
+                    "contains an invalid character (a lone UTF-16 surrogate), which cannot be "
+                    "saved; retype that text."
+                )
             regions.append(Region.from_dict(raw))
+        bad = lone_surrogate_path({k: v for k, v in data.items() if k != "regions"})
+        if bad is not None:
+            raise ProjectError(
+                f"{path_text(bad)}: contains an invalid character (a lone UTF-16 "
+                "surrogate), which cannot be saved; retype that text."
+            )
         normalize = data.get("normalize", True)
         return cls(
             regions=regions,
@@ -156,11 +189,9 @@ class Project:
     @classmethod
     def from_json(cls, text: str) -> Project:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProjectError(
-                f"The project file is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."
-            ) from exc
+            data = loads(text, strict_numbers=False)  # the region's field is named below
+        except JSONError as exc:
+            raise ProjectError(f"The project file is not valid JSON: {exc}.") from None
         return cls.from_dict(data)
 
     @classmethod
@@ -168,7 +199,7 @@ class Project:
         """Read a project; never writes anything, so a failed open changes nothing on disk."""
         p = Path(path)
         try:
-            text = p.read_text("utf-8")
+            text = _read_regular_file(p).decode("utf-8")
         except FileNotFoundError as exc:
             raise ProjectError(f"No project file at {p}.") from exc
         except UnicodeDecodeError as exc:
@@ -181,7 +212,12 @@ class Project:
             raise ProjectError(f"{p.name}: {exc}") from exc
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        atomic_write_text(path, self.to_json())
+        text = self.to_json()
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate slipped in: JSON's \u escape keeps it
+            data = (json.dumps(self.to_dict(), indent=2) + "\n").encode("ascii")
+        atomic_write_bytes(path, data)
 
     def video_path(self, project_path: str | os.PathLike[str] | None) -> Path | None:
         """The video's absolute path; relative paths are relative to the project file."""

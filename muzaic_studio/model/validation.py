@@ -8,10 +8,10 @@ engine's server, so a body the engine accepts is one the app would send.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Any
 
+from muzaic_studio.jsonsafe import finite_number
 from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, METHODS, PARAM_NAMES
 from muzaic_studio.model.schema import schema_errors
 
@@ -45,7 +45,7 @@ class Problem:
     def describe(self, field: str) -> str:
         if self.index is None:
             where = "Soundtrack"
-        elif isinstance(self.time, int | float) and not isinstance(self.time, bool):
+        elif finite_number(self.time):
             where = f"Region {self.index + 1} (at {self.time:.2f} s)"
         else:
             where = f"Region {self.index + 1}"
@@ -57,8 +57,17 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_number(v: Any) -> bool:
-    """A finite JSON number: NaN and Infinity are what json.dumps would emit, not JSON."""
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite JSON number: NaN, Infinity and ints beyond float range are not (jsonsafe)."""
+    return finite_number(v)
+
+
+def _show(v: Any, limit: int = 40) -> str:
+    """A value quoted for a message, cut short: a field may hold a megabyte or 4000 digits."""
+    try:
+        text = repr(v)
+    except ValueError:  # an int too long for str()
+        return "a number too large"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_keyframes(v: Any) -> bool:
@@ -74,12 +83,14 @@ def _keyframe_problems(value: list, field: str, at: tuple[int, Any]) -> list[Pro
             return [Problem(*at, f"{field}[{k}]", "a keyframe is [position_percent, value]")]
         pos, val = point
         if not _is_number(pos) or not 0 <= pos <= 100:
-            return [Problem(*at, f"{field}[{k}]", f"position {pos!r} must be 0..100")]
+            return [Problem(*at, f"{field}[{k}]", f"position {_show(pos)} must be 0..100")]
         if pos < last:
             return [Problem(*at, f"{field}[{k}]", "keyframe positions must not go backwards")]
         if not _is_number(val) or not PARAM_MIN <= val <= PARAM_MAX:
             return [
-                Problem(*at, f"{field}[{k}]", f"value {val!r} must be {PARAM_MIN}..{PARAM_MAX}")
+                Problem(
+                    *at, f"{field}[{k}]", f"value {_show(val)} must be {PARAM_MIN}..{PARAM_MAX}"
+                )
             ]
         last = pos
     return []
@@ -95,16 +106,16 @@ def _region_problems(i: int, region: Any) -> list[Problem]:
         if key not in region:
             out.append(Problem(*at, key, "is required"))
     if "time" in region and (not _is_number(t) or t < 0):
-        out.append(Problem(*at, "time", f"{t!r} must be a number >= 0"))
+        out.append(Problem(*at, "time", f"{_show(t)} must be a number >= 0"))
     d = region.get("duration")
     if "duration" in region and (not _is_number(d) or d <= 0):
-        out.append(Problem(*at, "duration", f"{d!r} must be a number > 0"))
+        out.append(Problem(*at, "duration", f"{_show(d)} must be a number > 0"))
     action = region.get("action")
     if "action" in region and action not in ACTIONS:
-        out.append(Problem(*at, "action", f"{action!r} must be one of {', '.join(ACTIONS)}"))
+        out.append(Problem(*at, "action", f"{_show(action)} must be one of {', '.join(ACTIONS)}"))
     method = region.get("method")
     if method is not None and method not in METHODS:
-        out.append(Problem(*at, "method", f"{method!r} must be one of {', '.join(METHODS)}"))
+        out.append(Problem(*at, "method", f"{_show(method)} must be one of {', '.join(METHODS)}"))
     tags = region.get("tags")
     if tags is not None and (not isinstance(tags, list) or not all(_is_int(x) for x in tags)):
         out.append(Problem(*at, "tags", "must be a list of integer tag ids"))
@@ -127,7 +138,9 @@ def _region_problems(i: int, region: Any) -> list[Problem]:
                 elif not _is_int(value) or not PARAM_MIN <= value <= PARAM_MAX:
                     out.append(
                         Problem(
-                            *at, field, f"{value!r} must be an integer {PARAM_MIN}..{PARAM_MAX}"
+                            *at,
+                            field,
+                            f"{_show(value)} must be an integer {PARAM_MIN}..{PARAM_MAX}",
                         )
                     )
     if action == "copy":

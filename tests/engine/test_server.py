@@ -133,10 +133,15 @@ def test_http_level_errors(engine_server):
     assert head.startswith("HTTP/1.1 411")
 
 
-def test_a_stalled_body_times_out_with_408(engine_server, monkeypatch):
-    from muzaic_studio.engine import server as srv
+def test_a_stalled_body_times_out_with_408(engine_home):
+    server, thread = start_server(keys=[KEY], body_timeout=0.5)
+    try:
+        _stall(server)
+    finally:
+        stop_server(server, thread)
 
-    monkeypatch.setattr(srv._Handler, "timeout", 0.5)
+
+def _stall(engine_server):
     with socket.create_connection(engine_server.server_address[:2], timeout=10) as s:
         s.sendall(
             b"POST /soundtrack HTTP/1.1\r\nHost: x\r\nMuzaicAPI-Secret-Key: "
@@ -325,7 +330,7 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path):
     try:
         line = proc.stdout.readline()
         url = line.split(" on ")[1].split(" ")[0]
-        r = requests.get(url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=10)
+        r = requests.get(url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=60)
         assert r.status_code == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

@@ -1,0 +1,395 @@
+"""The ASGI app behind `muzaic-studio serve`: routes, limits, and the JSON it answers.
+
+`create_app(config)` builds one `ServeApp` per worker process. Every 2xx body goes through
+`ServeApp.answer_body` and every error body through `ServeApp.error_body` (also used by
+http_protocol for errors the HTTP parser finds before the app runs), so the shape of the
+answers can change in one place (e.g. `{"Error": ...}` for the docs dialect).
+
+Work that blocks (synthesis, ffmpeg, the SQLite state) runs in threads, off the event
+loop, so a render never delays another client's headers, keys or 429s. Renders wait in
+a bounded queue per worker; when it is full the answer is 429 with Retry-After rather than
+a connection the kernel resets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from muzaic_studio import jsonsafe
+from muzaic_studio.contract.errors import (
+    InsufficientTokens,
+    InvalidRequest,
+    MuzaicError,
+    RateLimited,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+KEY_HEADER = "MuzaicAPI-Secret-Key"
+MAX_BODY_BYTES = 1 << 20  # 1 MiB: ~5000 regions; anything larger is not a soundtrack
+MAX_HEADER_BYTES = 16 << 10  # request line + headers
+DEFAULT_QUEUE = 64  # renders waiting or running per worker before 429
+BODY_TIMEOUT = 30.0  # seconds a client may stall mid-body before 408
+DRAIN_LIMIT = 64 << 10  # an unread body larger than this is not drained: the connection closes
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything a worker needs; picklable, so `--workers N` hands it to each process."""
+
+    state_path: str  # engine/state.SharedState file, made by whoever starts the server
+    keys: dict[str, frozenset[str] | None] | None = None  # key -> origins (None: any)
+    any_key: bool = True  # also accept keys not in `keys` (any origin --origins allows)
+    origins: frozenset[str] | None = None  # allowed in /soundtrack/{origin}; None: any
+    store_dir: str | None = None  # region store; None: the user's cache folder
+    audio_dir: str | None = None  # answer renders with a file there (engine/service.py)
+    max_body: int = MAX_BODY_BYTES
+    queue: int = DEFAULT_QUEUE
+    renders: int = 1  # renders at once per worker process (each is CPU-bound)
+    body_timeout: float = BODY_TIMEOUT
+    rate_limit: int = 0
+    parent_pid: int | None = None  # a worker of `--workers N`: exit when this pid is gone
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+class ServeApp:
+    """One worker's app: an ASGI callable wrapping Starlette, plus the answer/error seam."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.engine: Any = None
+        self.state: Any = None
+        self._renders: anyio.CapacityLimiter | None = None
+        self._queued = 0
+        self._render_seconds = 2.0  # running mean, for Retry-After when the queue is full
+        self.starlette = Starlette(
+            routes=[
+                Route("/soundtrack", self._soundtrack, methods=["POST"]),
+                Route("/soundtrack/{origin}", self._soundtrack, methods=["POST"]),
+                Route("/singleFile", self._single_file, methods=["POST"]),
+                Route("/audioFromHash", self._audio_from_hash, methods=["POST"]),
+                Route("/getTags", self._tags, methods=["GET"]),
+                Route("/accountDetails", self._account, methods=["GET"]),
+            ],
+            exception_handlers={
+                HTTPException: self._on_http_exception,
+                Exception: self._on_bug,
+            },
+            lifespan=self._lifespan,
+        )
+        self.starlette.router.redirect_slashes = False
+
+    # Pickled for worker processes as its config alone; each worker builds its own app.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["config"])  # type: ignore[misc]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and len(scope["path"]) > 1 and scope["path"].endswith("/"):
+            scope = {**scope, "path": scope["path"].rstrip("/") or "/"}
+        await self.starlette(scope, receive, send)
+
+    # ------------------------------------------------------------------ the seam
+
+    def answer_body(self, endpoint: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The JSON of a 2xx answer of *endpoint* (one place to reshape success)."""
+        return payload
+
+    def error_body(self, status: int, message: str, **extra: Any) -> dict[str, Any]:
+        """The JSON of every error answer, the HTTP parser's included (one place)."""
+        return {"error": message, **extra}
+
+    def answer(
+        self, endpoint: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Response:
+        return _json(200, self.answer_body(endpoint, payload), headers)
+
+    def error(
+        self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> Response:
+        return _json(status, self.error_body(status, message, **extra), headers)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        from muzaic_studio.engine.backend import OfflineEngine
+        from muzaic_studio.engine.state import SharedState
+        from muzaic_studio.engine.store import RegionStore
+
+        cfg = self.config
+        self.state = SharedState(cfg.state_path, cfg.rate_limit)
+        store = RegionStore(Path(cfg.store_dir)) if cfg.store_dir else None
+        self.engine = OfflineEngine(store=store, ledger=self.state)
+        self._renders = anyio.CapacityLimiter(max(1, cfg.renders))
+        if cfg.parent_pid is not None:
+            _exit_with_parent(cfg.parent_pid)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(self.engine.store.flush)
+            self.state.close()
+
+    # ------------------------------------------------------------------ errors
+
+    async def _on_http_exception(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        headers = dict(exc.headers or {})
+        path = request.url.path if len(request.url.path) <= 80 else request.url.path[:77] + "..."
+        message = {404: f"No such endpoint: {path}"}.get(exc.status_code, exc.detail)
+        if exc.status_code == 405:
+            message = f"{request.method} is not allowed on {path}; use {headers.get('Allow', '')}."
+        return self.error(exc.status_code, message, _unread_body(request, headers))
+
+    async def _on_bug(self, request: Request, exc: Exception) -> Response:
+        log.error("Bug answering %s %s", request.method, request.url.path, exc_info=exc)
+        headers = _unread_body(request, {"Connection": "close"})
+        return self.error(
+            500, "Internal error in the offline engine (see the server log).", headers
+        )
+
+    def _refusal(self, request: Request, exc: Exception) -> Response:
+        """A domain or HTTP refusal as its status and JSON."""
+        headers: dict[str, str] = {}
+        if isinstance(exc, _Refused):
+            return self.error(exc.status, exc.message, _unread_body(request, dict(exc.headers)))
+        if isinstance(exc, InvalidRequest):
+            return self.error(400, exc.message, _unread_body(request, headers))
+        if isinstance(exc, Unauthorized):
+            return self.error(401, exc.message, _unread_body(request, headers))
+        if isinstance(exc, InsufficientTokens):
+            return self.error(
+                402, exc.message, _unread_body(request, headers), needed=exc.needed,
+                balance=exc.balance,
+            )  # fmt: skip
+        if isinstance(exc, RateLimited):
+            retry = max(1, math.ceil(exc.retry_after or 1))
+            headers["Retry-After"] = str(retry)
+            return self.error(429, exc.message, _unread_body(request, headers), retryAfter=retry)
+        assert isinstance(exc, MuzaicError)
+        return self.error(500, f"The engine failed: {exc.message}", _unread_body(request, headers))
+
+    # ------------------------------------------------------------------ plumbing
+
+    def authorize(self, key: str | None, origin: str | None) -> str:
+        keys = self.config.keys
+        if not key:
+            raise Unauthorized(f"Missing API key: send it in the {KEY_HEADER} header.")
+        if keys is not None and key in keys:
+            allowed = keys[key]
+        elif self.config.any_key or keys is None:
+            allowed = None
+        else:
+            raise Unauthorized("Invalid API key.")
+        if origin is not None:
+            if self.config.origins is not None and origin not in self.config.origins:
+                raise Unauthorized(f"Origin {origin!r} is not allowed on this server.")
+            if allowed is not None and origin not in allowed:
+                raise Unauthorized(f"This API key is not valid for origin {origin!r}.")
+        return key
+
+    async def _admit(self, request: Request) -> None:
+        origin = request.path_params.get("origin")
+        key = self.authorize(request.headers.get(KEY_HEADER), origin)
+        await anyio.to_thread.run_sync(self.state.check_rate, key)
+
+    async def _body(self, request: Request) -> Any:
+        """The JSON body, within the size limit and the stall timeout."""
+        limit = self.config.max_body
+        length = request.headers.get("content-length")
+        chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+        if length is None and not chunked:
+            raise _Refused(411, "A POST needs a Content-Length header and a JSON body.")
+        if length is not None and int(length) > limit:  # h11 checked it is a number
+            raise _Refused(413, f"Request body of {length} bytes exceeds the limit of {limit} bytes.",
+                           {"Connection": "close"})  # fmt: skip
+        raw = bytearray()
+        try:
+            with anyio.fail_after(self.config.body_timeout):
+                async for chunk in request.stream():
+                    raw += chunk
+                    if len(raw) > limit:
+                        raise _Refused(413, f"Request body exceeds the limit of {limit} bytes.",
+                                       {"Connection": "close"})  # fmt: skip
+        except TimeoutError:
+            raise _Refused(408, "The request body did not arrive in time.",
+                           {"Connection": "close"}) from None  # fmt: skip
+        except ClientDisconnect:
+            raise _Refused(400, "The client went away before the body arrived.",
+                           {"Connection": "close"}) from None  # fmt: skip
+        request.state.body_read = True
+        if not raw.strip():
+            raise _Refused(400, "The request body is empty; send a JSON object.")
+        try:
+            return jsonsafe.loads(bytes(raw))
+        except jsonsafe.JSONError as exc:
+            raise _Refused(400, f"The request body is not valid JSON: {exc}.") from None
+
+    async def _render(self, fn: Any, *args: Any) -> Any:
+        """Run *fn* on a render thread, or refuse with 429 when this worker's queue is full."""
+        assert self._renders is not None
+        if self._queued >= self.config.queue:
+            per = self._render_seconds * self._queued / self._renders.total_tokens
+            retry = max(1, math.ceil(per))
+            raise _Refused(
+                429,
+                f"The server is busy ({self._queued} renders queued); retry in {retry} s.",
+                {"Retry-After": str(retry)},
+            )
+        self._queued += 1
+        try:
+            async with self._renders:
+                started = time.monotonic()
+                result = await anyio.to_thread.run_sync(fn, *args)
+                spent = time.monotonic() - started
+                self._render_seconds = 0.8 * self._render_seconds + 0.2 * spent
+                return result
+        finally:
+            self._queued -= 1
+
+    async def _handle(self, request: Request, endpoint: str, work: Any) -> Response:
+        try:
+            await self._admit(request)
+            payload = await work(request)
+        except (MuzaicError, _Refused) as exc:
+            return self._refusal(request, exc)
+        return self.answer(endpoint, payload)
+
+    # ------------------------------------------------------------------ endpoints
+
+    async def _soundtrack(self, request: Request) -> Response:
+        async def work(req: Request) -> dict[str, Any]:
+            body = await self._body(req)
+            return await self._render(self._render_body, body)
+
+        return await self._handle(request, "soundtrack", work)
+
+    async def _single_file(self, request: Request) -> Response:
+        async def work(req: Request) -> dict[str, Any]:
+            body = await self._body(req)
+            if not isinstance(body, dict):
+                raise InvalidRequest("The request must be a JSON object {duration, tags, params}.")
+            if "duration" not in body:
+                raise InvalidRequest("duration: is required (seconds of music to generate)")
+            region: dict[str, Any] = {"time": 0, "duration": body["duration"], "action": "generate"}
+            for name in ("tags", "params"):
+                if body.get(name) is not None:
+                    region[name] = body[name]
+            request_body = {"regions": [region], "normalize": body.get("normalize", False)}
+            return await self._render(self._render_body, request_body)
+
+        return await self._handle(request, "singleFile", work)
+
+    async def _audio_from_hash(self, request: Request) -> Response:
+        async def work(req: Request) -> dict[str, Any]:
+            body = await self._body(req)
+            if not isinstance(body, dict) or "hash" not in body:
+                raise InvalidRequest('hash: is required, e.g. {"hash": "<regionHash>"}')
+            result = await self._render(self.engine.audio_from_hash, body["hash"])
+            return {
+                "apiVersion": result.api_version,
+                "hash": body["hash"],
+                "audioDuration": result.audio_duration,
+                "mp3": _b64(result.mp3),
+            }
+
+        return await self._handle(request, "audioFromHash", work)
+
+    async def _tags(self, request: Request) -> Response:
+        async def work(_req: Request) -> dict[str, Any]:
+            return await anyio.to_thread.run_sync(self.engine.tags)
+
+        return await self._handle(request, "getTags", work)
+
+    async def _account(self, request: Request) -> Response:
+        async def work(_req: Request) -> dict[str, Any]:
+            acc = await anyio.to_thread.run_sync(self.engine.account)
+            return {"balance": acc.balance, "used": acc.used, "apiVersion": acc.raw.get("engine")}
+
+        return await self._handle(request, "accountDetails", work)
+
+    def _render_body(self, body: Any) -> dict[str, Any]:
+        """On a render thread: render, and build the 200 body (base64 or a file)."""
+        from muzaic_studio.engine.server import soundtrack_response
+
+        result = self.engine.render(body)
+        audio_dir = Path(self.config.audio_dir) if self.config.audio_dir else None
+        return soundtrack_response(result, self.engine.account().balance, audio_dir)
+
+
+def create_app(config: ServeConfig) -> ServeApp:
+    """The app of one worker process (see ServeApp)."""
+    return ServeApp(config)
+
+
+def find_app(app: Any) -> ServeApp | None:
+    """The ServeApp inside uvicorn's middleware wrappers (they keep it as `.app`)."""
+    for _ in range(8):
+        if isinstance(app, ServeApp):
+            return app
+        app = getattr(app, "app", None)
+    return None
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None) -> Response:
+    data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return Response(data, status, headers=headers, media_type="application/json")
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unread_body(request: Request, headers: dict[str, str]) -> dict[str, str]:
+    """Close the connection after a refusal whose large or unsized body was never read.
+
+    A small unread body is drained by the server before the next request on the
+    connection, so keep-alive survives a 401 or 404; a large one would be read for nothing.
+    """
+    if getattr(request.state, "body_read", False) or request.method in ("GET", "HEAD"):
+        return headers
+    length = request.headers.get("content-length")
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    if chunked or (length is not None and int(length) > DRAIN_LIMIT):
+        headers = {**headers, "Connection": "close"}
+    return headers
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker of `--workers N` stops (SIGTERM to itself) when its parent is gone, even
+    if that happened while the worker was still starting."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
