@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from muzaic_studio.contract.backend import Backend
 from muzaic_studio.contract.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
 from muzaic_studio.contract.result import RenderResult
 from muzaic_studio.model import Problem, Project, Region, RenderPlan, plan_render, validate_request
@@ -146,7 +147,7 @@ def _paid(error: MuzaicError, partial: RenderResult) -> MuzaicError:
 
 def execute(
     job: RenderJob,
-    backend: Any,
+    backend: Backend,
     history: RenderHistory,
     *,
     cancel: threading.Event | None = None,

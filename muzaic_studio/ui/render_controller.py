@@ -126,10 +126,10 @@ class RenderController(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(100)
         self._ticker.timeout.connect(self._tick)
+        self._retry_only = False
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(lambda: self.render(self._retry_only))
-        self._retry_only = False
         self._last_request: bool | None = None  # only_changes of the last attempt
 
     # -- setup --------------------------------------------------------------------------
@@ -184,12 +184,10 @@ class RenderController(QObject):
             self._notify("A render is already running; cancel it first.", "warning")
             return False
         doc = self.doc
-        shown = doc.audio_path is not None and (doc.project.last_render or {}).get("audio") == str(
-            doc.audio_path
-        )
-        if only_changes and shown and not any(r.changed_since_render for r in doc.regions):
-            # (hashes kept from a render whose audio failed: the audio shown is older, so
-            # rendering the copies is not "nothing")
+        # The last render's audio arrived (hashes kept from a paid render whose audio
+        # failed leave no "audio": rendering their copies is not "nothing").
+        heard = doc.waveform is not None and "audio" in (doc.project.last_render or {})
+        if only_changes and heard and not any(r.changed_since_render for r in doc.regions):
             self._notify("Nothing changed since the last render.", "info")
             return False
         try:
@@ -385,7 +383,7 @@ class RenderController(QObject):
             log.error("render failed: %s", getattr(exc, "__traceback_text__", exc))
             self._notify(f"Render failed: {type(exc).__name__}: {exc}", "error", "Retry", retry)
 
-    def _retry_action(self) -> Callable[[], None]:
+    def _retry_action(self) -> Callable[[], Any]:
         only = bool(self._last_request)
         return lambda: self.render(only)
 
