@@ -1,0 +1,273 @@
+"""The client-side mix (region gains, fades, transitions) applied to rendered PCM, by block.
+
+One function for everything that sounds or looks: playback, export, the CLI's WAV and the
+waveform all call `MixPlan.process` (or `display_gain` for peaks), so what is heard is
+what is exported, sample for sample. It works on any block of float32 ``[frames,
+channels]`` given its first frame, so a player streams it and an export of 20 minutes
+holds one block at a time.
+
+Gains and fades are a per-frame envelope: region gain times the fade curve inside the
+region's own span, 1.0 outside every region (gaps keep the server's audio).
+
+Transitions: two touching regions never overlap and the render holds no audio of the
+first region after the boundary B, so a crossfade cannot borrow "more" of either side.
+Instead the window [B-h, B+h) mixes each side with the time-mirror of the other around
+B: before B the first region fades out (its own audio) while the second region's first
+h seconds, played backwards, fade in; after B the reverse. With equal-power curves
+(cos/sin) two uncorrelated signals keep their summed power, so the level does not dip
+(a plain fade-out then fade-in dips to silence at B). Both terms are continuous at every
+window edge, so the transition adds no click. The mirror samples come from the same
+source through a `WindowSource` (a few ms of decode per transition, cached).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from muzaic_studio.model.mix import region_mix, touching_pairs
+from muzaic_studio.model.region import Region
+
+#: Reads frames [first, last) of the source as float32 [frames, channels] (zero-padded).
+WindowSource = Callable[[int, int], np.ndarray]
+
+
+def fade_curve(shape: str, u: np.ndarray) -> np.ndarray:
+    """Rising fade gain for positions *u* in [0, 1]: 0 at the start, exactly 1 at the end."""
+    u = np.clip(u, 0.0, 1.0)
+    if shape == "equal-power":
+        return np.sin(u * (math.pi / 2))
+    if shape == "log":  # linear in dB from -60 dB, pinned to 0 at the start
+        return (np.power(1000.0, u) - 1.0) / 999.0
+    return u
+
+
+@dataclass(frozen=True)
+class Span:
+    """One region's envelope in frames; fades that belong to a transition are left out."""
+
+    start: int
+    end: int
+    gain: float
+    fade_in: int
+    fade_out: int
+    in_shape: str
+    out_shape: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An equal-power mirror crossfade over [boundary - half, boundary + half)."""
+
+    boundary: int
+    half: int
+    gain_a: float
+    gain_b: float
+
+
+class MixPlan:
+    """The mix of one project at one sample rate. Immutable; cheap to rebuild per edit."""
+
+    def __init__(self, spans: list[Span], transitions: list[Transition], rate: int) -> None:
+        self.spans = sorted(spans, key=lambda s: s.start)
+        self.transitions = sorted(transitions, key=lambda t: t.boundary)
+        self.rate = rate
+        self._starts = [s.start for s in self.spans]
+
+    @classmethod
+    def from_regions(cls, regions: Iterable[Region], rate: int) -> MixPlan:
+        regions = [r for r in regions if r.duration > 0]
+        xf_out: dict[int, int] = {}  # uid -> transition half (frames) at its end
+        xf_in: dict[int, int] = {}  # uid -> transition half (frames) at its start
+        transitions = []
+        for a, b in touching_pairs(regions):
+            ma, mb = region_mix(a), region_mix(b)
+            half = round(min(ma.fade_out, mb.fade_in) * rate)
+            if ma.xfade and half > 0:
+                transitions.append(Transition(round(b.time * rate), half, ma.gain, mb.gain))
+                xf_out[a.uid] = xf_in[b.uid] = half
+        spans = []
+        for r in regions:
+            m = region_mix(r)
+            # A transition's half lies inside the region but is drawn by the Transition.
+            cut_in, cut_out = xf_in.get(r.uid, 0), xf_out.get(r.uid, 0)
+            spans.append(
+                Span(
+                    round(r.time * rate) + cut_in,
+                    round(r.end * rate) - cut_out,
+                    m.gain,
+                    0 if cut_in else round(m.fade_in * rate),
+                    0 if cut_out else round(m.fade_out * rate),
+                    m.fade_in_shape,
+                    m.fade_out_shape,
+                )
+            )
+        return cls(spans, transitions, rate)
+
+    @property
+    def is_flat(self) -> bool:
+        """True when the mix changes nothing (no gain, no fade, no transition)."""
+        return not self.transitions and all(
+            s.gain == 1.0 and s.fade_in == 0 and s.fade_out == 0 for s in self.spans
+        )
+
+    # -- the envelope -------------------------------------------------------------------
+    def envelope(self, start_frame: int, frames: int) -> np.ndarray:
+        """Gain per frame for [start_frame, start_frame + frames), transitions' own side
+        included (their mirror side is added by `process`)."""
+        env = np.ones(frames, np.float32)
+        f = np.arange(start_frame, start_frame + frames, dtype=np.int64)
+        first = max(0, bisect.bisect_right(self._starts, start_frame) - 1)
+        for s in self.spans[first:]:
+            if s.start >= start_frame + frames:
+                break
+            if s.end <= start_frame:
+                continue
+            lo, hi = (
+                max(s.start, start_frame) - start_frame,
+                min(s.end, start_frame + frames) - start_frame,
+            )
+            ff = f[lo:hi]
+            g = np.full(hi - lo, s.gain, np.float64)
+            if s.fade_in:
+                g *= fade_curve(s.in_shape, (ff - s.start) / s.fade_in)
+            if s.fade_out:
+                g *= fade_curve(s.out_shape, (s.end - ff) / s.fade_out)
+            env[lo:hi] = g
+        for t, lo, hi, ff in self._windows(start_frame, frames):
+            own, _ = _xfade_gains(t, ff)
+            env[lo:hi] = own
+        return env
+
+    def _windows(self, start_frame: int, frames: int):
+        end = start_frame + frames
+        for t in self.transitions:
+            a, b = t.boundary - t.half, t.boundary + t.half
+            if b <= start_frame or a >= end:
+                continue
+            lo, hi = max(a, start_frame), min(b, end)
+            yield t, lo - start_frame, hi - start_frame, np.arange(lo, hi, dtype=np.int64)
+
+    def process(
+        self, block: np.ndarray, start_frame: int, mirror: WindowSource | None = None
+    ) -> np.ndarray:
+        """The mixed block: float32 [frames, channels] in, a new float32 array out.
+
+        *mirror* reads source frames for transitions; without it a block must contain
+        each transition window it touches whole (tests, in-memory audio).
+        """
+        block = np.asarray(block, np.float32)
+        if block.ndim == 1:
+            block = block[:, None]
+        frames = block.shape[0]
+        out = block * self.envelope(start_frame, frames)[:, None]
+        for t, lo, hi, ff in self._windows(start_frame, frames):
+            _, other = _xfade_gains(t, ff)
+            src = 2 * t.boundary - ff  # the mirror frame of each frame around the boundary
+            if mirror is not None:  # the whole window, so a source can cache it whole
+                first = t.boundary - t.half
+                window = mirror(first, t.boundary + t.half + 1)
+            else:
+                first, last = int(src.min()), int(src.max()) + 1
+                if first < start_frame or last > start_frame + frames:
+                    raise ValueError("a transition window reaches outside the block")
+                window = block[first - start_frame : last - start_frame]
+            out[lo:hi] += window[src - first] * other[:, None]
+        return out
+
+    # -- the waveform -------------------------------------------------------------------
+    def display_gain(self, times: np.ndarray) -> np.ndarray:
+        """Amplitude factor to draw at each time (seconds): the envelope, with a
+        transition shown as its power sum (what an uncorrelated crossfade sounds like)."""
+        frames = np.round(np.asarray(times, np.float64) * self.rate).astype(np.int64)
+        out = np.ones(frames.shape, np.float32)
+        for s in self.spans:
+            inside = (frames >= s.start) & (frames < s.end)
+            if not inside.any():
+                continue
+            ff = frames[inside]
+            g = np.full(ff.shape, s.gain, np.float64)
+            if s.fade_in:
+                g *= fade_curve(s.in_shape, (ff - s.start) / s.fade_in)
+            if s.fade_out:
+                g *= fade_curve(s.out_shape, (s.end - ff) / s.fade_out)
+            out[inside] = g
+        for t in self.transitions:
+            inside = (frames >= t.boundary - t.half) & (frames < t.boundary + t.half)
+            if inside.any():
+                own, other = _xfade_gains(t, frames[inside])
+                out[inside] = np.sqrt(own**2 + other**2)
+        return out
+
+
+def _xfade_gains(t: Transition, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(gain of the frame's own sample, gain of its mirror) inside a transition window."""
+    u = (frames - (t.boundary - t.half)) / (2.0 * t.half)
+    fade_out = np.cos(np.clip(u, 0, 1) * (math.pi / 2)) * t.gain_a
+    fade_in = np.sin(np.clip(u, 0, 1) * (math.pi / 2)) * t.gain_b
+    before = frames < t.boundary
+    own = np.where(before, fade_out, fade_in).astype(np.float32)
+    other = np.where(before, fade_in, fade_out).astype(np.float32)
+    return own, other
+
+
+class FileWindows:
+    """A `WindowSource` over an audio file: decodes each asked-for span once and keeps it.
+
+    Spans are transition windows (at most 20 s each), decoded sample-exactly like a whole
+    decode (`decode.range_args`), so the mirror side of a crossfade matches the stream.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], rate: int, channels: int) -> None:
+        self.path, self.rate, self.channels = path, rate, channels
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def __call__(self, first: int, last: int) -> np.ndarray:
+        for (a, b), data in self._cache.items():
+            if a <= first and last <= b:
+                return data[first - a : last - a]
+        from muzaic_studio.audio.decode import decode
+
+        # Decode the whole transition window at once (a block sees only part of it).
+        a, b = first, last
+        data = decode(self.path, start=a / self.rate, end=b / self.rate, strict=False).samples
+        out = np.zeros((b - a, self.channels), np.float32)
+        n = min(len(data), b - a)
+        out[:n] = data[:n, : self.channels] / 32768.0
+        self._cache[(a, b)] = out
+        return out
+
+    def prefetch(self, plan: MixPlan) -> None:
+        """Decode every transition window now (e.g. before playback starts)."""
+        for t in plan.transitions:
+            self(t.boundary - t.half, t.boundary + t.half + 1)
+
+
+def block_mixer(
+    plan: MixPlan, mirror: WindowSource | None
+) -> Callable[[np.ndarray, int], np.ndarray]:
+    """``process(block, start_frame) -> block`` for a streaming player or exporter.
+
+    int16 blocks come back int16 (rounded and clipped like ffmpeg's s16 conversion);
+    float blocks come back float32. A flat mix returns the block itself (no copy).
+    """
+
+    def process(block: np.ndarray, start_frame: int) -> np.ndarray:
+        if plan.is_flat:
+            return block
+        if block.dtype == np.int16:
+            mixed = plan.process(block.astype(np.float32) / 32768.0, start_frame, mirror)
+            return to_int16(mixed)
+        return plan.process(block, start_frame, mirror)
+
+    return process
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    """float [-1, 1) -> int16 the way every consumer of the mix converts (round, clip)."""
+    return np.clip(np.rint(samples * 32768.0), -32768, 32767).astype(np.int16)
