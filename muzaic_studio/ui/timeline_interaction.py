@@ -380,6 +380,13 @@ class Interaction:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         view, doc = self.view, self.view.doc
+        from muzaic_studio.ui import mix_handles
+
+        mixing = mix_handles.press(view, event)  # gain/fade/transition handles come first
+        if mixing is not None:
+            self.gesture = mixing
+            view.viewport().setCursor(mixing.cursor)
+            return
         kind, region = self.hit(event.position())
         mods = event.modifiers()
         ctrl = bool(mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier))
@@ -481,6 +488,15 @@ class Interaction:
             p.restore()
 
     def _hover(self, event: QMouseEvent) -> None:
+        from muzaic_studio.ui import mix_handles
+
+        handle = mix_handles.hit(self.view, event.position())
+        if handle is not None:
+            vertical = handle.kind == "gain"
+            self.view.viewport().setCursor(
+                Qt.CursorShape.SizeVerCursor if vertical else Qt.CursorShape.SizeHorCursor
+            )
+            return
         kind, _ = self.hit(event.position())
         shape = {
             "ruler": Qt.CursorShape.PointingHandCursor,

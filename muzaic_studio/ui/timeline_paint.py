@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -52,17 +54,23 @@ def mix(a: QColor, b: QColor, f: float) -> QColor:
 
 
 def waveform_image(
-    pyramid: Any, t0: float, t1: float, width: int, height: int, axis: QColor
+    pyramid: Any, t0: float, t1: float, width: int, height: int, axis: QColor, gains: Any = None
 ) -> QImage | None:
-    """The waveform lane drawn once per view span (min/max and RMS per pixel column)."""
+    """The waveform lane drawn once per view span (min/max and RMS per pixel column).
+
+    *gains* (one amplitude factor per column, from the client-side mix) scale the peaks:
+    the mixed waveform comes from the same pyramid, never from a new decode.
+    """
     if height < 4 or width < 1:
         return None
     try:
         peaks = pyramid.query(t0, t1, width)
     except (ValueError, AttributeError):
         return None
-    mins, maxs = peaks.mins.tolist(), peaks.maxs.tolist()
-    rms, covered = peaks.rms.tolist(), peaks.covered.tolist()
+    scale = 1.0 if gains is None else gains
+    mins = np.clip(peaks.mins * scale, -1, 1).tolist()
+    maxs = np.clip(peaks.maxs * scale, -1, 1).tolist()
+    rms, covered = (peaks.rms * scale).tolist(), peaks.covered.tolist()
     image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)

@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from muzaic_studio.model.region import Region
+from muzaic_studio.ui import mix_handles
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline_interaction import Interaction
@@ -440,6 +441,8 @@ class TimelineView(QAbstractScrollArea):
             if r.uid in moving:
                 continue
             self.paint_region(p, r, self.region_rect(r), r.uid in selection)
+            mix_handles.paint_region_mix(self, p, r, self.region_rect(r), r.uid in selection)
+        mix_handles.paint_transitions(self, p, visible)
         p.restore()
 
     def _paint_waveform(self, p: QPainter, wave: QRectF, exposed: QRectF, text: QColor) -> None:
@@ -453,13 +456,16 @@ class TimelineView(QAbstractScrollArea):
             return
         width = int(self.viewport().width())
         t0, t1 = self.scale.time(0), self.scale.time(width)
-        key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()))
+        gains, mix_key = mix_handles.waveform_gain(self.doc, pyramid, t0, t1, width)
+        key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()), mix_key)
         if key not in self._wave_cache:
             if len(self._wave_cache) > 4:
                 self._wave_cache.clear()
             axis = QColor(self.palette().color(QPalette.ColorRole.Text))
             axis.setAlpha(40)
-            self._wave_cache[key] = waveform_image(pyramid, t0, t1, width, int(wave.height()), axis)
+            self._wave_cache[key] = waveform_image(
+                pyramid, t0, t1, width, int(wave.height()), axis, gains
+            )
         image = self._wave_cache[key]
         if image is None:
             return
