@@ -19,7 +19,7 @@ def edit_mix(
     doc: ProjectDocument,
     uids: Collection[int],
     text: str,
-    change: Callable[[RegionMix], RegionMix],
+    change: Callable[[RegionMix, Region], RegionMix],
     merge_key: object = None,
 ) -> None:
     """Apply *change* to the mix of the regions *uids* as one undo step."""
@@ -28,14 +28,14 @@ def edit_mix(
     def apply(regions: list[Region]) -> None:
         for r in regions:
             if r.uid in ids:
-                set_region_mix(r, change(region_mix(r)))
+                set_region_mix(r, change(region_mix(r), r))
 
     doc.edit(text, apply, merge_key=merge_key)
 
 
 def set_gain(doc: ProjectDocument, uids: Collection[int], db: float, merge: bool = False) -> None:
     key = ("mix-gain", frozenset(uids)) if merge else None
-    edit_mix(doc, uids, f"Set gain to {db:+.1f} dB", lambda m: replace(m, gain_db=db), key)
+    edit_mix(doc, uids, f"Set gain to {db:+.1f} dB", lambda m, _r: replace(m, gain_db=db), key)
 
 
 def set_fade(
@@ -48,16 +48,15 @@ def set_fade(
 ) -> None:
     """Set the fade-in or fade-out (*side* "in"/"out") length and/or shape."""
 
-    def change(m: RegionMix) -> RegionMix:
+    def change(m: RegionMix, r: Region) -> RegionMix:
+        # One side is clamped to the room the other leaves (the other side never shrinks).
         if side == "in":
-            return replace(
-                m,
-                fade_in=m.fade_in if seconds is None else seconds,
-                fade_in_shape=shape or m.fade_in_shape,
-            )
+            length = m.fade_in if seconds is None else min(seconds, r.duration - m.fade_out)
+            return replace(m, fade_in=length, fade_in_shape=shape or m.fade_in_shape)
+        length = m.fade_out if seconds is None else min(seconds, r.duration - m.fade_in)
         return replace(
             m,
-            fade_out=m.fade_out if seconds is None else seconds,
+            fade_out=length,
             fade_out_shape=shape or m.fade_out_shape,
             # A fade-out set on its own is no longer half of a transition.
             xfade=m.xfade and seconds is None,
