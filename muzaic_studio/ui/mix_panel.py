@@ -37,6 +37,9 @@ class MixPanel(QGroupBox):
             spin = self._spin(0.0, FADE_MAX, " s", 0.1, f"{label} length")
             combo = QComboBox()
             combo.setObjectName(f"fade{side.title()}Shape")
+            combo.setToolTip(
+                f"{label} curve: linear, equal power (even loudness), logarithmic (even in dB)"
+            )
             for shape in SHAPES:
                 combo.addItem(SHAPE_NAMES[shape], shape)
             row = QHBoxLayout()

@@ -37,6 +37,7 @@ from muzaic_studio.model.region import Region
 from muzaic_studio.ui import mix_handles
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.markers import paint_user_markers
 from muzaic_studio.ui.timeline_interaction import Interaction
 from muzaic_studio.ui.timeline_paint import (
     MARKER_COLOR,
@@ -357,6 +358,7 @@ class TimelineView(QAbstractScrollArea):
         if exposed.top() < RULER_H:
             self._paint_ruler(p, exposed, t0, t1, window, text)
         self._paint_markers_and_playhead(p, exposed)
+        paint_user_markers(self, p)
         if self._hint:
             self._paint_hint(p)
         if not self._sorted and not self.interaction.active:
