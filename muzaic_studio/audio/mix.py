@@ -271,3 +271,53 @@ def block_mixer(
 def to_int16(samples: np.ndarray) -> np.ndarray:
     """float [-1, 1) -> int16 the way every consumer of the mix converts (round, clip)."""
     return np.clip(np.rint(samples * 32768.0), -32768, 32767).astype(np.int16)
+
+
+class LiveMix:
+    """The player's hook: ``process(block, start_frame) -> block`` with a plan that may
+    change while it plays (a handle dragged during playback).
+
+    A new plan is not switched at a block boundary (a 12 dB gain step there is a click):
+    for `RAMP_SECONDS` after a change, the output crossfades linearly from the old plan's
+    mix of the same samples to the new one's, so the gain moves at most 1/RAMP of the way
+    per second - a slope no steeper than a 30 ms fade. A new plan is heard from the next
+    block on (the player's block length plus its buffer: well under 100 ms).
+    `set_plan` may be called from the GUI thread while the audio thread calls `process`:
+    both only swap references.
+    """
+
+    RAMP_SECONDS = 0.03
+
+    def __init__(self, plan: MixPlan, mirror: WindowSource | None = None) -> None:
+        self.plan = plan
+        self.mirror = mirror
+        self._pending: MixPlan | None = None
+        self._old: MixPlan | None = None
+        self._ramp_left = 0
+
+    def set_plan(self, plan: MixPlan) -> None:
+        self._pending = plan
+
+    def process(self, block: np.ndarray, start_frame: int) -> np.ndarray:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._old, self.plan = self.plan, pending
+            self._ramp_left = max(1, round(self.RAMP_SECONDS * pending.rate))
+        is_int = block.dtype == np.int16
+        data = block.astype(np.float32) / 32768.0 if is_int else np.asarray(block, np.float32)
+        if self._old is None and self.plan.is_flat:
+            return block
+        out = self.plan.process(data, start_frame, self.mirror)
+        if self._old is not None:
+            total = max(1, round(self.RAMP_SECONDS * self.plan.rate))
+            n = min(len(out), self._ramp_left)
+            done = total - self._ramp_left
+            ramp = ((done + np.arange(1, n + 1)) / total).astype(np.float32)[:, None]
+            old = self._old.process(data[:n], start_frame, self.mirror)
+            out[:n] = old * (1 - ramp) + out[:n] * ramp
+            self._ramp_left -= n
+            if self._ramp_left <= 0:
+                self._old = None
+        return to_int16(out) if is_int else out
+
+    __call__ = process

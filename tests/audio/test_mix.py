@@ -111,3 +111,24 @@ def test_fade_curves_run_from_zero_to_one() -> None:
     u = np.array([0.0, 1.0])
     for shape in ("linear", "equal-power", "log"):
         assert fade_curve(shape, u) == pytest.approx([0.0, 1.0])
+
+
+def test_live_mix_ramps_a_plan_change_instead_of_stepping() -> None:
+    from muzaic_studio.audio.mix import LiveMix
+
+    r = Region(0.0, 10.0)
+    flat = MixPlan.from_regions([r], RATE)
+    set_region_mix(r, RegionMix(gain_db=-12.0))
+    quiet = MixPlan.from_regions([r], RATE)
+    live = LiveMix(flat)
+    ones = np.full((800, 1), 0.5, np.float32)
+    first = live(ones, 0)
+    assert np.allclose(first, 0.5)
+    live.set_plan(quiet)  # the handle moved while playing
+    second = live(ones, 800)
+    third = live(ones, 1600)
+    out = np.concatenate([first, second, third])[:, 0]
+    target = 0.5 * 10 ** (-12 / 20)
+    assert out[-1] == pytest.approx(target, rel=1e-5)  # heard within one ramp
+    ramp = round(LiveMix.RAMP_SECONDS * RATE)
+    assert np.abs(np.diff(out)).max() <= (0.5 - target) / ramp * 1.01  # no step, a slope

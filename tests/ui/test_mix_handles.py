@@ -128,3 +128,32 @@ def test_transition_handle_sets_both_fades_and_the_export_does_not_dip(view, ren
     steady = _rms_db(pcm[int(2 * rate) : int(7 * rate)], int(5 * rate))[0]
     assert level.min() >= steady - 1.0
     assert level.max() <= steady + 1.0
+
+
+def test_the_player_hook_follows_a_handle_moved_during_playback(view, render):
+    from muzaic_studio.ui.mix_playback import MixFeed
+
+    doc = view.doc
+    path, pcm, _ = render
+    feed = MixFeed(doc, path, pcm.rate, pcm.samples.shape[1])
+    block = 2048
+    heard = [feed.live(pcm.samples[i : i + block], i) for i in range(0, 20 * block, block)]
+    assert np.array_equal(np.concatenate(heard), pcm.samples[: 20 * block])  # flat: untouched
+    first = doc.project.sorted_regions()[0]
+    doc.select([first.uid])
+    rect = view.region_rect(first)
+    x = view.scale.x(5.0)
+    _drag(
+        view, QPointF(x, mix_handles.gain_y(rect, 0.0)), QPointF(x, mix_handles.gain_y(rect, -20.0))
+    )
+    start = 20 * block
+    after = [
+        feed.live(pcm.samples[i : i + block], i) for i in range(start, start + 4 * block, block)
+    ]
+    got = np.concatenate(after).astype(float)
+    raw = pcm.samples[start : start + 4 * block].astype(float)
+    # heard from the next block on, at the new gain once the 30 ms ramp is over
+    ramp = round(0.03 * pcm.rate)
+    ratio = np.std(got[ramp + 10 :]) / np.std(raw[ramp + 10 :])
+    assert 20 * np.log10(ratio) == pytest.approx(-20.0, abs=0.3)
+    feed.close()
