@@ -80,13 +80,12 @@ class RegionMix:
         )
 
     def fitted(self, duration: float) -> RegionMix:
-        """Clamped to the valid ranges, fades shortened so that together they fit *duration*."""
-        mix = RegionMix.from_dict(asdict(self))
-        fade_in, fade_out = mix.fade_in, mix.fade_out
-        total = fade_in + fade_out
+        """Fades shortened so that together they fit *duration* (values already clamped)."""
+        total = self.fade_in + self.fade_out
         if duration > 0 and total > duration:
-            fade_in, fade_out = fade_in * duration / total, fade_out * duration / total
-        return replace(mix, fade_in=fade_in, fade_out=fade_out)
+            k = duration / total
+            return replace(self, fade_in=self.fade_in * k, fade_out=self.fade_out * k)
+        return self
 
 
 def region_mix(region: Region) -> RegionMix:
@@ -94,8 +93,8 @@ def region_mix(region: Region) -> RegionMix:
 
 
 def set_region_mix(region: Region, mix: RegionMix) -> None:
-    """Store *mix* (fitted to the region); a flat mix leaves no key in the file."""
-    mix = mix.fitted(region.duration)
+    """Store *mix* (clamped, fitted to the region); a flat mix leaves no key in the file."""
+    mix = RegionMix.from_dict(asdict(mix)).fitted(region.duration)
     if mix.is_flat:
         region.extra.pop(MIX_KEY, None)
     else:

@@ -10,25 +10,30 @@ Handles (only on selected regions, so a plain drag still moves a region):
   it sideways to set one transition, the first region's fade-out and the second's
   fade-in together.
 
-A drag edits the document live (merged into one undo step, closed on release), so the
-Inspector, the waveform and playback follow the handle while it moves.
+While a handle moves its mix is a preview (drawn, and heard through the player's feed),
+repainting only the region(s) it touches; the release is one undo step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
 
 from muzaic_studio.audio.mix import MixPlan, fade_curve
 from muzaic_studio.model.mix import (
     FADE_MAX,
     GAIN_MAX_DB,
     GAIN_MIN_DB,
+    RegionMix,
     region_mix,
+    set_region_mix,
+    set_transition,
     touching_pairs,
 )
 from muzaic_studio.model.region import Region
@@ -68,7 +73,7 @@ def db_at(rect: QRectF, y: float) -> float:
 
 def handle_points(view: TimelineView, r: Region) -> dict[str, QPointF]:
     """Where the gain-line ends (fade handles) sit for region *r*."""
-    rect, mix = view.region_rect(r), region_mix(r)
+    rect, mix = view.region_rect(r), shown_mix(view.doc, r)
     y = gain_y(rect, mix.gain_db)
     return {
         "fade_in": QPointF(view.scale.x(r.time + mix.fade_in), y),
@@ -99,50 +104,129 @@ def hit(view: TimelineView, pos: QPointF) -> Handle | None:
         for kind, pt in handle_points(view, r).items():
             if abs(pos.x() - pt.x()) <= HANDLE_PX + 1 and abs(pos.y() - pt.y()) <= HANDLE_PX + 1:
                 return Handle(kind, r.uid)
-        y = gain_y(rect, region_mix(r).gain_db)
+        y = gain_y(rect, shown_mix(view.doc, r).gain_db)
         if rect.left() < pos.x() < rect.right() and abs(pos.y() - y) <= 3.5:
             return Handle("gain", r.uid)
     return None
 
 
 # -- the drag ----------------------------------------------------------------------------
+def previews(doc: ProjectDocument) -> dict[int, RegionMix]:
+    """uid -> the mix a running drag shows (not yet an edit); empty when no drag runs."""
+    found = getattr(doc, "_mix_preview", None)
+    if found is None:
+        found = doc._mix_preview = {}  # type: ignore[attr-defined]
+    return found
+
+
+def shown_mix(doc: ProjectDocument, r: Region) -> RegionMix:
+    return previews(doc).get(r.uid) or region_mix(r)
+
+
+def add_preview_listener(doc: ProjectDocument, callback: Callable[[], None]) -> None:
+    """*callback* runs whenever a drag changes its preview (e.g. the player's mix feed)."""
+    listeners = getattr(doc, "_mix_listeners", None)
+    if listeners is None:
+        listeners = doc._mix_listeners = []  # type: ignore[attr-defined]
+    listeners.append(callback)
+
+
+def remove_preview_listener(doc: ProjectDocument, callback: Callable[[], None]) -> None:
+    with contextlib.suppress(AttributeError, ValueError):
+        doc._mix_listeners.remove(callback)  # type: ignore[attr-defined]
+
+
+def _set_previews(doc: ProjectDocument, mixes: dict[int, RegionMix]) -> None:
+    shown = previews(doc)
+    shown.clear()
+    shown.update(mixes)
+    for callback in list(getattr(doc, "_mix_listeners", [])):
+        callback()
+
+
+def _with_mix(region: Region, mix: RegionMix) -> Region:
+    copy = Region.from_dict(region.to_dict())
+    copy.uid = region.uid
+    set_region_mix(copy, mix)
+    return copy
+
+
 class MixGesture(Gesture):
-    """Drag one mix handle; each move is a merged live edit, release closes the step."""
+    """Drag one mix handle. While it moves, the new mix is a *preview* (drawn, heard by
+    the player's feed, no document edit: a snapshot edit of every region per mouse move
+    would cost more than the whole repaint budget); release makes it one undo step."""
 
     def __init__(self, view: TimelineView, event: QMouseEvent, handle: Handle) -> None:
         super().__init__(view, event)
         self.handle = handle
         horizontal = handle.kind != "gain"
         self.cursor = Qt.CursorShape.SizeHorCursor if horizontal else Qt.CursorShape.SizeVerCursor
-        view.doc.end_merge()
+        self.value: float | None = None
+        uids = [u for u in (handle.uid, handle.partner) if u is not None]
+        self.regions = [r for r in (view.doc.region(u) for u in uids) if r is not None]
+        #: What a move invalidates: the handle's region(s) across the lane and the wave.
+        self.dirty = self._dirty_rect()
+
+    def _dirty_rect(self) -> QRectF:
+        view = self.view
+        if not self.regions:
+            return QRectF(0, 0, view.viewport().width(), view.viewport().height())
+        x0 = view.scale.x(min(r.time for r in self.regions)) - 40
+        x1 = view.scale.x(max(r.end for r in self.regions)) + 40
+        return QRectF(x0, 0, x1 - x0, view.viewport().height())
+
+    def _mixes(self, value: float) -> dict[int, RegionMix]:
+        h, regions = self.handle, self.regions
+        r = regions[0]
+        mix = region_mix(r)
+        if h.kind == "gain":
+            return {r.uid: replace(mix, gain_db=value)}
+        if h.kind == "fade_in":
+            return {r.uid: replace(mix, fade_in=value).fitted(r.duration)}
+        if h.kind == "fade_out":
+            return {r.uid: replace(mix, fade_out=value, xfade=False).fitted(r.duration)}
+        a, b = (_with_mix(x, region_mix(x)) for x in regions)
+        set_transition(a, b, value)
+        return {a.uid: region_mix(a), b.uid: region_mix(b)}
 
     def move(self, event: QMouseEvent) -> None:
-        pos = event.position()
         self.moved = True
-        h, doc = self.handle, self.doc
-        region = doc.region(h.uid)
-        if region is None:
+        if len(self.regions) != (2 if self.handle.kind == "xfade" else 1):
             return
+        r, pos = self.regions[0], event.position()
         t = self.view.scale.time(pos.x())
+        mix = region_mix(r)
+        if self.handle.kind == "gain":
+            value = db_at(self.view.region_rect(r), pos.y())
+        elif self.handle.kind == "fade_in":
+            value = min(max(0.0, t - r.time), FADE_MAX, r.duration - mix.fade_out)
+        elif self.handle.kind == "fade_out":
+            value = min(max(0.0, r.end - t), FADE_MAX, r.duration - mix.fade_in)
+        else:
+            value = abs(t - self.handle.boundary)
+        self.value = round(value, 3)
+        _set_previews(self.doc, self._mixes(self.value))
+
+    def release(self, event: QMouseEvent) -> None:
+        value, uid, doc = self.value, self.handle.uid, self.doc
+        self.cancel()
+        if value is None:
+            return
         try:
-            if h.kind == "gain":
-                set_gain(doc, [h.uid], db_at(self.view.region_rect(region), pos.y()), merge=True)
-            elif h.kind == "fade_in":
-                room = region.duration - region_mix(region).fade_out
-                seconds = min(max(0.0, t - region.time), FADE_MAX, room)
-                set_fade(doc, [h.uid], "in", round(seconds, 3), merge=True)
-            elif h.kind == "fade_out":
-                room = region.duration - region_mix(region).fade_in
-                seconds = min(max(0.0, region.end - t), FADE_MAX, room)
-                set_fade(doc, [h.uid], "out", round(seconds, 3), merge=True)
-            elif h.partner is not None:
-                seconds = round(abs(t - h.boundary), 3)
-                edit_transition(doc, h.uid, h.partner, seconds, merge=True)
+            if self.handle.kind == "gain":
+                set_gain(doc, [uid], value)
+            elif self.handle.kind == "fade_in":
+                set_fade(doc, [uid], "in", value)
+            elif self.handle.kind == "fade_out":
+                set_fade(doc, [uid], "out", value)
+            elif self.handle.partner is not None:
+                edit_transition(doc, uid, self.handle.partner, value)
         except EditError as exc:
             self.view.refuse(str(exc))
 
-    def release(self, event: QMouseEvent) -> None:
-        self.doc.end_merge()
+    def cancel(self) -> None:
+        """Drop the preview (Escape, or before the release's real edit)."""
+        _set_previews(self.doc, {})
 
 
 def press(view: TimelineView, event: QMouseEvent) -> Gesture | None:
@@ -169,30 +253,30 @@ def paint_region_mix(
     view: TimelineView, p: QPainter, r: Region, rect: QRectF, selected: bool
 ) -> None:
     """The gain line and fade curves over a region; handles when it is selected."""
-    mix = region_mix(r)
+    mix = shown_mix(view.doc, r)
     if mix.is_flat and not selected:
         return
     y = gain_y(rect, mix.gain_db)
     x_in, x_out = view.scale.x(r.time + mix.fade_in), view.scale.x(r.end - mix.fade_out)
-    points = (
-        _curve(rect, rect.left(), x_in, y, mix.fade_in_shape, True)
-        if mix.fade_in
-        else [QPointF(rect.left(), y)]
+    rising = _curve(rect, rect.left(), x_in, y, mix.fade_in_shape, True) if mix.fade_in else []
+    falling = (
+        _curve(rect, x_out, rect.right(), y, mix.fade_out_shape, False) if mix.fade_out else []
     )
-    points += (
-        _curve(rect, x_out, rect.right(), y, mix.fade_out_shape, False)
-        if mix.fade_out
-        else [QPointF(rect.right(), y)]
-    )
+    points = (rising or [QPointF(rect.left(), y)]) + (falling or [QPointF(rect.right(), y)])
     p.save()
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    shade = QPainterPath()
-    shade.addRect(rect)
-    under = QPainterPath()
-    under.addPolygon(QPolygonF([QPointF(rect.left(), rect.bottom()), *points,
-                                QPointF(rect.right(), rect.bottom())]))  # fmt: skip
-    p.fillPath(shade.subtracted(under), QColor(0, 0, 0, 60))
-    p.setPen(QPen(LINE_COLOR, 1.3))
+    # Only the fades' area above the curve is shaded: polygon fills are the costliest
+    # thing a handle drag repaints, so no blend over the whole region.
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(0, 0, 0, 70))
+    if rising:
+        p.drawPolygon(
+            QPolygonF([QPointF(rect.left(), rect.top()), *rising, QPointF(x_in, rect.top())])
+        )
+    if falling:
+        p.drawPolygon(
+            QPolygonF([QPointF(x_out, rect.top()), *falling, QPointF(rect.right(), rect.top())])
+        )
+    p.setPen(QPen(LINE_COLOR, 0))  # cosmetic, not antialiased: the raster fast path
     p.drawPolyline(QPolygonF(points))
     if selected and rect.width() >= 24:
         p.setPen(QPen(QColor(0, 0, 0, 160), 1))
@@ -214,7 +298,7 @@ def paint_transitions(view: TimelineView, p: QPainter, visible: list[Region]) ->
     lane = view.lane_rect
     for a, b in touching_pairs(visible):
         pt = transition_point(view, b.time)
-        ma, mb = region_mix(a), region_mix(b)
+        ma, mb = shown_mix(view.doc, a), shown_mix(view.doc, b)
         half = min(ma.fade_out, mb.fade_in) if ma.xfade else 0.0
         if half > 0:
             x0, x1 = view.scale.x(b.time - half), view.scale.x(b.time + half)
@@ -231,12 +315,19 @@ def paint_transitions(view: TimelineView, p: QPainter, visible: list[Region]) ->
 
 # -- the waveform ------------------------------------------------------------------------
 def plan_for(doc: ProjectDocument, rate: int) -> MixPlan:
-    """The document's MixPlan at *rate*, rebuilt only when a region's time or mix changed."""
-    key = (rate, tuple((r.uid, r.time, r.duration, repr(r.extra.get("mix"))) for r in doc.regions))
+    """The document's MixPlan at *rate* (a running drag's preview included), rebuilt only
+    when a region's time or mix changed."""
+    shown = previews(doc)
+    key = (
+        rate,
+        tuple((r.uid, r.time, r.duration, repr(r.extra.get("mix"))) for r in doc.regions),
+        tuple(sorted(shown.items())),
+    )
     cached: Any = getattr(doc, "_mix_plan_cache", None)
     if cached is not None and cached[0] == key:
         return cached[1]
-    plan = MixPlan.from_regions(doc.regions, rate)
+    regions = [_with_mix(r, shown[r.uid]) if r.uid in shown else r for r in doc.regions]
+    plan = MixPlan.from_regions(regions, rate)
     doc._mix_plan_cache = (key, plan)  # type: ignore[attr-defined]
     return plan
 
@@ -252,3 +343,28 @@ def waveform_gain(doc: ProjectDocument, pyramid: Any, t0: float, t1: float, widt
     centres = t0 + (np.arange(width) + 0.5) * ((t1 - t0) / width)
     gains = plan.display_gain(centres)
     return gains, hash(gains.tobytes())
+
+
+def paint_mixed_waveform(
+    view: TimelineView, p: QPainter, pyramid: Any, wave: QRectF, exposed: QRectF
+) -> bool:
+    """Draw the exposed columns of the waveform with the mix applied; False when the mix
+    is flat (then the timeline's cached plain image is right). Only the exposed columns
+    are queried and built, so a handle drag repaints in O(the region's width)."""
+    from muzaic_studio.ui.timeline_paint import waveform_image
+
+    rate = getattr(pyramid, "rate", 0)
+    if not rate or plan_for(view.doc, int(rate)).is_flat:
+        return False
+    area = exposed.intersected(wave)
+    x0, x1 = int(max(0.0, area.left())), int(min(view.viewport().width(), area.right() + 1))
+    if x1 <= x0:
+        return True
+    t0, t1 = view.scale.time(x0), view.scale.time(x1)
+    gains, _ = waveform_gain(view.doc, pyramid, t0, t1, x1 - x0)
+    axis = QColor(view.palette().color(view.palette().ColorRole.Text))
+    axis.setAlpha(40)
+    image = waveform_image(pyramid, t0, t1, x1 - x0, int(wave.height()), axis, gains)
+    if image is not None:
+        p.drawImage(QPointF(x0, wave.top()), image)
+    return True

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject
 
 from muzaic_studio.audio.mix import FileWindows, LiveMix
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.mix_handles import plan_for
+from muzaic_studio.ui.mix_handles import add_preview_listener, plan_for, remove_preview_listener
 
 
 class MixFeed(QObject):
@@ -33,6 +33,7 @@ class MixFeed(QObject):
         self.doc, self.rate = doc, rate
         self.live = LiveMix(plan_for(doc, rate), FileWindows(source, rate, channels))
         doc.regionsChanged.connect(self._update)
+        add_preview_listener(doc, self._update)  # a handle being dragged is heard live
 
     def _update(self) -> None:
         plan = plan_for(self.doc, self.rate)
@@ -42,3 +43,4 @@ class MixFeed(QObject):
     def close(self) -> None:
         with contextlib.suppress(RuntimeError, TypeError):
             self.doc.regionsChanged.disconnect(self._update)
+        remove_preview_listener(self.doc, self._update)

@@ -425,7 +425,10 @@ class Interaction:
             return
         self.gesture.move(event)
         self._update_autoscroll(event)
-        self.view.viewport().update()
+        dirty = getattr(self.gesture, "dirty", None)  # a mix handle repaints only its region
+        self.view.viewport().update() if dirty is None else self.view.viewport().update(
+            dirty.toAlignedRect()
+        )
 
     def _update_autoscroll(self, event: QMouseEvent) -> None:
         x, width = event.position().x(), self.view.viewport().width()
@@ -475,6 +478,8 @@ class Interaction:
 
     def cancel(self) -> None:
         self.autoscroll.stop()
+        if self.gesture is not None and hasattr(self.gesture, "cancel"):
+            self.gesture.cancel()  # a mix handle's preview goes with it
         self.gesture = None
         self.view.viewport().update()
 

@@ -67,22 +67,24 @@ def waveform_image(
     except (ValueError, AttributeError):
         return None
     scale = 1.0 if gains is None else gains
-    mins = np.clip(peaks.mins * scale, -1, 1).tolist()
-    maxs = np.clip(peaks.maxs * scale, -1, 1).tolist()
-    rms, covered = (peaks.rms * scale).tolist(), peaks.covered.tolist()
-    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    outer, inner = QColor(70, 140, 230), QColor(150, 205, 255)
+    mins = np.clip(peaks.mins * scale, -1, 1)
+    maxs = np.clip(peaks.maxs * scale, -1, 1)
+    rms = np.minimum(np.minimum(peaks.rms * scale, maxs), -mins)
+    # Built as one pixel array with numpy (not 2 fillRects per column): a redraw while a
+    # mix handle moves costs about a millisecond at 1920 px instead of tens.
     mid, half = height / 2.0, height / 2.0 - 2
-    for i in range(width):
-        if not covered[i]:
-            continue
-        top = mid - maxs[i] * half
-        painter.fillRect(QRectF(i, top, 1.0, max(1.0, (maxs[i] - mins[i]) * half)), outer)
-        r = min(rms[i], maxs[i], -mins[i]) * half
-        if r > 0.5:
-            painter.fillRect(QRectF(i, mid - r, 1.0, 2 * r), inner)
+    rows = np.arange(height, dtype=np.float32)[:, None] + 0.5
+    top = mid - maxs * half
+    bottom = top + np.maximum(1.0, (maxs - mins) * half)
+    r = rms * half
+    outer = (rows >= top) & (rows < bottom) & peaks.covered
+    inner = (np.abs(rows - mid) < r) & (r > 0.5) & peaks.covered
+    pixels = np.zeros((height, width), np.uint32)
+    pixels[outer] = QColor(70, 140, 230).rgba()
+    pixels[inner] = QColor(150, 205, 255).rgba()
+    image = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32_Premultiplied)
+    image = image.copy()  # own the pixels: the numpy buffer goes away
+    painter = QPainter(image)
     painter.fillRect(QRectF(0, mid, width, 1.0), axis)
     painter.end()
     return image

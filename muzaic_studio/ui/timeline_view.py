@@ -458,16 +458,15 @@ class TimelineView(QAbstractScrollArea):
             return
         width = int(self.viewport().width())
         t0, t1 = self.scale.time(0), self.scale.time(width)
-        gains, mix_key = mix_handles.waveform_gain(self.doc, pyramid, t0, t1, width)
-        key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()), mix_key)
+        if mix_handles.paint_mixed_waveform(self, p, pyramid, wave, exposed):
+            return  # the app's mix scales the peaks: drawn per exposed column, not cached
+        key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()))
         if key not in self._wave_cache:
             if len(self._wave_cache) > 4:
                 self._wave_cache.clear()
             axis = QColor(self.palette().color(QPalette.ColorRole.Text))
             axis.setAlpha(40)
-            self._wave_cache[key] = waveform_image(
-                pyramid, t0, t1, width, int(wave.height()), axis, gains
-            )
+            self._wave_cache[key] = waveform_image(pyramid, t0, t1, width, int(wave.height()), axis)
         image = self._wave_cache[key]
         if image is None:
             return
