@@ -116,29 +116,44 @@ class MixPlan:
             s.gain == 1.0 and s.fade_in == 0 and s.fade_out == 0 for s in self.spans
         )
 
+    def is_unity(self, start_frame: int, frames: int) -> bool:
+        """True when the mix leaves [start_frame, start_frame + frames) untouched, so a
+        streaming consumer can pass the block on as it is (most of a long soundtrack)."""
+        end = start_frame + frames
+        for t in self.transitions:
+            if t.boundary - t.half < end and t.boundary + t.half > start_frame:
+                return False
+        first = max(0, bisect.bisect_right(self._starts, start_frame) - 1)
+        for s in self.spans[first:]:
+            if s.start >= end:
+                break
+            if s.end > start_frame and (s.gain != 1.0 or s.fade_in or s.fade_out):
+                return False
+        return True
+
     # -- the envelope -------------------------------------------------------------------
     def envelope(self, start_frame: int, frames: int) -> np.ndarray:
         """Gain per frame for [start_frame, start_frame + frames), transitions' own side
         included (their mirror side is added by `process`)."""
         env = np.ones(frames, np.float32)
-        f = np.arange(start_frame, start_frame + frames, dtype=np.int64)
+        end = start_frame + frames
         first = max(0, bisect.bisect_right(self._starts, start_frame) - 1)
         for s in self.spans[first:]:
-            if s.start >= start_frame + frames:
+            if s.start >= end:
                 break
             if s.end <= start_frame:
                 continue
-            lo, hi = (
-                max(s.start, start_frame) - start_frame,
-                min(s.end, start_frame + frames) - start_frame,
-            )
-            ff = f[lo:hi]
-            g = np.full(hi - lo, s.gain, np.float64)
-            if s.fade_in:
-                g *= fade_curve(s.in_shape, (ff - s.start) / s.fade_in)
-            if s.fade_out:
-                g *= fade_curve(s.out_shape, (s.end - ff) / s.fade_out)
-            env[lo:hi] = g
+            env[max(s.start, start_frame) - start_frame : min(s.end, end) - start_frame] = s.gain
+            # Curves only over the fades' own frames (fitted fades never overlap).
+            for a, b, origin, length, shape, rising in (
+                (s.start, s.start + s.fade_in, s.start, s.fade_in, s.in_shape, True),
+                (s.end - s.fade_out, s.end, s.end, s.fade_out, s.out_shape, False),
+            ):
+                lo, hi = max(a, start_frame), min(b, end)
+                if length and hi > lo:
+                    ff = np.arange(lo, hi, dtype=np.int64)
+                    u = (ff - origin) / length if rising else (origin - ff) / length
+                    env[lo - start_frame : hi - start_frame] = s.gain * fade_curve(shape, u)
         for t, lo, hi, ff in self._windows(start_frame, frames):
             own, _ = _xfade_gains(t, ff)
             env[lo:hi] = own
@@ -168,16 +183,19 @@ class MixPlan:
         out = block * self.envelope(start_frame, frames)[:, None]
         for t, lo, hi, ff in self._windows(start_frame, frames):
             _, other = _xfade_gains(t, ff)
-            src = 2 * t.boundary - ff  # the mirror frame of each frame around the boundary
+            # The mirror of frame f around the boundary B is 2B - f: a reversed slice.
+            top, bottom = 2 * t.boundary - int(ff[0]), 2 * t.boundary - int(ff[-1])
             if mirror is not None:  # the whole window, so a source can cache it whole
                 first = t.boundary - t.half
                 window = mirror(first, t.boundary + t.half + 1)
             else:
-                first, last = int(src.min()), int(src.max()) + 1
-                if first < start_frame or last > start_frame + frames:
+                first = bottom
+                if bottom < start_frame or top >= start_frame + frames:
                     raise ValueError("a transition window reaches outside the block")
-                window = block[first - start_frame : last - start_frame]
-            out[lo:hi] += window[src - first] * other[:, None]
+                window = block[bottom - start_frame : top + 1 - start_frame]
+                first = bottom
+            mirrored = window[bottom - first : top + 1 - first][::-1]
+            out[lo:hi] += mirrored * other[:, None]
         return out
 
     # -- the waveform -------------------------------------------------------------------
@@ -214,13 +232,18 @@ class MixPlan:
 
 
 def _xfade_gains(t: Transition, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(gain of the frame's own sample, gain of its mirror) inside a transition window."""
-    u = (frames - (t.boundary - t.half)) / (2.0 * t.half)
-    fade_out = np.cos(np.clip(u, 0, 1) * (math.pi / 2)) * t.gain_a
-    fade_in = np.sin(np.clip(u, 0, 1) * (math.pi / 2)) * t.gain_b
-    before = frames < t.boundary
-    own = np.where(before, fade_out, fade_in).astype(np.float32)
-    other = np.where(before, fade_in, fade_out).astype(np.float32)
+    """(gain of the frame's own sample, gain of its mirror) inside a transition window.
+
+    *frames* are consecutive (a block's part of the window): before the boundary the own
+    sample is the first region's (fading out), from it on the second's (fading in).
+    """
+    u = (frames - (t.boundary - t.half)).astype(np.float64) / (2.0 * t.half)
+    angle = np.clip(u, 0.0, 1.0) * (math.pi / 2)
+    fade_out = (np.cos(angle) * t.gain_a).astype(np.float32)
+    fade_in = (np.sin(angle) * t.gain_b).astype(np.float32)
+    split = int(np.searchsorted(frames, t.boundary))
+    own = np.concatenate([fade_out[:split], fade_in[split:]])
+    other = np.concatenate([fade_in[:split], fade_out[split:]])
     return own, other
 
 
@@ -256,6 +279,39 @@ class FileWindows:
             self(t.boundary - t.half, t.boundary + t.half + 1)
 
 
+class StreamWindows:
+    """A `WindowSource` over the decoded stream itself, for a sequential consumer (export).
+
+    The consumer keeps `lookahead` frames decoded beyond the block it mixes and feeds
+    them here (`extend`), so every transition's mirror side is already in memory: no
+    second decode per transition. Requests outside what is held (a selection starting
+    inside a transition) go to *fallback*.
+    """
+
+    def __init__(self, channels: int, start_frame: int, fallback: WindowSource) -> None:
+        self.start = start_frame
+        self.data = np.zeros((0, channels), np.float32)
+        self.fallback = fallback
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+    def extend(self, block: np.ndarray) -> None:
+        self.data = np.concatenate([self.data, block])
+
+    def trim(self, before: int) -> None:
+        if before > self.start:
+            cut = min(before - self.start, len(self.data))
+            self.data = self.data[cut:]
+            self.start += cut
+
+    def __call__(self, first: int, last: int) -> np.ndarray:
+        if self.start <= first and last <= self.end:
+            return self.data[first - self.start : last - self.start]
+        return self.fallback(first, last)
+
+
 def block_mixer(
     plan: MixPlan, mirror: WindowSource | None
 ) -> Callable[[np.ndarray, int], np.ndarray]:
@@ -266,7 +322,7 @@ def block_mixer(
     """
 
     def process(block: np.ndarray, start_frame: int) -> np.ndarray:
-        if plan.is_flat:
+        if plan.is_unity(start_frame, len(block)):
             return block
         if block.dtype == np.int16:
             mixed = plan.process(block.astype(np.float32) / 32768.0, start_frame, mirror)
@@ -313,7 +369,7 @@ class LiveMix:
             self._ramp_left = max(1, round(self.RAMP_SECONDS * pending.rate))
         is_int = block.dtype == np.int16
         data = block.astype(np.float32) / 32768.0 if is_int else np.asarray(block, np.float32)
-        if self._old is None and self.plan.is_flat:
+        if self._old is None and self.plan.is_unity(start_frame, len(block)):
             return block
         out = self.plan.process(data, start_frame, self.mirror)
         if self._old is not None:

@@ -14,6 +14,7 @@ a true-peak limiter) at -1 dBTP; the written file is measured again for the repo
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import subprocess
 import threading
@@ -31,7 +32,7 @@ from muzaic_studio.audio.loudness import (
     LoudnessReport,
     parse_ebur128_summary,
 )
-from muzaic_studio.audio.mix import FileWindows, MixPlan
+from muzaic_studio.audio.mix import FileWindows, MixPlan, StreamWindows, to_int16
 
 LOUDNESS_TARGETS = (-14.0, -16.0, -23.0)
 #: The limiter's sample ceiling on 4x oversampled audio, a little under -1 dBTP so the
@@ -60,16 +61,43 @@ def mixed_blocks(
     end: float | None,
     gain_db: float = 0.0,
 ) -> Iterator[np.ndarray]:
-    """float32 blocks of the mixed [start, end) span, in order (the stream is closed after)."""
+    """Blocks of the mixed [start, end) span, in order (the stream is closed after).
+
+    int16 without a master gain - exactly what the player hook (`block_mixer`) returns
+    for the same samples, and half the bytes to pipe - float32 with one (the limiter
+    after it needs the headroom). Decoding runs `lookahead` frames ahead of the mixing,
+    so transitions read their mirror side from memory (`StreamWindows`).
+    """
     stream = PcmStream(source, start=start, end=end)
-    mirror = FileWindows(source, stream.rate, stream.channels)
-    frame = round((start or 0.0) * stream.rate)
-    scale = 10 ** (gain_db / 20.0)
+    first = round((start or 0.0) * stream.rate)
+    windows = StreamWindows(
+        stream.channels, first, FileWindows(source, stream.rate, stream.channels)
+    )
+    lookahead = max((2 * t.half + 2 for t in plan.transitions), default=0)
+    scale = np.float32(10 ** (gain_db / 20.0))
+    out = first  # the next frame to mix
     with stream:
         for block in stream:
-            mixed = plan.process(block.astype(np.float32) / 32768.0, frame, mirror)
-            frame += block.shape[0]
-            yield mixed * scale if gain_db else mixed
+            windows.extend(block.astype(np.float32) / np.float32(32768.0))
+            while windows.end - out >= stream.chunk_frames + lookahead:
+                yield _mix_span(plan, windows, out, stream.chunk_frames, gain_db, scale)
+                out += stream.chunk_frames
+                windows.trim(out - lookahead)
+        while out < windows.end:
+            n = min(stream.chunk_frames, windows.end - out)
+            yield _mix_span(plan, windows, out, n, gain_db, scale)
+            out += n
+
+
+def _mix_span(
+    plan: MixPlan, windows: StreamWindows, at: int, n: int, gain_db: float, scale: np.float32
+) -> np.ndarray:
+    block = windows(at, at + n)
+    if gain_db:
+        return plan.process(block, at, windows) * scale
+    if plan.is_unity(at, n):  # untouched by the mix: the decoded samples, exactly
+        return np.rint(block * np.float32(32768.0)).astype(np.int16)
+    return to_int16(plan.process(block, at, windows))
 
 
 def _pipe_through_ffmpeg(
@@ -85,9 +113,12 @@ def _pipe_through_ffmpeg(
     loglevel: str = "error",
 ) -> str:
     """Feed float32 blocks to ffmpeg's stdin; returns its log; raises FFmpegError/Cancelled."""
+    blocks = iter(blocks)
+    head = next(blocks, None)
+    fmt = "s16le" if head is not None and head.dtype == np.int16 else "f32le"
     cmd = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel,
-        "-f", "f32le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0", *args,
+        "-f", fmt, "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0", *args,
     ]  # fmt: skip
     proc = subprocess.Popen(
         cmd,
@@ -101,10 +132,10 @@ def _pipe_through_ffmpeg(
     reader.start()
     done = 0
     try:
-        for block in blocks:
+        for block in itertools.chain([head] if head is not None else [], blocks):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
-            proc.stdin.write(np.ascontiguousarray(block, np.float32).tobytes())
+            proc.stdin.write(np.ascontiguousarray(block).tobytes())
             done += block.shape[0]
             if progress is not None and total_frames:
                 progress(min(1.0, done / total_frames))
