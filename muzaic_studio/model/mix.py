@@ -101,6 +101,14 @@ def set_region_mix(region: Region, mix: RegionMix) -> None:
         region.extra[MIX_KEY] = mix.to_dict()
 
 
+def split_mix(left: Region, right: Region) -> None:
+    """A split region's halves: the left keeps the fade-in, the right the fade-out (and
+    the transition into the next region); both keep the gain."""
+    mix = region_mix(left)
+    set_region_mix(left, replace(mix, fade_out=0.0, xfade=False))
+    set_region_mix(right, replace(mix, fade_in=0.0))
+
+
 def touching_pairs(regions: Iterable[Region]) -> list[tuple[Region, Region]]:
     """Adjacent regions in time order whose boundary can carry a transition."""
     ordered = sorted(regions, key=lambda r: r.time)

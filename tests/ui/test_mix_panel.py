@@ -36,3 +36,14 @@ def test_mix_panel_edits_the_selection_and_follows_undo(qtbot):
     mix = region_mix(doc.project.sorted_regions()[1])
     assert (mix.fade_in, mix.fade_out) == (1.5, 3.5)
     assert panel.fade_spins["out"].value() == 3.5
+
+
+def test_a_split_keeps_the_fade_in_left_and_the_fade_out_right() -> None:
+    from muzaic_studio.model.mix import RegionMix, set_region_mix
+    from muzaic_studio.ui.editing import split_region
+
+    r = Region(0.0, 10.0)
+    set_region_mix(r, RegionMix(gain_db=-3.0, fade_in=2.0, fade_out=3.0, xfade=True))
+    left, right = split_region(r, 5.0)
+    assert region_mix(left) == RegionMix(gain_db=-3.0, fade_in=2.0)
+    assert region_mix(right) == RegionMix(gain_db=-3.0, fade_out=3.0, xfade=True)
