@@ -237,10 +237,10 @@ def _xfade_gains(t: Transition, frames: np.ndarray) -> tuple[np.ndarray, np.ndar
     *frames* are consecutive (a block's part of the window): before the boundary the own
     sample is the first region's (fading out), from it on the second's (fading in).
     """
-    u = (frames - (t.boundary - t.half)).astype(np.float64) / (2.0 * t.half)
-    angle = np.clip(u, 0.0, 1.0) * (math.pi / 2)
-    fade_out = (np.cos(angle) * t.gain_a).astype(np.float32)
-    fade_in = (np.sin(angle) * t.gain_b).astype(np.float32)
+    u = (frames - (t.boundary - t.half)).astype(np.float32) / np.float32(2.0 * t.half)
+    angle = np.clip(u, 0.0, 1.0) * np.float32(math.pi / 2)
+    fade_out = np.cos(angle) * np.float32(t.gain_a)
+    fade_in = np.sin(angle) * np.float32(t.gain_b)
     split = int(np.searchsorted(frames, t.boundary))
     own = np.concatenate([fade_out[:split], fade_in[split:]])
     other = np.concatenate([fade_in[:split], fade_out[split:]])
@@ -283,14 +283,14 @@ class StreamWindows:
     """A `WindowSource` over the decoded stream itself, for a sequential consumer (export).
 
     The consumer keeps `lookahead` frames decoded beyond the block it mixes and feeds
-    them here (`extend`), so every transition's mirror side is already in memory: no
-    second decode per transition. Requests outside what is held (a selection starting
-    inside a transition) go to *fallback*.
+    them here (`extend`, int16 as decoded), so every transition's mirror side is already
+    in memory: no second decode per transition. Requests outside what is held (a
+    selection starting inside a transition) go to *fallback*.
     """
 
     def __init__(self, channels: int, start_frame: int, fallback: WindowSource) -> None:
         self.start = start_frame
-        self.data = np.zeros((0, channels), np.float32)
+        self.data = np.zeros((0, channels), np.int16)
         self.fallback = fallback
 
     @property
@@ -298,7 +298,7 @@ class StreamWindows:
         return self.start + len(self.data)
 
     def extend(self, block: np.ndarray) -> None:
-        self.data = np.concatenate([self.data, block])
+        self.data = np.concatenate([self.data, block]) if len(self.data) else block
 
     def trim(self, before: int) -> None:
         if before > self.start:
@@ -306,9 +306,13 @@ class StreamWindows:
             self.data = self.data[cut:]
             self.start += cut
 
+    def raw(self, first: int, last: int) -> np.ndarray:
+        """The int16 frames [first, last), which must be held."""
+        return self.data[first - self.start : last - self.start]
+
     def __call__(self, first: int, last: int) -> np.ndarray:
         if self.start <= first and last <= self.end:
-            return self.data[first - self.start : last - self.start]
+            return self.raw(first, last).astype(np.float32) / np.float32(32768.0)
         return self.fallback(first, last)
 
 

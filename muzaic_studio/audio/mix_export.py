@@ -78,7 +78,7 @@ def mixed_blocks(
     out = first  # the next frame to mix
     with stream:
         for block in stream:
-            windows.extend(block.astype(np.float32) / np.float32(32768.0))
+            windows.extend(block)
             while windows.end - out >= stream.chunk_frames + lookahead:
                 yield _mix_span(plan, windows, out, stream.chunk_frames, gain_db, scale)
                 out += stream.chunk_frames
@@ -92,12 +92,11 @@ def mixed_blocks(
 def _mix_span(
     plan: MixPlan, windows: StreamWindows, at: int, n: int, gain_db: float, scale: np.float32
 ) -> np.ndarray:
-    block = windows(at, at + n)
-    if gain_db:
-        return plan.process(block, at, windows) * scale
-    if plan.is_unity(at, n):  # untouched by the mix: the decoded samples, exactly
-        return np.rint(block * np.float32(32768.0)).astype(np.int16)
-    return to_int16(plan.process(block, at, windows))
+    block = windows.raw(at, at + n)
+    if not gain_db and plan.is_unity(at, n):
+        return block  # untouched by the mix: the decoded samples, as they are
+    mixed = plan.process(block.astype(np.float32) / np.float32(32768.0), at, windows)
+    return mixed * scale if gain_db else to_int16(mixed)
 
 
 def _pipe_through_ffmpeg(
