@@ -46,6 +46,7 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
+from muzaic_studio.ui.video_layout import install_video_layout
 from muzaic_studio.ui.video_workflow import install_video_workflow
 
 APP_NAME = "Muzaic Studio"
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
+        install_video_layout(self)  # View > Video Layout, the transport clock
         self._default_size()
         self._arrange_docks()
         self._restore_layout()
