@@ -199,7 +199,7 @@ class MixPlan:
         return out
 
     # -- the waveform -------------------------------------------------------------------
-    def display_gain(self, times: np.ndarray) -> np.ndarray:
+    def display_gain(self, times: np.ndarray, power_sum: bool = True) -> np.ndarray:
         """Amplitude factor to draw at each time (seconds): the envelope, with a
         transition shown as its power sum (what an uncorrelated crossfade sounds like)."""
         frames = np.round(np.asarray(times, np.float64) * self.rate).astype(np.int64)
@@ -227,8 +227,13 @@ class MixPlan:
             ff = frames[inside]
             if ff.size:
                 own, other = _xfade_gains(t, ff)
-                out[inside] = np.sqrt(own**2 + other**2)
+                out[inside] = np.sqrt(own**2 + other**2) if power_sum else own
         return out
+
+    def mirror_gain(self, t: Transition, times: np.ndarray) -> np.ndarray:
+        """The gain of the mirrored side at *times* inside transition *t* (for drawing)."""
+        frames = np.round(np.asarray(times, np.float64) * self.rate).astype(np.int64)
+        return _xfade_gains(t, frames)[1]
 
 
 def _xfade_gains(t: Transition, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
 
 from muzaic_studio.audio.mix import MixPlan, fade_curve
+from muzaic_studio.audio.peaks import PeakSlice
 from muzaic_studio.model.mix import (
     FADE_MAX,
     GAIN_MAX_DB,
@@ -361,10 +362,35 @@ def paint_mixed_waveform(
     if x1 <= x0:
         return True
     t0, t1 = view.scale.time(x0), view.scale.time(x1)
-    gains, _ = waveform_gain(view.doc, pyramid, t0, t1, x1 - x0)
+    peaks = mixed_peaks(plan_for(view.doc, int(rate)), pyramid, t0, t1, x1 - x0)
     axis = QColor(view.palette().color(view.palette().ColorRole.Text))
     axis.setAlpha(40)
-    image = waveform_image(pyramid, t0, t1, x1 - x0, int(wave.height()), axis, gains)
+    image = waveform_image(pyramid, t0, t1, x1 - x0, int(wave.height()), axis, peaks=peaks)
     if image is not None:
         p.drawImage(QPointF(x0, wave.top()), image)
     return True
+
+
+def mixed_peaks(plan: MixPlan, pyramid: Any, t0: float, t1: float, width: int) -> PeakSlice:
+    """The pyramid's peaks of [t0, t1) as the mix plays them: scaled by each column's
+    gain, and inside a transition combined (power sum) with the mirrored side's peaks,
+    queried from the same pyramid at the mirrored time - what the crossfade sounds like."""
+    base = pyramid.query(t0, t1, width)
+    step = (t1 - t0) / width
+    centres = t0 + (np.arange(width) + 0.5) * step
+    own = plan.display_gain(centres, power_sum=False)
+    mins, maxs, rms = base.mins * own, base.maxs * own, base.rms * own
+    for t in plan.transitions:
+        b, h = t.boundary / plan.rate, t.half / plan.rate
+        lo, hi = np.searchsorted(centres, [b - h, b + h])
+        if hi <= lo:
+            continue
+        # Columns [lo, hi) mirrored around b: the same column width, in reverse order.
+        m0, m1 = 2 * b - (t0 + hi * step), 2 * b - (t0 + lo * step)
+        mirror = pyramid.query(m0, m1, int(hi - lo))
+        other = plan.mirror_gain(t, centres[lo:hi])
+        mm, mx, mr = (a[::-1] * other for a in (mirror.mins, mirror.maxs, mirror.rms))
+        maxs[lo:hi] = np.sqrt(maxs[lo:hi] ** 2 + mx**2)
+        mins[lo:hi] = -np.sqrt(mins[lo:hi] ** 2 + mm**2)
+        rms[lo:hi] = np.sqrt(rms[lo:hi] ** 2 + mr**2)
+    return PeakSlice(mins, maxs, rms, base.covered, base.block_frames)

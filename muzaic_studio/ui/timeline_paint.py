@@ -53,17 +53,25 @@ def mix(a: QColor, b: QColor, f: float) -> QColor:
 
 
 def waveform_image(
-    pyramid: Any, t0: float, t1: float, width: int, height: int, axis: QColor, gains: Any = None
+    pyramid: Any,
+    t0: float,
+    t1: float,
+    width: int,
+    height: int,
+    axis: QColor,
+    gains: Any = None,
+    peaks: Any = None,
 ) -> QImage | None:
     """The waveform lane drawn once per view span (min/max and RMS per pixel column).
 
     *gains* (one amplitude factor per column, from the client-side mix) scale the peaks:
-    the mixed waveform comes from the same pyramid, never from a new decode.
+    the mixed waveform comes from the same pyramid, never from a new decode. *peaks*
+    (a PeakSlice) replaces the query when the caller has combined them already.
     """
     if height < 4 or width < 1:
         return None
     try:
-        peaks = pyramid.query(t0, t1, width)
+        peaks = peaks if peaks is not None else pyramid.query(t0, t1, width)
     except (ValueError, AttributeError):
         return None
     scale = 1.0 if gains is None else gains

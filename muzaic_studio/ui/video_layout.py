@@ -17,7 +17,7 @@ import hashlib
 import math
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
 
@@ -63,9 +63,12 @@ class VideoLayout(QObject):
         self.clock.setObjectName("transportClock")
         self.clock.setToolTip("Playhead time (m:ss.mmm) and the video frame at the playhead")
         toolbar = getattr(window, "toolbar", None)
-        if toolbar is not None:
-            toolbar.addSeparator()
-            toolbar.addWidget(self.clock)
+        if toolbar is not None:  # right after the transport (play, loop)
+            after = [a for a in toolbar.actions() if a.objectName() == "file.export"]
+            if after:
+                toolbar.insertWidget(after[0], self.clock)
+            else:
+                toolbar.addWidget(self.clock)
         self._doc: Any = None
         self._restoring = False
         window.documentChanged.connect(self._document_changed)  # type: ignore[attr-defined]
@@ -121,8 +124,19 @@ class VideoLayout(QObject):
                 dock.setWidget(video)
                 dock.show()
             splitter.deleteLater()
+        self._fit_docks()
+        QTimer.singleShot(0, self._fit_docks)  # again once the window has laid out
         if not self._restoring:
             self._save()
+
+    def _fit_docks(self) -> None:
+        """Without a central widget for a moment, the side docks grew into its room:
+        give them back their usual width so the video and the timeline get the rest."""
+        docks = getattr(self.window, "docks", {})
+        side = [d for d in docks.values() if d.isVisible()
+                and self.window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]  # fmt: skip
+        if side:
+            self.window.resizeDocks(side[:1], [360], Qt.Orientation.Horizontal)
 
     def sizes(self) -> list[int]:
         return self.splitter.sizes() if self.splitter is not None else []

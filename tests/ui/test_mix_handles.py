@@ -119,6 +119,12 @@ def test_transition_handle_sets_both_fades_and_the_export_does_not_dip(view, ren
     assert region_mix(b).fade_in == region_mix(a).fade_out
     assert region_mix(b).fade_in_shape == "equal-power"
     assert doc.undo_stack.count() == 1
+    # the waveform shows the crossfade at full level (the mirrored side's peaks included)
+    plan = mix_handles.plan_for(doc, render[2].rate)
+    peaks = mix_handles.mixed_peaks(plan, render[2], 0.0, 20.0, 400)
+    column = lambda t: float(peaks.maxs[int(t / 20.0 * 400)])  # noqa: E731
+    for t in (9.0, 9.9, 10.1, 11.0):
+        assert column(t) == pytest.approx(column(5.0), rel=0.2)
     out = tmp_path / "xfade.wav"
     export_audio(render[0], out, ExportOptions(format="wav", mix_regions=tuple(doc.regions)))
     pcm = decode(out).samples
