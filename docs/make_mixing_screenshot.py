@@ -81,7 +81,9 @@ def main() -> int:
         media.play()
         wait(ms=700)
         media.pause()
-    doc.set_playhead(12.0)
+    doc.set_playhead(11.0)
+    wait(ms=300)
+    doc.set_playhead(12.0)  # a change, so the paused picture seeks to it
     wait(ms=1500)
     target = ROOT / "docs" / "video_layout.png"
     # From the screen, not window.grab(): the video is drawn by a native child surface.
