@@ -65,10 +65,12 @@ class VideoLayout(QObject):
         toolbar = getattr(window, "toolbar", None)
         if toolbar is not None:  # right after the transport (play, loop)
             after = [a for a in toolbar.actions() if a.objectName() == "file.export"]
-            if after:
+            holder = (
                 toolbar.insertWidget(after[0], self.clock)
-            else:
-                toolbar.addWidget(self.clock)
+                if after
+                else toolbar.addWidget(self.clock)
+            )
+            holder.setToolTip(self.clock.toolTip())
         self._doc: Any = None
         self._restoring = False
         window.documentChanged.connect(self._document_changed)  # type: ignore[attr-defined]
