@@ -205,11 +205,13 @@ def _to_mp3(audio_path: Path) -> bytes:
     )
 
 
-def _write_wav(mp3_path: Path, out: Path) -> None:
-    """The audio layer's export: one ffmpeg pass from the written MP3, atomic, sized headers."""
+def _write_wav(mp3_path: Path, out: Path, regions: Any = ()) -> None:
+    """The audio layer's export from the written MP3, atomic, sized headers, with the
+    project's client-side mix (gains, fades, transitions) applied like the editor's export.
+    The MP3 itself stays the render as paid for: the editor mixes it again on open."""
     from muzaic_studio.audio.export import ExportOptions, export_audio
 
-    export_audio(mp3_path, out, ExportOptions(format="wav"))
+    export_audio(mp3_path, out, ExportOptions(format="wav", mix_regions=tuple(regions)))
 
 
 def _check_outputs(args: argparse.Namespace) -> Path:
@@ -307,7 +309,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         saved = f"; region hashes stored in {args.project}"
     if args.wav:  # after the hashes are safe: they are what the tokens paid for
         try:
-            _write_wav(out, Path(args.wav))
+            _write_wav(out, Path(args.wav), project.regions)
         except Exception as exc:
             known = _exit_code_for(exc)
             if known is None:

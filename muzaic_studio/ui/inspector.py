@@ -43,6 +43,7 @@ from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
+from muzaic_studio.ui.mix_panel import MixPanel
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.tag_picker import TagPicker
 from muzaic_studio.ui.timeline_paint import PARAM_COLORS
@@ -192,6 +193,8 @@ class Inspector(QWidget):
             if row.curve:
                 grid.addWidget(row.curve, 2 * i + 1, 0, 1, 4)
         col.addWidget(self.params_box)
+        self.mix_box = MixPanel(self.doc)
+        col.addWidget(self.mix_box)
 
         self.tags_box = QGroupBox("Tags")
         tags_layout = QVBoxLayout(self.tags_box)
@@ -253,6 +256,7 @@ class Inspector(QWidget):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(self.refresh)
         self.doc = doc
+        self.mix_box.set_document(doc)
         doc.regionsChanged.connect(self.refresh)
         doc.selectionChanged.connect(self.refresh)
         self._connected = doc

@@ -38,6 +38,7 @@ from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.autosave import Autosave, find_recoveries, restore
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.inspector import Inspector
+from muzaic_studio.ui.markers import install_marker_workflow
 from muzaic_studio.ui.message_bar import MessageBar
 from muzaic_studio.ui.project_files import ProjectFiles
 from muzaic_studio.ui.render_workflow import install_render_workflow
@@ -45,6 +46,7 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
+from muzaic_studio.ui.video_layout import install_video_layout
 from muzaic_studio.ui.video_workflow import install_video_workflow
 from muzaic_studio.wording import plural
 
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         install_render_workflow(self)  # render, playback, library, history, export
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
+        install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
+        install_video_layout(self)  # View > Video Layout, the transport clock
         self._default_size()
         self._arrange_docks()
         self._restore_layout()

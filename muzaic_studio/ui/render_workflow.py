@@ -764,6 +764,7 @@ class RenderWorkflow(WindowWorkflow):
             default_name=doc.display_name,
             folder=folder,
             parent=self.window,
+            mix_regions=tuple(doc.regions),  # edits replace regions, never mutate the mix
         )
         dialog.exported.connect(lambda r: self.say(f"Exported {r.path}.", "success"))
         self.export_dialog = dialog

@@ -132,6 +132,9 @@ class RegionsFromScenesDialog(QDialog):
 class ExportVideoDialog(ExportJobDialog):
     """Export the video with the rendered soundtrack; runs on a worker; `exported` carries its Path."""
 
+    #: Extra `video.ExportOptions` fields from the project (mix regions, chapters).
+    project_options: dict[str, Any] = {}  # noqa: RUF012 - replaced per dialog, never mutated
+
     def __init__(
         self,
         info: VideoInfo,
@@ -240,6 +243,7 @@ class ExportVideoDialog(ExportJobDialog):
             audio_mode=self.mode,
             music_gain_db=self.music_gain.value(),
             original_gain_db=self.original_gain.value(),
+            **self.project_options,  # the app's mix and the marker chapters
         )
 
     def _default_target(self) -> Path:

@@ -622,6 +622,7 @@ class VideoWorkflow(WindowWorkflow):
             return None
         stale = any(r.changed_since_render for r in doc.regions)
         dialog = ExportVideoDialog(info, Path(audio), stale_render=stale, parent=self.window)
+        dialog.project_options = project_export_options(doc)
         dialog.exported.connect(lambda p: self.say(f"Exported the scored video to {p}.", "success"))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -678,6 +679,14 @@ class _VideoDropFilter(QObject):
                 QTimer.singleShot(0, lambda: self.workflow.load_video(path, new_import=True))
                 return True
         return False
+
+
+def project_export_options(doc: Any) -> dict[str, Any]:
+    """The app's mix and the user's markers (as chapters) for the video export."""
+    from muzaic_studio.model.mix import project_markers
+
+    chapters = tuple((m.time, m.name or "Chapter") for m in project_markers(doc.project.extra))
+    return {"mix_regions": tuple(doc.regions), "chapters": chapters}
 
 
 def install_video_workflow(window: QMainWindow, *, audio: bool | None = None) -> VideoWorkflow:
