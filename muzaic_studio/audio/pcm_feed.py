@@ -40,6 +40,7 @@ import numpy as np
 
 from muzaic_studio.audio.decode import AudioInfo, PcmStream, Source, probe
 from muzaic_studio.audio.errors import AudioError
+from muzaic_studio.audio.mix import to_int16
 
 #: ``process(block, start_frame) -> block``: see the module docstring.
 ProcessFn = Callable[[np.ndarray, int], np.ndarray]
@@ -232,5 +233,7 @@ class PcmFeed:
             self._capture.append(pcm)
         block = pcm.astype(np.float32) * np.float32(1 / 32768)
         out = self.process(block, frame)
-        data = (np.clip(out, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        # The export's conversion (round, clip): what is heard is what is exported, and an
+        # unmixed block comes back as the decoded samples exactly.
+        data = to_int16(out).astype("<i2", copy=False).tobytes()
         return self._put(Block(data, frame, pcm.shape[0]))

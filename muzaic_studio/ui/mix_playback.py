@@ -16,7 +16,9 @@ before starting playback to keep that off the audio path.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject
 
@@ -44,3 +46,36 @@ class MixFeed(QObject):
         with contextlib.suppress(RuntimeError, TypeError):
             self.doc.regionsChanged.disconnect(self._update)
         remove_preview_listener(self.doc, self._update)
+
+
+class PlayerMix(QObject):
+    """Plugs the open document's mix into a `Player`'s process hook, following its source.
+
+    What is heard is what export writes: both run `audio.mix` over the same render. A new
+    source (a render, a history switch, another project) gets a fresh `MixFeed`; no source
+    plays the render as is.
+    """
+
+    def __init__(self, player: Any, document: Callable[[], ProjectDocument | None]) -> None:
+        super().__init__(player)
+        self._player, self._document = player, document
+        self._feed: MixFeed | None = None
+        player.sourceChanged.connect(self._follow)
+
+    @property
+    def feed(self) -> MixFeed | None:
+        return self._feed
+
+    def _follow(self, path: Path | None) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+        doc = self._document()
+        if path is None or doc is None:
+            self._player.set_process(None)
+            return
+        pyramid = doc.waveform
+        rate = int(getattr(pyramid, "rate", 0) or 44100)
+        channels = int(getattr(pyramid, "channels", 0) or 2)
+        self._feed = MixFeed(doc, Path(path), rate, channels)
+        self._player.set_process(self._feed.live.process)

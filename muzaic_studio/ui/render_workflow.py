@@ -50,6 +50,7 @@ from muzaic_studio.ui.library_dock import (
     apply_hash_drop,
     confirm_paid_preview,
 )
+from muzaic_studio.ui.mix_playback import PlayerMix
 from muzaic_studio.ui.player import Player
 from muzaic_studio.ui.preferences import (
     BackendManager,
@@ -200,6 +201,7 @@ class RenderWorkflow(WindowWorkflow):
         self.controller = RenderController(self)
         self.player = Player(self, audio=audio)
         self.preview_player = Player(self, audio=audio)
+        self.player_mix = PlayerMix(self.player, lambda: self.doc)  # gains and fades, live
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
         self.history: RenderHistory | None = None
