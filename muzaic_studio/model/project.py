@@ -49,6 +49,23 @@ def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
         raise ProjectError(f"{where}: params must be an object, found {params!r}.")
 
 
+def _region_of(i: int, raw: Any) -> Region:
+    """Region *i* of a project file; ProjectError says what cannot be read."""
+    if not isinstance(raw, dict):
+        raise ProjectError(f"Region {i + 1}: expected an object, found {type(raw).__name__}.")
+    for key in ("time", "duration"):
+        value = raw.get(key)
+        # json.loads accepts NaN and Infinity; neither is a time, nor valid JSON to send.
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            raise ProjectError(f"Region {i + 1}: {key} must be a number, found {value!r}.")
+    _check_region_shape(i, raw)
+    return Region.from_dict(raw)
+
+
 def _tempo(value: Any) -> float:
     """The editor's bar-grid tempo; a damaged value falls back to 120 (it is not music)."""
     ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -122,23 +139,15 @@ class Project:
         raw_regions = data.get("regions", [])
         if not isinstance(raw_regions, list):
             raise ProjectError("'regions' must be a list of regions.")
-        regions = []
+        regions, errors = [], []
         for i, raw in enumerate(raw_regions):
-            if not isinstance(raw, dict):
-                raise ProjectError(
-                    f"Region {i + 1}: expected an object, found {type(raw).__name__}."
-                )
-            for key in ("time", "duration"):
-                value = raw.get(key)
-                # json.loads accepts NaN and Infinity; neither is a time, nor valid JSON to send.
-                if (
-                    not isinstance(value, int | float)
-                    or isinstance(value, bool)
-                    or not math.isfinite(value)
-                ):
-                    raise ProjectError(f"Region {i + 1}: {key} must be a number, found {value!r}.")
-            _check_region_shape(i, raw)
-            regions.append(Region.from_dict(raw))
+            try:
+                regions.append(_region_of(i, raw))
+            except ProjectError as exc:  # every broken region is named, not just the first
+                errors.append(str(exc))
+        if errors:
+            more = f" ({len(errors)} problems)" if len(errors) > 1 else ""
+            raise ProjectError(" ".join(errors) + more if more else errors[0])
         normalize = data.get("normalize", True)
         return cls(
             regions=regions,

@@ -11,7 +11,7 @@ back and says why.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.model import validate_request
+from muzaic_studio.model.copy_source import UnknownSource, resolve_copy_source
 from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, PARAM_NAMES, Region, param_at
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
@@ -105,6 +106,8 @@ class ParamRow:
 
 class Inspector(QWidget):
     message = Signal(str, str)  # text, kind
+    #: Hashes with music beyond the project's (the user's library); set by the window.
+    known_hashes: Callable[[], Iterable[str]] = staticmethod(lambda: ())  # type: ignore[assignment]
 
     def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -292,8 +295,11 @@ class Inspector(QWidget):
         if not self.name_edit.hasFocus():
             self.name_edit.setText(first.name if same(lambda r: r.name) else "")
             self.name_edit.setPlaceholderText("(tags are shown)" if n == 1 else "(several names)")
+        # An action the app does not know (a newer file, a typo) shows as itself, not
+        # as Generate: the empty choice carries it as placeholder text.
+        self.action_combo.setPlaceholderText(f"Unknown: {first.action}")
         self.action_combo.setCurrentIndex(
-            ACTIONS.index(first.action) if first.action in ACTIONS else 0
+            ACTIONS.index(first.action) if first.action in ACTIONS else -1
         )
         self.action_combo.setToolTip(
             self.action_combo.toolTip()
@@ -452,10 +458,17 @@ class Inspector(QWidget):
     def _on_source_typed(self) -> None:
         text = self.source_combo.currentText().strip()
         index = self.source_combo.findText(text)
-        value = (
-            self.source_combo.itemData(index) if index >= 0 else text.split()[0] if text else None
-        )
-        if value:
+        if index >= 0:
+            value = self.source_combo.itemData(index)
+        else:
+            try:  # checked now, not at render time: a typo names nothing
+                value = resolve_copy_source(text, self.doc.project, self.known_hashes())
+            except UnknownSource as exc:
+                if text:
+                    self.message.emit(str(exc), "warning")
+                self.refresh()
+                return
+        if value and any(r.source_hash != value for r in self.doc.selected_regions()):
             self._apply("Set source hash", lambda r: setattr(r, "source_hash", value))
 
     def _on_tag(self, tag_id: int, on: bool) -> None:

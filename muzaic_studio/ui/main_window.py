@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from muzaic_studio.model import ProjectError
+from muzaic_studio.model import ProjectError, validate_request
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.ui import editing, icons
 from muzaic_studio.ui.actions import create_actions
@@ -103,7 +103,10 @@ class MainWindow(QMainWindow):
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
         if autosave:
             self.autosave.start()
-        install_render_workflow(self)  # render, playback, library, history, export
+        library = install_render_workflow(
+            self
+        ).library  # render, playback, library, history, export
+        self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         self._default_size()
@@ -126,10 +129,13 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
                      action: Callable[[], Any] | None = None,
-                     second: tuple[str, Callable[[], Any]] | None = None) -> None:  # fmt: skip
-        """A non-blocking banner above the timeline (info / success / warning / error),
-        with up to two buttons that fix it (e.g. Retry, Use offline engine)."""
-        self.message_bar.show_message(text, kind, action_text, action, second)
+                     second: tuple[str, Callable[[], Any]] | None = None, *,
+                     keep: bool = False, polite: bool = False) -> None:  # fmt: skip
+        """A non-blocking banner over the top of the timeline (info / success / warning /
+        error), with up to two buttons that fix it (e.g. Retry, Use offline engine); see
+        MessageBar for *keep* and *polite*."""
+        self.message_bar.show_message(text, kind, action_text, action, second, keep=keep,
+                                      polite=polite)  # fmt: skip
 
     def add_dock(self, widget: QWidget, title: str,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:  # fmt: skip
@@ -345,6 +351,7 @@ class MainWindow(QMainWindow):
         stack = doc.undo_stack
         return [
             (doc.regionsChanged, self._update_status),
+            (doc.regionsChanged, self._recheck_problem_banner),
             (doc.selectionChanged, self._update_selection_actions),
             (doc.dirtyChanged, self._update_title),
             (doc.pathChanged, self._update_title),
@@ -389,6 +396,16 @@ class MainWindow(QMainWindow):
         )
         self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
         self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")
+
+    def _recheck_problem_banner(self) -> None:
+        """A banner about what can't be rendered goes once the edit (e.g. deleting the
+        region it named) leaves nothing to complain about."""
+        bar = self.message_bar
+        about_validity = bar.text.startswith(("Cannot render:", "This project can't be rendered"))
+        if bar.isVisible() and about_validity:
+            body = self.doc.project.request_body()
+            if not self.doc.project.regions or not validate_request(body):
+                bar.dismiss()
 
     def _update_undo_actions(self, *_args: Any) -> None:
         if not self._doc_alive():

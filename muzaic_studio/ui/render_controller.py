@@ -90,8 +90,10 @@ class RenderSummary:
 
     def text(self) -> str:
         minutes, seconds = divmod(round(self.duration), 60)
-        parts = [f"{minutes}:{seconds:02d} of music", f"{self.tokens} tokens"]
-        if self.tokens_saved:
+        parts = [f"{minutes}:{seconds:02d} of music"]
+        if self.backend != "offline":  # the offline engine charges nothing: no token talk
+            parts.append(f"{self.tokens} tokens")
+        if self.tokens_saved and self.backend != "offline":
             parts.append(
                 f"{self.tokens_saved} saved by reusing {plural(self.reused, 'unchanged region')}"
             )
@@ -361,11 +363,13 @@ class RenderController(QObject):
         if doc is not self.doc or self.history is None:
             return  # the project was closed meanwhile; its render is of no use here
         self.speed.learn(summary.backend, summary.duration, out.render_seconds)
+        # The offline engine counts tokens like the API, but nothing is spent.
+        spent = 0 if summary.backend == "offline" else out.tokens_used
         doc.set_waveform(out.pyramid, out.audio_path)
         doc.apply_render(
             sent,
             out.hashes,
-            tokens_used=out.tokens_used,
+            tokens_used=spent,
             audio_duration=out.audio_duration,
             audio_path=str(out.audio_path),
             reused=plan.reused_uids,
@@ -379,15 +383,15 @@ class RenderController(QObject):
             file=out.audio_path.name,
             rendered_at=time.time(),
             duration=out.audio_duration,
-            tokens=out.tokens_used,
-            tokens_saved=plan.tokens_saved,
+            tokens=spent,
+            tokens_saved=plan.tokens_saved if spent else 0,
             backend=summary.backend,
             spans=[[r.time, r.duration, h] for r, h in zip(sent, out.hashes, strict=True)],
             only_changes=summary.only_changes,
         )
         self.history.add(record)
         if self.balance is not None:
-            self.balance = max(0, self.balance - out.tokens_used)
+            self.balance = max(0, self.balance - spent)
         if self.on_library_changed:
             self.on_library_changed()
         self._succeeded = True
@@ -396,15 +400,21 @@ class RenderController(QObject):
             if plan.tokens_saved
             else ""
         )
+        cost = (
+            f"{spent} tokens used{saved}"
+            if summary.backend != "offline"
+            else "nothing charged (offline engine)"
+        )
         self._notify(
-            f"Rendered {format_seconds(out.audio_duration)} in {out.render_seconds:.1f} s: "
-            f"{out.tokens_used} tokens used{saved}.",
+            f"Rendered {format_seconds(out.audio_duration)} in {out.render_seconds:.1f} s: {cost}.",
             "success",
         )
         self.rendered.emit(out)
 
     def _on_error(self, doc: ProjectDocument, plan: RenderPlan, exc: BaseException) -> None:
         self.last_error = exc
+        text = exc.message if isinstance(exc, MuzaicError) else str(exc)
+        log.warning("render failed on %s: %s: %s", self.backend_name, type(exc).__name__, text)
         self.failed.emit(exc)
         if doc is not self.doc:
             return
@@ -472,12 +482,15 @@ class RenderController(QObject):
     def _show_problem(self, plan: RenderPlan, problem: Any, count: int) -> None:
         assert self.doc is not None
         more = f" ({count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+        name = ""
         if problem.index is not None and problem.index < len(plan.regions):
             region = plan.regions[problem.index]
+            name = region.name
             self.doc.select([region.uid])
             self.doc.set_playhead(region.time)
             self.problemAt.emit(region.time)
-        self._notify(f"Cannot render: {problem.user_text()}{more}", "error")
+        log.info("render refused: %s%s", problem.user_text(name), more)
+        self._notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
 
     def _notify(
         self,
