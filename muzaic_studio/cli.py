@@ -431,8 +431,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def run_gui(project: str | None) -> int:
     if project is not None and not Path(project).is_file():
+        # Said here for a terminal, and by the window (a launcher has no terminal).
         _err(f"No project file at {project}.")
-        return EXIT_INVALID
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")

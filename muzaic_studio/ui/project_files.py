@@ -38,7 +38,8 @@ def is_app_file(path: Path) -> bool:
     demo in resources/ or the package) or one in a file or folder they cannot write."""
     p = path.resolve()
     shipped = any(p.is_relative_to(INSTALL_DIR / d) for d in ("resources", "muzaic_studio"))
-    return shipped or not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK)
+    read_only = p.exists() and not os.access(p, os.W_OK)
+    return shipped or read_only or not os.access(p.parent, os.W_OK)
 
 
 def user_folder(project_path: Path | None, kind: str = "documents") -> Path:
@@ -104,7 +105,7 @@ class ProjectFiles(QObject):
         if doc.path:
             return str(user_folder(doc.path))
         recent = self.recent()
-        return str(Path(recent[0]).parent) if recent else str(user_folder(None))
+        return str(user_folder(Path(recent[0]) if recent else None))
 
     # -- commands --------------------------------------------------------------------
     def new(self) -> bool:
