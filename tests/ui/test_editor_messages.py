@@ -116,8 +116,13 @@ def test_unknown_actions_show_as_such_and_every_file_problem_is_reported(window,
     assert combo.currentIndex() == -1 and combo.placeholderText() == "Unknown: remix"
     with pytest.raises(ProjectError) as info:
         Project.from_dict(
-            {"regions": [{"time": "x", "duration": 1}, {"time": 2, "duration": 1},
-                         {"time": 5, "duration": None}]}  # fmt: skip
+            {
+                "regions": [
+                    {"time": "x", "duration": 1},
+                    {"time": 2, "duration": 1},
+                    {"time": 5, "duration": None},
+                ]
+            }
         )
     assert "Region 1" in str(info.value) and "Region 3" in str(info.value)
     bad = Project(
