@@ -59,12 +59,14 @@ MULTI_START_TIP = (
 
 
 def render_state(region: Region) -> str:
-    """The subtitle's note on the region's music: never made, or out of date."""
+    """The subtitle's second line, on the region's music: never made, out of date, made.
+    Always one line for every action, so the form below never moves by a line when the
+    selection changes from one kind of region to another."""
     if region.action == "silence":
-        return ""
+        return "silent: nothing to render"
     if not region.rendered:
-        return " · not rendered yet"
-    return " · ● changed since render" if region.changed_since_render else ""
+        return "not rendered yet"
+    return "● changed since render" if region.changed_since_render else "up to date"
 
 
 def plural(n: int, word: str) -> str:
@@ -197,14 +199,14 @@ class Inspector(QWidget):
         tags_layout = QVBoxLayout(self.tags_box)
         self.tag_picker = TagPicker()
         tags_layout.addWidget(self.tag_picker)
-        col.addWidget(self.tags_box)
+        col.addWidget(self.tags_box, 1)  # a tall window lists more tags
 
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8c96;")
         self.problems.setToolTip("What the API would refuse in the selected region(s)")
         col.addWidget(self.problems)
-        col.addStretch(1)
+        col.addStretch(0)  # takes the room only when the tags are hidden
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -239,6 +241,7 @@ class Inspector(QWidget):
         for name, row in self.rows.items():
             row.slider.valueChanged.connect(lambda v, n=name: self._on_slider(n, v))
             row.slider.sliderReleased.connect(self.doc_end_merge)
+            row.slider.sliderPressed.connect(self.doc_end_merge)
             row.toggle.toggled.connect(lambda on, n=name: self._on_keyframes_toggled(n, on))
             if row.curve:
                 row.curve.pointsChanged.connect(
@@ -284,12 +287,12 @@ class Inspector(QWidget):
             self.title.setText(first.label(self.catalogue.names))
             self.subtitle.setText(
                 f"{first.action} · {geo.format_precise(first.time)} - {geo.format_precise(first.end)}"
-                f" · {first.tokens} tokens" + render_state(first)
+                f" · {first.tokens} tokens\n" + render_state(first)
             )
         else:
             self.title.setText(f"{n} regions selected")
             self.subtitle.setText(
-                f"Changes apply to all of them · {sum(r.tokens for r in regions)} tokens"
+                f"Changes apply to all of them\n{sum(r.tokens for r in regions)} tokens"
             )
         same = lambda get: all(get(r) == get(first) for r in regions)  # noqa: E731
         if not self.name_edit.hasFocus():
@@ -497,9 +500,8 @@ class Inspector(QWidget):
                 r.params[name] = int(value)
 
         key = ("param", name, frozenset(self.doc.selection))
+        # Arrow-key steps merge like a drag does; the next drag starts a step of its own.
         self._apply(f"Set {name} to {value}", change, merge_key=key)
-        if not row.slider.isSliderDown():
-            self.doc.end_merge()  # a key press or click is a step of its own
 
     def _on_keyframes_toggled(self, name: str, on: bool) -> None:
         def change(r: Region) -> None:

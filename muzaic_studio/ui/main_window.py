@@ -50,6 +50,8 @@ from muzaic_studio.ui.video_workflow import install_video_workflow
 APP_NAME = "Muzaic Studio"
 TOOLS = ("select", "generate", "copy", "silence")
 GRID_MODES = ("off", "seconds", "bars")
+# The toolbar's transport group, in order, after the backend chooser (see _order_toolbar).
+TRANSPORT = ("render.render", "render.changes", "render.play", "render.loop", "file.export")
 
 
 class MainWindow(QMainWindow):
@@ -77,9 +79,11 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.message_bar)
         layout.addWidget(self.timeline, 1)
         self.setCentralWidget(central)
+        self.message_bar.float_over(
+            self.timeline, lambda: self.timeline.horizontalScrollBar().height()
+        )
 
         self._build_menus()
         self._build_toolbar()
@@ -107,6 +111,7 @@ class MainWindow(QMainWindow):
             self
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
+        self._order_toolbar()
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         self._default_size()
@@ -284,6 +289,30 @@ class MainWindow(QMainWindow):
             more.setIcon(icons.icon("more"))
             more.setToolTip("More tools")
 
+    def _order_toolbar(self) -> None:
+        """Transport first: the backend chooser, Render, Changes, Play, Loop, Export and the
+        playhead's time go right after Undo/Redo, so a narrow window (1024 px) keeps them
+        and sends the less used editing and view buttons to the » overflow instead."""
+        tb, a = self.toolbar, self.actions
+        transport = [x for x in tb.actions()
+                     if x.objectName() in TRANSPORT or tb.widgetForAction(x) is not None
+                     and tb.widgetForAction(x).objectName() == "backendCombo"]  # fmt: skip
+        transport.sort(key=lambda x: TRANSPORT.index(x.objectName())
+                       if x.objectName() in TRANSPORT else -1)  # fmt: skip
+        if not transport:
+            return
+        before = a["tool.select"]
+        for action in transport:
+            tb.insertAction(before, action)
+            if action.objectName() == "render.loop":
+                tb.insertWidget(before, self._playhead_label)
+            if action.objectName() in ("render.render", "render.changes"):
+                # a moved action gets a new button: its text is shown again
+                tb.widgetForAction(action).setToolButtonStyle(
+                    Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+                )
+        tb.insertSeparator(before)
+
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
         self._cursor_label = QLabel()
@@ -291,6 +320,11 @@ class MainWindow(QMainWindow):
         self._tokens_label = QLabel()
         self._zoom_label = QLabel()
         self._backend_label = QLabel("Offline engine")
+        self._playhead_label = QLabel()
+        self._playhead_label.setObjectName("playheadTime")
+        self._playhead_label.setToolTip("Playhead position (m:ss.mmm)")
+        self._playhead_label.setContentsMargins(6, 0, 6, 0)
+        self._on_playhead(0.0)
         tips = (
             (self._cursor_label, "Time under the mouse pointer"),
             (self._length_label, "Length of the soundtrack (end of the last region)"),
@@ -350,6 +384,7 @@ class MainWindow(QMainWindow):
     def _doc_connections(self, doc: ProjectDocument) -> list[tuple[Any, Callable[..., Any]]]:
         stack = doc.undo_stack
         return [
+            (doc.playheadChanged, self._on_playhead),
             (doc.regionsChanged, self._update_status),
             (doc.regionsChanged, self._recheck_problem_banner),
             (doc.selectionChanged, self._update_selection_actions),
@@ -371,6 +406,7 @@ class MainWindow(QMainWindow):
                 signal.disconnect(slot)
 
     def _on_doc_changed(self) -> None:
+        self._on_playhead(self.doc.playhead)
         self._update_title()
         self._update_status()
         self._update_undo_actions()
@@ -430,6 +466,9 @@ class MainWindow(QMainWindow):
         n = len(self.doc.selection)
         if n:
             self.statusBar().showMessage(f"{n} region{'s' * (n != 1)} selected", 2000)
+
+    def _on_playhead(self, seconds: float) -> None:
+        self._playhead_label.setText(format_precise(seconds))
 
     def _on_cursor(self, seconds: float) -> None:
         self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
@@ -554,7 +593,10 @@ class MainWindow(QMainWindow):
         for dock in others[1:]:
             self.tabifyDockWidget(others[0], dock)
         others[0].raise_()
-        self.resizeDocks([inspector, others[0]], [560, 220], Qt.Orientation.Vertical)
+        # the inspector (tags, params) gets most of a tall screen; the panels under it a quarter
+        height = max(780, self.height())
+        self.resizeDocks([inspector, others[0]], [height * 3 // 4, height // 4],
+                         Qt.Orientation.Vertical)  # fmt: skip
         self.resizeDocks([inspector], [360], Qt.Orientation.Horizontal)
 
     # -- window state ----------------------------------------------------------------

@@ -275,6 +275,8 @@ class RenderWorkflow(WindowWorkflow):
         self.balance_label.setToolTip("Tokens left on the active backend")
         self.play_label = QLabel(bar)
         self.play_label.setObjectName("playLabel")
+        for label in (self.play_label, self.balance_label):  # apart, as the window's own
+            label.setContentsMargins(8, 0, 8, 0)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.play_label)
         bar.addPermanentWidget(self.balance_label)
