@@ -294,9 +294,9 @@ class MainWindow(QMainWindow):
         playhead's time go right after Undo/Redo, so a narrow window (1024 px) keeps them
         and sends the less used editing and view buttons to the » overflow instead."""
         tb, a = self.toolbar, self.actions
-        transport = [x for x in tb.actions()
-                     if x.objectName() in TRANSPORT or tb.widgetForAction(x) is not None
-                     and tb.widgetForAction(x).objectName() == "backendCombo"]  # fmt: skip
+        combo = self.findChild(QWidget, "backendCombo")
+        transport = [x for x in tb.actions() if x.objectName() in TRANSPORT
+                     or (combo is not None and tb.widgetForAction(x) is combo)]  # fmt: skip
         transport.sort(key=lambda x: TRANSPORT.index(x.objectName())
                        if x.objectName() in TRANSPORT else -1)  # fmt: skip
         if not transport:
@@ -466,6 +466,12 @@ class MainWindow(QMainWindow):
         n = len(self.doc.selection)
         if n:
             self.statusBar().showMessage(f"{n} region{'s' * (n != 1)} selected", 2000)
+
+    def set_status_compact(self, on: bool) -> None:
+        """While a render shows its progress, the mouse time, zoom and token estimate
+        step aside so the progress text is not cut at 1024 px."""
+        for label in (self._cursor_label, self._zoom_label, self._tokens_label):
+            label.setVisible(not on)
 
     def _on_playhead(self, seconds: float) -> None:
         self._playhead_label.setText(format_precise(seconds))

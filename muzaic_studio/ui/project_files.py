@@ -191,14 +191,15 @@ class ProjectFiles(QObject):
         return True
 
     def maybe_save(self) -> bool:
-        """True when it is fine to drop the open document (saved, discarded or clean)."""
+        """True when it is fine to drop the open document (saved, discarded or clean).
+        Asked before New, Open and Quit alike, so the question names none of them."""
         doc = self.window.doc
         if not doc.dirty:
             return True
         answer = QMessageBox.question(
             self.window,
             "Save changes?",
-            f"Save the changes to “{doc.display_name}” before closing it?",
+            f"“{doc.display_name}” has unsaved changes. Save them first?",
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,

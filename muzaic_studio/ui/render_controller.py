@@ -48,6 +48,7 @@ from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.audio.errors import AudioError
 from muzaic_studio.audio.errors import Cancelled as AudioCancelled
 from muzaic_studio.model import Region, RenderPlan, plan_render, validate_request
+from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.render_history import RenderHistory, RenderRecord
 from muzaic_studio.ui.workers import Task, TaskRunner
@@ -151,6 +152,16 @@ def region_of_server_message(message: str, count: int) -> int | None:
         return None
     index = int(match.group(1)) - (0 if "[" in match.group(0) else 1)
     return index if 0 <= index < count else None
+
+
+def server_refusal_text(message: str, name: str = "") -> str:
+    """A server's 400 in the editor's words: said once ("The server refused" is not
+    repeated), the region by its *name*, "copy source" for sourceHash."""
+    text = message if message.lower().startswith("the server refused") else (
+        f"The server refused the request: {message}")  # fmt: skip
+    if name:
+        text = re.sub(r"\b[Rr]egion \d+\b|\bregions\[\d+\]", f"'{name}'", text, count=1)
+    return text.replace("sourceHash", field_label("sourceHash"))
 
 
 def plural(n: int, noun: str) -> str:
@@ -447,7 +458,8 @@ class RenderController(QObject):
             if index is not None and self.doc is not None:
                 self.doc.select([plan.regions[index].uid])
                 self.problemAt.emit(plan.regions[index].time)
-            self._notify(f"The server refused the request: {exc.message}", "error")
+            name = plan.regions[index].name if index is not None else ""
+            self._notify(server_refusal_text(exc.message, name), "error")
         elif isinstance(exc, MuzaicError):
             # The button must do what it says: only fixes the app can perform get one.
             fix = exc.fix or "Retry"

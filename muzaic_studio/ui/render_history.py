@@ -60,7 +60,9 @@ class RenderRecord:
         kind = "changes" if self.only_changes else "full"
         minutes, seconds = divmod(round(self.duration), 60)
         saved = f", {self.tokens_saved} saved" if self.tokens_saved else ""
-        return f"{stamp}  {minutes}:{seconds:02d}  {kind}, {self.tokens} tokens{saved}  ({self.backend})"
+        cost = "free" if self.backend == "offline" and not self.tokens else f"{self.tokens} tokens"
+        # two short lines: one long line was cut at the panel's edge ("(off")
+        return f"{stamp}  {minutes}:{seconds:02d}  {kind}\n{cost}{saved} · {self.backend}"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RenderRecord:
@@ -179,7 +181,7 @@ class HistoryPanel(QWidget):
         self.list.clear()
         for i, record in enumerate(records):
             letter = "A" if i == 0 else ("B" if i == 1 else " ")
-            item = QListWidgetItem(f"{letter}  {record.label()}")
+            item = QListWidgetItem(f"{letter}  {record.label()}".replace("\n", "\n    "))
             item.setData(Qt.ItemDataRole.UserRole, record.file)
             if record.file == current:
                 font = QFont(item.font())

@@ -563,9 +563,11 @@ class RenderWorkflow(WindowWorkflow):
     def _render_started(self, summary: RenderSummary) -> None:
         self.progress.show()
         self.progress.show_progress(0.0, f"Rendering {summary.text()}")
-        self.window.statusBar().showMessage(f"Rendering {summary.text()}", 4000)
 
     def _busy_changed(self, busy: bool) -> None:
+        compact = getattr(self.window, "set_status_compact", None)
+        if callable(compact):
+            compact(busy)  # room for the progress text
         self.progress.setVisible(busy)
         bar = self.window.statusBar()
         if not busy and bar.currentMessage().startswith("Rendering "):

@@ -148,3 +148,15 @@ def test_a_failed_video_import_keeps_the_loaded_videos_name(window, qtbot, tmp_p
     wf.load_video(junk)
     qtbot.waitUntil(lambda: window.message_bar.kind == "error", timeout=30_000)
     assert wf.info.path == good and wf.dock_widget.name_label.text() == "cuts.mp4"
+
+
+def test_a_server_refusal_names_the_region_once_in_the_users_words(window, qtbot):
+    wf = window.render_workflow
+    qtbot.waitUntil(lambda: wf.controller.backend is not None, timeout=20_000)
+    wf.autoplay = False
+    with qtbot.waitSignal(wf.controller.finished, timeout=60_000):
+        assert wf.render(False)  # 'Theme again' copies a hash the engine never made
+    text = window.message_bar.text
+    assert "'Theme again'" in text and "Region 4" not in text
+    assert text.lower().count("refused") == 1 and "sourceHash" not in text
+    assert "copy source" in text
