@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from muzaic_studio.api.errors import Unauthorized
@@ -101,7 +102,7 @@ def test_the_inspector_keeps_its_form_in_place_across_region_kinds(qtbot, monkey
     w.render_workflow.shutdown()
 
 
-def test_render_history_rows_fit_the_panel(qtbot):
+def test_render_history_rows_fit_the_panel(qtbot, app_style):
     from muzaic_studio.ui.render_history import HistoryPanel, RenderRecord
 
     panel = HistoryPanel()
@@ -114,10 +115,12 @@ def test_render_history_rows_fit_the_panel(qtbot):
     ]
     panel.show_records(records, "b.mp3")
     room = panel.list.viewport().width()
-    metrics = panel.list.fontMetrics()
     for i in range(panel.list.count()):
-        text = panel.list.item(i).text()
-        assert all(metrics.horizontalAdvance(line) + 12 <= room for line in text.splitlines())
+        item = panel.list.item(i)
+        metrics = QFontMetrics(item.font())  # the shown render's row is bold
+        assert all(
+            metrics.horizontalAdvance(line) + 12 <= room for line in item.text().splitlines()
+        )
     assert "offline" in panel.list.item(0).text() and "cloud" in panel.list.item(1).text()
 
 

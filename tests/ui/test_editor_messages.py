@@ -12,7 +12,6 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from muzaic_studio.model import Project, ProjectError, Region
-from muzaic_studio.ui.project_files import INSTALL_DIR, user_folder
 from tests.ui.editor_helpers import demo_project, shown_window
 
 
@@ -88,6 +87,8 @@ def test_failed_opens_refused_renders_and_exports_are_logged(window, qtbot, tmp_
 
 
 def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(window, monkeypatch, tmp_path):
+    from muzaic_studio.ui.project_files import INSTALL_DIR, user_folder
+
     demo = INSTALL_DIR / "resources" / "demo.muzaic"
     assert window.files.open(demo)
     doc = window.doc

@@ -6,6 +6,8 @@ Renders run against the offline engine's real loopback server or the offline eng
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -56,7 +58,9 @@ def test_export_after_a_change_warns_and_renders_the_changes_first(qtbot, engine
         wf.shutdown()
 
 
-def test_export_asks_before_replacing_an_existing_file(qtbot, engine_url, tmp_path, monkeypatch):
+def test_export_asks_before_replacing_an_existing_file(
+    qtbot, engine_url, tmp_path, monkeypatch, caplog
+):
     w = render_window(qtbot, engine_url)
     wf = render_and_wait(w, qtbot)
     asked = []
@@ -76,9 +80,10 @@ def test_export_asks_before_replacing_an_existing_file(qtbot, engine_url, tmp_pa
         assert asked and "song.mp3" in asked[0] and target.read_bytes() == b"mine"
         assert not dialog.exporting
         answer[0] = QMessageBox.StandardButton.Yes
-        with qtbot.waitSignal(dialog.exported, timeout=30_000):
+        with caplog.at_level(logging.INFO), qtbot.waitSignal(dialog.exported, timeout=30_000):
             dialog.export_button.click()
         assert target.read_bytes() != b"mine"
+        assert "exported" in caplog.text and "song.mp3" in caplog.text  # in the log
         dialog.reject()
     finally:
         wf.shutdown()
