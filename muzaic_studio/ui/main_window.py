@@ -468,9 +468,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{n} region{'s' * (n != 1)} selected", 2000)
 
     def set_status_compact(self, on: bool) -> None:
-        """While a render shows its progress, the mouse time, zoom and token estimate
+        """While a render shows its progress, the mouse time, length, zoom and tokens
         step aside so the progress text is not cut at 1024 px."""
-        for label in (self._cursor_label, self._zoom_label, self._tokens_label):
+        for label in (self._cursor_label, self._zoom_label, self._tokens_label, self._length_label):
             label.setVisible(not on)
 
     def _on_playhead(self, seconds: float) -> None:

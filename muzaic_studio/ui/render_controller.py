@@ -344,7 +344,7 @@ class RenderController(QObject):
             if elapsed <= estimate:
                 text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} of about {format_seconds(estimate)}"
             else:
-                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (taking longer than the usual {format_seconds(estimate)})"
+                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (usually {format_seconds(estimate)})"
         return fraction, text
 
     def _tick(self) -> None:
