@@ -135,16 +135,20 @@ def test_render_progress_text_is_not_cut_at_1024(qtbot, monkeypatch):
     monkeypatch.setattr(wf.controller.speed, "estimate", lambda *_a: 0.0)
     wf.autoplay = False
     label = wf.progress.label
-    seen = []
+    texts, fits = [], []
 
     def check(_fraction, text):
-        QApplication.processEvents()
-        if text.startswith("Rendering on") and label.isVisible():
-            seen.append(label.width() >= label.fontMetrics().horizontalAdvance(label.text()))
+        if text.startswith("Rendering on"):
+            texts.append(text)
+            # each text once laid out (a growing text is re-laid out on the next pass)
+            QApplication.processEvents()
+            QApplication.processEvents()
+            fits.append(label.width() >= label.fontMetrics().horizontalAdvance(label.text()))
 
     wf.controller.progress.connect(check)
     with qtbot.waitSignal(wf.controller.finished, timeout=60_000):
         assert wf.render(False)
-    assert len(seen) > 1 and all(seen[1:])  # (the first tick comes before the layout)
+    assert any("usually" in t for t in texts)
+    assert len(fits) > 1 and sum(fits) >= len(fits) - 1  # at most one frame still laying out
     assert w._cursor_label.isVisible()  # back after the render
     w.render_workflow.shutdown()
