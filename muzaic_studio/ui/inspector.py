@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -265,6 +266,10 @@ class Inspector(QWidget):
         self.catalogue = catalogue
         self.tag_picker.set_catalogue(catalogue)
         self.refresh()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.tag_picker.set_room(self.height())
 
     def doc_end_merge(self) -> None:
         self.doc.end_merge()

@@ -7,7 +7,7 @@ import itertools
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton, QWidget
 
 from muzaic_studio.api.errors import Unauthorized
 from muzaic_studio.ui.key_dialog import KeyDialog
@@ -151,4 +151,41 @@ def test_render_progress_text_is_not_cut_at_1024(qtbot, monkeypatch):
     assert any("usually" in t for t in texts)
     assert len(fits) > 1 and sum(fits) >= len(fits) - 1  # at most one frame still laying out
     assert w._cursor_label.isVisible()  # back after the render
+    w.render_workflow.shutdown()
+
+
+def test_a_tall_window_lists_more_tags(qtbot, monkeypatch):
+    w = shown_window(qtbot, monkeypatch, demo_project())
+    from muzaic_studio.ui.tag_catalogue import TagCatalogue
+
+    w.set_tag_catalogue(TagCatalogue.offline())
+    w.resize(1920, 1080)
+    qtbot.waitUntil(lambda: w.height() == 1080)
+    w.doc.select([w.doc.project.sorted_regions()[0].uid])
+    QApplication.processEvents()
+    tags = w.inspector.tag_picker.list
+    row = max(tags.visualItemRect(tags.item(i)).height() for i in range(3))
+    rows = tags.viewport().height() / row
+    assert rows >= 16  # a tall inspector gives the tag list a share of its height
+    w.render_workflow.shutdown()
+
+
+def test_status_texts_keep_apart_and_new_asks_in_plain_words(qtbot, monkeypatch):
+    from tests.ui.editor_helpers import no_modal_dialogs
+
+    w = shown_window(qtbot, monkeypatch, demo_project())
+    wf = w.render_workflow
+    for label in (wf.play_label, wf.balance_label):
+        assert label.contentsMargins().left() >= 6 and label.contentsMargins().right() >= 6
+    asked = no_modal_dialogs(monkeypatch)
+    w.doc.mark_dirty()
+    texts = []
+    monkeypatch.setattr(
+        "muzaic_studio.ui.project_files.QMessageBox.question",
+        lambda *a, **_k: (texts.append(a[2]), QMessageBox.StandardButton.Cancel)[1],
+    )
+    w.actions["file.new"].trigger()
+    assert texts and "closing" not in texts[0] and "unsaved changes" in texts[0]
+    assert not asked
+    w.doc.undo_stack.setClean()
     w.render_workflow.shutdown()
