@@ -45,13 +45,12 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
+from muzaic_studio.ui.toolbar_order import order_transport
 from muzaic_studio.ui.video_workflow import install_video_workflow
 
 APP_NAME = "Muzaic Studio"
 TOOLS = ("select", "generate", "copy", "silence")
 GRID_MODES = ("off", "seconds", "bars")
-# The toolbar's transport group, in order, after the backend chooser (see _order_toolbar).
-TRANSPORT = ("render.render", "render.changes", "render.play", "render.loop", "file.export")
 
 
 class MainWindow(QMainWindow):
@@ -111,7 +110,7 @@ class MainWindow(QMainWindow):
             self
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
-        self._order_toolbar()
+        order_transport(self.toolbar, self._playhead_label, self.actions["tool.select"])
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         self._default_size()
@@ -289,30 +288,6 @@ class MainWindow(QMainWindow):
             more.setIcon(icons.icon("more"))
             more.setToolTip("More tools")
 
-    def _order_toolbar(self) -> None:
-        """Transport first: the backend chooser, Render, Changes, Play, Loop, Export and the
-        playhead's time go right after Undo/Redo, so a narrow window (1024 px) keeps them
-        and sends the less used editing and view buttons to the » overflow instead."""
-        tb, a = self.toolbar, self.actions
-        combo = self.findChild(QWidget, "backendCombo")
-        transport = [x for x in tb.actions() if x.objectName() in TRANSPORT
-                     or (combo is not None and tb.widgetForAction(x) is combo)]  # fmt: skip
-        transport.sort(key=lambda x: TRANSPORT.index(x.objectName())
-                       if x.objectName() in TRANSPORT else -1)  # fmt: skip
-        if not transport:
-            return
-        before = a["tool.select"]
-        for action in transport:
-            tb.insertAction(before, action)
-            if action.objectName() == "render.loop":
-                tb.insertWidget(before, self._playhead_label)
-            if action.objectName() in ("render.render", "render.changes"):
-                # a moved action gets a new button: its text is shown again
-                tb.widgetForAction(action).setToolButtonStyle(
-                    Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-                )
-        tb.insertSeparator(before)
-
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
         self._cursor_label = QLabel()
@@ -323,7 +298,7 @@ class MainWindow(QMainWindow):
         self._playhead_label = QLabel()
         self._playhead_label.setObjectName("playheadTime")
         self._playhead_label.setToolTip("Playhead position (m:ss.mmm)")
-        self._playhead_label.setContentsMargins(6, 0, 6, 0)
+        self._playhead_label.setContentsMargins(0, 0, 0, 0)  # the toolbar spaces it
         self._on_playhead(0.0)
         tips = (
             (self._cursor_label, "Time under the mouse pointer"),
