@@ -66,6 +66,9 @@ from muzaic_studio.ui.render_history import HistoryPanel, RenderHistory, RenderR
 from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
 
+NO_KEY_TEXT = ("Muzaic cloud is chosen but no API key is set: renders wait for a key. "
+               "Set one, or render with the offline engine.")  # fmt: skip
+
 # key, text, shortcuts, tip, icon, checkable: listed in Help > Keyboard Shortcuts like the
 # editor's own table, because they are plain QActions of the window.
 ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str, str, bool], ...] = (
@@ -434,10 +437,13 @@ class RenderWorkflow(WindowWorkflow):
         combo = getattr(self, "backend_combo", None)
         if combo is not None:
             combo.setCurrentIndex(1 if is_cloud or self.backends.needs_key else 0)
+        bar = getattr(self.window, "message_bar", None)
         if self.backends.needs_key:
             self._ask_for_key(polite=True)
             if self._key_wanted:
                 QTimer.singleShot(0, self.open_key_dialog)
+        elif backend is not None and bar is not None and bar.text.startswith(NO_KEY_TEXT[:30]):
+            bar.dismiss()  # a key was set (or the offline engine chosen): nothing to ask
         self._key_wanted = False
         self._balance_changed(None)
         if backend is not None:
@@ -481,8 +487,7 @@ class RenderWorkflow(WindowWorkflow):
     def _ask_for_key(self, *, polite: bool = False) -> None:
         """The banner for "cloud chosen, no key": set one, or render offline instead."""
         show = getattr(self.window, "show_message", None)
-        text = ("Muzaic cloud is chosen but no API key is set: renders wait for a key. "
-                "Set one, or render with the offline engine.")  # fmt: skip
+        text = NO_KEY_TEXT
         if callable(show):
             show(text, "warning", "Set API key...", self.open_key_dialog,
                  ("Use offline engine", self.use_offline_engine), polite=polite)  # fmt: skip

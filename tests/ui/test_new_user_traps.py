@@ -174,3 +174,21 @@ def test_choosing_the_cloud_without_a_key_stays_chosen_and_asks_for_one(
     assert w.doc.project.last_render["tokensUsed"] == 0
     assert "free · offline" in wf.history_dock.list.item(0).text()
     wf.shutdown()
+
+
+def test_setting_a_key_clears_the_no_key_banner(qtbot, saved_settings, memory_keyring):
+    from muzaic_studio.api import credentials
+    from tests.ui.render_support import KEY, refused_url
+
+    BackendSettings(kind="cloud", api_url=refused_url()).save()
+    w = render_window(qtbot)
+    wf = w.render_workflow
+    qtbot.waitUntil(lambda: wf.backends.needs_key, timeout=20_000)
+    bar = w.message_bar
+    qtbot.waitUntil(lambda: "no API key" in bar.text and bar.isVisible(), timeout=5000)
+    credentials.set_key(KEY)
+    with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
+        wf.backends.rebuild()  # what the key dialog's keyChanged does
+    assert wf.controller.backend.name == "cloud"
+    assert not (bar.isVisible() and "no API key" in bar.text)
+    wf.shutdown()
