@@ -30,7 +30,7 @@ def order_transport(toolbar: QToolBar, playhead_label: QWidget, before: QAction)
     for action in moving:
         toolbar.insertAction(before, action)
         if action.objectName() == "render.loop":
-            toolbar.insertWidget(before, playhead_label)
+            toolbar.insertWidget(before, playhead_label).setToolTip(playhead_label.toolTip())
         if action.objectName() in WITH_TEXT:  # a moved action gets a new button
             toolbar.widgetForAction(action).setToolButtonStyle(
                 Qt.ToolButtonStyle.ToolButtonTextBesideIcon

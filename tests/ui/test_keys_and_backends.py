@@ -95,7 +95,9 @@ def test_cloud_with_a_key_names_the_server_and_shows_the_balance(qtbot, memory_k
     manager.shutdown()
 
 
-def test_toolbar_choice_switches_backend_and_status_bar(qtbot, memory_keyring, server):
+def test_toolbar_choice_switches_backend_and_status_bar(
+    qtbot, memory_keyring, server, saved_settings
+):
     w = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(w)
     wf = w.render_workflow

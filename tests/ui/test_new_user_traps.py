@@ -17,14 +17,6 @@ from tests.ui.editor_helpers import demo_project, shown_window
 from tests.ui.render_support import render_and_wait, render_window
 
 
-@pytest.fixture
-def saved_settings():
-    """Tests here choose backends (saved settings): the suite's choice is restored after."""
-    before = BackendSettings.load()
-    yield
-    before.save()
-
-
 def test_export_after_a_change_warns_and_renders_the_changes_first(qtbot, engine_url):
     w = render_window(qtbot, engine_url)
     wf = render_and_wait(w, qtbot)
