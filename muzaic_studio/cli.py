@@ -329,7 +329,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     wav = f" and {args.wav}" if args.wav else ""
     print(
         f"Wrote {out}{wav}: {outcome.audio_duration:.1f} s, "
-        f"{charge_text(outcome.tokens_used, plan.tokens)}{reuse}{saved}."
+        f"{charge_text(outcome.tokens_used, plan.tokens, name)}{reuse}{saved}."
     )
     return EXIT_OK
 
@@ -466,8 +466,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def run_gui(project: str | None) -> int:
     if project is not None and not Path(project).is_file():
+        # Said here for a terminal, and by the window (a launcher has no terminal).
         _err(f"No project file at {project}.")
-        return EXIT_INVALID
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")

@@ -172,5 +172,7 @@ class Region:
             return f"copy {self.source_hash[:8]}" if self.source_hash else "copy (no source)"
         if self.action == "silence":
             return "silence"
+        if self.action not in ACTIONS:
+            return f"unknown action '{self.action}'"
         names = [(tag_names or {}).get(t, f"#{t}") for t in self.tags]
         return ", ".join(names) if names else "generate"

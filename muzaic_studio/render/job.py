@@ -248,10 +248,11 @@ def record(
 ) -> RenderRecord:
     """Apply a completed render to the project (hashes, library, thumbnails) and list it in
     the history. *audio_path* is what the project remembers (default: the history's file)."""
+    spent = 0 if backend == "offline" else outcome.tokens_used  # counted, never charged
     apply_render(
         job.sent,
         outcome.hashes,
-        tokens_used=outcome.tokens_used,
+        tokens_used=spent,
         audio_duration=outcome.audio_duration,
         audio_path=audio_path or str(outcome.audio_path),
         reused=job.plan.reused_uids,
@@ -266,8 +267,8 @@ def record(
         file=outcome.audio_path.name,
         rendered_at=time.time(),
         duration=outcome.audio_duration,
-        tokens=outcome.tokens_used,
-        tokens_saved=job.plan.tokens_saved,
+        tokens=spent,
+        tokens_saved=job.plan.tokens_saved if spent else 0,
         backend=backend,
         spans=[[r.time, r.duration, h] for r, h in zip(job.sent, outcome.hashes, strict=False)],
         only_changes=job.only_changes,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSizePolicy,
@@ -223,6 +224,8 @@ class ExportDialog(ExportJobDialog):
         target = Path(text).expanduser()
         if target.suffix.lower() != "." + self.format:
             target = target.with_suffix("." + self.format)
+        if target.exists() and not self._may_replace(target):
+            return
         start, end = self.span()
         options = ExportOptions(
             format=self.format,
@@ -238,6 +241,18 @@ class ExportDialog(ExportJobDialog):
             return export_audio(source, target, options, progress=progress, cancel=cancel)
 
         self.run_export(target, work, self._done, error_text)
+
+    def _may_replace(self, target: Path) -> bool:
+        """Typing an existing file's name is easy; writing over it must be a choice.
+        (Browse... asks already: its dialog confirms overwriting.)"""
+        answer = QMessageBox.question(
+            self,
+            "Replace the file?",
+            f"{target.name} already exists in {target.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _done(self, result: Any) -> None:
         self.result_info = result

@@ -36,6 +36,7 @@ from muzaic_studio.contract.errors import (
     Unauthorized,
 )
 from muzaic_studio.model import RenderPlan, plan_render
+from muzaic_studio.model.validation import field_label
 from muzaic_studio.render import (
     RenderHistory,
     RenderJob,
@@ -86,6 +87,16 @@ def region_of_server_message(message: str, count: int) -> int | None:
         return None
     index = int(match.group(1)) - (0 if "[" in match.group(0) else 1)
     return index if 0 <= index < count else None
+
+
+def server_refusal_text(message: str, name: str = "") -> str:
+    """A server's 400 in the editor's words: said once ("The server refused" is not
+    repeated), the region by its *name*, "copy source" for sourceHash."""
+    text = message if message.lower().startswith("the server refused") else (
+        f"The server refused the request: {message}")  # fmt: skip
+    if name:
+        text = re.sub(r"\b[Rr]egion \d+\b|\bregions\[\d+\]", f"'{name}'", text, count=1)
+    return text.replace("sourceHash", field_label("sourceHash"))
 
 
 class RenderController(QObject):
@@ -258,7 +269,7 @@ class RenderController(QObject):
             if elapsed <= estimate:
                 text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} of about {format_seconds(estimate)}"
             else:
-                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (taking longer than the usual {format_seconds(estimate)})"
+                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (usually {format_seconds(estimate)})"
         return fraction, text
 
     def _tick(self) -> None:
@@ -283,12 +294,14 @@ class RenderController(QObject):
         if doc is not self.doc or self.history is None:
             return  # the project was closed meanwhile; its render is of no use here
         self.speed.learn(summary.backend, summary.duration, out.render_seconds)
+        # The offline engine counts tokens like the API, but nothing is spent.
+        spent = 0 if summary.backend == "offline" else out.tokens_used
         doc.set_waveform(out.pyramid, out.audio_path)
         record(
             doc.apply_render, doc.project.library, self.history, job, out, backend=summary.backend
         )
         if self.balance is not None:
-            self.balance = max(0, self.balance - out.tokens_used)
+            self.balance = max(0, self.balance - spent)
         if self.on_library_changed:
             self.on_library_changed()
         self._succeeded = True
@@ -304,13 +317,15 @@ class RenderController(QObject):
         warning = f" {' '.join(out.warnings)}" if out.warnings else ""
         self._notify(
             f"Rendered {format_seconds(out.audio_duration)} in {out.render_seconds:.1f} s: "
-            f"{charge_text(out.tokens_used, plan.tokens)}{saved}.{warning}",
+            f"{charge_text(out.tokens_used, plan.tokens, summary.backend)}{saved}.{warning}",
             "warning" if out.warnings else "success",
         )
         self.rendered.emit(out)
 
     def _on_error(self, doc: ProjectDocument, job: RenderJob, exc: BaseException) -> None:
         self.last_error = exc
+        text = exc.message if isinstance(exc, MuzaicError) else str(exc)
+        log.warning("render failed on %s: %s: %s", self.backend_name, type(exc).__name__, text)
         partial = getattr(exc, "partial", None)
         kept = (
             doc is self.doc
@@ -360,7 +375,8 @@ class RenderController(QObject):
             if index is not None and self.doc is not None:
                 self.doc.select([plan.regions[index].uid])
                 self.problemAt.emit(plan.regions[index].time)
-            self._notify(f"The server refused the request: {exc.message}", "error")
+            name = plan.regions[index].name if index is not None else ""
+            self._notify(server_refusal_text(exc.message, name), "error")
         elif isinstance(exc, MuzaicError):
             # The button must do what it says: only fixes the app can perform get one.
             fix = exc.fix or "Retry"
@@ -395,12 +411,15 @@ class RenderController(QObject):
     def _show_problem(self, plan: RenderPlan, problem: Any, count: int) -> None:
         assert self.doc is not None
         more = f" ({count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+        name = ""
         if problem.index is not None and problem.index < len(plan.regions):
             region = plan.regions[problem.index]
+            name = region.name
             self.doc.select([region.uid])
             self.doc.set_playhead(region.time)
             self.problemAt.emit(region.time)
-        self._notify(f"Cannot render: {problem.user_text()}{more}", "error")
+        log.info("render refused: %s%s", problem.user_text(name), more)
+        self._notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
 
     def _notify(
         self,

@@ -197,17 +197,12 @@ class ExportVideoDialog(ExportJobDialog):
         form.addRow("File:", path_row)
         layout.addLayout(form)
 
-        if stale_render:
-            warn = QLabel(
-                "Some regions changed since the last render: the export uses the last rendered "
-                "soundtrack. Render again first to include the changes.",
-                self,
-            )
-            warn.setObjectName("staleRenderWarning")
-            warn.setWordWrap(True)
-            warn.setStyleSheet("color: #b26a00;")
-            layout.addWidget(warn)
         self.add_export_controls(layout, "exportVideoStatus")
+        if stale_render:
+            self.mark_stale(
+                "Some regions changed since the last render: the export uses the last rendered "
+                "soundtrack, without the changes."
+            )
         self._mode_changed()
 
     def _gain_spin(self, value: float, tip: str) -> QDoubleSpinBox:

@@ -69,14 +69,15 @@ def test_a_wrong_key_fails_its_test_with_the_servers_reason(qtbot, server):
     assert "failed" in dialog.result_label.text()
 
 
-def test_cloud_without_a_key_falls_back_to_offline_and_says_why(qtbot):
+def test_cloud_without_a_key_waits_for_one_and_says_why(qtbot):
     manager = BackendManager(settings=BackendSettings(kind="cloud"))
     problems = []
     manager.problem.connect(problems.append)
     with qtbot.waitSignal(manager.backendChanged, timeout=20_000) as blocker:
         manager.rebuild()
     backend, label = blocker.args
-    assert backend.name == "offline" and label == "Offline engine"
+    # no silent switch to the offline engine: the cloud stays chosen, without a backend
+    assert backend is None and label == "Muzaic cloud · no API key" and manager.needs_key
     # no key can be read here (no keyring): the reason says how to fix that
     assert problems and "keyring" in problems[0].message.lower()
     manager.shutdown()
@@ -94,7 +95,9 @@ def test_cloud_with_a_key_names_the_server_and_shows_the_balance(qtbot, memory_k
     manager.shutdown()
 
 
-def test_toolbar_choice_switches_backend_and_status_bar(qtbot, memory_keyring, server):
+def test_toolbar_choice_switches_backend_and_status_bar(
+    qtbot, memory_keyring, server, saved_settings
+):
     w = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(w)
     wf = w.render_workflow
