@@ -217,7 +217,7 @@ def _serve(tmp_path, *extra: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "MUZAIC_STUDIO_HOME": str(tmp_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "muzaic_studio", "serve", "--port", "0", "--any-key", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
     )  # fmt: skip
     url = proc.stdout.readline().split(" on ")[1].split(" ")[0]
     return proc, url
@@ -258,13 +258,16 @@ def test_two_workers_share_one_balance_and_one_rate_limit(tmp_path):
 
 def test_workers_die_with_a_killed_parent(tmp_path):
     proc, url = _serve(tmp_path, "--workers", "2")
-    assert requests.get(url + "/getTags", headers=H, timeout=120).status_code == 200
-    end = time.monotonic() + 60
-    while len(children := _children(proc.pid)) < 3 and time.monotonic() < end:
-        time.sleep(0.2)  # 2 workers and multiprocessing's resource tracker
-    assert len(children) >= 3
-    proc.kill()
-    proc.wait()
+    children: list[int] = []
+    try:
+        assert requests.get(url + "/getTags", headers=H, timeout=120).status_code == 200
+        end = time.monotonic() + 60
+        while len(children := _children(proc.pid)) < 3 and time.monotonic() < end:
+            time.sleep(0.2)  # 2 workers and multiprocessing's resource tracker
+        assert len(children) >= 3
+    finally:
+        proc.kill()
+        proc.wait()
     end = time.monotonic() + 60
     while any(_alive(p) for p in children) and time.monotonic() < end:
         time.sleep(0.2)
