@@ -27,6 +27,7 @@ from muzaic_studio.model.mix import (
     set_project_markers,
 )
 from muzaic_studio.model.region import Region
+from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
 
 GRAB_PX = 6.0
@@ -210,7 +211,12 @@ class MarkerDragFilter(QObject):
                 self.dragging, self.drop_at = index, None
                 return True
         elif kind == QEvent.Type.MouseMove and self.dragging is not None:
-            self.drop_at = max(0.0, self.view.scale.time(event.position().x()))
+            t = max(0.0, self.view.scale.time(event.position().x()))
+            if self.view.snapping and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                edges = [e for r in self.view.sorted_regions() for e in (r.time, r.end)]
+                targets = [0.0, self.view.doc.playhead, *edges]
+                t, _ = geo.snap(t, targets, self.view.scale.seconds(geo.SNAP_PX))
+            self.drop_at = t
             return True
         elif kind == QEvent.Type.MouseButtonRelease and self.dragging is not None:
             index, t = self.dragging, self.drop_at

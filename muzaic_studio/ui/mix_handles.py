@@ -350,25 +350,48 @@ def paint_mixed_waveform(
     view: TimelineView, p: QPainter, pyramid: Any, wave: QRectF, exposed: QRectF
 ) -> bool:
     """Draw the exposed columns of the waveform with the mix applied; False when the mix
-    is flat (then the timeline's cached plain image is right). Only the exposed columns
-    are queried and built, so a handle drag repaints in O(the region's width)."""
-    from muzaic_studio.ui.timeline_paint import waveform_image
+    is flat (then the timeline's cached plain image is right).
+
+    A partial repaint (a handle drag) queries and builds only the exposed columns, so it
+    costs O(the region's width); a full repaint (playhead ticks while playing) reuses the
+    whole lane's image while the plan, span and size stay the same."""
 
     rate = getattr(pyramid, "rate", 0)
-    if not rate or plan_for(view.doc, int(rate)).is_flat:
+    plan = plan_for(view.doc, int(rate)) if rate else None
+    if plan is None or plan.is_flat:
         return False
+    width = view.viewport().width()
     area = exposed.intersected(wave)
-    x0, x1 = int(max(0.0, area.left())), int(min(view.viewport().width(), area.right() + 1))
+    x0, x1 = int(max(0.0, area.left())), int(min(width, area.right() + 1))
     if x1 <= x0:
         return True
-    t0, t1 = view.scale.time(x0), view.scale.time(x1)
-    peaks = mixed_peaks(plan_for(view.doc, int(rate)), pyramid, t0, t1, x1 - x0)
-    axis = QColor(view.palette().color(view.palette().ColorRole.Text))
-    axis.setAlpha(40)
-    image = waveform_image(pyramid, t0, t1, x1 - x0, int(wave.height()), axis, peaks=peaks)
+    whole = x0 == 0 and x1 >= width
+    # The plan's own cache key (regions, mixes, preview), not id(plan): ids are reused.
+    plan_key = view.doc._mix_plan_cache[0]  # type: ignore[attr-defined]
+    key = (plan_key, id(pyramid), view.scale.time(0), view.scale.time(width), width, wave.height())
+    cached = getattr(view, "_mix_wave", None)
+    if whole or (cached is not None and cached[0] == key):
+        if cached is None or cached[0] != key:
+            cached = (key, _mixed_image(view, plan, pyramid, 0, width, wave))
+            view._mix_wave = cached  # type: ignore[attr-defined]
+        if cached[1] is not None:
+            src = QRectF(x0, 0, x1 - x0, wave.height())
+            p.drawImage(QRectF(x0, wave.top(), x1 - x0, wave.height()), cached[1], src)
+        return True
+    image = _mixed_image(view, plan, pyramid, x0, x1, wave)
     if image is not None:
         p.drawImage(QPointF(x0, wave.top()), image)
     return True
+
+
+def _mixed_image(view: TimelineView, plan: MixPlan, pyramid: Any, x0: int, x1: int, wave: QRectF):
+    from muzaic_studio.ui.timeline_paint import waveform_image
+
+    t0, t1 = view.scale.time(x0), view.scale.time(x1)
+    peaks = mixed_peaks(plan, pyramid, t0, t1, x1 - x0)
+    axis = QColor(view.palette().color(view.palette().ColorRole.Text))
+    axis.setAlpha(40)
+    return waveform_image(pyramid, t0, t1, x1 - x0, int(wave.height()), axis, peaks=peaks)
 
 
 def mixed_peaks(plan: MixPlan, pyramid: Any, t0: float, t1: float, width: int) -> PeakSlice:

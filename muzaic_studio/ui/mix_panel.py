@@ -50,6 +50,9 @@ class MixPanel(QGroupBox):
             combo.activated.connect(lambda _i, s=side: self._on_shape(s))
             self.fade_spins[side], self.shape_combos[side] = spin, combo
         self.gain_spin.valueChanged.connect(self._on_gain)
+        for spin in (self.gain_spin, *self.fade_spins.values()):
+            # Held arrows merge into one step; a typed value or a new focus starts a new one.
+            spin.editingFinished.connect(lambda: self.doc.end_merge() if self.doc else None)
         self.set_document(doc)
 
     @staticmethod

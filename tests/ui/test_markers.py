@@ -41,6 +41,12 @@ def test_markers_add_move_rename_colour_delete_undo_and_survive_reopen(
     mouse(vp, "release", QPointF(view.scale.x(7.0), y))
     assert [m.time for m in mk.markers(doc)] == [7.0]
     assert 7.0 in doc.markers and 4.0 not in doc.markers
+    # dragged near a region edge, a marker snaps to it (like every other edge)
+    mouse(vp, "press", QPointF(view.scale.x(7.0), y))
+    mouse(vp, "move", QPointF(view.scale.x(10.1), y))
+    mouse(vp, "release", QPointF(view.scale.x(10.1), y))
+    assert [m.time for m in mk.markers(doc)] == [10.0]
+    doc.undo_stack.undo()
     w.marker_workflow.drag.ask = lambda title, current: "Door slam"
     w.marker_workflow.drag.rename(0)
     mk.recolor_marker(doc, 0, "#ff0000")
