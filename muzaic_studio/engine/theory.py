@@ -116,16 +116,16 @@ ENTRY: dict[str, float] = {
 
 
 def intensity_gain_db(intensity: float) -> float:
-    """Master level before normalisation: 1.3 dB a level up to -8 dB at 10, on top of
+    """Master level before normalisation: 1.3 dB a level up to -11 dB at 10, on top of
     parts joining and velocity, and 2.6 dB a level past the ends (where a slider step is
     half a level), so every intensity step is at least 1 dB louder. The top stays well
     under full scale so the limiter does not flatten the levels above 10."""
     x = _lv(intensity)
     if x < 1.0:
-        return -19.7 - 2.6 * (1.0 - x)
+        return -22.7 - 2.6 * (1.0 - x)
     if x > 10.0:
-        return -8.0 + 2.6 * (x - 10.0)
-    return -8.0 - 1.3 * (10.0 - x)
+        return -11.0 + 2.6 * (x - 10.0)
+    return -11.0 - 1.3 * (10.0 - x)
 
 
 def velocity_for(intensity: float) -> float:

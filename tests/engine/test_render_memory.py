@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "bc5c5b1bd60a57a9d226984913aa3c5e0e06724f07516c9fbb49d9baf3f158ed",
+        "83b95588b8480ddf19bf0664151aff73ce3f28c5d9d04954e9ccd1518b0f20f2",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "0ebc01fde0ae849d67528067406a34351c77937f1a513fef16b316d406ad80b2",
+        "32df504907bbd475671827edcbb60ecf1269ecf8d112d11c0f1946bded52a20e",
     ),
 ]  # fmt: skip
 
