@@ -311,7 +311,7 @@ def finish(answer: Answer, audio: bytes, source: str = "") -> RenderResult:
     if seconds is not None and answer.requested is not None:
         if abs(seconds - answer.requested) > LENGTH_TOLERANCE:
             raise answer.fail(
-                f"The server sent {seconds:.1f} s of a {answer.requested:g} s soundtrack "
+                f"The server sent {seconds:.1f} s of a {answer.requested:.1f} s soundtrack "
                 f"(from {where}); the output was not replaced."
             )
         if abs(duration - seconds) > LENGTH_TOLERANCE:

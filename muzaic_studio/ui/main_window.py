@@ -454,7 +454,11 @@ class MainWindow(QMainWindow):
             label.setVisible(not on)
 
     def _on_playhead(self, seconds: float) -> None:
-        self._playhead_label.setText(format_precise(seconds))
+        layout = getattr(self, "video_layout", None)
+        if layout is not None:  # the same clock, with the video's frame number
+            layout.update_clock(seconds)
+        else:
+            self._playhead_label.setText(format_precise(seconds))
 
     def _on_cursor(self, seconds: float) -> None:
         self._cursor_label.setText(f"Cursor {format_precise(seconds)}")

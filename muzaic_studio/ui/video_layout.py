@@ -59,18 +59,14 @@ class VideoLayout(QObject):
         if view is not None:
             view.addSeparator()
             view.addAction(self.action)
-        self.clock = QLabel("0:00.000", window)
-        self.clock.setObjectName("transportClock")
+        # One transport clock: the window's playhead label (placed by the transport order),
+        # which this adds the video's frame number to; a bare window gets its own label.
+        own = getattr(window, "_playhead_label", None)
+        self.clock = own if isinstance(own, QLabel) else QLabel("0:00.000", window)
         self.clock.setToolTip("Playhead time (m:ss.mmm) and the video frame at the playhead")
         toolbar = getattr(window, "toolbar", None)
-        if toolbar is not None:  # right after the transport (play, loop)
-            after = [a for a in toolbar.actions() if a.objectName() == "file.export"]
-            holder = (
-                toolbar.insertWidget(after[0], self.clock)
-                if after
-                else toolbar.addWidget(self.clock)
-            )
-            holder.setToolTip(self.clock.toolTip())
+        if own is None and toolbar is not None:
+            toolbar.addWidget(self.clock)
         self._doc: Any = None
         self._restoring = False
         window.documentChanged.connect(self._document_changed)  # type: ignore[attr-defined]
