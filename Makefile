@@ -46,7 +46,8 @@ format: venv
 
 ## Benchmarks: ratios against baselines measured in the same run (not part of `make test`).
 bench: deps venv
-	@for f in bench/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
+	@failed=""; for f in bench/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "Goals missed in:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -107,6 +107,12 @@ def _lib() -> Any:
         ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # fmt: skip
     fl.fluid_synth_write_float.restype = ctypes.c_int
     fl.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    # FluidR3_GM makes libfluidsynth print a "Modulator with source 1 none" warning for every
+    # preset it loads, dozens per render, on the app's and `serve`'s stderr. Warnings, info
+    # and debug go nowhere (a NULL log function); panics and errors still print.
+    fl.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+    for level in (2, 3, 4):  # FLUID_WARN, FLUID_INFO, FLUID_DBG
+        fl.fluid_set_log_function(level, None, None)
     return fluidsynth
 
 

@@ -75,6 +75,8 @@ def soundtrack_response(
         "soundtrackHash": result.soundtrack_hash,
         "balance": balance,
     }
+    if result.region_tempos:  # the engine's extra: each generated region's BPM, for the grid
+        body["regionTempos"] = list(result.region_tempos)
     if audio_dir is None:
         body["mp3"] = base64.b64encode(result.mp3).decode("ascii")
     else:
