@@ -186,7 +186,9 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
     out, wav = tmp_path / "out.mp3", tmp_path / "out.wav"
     assert main(["render", str(project), "-o", str(out), "--wav", str(wav), "--offline"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"Wrote {out} and {wav}: 6.0 s, 5 tokens charged")
+    assert captured.out.startswith(
+        f"Wrote {out} and {wav}: 6.0 s, nothing charged (offline engine)"
+    )
     assert audio_format(out.read_bytes()) == "mp3"
     assert audio_format(wav.read_bytes()) == "wav"
     with wave.open(str(wav)) as w:
