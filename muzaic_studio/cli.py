@@ -318,7 +318,9 @@ def cmd_render(args: argparse.Namespace) -> int:
                 f"Wrote {out}{saved}, but the WAV export failed: {known[1]}", EXIT_OTHER
             ) from None
     plan = job.plan
-    if plan.reused and copies_charged(outcome.tokens_used, job):
+    if plan.reused and name == "offline":  # nothing is charged offline: nothing to save
+        reuse = f" (reused {plural(plan.reused, 'unchanged region')})"
+    elif plan.reused and copies_charged(outcome.tokens_used, job):
         reuse = f" (reusing {plural(plan.reused, 'unchanged region')} saved nothing)"
     elif plan.reused:
         reuse = f" ({plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')})"
