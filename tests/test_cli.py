@@ -202,7 +202,9 @@ def test_render_offline_writes_mp3_wav_and_stores_hashes(project, tmp_path, caps
 
     # render again, changes only: nothing to generate, the music is reused
     assert main(["render", str(project), "-o", str(out), "--changes-only", "--offline"]) == 0
-    assert "nothing charged (offline engine) (reused 2 unchanged regions)" in capsys.readouterr().out
+    assert (
+        "nothing charged (offline engine) (reused 2 unchanged regions)" in capsys.readouterr().out
+    )
 
 
 def test_without_a_key_render_falls_back_to_offline_and_says_so(project, tmp_path, capsys):

@@ -54,7 +54,7 @@ class AppExtras:
         return menu
 
     def _window_about_action(self) -> QAction | None:
-        actions = getattr(self.window, "actions", None)  # MainWindow: a dict of QActions
+        actions = getattr(self.window, "action_map", None)  # MainWindow: a dict of QActions
         action = actions.get("help.about") if isinstance(actions, dict) else None
         return action if isinstance(action, QAction) else None
 

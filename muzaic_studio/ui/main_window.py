@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.doc = doc or ProjectDocument()
         self.tag_catalogue = TagCatalogue()
         self.files = ProjectFiles(self)
-        self.actions = create_actions(self)
+        self.action_map = create_actions(self)
         self.menus: dict[str, QMenu] = {}
         self.docks: dict[str, QDockWidget] = {}
         self._saved_state: QByteArray | None = None
@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             self
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
-        order_transport(self.toolbar, self._playhead_label, self.actions["tool.select"])
+        order_transport(self.toolbar, self._playhead_label, self.action_map["tool.select"])
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
 
     # -- building ----------------------------------------------------------------------
     def _build_menus(self) -> None:
-        a = self.actions
+        a = self.action_map
         bar = self.menuBar()
         file = self.menus["file"] = bar.addMenu("&File")
         file.addActions([a["file.new"], a["file.open"]])
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
             self.timeline.addAction(a[key])
 
     def _build_toolbar(self) -> None:
-        a = self.actions
+        a = self.action_map
         tb = self.toolbar = QToolBar("Main toolbar", self)
         tb.setObjectName("main_toolbar")
         tb.setMovable(False)
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         self._on_cursor(0.0)
 
     def _wire_actions(self) -> None:
-        a = self.actions
+        a = self.action_map
         f = self.files
         handlers: dict[str, Callable[[], Any]] = {
             "file.new": f.new,
@@ -427,7 +427,7 @@ class MainWindow(QMainWindow):
         if not self._doc_alive():
             return
         stack = self.doc.undo_stack
-        undo, redo = self.actions["edit.undo"], self.actions["edit.redo"]
+        undo, redo = self.action_map["edit.undo"], self.action_map["edit.redo"]
         undo.setEnabled(stack.canUndo())
         redo.setEnabled(stack.canRedo())
         undo.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else "&Undo")
@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
     def _update_selection_actions(self) -> None:
         has = bool(self.doc.selection)
         for key in ("edit.cut", "edit.copy", "edit.duplicate", "edit.delete"):
-            self.actions[key].setEnabled(has)
+            self.action_map[key].setEnabled(has)
         n = len(self.doc.selection)
         if n:
             self.statusBar().showMessage(f"{plural(n, 'region')} selected", 2000)
@@ -474,11 +474,11 @@ class MainWindow(QMainWindow):
 
     def set_tool(self, tool: str) -> None:
         self.timeline.tool = tool
-        self.actions[f"tool.{tool}"].setChecked(True)
+        self.action_map[f"tool.{tool}"].setChecked(True)
 
     def set_grid(self, mode: str) -> None:
         self.timeline.grid_mode = mode
-        self.actions[f"view.grid_{mode}"].setChecked(True)
+        self.action_map[f"view.grid_{mode}"].setChecked(True)
         self.timeline.viewport().update()
 
     def _set_snapping(self, on: bool) -> None:
@@ -504,7 +504,7 @@ class MainWindow(QMainWindow):
             self.doc.select([region.uid])
         if region is None:
             self.doc.set_playhead(max(0.0, view.scale.time(pos.x())))
-        a = self.actions
+        a = self.action_map
         menu = QMenu(self)
         menu.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
                          a["edit.delete"]])  # fmt: skip

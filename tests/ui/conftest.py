@@ -36,3 +36,15 @@ def saved_settings():
     before = BackendSettings.load()
     yield
     before.save()
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Every UI test starts with the app's settings as on a first start: a window state,
+    dock size or backend saved by an earlier test never shapes the next one."""
+    from muzaic_studio.ui.settings import app_settings
+
+    settings = app_settings()
+    settings.clear()
+    settings.sync()
+    yield

@@ -48,7 +48,7 @@ class WindowWithAbout(Window):
         super().__init__()
         about = QAction("&About Muzaic Studio", self)
         about.setShortcut("Shift+F1")
-        self.actions = {"help.about": about}
+        self.action_map = {"help.about": about}
         self.menus["help"].addAction(about)
 
 
@@ -150,9 +150,9 @@ def test_install_app_extras_reuses_the_windows_about_action(qtbot):
     extras = install_app_extras(win, first_run_check=False)
     texts = [a.text() for a in win.menus["help"].actions()]
     assert texts == ["Keyboard shortcuts", "Report a &problem…", "&About Muzaic Studio"]
-    assert extras.about_action is win.actions["help.about"]
+    assert extras.about_action is win.action_map["help.about"]
     assert extras.about_dialog is None
-    win.actions["help.about"].trigger()
+    win.action_map["help.about"].trigger()
     assert extras.about_dialog is not None and extras.about_dialog.isVisible()
     qtbot.waitUntil(lambda: extras.about_dialog.copy_button.isEnabled(), timeout=10_000)
     # A second Report a problem reuses the dialog and collects again.
@@ -339,7 +339,7 @@ def test_real_main_window_has_about_report_and_banner(qtbot):
     win.show()
     qtbot.waitUntil(lambda: win.message_bar.isVisible(), timeout=5_000)
     assert first_run.BANNER in win.message_bar.text
-    win.actions["help.about"].trigger()
+    win.action_map["help.about"].trigger()
     assert isinstance(extras.about_dialog, About) and extras.about_dialog.isVisible()
     qtbot.waitUntil(lambda: extras.about_dialog.copy_button.isEnabled(), timeout=10_000)
     extras.about_dialog.close()

@@ -184,7 +184,7 @@ def test_status_texts_keep_apart_and_new_asks_in_plain_words(qtbot, monkeypatch)
         "muzaic_studio.ui.project_files.QMessageBox.question",
         lambda *a, **_k: (texts.append(a[2]), QMessageBox.StandardButton.Cancel)[1],
     )
-    w.actions["file.new"].trigger()
+    w.action_map["file.new"].trigger()
     assert texts and "closing" not in texts[0] and "unsaved changes" in texts[0]
     assert not asked
     w.doc.undo_stack.setClean()

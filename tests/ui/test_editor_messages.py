@@ -54,7 +54,7 @@ def test_render_problems_name_the_region_and_go_when_it_is_deleted(window, qtbot
     assert bar.kind == "error" and "'Echo' (at 50.00 s)" in bar.text
     assert "Region 6" not in bar.text
     doc.select([echo.uid])
-    window.actions["edit.delete"].trigger()
+    window.action_map["edit.delete"].trigger()
     assert not bar.isVisible()  # nothing left to complain about
 
 

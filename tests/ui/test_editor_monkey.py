@@ -48,7 +48,7 @@ def test_monkey_then_undo_all_restores_the_project(window):
         drag(view, rand_time(), rand_time(), modifiers=rng.choice(mods))
 
     def action():
-        window.actions[rng.choice(["edit.split", "edit.delete", "edit.duplicate", "edit.cut",
+        window.action_map[rng.choice(["edit.split", "edit.delete", "edit.duplicate", "edit.cut",
                                    "edit.copy", "edit.paste", "edit.select_all",
                                    "edit.nudge_right_big", "edit.nudge_left_big",
                                    "edit.select_next", "view.playhead_next"])].trigger()  # fmt: skip

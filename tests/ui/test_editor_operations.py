@@ -33,7 +33,7 @@ def trigger_and_undo(window, key):
     """Trigger an action; check it made exactly one undo step that restores the project."""
     doc = window.doc
     before, steps = state(doc), doc.undo_stack.index()
-    window.actions[key].trigger()
+    window.action_map[key].trigger()
     after = state(doc)
     assert doc.undo_stack.index() == steps + 1, key
     doc.undo_stack.undo()
@@ -46,7 +46,7 @@ def trigger_and_undo(window, key):
 def test_split_at_playhead_keeps_the_curve(window):
     doc = window.doc
     doc.set_playhead(2.5)
-    window.actions["edit.split"].trigger()
+    window.action_map["edit.split"].trigger()
     assert len(doc.selection) == 2  # both halves selected
     doc.undo_stack.undo()
     after = trigger_and_undo(window, "edit.split")
@@ -58,7 +58,7 @@ def test_split_at_playhead_keeps_the_curve(window):
 def test_split_only_selected_and_refuses_outside(window):
     doc = window.doc
     doc.set_playhead(20.0)
-    window.actions["edit.split"].trigger()
+    window.action_map["edit.split"].trigger()
     assert window.message_bar.kind == "warning" and "Nothing to split" in window.message_bar.text
     assert doc.undo_stack.count() == 0
 
@@ -74,7 +74,7 @@ def test_delete_duplicate_and_select_all(window):
     doc.select([doc.project.sorted_regions()[2].uid])
     after = trigger_and_undo(window, "edit.duplicate")
     assert [(r["time"], r["duration"]) for r in after][-2:] == [(30.0, 10.0), (40.0, 10.0)]
-    window.actions["edit.select_all"].trigger()
+    window.action_map["edit.select_all"].trigger()
     assert len(doc.selection) == 4
     trigger_and_undo(window, "edit.delete")
     assert doc.regions == []
@@ -85,27 +85,27 @@ def test_delete_duplicate_and_select_all(window):
 def test_duplicate_without_room_is_refused(window):
     doc = window.doc
     doc.select([doc.project.sorted_regions()[0].uid])  # 0-10, the next 10 s are taken
-    window.actions["edit.duplicate"].trigger()
+    window.action_map["edit.duplicate"].trigger()
     assert "No room" in window.message_bar.text and len(doc.regions) == 3
 
 
 def test_copy_paste_and_cut(window):
     doc = window.doc
     doc.select([r.uid for r in doc.project.sorted_regions()[:2]])
-    window.actions["edit.copy"].trigger()
+    window.action_map["edit.copy"].trigger()
     assert "muzaic-studio/regions" in QGuiApplication.clipboard().text()
     doc.set_playhead(50.0)
     after = trigger_and_undo(window, "edit.paste")
     assert [(r["time"], r["action"]) for r in after][-2:] == [(50.0, "generate"), (60.0, "silence")]
     assert after[-2]["params"]["intensity"] == [[0, 2], [100, 10]]
     doc.set_playhead(5.0)
-    window.actions["edit.paste"].trigger()  # would land on the first region
+    window.action_map["edit.paste"].trigger()  # would land on the first region
     assert "Cannot paste" in window.message_bar.text
     doc.select([doc.project.sorted_regions()[0].uid])
     trigger_and_undo(window, "edit.cut")
     assert len(doc.regions) == 4
     QGuiApplication.clipboard().setText("not regions")
-    window.actions["edit.paste"].trigger()
+    window.action_map["edit.paste"].trigger()
     assert "no Muzaic regions" in window.message_bar.text
 
 
@@ -135,24 +135,24 @@ def test_nudge_into_neighbour_is_refused(window):
 
 def test_alt_arrows_walk_the_selection_and_playhead_edges(window):
     doc = window.doc
-    window.actions["edit.select_next"].trigger()
+    window.action_map["edit.select_next"].trigger()
     assert doc.selected_regions()[0].time == 0.0
-    window.actions["edit.select_next"].trigger()
+    window.action_map["edit.select_next"].trigger()
     assert doc.selected_regions()[0].time == 10.0
-    window.actions["view.playhead_next"].trigger()
+    window.action_map["view.playhead_next"].trigger()
     assert doc.playhead == 10.0
-    window.actions["view.playhead_end"].trigger()
+    window.action_map["view.playhead_end"].trigger()
     assert doc.playhead == 40.0
-    window.actions["view.playhead_prev"].trigger()
+    window.action_map["view.playhead_prev"].trigger()
     assert doc.playhead == 30.0
 
 
 def test_tools_and_grid_actions_drive_the_timeline(window):
-    window.actions["tool.silence"].trigger()
+    window.action_map["tool.silence"].trigger()
     assert window.timeline.tool == "silence"
-    window.actions["view.grid_bars"].trigger()
+    window.action_map["view.grid_bars"].trigger()
     assert window.timeline.grid_mode == "bars"
-    window.actions["view.snap"].trigger()
+    window.action_map["view.snap"].trigger()
     assert window.timeline.snapping is False
 
 

@@ -57,10 +57,10 @@ def qtbot_button():
 def test_title_shows_dirty_mark_and_undo_text(window):
     window.doc.edit("Rename region", lambda rs: setattr(rs[0], "name", "X"))
     assert window.isWindowModified() and "[*]" in window.windowTitle()
-    assert window.actions["edit.undo"].text() == "&Undo Rename region"
-    window.actions["edit.undo"].trigger()
+    assert window.action_map["edit.undo"].text() == "&Undo Rename region"
+    window.action_map["edit.undo"].trigger()
     assert not window.isWindowModified()
-    assert window.actions["edit.redo"].text() == "&Redo Rename region"
+    assert window.action_map["edit.redo"].text() == "&Redo Rename region"
 
 
 def test_status_bar_shows_length_and_tokens(window):
@@ -80,14 +80,14 @@ def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.doc.edit("Rename region", lambda rs: setattr(rs[0], "name", "Intro"))
     before = window.doc.project.to_dict()
-    window.actions["file.save_as"].trigger()
+    window.action_map["file.save_as"].trigger()
     saved = Path(str(target) + ".muzaic")
     assert saved.exists() and not window.doc.dirty
     assert "song" in window.windowTitle()
-    window.actions["file.new"].trigger()
+    window.action_map["file.new"].trigger()
     assert window.doc.regions == []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
-    window.actions["file.open"].trigger()
+    window.action_map["file.open"].trigger()
     assert window.doc.path == saved
     assert window.doc.project.to_dict() == before
     assert str(saved.resolve()) in window.files.recent()
@@ -103,10 +103,10 @@ def test_save_changes_prompt_cancel_keeps_document(window, monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "question", answer)
     old = window.doc
-    window.actions["file.new"].trigger()
+    window.action_map["file.new"].trigger()
     assert asked == ["Save changes?"] and window.doc is old
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    window.actions["file.new"].trigger()
+    window.action_map["file.new"].trigger()
     assert window.doc is not old and window.doc.regions == []
 
 
@@ -125,12 +125,12 @@ def test_shortcuts_dialog_lists_every_action(window, qtbot):
     from muzaic_studio.ui.actions import SPECS
     from muzaic_studio.ui.shortcuts_dialog import ShortcutsDialog
 
-    dialog = ShortcutsDialog(window.findChildren(type(window.actions["file.new"])), window)
+    dialog = ShortcutsDialog(window.findChildren(type(window.action_map["file.new"])), window)
     qtbot.addWidget(dialog)
     names = {row[0] for row in dialog.rows}
     for spec in SPECS:
         assert (
-            window.actions[spec.key].text().replace("&", "") in names
+            window.action_map[spec.key].text().replace("&", "") in names
             or spec.key.startswith("edit.undo")
             or spec.key.startswith("edit.redo")
         )

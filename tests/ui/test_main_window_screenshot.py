@@ -82,7 +82,7 @@ def test_five_regions_by_hand_saved_and_reopened_exactly(qtbot, monkeypatch, tmp
     plan = [("generate", 0, 8), ("silence", 8, 10), ("generate", 10, 20), ("copy", 20, 26),
             ("generate", 26, 36)]  # fmt: skip
     for i, (tool, t0, t1) in enumerate(plan):
-        window.actions[f"tool.{tool}"].trigger()
+        window.action_map[f"tool.{tool}"].trigger()
         drag(view, t1, t0 - 1, modifiers=shift)  # right to left: clamped at the neighbour
         if tool == "generate":
             insp.rows["tempo"].slider.setValue(2 + i)
@@ -96,10 +96,10 @@ def test_five_regions_by_hand_saved_and_reopened_exactly(qtbot, monkeypatch, tmp
     assert len({r.params["tempo"] for r in regions if r.action == "generate"}) == 3
     target = tmp_path / "five.muzaic"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.actions["file.save"].trigger()
+    window.action_map["file.save"].trigger()
     saved = [r.to_dict() for r in regions]
-    window.actions["file.new"].trigger()
+    window.action_map["file.new"].trigger()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(target), ""))
-    window.actions["file.open"].trigger()
+    window.action_map["file.open"].trigger()
     assert [r.to_dict() for r in window.doc.project.sorted_regions()] == saved
     assert not window.doc.dirty

@@ -19,7 +19,7 @@ def window(qtbot, app_style):
 
 
 def button_texts(window) -> dict[str, str]:
-    actions = {**window.actions, **window.render_workflow.actions}
+    actions = {**window.action_map, **window.render_workflow.actions}
     return {k: window.toolbar.widgetForAction(actions[k]).text() for k in TEXTS}
 
 
@@ -28,7 +28,7 @@ def test_tool_buttons_keep_their_short_labels_after_choosing_tools(window, qtbot
     qtbot.waitExposed(window)
     assert button_texts(window) == TEXTS
     for key in (*TOOLS, "tool.select", "tool.copy"):
-        window.actions[key].trigger()
+        window.action_map[key].trigger()
         qtbot.wait(10)
         assert button_texts(window) == TEXTS, key
     tb = window.toolbar
@@ -44,7 +44,7 @@ def test_tool_buttons_keep_their_short_labels_after_choosing_tools(window, qtbot
 def test_narrow_window_shows_a_visible_overflow_button(window, qtbot):
     window.resize(900, 700)
     qtbot.waitExposed(window)
-    window.actions["tool.generate"].trigger()
+    window.action_map["tool.generate"].trigger()
     qtbot.wait(20)
     tb = window.toolbar
     hidden = [

@@ -259,7 +259,7 @@ def test_timeline_length_follows_the_video_on_an_empty_project(window, qtbot, tm
     assert window.doc.timeline_length == pytest.approx(length)
     timeline.zoom_to_fit()  # fits the video, not a default length
     assert length <= timeline.visible_span()[1] <= length * 1.2
-    window.actions["view.playhead_end"].trigger()
+    window.action_map["view.playhead_end"].trigger()
     assert window.doc.playhead == pytest.approx(length)
     wf.remove_video()
     assert window.doc.timeline_length == 0.0
