@@ -89,6 +89,12 @@ def build_parser(with_serve_options: bool = False) -> argparse.ArgumentParser:
         action="store_true",
         help="do not write the region hashes back into PROJECT",
     )
+    p.add_argument(
+        "--render-sources",
+        action="store_true",
+        help="a copy of a hash another backend made: link it to the region that made it and "
+        "render that region on this backend first",
+    )
     _add_backend_options(p)
 
     p = sub.add_parser(
@@ -212,11 +218,7 @@ def _write_wav(mp3_path: Path, out: Path) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    import threading
-
-    from muzaic_studio.api.errors import MuzaicError
     from muzaic_studio.atomic import atomic_write_bytes
-    from muzaic_studio.model import plan_render, validate_request
 
     out = Path(args.output)
     if out.suffix.lower() in (".wav", ".flac", ".ogg", ".m4a", ".aac"):
@@ -231,39 +233,24 @@ def cmd_render(args: argparse.Namespace) -> int:
         if not target.parent.is_dir():  # checked before any token is spent
             raise CliError(f"Cannot write {target}: the folder does not exist.", EXIT_INVALID)
     project = _load(args.project)
-    plan = plan_render(project, only_changes=args.changes_only)
-    problems = validate_request(plan.body)
-    if problems:
-        more = (
-            f" (and {len(problems) - 1} more; see `{PROG} validate`)" if len(problems) > 1 else ""
-        )
-        raise CliError(f"{args.project}: {problems[0]}{more}", EXIT_INVALID)
     backend = _backend(args)
-    cancel = threading.Event()
-    try:
-        result = _render_interruptibly(backend, plan.body, cancel)
-    except MuzaicError as exc:
-        if exc.partial is None or args.no_save:
-            raise
-        _store_hashes(project, plan, exc.partial, None)
-        project.save(args.project)
-        raise CliError(
-            f"{exc.message} The region hashes were stored in {args.project}: "
-            f"`{PROG} render {args.project} -o {args.output} --changes-only` gets the music "
-            "as copies, without spending tokens again.",
-            exc.exit_code,
-        ) from None
-    except KeyboardInterrupt:
-        cancel.set()
-        message = "Render cancelled."
-        if getattr(backend, "name", "") == "cloud":
-            message += " The server may still finish it and charge the tokens for it."
-        raise CliError(message, EXIT_INTERRUPTED) from None
+    pre = _checked_plan(project, backend, args)
+    first_tokens = ""
+    if pre.first:  # copy sources this backend has no hash of: rendered in a request first
+        print(f"{PROG}: {pre.note}.", file=sys.stderr)
+        first = _send(backend, pre.plan, project, args)
+        _store_hashes(project, pre.plan, first, None, backend)
+        if not args.no_save:
+            project.save(args.project)
+        first_tokens = f" (and {first.tokens_used} for the copy sources)"
+        pre = _checked_plan(project, backend, args)
+    plan = pre.plan
+    result = _send(backend, plan, project, args)
     mp3 = _to_mp3(result.mp3, result.audio_format)
     atomic_write_bytes(out, mp3)
     saved = ""
     if not args.no_save:
-        _store_hashes(project, plan, result, str(out.resolve()))
+        _store_hashes(project, plan, result, str(out.resolve()), backend)
         try:
             project.save(args.project)
         except OSError as exc:
@@ -291,12 +278,76 @@ def cmd_render(args: argparse.Namespace) -> int:
     wav = f" and {args.wav}" if args.wav else ""
     print(
         f"Wrote {out}{wav}: {result.audio_duration:.1f} s, "
-        f"{result.tokens_used} token{'s' * (result.tokens_used != 1)} used{reuse}{saved}."
+        f"{result.tokens_used} token{'s' * (result.tokens_used != 1)} used{first_tokens}"
+        f"{reuse}{saved}."
     )
     return EXIT_OK
 
 
-def _store_hashes(project: Any, plan: Any, result: Any, audio_path: str | None) -> None:
+def _checked_plan(project: Any, backend: Any, args: argparse.Namespace) -> Any:
+    """The request for this backend (model/prerender.py), every problem found before any
+    token is spent: invalid regions, tag names or copy sources this backend lacks."""
+    from muzaic_studio.model import validate_request
+    from muzaic_studio.model.hash_origin import backend_origin
+    from muzaic_studio.model.prerender import link_copy_to_source, prepare_render
+
+    origin = backend_origin(backend)
+    pre = prepare_render(project, only_changes=args.changes_only, origin=origin)
+    if pre.needs_catalogue:
+        pre = prepare_render(
+            project, only_changes=args.changes_only, origin=origin, catalogue=backend.tags()
+        )
+    offers = [b for b in pre.blockers if b.source_uid is not None]
+    if offers and getattr(args, "render_sources", False) and len(offers) == len(pre.blockers):
+        for b in offers:
+            link_copy_to_source(project, b.region_uid, b.source_uid)
+        return _checked_plan(project, backend, args)
+    if pre.blockers:
+        fix = " (`--render-sources` does that)" if offers else ""
+        raise CliError(f"{args.project}: nothing was sent. {pre.text()}{fix}", EXIT_INVALID)
+    assert pre.plan is not None
+    problems = validate_request(pre.plan.body)
+    if problems:
+        more = (
+            f" (and {len(problems) - 1} more; see `{PROG} validate`)" if len(problems) > 1 else ""
+        )
+        raise CliError(f"{args.project}: {problems[0]}{more}", EXIT_INVALID)
+    return pre
+
+
+def _send(backend: Any, plan: Any, project: Any, args: argparse.Namespace) -> Any:
+    """One POST: the hashes of a paid answer whose audio failed are kept in the project."""
+    import threading
+
+    from muzaic_studio.api.errors import MuzaicError
+
+    cancel = threading.Event()
+    try:
+        return _render_interruptibly(backend, plan.body, cancel)
+    except MuzaicError as exc:
+        if exc.partial is None or args.no_save:
+            raise
+        _store_hashes(project, plan, exc.partial, None, backend)
+        project.save(args.project)
+        raise CliError(
+            f"{exc.message} The region hashes were stored in {args.project}: "
+            f"`{PROG} render {args.project} -o {args.output} --changes-only` gets the music "
+            "as copies, without spending tokens again.",
+            exc.exit_code,
+        ) from None
+    except KeyboardInterrupt:
+        cancel.set()
+        message = "Render cancelled."
+        if getattr(backend, "name", "") == "cloud":
+            message += " The server may still finish it and charge the tokens for it."
+        raise CliError(message, EXIT_INTERRUPTED) from None
+
+
+def _store_hashes(
+    project: Any, plan: Any, result: Any, audio_path: str | None, backend: Any = None
+) -> None:
+    from muzaic_studio.model.hash_origin import backend_origin
+
     project.apply_render(
         plan.regions,
         result.region_hashes,
@@ -304,6 +355,7 @@ def _store_hashes(project: Any, plan: Any, result: Any, audio_path: str | None) 
         audio_duration=result.audio_duration,
         audio_path=audio_path,
         reused=plan.reused_uids,
+        backend=backend_origin(backend) if backend is not None else "",
     )
 
 

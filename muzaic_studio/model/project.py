@@ -17,10 +17,11 @@ from typing import Any
 
 from muzaic_studio.atomic import atomic_write_text
 from muzaic_studio.model.library import HashLibrary, LibraryEntry
+from muzaic_studio.model.migrate import upgrade_v1
 from muzaic_studio.model.region import Region
 
 FORMAT_NAME = "muzaic-studio"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: regions keep tagNames; /1 files are upgraded on open (migrate.py)
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = ".muzaic"
 
@@ -44,6 +45,11 @@ def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
         or not all(isinstance(t, int) and not isinstance(t, bool) for t in tags)
     ):
         raise ProjectError(f"{where}: tags must be a list of integer tag ids, found {tags!r}.")
+    names = raw.get("tagNames")
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
+        raise ProjectError(f"{where}: tagNames must be a list of tag names, found {names!r}.")
     params = raw.get("params")
     if params is not None and not isinstance(params, dict):
         raise ProjectError(f"{where}: params must be an object, found {params!r}.")
@@ -119,6 +125,8 @@ class Project:
                 f"This project was saved by a newer Muzaic Studio (format {fmt}); "
                 f"this version reads up to {FORMAT}. Please update Muzaic Studio."
             )
+        if int(version) < 2:
+            data = upgrade_v1(data)  # 0.1's offline tag ids, named; saved as /2
         raw_regions = data.get("regions", [])
         if not isinstance(raw_regions, list):
             raise ProjectError("'regions' must be a list of regions.")
@@ -203,6 +211,7 @@ class Project:
         audio_path: str | None = None,
         rendered_at: float | None = None,
         reused: Collection[int] = (),
+        backend: str = "",
     ) -> None:
         """Record a successful render: each region gets its hash; hashes join the library.
 
@@ -210,6 +219,8 @@ class Project:
         region edited while the render ran is matched by identity, not by position.
         *reused* are the uids sent as copies of their own last hash ("render changes"):
         they keep that hash, so the library does not fill with aliases of the same music.
+        *backend* made the hashes ("offline" or the cloud's address, see hash_origin.py):
+        a hash is only worth copying on the backend that made it.
         """
         import time
 
@@ -222,6 +233,8 @@ class Project:
             if region.action == "silence" or not hash_ or region.uid in reused:
                 continue
             region.rendered = {"hash": hash_, "spec": region.spec_digest()}
+            if backend:
+                region.rendered["backend"] = backend
             if region.action == "generate":
                 self.library.add(
                     LibraryEntry(
@@ -232,6 +245,8 @@ class Project:
                         params=copy.deepcopy(region.params),
                         created=now,
                         name=region.name,
+                        tag_names=list(region.tag_names),
+                        backend=backend,
                     )
                 )
         self.last_render = {
@@ -240,5 +255,7 @@ class Project:
             "audioDuration": float(audio_duration),
             "renderedAt": now,
         }
+        if backend:
+            self.last_render["backend"] = backend
         if audio_path:
             self.last_render["audio"] = audio_path
