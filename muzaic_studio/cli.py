@@ -181,10 +181,16 @@ def _backend(args: argparse.Namespace):
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
-    from muzaic_studio.model import plan_render, validate_request
+    from muzaic_studio.model import validate_request
+    from muzaic_studio.model.prerender import prepare_render
 
     project = _load(args.project)
-    body = plan_render(project, only_changes=args.changes_only).body
+    # No backend here: tag ids as saved, and copy sources without a hash are what a render
+    # would send first.
+    pre = prepare_render(project, only_changes=args.changes_only, origin="", resolve_tags=False)
+    if pre.blockers or pre.plan is None:
+        raise CliError(f"{args.project}: {pre.text()}", EXIT_INVALID)
+    body = pre.plan.body
     problems = validate_request(body)
     if problems:
         for problem in problems:
@@ -195,6 +201,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             EXIT_INVALID,
         )
     print(json.dumps(body, indent=2, ensure_ascii=False))
+    if pre.first:
+        print(f"This is the first of two requests: {pre.note}.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -300,7 +308,7 @@ def _checked_plan(project: Any, backend: Any, args: argparse.Namespace) -> Any:
     offers = [b for b in pre.blockers if b.source_uid is not None]
     if offers and getattr(args, "render_sources", False) and len(offers) == len(pre.blockers):
         for b in offers:
-            link_copy_to_source(project, b.region_uid, b.source_uid)
+            link_copy_to_source(project.regions, b.region_uid, b.source_uid)
         return _checked_plan(project, backend, args)
     if pre.blockers:
         fix = " (`--render-sources` does that)" if offers else ""

@@ -25,10 +25,10 @@ def backend_origin(backend: Any) -> str:
 
 
 def describe(origin: str) -> str:
-    """An origin for a sentence: "the offline engine", "the cloud at https://...", "an unknown backend"."""
+    """An origin for a sentence: "the offline engine", "the cloud at https://...", "the backend"."""
     if origin == OFFLINE:
         return "the offline engine"
-    return f"the cloud at {origin}" if origin else "an unknown backend"
+    return f"the cloud at {origin}" if origin else "the backend"
 
 
 def region_origin(region: Region) -> str:

@@ -85,12 +85,14 @@ def prepare_render(
     origin: str,
     catalogue: Any = None,
     known_origins: dict[str, str] | None = None,
+    resolve_tags: bool = True,
 ) -> PreRender:
     """The request for the backend *origin* (see hash_origin.backend_origin), or blockers.
 
     *catalogue* is that backend's GET /getTags body (None: not fetched yet, then
     `needs_catalogue` says whether it is needed). *known_origins*: hash -> origin from the
-    user's library, for copies of hashes this project does not know.
+    user's library, for copies of hashes this project does not know. resolve_tags=False
+    keeps the ids as saved (`validate`, which talks to no backend).
     """
     base = plan_render(project, only_changes=only_changes)
     regions = base.regions
@@ -148,7 +150,7 @@ def prepare_render(
     named = [r for r, s in zip(regions, specs, strict=True) if s.get("action") == "generate"]
     named_uids = {r.uid for r in named}
     number = {r.uid: i for i, r in enumerate(regions)}
-    if any(r.tag_names for r in named + sources):
+    if resolve_tags and any(r.tag_names for r in named + sources):
         if catalogue is None:
             return PreRender(None, blockers, needs_catalogue=True)
         index = TagIndex.from_response(catalogue)
@@ -211,15 +213,15 @@ def _laid_end_to_end(sources: list[Region]) -> list[dict[str, Any]]:
     return out
 
 
-def link_copy_to_source(project: Project, copy_uid: int, source_uid: int) -> bool:
+def link_copy_to_source(regions: list[Region], copy_uid: int, source_uid: int) -> bool:
     """Make a copy name its source region instead of a hash (the "render its source
     first" fix): the source gets a stable id if it has none. False if either is gone."""
-    regions = {r.uid: r for r in project.regions}
-    target, src = regions.get(copy_uid), regions.get(source_uid)
+    by_uid = {r.uid: r for r in regions}
+    target, src = by_uid.get(copy_uid), by_uid.get(source_uid)
     if target is None or src is None:
         return False
     if not src.region_id:
-        taken = {r.region_id for r in project.regions}
+        taken = {r.region_id for r in regions}
         n = 1
         while f"r{n}" in taken:
             n += 1

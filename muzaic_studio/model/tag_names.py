@@ -145,7 +145,9 @@ def resolve_body_tags(
             continue
         missing = unknown_names(region, index)
         if missing:
-            label = f"Region {(numbers[i] if numbers else i) + 1}" + (f" '{region.name}'" if region.name else "")
+            label = f"Region {(numbers[i] if numbers else i) + 1}" + (
+                f" '{region.name}'" if region.name else ""
+            )
             quoted = ", ".join(f"'{n}'" for n in missing)
             problems.append(
                 f"{label} (at {region.time:.2f} s): {where} has no tag"

@@ -48,8 +48,10 @@ from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.audio.errors import AudioError
 from muzaic_studio.audio.errors import Cancelled as AudioCancelled
 from muzaic_studio.model import Region, RenderPlan, plan_render, validate_request
+from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.render_history import RenderHistory, RenderRecord
+from muzaic_studio.ui.render_precheck import prepared_for_backend
 from muzaic_studio.ui.workers import Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class RenderSummary:
     backend: str
     only_changes: bool
     estimate: float  # seconds the render is expected to take
+    note: str = ""  # e.g. that copy sources are rendered first, and what each request costs
 
     def text(self) -> str:
         minutes, seconds = divmod(round(self.duration), 60)
@@ -98,6 +101,8 @@ class RenderSummary:
         if self.balance is not None:
             unlimited = self.balance >= UNLIMITED
             parts.append("no token limit" if unlimited else f"balance {self.balance}")
+        if self.note:
+            parts.append(self.note)
         return ", ".join(parts)
 
     @property
@@ -186,6 +191,8 @@ class RenderController(QObject):
         self.open_key_dialog: Callable[[], None] | None = None
         #: Opens the backend preferences (the fix for a wrong API address).
         self.open_preferences: Callable[[], None] | None = None
+        #: The active backend's GET /getTags body (tag names -> ids); None: fetched on render.
+        self.tag_catalogue: Any = None
         self.speed = SecondsPerSecond()
         self.last_error: BaseException | None = None
         self._task: Task | None = None
@@ -213,6 +220,7 @@ class RenderController(QObject):
     def set_backend(self, backend: Any, balance: int | None = None) -> None:
         self.backend = backend
         self.balance = balance
+        self.tag_catalogue = None
 
     @property
     def busy(self) -> bool:
@@ -243,8 +251,11 @@ class RenderController(QObject):
         )
 
     # -- render -------------------------------------------------------------------------
-    def render(self, only_changes: bool = False) -> bool:
-        """Start a render; False (with a notice) when it did not start."""
+    def render(self, only_changes: bool = False, *, confirmed: bool = False) -> bool:
+        """Start a render; False (with a notice) when it did not start.
+
+        confirmed: the user already agreed to this render's cost (the soundtrack request
+        that follows a request rendering copy sources first)."""
         self._retry_timer.stop()
         if self.doc is None or self.backend is None:
             self._notify("Nothing to render: no project or no backend.", "error")
@@ -260,14 +271,20 @@ class RenderController(QObject):
         ):
             self._notify("Nothing changed since the last render.", "info")
             return False
-        plan = self.plan(only_changes)
+        pre = prepared_for_backend(self, only_changes)
+        if pre is None or pre.plan is None:
+            return pre is not None  # fetching the tag catalogue, then rendering
+        plan = pre.plan
         problems = validate_request(plan.body)
         if problems:
             self._show_problem(plan, problems[0], len(problems))
             return False
         summary = self.summary(plan, only_changes)
-        if self.confirm is not None and not self.confirm(summary):
+        summary.note = pre.note
+        if not confirmed and self.confirm is not None and not self.confirm(summary):
             return False
+        then = only_changes if pre.first else None
+        origin = backend_origin(self.backend)
         self._last_request = only_changes
         # What was sent, frozen: the user may edit regions while the render runs.
         sent = copy.deepcopy(plan.regions)
@@ -284,7 +301,7 @@ class RenderController(QObject):
         self.last_error = None
         self._task = self.runner.run(
             job,
-            on_result=lambda out: self._on_result(doc, plan, sent, summary, out),
+            on_result=lambda out: self._on_result(doc, plan, sent, summary, out, then, origin),
             on_error=lambda exc: self._on_error(doc, plan, exc),
             on_progress=self._on_progress,
             on_finished=self._on_finished,
@@ -357,11 +374,16 @@ class RenderController(QObject):
         sent: list[Region],
         summary: RenderSummary,
         out: RenderOutcome,
+        then: bool | None = None,
+        origin: str = "",
     ) -> None:
+        """*then*: this rendered copy sources; the soundtrack follows (only_changes=then).
+        *origin*: the backend that made the hashes (model/hash_origin.py)."""
         if doc is not self.doc or self.history is None:
             return  # the project was closed meanwhile; its render is of no use here
         self.speed.learn(summary.backend, summary.duration, out.render_seconds)
-        doc.set_waveform(out.pyramid, out.audio_path)
+        if then is None:
+            doc.set_waveform(out.pyramid, out.audio_path)
         doc.apply_render(
             sent,
             out.hashes,
@@ -369,6 +391,7 @@ class RenderController(QObject):
             audio_duration=out.audio_duration,
             audio_path=str(out.audio_path),
             reused=plan.reused_uids,
+            backend=origin,
         )
         library = doc.project.library
         for hash_, thumb in out.thumbnails.items():
@@ -391,6 +414,11 @@ class RenderController(QObject):
         if self.on_library_changed:
             self.on_library_changed()
         self._succeeded = True
+        if then is not None:
+            self._notify(f"Rendered the copy sources ({out.tokens_used} tokens); now the "
+                         "soundtrack.", "info")  # fmt: skip
+            QTimer.singleShot(0, lambda: self.render(then, confirmed=True))
+            return
         saved = (
             f", {plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')}"
             if plan.tokens_saved
