@@ -60,7 +60,7 @@ def test_an_offline_hash_sent_to_the_cloud_is_caught_with_an_offer_to_render_its
 
 def test_accepting_the_offer_renders_the_source_first_then_copies_it_for_free():
     project = offline_project()
-    opening, build, reprise = project.sorted_regions()
+    opening, _build, reprise = project.sorted_regions()
     pre = prepare_render(project, only_changes=False, origin=CLOUD, catalogue=CLOUD_TAGS)
     (blocker,) = pre.blockers
     assert link_copy_to_source(project.regions, blocker.region_uid, blocker.source_uid)

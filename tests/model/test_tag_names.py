@@ -173,4 +173,4 @@ def test_the_shipped_demo_is_v2_with_names_and_a_copy_of_a_region():
     assert all(len(r["tagNames"]) == len(r["tags"]) for r in generated)
     (reprise,) = [r for r in raw["regions"] if r["action"] == "copy"]
     assert reprise["sourceRegion"] == "opening" and "sourceHash" not in reprise
-    assert [r for r in raw["regions"] if r.get("id") == "opening"][0]["name"] == "Opening: mystery"
+    assert next(r for r in raw["regions"] if r.get("id") == "opening")["name"] == "Opening: mystery"
