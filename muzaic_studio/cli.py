@@ -305,10 +305,14 @@ def _checked_plan(project: Any, backend: Any, args: argparse.Namespace) -> Any:
         pre = prepare_render(
             project, only_changes=args.changes_only, origin=origin, catalogue=backend.tags()
         )
-    offers = [b for b in pre.blockers if b.source_uid is not None]
+    offers = [
+        (b.region_uid, b.source_uid)
+        for b in pre.blockers
+        if b.region_uid is not None and b.source_uid is not None
+    ]
     if offers and getattr(args, "render_sources", False) and len(offers) == len(pre.blockers):
-        for b in offers:
-            link_copy_to_source(project.regions, b.region_uid, b.source_uid)
+        for copy_uid, source_uid in offers:
+            link_copy_to_source(project.regions, copy_uid, source_uid)
         return _checked_plan(project, backend, args)
     if pre.blockers:
         fix = " (`--render-sources` does that)" if offers else ""

@@ -66,7 +66,11 @@ def _show_blockers(controller: Any, pre: PreRender, only_changes: bool) -> None:
     if region is not None:
         doc.select([region.uid])
         controller.problemAt.emit(region.time)
-    offers = [b for b in pre.blockers if b.source_uid is not None and b.region_uid is not None]
+    offers = [
+        (b.region_uid, b.source_uid)
+        for b in pre.blockers
+        if b.region_uid is not None and b.source_uid is not None
+    ]
     text = f"Nothing was sent. {pre.text()}"
     if not offers or len(offers) != len(pre.blockers):
         controller._notify(text, "error")
@@ -74,8 +78,8 @@ def _show_blockers(controller: Any, pre: PreRender, only_changes: bool) -> None:
 
     def render_sources_first() -> None:
         def link(regions: list[Region]) -> None:
-            for b in offers:
-                link_copy_to_source(regions, b.region_uid, b.source_uid)  # type: ignore[arg-type]
+            for copy_uid, source_uid in offers:
+                link_copy_to_source(regions, copy_uid, source_uid)
 
         doc.edit("Copy from the source region", link)
         controller.render(only_changes)
