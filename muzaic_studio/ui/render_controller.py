@@ -288,6 +288,8 @@ class RenderController(QObject):
         self._last_request = only_changes
         # What was sent, frozen: the user may edit regions while the render runs.
         sent = copy.deepcopy(plan.regions)
+        for region, spec in zip(sent, plan.body["regions"], strict=True):
+            region.time = spec["time"]  # where its audio is (copy sources first: from 0 s)
         body = copy.deepcopy(plan.body)
         backend, history = self.backend, self.history
         assert history is not None

@@ -51,6 +51,11 @@ def test_an_offline_copy_is_caught_then_its_source_is_rendered_there_first(
     assert intro.rendered["backend"] == OFFLINE
     doc.edit("Add a copy", lambda rs: rs.append(
         Region(20.0, 6.0, action="copy", source_hash=intro.last_hash, name="Reprise")))  # fmt: skip
+    # An edit (and its undo) keeps which backend made each hash.
+    doc.undo_stack.undo()
+    doc.undo_stack.redo()
+    intro = next(r for r in doc.project.regions if r.name == "Intro")
+    assert intro.rendered["backend"] == OFFLINE
 
     wf.use_backend(cloud(other_cloud.url))
     assert not wf.render(False)
