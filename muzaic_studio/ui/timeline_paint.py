@@ -100,7 +100,10 @@ def region_tooltip(r: Region, tag_names: dict[int, str]) -> str:
         rows.append(" · ".join(parts))
         rows.append(f"{r.tokens} tokens")
     elif r.action == "copy":
-        rows.append(f"Source hash: {r.source_hash or '<i>none chosen</i>'}")
+        if r.source_region and not r.source_hash:
+            rows.append(f"Copy of region '{r.source_region}' (its hash on the backend)")
+        else:
+            rows.append(f"Source hash: {r.source_hash or '<i>none chosen</i>'}")
     if r.changed_since_render:
         rows.append("<span style='color:#ffb020'>● changed since the last render</span>")
     elif r.last_hash:
@@ -182,6 +185,8 @@ class RegionPainter:
             p.setFont(self._small)
             p.setPen(QColor(255, 255, 255, 200))
             src = r.source_hash[:12] if r.source_hash else "choose a source hash"
+            if r.source_region and not r.source_hash:
+                src = f"region {r.source_region}"
             p.drawText(QRectF(box.left() + 5, box.top() + header_h + 2, w - 10, 16),
                        Qt.AlignmentFlag.AlignLeft, self._fm_small.elidedText(
                            "⟲ " + src, Qt.TextElideMode.ElideRight, int(w - 10)))  # fmt: skip
