@@ -33,6 +33,7 @@ from muzaic_studio.model.project import Project
 from muzaic_studio.model.region import Region
 from muzaic_studio.model.render_plan import RenderPlan, plan_render
 from muzaic_studio.model.tag_names import TagIndex, resolve_body_tags
+from muzaic_studio.model.validation import Problem, validate_request
 
 
 @dataclass(frozen=True)
@@ -229,3 +230,15 @@ def link_copy_to_source(regions: list[Region], copy_uid: int, source_uid: int) -
     target.source_region = src.region_id
     target.source_hash = None
     return True
+
+
+def sendable_problems(project: Project) -> list[Problem]:
+    """What keeps the project's request from being sent, for a warning on open: a copy of a
+    region has no hash yet by design (it gets one at render time), so that is not one."""
+    regions = project.sorted_regions()
+
+    def region_copy(p: Problem) -> bool:
+        r = regions[p.index] if p.index is not None and p.index < len(regions) else None
+        return bool(r and p.field == "sourceHash" and r.source_region and not r.source_hash)
+
+    return [p for p in validate_request(project.request_body()) if not region_copy(p)]

@@ -110,3 +110,12 @@ def test_the_demo_renders_on_another_backend_after_reading_its_tag_names(
     assert [r["action"] for r in soundtrack["regions"]] == [
         "copy", "generate", "silence", "generate", "copy"]  # fmt: skip
     assert other_cloud.engine.account().used == 48
+
+
+def test_opening_the_demo_warns_about_nothing(window, tmp_path):
+    """A copy of a region has no hash until render time: that is not a problem on open."""
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
+    assert window.files.open(demo)
+    assert not window.message_bar.isVisible() or window.message_bar.kind != "warning"
