@@ -146,3 +146,26 @@ def test_a_v1_project_is_named_with_the_old_numbering_rendered_and_saved_as_v2(t
     assert saved["format"] == "muzaic-studio/2"
     assert saved["regions"][0]["tagNames"] == ["Electronic"]
     assert saved["regions"][0]["rendered"]["backend"] == OFFLINE
+
+
+def test_the_demo_on_the_documented_cloud_names_every_tag_it_lacks_before_spending(
+    tmp_path, monkeypatch, capsys
+):
+    """A server answering /getTags with the documentation's own catalogue (acoustic,
+    electronic): the demo's other names are listed, region by region; no POST is made."""
+    from tests.api.recording_server import RecordingServer, Reply
+    from tests.model.test_tag_names import CLOUD_TAGS
+
+    path = demo(tmp_path)
+    before = path.read_bytes()
+    monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+    with RecordingServer() as server:
+        server.route("/getTags", Reply(200, CLOUD_TAGS))
+        assert render(path, tmp_path / "o.mp3", "--api-url", server.url) == 2
+        assert [(r.method, r.path) for r in server.requests] == [("GET", "/getTags")]
+    err = capsys.readouterr().err
+    lacks = f"the cloud at {server.url} has no tags"
+    assert f"Region 1 'Opening: mystery' (at 0.00 s): {lacks} 'Cinematic', 'Mysterious', " in err
+    assert f"Region 2 'Build-up' (at 12.00 s): {lacks} 'Driving', 'Synth'" in err  # electronic: ok
+    assert f"Region 4 'Theme' (at 32.50 s): {lacks} 'Pop', 'Happy', 'Piano'" in err
+    assert path.read_bytes() == before and not (tmp_path / "o.mp3").exists()

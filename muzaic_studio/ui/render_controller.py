@@ -274,6 +274,9 @@ class RenderController(QObject):
         pre = prepared_for_backend(self, only_changes)
         if pre is None or pre.plan is None:
             return pre is not None  # fetching the tag catalogue, then rendering
+        if confirmed and pre.first:  # its source changed while it rendered: ask again
+            self._notify("A copy source changed while it rendered; render again.", "warning")
+            return False
         plan = pre.plan
         problems = validate_request(plan.body)
         if problems:
