@@ -296,28 +296,15 @@ def _checked_plan(project: Any, backend: Any, args: argparse.Namespace) -> Any:
     """The request for this backend (model/prerender.py), every problem found before any
     token is spent: invalid regions, tag names or copy sources this backend lacks."""
     from muzaic_studio.model import validate_request
-    from muzaic_studio.model.hash_origin import backend_origin
-    from muzaic_studio.model.prerender import link_copy_to_source, prepare_render
+    from muzaic_studio.model.prerender import prepare_for
 
-    origin = backend_origin(backend)
-    pre = prepare_render(project, only_changes=args.changes_only, origin=origin)
-    if pre.needs_catalogue:
-        pre = prepare_render(
-            project, only_changes=args.changes_only, origin=origin, catalogue=backend.tags()
-        )
-    offers = [
-        (b.region_uid, b.source_uid)
-        for b in pre.blockers
-        if b.region_uid is not None and b.source_uid is not None
-    ]
-    if offers and getattr(args, "render_sources", False) and len(offers) == len(pre.blockers):
-        for copy_uid, source_uid in offers:
-            link_copy_to_source(project.regions, copy_uid, source_uid)
-        return _checked_plan(project, backend, args)
+    pre = prepare_for(
+        project, backend, only_changes=args.changes_only, link_sources=args.render_sources
+    )
     if pre.blockers:
-        fix = " (`--render-sources` does that)" if offers else ""
+        fix = " (`--render-sources` does that)" if pre.offers() else ""
         raise CliError(f"{args.project}: nothing was sent. {pre.text()}{fix}", EXIT_INVALID)
-    assert pre.plan is not None
+    assert pre.plan is not None  # no blockers, catalogue read: a plan
     problems = validate_request(pre.plan.body)
     if problems:
         more = (

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from muzaic_studio.model.hash_origin import (
+    backend_origin,
     current_hash,
     describe,
     hash_origins,
@@ -58,6 +59,16 @@ class PreRender:
 
     def text(self) -> str:
         return " ".join(b.text for b in self.blockers)
+
+    def offers(self) -> list[tuple[int, int]]:
+        """(copy uid, source uid) of each "render its source first" fix; [] unless every
+        blocker has one (the fix would not be enough)."""
+        out = [
+            (b.region_uid, b.source_uid)
+            for b in self.blockers
+            if b.region_uid is not None and b.source_uid is not None
+        ]
+        return out if len(out) == len(self.blockers) else []
 
 
 def _where(i: int, region: Region) -> str:
@@ -185,6 +196,24 @@ def prepare_render(
     )
     first = RenderPlan(first_body, list(sources), first_tokens, 0, 0, frozenset())
     return PreRender(first, first=True, rest_tokens=rest, note=note)
+
+
+def prepare_for(
+    project: Project, backend: Any, *, only_changes: bool, link_sources: bool = False
+) -> PreRender:
+    """prepare_render for *backend*, blocking: reads its /getTags when tag names need it
+    (the CLI; the GUI fetches it off its thread). link_sources accepts the "render its
+    source first" offers: such copies then name their source region."""
+    origin = backend_origin(backend)
+    pre = prepare_render(project, only_changes=only_changes, origin=origin)
+    if pre.needs_catalogue:
+        catalogue = backend.tags()
+        pre = prepare_render(project, only_changes=only_changes, origin=origin, catalogue=catalogue)
+    if link_sources and pre.offers():
+        for copy_uid, source_uid in pre.offers():
+            link_copy_to_source(project.regions, copy_uid, source_uid)
+        return prepare_for(project, backend, only_changes=only_changes)
+    return pre
 
 
 def _foreign(project: Project, region: Region, where: str, made_by: str, origin: str) -> Blocker:

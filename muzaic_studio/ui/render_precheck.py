@@ -66,13 +66,9 @@ def _show_blockers(controller: Any, pre: PreRender, only_changes: bool) -> None:
     if region is not None:
         doc.select([region.uid])
         controller.problemAt.emit(region.time)
-    offers = [
-        (b.region_uid, b.source_uid)
-        for b in pre.blockers
-        if b.region_uid is not None and b.source_uid is not None
-    ]
+    offers = pre.offers()
     text = f"Nothing was sent. {pre.text()}"
-    if not offers or len(offers) != len(pre.blockers):
+    if not offers:
         controller._notify(text, "error")
         return
 
