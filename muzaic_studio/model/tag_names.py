@@ -116,6 +116,14 @@ def _set_id_only(region: Region, tag_id: int, on: bool) -> None:
         region.tags.remove(tag_id)
 
 
+def tag_label(names: list[str], ids: Iterable[int], by_id: Mapping[int, str]) -> str:
+    """Tags for a label: the saved names when there are any (an id of another catalogue
+    would read as some other tag here), else the ids looked up in *by_id*."""
+    if names:
+        return ", ".join(names)
+    return ", ".join(by_id.get(t, f"#{t}") for t in ids)
+
+
 def tag_bonus(tag_ids: Iterable[int], bonuses: Mapping[int, Mapping[str, int]], param: str) -> int:
     """The combined bonus of the tags on *param*, by the docs' rule (tag_bonus.py)."""
     return combine_bonuses(bonuses.get(t, {}).get(param, 0) for t in tag_ids)

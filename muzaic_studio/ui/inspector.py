@@ -32,7 +32,13 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio.model import validate_request
 from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, PARAM_NAMES, Region, param_at
-from muzaic_studio.model.tag_names import set_tag, sync_tag_ids, tag_bonus, value_with_bonus
+from muzaic_studio.model.tag_names import (
+    set_tag,
+    sync_tag_ids,
+    tag_bonus,
+    tag_label,
+    value_with_bonus,
+)
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
@@ -378,7 +384,7 @@ class Inspector(QWidget):
         combo = self.source_combo
         combo.clear()
         for entry in self.doc.project.library.entries():
-            tags = ", ".join(self.catalogue.name(t) for t in entry.tags)
+            tags = tag_label(entry.tag_names, entry.tags, self.catalogue.names)
             label = entry.name or tags or entry.action
             combo.addItem(f"{entry.hash[:10]}  ·  {entry.duration:.1f} s  ·  {label}", entry.hash)
         index = combo.findData(current) if current else -1

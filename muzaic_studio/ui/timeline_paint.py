@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from muzaic_studio.model.region import PARAM_NAMES, Region, param_at
+from muzaic_studio.model.tag_names import tag_label
 from muzaic_studio.ui import timeline_geometry as geo
 
 ACTION_COLORS = {"generate": "#3d7fe0", "copy": "#9a62e6", "silence": "#6f7a8c"}
@@ -86,7 +87,7 @@ def region_tooltip(r: Region, tag_names: dict[int, str]) -> str:
             f"{r.action}{' · ' + r.method if r.method else ''} · "
             f"{geo.format_precise(r.time)} - {geo.format_precise(r.end)} ({r.duration:.2f} s)"]  # fmt: skip
     if r.action == "generate":
-        tags = ", ".join(tag_names.get(t, f"#{t}") for t in r.tags) or "no tags"
+        tags = tag_label(r.tag_names, r.tags, tag_names) or "no tags"
         rows.append(f"Tags: {_esc(tags)}")
         parts = []
         for name in PARAM_NAMES:

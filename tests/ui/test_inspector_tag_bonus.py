@@ -59,3 +59,15 @@ def test_ticking_a_tag_stores_its_name_and_updates_the_bonus(qtbot):
     w.doc.undo_stack.undo()
     assert w.doc.project.regions[0].tag_names == []
     assert w.rows["tempo"].value.text() == "5"
+
+
+def test_a_library_hash_is_labelled_by_its_saved_names_not_by_this_catalogues_ids(qtbot):
+    from muzaic_studio.model import LibraryEntry
+
+    region = Region(0, 8, action="copy")
+    w = inspector(qtbot, region)
+    # Made offline in 0.1, where id 2 was Cinematic; in this catalogue 2 is electronic.
+    w.doc.project.library.add(LibraryEntry("h" * 32, 8.0, tags=[2], tag_names=["Cinematic"]))
+    w.refresh()
+    assert "Cinematic" in w.source_combo.itemText(0)
+    assert "electronic" not in w.source_combo.itemText(0)
