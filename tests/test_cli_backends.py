@@ -169,3 +169,11 @@ def test_the_demo_on_the_documented_cloud_names_every_tag_it_lacks_before_spendi
     assert f"Region 2 'Build-up' (at 12.00 s): {lacks} 'Driving', 'Synth'" in err  # electronic: ok
     assert f"Region 4 'Theme' (at 32.50 s): {lacks} 'Pop', 'Happy', 'Piano'" in err
     assert path.read_bytes() == before and not (tmp_path / "o.mp3").exists()
+
+
+def test_validate_prints_the_first_request_of_a_copy_of_an_unrendered_region(tmp_path, capsys):
+    assert main(["validate", str(demo(tmp_path))]) == 0
+    out, err = capsys.readouterr()
+    body = json.loads(out)
+    assert [(r["time"], r["action"]) for r in body["regions"]] == [(0.0, "generate")]
+    assert "first of two requests: first 12 tokens to render the copy source" in err
