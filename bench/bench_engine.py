@@ -26,10 +26,10 @@ def _body(seconds: float, variant: int) -> dict:
     half = seconds / 2
     return {
         "regions": [
-            {"time": 0, "duration": half, "action": "generate", "tags": [1 + variant % 9],
+            {"time": 0, "duration": half, "action": "generate", "tags": [2 + variant % 9],
              "params": {"intensity": 6, "tempo": 5 + variant % 3, "tone": 5, "variance": 5, "rhythm": 6}},
             {"time": half, "duration": half, "action": "generate", "method": "smart",
-             "tags": [10 + variant % 8], "params": {"intensity": [[0, 4], [100, 9]], "tempo": 6}},
+             "tags": [11 + variant % 8], "params": {"intensity": [[0, 4], [100, 9]], "tempo": 6}},
         ],
         "normalize": True,
     }  # fmt: skip

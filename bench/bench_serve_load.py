@@ -37,12 +37,12 @@ def soundtrack(rng: random.Random) -> dict:
     total = rng.uniform(6, 60)
     n = rng.randint(1, 4)
     cuts = sorted(rng.uniform(0, total) for _ in range(n - 1))
-    bounds = [0.0, *cuts, total]
+    bounds = [round(b, 2) for b in (0.0, *cuts, total)]  # rounded once: no overlaps
     regions = []
     for a, b in itertools.pairwise(bounds):
         if b - a < 0.5:
             continue
-        region = {"time": round(a, 2), "duration": round(b - a, 2), "action": "generate",
+        region = {"time": a, "duration": round(b - a, 2), "action": "generate",
                   "method": rng.choice(["strict", "smart"]), "tags": rng.sample(range(1, 25), 2),
                   "params": {p: rng.randint(1, 10) for p in
                              ("intensity", "tempo", "tone", "variance", "rhythm")}}  # fmt: skip
@@ -100,6 +100,7 @@ class Tally:
         self.lock = threading.Lock()
         self.resets = self.server_errors = self.busy = self.other = 0
         self.latencies: list[float] = []
+        self.other_text = ""
 
 
 def client(url: str, body: dict, tally: Tally) -> None:
@@ -122,6 +123,7 @@ def client(url: str, body: dict, tally: Tally) -> None:
                     tally.server_errors += 1
                 elif r.status_code != 200:
                     tally.other += 1
+                    tally.other_text = r.text[:200]
                 else:
                     tally.latencies.append(time.perf_counter() - started)
             return
@@ -184,6 +186,8 @@ def main() -> int:
                 f"all processes, {sampler.peak_one:.0f} MB largest; goal 0 resets, 0 5xx: "
                 f"{'PASS' if ok else 'FAIL'}"
             )
+            if tally.other_text:
+                print(f"  e.g. {tally.other_text}")
         sampler.stop.set()
     finally:
         proc.terminate()

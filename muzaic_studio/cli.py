@@ -217,11 +217,13 @@ def _to_mp3(audio_path: Path) -> bytes:
     )
 
 
-def _write_wav(mp3_path: Path, out: Path) -> None:
-    """The audio layer's export: one ffmpeg pass from the written MP3, atomic, sized headers."""
+def _write_wav(mp3_path: Path, out: Path, regions: Any = ()) -> None:
+    """The audio layer's export from the written MP3, atomic, sized headers, with the
+    project's client-side mix (gains, fades, transitions) applied like the editor's export.
+    The MP3 itself stays the render as paid for: the editor mixes it again on open."""
     from muzaic_studio.audio.export import ExportOptions, export_audio
 
-    export_audio(mp3_path, out, ExportOptions(format="wav"))
+    export_audio(mp3_path, out, ExportOptions(format="wav", mix_regions=tuple(regions)))
 
 
 def _check_outputs(args: argparse.Namespace) -> Path:
@@ -261,9 +263,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         record(project.apply_render, project.library, history, job, first, backend=name)
         if not args.no_save:
             project.save(args.project)
-        first_text = (
-            f" (and {charge_text(first.tokens_used, job.plan.tokens)} for the copy sources)"
-        )
+        if name != "offline":  # (the offline engine charges nothing)
+            first_text = (
+                f" (and {charge_text(first.tokens_used, job.plan.tokens)} for the copy sources)"
+            )
         job = _prepared(project, backend, args)
     outcome = _execute(job, backend, history, project, args)
     for warning in outcome.warnings:
@@ -290,7 +293,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         saved = f"; region hashes stored in {args.project}"
     if args.wav:  # after the hashes are safe: they are what the tokens paid for
         try:
-            _write_wav(out, Path(args.wav))
+            _write_wav(out, Path(args.wav), project.regions)
         except Exception as exc:
             known = _exit_code_for(exc)
             if known is None:
@@ -310,7 +313,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     wav = f" and {args.wav}" if args.wav else ""
     print(
         f"Wrote {out}{wav}: {outcome.audio_duration:.1f} s, "
-        f"{charge_text(outcome.tokens_used, plan.tokens)}{first_text}{reuse}{saved}."
+        f"{charge_text(outcome.tokens_used, plan.tokens, name)}{first_text}{reuse}{saved}."
     )
     return EXIT_OK
 
@@ -504,8 +507,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def run_gui(project: str | None) -> int:
     if project is not None and not Path(project).is_file():
+        # Said here for a terminal, and by the window (a launcher has no terminal).
         _err(f"No project file at {project}.")
-        return EXIT_INVALID
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import keyring
+import numpy as np
 import pytest
 
 from muzaic_studio import __version__
@@ -608,9 +609,15 @@ def test_gui_without_a_display_exits_1_with_one_line(project):
     assert "No display found" in one_line(proc.stderr)
 
 
-def test_gui_with_a_missing_project_exits_2(tmp_path, capsys):
-    assert main([str(tmp_path / "nope.muzaic")]) == 2
-    assert "No project file" in one_line(capsys.readouterr().err)
+def test_gui_with_a_missing_project_says_so_and_opens_the_window(tmp_path):
+    # the terminal hears it; the window says it too (a desktop launcher has no terminal)
+    proc = run(
+        str(tmp_path / "nope.muzaic"),
+        env={"QT_QPA_PLATFORM": "offscreen", "MUZAIC_STUDIO_EXIT_AFTER_SHOW": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "No project file" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("shown ")
 
 
 def test_gui_opens_the_project_offscreen(project):
@@ -709,3 +716,21 @@ def test_validate_into_a_closed_pipe_is_quiet(project):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0
     assert err.decode() == ""
+
+
+def test_render_wav_carries_the_projects_mix_and_the_mp3_stays_the_render(tmp_path, capsys):
+    from muzaic_studio.audio.decode import decode
+    from muzaic_studio.model.mix import RegionMix, set_region_mix
+
+    path = write_project(tmp_path / "song.muzaic")
+    project = Project.load(path)
+    first = project.sorted_regions()[2]  # the region at 4 s
+    set_region_mix(first, RegionMix(gain_db=-30.0))
+    project.save(path)
+    out, wav = tmp_path / "out.mp3", tmp_path / "out.wav"
+    assert main(["render", str(path), "-o", str(out), "--wav", str(wav), "--offline"]) == 0
+    raw, mixed = decode(out), decode(wav)
+    span = slice(int(4.5 * raw.rate), int(5.5 * raw.rate))
+    ratio = np.std(mixed.samples[span].astype(float)) / np.std(raw.samples[span].astype(float))
+    assert 20 * np.log10(ratio) == pytest.approx(-30.0, abs=0.5)
+    assert np.array_equal(mixed.samples[: int(3 * raw.rate)], raw.samples[: int(3 * raw.rate)])

@@ -24,16 +24,12 @@ Decisions that matter to a user who pays per second of music:
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import json
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -43,19 +39,24 @@ import urllib3
 from muzaic_studio import __version__
 from muzaic_studio.api.address import DEFAULT_API_URL, display, is_loopback_host, origin_of
 from muzaic_studio.api.credentials import check_key
+from muzaic_studio.api.outcomes import (
+    Deadline,
+    Response,
+    cancel_message,
+    late_message,
+    network_error,
+    status_error,
+)
 from muzaic_studio.contract.account import read_account
 from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import (
     BadResponse,
     Cancelled,
-    HashNotFound,
     InsecureConnection,
-    InsufficientTokens,
     InvalidRequest,
     MuzaicError,
     NetworkError,
     RateLimited,
-    ServerError,
     Unauthorized,
 )
 from muzaic_studio.contract.reader import (
@@ -77,74 +78,12 @@ READ_SECONDS_PER_MINUTE = 15.0  # ~2.5x the slowest documented generation speed
 MAX_READ_TIMEOUT = 900.0
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 60.0
-MAX_RETRY_AFTER = 3600.0  # a longer Retry-After (a date in 2100) is shown capped
 REFUSED_BACKOFF = 0.5  # seconds, doubled per retry
 MAX_BODY_BYTES = 512 * 1024 * 1024  # 20 min of WAV is ~210 MB; base64 adds a third
 MAX_REDIRECTS = 5
 POLL_INTERVAL = 0.05
 
 T = TypeVar("T")
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
-
-
-# -- transport -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Deadline:
-    """When a whole exchange must be over: headers, body and any audio link it names.
-
-    A per-read timeout alone lets a server that drips a byte every few seconds hold a
-    render forever; the body loop checks this between reads."""
-
-    at: float
-    budget: float
-
-    @classmethod
-    def after(cls, seconds: float) -> Deadline:
-        return cls(time.monotonic() + seconds, seconds)
-
-    def left(self) -> float:
-        return self.at - time.monotonic()
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    headers: dict[str, str]
-    content: bytes
-
-
-def _exception_chain(exc: BaseException) -> list[BaseException]:
-    """The exception and every one it wraps (args[0], .reason, __cause__, __context__)."""
-    seen: list[BaseException] = []
-    todo = [exc]
-    while todo:
-        e = todo.pop()
-        if e in seen:
-            continue
-        seen.append(e)
-        for nxt in (getattr(e, "reason", None), e.__cause__, e.__context__, *e.args[:1]):
-            if isinstance(nxt, BaseException):
-                todo.append(nxt)
-    return seen
 
 
 class MuzaicCloud:
@@ -300,7 +239,7 @@ class MuzaicCloud:
             float(self.timeout) if self.timeout is not None else BASE_READ_TIMEOUT
         )
 
-    def _json(self, resp: _Response, what: str) -> Any:
+    def _json(self, resp: Response, what: str) -> Any:
         try:
             return json.loads(resp.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -312,7 +251,7 @@ class MuzaicCloud:
 
     def _parse_render(
         self,
-        resp: _Response,
+        resp: Response,
         body: dict[str, Any],
         deadline: Deadline,
         cancel: threading.Event | None,
@@ -383,7 +322,7 @@ class MuzaicCloud:
         deadline: Deadline,
         with_key: bool,
         accept: str = "application/json",
-    ) -> _Response:
+    ) -> Response:
         headers = {
             "Accept": accept,
             "User-Agent": f"muzaic-studio/{__version__}",
@@ -408,7 +347,7 @@ class MuzaicCloud:
                 raw = resp.raw
                 while True:
                     if deadline.left() <= 0:
-                        raise NetworkError(_late_message(url, deadline))
+                        raise NetworkError(late_message(url, deadline))
                     # read1: whatever has arrived, so a dripping server is seen between reads
                     chunk = raw.read1(256 * 1024, decode_content=True)
                     if not chunk:
@@ -421,7 +360,7 @@ class MuzaicCloud:
                     chunks.append(chunk)
             finally:
                 resp.close()
-            return _Response(
+            return Response(
                 resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, b"".join(chunks)
             )
 
@@ -430,7 +369,7 @@ class MuzaicCloud:
         if cancel is None:
             return fn()
         if cancel.is_set():
-            raise Cancelled(_cancel_message(purpose, sent=False))
+            raise Cancelled(cancel_message(purpose, sent=False))
         box: dict[str, Any] = {}
         done = threading.Event()
 
@@ -446,7 +385,7 @@ class MuzaicCloud:
         while not done.wait(POLL_INTERVAL):
             if cancel.is_set():
                 # The worker is abandoned: it ends at the server's answer or the timeout.
-                raise Cancelled(_cancel_message(purpose, sent=True))
+                raise Cancelled(cancel_message(purpose, sent=True))
         if "error" in box:
             raise box["error"]
         return box["value"]
@@ -455,7 +394,7 @@ class MuzaicCloud:
         if cancel is None:
             time.sleep(seconds)
         elif cancel.wait(seconds):
-            raise Cancelled(_cancel_message(purpose, sent=False))
+            raise Cancelled(cancel_message(purpose, sent=False))
 
     def _request(
         self,
@@ -467,21 +406,21 @@ class MuzaicCloud:
         cancel: threading.Event | None,
         purpose: str,
         with_key: bool = True,
-    ) -> _Response:
+    ) -> Response:
         """One exchange with the bounded safe retries; non-2xx statuses become typed errors."""
         accept = "audio/mpeg, audio/*, */*" if purpose == "download" else "application/json"
         retries = 0
         while True:
             error: MuzaicError | None = None
             retry_in: float | None = None
-            resp: _Response | None = None
+            resp: Response | None = None
             exchange = functools.partial(self._send, method, url, body, deadline, with_key, accept)
             try:
                 resp = self._call(exchange, cancel, purpose)
             except MuzaicError as exc:
                 error = exc
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                refused, error = self._network_error(exc, url, deadline, purpose)
+                refused, error = network_error(exc, url, deadline, purpose, self.connect_timeout)
                 if refused and retries < self.max_retries:
                     retry_in = REFUSED_BACKOFF * 2**retries
             # Raised here, outside the except block, so no requests exception (which holds
@@ -490,7 +429,7 @@ class MuzaicCloud:
                 log.debug("%s %s -> %d", method, display(url), resp.status)
                 if resp.status < 300 or (purpose == "download" and resp.status < 400):
                     return resp
-                error = self._status_error(resp, body, purpose, url)
+                error = status_error(resp, body, purpose, url, self.origin, self._redact)
                 if isinstance(error, RateLimited) and retries < self.max_retries:
                     wait = error.retry_after
                     if wait is not None and wait <= self.max_retry_wait:
@@ -502,186 +441,3 @@ class MuzaicCloud:
             log.info("%s: %s; retry %d in %.1f s", purpose, error.message, retries, retry_in)
             self._wait(retry_in, cancel, purpose)
             deadline = Deadline.after(deadline.budget)  # the wait is not the server's time
-
-    def _network_error(
-        self, exc: Exception, url: str, deadline: Deadline, purpose: str
-    ) -> tuple[bool, MuzaicError]:
-        """(refused before anything was sent, the NetworkError a user reads)."""
-        where = display(url)
-        chain = _exception_chain(exc)
-        spent = (
-            " The server may have received the request; it was not sent again so tokens are "
-            "not spent twice."
-            if purpose in ("render", "audio")
-            else ""
-        )
-        if isinstance(exc, requests.exceptions.SSLError):
-            return False, NetworkError(
-                f"The secure connection to {where} failed (certificate or TLS problem). "
-                "Check the API address and the system clock."
-            )
-        if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return False, NetworkError(
-                f"Could not connect to {where} within {self.connect_timeout:g} s. "
-                "Check your internet connection."
-            )
-        if isinstance(exc, requests.exceptions.ReadTimeout) or any(
-            type(e).__name__ == "ReadTimeoutError" for e in chain
-        ):
-            return False, NetworkError(f"{_late_message(url, deadline)}{spent}")
-        if any(type(e).__name__ == "NameResolutionError" for e in chain):
-            return False, NetworkError(
-                f"Cannot find the server {where}: check the API address and your connection."
-            )
-        if any(isinstance(e, ConnectionRefusedError) for e in chain):
-            return True, NetworkError(
-                f"{where} refused the connection: the server is down or the address is wrong."
-            )
-        if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(
-            "IncompleteRead" in type(e).__name__ or "IncompleteRead" in str(e) for e in chain
-        ):
-            return False, NetworkError(f"The connection to {where} was cut mid-answer.{spent}")
-        if isinstance(exc, requests.exceptions.ConnectionError | urllib3.exceptions.ProtocolError):
-            return False, NetworkError(
-                f"The connection to {where} was lost before an answer came.{spent}"
-            )
-        return False, NetworkError(f"The request to {where} failed ({type(exc).__name__}).{spent}")
-
-    def _status_error(
-        self, resp: _Response, body: dict[str, Any] | None, purpose: str, url: str
-    ) -> MuzaicError:
-        status = resp.status
-        server_text = ""
-        data: Any = None
-        try:
-            data = json.loads(resp.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            data = None
-        said_text = server_error_text(data) or server_error_text(
-            {"error": data.get("detail")} if isinstance(data, dict) else None
-        )
-        if said_text:
-            server_text = self._redact(said_text)[:300]
-        said = f" The server said: {server_text}" if server_text else ""
-        where = display(url)
-        if purpose == "download":
-            if status >= 500:
-                return ServerError(f"The audio host {where} failed (HTTP {status}).")
-            return BadResponse(f"The audio link on {where} answered HTTP {status}.")
-        if status == 400:
-            return InvalidRequest(
-                "The server refused the soundtrack: " + (server_text or "invalid input (HTTP 400).")
-            )
-        if status == 413:
-            return InvalidRequest(
-                f"The soundtrack request is too large for the server (HTTP 413).{said}"
-            )
-        if status in (401, 403):
-            origin = f" or not allowed for origin {self.origin!r}" if self.origin else ""
-            return Unauthorized(
-                f"The API key was refused (missing, invalid, expired{origin}).{said} "
-                "Set a valid key with `muzaic-studio key set` or MUZAIC_API_KEY."
-            )
-        if status == 402:
-            needed = _find_int(
-                data, ("needed", "tokensNeeded", "required", "tokensRequired", "cost")
-            )
-            left = _find_int(
-                data,
-                ("tokensRemaining", "balance", "tokensLeft", "left", "available", "remaining"),
-            )
-            if needed is None and body is not None:
-                needed = _tokens_needed(body)  # documented: 1 token per generated second
-            parts = [
-                f"{needed} needed" if needed is not None else "",
-                f"{left} left" if left is not None else "",
-            ]
-            known = ", ".join(p for p in parts if p)
-            return InsufficientTokens(
-                "Not enough tokens" + (f": {known}" if known else "") + ". Top up your Muzaic "
-                "account, or render only the changed regions.",
-                needed=needed,
-                balance=left,
-            )
-        if status == 429:
-            wait = retry_after_seconds(resp.headers.get("retry-after"))
-            if wait is not None and wait > MAX_RETRY_AFTER:
-                when = (
-                    f" The server asked to wait {_long_wait(wait)}; try again in an hour or "
-                    "check the account."
-                )
-                wait = MAX_RETRY_AFTER
-            elif wait is not None:
-                when = f" Try again in {math.ceil(wait)} s."
-            else:
-                when = " Try again later."
-            return RateLimited(f"Too many requests to the Muzaic API.{when}", retry_after=wait)
-        if status >= 500:
-            return ServerError(
-                f"The Muzaic server failed (HTTP {status}).{said} Nothing was rendered; "
-                "try again in a moment."
-            )
-        if 300 <= status < 400:
-            return BadResponse(
-                f"{where} answered with a redirect (HTTP {status}); check the API address."
-            )
-        if status == 404 and purpose == "audio" and "hash" in server_text.lower():
-            wanted = (body or {}).get("sourceHash", "")
-            return HashNotFound(
-                f"The server does not know the hash {wanted}: it was not made there, or it "
-                "expired. Render the region again to get its music."
-            )
-        if status == 404:
-            return BadResponse(
-                f"{where} has no such endpoint (HTTP 404); check the API address"
-                + (" and the origin." if self.origin else ".")
-            )
-        return BadResponse(f"Unexpected answer from {where}: HTTP {status}.{said}")
-
-
-def _long_wait(seconds: float) -> str:
-    """A Retry-After too long to show in seconds, in the largest unit that fits."""
-    if seconds >= 2 * 86400 * 365:
-        return f"over {int(seconds // (86400 * 365))} years"
-    if seconds >= 2 * 86400:
-        return f"{int(seconds // 86400)} days"
-    return f"{int(seconds // 3600)} hours"
-
-
-def _late_message(url: str, deadline: Deadline) -> str:
-    return f"{display(url)} did not answer within {deadline.budget:g} s (the whole answer, audio included)."
-
-
-def _cancel_message(purpose: str, *, sent: bool) -> str:
-    if purpose == "render" and sent:
-        return "Render cancelled. The server may still finish it and charge the tokens for it."
-    if purpose == "render":
-        return "Render cancelled before the server accepted it; no tokens were spent."
-    return "Cancelled."
-
-
-def _tokens_needed(body: dict[str, Any]) -> int:
-    from muzaic_studio.model.region import tokens_for
-
-    return sum(
-        tokens_for(r.get("duration", 0))
-        for r in body.get("regions") or []
-        if isinstance(r, dict) and r.get("action", "generate") == "generate"
-    )
-
-
-def _find_int(data: Any, names: tuple[str, ...]) -> int | None:
-    """The first of *names* holding a number, at the top level or one object down."""
-    if not isinstance(data, dict):
-        return None
-    layers = [data, *(v for v in data.values() if isinstance(v, dict))]
-    for layer in layers:
-        for name in names:
-            value = layer.get(name)
-            if isinstance(value, bool):
-                continue
-            if isinstance(value, int | float) and math.isfinite(value):
-                return int(value)
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-                return int(value.strip())
-    return None

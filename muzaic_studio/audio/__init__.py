@@ -1,6 +1,6 @@
 """From MP3 bytes to what the user sees and hears: decode, peaks, loudness, export. No Qt.
 
-The rendered MP3 file is the source of truth: playback plays it (QMediaPlayer), and the
+The rendered MP3 file is the source of truth: playback streams it (pcm_feed), and the
 waveform, the loudness report and exports are made from it as ffmpeg streams, so a
 20-minute soundtrack never sits in memory as PCM. Every long call takes ``progress``
 (fractions, called on the caller's thread) and ``cancel`` (threading.Event) and is meant
@@ -9,7 +9,8 @@ for a worker thread. Errors: `AudioError` family (DecodeError, Cancelled, ...) a
 
 Modules: ffmpeg (the binary, MP3 encoder, job runner), decode (probe, streaming and
 whole decode), peaks (waveform pyramid + cache), loudness (LUFS / true peak report),
-export (MP3/WAV/FLAC, whole or range, atomic). The ``decode`` function is not
+export (MP3/WAV/FLAC, whole or range, atomic), pcm_feed (playback blocks through the mix
+hook). The ``decode`` function is not
 re-exported here on purpose: it would shadow the ``decode`` submodule on this package
 (``from muzaic_studio.audio import decode`` must keep meaning the module).
 

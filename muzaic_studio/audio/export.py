@@ -24,11 +24,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from muzaic_studio.atomic import WriteError, atomic_writer, describe_os_error
 from muzaic_studio.audio.decode import probe, range_args
 from muzaic_studio.audio.errors import AudioError
 from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg_job
+from muzaic_studio.audio.mix import MixPlan
+from muzaic_studio.audio.mix_export import master_gain, measure_mixed, report_after, write_mixed
 
 FORMATS = ("mp3", "wav", "flac")
 MP3_BITRATES_KBPS = (128, 160, 192, 256, 320)
@@ -51,6 +54,12 @@ class ExportOptions:
     artist: str = ""
     comment: str = ""
     extra_tags: dict[str, str] = field(default_factory=dict)
+    #: The project's regions whose client-side mix (gain, fades, transitions) is applied
+    #: (`audio.mix`); empty or all-flat exports the render untouched, through ffmpeg only.
+    mix_regions: tuple[Any, ...] = ()
+    #: Master loudness target in LUFS (e.g. -14), applied after the mix with a -1 dBTP
+    #: true-peak limiter; None leaves the level as mixed.
+    loudness_target: float | None = None
 
     def validate(self) -> None:
         if self.format not in FORMATS:
@@ -69,6 +78,7 @@ class ExportResult:
     format: str
     duration: float
     size_bytes: int
+    master: Any = None  # mix_export.MasterReport (before/after loudness) with a target
 
 
 _CODEC_ARGS = {
@@ -133,25 +143,56 @@ def export_audio(
         end = min(end, total) if end is not None else total
     span = (end - start) if end is not None else None
 
+    mixed = _mixed_export(source, options, info.rate, cancel)
     seek, filters = range_args(options.start, options.end, info.rate)
     if filters:
         filters = ["-af", ",".join(filters)]
     bitrate = ["-b:a", f"{options.bitrate_kbps}k"] if options.format == "mp3" else []
+    encode = [*_CODEC_ARGS[options.format], *bitrate, *_tags(options), "-f", options.format, "fd:"]
     args = [
         *seek, "-i", os.fspath(source), "-map", "0:a:0", "-vn", "-map_metadata", "-1", *filters,
-        *_CODEC_ARGS[options.format], *bitrate, *_tags(options), "-f", options.format, "fd:",
+        *encode,
     ]  # fmt: skip
     with atomic_writer(target) as fh:  # a new file gets 0666 minus umask, an old keeps its mode
         try:
-            run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, stdout=fh)
+            if mixed is None:
+                run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, stdout=fh)
+            else:
+                write_mixed(
+                    source, mixed[0], encode, fh, start=options.start, end=options.end,
+                    span=span, gain_db=mixed[1], limit=mixed[2], progress=progress, cancel=cancel,
+                )  # fmt: skip
         except FFmpegError as exc:
             mapped = _destination_error(exc, target)
             if mapped is not None:
                 raise mapped from exc
             raise ExportError(f"Export to {target} failed: {exc}") from exc
+    master = None
+    if mixed is not None and mixed[3] is not None:
+        master = report_after(target, mixed[1], mixed[3])
     return ExportResult(
         path=target,
         format=options.format,
         duration=span if span is not None else 0.0,
         size_bytes=target.stat().st_size,
+        master=master,
     )
+
+
+def _mixed_export(
+    source: str | os.PathLike[str],
+    options: ExportOptions,
+    rate: int,
+    cancel: threading.Event | None,
+) -> tuple[Any, float, bool, Any] | None:
+    """(plan, master gain dB, limit?, loudness before) when the export needs the mix path.
+
+    None keeps the plain ffmpeg path: no mix and no loudness target change nothing.
+    """
+    plan = MixPlan.from_regions(options.mix_regions, rate)
+    if plan.is_flat and options.loudness_target is None:
+        return None
+    if options.loudness_target is None:
+        return plan, 0.0, False, None
+    before = measure_mixed(source, plan, start=options.start, end=options.end, cancel=cancel)
+    return plan, master_gain(before, options.loudness_target), True, before

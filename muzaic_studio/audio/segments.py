@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -78,7 +78,7 @@ def default_parts() -> int:
 
 def iter_span(
     source: Source, info: AudioInfo, span: Span, *, chunk_frames: int, strict: bool
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """The int16 chunks of one span, exactly its frames (the last span: to the end)."""
     start = span.first / info.rate if span.first else None
     left = span.count
@@ -149,7 +149,7 @@ def map_spans(
     else:
         with ThreadPoolExecutor(len(spans), thread_name_prefix="decode-span") as pool:
             futures = [pool.submit(run, span) for span in spans]
-        errors = [f.exception() for f in futures if f.exception() is not None]
+        errors = [e for e in (f.exception() for f in futures) if e is not None]
         if errors:
             # The first real failure, not the Cancelled it caused in the other spans.
             raise next((e for e in errors if not isinstance(e, Cancelled)), errors[0])

@@ -260,7 +260,7 @@ def read_answer(
         raise BadResponse("The server's soundtrack answer is not a JSON object.")
     warnings: list[str] = []
     warn = warnings.append
-    _schema_warning(data)
+    _schema_warning(data, redact)
     n = len((request or {}).get("regions") or [])
     hashes = _hashes(data, n, warn)
     whole = data.get("soundtrackHash", data.get("hash"))
@@ -311,7 +311,7 @@ def finish(answer: Answer, audio: bytes, source: str = "") -> RenderResult:
     if seconds is not None and answer.requested is not None:
         if abs(seconds - answer.requested) > LENGTH_TOLERANCE:
             raise answer.fail(
-                f"The server sent {seconds:.1f} s of a {answer.requested:g} s soundtrack "
+                f"The server sent {seconds:.1f} s of a {answer.requested:.1f} s soundtrack "
                 f"(from {where}); the output was not replaced."
             )
         if abs(duration - seconds) > LENGTH_TOLERANCE:
@@ -334,7 +334,7 @@ def finish(answer: Answer, audio: bytes, source: str = "") -> RenderResult:
     )
 
 
-def _schema_warning(data: dict[str, Any]) -> None:
+def _schema_warning(data: dict[str, Any], redact: Callable[[str], str]) -> None:
     """The contract's response schema, as a log line only: other documented shapes exist."""
     from muzaic_studio.model.schema import schema_errors
 
@@ -345,7 +345,7 @@ def _schema_warning(data: dict[str, Any]) -> None:
         log.warning(
             "soundtrack answer differs from the OpenAPI 1.0.0 shape at %s (%s); read anyway",
             where,
-            err.message[:120],
+            redact(err.message)[:120],
         )
 
 

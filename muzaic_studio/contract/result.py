@@ -19,6 +19,8 @@ class RenderResult:
     soundtrack_hash: str | None = None
     # What `mp3` really holds: "mp3" per the contract, "wav" when a server sent WAV audio.
     audio_format: str = "mp3"
+    # Offline engine only: each region's tempo in BPM (None: silence, or unknown).
+    region_tempos: list[float | None] = field(default_factory=list)
     # False when the server did not say (or said something absurd) and `tokens_used` is
     # the documented estimate, 1 token per generated second.
     tokens_reported: bool = True

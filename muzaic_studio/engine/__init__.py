@@ -5,7 +5,10 @@ put the same implementation on 127.0.0.1. Heavy modules (numpy synthesis) load o
 use of these names, so importing the package stays cheap.
 
 Modules, one job each (request flows top to bottom):
-  server       HTTP shell: keys/origins, rate limit, body bound, JSON errors
+  server       `serve`: CLI options, start/stop, workers (uvicorn)
+  http_app     the ASGI app: keys/origins, limits, render queue, answer/error JSON seam
+  http_protocol  h11 parse errors (400/414/431/501) as the app's JSON
+  state        token ledger + rate limit in SQLite, shared by worker processes
   dialects     the answer shapes `serve --dialect` speaks (openapi, docs, mcp), audio links
   backend      OfflineEngine: tokens (reserve/refund), MP3, /singleFile, /audioFromHash
   compat       lenient legacy request forms -> canonical, then model.validation

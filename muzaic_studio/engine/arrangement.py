@@ -13,21 +13,29 @@ a slider move changes what that slider means, which is what a user expects of a 
 
 from __future__ import annotations
 
-import functools
+import logging
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
-from muzaic_studio.engine import mixing
+from muzaic_studio.engine import mixing, sampled
 from muzaic_studio.engine import theory as th
+from muzaic_studio.engine.drums import Drummer
+from muzaic_studio.engine.form import Bar as _Bar
+from muzaic_studio.engine.form import Planner
+from muzaic_studio.engine.form import rng as _rng
 from muzaic_studio.engine.tags import Palette
 from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
-from muzaic_studio.model.region import KEYFRAMABLE
+
+_log = logging.getLogger(__name__)
+# score amplitude -> sampled level: GM presets are mixed hotter than the synth voices
+_SAMPLED_VEL = 0.8
+_SAMPLED_DRUM_VEL = 0.75
+_SAMPLED_GAIN = 1.6
 
 
 @dataclass
@@ -52,42 +60,7 @@ class _Layer:
     used: bool = False  # any note this segment (silent layers are not mixed)
 
 
-@dataclass
-class _Bar:
-    index: int
-    intensity: float
-    tone: float
-    rhythm: float
-    variance: float
-    section: int
-    first_in_section: bool
-    last_in_section: bool
-    ending: bool = False
-    chords: list[tuple[int, float, float]] = field(
-        default_factory=list
-    )  # degree, start, len (steps)
-
-
-@functools.lru_cache(maxsize=64)
-def _kit_for_tone(kit: str, seed: int, tone: float) -> dict[str, np.ndarray]:
-    """The kit, low-passed for dark tones: dark music has no sizzling cymbals.
-
-    Cutoff 1.5 kHz at tone 1, an octave higher every ~2.25 levels, open at tone 10; one
-    filtered kit per half tone level, made once per process (one-shots are short).
-    """
-    shots = ins.drum_kit(kit, seed)
-    cutoff = 1500.0 * 2 ** ((tone - 1.0) / 9.0 * 4.0)
-    if cutoff >= 16000:
-        return shots
-    sos = signal.butter(2, cutoff, fs=SR, output="sos")
-    return {k: signal.sosfilt(sos, v).astype(np.float32) for k, v in shots.items()}
-
-
-def _rng(seed: int, *parts: int) -> np.random.Generator:
-    return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, *parts])
-
-
-class Composer:
+class Composer(Planner, Drummer):
     """One generate region. `render()` returns (samples (n, 2) float32, bar seconds)."""
 
     def __init__(self, spec: GenSpec, cancel: threading.Event | None = None) -> None:
@@ -102,6 +75,11 @@ class Composer:
         pc = int(rng.integers(0, 12))
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
+        self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
+        self.band: sampled.Band | None = None
+        self._depth = 0.0  # the current bar's variation depth
+        self._gain_db: np.ndarray | None = None  # per bar, made once per render
+        self._voicing: dict[str, tuple[int, ...] | list[int]] = {}  # last chord per part
         empty = np.zeros(0, dtype=np.float32)
         dg = self.pal.drum_gain
         self.layers = {
@@ -116,54 +94,6 @@ class Composer:
 
     # ------------------------------------------------------------------ plan
 
-    def _bars(self) -> list[_Bar]:
-        spec = self.spec
-        n_bars = max(1, math.ceil(spec.duration / self.bar_s - 1e-9))
-        ending_bar = None
-        if spec.method == "smart" and spec.duration >= self.bar_s:
-            n_bars = max(1, math.floor(spec.duration / self.bar_s + 1e-9))
-            ending_bar = n_bars - 1 if n_bars >= 2 else None
-        bars: list[_Bar] = []
-        section, left = -1, 0
-        for b in range(n_bars):
-            pos = min(1.0, (b + 0.5) * self.bar_s / spec.duration)
-            c = {k: spec.curves[k](pos) for k in KEYFRAMABLE}
-            first = left == 0
-            if first:
-                section += 1
-                left = th.section_bars(c["variance"])
-            left -= 1
-            bars.append(
-                _Bar(
-                    b,
-                    c["intensity"],
-                    c["tone"],
-                    c["rhythm"],
-                    c["variance"],
-                    section,
-                    first,
-                    left == 0,
-                )
-            )
-        if ending_bar is not None:
-            bars[ending_bar].ending = True
-            bars[ending_bar].chords = [(0, 0.0, 16.0)]
-        # harmony: each section has a progression; chords advance by the variance's rate
-        for b in bars:
-            if b.ending:
-                continue
-            srng = _rng(spec.seed, 2, b.section)
-            prog = th.PROGRESSIONS[int(srng.integers(0, len(th.PROGRESSIONS)))]
-            if b.section == 0 or b.variance < 4.5:  # calm music keeps its first progression
-                prog = th.PROGRESSIONS[int(_rng(spec.seed, 2, 0).integers(0, len(th.PROGRESSIONS)))]
-            bpc = th.bars_per_chord(b.variance)
-            if bpc >= 1:
-                b.chords = [(prog[int(b.index // bpc) % len(prog)], 0.0, 16.0)]
-            else:
-                i = 2 * b.index
-                b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[(i + 1) % len(prog)], 8.0, 8.0)]
-        return bars
-
     # ------------------------------------------------------------------ helpers
 
     def _t(self, bar: int, step: float) -> int:
@@ -175,27 +105,54 @@ class Composer:
     def _scale(self, tone: float) -> tuple[int, ...]:
         return th.MODES[self.pal.scale or th.mode_for(tone)]
 
+    def _human(self, layer: str) -> int:
+        """Timing of a player, not a sequencer: a few ms early or late (sd 6 ms for
+        electronic styles, 10 ms otherwise; pads drift more), the bass and, in laid-back
+        styles, the snare a little behind the beat."""
+        sd = self.pal.human * (1.5 if layer == "pad" else 1.0)
+        late = self.pal.layback if layer in ("bass", "drums") else 0.0
+        dt = float(np.clip(self._hrng.normal(late, sd), -0.03, 0.04))
+        return round(dt * SR)
+
+    def _accent(self, vel: float) -> float:
+        """No two notes exactly as loud: a spread of 2% (static music) to 8% (varied)
+        around what the part asks for."""
+        sd = 0.02 + 0.06 * self._depth
+        return vel * float(np.clip(1.0 + sd * self._hrng.standard_normal(), 0.75, 1.25))
+
     def _note(
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
     ):
         n_on = max(1, round(steps * self.step_s * SR))
+        start = max(0, start + self._human(layer))
+        vel = self._accent(vel)
+        if self.band is not None and layer in self.band.layers:
+            for p in pitch if isinstance(pitch, tuple) else (pitch,):
+                self.band.note(layer, p, start, n_on, vel * _SAMPLED_VEL)
+            return
         bq = round(bright * 4) / 4.0
         drive = self.pal.drive if layer == "chords" else 0.0
         audio = ins.note(voice, pitch, n_on, bq, drive)
         buf = self.layers[layer].buf
-        start -= self._off
+        start = max(0, start - self._off)
         if start >= len(buf):
             return
         end = min(len(buf), start + len(audio))
         mixing.axpy(audio, buf, start, end - start, vel)
         self.layers[layer].used = True
 
-    def _hit(self, shots: dict[str, np.ndarray], name: str, start: int, vel: float, layer="drums"):
+    def _hit(self, shots: dict, name: str, start: int, vel: float, layer="drums"):
         shot = shots.get(name)
         if shot is None:
             return
+        start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer))
+        vel = self._accent(vel)
+        if isinstance(shot, int):  # a GM drum key: the sampled kit plays it
+            assert self.band is not None
+            self.band.note("drums", shot, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
+            return
         buf = self.layers[layer].buf
-        start -= self._off
+        start = max(0, start - self._off)
         end = min(len(buf), start + len(shot))
         if start < end:
             mixing.axpy(shot, buf, start, end - start, vel)
@@ -203,7 +160,7 @@ class Composer:
 
     @staticmethod
     def _bright(tone: float) -> float:
-        return (th.clamp_level(tone) - 1.0) / 9.0
+        return min(1.0, max(0.0, (tone - 1.0) / 9.0))
 
     # ------------------------------------------------------------------ parts
 
@@ -220,8 +177,9 @@ class Composer:
         for deg, st, ln in b.chords:
             tones = th.chord_pitches(scale, deg, self.root, size)
             if pal.pad:  # the bed: always there, barely softer when quiet
-                voicing = tuple(th.voice_near(tones, 57 + reg))
-                hold = ln + (16.0 if b.ending else 0.0)
+                voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), 57 + reg))
+                self._voicing["pad"] = voicing
+                hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
                 self._note(
                     "pad", pal.pad, voicing, hold, bright, self._t(b.index, st), 0.6 + 0.4 * vel
                 )
@@ -260,7 +218,8 @@ class Composer:
             self._note("bass", voice, root + iv, length, bright, self._t(b.index, st + s), vel)
 
     def _comp(self, b: _Bar, tones, st: float, ln: float, vel: float, bright: float, reg: int):
-        voicing = th.voice_near(tones, 62 + reg)
+        voicing = th.lead_voices(tones, self._voicing.get("chords"), 62 + reg)
+        self._voicing["chords"] = voicing
         r = b.rhythm
         if b.ending or r < 3.0:
             hits = [(0.0, ln)]
@@ -314,18 +273,6 @@ class Composer:
                     )
                 k += 1
                 s += step
-
-    def _section_flags(self, b: _Bar) -> dict[str, bool]:
-        """Arrangement changes per section: with variance, layers drop out and come back."""
-        v = (b.variance - 1.0) / 9.0
-        rng = _rng(self.spec.seed, 3, b.section)
-        u = rng.random(4)
-        return {
-            "arp": b.section == 0 or u[0] > 0.45 * v,
-            "lead": b.section == 0 or u[1] > 0.35 * v,
-            "lead_up": b.section > 0 and u[2] < 0.4 * v,
-            "kick_alt": b.section > 0 and u[3] < 0.6 * v,
-        }
 
     def _motif(self, b: _Bar, seed_index: int) -> list[tuple[float, float, int]]:
         """A one-bar melody: (step, length, scale degree relative to the chord root)."""
@@ -390,55 +337,6 @@ class Composer:
                     0.5 * double * v,
                 )
 
-    def _shots(self, tone: float) -> dict[str, np.ndarray]:
-        if self.pal.kit == "none":
-            return {}
-        return _kit_for_tone(self.pal.kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)
-
-    def _drums(self, b: _Bar) -> None:
-        shots = self._shots(b.tone)
-        if not shots:
-            return
-        i, r, vel = b.intensity, b.rhythm, th.velocity_for(b.intensity)
-        kick, snare = th.presence(i, "kick") * vel, th.presence(i, "snare") * vel
-        hat, cymbal = th.presence(i, "hats") * vel, th.presence(i, "cymbals") * vel
-        groove = self.pal.groove
-        t = lambda s: self._t(b.index, s)  # noqa: E731
-        if b.ending:
-            if kick:
-                self._hit(shots, "kick", t(0), kick)
-                self._hit(shots, "crash", t(0), kick, "hats")
-            return
-        kicks = {"four": [0, 4, 8, 12], "halftime": [0], "boombap": [0, 7, 10],
-                 "shuffle": [0, 8]}.get(groove, [0, 8])  # fmt: skip
-        snares = {"halftime": [8]}.get(groove, [4, 12])
-        if r >= 5.5 and groove != "four":
-            kicks = [*kicks, 10]
-        if r >= 7.5:
-            kicks = [*kicks, 3 if groove != "halftime" else 14]
-        if self._section_flags(b)["kick_alt"]:
-            kicks = [*kicks, 6]
-        if kick:
-            for s in sorted(set(kicks)):
-                self._hit(shots, "kick", t(s), kick * (1.0 if s % 4 == 0 else 0.8))
-        if snare:
-            for s in snares:
-                self._hit(shots, "snare", t(s), snare)
-            if r >= 7.0:
-                for s in (7, 15):
-                    self._hit(shots, "snare", t(s), 0.3 * snare)
-            if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
-                for s in (13, 14, 15):  # fill into the next section
-                    self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
-        if hat:
-            hats = th.hat_steps(r, syncopate=groove in ("four", "shuffle"))
-            for s in hats:
-                self._hit(shots, "hat", t(s), hat * (0.9 if s % 4 == 2 else 0.6), "hats")
-            if cymbal and groove in ("four", "backbeat"):
-                self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
-        if cymbal and b.first_in_section:
-            self._hit(shots, "crash", t(0), 0.8 * cymbal, "hats")
-
     # ------------------------------------------------------------------ render
 
     def _envelope(self, start: int, length: int, bars: list[_Bar]) -> np.ndarray:
@@ -452,14 +350,25 @@ class Composer:
         blk = 512
         nb = -(-length // blk)
         idx_b = start + (np.arange(nb) + 0.5) * blk
-        gain_db = np.array([th.intensity_gain_db(b.intensity) for b in bars])
+        # plus each bar's dynamics (variance): sampled instruments answer velocity with
+        # timbre more than with level, so the level change is made here too
+        if self._gain_db is None or len(self._gain_db) != len(bars):
+            self._gain_db = np.array(
+                [
+                    th.intensity_gain_db(b.intensity) + 20 * math.log10(self._bar_dynamics(b))
+                    for b in bars
+                ]
+            )
+        gain_db = self._gain_db
         centres = (np.arange(len(bars)) + 0.5) * self.bar_s * SR
         env = np.repeat(
             (10 ** (np.interp(idx_b, centres, gain_db) / 20.0)).astype(np.float32), blk
         )[:length]
         n, spec = self.n, self.spec
         ending = next((b for b in bars if b.ending), None)
-        fades = [(0, round(0.005 * SR), True), (n - round(0.03 * SR), round(0.03 * SR), False)]
+        # strict: a short release into the boundary rather than a chop at full level
+        rel = round(min(0.12, 0.25 * spec.duration) * SR)
+        fades = [(0, round(0.005 * SR), True), (n - rel, rel, False)]
         if spec.method == "smart" and ending is not None:
             fade_from = round((ending.index + 0.25) * self.bar_s * SR)
             fades.append((fade_from, n - fade_from, False))
@@ -488,13 +397,38 @@ class Composer:
         into `out` (int16 (n, 2), e.g. the region's slice of the soundtrack) if given, so
         a long region needs no array of its own.
         """
-        spec = self.spec
         bars = self._bars()
         n = self.n
         if out is None:
             out = np.zeros((n, 2), dtype=np.int16)
         elif out.shape != (n, 2) or out.dtype != np.int16:
             raise ValueError(f"out must be int16 {(n, 2)}, not {out.dtype} {out.shape}")
+        self.band = self._make_band()
+        try:
+            return self._render(bars, out)
+        finally:
+            if self.band is not None:
+                self.band.close()
+                self.band = None
+
+    def _bar_start(self, index: int) -> int:
+        return round(index * STEPS_PER_BAR * self.step_s * SR)
+
+    def _make_band(self) -> sampled.Band | None:
+        if not sampled.available():
+            return None
+        pal = self.pal
+        voices = {"bass": pal.bass, "pad": pal.pad, "chords": pal.chords, "arp": pal.arp,
+                  "lead": pal.lead}  # fmt: skip
+        try:
+            return sampled.Band(pal.name, voices, pal.kit, pal.reverb)
+        except Exception:  # a broken library or SoundFont must not break the render
+            _log.warning("FluidSynth failed: synthesized voices only", exc_info=True)
+            return None
+
+    def _render(self, bars: list[_Bar], out: np.ndarray) -> tuple[np.ndarray, float]:
+        spec, n = self.spec, self.n
+        tilt = sampled.Tilt()
         seg_bars = max(1, math.ceil(30.0 / self.bar_s))
         tail = int(3.5 * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
@@ -515,6 +449,7 @@ class Composer:
                 layer.buf = np.zeros(seg_n + tail, dtype=np.float32)
                 layer.used = False
             for b in seg:
+                self._depth = th.variation_depth(b.variance)
                 self._harmony(b)
                 self._arp(b)
                 self._lead(b)
@@ -532,6 +467,15 @@ class Composer:
             wet = np.float32(0.35 + spec.palette.reverb)
             left += wet * wl
             right += wet * wr
+            if self.band is not None:  # continuous: its tails are in the synth, not here
+                sl, sr = self.band.render(seg_n)
+                for b in seg:  # tone per bar: keyframes brighten within a segment
+                    lo = max(0, self._bar_start(b.index) - start)
+                    hi = seg_n if b is seg[-1] else self._bar_start(b.index + 1) - start
+                    if hi > lo:
+                        tilt(sl[lo:hi], sr[lo:hi], th.tilt_db(b.tone))
+                mixing.axpy(sl, left, 0, seg_n, _SAMPLED_GAIN)
+                mixing.axpy(sr, right, 0, seg_n, _SAMPLED_GAIN)
             k = min(carry.shape[1], len(left))
             left[:k] += carry[0, :k]
             right[:k] += carry[1, :k]

@@ -110,6 +110,7 @@ class OfflineEngine:
             status=rendered.status,
             api_version=API_VERSION,
             soundtrack_hash=rendered.soundtrack_hash,
+            region_tempos=rendered.tempos,
         )
 
     def tags(self) -> dict[str, Any]:

@@ -30,12 +30,12 @@ from muzaic_studio.engine.arrangement import GenSpec, generate
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
-from muzaic_studio.engine.theory import SR, clamp_level, make_curve
+from muzaic_studio.engine.theory import SR, level, make_curve
 from muzaic_studio.model.region import KEYFRAMABLE, tokens_for
 from muzaic_studio.model.validation import Problem
 
 # Part of every region hash: bump it whenever the same spec renders different audio.
-ENGINE_VERSION = "2"  # 2: intensity is mostly arrangement, 12-16 dB from 1 to 10 (was 32)
+ENGINE_VERSION = "3"  # 3: sampled instruments, form, unclamped levels (2: intensity)
 # Seeds the themes (key, progressions, motifs): bump it only when they should change, so
 # an engine update that changes levels or timbres keeps every region's tune.
 THEME_VERSION = "1"
@@ -91,7 +91,7 @@ def gen_spec(region: dict[str, Any]) -> GenSpec:
     style = resolve_style(tags)
     params = region["params"]
     curves = {name: make_curve(params[name], style.bonus[name]) for name in KEYFRAMABLE}
-    tempo = clamp_level(float(params["tempo"]) + style.bonus["tempo"])
+    tempo = level(float(params["tempo"]), style.bonus["tempo"])
     return GenSpec(
         duration=float(region["duration"]),
         method=region.get("method") or "strict",
@@ -110,6 +110,7 @@ class Rendered:
     tokens: int
     duration: float
     soundtrack_hash: str
+    tempos: list[float | None]  # per region: its BPM (a copy: its source's), None if silent
 
 
 def token_cost(canonical: dict[str, Any]) -> int:
@@ -219,6 +220,7 @@ class Renderer:
         hashes = [region_hash(r) for r in regions]
         status: list[str] = []
         done: dict[int, str] = {}
+        bars: dict[int, float] = {}
         normalize = bool(canon.body.get("normalize"))
         hop = mixing.HOP
         energies = np.zeros(total_n // hop + 1)
@@ -233,7 +235,9 @@ class Renderer:
             big = 4 * n > self.store.borrow_bytes()
             if r["action"] == "generate" and big and start + n <= total_n:
                 dest = out[start : start + n]
-            audio = self.region_audio(r, hashes[i], cancel, dest)[0]
+            audio, bar = self.region_audio(r, hashes[i], cancel, dest)
+            if r["action"] != "silence":
+                bars[i] = bar
             if big:  # its 30 s segments' buffers stay in this thread's malloc arena
                 mixing.release_memory()
             # measured here, in the region's own thread, so normalising the mix needs
@@ -301,7 +305,8 @@ class Renderer:
                 mixing.release_memory()
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
-        return Rendered(out, hashes, status, token_cost(canon.body), end, sth)
+        tempos = [round(240.0 / bars[i], 2) if i in bars else None for i in range(len(regions))]
+        return Rendered(out, hashes, status, token_cost(canon.body), end, sth, tempos)
 
 
 CHUNK = SR * 30
@@ -342,6 +347,18 @@ def loop_seconds(duration: float, bar_s: float, method: str) -> float:
     return max(0.0, math.floor((duration - 0.06) / bar_s) * bar_s)
 
 
+STRICT_RELEASE_S = 0.12
+
+
+def _end_fade(n: int, bar_s: float, method: str) -> float:
+    """A copy's ending, which always reaches its last sample (0.1 stopped a smart copy at
+    its last whole bar and left the rest silent: the demo's reprise ended in 1.6 s of
+    digital silence): a smart copy fades over its last half bar, a strict one releases."""
+    if method == "smart":
+        return min(bar_s / 2, 0.5 * n / SR)
+    return min(STRICT_RELEASE_S, 0.25 * n / SR)
+
+
 def fit(
     src: np.ndarray,
     n: int,
@@ -353,8 +370,8 @@ def fit(
     """Fit source audio to n samples: identical if equal, trimmed, or looped on bars.
 
     Loops restart on a bar boundary of the source with a 60 ms crossfade, so the beat
-    continues; a trimmed `smart` copy ends at the last whole bar with a fade, a trimmed
-    `strict` copy with a 30 ms fade. With `continuation` (the legacy `extend` action) the
+    continues; a `smart` copy fades out over its last half bar, a `strict` one releases over
+    its last 120 ms; either way the music reaches the copy's end. With `continuation` (the legacy `extend` action) the
     result is what would have followed the source: the looped music from the source's end
     on, so placed right after its source the beat and the phrase carry on.
     """
@@ -365,15 +382,8 @@ def fit(
     bar_n = max(1, round(bar_s * SR))
     xf = min(int(0.06 * SR), max(1, m // 4))
     if n < m and not continuation:
-        if method == "smart" and n >= bar_n:
-            keep = (n // bar_n) * bar_n
-            part = src[:keep].astype(np.float32)
-            mixing.fade(part, 0.0, min(bar_s / 2, keep / SR))
-            out = np.zeros((n, 2), dtype=np.float32)
-            out[:keep] = part
-        else:
-            out = src[:n].astype(np.float32)
-            mixing.fade(out, 0.0, 0.03)
+        out = src[:n].astype(np.float32)
+        mixing.fade(out, 0.0, _end_fade(n, bar_s, method))
         return np.round(out).astype(np.int16)
     total = offset + n
     loop = round(loop_s * SR) if loop_s else (max(0, m - xf) // bar_n) * bar_n
@@ -393,10 +403,5 @@ def fit(
     out = out[offset:total]
     if continuation:
         mixing.fade(out, 0.005, 0.0)  # it starts mid-music: no click
-    if method == "smart" and n >= bar_n:
-        keep = (n // bar_n) * bar_n
-        out[keep:] = 0.0
-        mixing.fade(out[:keep], 0.0, min(bar_s / 2, keep / SR))
-    else:
-        mixing.fade(out, 0.0, 0.03)
+    mixing.fade(out, 0.0, _end_fade(n, bar_s, method))
     return np.clip(np.round(out), -32767, 32767).astype(np.int16)

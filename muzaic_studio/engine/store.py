@@ -23,6 +23,7 @@ import json
 import os
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,7 @@ class RegionStore:
         self._mem: OrderedDict[str, np.ndarray] = OrderedDict()
         self._mem_size = 0
         self._pending: dict[str, np.ndarray] = {}
+        self._pending_size = 0
         self._recipes: dict[str, dict[str, Any]] = {}
         self._queue: queue.Queue[tuple[str, np.ndarray] | None] = queue.Queue()
         self._writer: threading.Thread | None = None
@@ -161,6 +163,8 @@ class RegionStore:
         if self._audio_path(h).exists():
             return
         with self._lock:
+            if h not in self._pending:
+                self._pending_size += audio.nbytes
             self._pending[h] = audio
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(
@@ -199,17 +203,25 @@ class RegionStore:
                 if item is None:
                     return
                 with self._lock:
-                    self._idle.wait_for(lambda: self._busy == 0, timeout=20.0)
+                    # Wait for a pause between renders, unless renders never pause (a
+                    # loaded server): then the audio waiting for disk would grow unbounded.
+                    self._idle.wait_for(
+                        lambda: self._busy == 0 or self._pending_size > self.memory_bytes // 2,
+                        timeout=20.0,
+                    )
                 h, audio = item
                 self._write_flac(h, audio)
                 with self._lock:
-                    self._pending.pop(h, None)
+                    done = self._pending.pop(h, None)
+                    if done is not None:
+                        self._pending_size -= done.nbytes
             finally:
                 self._queue.task_done()
 
     def _write_flac(self, h: str, audio: np.ndarray) -> None:
         path = self._audio_path(h)
-        tmp = path.with_name(f"{h}.{os.getpid()}.tmp.flac")
+        # pid and thread: two processes (serve --workers) or threads may write one hash
+        tmp = path.with_name(f"{h}.{os.getpid()}.{threading.get_ident()}.tmp.flac")
         try:
             run_ffmpeg(
                 ["-y", "-f", "s16le", "-ar", str(SR), "-ac", "2", "-i", "pipe:0",
@@ -227,6 +239,11 @@ class RegionStore:
     def _evict(self) -> None:
         try:
             files = [(p, p.stat()) for p in self.root.glob("*.flac") if ".tmp." not in p.name]
+            stale = time.time() - 3600  # temp files of a process killed mid-write
+            for p in self.root.glob("*.tmp*"):
+                with contextlib.suppress(OSError):
+                    if p.stat().st_mtime < stale:
+                        p.unlink()
         except OSError:
             return
         total = sum(st.st_size for _, st in files)

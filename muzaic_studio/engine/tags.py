@@ -13,6 +13,8 @@ import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
+from muzaic_studio.model.tag_bonus import combine_bonuses
+
 CATEGORIES = [
     {"id": 1, "name": "Genre"},
     {"id": 2, "name": "Mood"},
@@ -31,7 +33,7 @@ class Palette:
     lead: str = "bell"  # bell | lead | piano | flute | guitar | marimba | brass
     arp: str | None = "pluck"  # pluck | bell | marimba | guitar | None
     bass: str = "synth"  # sub | synth | upright | picked
-    kit: str = "acoustic"  # electronic | acoustic | brush | cinematic | none
+    kit: str = "acoustic"  # electronic | acoustic | brush | cinematic | pulse | none
     groove: str = "backbeat"  # four | backbeat | halftime | boombap | shuffle
     swing: float = 0.0  # fraction of a sixteenth that off-steps are delayed
     reverb: float = 0.25  # send level
@@ -39,12 +41,23 @@ class Palette:
     drive: float = 0.0  # saturation on the chord layer (rock)
     drum_gain: float = 1.0
     scale: str | None = None  # forces a mode regardless of tone
+    human: float = 0.010  # timing spread of the players, seconds (sd)
+    layback: float = 0.0  # bass and snare this much behind the beat, seconds
 
 
 PALETTES: dict[str, Palette] = {
     "default": Palette(),
     "electronic": Palette(
-        "electronic", "pad", "pluck", "lead", "pluck", "sub", "electronic", "four", reverb=0.3
+        "electronic",
+        "pad",
+        "pluck",
+        "lead",
+        "pluck",
+        "sub",
+        "electronic",
+        "four",
+        reverb=0.3,
+        human=0.005,
     ),
     "cinematic": Palette(
         "cinematic",
@@ -58,7 +71,16 @@ PALETTES: dict[str, Palette] = {
         reverb=0.45,
     ),
     "ambient": Palette(
-        "ambient", "pad", None, "bell", "bell", "sub", "none", "halftime", reverb=0.6, drum_gain=0
+        "ambient",
+        "pad",
+        None,
+        "bell",
+        "bell",
+        "sub",
+        "pulse",
+        "halftime",
+        reverb=0.6,
+        drum_gain=0.4,
     ),
     "rock": Palette(
         "rock",
@@ -99,6 +121,7 @@ PALETTES: dict[str, Palette] = {
         reverb=0.2,
         sevenths=True,
         drum_gain=1.2,
+        layback=0.012,
     ),
     "lofi": Palette(
         "lofi",
@@ -112,6 +135,7 @@ PALETTES: dict[str, Palette] = {
         swing=0.25,
         reverb=0.3,
         sevenths=True,
+        layback=0.01,
     ),
     "folk": Palette(
         "folk", None, "guitar", "flute", "guitar", "picked", "acoustic", "shuffle", reverb=0.25
@@ -121,41 +145,45 @@ PALETTES: dict[str, Palette] = {
 
 # id, name, category, (int, tem, rhy, ton, var) bonuses, effect
 _TAGS: list[tuple[int, str, int, tuple[int, int, int, int, int], dict[str, Any]]] = [
+    # the cloud's ids where known (1 = acoustic, 2 = electronic); the rest are the offline
+    # engine's own and never reuse a cloud id for another meaning (0.1 numbered them from
+    # 1 = Electronic; model code migrates old project files)
+    (1, "Acoustic", 3, (0, 0, -1, 1, 0), {"chords": "guitar", "arp": "guitar", "bass": "upright"}),
     # genre: palette
-    (1, "Electronic", 1, (1, 1, 1, 0, 0), {"palette": "electronic"}),
-    (2, "Cinematic", 1, (1, 0, -1, 0, 1), {"palette": "cinematic"}),
-    (3, "Ambient", 1, (-3, -2, -2, 0, -1), {"palette": "ambient"}),
-    (4, "Rock", 1, (3, 1, 1, 0, 0), {"palette": "rock"}),
-    (5, "Jazz", 1, (0, 0, 1, 1, 2), {"palette": "jazz"}),
-    (6, "Hip Hop", 1, (1, -1, 1, -1, 0), {"palette": "hiphop"}),
-    (7, "Lo-fi", 1, (-1, -2, 0, -1, -1), {"palette": "lofi"}),
-    (8, "Folk", 1, (-1, 0, 0, 1, 0), {"palette": "folk"}),
-    (9, "Pop", 1, (1, 1, 0, 2, 0), {"palette": "pop"}),
+    (2, "Electronic", 1, (1, 1, 1, 0, 0), {"palette": "electronic"}),
+    (3, "Cinematic", 1, (1, 0, -1, 0, 1), {"palette": "cinematic"}),
+    (4, "Ambient", 1, (-3, -2, -2, 0, -1), {"palette": "ambient"}),
+    (5, "Rock", 1, (3, 1, 1, 0, 0), {"palette": "rock"}),
+    (6, "Jazz", 1, (0, 0, 1, 1, 2), {"palette": "jazz"}),
+    (7, "Hip Hop", 1, (1, -1, 1, -1, 0), {"palette": "hiphop"}),
+    (8, "Lo-fi", 1, (-1, -2, 0, -1, -1), {"palette": "lofi"}),
+    (9, "Folk", 1, (-1, 0, 0, 1, 0), {"palette": "folk"}),
+    (10, "Pop", 1, (1, 1, 0, 2, 0), {"palette": "pop"}),
     # mood: scale and colour
-    (10, "Happy", 2, (1, 1, 0, 3, 0), {"scale": "ionian"}),
-    (11, "Sad", 2, (-2, -2, -1, -3, 0), {"scale": "aeolian"}),
-    (12, "Tense", 2, (2, 1, 1, -3, 1), {"scale": "phrygian"}),
-    (13, "Calm", 2, (-3, -2, -2, 0, -2), {}),
-    (14, "Epic", 2, (3, 0, 0, 0, 1), {"palette_if_none": "cinematic"}),
-    (15, "Mysterious", 2, (-1, -1, 0, -2, 1), {"scale": "harmonic_minor"}),
-    (16, "Romantic", 2, (-1, -1, -1, 1, 0), {"scale": "ionian", "sevenths": True}),
-    (17, "Dreamy", 2, (-2, -1, -1, 2, 0), {"scale": "lydian", "reverb": 0.55}),
+    (11, "Happy", 2, (1, 1, 0, 3, 0), {"scale": "ionian"}),
+    (12, "Sad", 2, (-2, -2, -1, -3, 0), {"scale": "aeolian"}),
+    (13, "Tense", 2, (2, 1, 1, -3, 1), {"scale": "phrygian"}),
+    (14, "Calm", 2, (-3, -2, -2, 0, -2), {}),
+    (15, "Epic", 2, (3, 0, 0, 0, 1), {"palette_if_none": "cinematic"}),
+    (16, "Mysterious", 2, (-1, -1, 0, -2, 1), {"scale": "harmonic_minor"}),
+    (17, "Romantic", 2, (-1, -1, -1, 1, 0), {"scale": "ionian", "sevenths": True}),
+    (18, "Dreamy", 2, (-2, -1, -1, 2, 0), {"scale": "lydian", "reverb": 0.55}),
     # instrument: voices
-    (18, "Piano", 3, (0, 0, 0, 0, 0), {"lead": "piano", "chords": "piano"}),
-    (19, "Strings", 3, (0, 0, -1, 0, 0), {"pad": "strings", "lead": "flute"}),
-    (20, "Synth", 3, (0, 0, 1, 1, 0), {"lead": "lead", "pad": "pad", "arp": "pluck"}),
-    (21, "Guitar", 3, (0, 0, 0, 0, 0), {"chords": "guitar", "arp": "guitar", "lead": "guitar"}),
-    (22, "Bells", 3, (0, 0, 0, 2, 0), {"lead": "bell", "arp": "bell"}),
-    (23, "Marimba", 3, (0, 0, 1, 1, 0), {"lead": "marimba", "arp": "marimba"}),
-    (24, "Brass", 3, (1, 0, 0, 0, 0), {"lead": "brass"}),
+    (19, "Piano", 3, (0, 0, 0, 0, 0), {"lead": "piano", "chords": "piano"}),
+    (20, "Strings", 3, (0, 0, -1, 0, 0), {"pad": "strings", "lead": "flute"}),
+    (21, "Synth", 3, (0, 0, 1, 1, 0), {"lead": "lead", "pad": "pad", "arp": "pluck"}),
+    (22, "Guitar", 3, (0, 0, 0, 0, 0), {"chords": "guitar", "arp": "guitar", "lead": "guitar"}),
+    (23, "Bells", 3, (0, 0, 0, 2, 0), {"lead": "bell", "arp": "bell"}),
+    (24, "Marimba", 3, (0, 0, 1, 1, 0), {"lead": "marimba", "arp": "marimba"}),
+    (25, "Brass", 3, (1, 0, 0, 0, 0), {"lead": "brass"}),
     # energy: mostly bonuses
-    (25, "Chill", 4, (-2, -2, -1, 0, -1), {}),
-    (26, "Steady", 4, (0, 0, 0, 0, -2), {}),
-    (27, "Driving", 4, (2, 2, 2, 0, 0), {"groove": "four"}),
-    (28, "Explosive", 4, (4, 2, 3, 0, 2), {"drive": 0.3}),
+    (26, "Chill", 4, (-2, -2, -1, 0, -1), {}),
+    (27, "Steady", 4, (0, 0, 0, 0, -2), {}),
+    (28, "Driving", 4, (2, 2, 2, 0, 0), {"groove": "four"}),
+    (29, "Explosive", 4, (4, 2, 3, 0, 2), {"drive": 0.3}),
 ]
 
-_RELATIONS = [(10, 11), (10, 12), (13, 28), (25, 28), (13, 12), (3, 4), (25, 14), (16, 12)]
+_RELATIONS = [(11, 12), (11, 13), (14, 29), (26, 29), (14, 13), (4, 5), (26, 15), (17, 13), (1, 2)]
 
 TAGS_BY_ID: dict[int, dict[str, Any]] = {}
 for _id, _name, _cat, (_i, _t, _r, _o, _v), _effect in _TAGS:
@@ -193,7 +221,7 @@ def conflicts(tag_ids: list[int]) -> list[tuple[int, int]]:
 @dataclass(frozen=True)
 class Style:
     palette: Palette
-    bonus: dict[str, int]  # param name -> summed bonus
+    bonus: dict[str, int]  # param name -> combined bonus
 
 
 _BONUS_KEYS = {
@@ -208,7 +236,8 @@ _BONUS_KEYS = {
 def resolve_style(tag_ids: list[int]) -> Style:
     """Combine tags in order: the first genre wins the palette, later tags override voices.
 
-    Bonuses add up; the caller clamps params to 1..10 after adding them.
+    Bonuses combine by the docs' rule (model.tag_bonus); the caller adds the result to
+    each param and maps it onto the engine's levels without clamping (theory.level).
     """
     ids = list(dict.fromkeys(tag_ids))  # de-duplicate, keep order
     palette: Palette | None = None
@@ -226,5 +255,5 @@ def resolve_style(tag_ids: list[int]) -> Style:
         eff.pop("name", None)
         if eff:
             palette = replace(palette, **eff)
-    bonus = {p: sum(TAGS_BY_ID[i][key] for i in ids) for p, key in _BONUS_KEYS.items()}
+    bonus = {p: combine_bonuses(TAGS_BY_ID[i][key] for i in ids) for p, key in _BONUS_KEYS.items()}
     return Style(palette=palette, bonus=bonus)

@@ -7,6 +7,7 @@ Params arrive as floats because keyframes are interpolated between integer level
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -57,13 +58,41 @@ def clamp_level(x: float) -> float:
     return float(min(10.0, max(1.0, x)))
 
 
+# Internal levels: a slider's value plus its combined tag bonus, NOT clamped to 1..10, so
+# every slider position gives different music whatever the tags. Past the slider's range
+# each unit counts half (bonuses reach -3..+4: levels -0.5..12), and every mapping below
+# is defined, monotonic and sane over that whole range.
+LEVEL_MIN, LEVEL_MAX = -1.0, 12.5
+
+
+def level(value: float, bonus: float = 0.0) -> float:
+    """Slider value + combined bonus -> internal level (compressed, never clamped, beyond
+    1..10; the final clip only guards against values no catalogue bonus can reach)."""
+    e = float(value) + float(bonus)
+    if e < 1.0:
+        e = 1.0 + 0.5 * (e - 1.0)
+    elif e > 10.0:
+        e = 10.0 + 0.5 * (e - 10.0)
+    return float(min(LEVEL_MAX, max(LEVEL_MIN, e)))
+
+
+def _lv(x: float) -> float:
+    return float(min(LEVEL_MAX, max(LEVEL_MIN, x)))
+
+
 def bpm_for(tempo: float) -> float:
-    """tempo 1..10 -> 60..170 BPM, linear: equal slider steps feel like equal speed steps."""
-    return 60.0 + (clamp_level(tempo) - 1.0) * (110.0 / 9.0)
+    """level 1..10 -> 60..170 BPM, geometric: every step is the same 12% faster (a half
+    step past the ends: about 6%), so each is heard; about 50..215 BPM over all levels."""
+    return 60.0 * (170.0 / 60.0) ** ((_lv(tempo) - 1.0) / 9.0)
 
 
 def mode_for(tone: float) -> str:
-    return _TONE_MODES[round(clamp_level(tone)) - 1]
+    return _TONE_MODES[min(9, max(0, round(_lv(tone)) - 1))]
+
+
+def tilt_db(tone: float) -> float:
+    """High-shelf gain of the sampled instruments: 3 dB per tone level, 0 at 5.5."""
+    return 3.0 * (_lv(tone) - 5.5)
 
 
 # Intensity is mostly orchestration: the level at which each part joins the arrangement.
@@ -87,21 +116,27 @@ ENTRY: dict[str, float] = {
 
 
 def intensity_gain_db(intensity: float) -> float:
-    """Master level before normalisation: -6.5 dB up to level 4, where parts joining make
-    most of the change, then up to -3 dB at 10, where the band is complete. The top
-    stays 3 dB under the old full level so the limiter does not flatten levels 8..10."""
-    return float(np.interp(clamp_level(intensity), (1.0, 4.0, 10.0), (-6.5, -6.5, -3.0)))
+    """Master level before normalisation: 1.3 dB a level up to -11 dB at 10, on top of
+    parts joining and velocity, and 2.6 dB a level past the ends (where a slider step is
+    half a level), so every intensity step is at least 1 dB louder. The top stays well
+    under full scale so the limiter does not flatten the levels above 10."""
+    x = _lv(intensity)
+    if x < 1.0:
+        return -22.7 - 2.6 * (1.0 - x)
+    if x > 10.0:
+        return -11.0 + 2.6 * (x - 10.0)
+    return -11.0 - 1.3 * (10.0 - x)
 
 
 def velocity_for(intensity: float) -> float:
     """How hard every part plays: 0.65 at 1 to 1.0 at 10 (about 4 dB)."""
-    return 0.65 + 0.35 * (clamp_level(intensity) - 1.0) / 9.0
+    return 0.65 + 0.35 * (_lv(intensity) - 1.0) / 9.0
 
 
 def presence(intensity: float, part: str) -> float:
     """A part's level factor: 0 below its entry, then 0.4 rising to 1 over 3 levels. A
     part that joins adds a few dB at first, so no single intensity step is a jump."""
-    over = clamp_level(intensity) - ENTRY[part]
+    over = _lv(intensity) - ENTRY[part]
     if over < 0.0:
         return 0.0
     return 0.4 + 0.6 * min(1.0, over / 3.0)
@@ -109,17 +144,17 @@ def presence(intensity: float, part: str) -> float:
 
 def section_bars(variance: float) -> int:
     """How many bars the arrangement stays the same: long static sections at low variance."""
-    return (16, 16, 8, 8, 6, 4, 4, 3, 2, 2)[round(clamp_level(variance)) - 1]
+    return (16, 16, 8, 8, 6, 4, 4, 3, 2, 2)[min(9, max(0, round(_lv(variance)) - 1))]
 
 
 def mutation_prob(variance: float) -> float:
     """Probability that a bar gets a fresh melody instead of repeating the motif."""
-    return 0.85 * (clamp_level(variance) - 1.0) / 9.0
+    return 0.9 * variation_depth(variance)
 
 
 def bars_per_chord(variance: float) -> float:
     """Harmonic rhythm: one chord for 4 bars when static, two chords a bar when restless."""
-    v = clamp_level(variance)
+    v = _lv(variance)
     if v < 2.5:
         return 4.0
     if v < 4.5:
@@ -131,21 +166,27 @@ def bars_per_chord(variance: float) -> float:
 
 def variation_depth(variance: float) -> float:
     """0..1: how much bar-to-bar variation (dynamics, voicing, octave jumps) to add."""
-    return (clamp_level(variance) - 1.0) / 9.0
+    return (_lv(variance) - LEVEL_MIN) / (LEVEL_MAX - LEVEL_MIN)
 
 
-def hat_steps(rhythm: float, syncopate: bool) -> list[int]:
-    """Which sixteenths carry a hi-hat: the 4 beats at rhythm 1, all 16 at rhythm 10."""
+def hat_steps(rhythm: float, syncopate: bool, bar: int = 0, per_level: float = 12.0 / 9.0,
+              at_one: float = 4.0) -> list[int]:  # fmt: skip
+    """Which sixteenths carry a hi-hat: the 4 beats at rhythm 1, all 16 at rhythm 10.
+
+    The count is continuous in rhythm: a fractional count is spread over the bars
+    (Bresenham), so every slider step, including half levels past the ends, changes the
+    onset rate, not only the steps that cross an integer."""
     order = [0, 8, 4, 12, 2, 10, 6, 14, 3, 11, 7, 15, 1, 9, 5, 13]
     if syncopate:  # offbeats first: the groove leans forward
         order = [2, 10, 6, 14, 0, 8, 4, 12, 3, 11, 7, 15, 1, 9, 5, 13]
-    n = round(4 + (clamp_level(rhythm) - 1.0) * 12.0 / 9.0)
+    x = min(16.0, max(1.0, at_one + (_lv(rhythm) - 1.0) * per_level))
+    n = int(np.floor(x * (bar + 1)) - np.floor(x * bar))
     return sorted(order[:n])
 
 
 def arp_step(rhythm: float) -> int:
     """Sixteenths between arpeggio notes: quarter notes when calm, sixteenths when busy."""
-    r = clamp_level(rhythm)
+    r = _lv(rhythm)
     if r < 2.5:
         return 8
     if r < 4.5:
@@ -182,6 +223,25 @@ def voice_near(pitches: Sequence[int], center: int) -> list[int]:
     return sorted(out)
 
 
+def lead_voices(pitches: Sequence[int], prev: Sequence[int] | None, center: int) -> list[int]:
+    """Voice leading: of the chord's voicings within a ninth of `center`, the one whose
+    voices move least from the previous chord's (ties: nearer the centre), so common
+    tones stay and the others step; without a previous chord, voice_near."""
+    base = voice_near(pitches, center)
+    if not prev or len(prev) != len(base):
+        return base
+    best, best_cost = base, float("inf")
+    for shifts in itertools.product((-12, 0, 12), repeat=len(base)):
+        cand = sorted(p + s for p, s in zip(base, shifts, strict=True))
+        if cand[0] < center - 9 or cand[-1] > center + 9 or len(set(cand)) < len(cand):
+            continue
+        cost = sum(abs(a - b) for a, b in zip(cand, sorted(prev), strict=True))
+        cost += 0.25 * abs(sum(cand) / len(cand) - center)
+        if cost < best_cost:
+            best, best_cost = cand, cost
+    return best
+
+
 Curve = Callable[[float], float]
 
 
@@ -192,13 +252,13 @@ def make_curve(value: float | int | Sequence[Sequence[float]], bonus: float = 0.
     first and after the last, which is what a user drawing an automation line expects.
     """
     if isinstance(value, int | float):
-        v = clamp_level(float(value) + bonus)
+        v = level(float(value), bonus)
         return lambda _pos: v
     pts = sorted((float(p), float(v)) for p, v in value)
     xs = np.array([p / 100.0 for p, _ in pts])
     ys = np.array([v for _, v in pts])
 
     def curve(pos: float) -> float:
-        return clamp_level(float(np.interp(pos, xs, ys)) + bonus)
+        return level(float(np.interp(pos, xs, ys)), bonus)
 
     return curve

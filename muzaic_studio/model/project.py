@@ -57,6 +57,27 @@ def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
         raise ProjectError(f"{where}: params must be an object, found {params!r}.")
 
 
+def _region_of(i: int, raw: Any) -> Region:
+    """Region *i* of a project file; ProjectError says what cannot be read."""
+    if not isinstance(raw, dict):
+        raise ProjectError(f"Region {i + 1}: expected an object, found {type(raw).__name__}.")
+    for key in ("time", "duration"):
+        value = raw.get(key)
+        # NaN, Infinity and ints beyond float range are no time, nor JSON to send.
+        if not finite_number(value):
+            shown = repr(value)[:40] if not isinstance(value, int) else "a huge number"
+            raise ProjectError(f"Region {i + 1}: {key} must be a number, found {shown}.")
+    _check_region_shape(i, raw)
+    bad = lone_surrogate_path(raw)
+    if bad is not None:
+        raise ProjectError(
+            f"Region {i + 1} (at {raw['time']:.2f} s): {path_text(bad)}: "
+            "contains an invalid character (a lone UTF-16 surrogate), which cannot be "
+            "saved; retype that text."
+        )
+    return Region.from_dict(raw)
+
+
 def _tempo(value: Any) -> float:
     """The editor's bar-grid tempo; a damaged value falls back to 120 (it is not music)."""
     return float(value) if finite_number(value) and value > 0 else 120.0
@@ -153,27 +174,15 @@ class Project:
         raw_regions = data.get("regions", [])
         if not isinstance(raw_regions, list):
             raise ProjectError("'regions' must be a list of regions.")
-        regions = []
+        regions, errors = [], []
         for i, raw in enumerate(raw_regions):
-            if not isinstance(raw, dict):
-                raise ProjectError(
-                    f"Region {i + 1}: expected an object, found {type(raw).__name__}."
-                )
-            for key in ("time", "duration"):
-                value = raw.get(key)
-                # NaN, Infinity and ints beyond float range are no time, nor JSON to send.
-                if not finite_number(value):
-                    shown = repr(value)[:40] if not isinstance(value, int) else "a huge number"
-                    raise ProjectError(f"Region {i + 1}: {key} must be a number, found {shown}.")
-            _check_region_shape(i, raw)
-            bad = lone_surrogate_path(raw)
-            if bad is not None:
-                raise ProjectError(
-                    f"Region {i + 1} (at {raw['time']:.2f} s): {path_text(bad)}: "
-                    "contains an invalid character (a lone UTF-16 surrogate), which cannot be "
-                    "saved; retype that text."
-                )
-            regions.append(Region.from_dict(raw))
+            try:
+                regions.append(_region_of(i, raw))
+            except ProjectError as exc:  # every broken region is named, not just the first
+                errors.append(str(exc))
+        if errors:
+            more = f" ({len(errors)} problems)" if len(errors) > 1 else ""
+            raise ProjectError(" ".join(errors) + more if more else errors[0])
         bad = lone_surrogate_path({k: v for k, v in data.items() if k != "regions"})
         if bad is not None:
             raise ProjectError(

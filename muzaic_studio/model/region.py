@@ -193,6 +193,8 @@ class Region:
             return f"copy of {self.source_region}" if self.source_region else "copy (no source)"
         if self.action == "silence":
             return "silence"
+        if self.action not in ACTIONS:
+            return f"unknown action '{self.action}'"
         if self.tag_names:
             return ", ".join(self.tag_names)
         names = [(tag_names or {}).get(t, f"#{t}") for t in self.tags]

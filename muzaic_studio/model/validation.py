@@ -38,17 +38,21 @@ class Problem:
     def __str__(self) -> str:
         return self.describe(self.field)
 
-    def user_text(self) -> str:
-        """As str(), with the field named for the GUI's user (not the API's JSON key)."""
-        return self.describe(field_label(self.field))
+    def user_text(self, name: str = "") -> str:
+        """As str(), with the field named for the GUI's user (not the API's JSON key) and
+        the region by its *name* when it has one (the timeline shows names, not numbers)."""
+        return self.describe(field_label(self.field), name)
 
-    def describe(self, field: str) -> str:
+    def describe(self, field: str, name: str = "") -> str:
+        region = (
+            f"'{name}'" if name else f"Region {self.index + 1}" if self.index is not None else ""
+        )
         if self.index is None:
             where = "Soundtrack"
         elif finite_number(self.time):
-            where = f"Region {self.index + 1} (at {self.time:.2f} s)"
+            where = f"{region} (at {self.time:.2f} s)"
         else:
-            where = f"Region {self.index + 1}"
+            where = region
         return f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
 
 

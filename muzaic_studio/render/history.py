@@ -59,10 +59,10 @@ class RenderRecord:
             if self.estimate is not None and self.estimate != self.tokens
             else ""
         )
-        return (
-            f"{stamp}  {clock(self.duration)}  {kind}, {self.tokens} tokens{estimate}{saved}"
-            f"  ({self.backend})"
-        )
+        free = self.backend == "offline" and not self.tokens
+        cost = "free" if free else f"{self.tokens} tokens{estimate}"
+        # two short lines: one long line was cut at the panel's edge ("(off")
+        return f"{stamp}  {clock(self.duration)}  {kind}\n{cost}{saved} · {self.backend}"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RenderRecord:

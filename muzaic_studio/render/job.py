@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from muzaic_studio.contract.backend import Backend
 from muzaic_studio.contract.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
 from muzaic_studio.contract.result import RenderResult
 from muzaic_studio.model import Problem, Project, Region, RenderPlan, validate_request
@@ -237,7 +238,7 @@ def _paid(error: MuzaicError, partial: RenderResult) -> MuzaicError:
 
 def execute(
     job: RenderJob,
-    backend: Any,
+    backend: Backend,
     history: RenderHistory,
     *,
     cancel: threading.Event | None = None,
@@ -338,10 +339,11 @@ def record(
 ) -> RenderRecord:
     """Apply a completed render to the project (hashes, library, thumbnails) and list it in
     the history. *audio_path* is what the project remembers (default: the history's file)."""
+    spent = 0 if backend == "offline" else outcome.tokens_used  # counted, never charged
     apply_render(
         job.sent,
         outcome.hashes,
-        tokens_used=outcome.tokens_used,
+        tokens_used=spent,
         audio_duration=outcome.audio_duration,
         audio_path=audio_path or str(outcome.audio_path),
         reused=job.plan.reused_uids,
@@ -357,8 +359,8 @@ def record(
         file=outcome.audio_path.name,
         rendered_at=time.time(),
         duration=outcome.audio_duration,
-        tokens=outcome.tokens_used,
-        tokens_saved=job.plan.tokens_saved,
+        tokens=spent,
+        tokens_saved=job.plan.tokens_saved if spent else 0,
         backend=backend,
         spans=[[r.time, r.duration, h] for r, h in zip(job.sent, outcome.hashes, strict=False)],
         only_changes=job.only_changes,

@@ -64,8 +64,11 @@ class RenderSummary:
         return self.balance is not None and self.tokens > self.balance
 
 
-def charge_text(charged: int, estimate: int) -> str:
-    """ "14 tokens charged" or "20 tokens charged (estimate 14: copies were charged too)"."""
+def charge_text(charged: int, estimate: int, backend: str = "") -> str:
+    """ "14 tokens charged" or "20 tokens charged (estimate 14: copies were charged too)";
+    the offline engine counts tokens like the API but charges nothing, and says so."""
+    if backend == "offline":
+        return "nothing charged (offline engine)"
     text = f"{plural(charged, 'token')} charged"
     if charged > estimate:
         return f"{text} (estimate {estimate}: copies were charged too)"

@@ -54,7 +54,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("tool.select", "Select Tool", ("V",), "Drag on empty space to select regions (rubber band)", "select", True),
     Spec("tool.generate", "Draw Generate", ("G",), "Drag on empty space to draw a region that generates music", "generate", True),
     Spec("tool.copy", "Draw Copy", ("C",), "Drag on empty space to draw a region that reuses earlier music by hash", "copy", True),
-    Spec("tool.silence", "Draw Silence", ("M",), "Drag on empty space to draw a silent region", "silence", True),
+    Spec("tool.silence", "Draw Silence", ("Shift+M",), "Drag on empty space to draw a silent region", "silence", True),
     # View
     Spec("view.zoom_in", "Zoom &In", ("+", "=", "Ctrl++"), "Zoom in on the timeline (Ctrl+wheel)", "zoom-in"),
     Spec("view.zoom_out", "Zoom &Out", ("-", "Ctrl+-"), "Zoom out of the timeline (Ctrl+wheel)", "zoom-out"),

@@ -7,19 +7,22 @@ the engine, requests and the audio pipeline on first use).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from importlib import resources
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from muzaic_studio.model import Project, ProjectError
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.settings import APPLICATION, ORGANIZATION
 
+log = logging.getLogger(__name__)
 EXIT_AFTER_SHOW = "MUZAIC_STUDIO_EXIT_AFTER_SHOW"  # bench: print the time shown, then quit
 
 
@@ -45,22 +48,46 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def open_window(project_path: str | None = None):  # -> MainWindow
-    """The main window showing *project_path* (or a new project); not shown yet."""
-    from muzaic_studio.ui.main_window import MainWindow
+    """The main window showing *project_path* (or a new project); not shown yet.
 
-    doc, error = ProjectDocument(), None
+    A project that cannot be opened (missing, not valid) is said in a dialog once the
+    window is up, as well as in the banner: started from a desktop launcher, there is no
+    terminal to read, and the banner alone can be pushed aside by the backend's news."""
+    from muzaic_studio.ui.main_window import MainWindow
+    from muzaic_studio.ui.project_files import open_document, show_note
+
+    doc, error, project = ProjectDocument(), None, None
     if project_path:
         try:
-            doc = ProjectDocument(Project.load(project_path), project_path)
+            project = Project.load(project_path)
         except ProjectError as exc:
             error = f"Could not open the project. {exc}"
-    window = MainWindow(doc)
+        else:
+            doc = open_document(project, Path(project_path))
+    window = MainWindow(doc)  # sets up the log
+    if error:
+        log.warning("open failed: %s", error)
+    elif project is not None:
+        log.info("opened %s (%d regions)", project_path, len(project.regions))
     window.setWindowIcon(app_icon())
     if error:
-        window.show_message(error, "error")
+        window.show_message(error, "error", keep=True)
+        QTimer.singleShot(0, lambda: _error_dialog(window, error))
     elif project_path:  # a settings write: after the window is up
-        QTimer.singleShot(0, lambda: window.files.add_recent(doc.path))
+        QTimer.singleShot(0, lambda: window.files.add_recent(Path(project_path)))
+        if project is not None and not window.files.warn_about_problems(project):
+            show_note(window, project)
     return window
+
+
+def _error_dialog(window, text: str) -> QMessageBox:
+    """A window-modal box (non-blocking: `open`, not `exec`) that says *text*."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Could not open the project", text,
+                      QMessageBox.StandardButton.Ok, window)  # fmt: skip
+    box.setObjectName("openErrorDialog")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
 
 
 class _FirstPaint(QObject):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from muzaic_studio.model.mix import split_mix
 from muzaic_studio.model.region import KEYFRAMABLE, Region, param_at
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
@@ -48,6 +49,7 @@ def split_region(region: Region, at: float) -> tuple[Region, Region]:
         value = region.params.get(name)
         if isinstance(value, list) and value:
             left.params[name], right.params[name] = split_keyframes(value, frac)
+    split_mix(left, right)
     return left, right
 
 

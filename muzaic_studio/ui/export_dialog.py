@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSizePolicy,
@@ -32,6 +33,12 @@ from muzaic_studio.ui.export_job import ExportJobDialog
 from muzaic_studio.ui.workers import TaskRunner
 
 FORMATS = (("MP3 (192 kbps)", "mp3"), ("WAV (16-bit PCM)", "wav"))
+MASTER_TARGETS = (
+    ("As mixed", None),
+    ("-14 LUFS (streaming)", -14.0),
+    ("-16 LUFS (podcast, web video)", -16.0),
+    ("-23 LUFS (EBU R128 broadcast)", -23.0),
+)
 
 
 def error_text(exc: BaseException) -> str:
@@ -54,6 +61,7 @@ class ExportDialog(ExportJobDialog):
         default_name: str = "soundtrack",
         folder: Path | None = None,
         parent: QWidget | None = None,
+        mix_regions: tuple[Any, ...] = (),
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Audio")
@@ -61,6 +69,7 @@ class ExportDialog(ExportJobDialog):
         self.source = Path(source)
         self.duration = duration
         self.selection = selection
+        self.mix_regions = mix_regions  # the app's mix (gains, fades), applied on export
         self._loudness_runner = TaskRunner(self, max_threads=1)
         self.result_info: Any = None
         self.loudness: Any = None
@@ -91,6 +100,14 @@ class ExportDialog(ExportJobDialog):
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
         form.addRow("File:", path_row)
+        self.master_combo = QComboBox(self)
+        self.master_combo.setObjectName("masterLoudness")
+        for text, target in MASTER_TARGETS:
+            self.master_combo.addItem(text, target)
+        self.master_combo.setToolTip(
+            "Loudness of the exported file, set after the mix, with a true-peak limiter at -1 dBTP"
+        )
+        form.addRow("Master:", self.master_combo)
         self.loudness_label = QLabel("Measuring loudness...", self)
         self.loudness_label.setObjectName("loudnessLabel")
         self.loudness_label.setWordWrap(True)
@@ -174,7 +191,16 @@ class ExportDialog(ExportJobDialog):
         source = self.source
         self.show_loudness("Measuring loudness...")
 
+        regions = self.mix_regions
+
         def job(progress: Any, cancel: Any) -> Any:
+            if any(r.extra.get("mix") for r in regions):  # what the export will write
+                from muzaic_studio.audio.decode import probe
+                from muzaic_studio.audio.mix import MixPlan
+                from muzaic_studio.audio.mix_export import measure_mixed
+
+                plan = MixPlan.from_regions(regions, probe(source).rate)
+                return measure_mixed(source, plan, start=start, end=end, cancel=cancel)
             return measure_loudness(source, start=start, end=end, cancel=cancel)
 
         def shown(report: Any) -> None:
@@ -198,8 +224,16 @@ class ExportDialog(ExportJobDialog):
         target = Path(text).expanduser()
         if target.suffix.lower() != "." + self.format:
             target = target.with_suffix("." + self.format)
+        if target.exists() and not self._may_replace(target):
+            return
         start, end = self.span()
-        options = ExportOptions(format=self.format, start=start, end=end)
+        options = ExportOptions(
+            format=self.format,
+            start=start,
+            end=end,
+            mix_regions=self.mix_regions,
+            loudness_target=self.master_combo.currentData(),
+        )
         source = self.source
         self.result_info = None
 
@@ -208,9 +242,23 @@ class ExportDialog(ExportJobDialog):
 
         self.run_export(target, work, self._done, error_text)
 
+    def _may_replace(self, target: Path) -> bool:
+        """Typing an existing file's name is easy; writing over it must be a choice.
+        (Browse... asks already: its dialog confirms overwriting.)"""
+        answer = QMessageBox.question(
+            self,
+            "Replace the file?",
+            f"{target.name} already exists in {target.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def _done(self, result: Any) -> None:
         self.result_info = result
         size = result.size_bytes / 1e6
+        if result.master is not None:
+            self.show_loudness(result.master.summary())
         self._succeed(
             f"Exported {result.duration:.1f} s of {result.format.upper()} to {result.path} ({size:.1f} MB).",
             result,

@@ -22,6 +22,7 @@ ExportFn = Callable[[Callable[[float], None], Any], Any]  # work(progress(fracti
 
 class ExportJobDialog(QDialog):
     exported = Signal(object)  # whatever the export returned
+    renderFirstRequested = Signal()  # "Render Changes First": close, render, export after
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -48,6 +49,30 @@ class ExportJobDialog(QDialog):
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
+
+    def mark_stale(self, text: str) -> None:
+        """The render is older than the project: say so above the progress bar, offer to
+        render the changes first, and make Export say it writes the last render."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        row = QHBoxLayout()
+        self.stale_label = QLabel(text, self)
+        self.stale_label.setObjectName("staleRenderWarning")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet("color: #e0a020;")
+        self.render_first_button = QPushButton("Render Changes First", self)
+        self.render_first_button.setToolTip("Close this, render the changes, then export again")
+        self.render_first_button.clicked.connect(self._render_first)
+        row.addWidget(self.stale_label, 1)
+        row.addWidget(self.render_first_button)
+        layout.insertLayout(layout.indexOf(self.progress), row)
+        self.export_button.setText("Export Last Render")
+        self.export_button.setToolTip("Export the soundtrack as last rendered, without the changes")
+        self.render_first_button.setDefault(True)
+
+    def _render_first(self) -> None:
+        self.reject()
+        self.renderFirstRequested.emit()
 
     def start_export(self) -> None:
         raise NotImplementedError

@@ -11,7 +11,8 @@ back and says why.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.model import validate_request
+from muzaic_studio.model.copy_source import UnknownSource, resolve_copy_source
 from muzaic_studio.model.region import (
     ACTIONS,
     DEFAULT_PARAM,
@@ -50,6 +52,7 @@ from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
+from muzaic_studio.ui.mix_panel import MixPanel
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.tag_picker import TagPicker
 from muzaic_studio.ui.timeline_paint import PARAM_COLORS
@@ -72,12 +75,14 @@ MULTI_START_TIP = (
 
 
 def render_state(region: Region) -> str:
-    """The subtitle's note on the region's music: never made, or out of date."""
+    """The subtitle's second line, on the region's music: never made, out of date, made.
+    Always one line for every action, so the form below never moves by a line when the
+    selection changes from one kind of region to another."""
     if region.action == "silence":
-        return ""
+        return "silent: nothing to render"
     if not region.rendered:
-        return " · not rendered yet"
-    return " · ● changed since render" if region.changed_since_render else ""
+        return "not rendered yet"
+    return "● changed since render" if region.changed_since_render else "up to date"
 
 
 def _value_tip(row: ParamRow) -> str:
@@ -123,6 +128,8 @@ class ParamRow:
 
 class Inspector(QWidget):
     message = Signal(str, str)  # text, kind
+    #: Hashes with music beyond the project's (the user's library); set by the window.
+    known_hashes: Callable[[], Iterable[str]] = staticmethod(lambda: ())  # type: ignore[assignment]
 
     def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,19 +214,21 @@ class Inspector(QWidget):
             if row.curve:
                 grid.addWidget(row.curve, 2 * i + 1, 0, 1, 4)
         col.addWidget(self.params_box)
+        self.mix_box = MixPanel(self.doc)
+        col.addWidget(self.mix_box)
 
         self.tags_box = QGroupBox("Tags")
         tags_layout = QVBoxLayout(self.tags_box)
         self.tag_picker = TagPicker()
         tags_layout.addWidget(self.tag_picker)
-        col.addWidget(self.tags_box)
+        col.addWidget(self.tags_box, 1)  # a tall window lists more tags
 
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8c96;")
         self.problems.setToolTip("What the API would refuse in the selected region(s)")
         col.addWidget(self.problems)
-        col.addStretch(1)
+        col.addStretch(0)  # takes the room only when the tags are hidden
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -254,6 +263,7 @@ class Inspector(QWidget):
         for name, row in self.rows.items():
             row.slider.valueChanged.connect(lambda v, n=name: self._on_slider(n, v))
             row.slider.sliderReleased.connect(self.doc_end_merge)
+            row.slider.sliderPressed.connect(self.doc_end_merge)
             row.toggle.toggled.connect(lambda on, n=name: self._on_keyframes_toggled(n, on))
             if row.curve:
                 row.curve.pointsChanged.connect(
@@ -269,6 +279,7 @@ class Inspector(QWidget):
                     signal.disconnect(self.refresh)
         self.doc = doc
         sync_tag_ids(doc.project.regions, self.catalogue.index)
+        self.mix_box.set_document(doc)
         doc.regionsChanged.connect(self.refresh)
         doc.selectionChanged.connect(self.refresh)
         self._connected = doc
@@ -279,6 +290,10 @@ class Inspector(QWidget):
         sync_tag_ids(self.doc.project.regions, catalogue.index)  # names -> this catalogue's ids
         self.tag_picker.set_catalogue(catalogue)
         self.refresh()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.tag_picker.set_room(self.height())
 
     def doc_end_merge(self) -> None:
         self.doc.end_merge()
@@ -301,19 +316,22 @@ class Inspector(QWidget):
             self.title.setText(first.label(self.catalogue.names))
             self.subtitle.setText(
                 f"{first.action} · {geo.format_precise(first.time)} - {geo.format_precise(first.end)}"
-                f" · {first.tokens} tokens" + render_state(first)
+                f" · {first.tokens} tokens\n" + render_state(first)
             )
         else:
             self.title.setText(f"{n} regions selected")
             self.subtitle.setText(
-                f"Changes apply to all of them · {sum(r.tokens for r in regions)} tokens"
+                f"Changes apply to all of them\n{sum(r.tokens for r in regions)} tokens"
             )
         same = lambda get: all(get(r) == get(first) for r in regions)  # noqa: E731
         if not self.name_edit.hasFocus():
             self.name_edit.setText(first.name if same(lambda r: r.name) else "")
             self.name_edit.setPlaceholderText("(tags are shown)" if n == 1 else "(several names)")
+        # An action the app does not know (a newer file, a typo) shows as itself, not
+        # as Generate: the empty choice carries it as placeholder text.
+        self.action_combo.setPlaceholderText(f"Unknown: {first.action}")
         self.action_combo.setCurrentIndex(
-            ACTIONS.index(first.action) if first.action in ACTIONS else 0
+            ACTIONS.index(first.action) if first.action in ACTIONS else -1
         )
         self.action_combo.setToolTip(
             self.action_combo.toolTip()
@@ -478,10 +496,17 @@ class Inspector(QWidget):
     def _on_source_typed(self) -> None:
         text = self.source_combo.currentText().strip()
         index = self.source_combo.findText(text)
-        value = (
-            self.source_combo.itemData(index) if index >= 0 else text.split()[0] if text else None
-        )
-        if value:
+        if index >= 0:
+            value = self.source_combo.itemData(index)
+        else:
+            try:  # checked now, not at render time: a typo names nothing
+                value = resolve_copy_source(text, self.doc.project, self.known_hashes())
+            except UnknownSource as exc:
+                if text:
+                    self.message.emit(str(exc), "warning")
+                self.refresh()
+                return
+        if value and any(r.source_hash != value for r in self.doc.selected_regions()):
             self._apply("Set source hash", lambda r: setattr(r, "source_hash", value))
 
     def _on_tag(self, tag_id: int, on: bool) -> None:
@@ -506,9 +531,8 @@ class Inspector(QWidget):
                 r.params[name] = int(value)
 
         key = ("param", name, frozenset(self.doc.selection))
+        # Arrow-key steps merge like a drag does; the next drag starts a step of its own.
         self._apply(f"Set {name} to {value}", change, merge_key=key)
-        if not row.slider.isSliderDown():
-            self.doc.end_merge()  # a key press or click is a step of its own
 
     def _on_keyframes_toggled(self, name: str, on: bool) -> None:
         def change(r: Region) -> None:

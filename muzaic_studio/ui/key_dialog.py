@@ -55,6 +55,7 @@ class KeyDialog(QDialog):
             self,
         )
         intro.setWordWrap(True)
+        intro.setObjectName("keyIntro")
         layout.addWidget(intro)
         row = QHBoxLayout()
         self.key_edit = QLineEdit(self)
@@ -109,13 +110,29 @@ class KeyDialog(QDialog):
         self.status_label.setText(str(status))
         self.save_button.setEnabled(status.problem is None)
         self.clear_button.setEnabled(status.source == "keyring")
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # room for it
+        self._fit()
         self.statusShown.emit()
+
+    def _fit(self) -> None:
+        """Tall enough for every wrapped line at the current width: a dialog sized before
+        a long keyring or test message arrived squeezed the labels over each other."""
+        layout = self.layout()
+        layout.activate()
+        need = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                else layout.totalSizeHint().height())  # fmt: skip
+        self.setMinimumHeight(need)
+        if self.height() < need:
+            self.resize(self.width(), need)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def _say(self, text: str, ok: bool | None = None) -> None:
         color = {True: "#2e7d32", False: "#c62828", None: ""}[ok]
         self.result_label.setStyleSheet(f"color: {color};" if color else "")
         self.result_label.setText(text)
+        self._fit()
 
     def _keyring(self, fn: Any, done: Any) -> None:
         """Run a keyring call off the GUI thread; its MuzaicError is said in the dialog."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -196,6 +197,24 @@ def make_copy_region(doc: ProjectDocument, hash_: str, duration: float, at: floa
                   source_hash=hash_)  # fmt: skip
 
 
+MIN_GAP = 0.1  # seconds: a gap shorter than this is no place for a sound
+
+
+def free_spot(doc: ProjectDocument, at: float) -> float | None:
+    """Where Insert puts a sound: *at* if nothing is there, else the first gap after it
+    (never replacing a region); None when no gap is left before the timeline's end (a
+    video sets the end; without one, after the last region is always free)."""
+    t = max(0.0, at)
+    for r in sorted(doc.regions, key=lambda r: r.time):
+        if r.end <= t + 1e-6:
+            continue
+        if r.time - t >= MIN_GAP:
+            return round(t, 3)
+        t = max(t, r.end)
+    end = getattr(doc, "media_duration", 0.0) or 0.0
+    return round(t, 3) if not end or end - t >= MIN_GAP else None
+
+
 def apply_hash_drop(
     doc: ProjectDocument, hash_: str, duration: float, at: float, target_uid: int | None
 ) -> str:
@@ -287,6 +306,21 @@ class _LibraryTree(QTreeWidget):
         return encode_mime(entry) if entry else QMimeData()
 
 
+def paid_preview_question(seconds: float) -> str:
+    """What previewing a sound that is not on this computer may cost, asked before it."""
+    return (
+        f"This sound ({seconds:g} s) is not on this computer. Previewing it asks the Muzaic "
+        f"cloud for its audio (/audioFromHash), which may charge tokens: the documentation's "
+        f"example does, up to about {math.ceil(seconds)} (1 per second). Fetch it?"
+    )
+
+
+def confirm_paid_preview(parent: QWidget | None, seconds: float) -> bool:
+    """Ask before a preview that may spend tokens; True to go ahead."""
+    answer = QMessageBox.question(parent, "Preview", paid_preview_question(seconds))
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class LibraryPanel(QWidget):
     """Lists the library; drag a row onto the timeline, or use the buttons."""
 
@@ -333,7 +367,10 @@ class LibraryPanel(QWidget):
         self.use_button.setToolTip("Turn the selected regions into copies of this sound")
         self.use_button.clicked.connect(lambda: self._emit(self.useOnSelectionRequested))
         self.insert_button = QPushButton("Insert", body)
-        self.insert_button.setToolTip("Insert a copy region of this sound at the playhead")
+        self.insert_button.setToolTip(
+            "Insert a copy region of this sound at the playhead, or in the first free space "
+            "after it (never over a region)"
+        )
         self.insert_button.clicked.connect(lambda: self._emit(self.insertRequested))
         for button in (self.preview_button, self.use_button, self.insert_button):
             row.addWidget(button)

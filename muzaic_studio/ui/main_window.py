@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from muzaic_studio.model import ProjectError
+from muzaic_studio.model import ProjectError, validate_request
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.ui import editing, icons
 from muzaic_studio.ui.actions import create_actions
@@ -38,6 +38,7 @@ from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.autosave import Autosave, find_recoveries, restore
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.inspector import Inspector
+from muzaic_studio.ui.markers import install_marker_workflow
 from muzaic_studio.ui.message_bar import MessageBar
 from muzaic_studio.ui.project_files import ProjectFiles
 from muzaic_studio.ui.render_workflow import install_render_workflow
@@ -45,6 +46,8 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.timeline_geometry import format_length, format_precise
 from muzaic_studio.ui.timeline_view import TimelineView
+from muzaic_studio.ui.toolbar_order import order_transport
+from muzaic_studio.ui.video_layout import install_video_layout
 from muzaic_studio.ui.video_workflow import install_video_workflow
 from muzaic_studio.wording import plural
 
@@ -78,9 +81,11 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.message_bar)
         layout.addWidget(self.timeline, 1)
         self.setCentralWidget(central)
+        self.message_bar.float_over(
+            self.timeline, lambda: self.timeline.horizontalScrollBar().height()
+        )
 
         self._build_menus()
         self._build_toolbar()
@@ -104,9 +109,15 @@ class MainWindow(QMainWindow):
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
         if autosave:
             self.autosave.start()
-        install_render_workflow(self)  # render, playback, library, history, export
+        library = install_render_workflow(
+            self
+        ).library  # render, playback, library, history, export
+        self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
+        order_transport(self.toolbar, self._playhead_label, self.actions["tool.select"])
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
+        install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
+        install_video_layout(self)  # View > Video Layout, the transport clock
         self._default_size()
         self._arrange_docks()
         self._restore_layout()
@@ -127,10 +138,13 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
                      action: Callable[[], Any] | None = None,
-                     second: tuple[str, Callable[[], Any]] | None = None) -> None:  # fmt: skip
-        """A non-blocking banner above the timeline (info / success / warning / error),
-        with up to two buttons that fix it (e.g. Retry, Use offline engine)."""
-        self.message_bar.show_message(text, kind, action_text, action, second)
+                     second: tuple[str, Callable[[], Any]] | None = None, *,
+                     keep: bool = False, polite: bool = False) -> None:  # fmt: skip
+        """A non-blocking banner over the top of the timeline (info / success / warning /
+        error), with up to two buttons that fix it (e.g. Retry, Use offline engine); see
+        MessageBar for *keep* and *polite*."""
+        self.message_bar.show_message(text, kind, action_text, action, second, keep=keep,
+                                      polite=polite)  # fmt: skip
 
     def add_dock(self, widget: QWidget, title: str,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:  # fmt: skip
@@ -286,6 +300,11 @@ class MainWindow(QMainWindow):
         self._tokens_label = QLabel()
         self._zoom_label = QLabel()
         self._backend_label = QLabel("Offline engine")
+        self._playhead_label = QLabel()
+        self._playhead_label.setObjectName("playheadTime")
+        self._playhead_label.setToolTip("Playhead position (m:ss.mmm)")
+        self._playhead_label.setContentsMargins(0, 0, 0, 0)  # the toolbar spaces it
+        self._on_playhead(0.0)
         tips = (
             (self._cursor_label, "Time under the mouse pointer"),
             (self._length_label, "Length of the soundtrack (end of the last region)"),
@@ -345,7 +364,9 @@ class MainWindow(QMainWindow):
     def _doc_connections(self, doc: ProjectDocument) -> list[tuple[Any, Callable[..., Any]]]:
         stack = doc.undo_stack
         return [
+            (doc.playheadChanged, self._on_playhead),
             (doc.regionsChanged, self._update_status),
+            (doc.regionsChanged, self._recheck_problem_banner),
             (doc.selectionChanged, self._update_selection_actions),
             (doc.dirtyChanged, self._update_title),
             (doc.pathChanged, self._update_title),
@@ -365,6 +386,7 @@ class MainWindow(QMainWindow):
                 signal.disconnect(slot)
 
     def _on_doc_changed(self) -> None:
+        self._on_playhead(self.doc.playhead)
         self._update_title()
         self._update_status()
         self._update_undo_actions()
@@ -391,6 +413,16 @@ class MainWindow(QMainWindow):
         self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
         self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")
 
+    def _recheck_problem_banner(self) -> None:
+        """A banner about what can't be rendered goes once the edit (e.g. deleting the
+        region it named) leaves nothing to complain about."""
+        bar = self.message_bar
+        about_validity = bar.text.startswith(("Cannot render:", "This project can't be rendered"))
+        if bar.isVisible() and about_validity:
+            body = self.doc.project.request_body()
+            if not self.doc.project.regions or not validate_request(body):
+                bar.dismiss()
+
     def _update_undo_actions(self, *_args: Any) -> None:
         if not self._doc_alive():
             return
@@ -414,6 +446,19 @@ class MainWindow(QMainWindow):
         n = len(self.doc.selection)
         if n:
             self.statusBar().showMessage(f"{plural(n, 'region')} selected", 2000)
+
+    def set_status_compact(self, on: bool) -> None:
+        """While a render shows its progress, the mouse time, length, zoom and tokens
+        step aside so the progress text is not cut at 1024 px."""
+        for label in (self._cursor_label, self._zoom_label, self._tokens_label, self._length_label):
+            label.setVisible(not on)
+
+    def _on_playhead(self, seconds: float) -> None:
+        layout = getattr(self, "video_layout", None)
+        if layout is not None:  # the same clock, with the video's frame number
+            layout.update_clock(seconds)
+        else:
+            self._playhead_label.setText(format_precise(seconds))
 
     def _on_cursor(self, seconds: float) -> None:
         self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
@@ -538,7 +583,10 @@ class MainWindow(QMainWindow):
         for dock in others[1:]:
             self.tabifyDockWidget(others[0], dock)
         others[0].raise_()
-        self.resizeDocks([inspector, others[0]], [560, 220], Qt.Orientation.Vertical)
+        # the inspector (tags, params) gets most of a tall screen; the panels under it a quarter
+        height = max(780, self.height())
+        self.resizeDocks([inspector, others[0]], [height * 3 // 4, height // 4],
+                         Qt.Orientation.Vertical)  # fmt: skip
         self.resizeDocks([inspector], [360], Qt.Orientation.Horizontal)
 
     # -- window state ----------------------------------------------------------------

@@ -3,13 +3,21 @@
 Replaces modal boxes for everything that does not need an answer: the user keeps working
 and can press the optional action button ("Retry", "Set API key...") or close the strip.
 Info messages hide by themselves; warnings and errors stay until closed or replaced.
+Two kinds of message wait instead of replacing: news given with ``polite=True`` (the
+backend's, which arrives on its own time) waits behind a warning or error the user has not
+closed yet, and every message waits behind one given with ``keep=True`` (a project that
+could not be opened). Waiting messages show, in order, once the bar is closed.
+
+In the main window the bar floats over the bottom of the timeline (`float_over`) instead
+of taking a row of the layout: a banner that pushed the timeline down ~25 px each time it
+came and went moved the ruler from under the user's click onto a region.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from muzaic_studio.ui.icons import icon
@@ -40,7 +48,7 @@ class MessageBar(QFrame):
         self._close.setIcon(icon("close", "#ffffff"))
         self._close.setAutoRaise(True)
         self._close.setToolTip("Dismiss this message")
-        self._close.clicked.connect(self.hide)
+        self._close.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 5, 6, 5)
         layout.addWidget(self._icon)
@@ -53,16 +61,56 @@ class MessageBar(QFrame):
         self._button.clicked.connect(self._run_action)
         self._second.clicked.connect(self._run_second)
         self._timer = QTimer(self, singleShot=True)
-        self._timer.timeout.connect(self.hide)
+        self._timer.timeout.connect(self.dismiss)
+        self._keep = False
+        self._waiting: list[tuple] = []
         self.hide()
 
     @property
     def text(self) -> str:
         return self._text.text()
 
+    def float_over(self, target: QWidget, inset: Callable[[], int] = lambda: 0) -> None:
+        """Float over the bottom of *target* (*inset* px above its bottom edge, e.g. a
+        scroll bar), following it as it moves and resizes; the layout is not touched."""
+        self._target, self._inset = target, inset
+        self.setParent(target.parentWidget())
+        self.setAutoFillBackground(True)
+        target.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is getattr(self, "_target", None) and event.type() in (
+            QEvent.Type.Resize, QEvent.Type.Move):  # fmt: skip
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        target = getattr(self, "_target", None)
+        if target is None:
+            return
+        area = target.geometry()
+        width = area.width()
+        layout = self.layout()
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        if height <= 0:
+            height = self.sizeHint().height()
+        self.setGeometry(area.left(), area.bottom() + 1 - self._inset() - height, width, height)
+        self.raise_()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
     def show_message(self, text: str, kind: str = "info", action_text: str | None = None,
                      action: Callable[[], object] | None = None,
-                     second: tuple[str, Callable[[], object]] | None = None) -> None:  # fmt: skip
+                     second: tuple[str, Callable[[], object]] | None = None, *,
+                     keep: bool = False, polite: bool = False) -> None:  # fmt: skip
+        problem = self.kind in ("warning", "error")
+        if self.isVisible() and not keep and (self._keep or (polite and problem)):
+            self._waiting.append((text, kind, action_text, action, second, polite))
+            return
+        self._keep = keep
         bg, fg, accent, icon_name = _STYLE.get(kind, _STYLE["info"])
         self.kind = kind
         self.setStyleSheet(
@@ -82,19 +130,28 @@ class MessageBar(QFrame):
         self._second.setText(second[0] if second else "")
         self._second.setToolTip(second[0] if second else "")
         self.show()
+        self._place()
         if kind in ("info", "success") and not action and not second:
             self._timer.start(INFO_MS)
         else:
             self._timer.stop()
 
+    def dismiss(self) -> None:
+        """Close the message; the next waiting one, if any, shows."""
+        self.hide()
+        self._keep = False
+        if self._waiting:
+            text, kind, action_text, action, second, polite = self._waiting.pop(0)
+            self.show_message(text, kind, action_text, action, second, polite=polite)
+
     def _run_action(self) -> None:
         action = self._action
-        self.hide()
+        self.dismiss()
         if action is not None:
             action()
 
     def _run_second(self) -> None:
         action = self._second_action
-        self.hide()
+        self.dismiss()
         if action is not None:
             action()

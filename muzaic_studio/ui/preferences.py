@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from muzaic_studio.contract.errors import MuzaicError
+from muzaic_studio.contract.errors import KeyringUnavailable, MuzaicError, Unauthorized
 from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.workers import TaskRunner
 
@@ -61,6 +61,9 @@ class BackendSettings:
         from muzaic_studio.api.address import api_url
 
         return api_url(self.api_url or None)
+
+
+NO_KEY_LABEL = "Muzaic cloud · no API key"
 
 
 def describe(backend: Any) -> str:
@@ -97,6 +100,10 @@ def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
         )
         return backend, reason, None
     except MuzaicError as exc:
+        if settings.kind == "cloud" and isinstance(exc, Unauthorized | KeyringUnavailable):
+            # The user chose the cloud: no silent switch to the offline engine (it would
+            # render other music than asked for); renders are refused until a key is set.
+            return None, exc.message, exc
         try:
             backend, _ = choose_backend(True, out_of_process=True)
         except MuzaicError as engine_exc:
@@ -120,6 +127,7 @@ class BackendManager(QObject):
         self.label = "No backend"
         self.reason = ""
         self.balance: int | None = None
+        self.account: Any = None  # the last Account read: free tokens, plan (status bar)
         self.runner = TaskRunner(self, max_threads=1)
         self.build_runner = TaskRunner(self, max_threads=1)
         self._build_task: Any = None
@@ -142,6 +150,12 @@ class BackendManager(QObject):
         self._build_task = self.build_runner.run(job, on_result=done)
 
     @property
+    def needs_key(self) -> bool:
+        """The cloud is chosen but there is no key: renders wait for one (or for the
+        user to switch to the offline engine)."""
+        return self.backend is None and self.settings.kind == "cloud" and not self.building
+
+    @property
     def building(self) -> bool:
         task = self._build_task
         return task is not None and not task.done
@@ -153,8 +167,9 @@ class BackendManager(QObject):
             self._build_task = None
         self.backend = backend
         self.reason = reason
-        self.label = describe(backend)
+        self.label = NO_KEY_LABEL if self.needs_key else describe(backend)
         self.balance = None
+        self.account = None
         self.backendChanged.emit(backend, self.label)
         self.balanceChanged.emit(None)
         self.refresh_balance()
@@ -169,6 +184,7 @@ class BackendManager(QObject):
 
         def done(account: Any) -> None:
             if backend is self.backend:
+                self.account = account
                 self.balance = account.balance
                 self.balanceChanged.emit(account.balance)
 

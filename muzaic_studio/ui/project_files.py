@@ -2,10 +2,15 @@
 
 A project that fails to load is reported in the window's message bar and nothing else
 happens: the open document stays, and nothing is written to disk (Project.load only reads).
+A project the user cannot save in place (the demo inside the installation, a read-only
+file) opens as an untitled copy, so Save and a render's "save changes?" ask for a place in
+the user's own folders instead of failing on the app's.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +29,52 @@ if TYPE_CHECKING:
 
 FILTER = f"Muzaic Studio projects (*{SUFFIX});;All files (*)"
 MAX_RECENT = 10
+MAX_LISTED = 5  # validation problems listed in the banner after opening
+INSTALL_DIR = Path(__file__).resolve().parents[2]  # the checkout or the installed app
+log = logging.getLogger(__name__)
+
+
+def is_app_file(path: Path) -> bool:
+    """True for a project the user should not save over: one shipped with the app (the
+    demo in resources/ or the package) or one in a file or folder they cannot write."""
+    p = path.resolve()
+    shipped = any(p.is_relative_to(INSTALL_DIR / d) for d in ("resources", "muzaic_studio"))
+    read_only = p.exists() and not os.access(p, os.W_OK)
+    return shipped or read_only or not os.access(p.parent, os.W_OK)
+
+
+def user_folder(project_path: Path | None, kind: str = "documents") -> Path:
+    """Where a save or export dialog starts: next to the project when it is the user's,
+    else the user's Music (exports) or Documents (projects) folder, else home."""
+    if project_path is not None and not is_app_file(Path(project_path)):
+        return Path(project_path).resolve().parent
+    import platformdirs
+
+    folder = Path(
+        platformdirs.user_music_dir() if kind == "music" else platformdirs.user_documents_dir()
+    )
+    return folder if folder.is_dir() else Path.home()
+
+
+def open_document(project: Project, path: Path) -> ProjectDocument:
+    """The document for *project* read from *path*: in place, or an untitled copy of an
+    app file (see `is_app_file`) named after it."""
+    if not is_app_file(path):
+        return ProjectDocument(project, path)
+    if not project.name:
+        project.name = f"{path.stem} (copy)"
+    return ProjectDocument(project, None)
+
+
+def _name_of(regions: list, index: int | None) -> str:
+    return regions[index].name if index is not None and 0 <= index < len(regions) else ""
+
+
+def show_note(window: MainWindow, project: Project) -> None:
+    """A project's "note" (the demo's "Try: ...") in the banner, until closed."""
+    note = project.extra.get("note")
+    if isinstance(note, str) and note.strip():
+        window.show_message(note.strip(), "info", "OK", lambda: None)
 
 
 class ProjectFiles(QObject):
@@ -53,9 +104,9 @@ class ProjectFiles(QObject):
     def _start_dir(self) -> str:
         doc = self.window.doc
         if doc.path:
-            return str(doc.path.parent)
+            return str(user_folder(doc.path))
         recent = self.recent()
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
+        return str(user_folder(Path(recent[0]) if recent else None))
 
     # -- commands --------------------------------------------------------------------
     def new(self) -> bool:
@@ -77,35 +128,41 @@ class ProjectFiles(QObject):
         try:
             project = Project.load(path)
         except ProjectError as exc:
+            log.warning("open failed: %s", exc)
             self.window.show_message(f"Could not open the project. {exc}", "error")
             return False
         if not self.maybe_save():
             return False
-        self.window.set_document(ProjectDocument(project, path))
+        self.window.set_document(open_document(project, path))
         self.add_recent(path)
-        self._warn_about_problems(project)
+        log.info("opened %s (%d regions)", path, len(project.regions))
+        if not self.warn_about_problems(project):
+            show_note(self.window, project)
         return True
 
-    def _warn_about_problems(self, project: Project) -> None:
+    def warn_about_problems(self, project: Project) -> bool:
         """Say at once, not at render time, what in a just-opened project can't be sent;
-        select the first offending region. Clears a stale error from a failed open."""
+        select the first offending region. Clears a stale error from a failed open.
+        True when there was something to say."""
         bar = self.window.message_bar
         problems = sendable_problems(project) if project.regions else []
         if not problems:
             if bar.isVisible() and bar.kind == "error":
                 bar.hide()
-            return
+            return False
         first = problems[0]
         regions = project.sorted_regions()
         if first.index is not None and first.index < len(regions):
             region = regions[first.index]
             self.window.doc.select([region.uid])
             self.window.doc.set_playhead(region.time)
-        more = len(problems) - 1
-        rest = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        self.window.show_message(
-            f"This project can't be rendered as it is. {first.user_text()}{rest}.", "warning"
-        )
+        shown = [p.user_text(_name_of(regions, p.index)) for p in problems[:MAX_LISTED]]
+        more = len(problems) - len(shown)
+        rest = f"\n(and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        intro = "This project can't be rendered as it is:" if len(shown) > 1 else (
+            "This project can't be rendered as it is.")  # fmt: skip
+        self.window.show_message(f"{intro}\n" + "\n".join(shown) + rest, "warning")
+        return True
 
     def save(self) -> bool:
         doc = self.window.doc
@@ -135,14 +192,15 @@ class ProjectFiles(QObject):
         return True
 
     def maybe_save(self) -> bool:
-        """True when it is fine to drop the open document (saved, discarded or clean)."""
+        """True when it is fine to drop the open document (saved, discarded or clean).
+        Asked before New, Open and Quit alike, so the question names none of them."""
         doc = self.window.doc
         if not doc.dirty:
             return True
         answer = QMessageBox.question(
             self.window,
             "Save changes?",
-            f"Save the changes to “{doc.display_name}” before closing it?",
+            f"“{doc.display_name}” has unsaved changes. Save them first?",
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,

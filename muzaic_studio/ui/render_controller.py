@@ -37,6 +37,7 @@ from muzaic_studio.contract.errors import (
 )
 from muzaic_studio.model import RenderPlan, plan_render
 from muzaic_studio.model.hash_origin import backend_origin
+from muzaic_studio.model.validation import field_label
 from muzaic_studio.render import (
     Blocked,
     CatalogueNeeded,
@@ -92,6 +93,16 @@ def region_of_server_message(message: str, count: int) -> int | None:
     return index if 0 <= index < count else None
 
 
+def server_refusal_text(message: str, name: str = "") -> str:
+    """A server's 400 in the editor's words: said once ("The server refused" is not
+    repeated), the region by its *name*, "copy source" for sourceHash."""
+    text = message if message.lower().startswith("the server refused") else (
+        f"The server refused the request: {message}")  # fmt: skip
+    if name:
+        text = re.sub(r"\b[Rr]egion \d+\b|\bregions\[\d+\]", f"'{name}'", text, count=1)
+    return text.replace("sourceHash", field_label("sourceHash"))
+
+
 class RenderController(QObject):
     """Owns the render job of one window. Everything public runs on the GUI thread."""
 
@@ -132,10 +143,10 @@ class RenderController(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(100)
         self._ticker.timeout.connect(self._tick)
+        self._retry_only = False
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(lambda: self.render(self._retry_only))
-        self._retry_only = False
         self._last_request: bool | None = None  # only_changes of the last attempt
 
     # -- setup --------------------------------------------------------------------------
@@ -194,12 +205,10 @@ class RenderController(QObject):
             self._notify("A render is already running; cancel it first.", "warning")
             return False
         doc = self.doc
-        shown = doc.audio_path is not None and (doc.project.last_render or {}).get("audio") == str(
-            doc.audio_path
-        )
-        if only_changes and shown and not any(r.changed_since_render for r in doc.regions):
-            # (hashes kept from a render whose audio failed: the audio shown is older, so
-            # rendering the copies is not "nothing")
+        # The last render's audio arrived (hashes kept from a paid render whose audio
+        # failed leave no "audio": rendering their copies is not "nothing").
+        heard = doc.waveform is not None and "audio" in (doc.project.last_render or {})
+        if only_changes and heard and not any(r.changed_since_render for r in doc.regions):
             self._notify("Nothing changed since the last render.", "info")
             return False
         try:
@@ -285,7 +294,7 @@ class RenderController(QObject):
             if elapsed <= estimate:
                 text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} of about {format_seconds(estimate)}"
             else:
-                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (taking longer than the usual {format_seconds(estimate)})"
+                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (usually {format_seconds(estimate)})"
         return fraction, text
 
     def _tick(self) -> None:
@@ -312,19 +321,21 @@ class RenderController(QObject):
         if doc is not self.doc or self.history is None:
             return  # the project was closed meanwhile; its render is of no use here
         self.speed.learn(summary.backend, summary.duration, out.render_seconds)
+        # The offline engine counts tokens like the API, but nothing is spent.
+        spent = 0 if summary.backend == "offline" else out.tokens_used
         if not job.first:
             doc.set_waveform(out.pyramid, out.audio_path)
         record(
             doc.apply_render, doc.project.library, self.history, job, out, backend=summary.backend
         )
         if self.balance is not None:
-            self.balance = max(0, self.balance - out.tokens_used)
+            self.balance = max(0, self.balance - spent)
         if self.on_library_changed:
             self.on_library_changed()
         self._succeeded = True
         if job.first:
-            self._notify(f"Rendered the copy sources ({charge_text(out.tokens_used, job.plan.tokens)}); "
-                         "now the soundtrack.", "info")  # fmt: skip
+            charge = charge_text(out.tokens_used, job.plan.tokens, summary.backend)
+            self._notify(f"Rendered the copy sources: {charge}; now the soundtrack.", "info")
             then = job.only_changes
             QTimer.singleShot(0, lambda: self.render(then, confirmed=True))
             return
@@ -340,13 +351,15 @@ class RenderController(QObject):
         warning = f" {' '.join(out.warnings)}" if out.warnings else ""
         self._notify(
             f"Rendered {format_seconds(out.audio_duration)} in {out.render_seconds:.1f} s: "
-            f"{charge_text(out.tokens_used, plan.tokens)}{saved}.{warning}",
+            f"{charge_text(out.tokens_used, plan.tokens, summary.backend)}{saved}.{warning}",
             "warning" if out.warnings else "success",
         )
         self.rendered.emit(out)
 
     def _on_error(self, doc: ProjectDocument, job: RenderJob, exc: BaseException) -> None:
         self.last_error = exc
+        text = exc.message if isinstance(exc, MuzaicError) else str(exc)
+        log.warning("render failed on %s: %s: %s", self.backend_name, type(exc).__name__, text)
         partial = getattr(exc, "partial", None)
         kept = (
             doc is self.doc
@@ -396,7 +409,8 @@ class RenderController(QObject):
             if index is not None and self.doc is not None:
                 self.doc.select([plan.regions[index].uid])
                 self.problemAt.emit(plan.regions[index].time)
-            self._notify(f"The server refused the request: {exc.message}", "error")
+            name = plan.regions[index].name if index is not None else ""
+            self._notify(server_refusal_text(exc.message, name), "error")
         elif isinstance(exc, MuzaicError):
             # The button must do what it says: only fixes the app can perform get one.
             fix = exc.fix or "Retry"
@@ -419,7 +433,7 @@ class RenderController(QObject):
             log.error("render failed: %s", getattr(exc, "__traceback_text__", exc))
             self._notify(f"Render failed: {type(exc).__name__}: {exc}", "error", "Retry", retry)
 
-    def _retry_action(self) -> Callable[[], None]:
+    def _retry_action(self) -> Callable[[], Any]:
         only = bool(self._last_request)
         return lambda: self.render(only)
 
@@ -431,12 +445,15 @@ class RenderController(QObject):
     def _show_problem(self, plan: RenderPlan, problem: Any, count: int) -> None:
         assert self.doc is not None
         more = f" ({count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+        name = ""
         if problem.index is not None and problem.index < len(plan.regions):
             region = plan.regions[problem.index]
+            name = region.name
             self.doc.select([region.uid])
             self.doc.set_playhead(region.time)
             self.problemAt.emit(region.time)
-        self._notify(f"Cannot render: {problem.user_text()}{more}", "error")
+        log.info("render refused: %s%s", problem.user_text(name), more)
+        self._notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
 
     def _notify(
         self,

@@ -61,7 +61,7 @@ class HistoryPanel(QWidget):
         self.list.clear()
         for i, record in enumerate(records):
             letter = "A" if i == 0 else ("B" if i == 1 else " ")
-            item = QListWidgetItem(f"{letter}  {record.label()}")
+            item = QListWidgetItem(f"{letter}  {record.label()}".replace("\n", "\n    "))
             item.setData(Qt.ItemDataRole.UserRole, record.file)
             if record.file == current:
                 font = QFont(item.font())

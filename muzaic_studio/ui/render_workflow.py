@@ -39,7 +39,12 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio import paths
 from muzaic_studio.atomic import atomic_write_bytes
-from muzaic_studio.contract.errors import MuzaicError, NetworkError
+from muzaic_studio.contract.errors import (
+    KeyringUnavailable,
+    MuzaicError,
+    NetworkError,
+    Unauthorized,
+)
 from muzaic_studio.render.summary import render_tips
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.icons import icon
@@ -48,7 +53,10 @@ from muzaic_studio.ui.library_dock import (
     LibraryStore,
     TimelineDropFilter,
     apply_hash_drop,
+    confirm_paid_preview,
+    free_spot,
 )
+from muzaic_studio.ui.mix_playback import PlayerMix
 from muzaic_studio.ui.player import Player
 from muzaic_studio.ui.preferences import (
     BackendManager,
@@ -65,6 +73,9 @@ from muzaic_studio.ui.render_controller import (
 from muzaic_studio.ui.render_history import HistoryPanel, RenderHistory, RenderRecord
 from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
+
+NO_KEY_TEXT = ("Muzaic cloud is chosen but no API key is set: renders wait for a key. "
+               "Set one, or render with the offline engine.")  # fmt: skip
 
 # key, text, shortcuts, tip, icon, checkable: listed in Help > Keyboard Shortcuts like the
 # editor's own table, because they are plain QActions of the window.
@@ -199,11 +210,13 @@ class RenderWorkflow(WindowWorkflow):
         self.controller = RenderController(self)
         self.player = Player(self, audio=audio)
         self.preview_player = Player(self, audio=audio)
+        self.player_mix = PlayerMix(self.player, lambda: self.doc)  # gains and fades, live
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
         self.history: RenderHistory | None = None
         self._following = False  # True while the player moves the playhead
         self._pending_render: bool | None = None  # asked for before the backend was ready
+        self._key_wanted = False  # the user just chose the cloud: no key opens the dialog
         self.actions: dict[str, QAction] = {}
 
         self._build_actions()
@@ -274,6 +287,8 @@ class RenderWorkflow(WindowWorkflow):
         self.balance_label.setToolTip("Tokens left on the active backend")
         self.play_label = QLabel(bar)
         self.play_label.setObjectName("playLabel")
+        for label in (self.play_label, self.balance_label):  # apart, as the window's own
+            label.setContentsMargins(8, 0, 8, 0)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.play_label)
         bar.addPermanentWidget(self.balance_label)
@@ -342,9 +357,7 @@ class RenderWorkflow(WindowWorkflow):
         c.on_library_changed = self.library.sync_from_project
         self.backends.backendChanged.connect(self._backend_changed)
         self.backends.balanceChanged.connect(self._balance_changed)
-        self.backends.problem.connect(
-            lambda exc: self.say(exc.message, "warning", "Set API key...", self.open_key_dialog)
-        )
+        self.backends.problem.connect(self._backend_problem)
         self.player.positionChanged.connect(self._player_moved)
         self.player.playingChanged.connect(self._playing_changed)
         self.player.message.connect(self.say)
@@ -432,7 +445,15 @@ class RenderWorkflow(WindowWorkflow):
             set_label(label)
         combo = getattr(self, "backend_combo", None)
         if combo is not None:
-            combo.setCurrentIndex(1 if is_cloud else 0)
+            combo.setCurrentIndex(1 if is_cloud or self.backends.needs_key else 0)
+        bar = getattr(self.window, "message_bar", None)
+        if self.backends.needs_key:
+            self._ask_for_key(polite=True)
+            if self._key_wanted:
+                QTimer.singleShot(0, self.open_key_dialog)
+        elif backend is not None and bar is not None and bar.text.startswith(NO_KEY_TEXT[:30]):
+            bar.dismiss()  # a key was set (or the offline engine chosen): nothing to ask
+        self._key_wanted = False
         self._balance_changed(None)
         if backend is not None:
             self._load_tags(backend)
@@ -464,10 +485,30 @@ class RenderWorkflow(WindowWorkflow):
             self.balance_label.setText("no token limit")
         elif isinstance(balance, int):
             self.balance_label.setText(f"{balance:,} tokens left".replace(",", "\u2009"))
+        elif (free := getattr(self.backends.account, "free_tokens", None)) is not None:
+            self.balance_label.setText(f"{free:,} free tokens".replace(",", "\u2009"))
         else:
             self.balance_label.setText("")
 
+    def _backend_problem(self, exc: MuzaicError) -> None:
+        if self.backends.settings.kind == "cloud" and isinstance(
+            exc, Unauthorized | KeyringUnavailable
+        ):
+            return  # no backend at all: _backend_changed asks for the key
+        self.say(exc.message, "warning", "Set API key...", self.open_key_dialog, polite=True)
+
+    def _ask_for_key(self, *, polite: bool = False) -> None:
+        """The banner for "cloud chosen, no key": set one, or render offline instead."""
+        show = getattr(self.window, "show_message", None)
+        text = NO_KEY_TEXT
+        if callable(show):
+            show(text, "warning", "Set API key...", self.open_key_dialog,
+                 ("Use offline engine", self.use_offline_engine), polite=polite)  # fmt: skip
+        else:
+            self.say(text, "warning", "Set API key...", self.open_key_dialog)
+
     def _combo_chosen(self, index: int) -> None:
+        self._key_wanted = self.backend_combo.itemData(index) == "cloud"
         self._use_backend_kind(self.backend_combo.itemData(index))
 
     def _use_backend_kind(self, kind: str) -> None:
@@ -481,6 +522,7 @@ class RenderWorkflow(WindowWorkflow):
         dialog = PreferencesDialog(self.backends.settings, self.window)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             settings = dialog.result_settings()
+            self._key_wanted = settings.kind == "cloud"
             settings.save()
             self.backends.settings = settings
             self.backends.rebuild()
@@ -498,6 +540,10 @@ class RenderWorkflow(WindowWorkflow):
         text = f"Render {summary.text()} on {summary.backend}?"
         if summary.over_balance:
             text += f"\n\nThis needs {summary.tokens} tokens but only {summary.balance} are left."
+        free = getattr(self.backends.account, "free_tokens", None)
+        if summary.balance is None and free is not None and summary.tokens > free:
+            # tokensRemaining unknown: free tokens alone never refuse a render, they warn
+            text += f"\n\nThe account shows {free} free tokens; the server may refuse it."
         answer = QMessageBox.question(self.window, "Render", text)
         return answer == QMessageBox.StandardButton.Yes
 
@@ -522,6 +568,9 @@ class RenderWorkflow(WindowWorkflow):
             self._pending_render = only_changes
             self.window.statusBar().showMessage("Starting the backend, then rendering...", 4000)
             return True
+        if self.controller.backend is None and self.backends.needs_key:
+            self._ask_for_key()
+            return False
         if self.player.playing:
             self.player.pause()
         self.aux.cancel()  # a history switch still loading must not replace the new render
@@ -530,9 +579,11 @@ class RenderWorkflow(WindowWorkflow):
     def _render_started(self, summary: RenderSummary) -> None:
         self.progress.show()
         self.progress.show_progress(0.0, f"Rendering {summary.text()}")
-        self.window.statusBar().showMessage(f"Rendering {summary.text()}", 4000)
 
     def _busy_changed(self, busy: bool) -> None:
+        compact = getattr(self.window, "set_status_compact", None)
+        if callable(compact):
+            compact(busy)  # room for the progress text
         self.progress.setVisible(busy)
         bar = self.window.statusBar()
         if not busy and bar.currentMessage().startswith("Rendering "):
@@ -681,6 +732,9 @@ class RenderWorkflow(WindowWorkflow):
             return
         target = paths.cache_dir() / "previews" / f"{hash_[:40]}.mp3"
         duration = entry.duration
+        paid = backend.name == "cloud" and not target.exists() and self.ask_before_spending
+        if paid and not confirm_paid_preview(self.window, duration):
+            return
 
         def job(_p: Any, cancel: threading.Event) -> Path:
             if not target.exists():
@@ -721,10 +775,16 @@ class RenderWorkflow(WindowWorkflow):
         self.say(f"{len(selected)} region(s) now reuse {hash_[:10]}.", "info")
 
     def insert_hash_at_playhead(self, hash_: str) -> None:
+        """Library Insert: a new copy region in free space, never over a region."""
         entry = self.library.get(hash_)
         if self.doc is None or entry is None:
             return
-        self.drop_hash(hash_, entry.duration, self.doc.playhead)
+        at = free_spot(self.doc, self.doc.playhead)
+        if at is None:
+            self.say("No free space at or after the playhead: move the playhead to a gap, "
+                     "or drop the sound on a region to replace its music.", "warning")  # fmt: skip
+            return
+        self.drop_hash(hash_, entry.duration, at)
 
     def drop_hash(self, hash_: str, duration: float, at: float) -> bool:
         """What a library drop at *at* seconds does (also used by the drop filter)."""
@@ -740,27 +800,9 @@ class RenderWorkflow(WindowWorkflow):
 
     # -- export -------------------------------------------------------------------------
     def open_export(self) -> QDialog | None:
-        from muzaic_studio.ui.export_dialog import ExportDialog
+        from muzaic_studio.ui.export_flow import open_export
 
-        doc = self.doc
-        if doc is None or doc.audio_path is None or not Path(doc.audio_path).is_file():
-            self.say("Nothing to export yet: render the soundtrack first.", "info",
-                     "Render", lambda: self.render(False))  # fmt: skip
-            return None
-        folder = doc.path.resolve().parent if doc.path else Path.home()
-        duration = getattr(doc.waveform, "duration", 0.0) or doc.project.duration
-        dialog = ExportDialog(
-            Path(doc.audio_path),
-            duration,
-            selection=self.selection_span() or self.player.loop,
-            default_name=doc.display_name,
-            folder=folder,
-            parent=self.window,
-        )
-        dialog.exported.connect(lambda r: self.say(f"Exported {r.path}.", "success"))
-        self.export_dialog = dialog
-        dialog.open()
-        return dialog
+        return open_export(self)
 
     # -- shutdown -----------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -24,6 +24,7 @@ from muzaic_studio.ui.tag_catalogue import TagCatalogue
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 VISIBLE_ROWS = 9
+ROOM_SHARE = 0.4  # of the inspector's height, for the tag list on a tall screen
 WARN = "#ffb020"
 
 
@@ -44,6 +45,7 @@ class TagPicker(QWidget):
         # Room for about VISIBLE_ROWS rows in the current font (a fixed pixel height
         # squeezed the list to a row or two with larger fonts); more when there is space.
         self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._room = 0
         self._fit_rows()
         self.warning = QLabel()
         self.warning.setWordWrap(True)
@@ -64,7 +66,15 @@ class TagPicker(QWidget):
     def _fit_rows(self) -> None:
         row = max(self.list.sizeHintForRow(0), self.list.fontMetrics().height() + 4)
         frame = 2 * self.list.frameWidth()
-        self.list.setMinimumHeight(VISIBLE_ROWS * row + frame)
+        rows = max(VISIBLE_ROWS, int(self._room * ROOM_SHARE) // max(1, row))
+        self.list.setMinimumHeight(rows * row + frame)
+
+    def set_room(self, height: int) -> None:
+        """The panel holding the picker is *height* px tall: a tall one lists more tags
+        (a share of it), a short one keeps VISIBLE_ROWS and scrolls."""
+        if height != self._room:
+            self._room = height
+            self._fit_rows()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

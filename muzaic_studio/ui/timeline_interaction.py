@@ -377,6 +377,13 @@ class Interaction:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         view, doc = self.view, self.view.doc
+        from muzaic_studio.ui import mix_handles
+
+        mixing = mix_handles.press(view, event)  # gain/fade/transition handles come first
+        if mixing is not None:
+            self.gesture = mixing
+            view.viewport().setCursor(mixing.cursor)
+            return
         kind, region = self.hit(event.position())
         mods = event.modifiers()
         ctrl = bool(mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier))
@@ -415,7 +422,10 @@ class Interaction:
             return
         self.gesture.move(event)
         self._update_autoscroll(event)
-        self.view.viewport().update()
+        dirty = getattr(self.gesture, "dirty", None)  # a mix handle repaints only its region
+        self.view.viewport().update() if dirty is None else self.view.viewport().update(
+            dirty.toAlignedRect()
+        )
 
     def _update_autoscroll(self, event: QMouseEvent) -> None:
         x, width = event.position().x(), self.view.viewport().width()
@@ -465,6 +475,8 @@ class Interaction:
 
     def cancel(self) -> None:
         self.autoscroll.stop()
+        if self.gesture is not None and hasattr(self.gesture, "cancel"):
+            self.gesture.cancel()  # a mix handle's preview goes with it
         self.gesture = None
         self.view.viewport().update()
 
@@ -478,6 +490,15 @@ class Interaction:
             p.restore()
 
     def _hover(self, event: QMouseEvent) -> None:
+        from muzaic_studio.ui import mix_handles
+
+        handle = mix_handles.hit(self.view, event.position())
+        if handle is not None:
+            vertical = handle.kind == "gain"
+            self.view.viewport().setCursor(
+                Qt.CursorShape.SizeVerCursor if vertical else Qt.CursorShape.SizeHorCursor
+            )
+            return
         kind, _ = self.hit(event.position())
         shape = {
             "ruler": Qt.CursorShape.PointingHandCursor,

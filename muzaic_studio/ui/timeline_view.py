@@ -34,8 +34,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from muzaic_studio.model.region import Region
+from muzaic_studio.ui import mix_handles
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.markers import paint_user_markers
 from muzaic_studio.ui.timeline_interaction import Interaction
 from muzaic_studio.ui.timeline_paint import (
     MARKER_COLOR,
@@ -356,6 +358,7 @@ class TimelineView(QAbstractScrollArea):
         if exposed.top() < RULER_H:
             self._paint_ruler(p, exposed, t0, t1, window, text)
         self._paint_markers_and_playhead(p, exposed)
+        paint_user_markers(self, p)
         if self._hint:
             self._paint_hint(p)
         if not self._sorted and not self.interaction.active:
@@ -440,6 +443,8 @@ class TimelineView(QAbstractScrollArea):
             if r.uid in moving:
                 continue
             self.paint_region(p, r, self.region_rect(r), r.uid in selection)
+            mix_handles.paint_region_mix(self, p, r, self.region_rect(r), r.uid in selection)
+        mix_handles.paint_transitions(self, p, visible)
         p.restore()
 
     def _paint_waveform(self, p: QPainter, wave: QRectF, exposed: QRectF, text: QColor) -> None:
@@ -453,6 +458,8 @@ class TimelineView(QAbstractScrollArea):
             return
         width = int(self.viewport().width())
         t0, t1 = self.scale.time(0), self.scale.time(width)
+        if mix_handles.paint_mixed_waveform(self, p, pyramid, wave, exposed):
+            return  # the app's mix scales the peaks: drawn per exposed column, not cached
         key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()))
         if key not in self._wave_cache:
             if len(self._wave_cache) > 4:

@@ -132,6 +132,9 @@ class RegionsFromScenesDialog(QDialog):
 class ExportVideoDialog(ExportJobDialog):
     """Export the video with the rendered soundtrack; runs on a worker; `exported` carries its Path."""
 
+    #: Extra `video.ExportOptions` fields from the project (mix regions, chapters).
+    project_options: dict[str, Any] = {}  # noqa: RUF012 - replaced per dialog, never mutated
+
     def __init__(
         self,
         info: VideoInfo,
@@ -194,17 +197,12 @@ class ExportVideoDialog(ExportJobDialog):
         form.addRow("File:", path_row)
         layout.addLayout(form)
 
-        if stale_render:
-            warn = QLabel(
-                "Some regions changed since the last render: the export uses the last rendered "
-                "soundtrack. Render again first to include the changes.",
-                self,
-            )
-            warn.setObjectName("staleRenderWarning")
-            warn.setWordWrap(True)
-            warn.setStyleSheet("color: #b26a00;")
-            layout.addWidget(warn)
         self.add_export_controls(layout, "exportVideoStatus")
+        if stale_render:
+            self.mark_stale(
+                "Some regions changed since the last render: the export uses the last rendered "
+                "soundtrack, without the changes."
+            )
         self._mode_changed()
 
     def _gain_spin(self, value: float, tip: str) -> QDoubleSpinBox:
@@ -240,6 +238,7 @@ class ExportVideoDialog(ExportJobDialog):
             audio_mode=self.mode,
             music_gain_db=self.music_gain.value(),
             original_gain_db=self.original_gain.value(),
+            **self.project_options,  # the app's mix and the marker chapters
         )
 
     def _default_target(self) -> Path:

@@ -24,6 +24,7 @@ says is asked for again with a "Locate..." banner.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -56,6 +57,8 @@ from muzaic_studio.video import (
 )
 from muzaic_studio.video.cache import entry_dir
 from muzaic_studio.wording import plural
+
+log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = frozenset(
     [
@@ -377,7 +380,9 @@ class VideoWorkflow(WindowWorkflow):
                          on_error=lambda exc: self._video_failed(path, exc, new_import))  # fmt: skip
 
     def _video_failed(self, path: Path, exc: BaseException, new_import: bool) -> None:
-        self.dock_widget.name_label.setText("")
+        log.warning("video import failed: %s: %s", path, exc)
+        # The video still loaded (if any) stays, so does its name
+        self.dock_widget.name_label.setText(self.info.path.name if self.info else "")
         if not new_import and not path.exists():
             self.say(f"The project's video {path.name} is not at {path.parent} any more "
                      "(moved or renamed?). Locate it to keep scoring it.",
@@ -411,6 +416,7 @@ class VideoWorkflow(WindowWorkflow):
             self.say(("Replaced the video with " if replaced else "Imported ") +
                      f"{info.path.name} ({info.duration:.1f} s). Detect its scene cuts to make "
                      "regions from them.", "success", "Detect Scene Cuts", self.detect_scenes)  # fmt: skip
+        log.info("video %s: %.1f s, %s", info.path, info.duration, info.video_codec)
         self.info = info
         doc.set_media_duration(info.duration)
         self._video_abs = info.path
@@ -622,10 +628,15 @@ class VideoWorkflow(WindowWorkflow):
             return None
         stale = any(r.changed_since_render for r in doc.regions)
         dialog = ExportVideoDialog(info, Path(audio), stale_render=stale, parent=self.window)
-        dialog.exported.connect(lambda p: self.say(f"Exported the scored video to {p}.", "success"))
+        dialog.project_options = project_export_options(doc)
+        dialog.exported.connect(self._video_exported)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def _video_exported(self, path: Path) -> None:
+        log.info("exported video %s", path)
+        self.say(f"Exported the scored video to {path}.", "success")
 
     # -- misc --------------------------------------------------------------------------
     def _muted_changed(self, muted: bool) -> None:
@@ -678,6 +689,14 @@ class _VideoDropFilter(QObject):
                 QTimer.singleShot(0, lambda: self.workflow.load_video(path, new_import=True))
                 return True
         return False
+
+
+def project_export_options(doc: Any) -> dict[str, Any]:
+    """The app's mix and the user's markers (as chapters) for the video export."""
+    from muzaic_studio.model.mix import project_markers
+
+    chapters = tuple((m.time, m.name or "Chapter") for m in project_markers(doc.project.extra))
+    return {"mix_regions": tuple(doc.regions), "chapters": chapters}
 
 
 def install_video_workflow(window: QMainWindow, *, audio: bool | None = None) -> VideoWorkflow:

@@ -22,10 +22,13 @@ class WindowWorkflow(QObject):
         self.window = window
 
     def say(self, text: str, kind: str = "info", action_text: str | None = None,
-            action: Callable[[], Any] | None = None) -> None:  # fmt: skip
+            action: Callable[[], Any] | None = None, *, polite: bool = False) -> None:  # fmt: skip
         show = getattr(self.window, "show_message", None)
         if callable(show):
-            show(text, kind, action_text, action)
+            if polite:
+                show(text, kind, action_text, action, polite=True)
+            else:
+                show(text, kind, action_text, action)
         else:
             self.window.statusBar().showMessage(text, 8000)
 

@@ -29,6 +29,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from muzaic_studio.atomic import WriteError, describe_os_error
 from muzaic_studio.audio.ffmpeg import FFmpegError, ProgressFn, run_ffmpeg_job
@@ -60,6 +61,11 @@ class ExportOptions:
     music_gain_db: float = 0.0
     original_gain_db: float = -3.0  # mix/duck: the video's own sound
     audio_bitrate: str = "192k"
+    #: The project's regions: their client-side mix (gains, fades, transitions) is put
+    #: into the video's music exactly as the audio export writes it (`audio.mix`).
+    mix_regions: tuple[Any, ...] = ()
+    #: (time s, title) chapters, e.g. the markers; replace the video's own chapters.
+    chapters: tuple[tuple[float, str], ...] = ()
 
 
 def containers_for(info: VideoInfo) -> list[str]:
@@ -166,12 +172,15 @@ def export_video(
         raise WriteError(exc.errno, describe_os_error(exc, out)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    music, extra_inputs, chapter_map, temps = _mix_and_chapters(
+        music, out, opts, info.duration, cancel
+    )
     args = [
-        "-i", os.fspath(src), "-i", os.fspath(music),
+        "-i", os.fspath(src), "-i", os.fspath(music), *extra_inputs,
         "-filter_complex", audio_filter(opts.audio_mode, info.duration, opts.music_gain_db, opts.original_gain_db),
         "-map", "0:v:0", "-map", "[aout]", "-c:v", "copy",
         "-c:a", "aac", "-b:a", opts.audio_bitrate, "-ar", str(_SAMPLE_RATE),
-        "-map_metadata", "0", "-map_chapters", "0",
+        "-map_metadata", "0", "-map_chapters", chapter_map,
     ]  # fmt: skip
     if muxer in ("mp4", "mov"):
         args += ["-movflags", "+faststart"]
@@ -194,4 +203,50 @@ def export_video(
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        for extra in temps:
+            with contextlib.suppress(OSError):
+                extra.unlink(missing_ok=True)
     return out
+
+
+def chapters_metadata(chapters: tuple[tuple[float, str], ...], duration: float) -> str:
+    """An ffmetadata text with one chapter per (start, title), each until the next."""
+
+    def esc(text: str) -> str:
+        return "".join("\\" + c if c in "=;#\\\n" else c for c in text)
+
+    points = sorted((max(0.0, t), name) for t, name in chapters if t < duration)
+    lines = [";FFMETADATA1"]
+    for i, (t, name) in enumerate(points):
+        end = points[i + 1][0] if i + 1 < len(points) else duration
+        if end <= t:
+            continue
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(t * 1000)}",
+                  f"END={round(end * 1000)}", f"title={esc(name)}"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _mix_and_chapters(
+    music: Path, out: Path, opts: ExportOptions, duration: float, cancel: Any
+) -> tuple[Path, list[str], str, list[Path]]:
+    """(music to use, extra ffmpeg inputs, the -map_chapters input, temp files to delete).
+
+    With a non-flat mix the music is first written mixed to a temp WAV next to the target
+    (the audio export's own code path); chapters go in as an ffmetadata input.
+    """
+    from muzaic_studio.audio.export import ExportOptions as AudioOptions
+    from muzaic_studio.audio.export import export_audio
+
+    temps: list[Path] = []
+    if any(r.extra.get("mix") for r in opts.mix_regions):
+        mixed = out.with_name(f".{out.name}.mix.wav")
+        temps.append(mixed)
+        export_audio(music, mixed, AudioOptions(format="wav", mix_regions=opts.mix_regions),
+                     cancel=cancel)  # fmt: skip
+        music = mixed
+    if not opts.chapters:
+        return music, [], "0", temps
+    meta = out.with_name(f".{out.name}.chapters.txt")
+    temps.append(meta)
+    meta.write_text(chapters_metadata(opts.chapters, duration), "utf-8")
+    return music, ["-f", "ffmetadata", "-i", os.fspath(meta)], "2", temps

@@ -29,6 +29,17 @@ def mp3_bytes(seconds: float = 0.5) -> bytes:
 
 
 @functools.cache
+def quiet_mp3(seconds: float) -> bytes:
+    """A real MP3 of exactly *seconds*, cheap to make (mono 8 kHz silence): for answers
+    whose audio must have the requested length, also for minutes of soundtrack."""
+    import numpy as np
+
+    from muzaic_studio.audio.ffmpeg import encode_mp3
+
+    return encode_mp3(np.zeros(round(8000 * seconds), dtype=np.int16), rate=8000, bitrate="32k")
+
+
+@functools.cache
 def wav_bytes(seconds: float = 0.25) -> bytes:
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
@@ -89,7 +100,7 @@ def answer_render(rec: Recorded) -> Reply:
     regions = rec.json["regions"]
     end = max(r["time"] + r["duration"] for r in regions)
     tokens = sum(math.ceil(r["duration"]) for r in regions if r["action"] == "generate")
-    audio = base64.b64encode(mp3_bytes(end)).decode()  # as long as the soundtrack asked for
+    audio = base64.b64encode(quiet_mp3(round(end, 3))).decode()  # as long as asked for
     return ok_reply(len(regions), audioDuration=end, tokensUsed=tokens, mp3=audio)
 
 

@@ -184,7 +184,7 @@ def test_the_schema_is_a_warning_not_a_refusal(server, caplog):
 
 def test_truncated_audio_is_an_error_that_keeps_the_hashes(server):
     server.queue(Reply(200, ok_payload(2, audio=mp3_bytes(10.0)[:2000])))
-    with pytest.raises(BadResponse, match=r"sent 0\.\d s of a 10 s soundtrack") as info:
+    with pytest.raises(BadResponse, match=r"sent 0\.\d s of a 10\.0 s soundtrack") as info:
         client(server).render(body(2))
     assert info.value.partial is not None
     assert info.value.partial.region_hashes == ["h0000", "h0001"]
@@ -314,7 +314,7 @@ def test_cli_truncated_audio_fails_keeps_the_hashes_and_the_previous_output(
     server.queue(Reply(200, ok_payload(3, audio=mp3_bytes(6.0)[:2000], audioDuration=6.0)))
     assert _render(song, out, server) == 4
     err = capsys.readouterr().err
-    assert "of a 6 s soundtrack" in err and "--changes-only" in err
+    assert "of a 6.0 s soundtrack" in err and "--changes-only" in err
     assert out.read_bytes() == b"previous render"
     from muzaic_studio.model import Project
 

@@ -13,12 +13,8 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from muzaic_studio.api.cloud import (
-    KEY_HEADER,
-    MAX_READ_TIMEOUT,
-    MuzaicCloud,
-    retry_after_seconds,
-)
+from muzaic_studio.api.cloud import KEY_HEADER, MAX_READ_TIMEOUT, MuzaicCloud
+from muzaic_studio.api.outcomes import retry_after_seconds
 from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import (
     BadResponse,
@@ -399,7 +395,7 @@ def test_render_with_cancel_event_still_returns_the_result(server):
         (ok_reply(1, audio=b""), "no audio"),
         (ok_reply(1, audio=b"ID3\x04\x00\x00\x00\x00\x00\x00"), "not MP3 or WAV"),
         (ok_reply(1, wav=123, mp3=None), "neither base64 nor a link"),
-        (ok_reply(1, audio=mp3_bytes(2.0)), "sent 2.1 s of a 5 s soundtrack"),
+        (ok_reply(1, audio=mp3_bytes(2.0)), "sent 2.1 s of a 5.0 s soundtrack"),
     ],
 )
 def test_unusable_200_answers_are_bad_responses(server, reply, match):

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -152,3 +155,30 @@ def test_cli_render_against_each_dialect_writes_the_audio_and_keeps_the_hashes(
         assert hashes[0] and hashes[1] is None and hashes[2]  # silence has none
     assert json.loads(project.read_text())["lastRender"]["tokensUsed"] == 5
     assert KEY not in captured.out + captured.err
+
+
+def test_the_serve_command_speaks_the_chosen_dialect(tmp_path, monkeypatch, capsys):
+    """`muzaic-studio serve --dialect mcp` as a process; `render` against it."""
+    from tests.test_cli import write_project
+
+    env = {**os.environ, "MUZAIC_STUDIO_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "muzaic_studio", "serve", "--port", "0", "--dialect", "mcp",
+            "--key-stdin", "--parent-watch"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(KEY.encode() + b"\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline().decode().strip()
+        assert line.startswith("listening http://127.0.0.1:")
+        monkeypatch.setenv("MUZAIC_API_KEY", KEY)
+        project = write_project(tmp_path / "song.muzaic")
+        out = tmp_path / "out.mp3"
+        url = line.split(" ", 1)[1]
+        assert main(["render", str(project), "-o", str(out), "--api-url", url]) == 0
+        assert math.isclose(audio_seconds(out.read_bytes()), 6.0, abs_tol=0.5)
+        capsys.readouterr()
+    finally:
+        proc.stdin.close()  # --parent-watch: EOF on stdin stops it
+        proc.wait(30)
+    bad = subprocess.run([*argv[:3], "serve", "--dialect", "soap"], capture_output=True, env=env)
+    assert bad.returncode == 2 and b"openapi" in bad.stderr

@@ -121,6 +121,21 @@ def bar_change(x: np.ndarray, bar_s: float) -> float:
     return float(np.abs(np.diff(f, axis=0)).sum(axis=1).mean())
 
 
+def mfcc_mean(x: np.ndarray) -> np.ndarray:
+    """Mean of 13 MFCCs (40 mel bands 30 Hz-16 kHz, 2048-point frames): a timbre summary."""
+    mono = to_float(x).mean(axis=1) if x.ndim == 2 else to_float(x)
+    frames = np.lib.stride_tricks.sliding_window_view(mono, NFFT)[::HOP] * np.hanning(NFFT)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
+    edges = 700 * (10 ** (np.linspace(mel(30), mel(16000), 42) / 2595) - 1)
+    freqs = np.fft.rfftfreq(NFFT, 1 / SR)
+    fb = np.array([np.clip(np.minimum((freqs - a) / (b - a), (c - freqs) / (c - b)), 0, None)
+                   for a, b, c in zip(edges, edges[1:], edges[2:], strict=False)])  # fmt: skip
+    logmel = np.log(power @ fb.T + 1e-10)
+    dct = np.cos(np.pi / 40 * (np.arange(40) + 0.5)[None, :] * np.arange(13)[:, None])
+    return (logmel @ dct.T).mean(axis=0)
+
+
 def spearman(values: list[float]) -> float:
     from scipy.stats import spearmanr
 

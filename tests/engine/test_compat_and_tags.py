@@ -83,11 +83,11 @@ def test_catalogue_has_the_getTags_shape():
         assert a in ids
         for b, v in others.items():
             assert v == -1 and cat["tagsRelations"][b][a] == -1
-    assert conflicts([10, 11]) == [(10, 11)]
+    assert conflicts([11, 12]) == [(11, 12)]
 
 
 def test_tags_bias_params():
-    calm, explosive = resolve_style([13]), resolve_style([28])
+    calm, explosive = resolve_style([14]), resolve_style([29])
     assert calm.bonus["intensity"] < 0 < explosive.bonus["intensity"]
-    assert resolve_style([10]).bonus["tone"] > 0 > resolve_style([11]).bonus["tone"]
+    assert resolve_style([11]).bonus["tone"] > 0 > resolve_style([12]).bonus["tone"]
     assert resolve_style([]).palette.name == "default"

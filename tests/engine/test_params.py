@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from muzaic_studio.engine.theory import bpm_for
+from muzaic_studio.engine.theory import bpm_for, level
 from tests.engine import measure as M
 from tests.engine.conftest import synth
 
@@ -19,53 +19,59 @@ LEVELS = range(1, 11)
 
 @pytest.mark.parametrize(
     ("tags", "spread"),
-    # levels 1..10 span about 12-16 dB (theory.ENTRY); Rock's int_bonus of 3 maps them to
-    # 4..10 (7..10 all clamp to 10), so its region covers two thirds of that range
-    [([], (12.0, 17.0)), ([4], (7.0, 12.0))],
-    ids=["default", "rock"],
+    # levels 1..10 span about 18-22 dB (theory.ENTRY, intensity_gain_db); Rock's int_bonus
+    # of 3 maps them to levels 4..11.5 (unclamped: past 10 a step is half a level),
+    # Ambient's -3 to -0.5..7
+    [([], (15.0, 24.0)), ([5], (12.0, 20.0)), ([4], (12.0, 22.0))],
+    ids=["default", "rock", "ambient"],
 )
 def test_intensity_raises_loudness(tags, spread):
     loud = [M.lufs(synth(8, tags, intensity=lvl)) for lvl in LEVELS]
-    assert M.spearman(loud) >= 0.9, loud
+    assert M.spearman(loud) >= 0.95, loud
+    assert min(np.diff(loud)) >= 0.8, loud  # every position counts (issue 15: >= 1 dB)
     # not a subtle trim (a quiet bed vs a full band), nor a volume knob that makes the
     # quiet levels inaudible next to the loud ones
     assert spread[0] <= loud[-1] - loud[0] <= spread[1], loud
 
 
-@pytest.mark.parametrize("tags", [[], [1]], ids=["default", "electronic"])
+@pytest.mark.parametrize("tags", [[], [2]], ids=["default", "electronic"])
 def test_tempo_sets_bpm(tags):
     # bright hats (tone 9: not low-passed) on every sixteenth (rhythm 10) give an
     # unambiguous grid to measure
     measured = [M.bpm(synth(12, tags, tempo=lvl, intensity=6, rhythm=10, tone=9)) for lvl in LEVELS]
     assert M.spearman(measured) >= 0.9, measured
     bonus = 1 if tags else 0  # Electronic's tem_bonus
-    expected = [bpm_for(min(10, lvl + bonus)) for lvl in LEVELS]
+    expected = [bpm_for(level(lvl, bonus)) for lvl in LEVELS]
     np.testing.assert_allclose(measured, expected, rtol=0.03)
-    assert min(measured) >= 55 and max(measured) <= 175
+    assert min(measured) >= 55 and max(measured) <= 185
 
 
-@pytest.mark.parametrize("tags", [[], [5]], ids=["default", "jazz"])
+@pytest.mark.parametrize("tags", [[], [6]], ids=["default", "jazz"])
 def test_tone_raises_spectral_centroid(tags):
     cents = [M.centroid(synth(8, tags, tone=lvl, intensity=7)) for lvl in LEVELS]
     assert M.spearman(cents) >= 0.9, cents
     assert cents[-1] > 2.5 * cents[0], cents
 
 
-@pytest.mark.parametrize("tags", [[], [4]], ids=["default", "rock"])
+@pytest.mark.parametrize("tags", [[], [5]], ids=["default", "rock"])
 def test_rhythm_raises_onset_rate(tags):
     rates = [M.onset_rate(synth(8, tags, rhythm=lvl, intensity=8)) for lvl in LEVELS]
     assert M.spearman(rates) >= 0.9, rates
-    assert rates[-1] > 1.8 * rates[0], rates
+    # sampled instruments (strummed chords, ghost notes, human timing) make even the
+    # calmest rock groove busier to an onset picker than 0.1's oscillators (1.8x then)
+    assert rates[-1] > 1.5 * rates[0], rates
 
 
-@pytest.mark.parametrize("tags", [[], [4]], ids=["default", "rock"])
+@pytest.mark.parametrize("tags", [[], [5]], ids=["default", "rock"])
 def test_variance_raises_bar_to_bar_change(tags):
     bar = 240.0 / bpm_for(8)
     change = [
         M.bar_change(synth(24, tags, variance=lvl, intensity=7, tempo=8), bar) for lvl in LEVELS
     ]
     assert M.spearman(change) >= 0.9, change
-    assert change[-1] > 1.8 * change[0], change
+    # sampled instruments (releases, room) make even a static piece change a little from
+    # half-bar to half-bar, so the ratio is smaller than with the 0.1 oscillators (1.8x)
+    assert change[-1] > 1.4 * change[0], change
 
 
 def test_keyframes_move_a_param_across_the_region():

@@ -11,28 +11,28 @@ from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.core import Renderer, gen_spec
 from muzaic_studio.engine.store import RegionStore
 
-# sha256 of the int16 mix, recorded before the change (normalize=true: gains and limiter)
+# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v3
 BODIES = [
     (
         {"regions": [
-            {"time": 0, "duration": 7.5, "action": "generate", "tags": [3],
+            {"time": 0, "duration": 7.5, "action": "generate", "tags": [4],
              "params": {"intensity": 9, "tempo": 7, "tone": 6, "variance": 5, "rhythm": 8}},
-            {"time": 7.5, "duration": 8.5, "action": "generate", "method": "smart", "tags": [12],
+            {"time": 7.5, "duration": 8.5, "action": "generate", "method": "smart", "tags": [13],
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "b90bd29b7026ea38407e64af19b7e0bab9630c6027ccab401f26f68a1ebbf454",
+        "83b95588b8480ddf19bf0664151aff73ce3f28c5d9d04954e9ccd1518b0f20f2",
     ),
     (
         {"regions": [
-            {"time": 0, "duration": 5.0, "action": "generate", "tags": [2],
+            {"time": 0, "duration": 5.0, "action": "generate", "tags": [3],
              "params": {"intensity": 2, "tempo": 4}},
-            {"time": 5.0, "duration": 6.0, "action": "generate", "tags": [14],
+            {"time": 5.0, "duration": 6.0, "action": "generate", "tags": [15],
              "params": {"intensity": 10, "tempo": 8, "rhythm": 9}},
-            {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [5],
+            {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "363eebbfebeada94f332d890ec9464658d42fc3fee191f2139da2b7ce32f2930",
+        "32df504907bbd475671827edcbb60ecf1269ecf8d112d11c0f1946bded52a20e",
     ),
 ]  # fmt: skip
 

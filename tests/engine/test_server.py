@@ -27,7 +27,7 @@ def post(server, path, body=None, headers=H, data=None, timeout=60):
 def test_soundtrack_written_only_from_the_contract(engine_server):
     """A request straight from the seed contract gets the contract's 200 and a real MP3."""
     body = {"regions": [
-        {"time": 0, "duration": 2.5, "action": "generate", "method": "strict", "tags": [1],
+        {"time": 0, "duration": 2.5, "action": "generate", "method": "strict", "tags": [2],
          "params": {"intensity": 6, "tempo": 5, "tone": 7, "variance": 3, "rhythm": 4}},
         {"time": 2.5, "duration": 1.5, "action": "silence"},
     ], "normalize": True}  # fmt: skip
@@ -162,9 +162,9 @@ def test_tags_and_account(engine_server):
 
 
 def test_single_file(engine_server):
-    r = post(engine_server, "/singleFile", {"duration": 2, "tags": [3], "params": {"tone": 8}})
+    r = post(engine_server, "/singleFile", {"duration": 2, "tags": [4], "params": {"tone": 8}})
     assert r.status_code == 200 and r.json()["tokensUsed"] == 2 and r.json()["mp3"]
-    assert post(engine_server, "/singleFile", {"tags": [3]}).status_code == 400
+    assert post(engine_server, "/singleFile", {"tags": [4]}).status_code == 400
     assert post(engine_server, "/audioFromHash", {"nohash": 1}).status_code == 400
     assert post(engine_server, "/audioFromHash", {"hash": "ffffffffffffffff"}).status_code == 404
 
@@ -330,7 +330,10 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path):
     try:
         line = proc.stdout.readline()
         url = line.split(" on ")[1].split(" ")[0]
-        r = requests.get(url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=60)
+        # default --workers: the CPU count, each worker importing the engine before it answers
+        r = requests.get(
+            url + "/accountDetails", headers={"MuzaicAPI-Secret-Key": "x"}, timeout=120
+        )
         assert r.status_code == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

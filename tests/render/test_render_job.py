@@ -188,3 +188,17 @@ def test_what_the_backend_lacks_stops_prepare_before_anything_is_sent():
         "Region 1 (at 0.00 s): the offline engine has no tag 'Electronic'"
     )
     assert caught.value.offers() == []
+
+
+def test_history_keeps_failed_answers_only_up_to_its_limit(tmp_path):
+    from muzaic_studio.render.history import KEEP, RenderRecord
+
+    history = RenderHistory(tmp_path / "history")
+    for i in range(KEEP + 3):  # answers of renders whose audio failed, oldest first
+        history.keep_answer(history.folder / f"render-2026010{i:02d}-x.mp3", {"n": i})
+    audio = history.new_audio_path()
+    history.keep_audio(audio, b"audio")
+    history.add(RenderRecord(file=audio.name, rendered_at=0.0, duration=1.0, tokens=1))
+    left = sorted(p.name for p in history.folder.glob("*.answer.json"))
+    assert len(left) == KEEP and left[0] == "render-202601003-x.answer.json"
+    assert audio.is_file() and len(history) == 1

@@ -25,3 +25,14 @@ def app_style(qapp):
     qapp.setStyle(style)
     qapp.setPalette(palette)
     qapp.setStyleSheet(sheet)
+
+
+@pytest.fixture
+def saved_settings():
+    """For tests that choose a backend (a saved setting): the suite's choice is restored
+    after, so later windows do not start on the cloud without a key."""
+    from muzaic_studio.ui.preferences import BackendSettings
+
+    before = BackendSettings.load()
+    yield
+    before.save()

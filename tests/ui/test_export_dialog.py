@@ -96,3 +96,29 @@ def test_loudness_report_has_room_for_every_line(window, qtbot):
     ARTIFACTS.mkdir(exist_ok=True)
     assert dialog.grab().save(str(ARTIFACTS / "export_dialog.png"))
     dialog.close()
+
+
+def test_export_applies_the_mix_and_the_master_target_and_reports_before_after(
+    window, qtbot, tmp_path
+):
+    from muzaic_studio.audio.loudness import measure_loudness
+    from muzaic_studio.model.mix import RegionMix
+    from muzaic_studio.ui.mix_edits import edit_mix
+
+    wf = render_and_wait(window, qtbot)
+    doc = window.doc
+    first = doc.project.sorted_regions()[0]
+    edit_mix(doc, [first.uid], "fade", lambda m, r: RegionMix(gain_db=-10.0, fade_in=2.0))
+    dialog = wf.open_export()
+    qtbot.waitUntil(lambda: "LUFS" in dialog.loudness_label.text(), timeout=20_000)
+    dialog.set_format("wav")
+    dialog.master_combo.setCurrentIndex(dialog.master_combo.findData(-16.0))
+    target = tmp_path / "master.wav"
+    export(dialog, qtbot, target)
+    assert dialog.last_error == ""
+    text = dialog.loudness_label.text()
+    assert "Before:" in text and "After" in text
+    after = measure_loudness(target)
+    assert after.integrated_lufs == pytest.approx(-16.0, abs=1.0)
+    assert after.true_peak_dbtp <= -0.9
+    dialog.close()

@@ -71,14 +71,22 @@ def test_slider_drag_is_one_undo_step_and_model_comes_back(insp):
     assert slider.value() == 5 and doc.project.sorted_regions()[0].params["intensity"] == 5
 
 
-def test_keyboard_slider_steps_are_separate(insp, qtbot):
+def test_keyboard_slider_steps_merge_into_one_undo_step(insp, qtbot):
     select(insp, 0)
     slider = insp.rows["tone"].slider
     slider.setFocus()
     qtbot.keyClick(slider, Qt.Key.Key_Right)
     qtbot.keyClick(slider, Qt.Key.Key_Right)
     assert insp.doc.project.sorted_regions()[0].params["tone"] == 7
+    assert insp.doc.undo_stack.count() == 1  # one Undo takes the arrow presses back
+    assert insp.doc.undo_stack.undoText() == "Set tone to 7"
+    slider.setSliderDown(True)  # a drag afterwards is a step of its own
+    slider.setValue(9)
+    slider.setSliderDown(False)
     assert insp.doc.undo_stack.count() == 2
+    insp.doc.undo_stack.undo()
+    insp.doc.undo_stack.undo()
+    assert insp.doc.project.sorted_regions()[0].params["tone"] == 5
 
 
 def test_multi_selection_edits_all_in_one_step(insp):

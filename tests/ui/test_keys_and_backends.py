@@ -69,14 +69,15 @@ def test_a_wrong_key_fails_its_test_with_the_servers_reason(qtbot, server):
     assert "failed" in dialog.result_label.text()
 
 
-def test_cloud_without_a_key_falls_back_to_offline_and_says_why(qtbot):
+def test_cloud_without_a_key_waits_for_one_and_says_why(qtbot):
     manager = BackendManager(settings=BackendSettings(kind="cloud"))
     problems = []
     manager.problem.connect(problems.append)
     with qtbot.waitSignal(manager.backendChanged, timeout=20_000) as blocker:
         manager.rebuild()
     backend, label = blocker.args
-    assert backend.name == "offline" and label == "Offline engine"
+    # no silent switch to the offline engine: the cloud stays chosen, without a backend
+    assert backend is None and label == "Muzaic cloud · no API key" and manager.needs_key
     # no key can be read here (no keyring): the reason says how to fix that
     assert problems and "keyring" in problems[0].message.lower()
     manager.shutdown()
@@ -94,7 +95,9 @@ def test_cloud_with_a_key_names_the_server_and_shows_the_balance(qtbot, memory_k
     manager.shutdown()
 
 
-def test_toolbar_choice_switches_backend_and_status_bar(qtbot, memory_keyring, server):
+def test_toolbar_choice_switches_backend_and_status_bar(
+    qtbot, memory_keyring, server, saved_settings
+):
     w = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(w)
     wf = w.render_workflow
@@ -134,3 +137,46 @@ def test_test_without_any_key_says_paste_one(qtbot):
         dialog.test_button.click()
     assert blocker.args[0] is False
     assert dialog.result_label.text() == "Paste a key first (or store one) to test it."
+
+
+def test_status_bar_shows_free_tokens_from_the_prose_account_shape(qtbot):
+    from tests.ui.render_support import render_window
+
+    # the docs dialect answers /accountDetails with freeTokensAvailable (and echoes the key)
+    with EngineServer(tokens=750, dialect="docs") as docs:
+        w = render_window(qtbot, docs.url)
+        wf = w.render_workflow
+        qtbot.waitUntil(lambda: "free tokens" in wf.balance_label.text(), timeout=10_000)
+        assert wf.balance_label.text().replace("\u2009", ",") == "750 free tokens"
+        assert wf.controller.balance is None  # free tokens alone never refuse a render
+        assert KEY not in repr(wf.backends.account)
+        wf.shutdown()
+
+
+def test_test_key_reads_the_prose_account_shape_without_showing_the_echoed_key(qtbot):
+    with EngineServer(tokens=320, dialect="docs") as docs:
+        dialog = KeyDialog(BackendSettings(kind="cloud", api_url=docs.url))
+        qtbot.addWidget(dialog)
+        dialog.key_edit.setText(KEY)
+        with qtbot.waitSignal(dialog.tested, timeout=10_000) as blocker:
+            dialog.test_button.click()
+        ok, text = blocker.args
+        assert ok and "320 free tokens" in text and KEY not in text
+
+
+@pytest.mark.parametrize("dialect", ["docs", "mcp"])
+def test_the_gui_renders_against_each_documented_answer_shape(qtbot, dialect):
+    from tests.ui.render_support import render_and_wait, render_window
+
+    with EngineServer(tokens=500, dialect=dialect) as srv:
+        w = render_window(qtbot, srv.url)
+        wf = render_and_wait(w, qtbot)
+        doc = w.doc
+        assert doc.waveform is not None and doc.waveform.duration == pytest.approx(14.0, abs=0.5)
+        assert doc.audio_path.is_file()
+        hashes = [r.last_hash for r in doc.project.sorted_regions()]
+        if dialect == "docs":  # per-region hashes from regions[{number, hash}]
+            assert all(hashes)
+        else:  # the MCP shape has only a soundtrack hash: nothing per region to keep
+            assert hashes == [None, None]
+        wf.shutdown()

@@ -164,3 +164,25 @@ def test_preview_plays_the_hash_without_moving_the_playhead(window, qtbot):
     player.advance(second.duration)  # past the hash's end: it stops there
     assert not player.playing
     assert player.position == pytest.approx(second.end, abs=0.01)
+
+
+def test_a_preview_that_may_cost_tokens_asks_first(window, qtbot, monkeypatch):
+    from muzaic_studio.ui import render_workflow as rw
+
+    asked: list[float] = []
+    monkeypatch.setattr(rw, "confirm_paid_preview", lambda _parent, s: asked.append(s) or False)
+    some = next(r.last_hash for r in window.doc.regions)
+    length = next(r.duration for r in window.doc.regions if r.last_hash == some)
+    window.set_document(ProjectDocument())  # its audio is not in this project's renders
+    wf = window.render_workflow
+    wf.ask_before_spending = True
+    from muzaic_studio import paths
+
+    # not fetched before (a fetched preview is on disk and costs nothing again)
+    (paths.cache_dir() / "previews" / f"{some[:40]}.mp3").unlink(missing_ok=True)
+    wf.preview_hash(some)
+    assert asked == [length]  # asked, with what it may cost, before anything is sent
+    assert not wf.preview_player.playing
+    from muzaic_studio.ui.library_dock import paid_preview_question
+
+    assert "may charge tokens" in paid_preview_question(length)

@@ -150,3 +150,34 @@ def test_filter_graph_shapes() -> None:
     assert "amix" in audio_filter("mix", 4.0) and "sidechain" not in audio_filter("mix", 4.0)
     with pytest.raises(ValueError):
         audio_filter("louder", 4.0)
+
+
+def test_the_app_mix_and_marker_chapters_go_into_the_video(
+    cut_video: Path, music_mp3: Path, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from muzaic_studio.audio.ffmpeg import ffmpeg_exe
+    from muzaic_studio.model.mix import RegionMix, set_region_mix
+    from muzaic_studio.model.region import Region
+
+    region = Region(0.0, 3.0)
+    set_region_mix(region, RegionMix(gain_db=-20.0))
+    out = export_video(
+        cut_video,
+        music_mp3,
+        tmp_path / "scored.mkv",
+        ExportOptions(
+            container="mkv", mix_regions=(region,), chapters=((0.0, "Intro"), (2.0, "Door; slam"))
+        ),
+    )
+    sound = decode_mono(out)
+    assert tone_level(sound, MUSIC_HZ, 0.5, 2.5) == pytest.approx(0.5 * 10 ** (-20 / 20), rel=0.15)
+    probe_exe = Path(ffmpeg_exe())
+    listed = subprocess.run(
+        [str(probe_exe), "-hide_banner", "-i", str(out), "-f", "ffmetadata", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert listed.count("[CHAPTER]") == 2
+    assert "title=Intro" in listed and "title=Door\\; slam" in listed
+    assert not list(tmp_path.glob(".*"))  # temp mix and chapter files are gone

@@ -1,0 +1,121 @@
+"""The drummer: the palette's groove, thinned or filled by rhythm, layered by intensity,
+with ghost notes and accents; played by the GM kit (sampled) or synthesized one-shots."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import signal
+
+from muzaic_studio.engine import instruments as ins
+from muzaic_studio.engine import sampled
+from muzaic_studio.engine import theory as th
+from muzaic_studio.engine.form import Bar
+from muzaic_studio.engine.form import rng as _rng
+from muzaic_studio.engine.theory import SR
+
+if TYPE_CHECKING:
+    from muzaic_studio.engine.arrangement import GenSpec
+    from muzaic_studio.engine.tags import Palette
+
+
+@functools.lru_cache(maxsize=64)
+def _kit_for_tone(kit: str, seed: int, tone: float) -> dict[str, np.ndarray]:
+    """The kit, low-passed for dark tones: dark music has no sizzling cymbals.
+
+    Cutoff 1.5 kHz at tone 1, an octave higher every ~2.25 levels, open at tone 10; one
+    filtered kit per half tone level, made once per process (one-shots are short).
+    """
+    shots = ins.drum_kit(kit, seed)
+    cutoff = 1500.0 * 2 ** ((tone - 1.0) / 9.0 * 4.0)
+    if cutoff >= 16000:
+        return shots
+    sos = signal.butter(2, cutoff, fs=SR, output="sos")
+    return {k: signal.sosfilt(sos, v).astype(np.float32) for k, v in shots.items()}
+
+
+class Drummer:
+    """The composer's drum half (a mixin: it plays through the composer's `_hit`)."""
+
+    spec: GenSpec
+    pal: Palette
+    band: sampled.Band | None
+
+    # and, from the composer: _t (bar, step -> sample), _hit, _section_flags
+    def _shots(self, tone: float) -> dict:
+        if self.pal.kit == "none":
+            return {}
+        if self.band is not None and "drums" in self.band.layers:
+            return sampled.DRUM_KEYS
+        kit = "acoustic" if self.pal.kit == "pulse" else self.pal.kit
+        shots = _kit_for_tone(kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)
+        return {**shots, "shaker": shots["hat"]}  # synth kit only
+
+    def _pulse(self, b: Bar, shots: dict) -> None:
+        """Ambient's only percussion: a soft shaker on the beats (eighths, then sixteenths
+        as rhythm rises), so tempo and rhythm are heard even in music without drums."""
+        vel = 0.5 * th.velocity_for(b.intensity)
+        for s in th.hat_steps(b.rhythm, False, b.index, per_level=0.9, at_one=2.8):
+            self._hit(shots, "shaker", self._t(b.index, s), vel * (1.0 if s % 4 == 0 else 0.4))
+
+    def _drums(self, b: Bar) -> None:
+        shots = self._shots(b.tone)
+        if not shots:
+            return
+        if self.pal.kit == "pulse":
+            if not b.ending:
+                self._pulse(b, shots)
+            return
+        i, r, vel = b.intensity, b.rhythm, th.velocity_for(b.intensity)
+        kick, snare = th.presence(i, "kick") * vel, th.presence(i, "snare") * vel
+        hat, cymbal = th.presence(i, "hats") * vel, th.presence(i, "cymbals") * vel
+        groove = self.pal.groove
+        t = lambda s: self._t(b.index, s)  # noqa: E731
+        if b.ending:
+            if kick:
+                self._hit(shots, "kick", t(0), kick)
+                self._hit(shots, "crash", t(0), kick, "hats")
+            return
+        kicks = {"four": [0, 4, 8, 12], "halftime": [0], "boombap": [0, 7, 10],
+                 "shuffle": [0, 8]}.get(groove, [0, 8])  # fmt: skip
+        snares = {"halftime": [8]}.get(groove, [4, 12])
+        if r >= 5.5 and groove != "four":
+            kicks = [*kicks, 10]
+        if r >= 7.5:
+            kicks = [*kicks, 3 if groove != "halftime" else 14]
+        flags = self._section_flags(b)
+        if flags["kick_alt"]:
+            kicks = [*kicks, 6]
+        if not flags["drums"]:  # the intro: the band comes in later
+            kick = snare = cymbal = 0.0
+        if not flags["hats"]:
+            hat = 0.0
+        if kick:
+            for s in sorted(set(kicks)):
+                self._hit(shots, "kick", t(s), kick * (1.0 if s % 4 == 0 else 0.8))
+        if snare:
+            for s in snares:
+                self._hit(shots, "snare", t(s), snare)
+            if r >= 7.0:
+                for s in (7, 15):
+                    self._hit(shots, "snare", t(s), 0.3 * snare)
+            grng = _rng(self.spec.seed, 11, b.index)
+            if r >= 4.0 and groove != "four":  # ghost notes between the backbeats
+                for s in (2, 6, 10, 14):
+                    if grng.random() < 0.12 * (r - 3.0):
+                        self._hit(shots, "ghost", t(s + 1), 0.18 * snare)
+            if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
+                for s in (13, 14, 15):  # fill into the next section
+                    self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
+        if hat:
+            hats = th.hat_steps(r, groove in ("four", "shuffle"), b.index)
+            name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
+            for s in hats:  # accents: the offbeat eighths lean, the beats sit, 16ths whisper
+                acc = 0.9 if s % 4 == 2 else (0.75 if s % 4 == 0 else 0.6)
+                self._hit(shots, name, t(s), hat * acc, "hats")
+            if cymbal and groove in ("four", "backbeat"):
+                self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
+        if cymbal and b.first_in_section:
+            self._hit(shots, "crash", t(0), 0.8 * cymbal, "hats")

@@ -1,0 +1,149 @@
+"""The form of a region: bars, their sections and roles, and the harmony of each bar.
+
+A region of enough bars gets an intro (the band comes in), A and B sections (with
+variance, more B and fresh C sections with their own harmony) and an outro that lands on
+the tonic; each section plays a phrase of two progressions (8 chords, 4-32 bars by the
+harmonic rhythm). Every choice is drawn from generators seeded by (theme, purpose, index):
+the same tags give the same form, and one slider does not reshuffle another's music.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from muzaic_studio.engine import theory as th
+
+if TYPE_CHECKING:
+    from muzaic_studio.engine.arrangement import GenSpec
+
+
+def rng(seed: int, *parts: int) -> np.random.Generator:
+    return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, *parts])
+
+
+@dataclass
+class Bar:
+    index: int
+    intensity: float
+    tone: float
+    rhythm: float
+    variance: float
+    section: int
+    first_in_section: bool
+    last_in_section: bool
+    ending: bool = False
+    role: str = "A"  # intro | A | B | C (a fresh section) | outro
+    in_section: int = 0  # bars since the section began
+    chords: list[tuple[int, float, float]] = field(
+        default_factory=list
+    )  # degree, start, len (steps)
+
+
+class Planner:
+    """The composer's planning half (a mixin: it reads `spec` and `bar_s`)."""
+
+    spec: GenSpec
+    bar_s: float
+
+    def _bars(self) -> list[Bar]:
+        spec = self.spec
+        n_bars = max(1, math.ceil(spec.duration / self.bar_s - 1e-9))
+        ending_bar = None
+        if spec.method == "smart" and spec.duration >= self.bar_s:
+            n_bars = max(1, math.floor(spec.duration / self.bar_s + 1e-9))
+            ending_bar = n_bars - 1 if n_bars >= 2 else None
+        bars: list[Bar] = []
+        section, left = -1, 0
+        for b in range(n_bars):
+            pos = min(1.0, (b + 0.5) * self.bar_s / spec.duration)
+            c = {k: spec.curves[k](pos) for k in ("intensity", "tone", "rhythm", "variance")}
+            first = left == 0
+            if first:
+                section += 1
+                left = th.section_bars(c["variance"])
+            left -= 1
+            bars.append(
+                Bar(
+                    b,
+                    c["intensity"],
+                    c["tone"],
+                    c["rhythm"],
+                    c["variance"],
+                    section,
+                    first,
+                    left == 0,
+                )
+            )
+        if ending_bar is not None:
+            bars[ending_bar].ending = True
+            bars[ending_bar].chords = [(0, 0.0, 16.0)]
+        self._form(bars)
+        # harmony: each section plays its phrase (two progressions: 8 chords, 4-32 bars by
+        # the harmonic rhythm) from its start; chords advance by the variance's rate
+        for b in bars:
+            if b.ending:
+                continue
+            prog = self._phrase(b)
+            bpc = th.bars_per_chord(b.variance)
+            if b.role == "outro" and b.last_in_section and not b.ending:
+                b.chords = [(0, 0.0, 16.0)]  # home: the tonic
+            elif bpc >= 1:
+                b.chords = [(prog[int(b.in_section // bpc) % len(prog)], 0.0, 16.0)]
+            else:
+                i = 2 * b.in_section
+                b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[(i + 1) % len(prog)], 8.0, 8.0)]
+        return bars
+
+    def _form(self, bars: list[Bar]) -> None:
+        """Sections get roles: an intro (2-4 bars) and an outro (the last 2) when the region
+        is long enough, and between them A and B sections; with variance, more B and
+        fresh (C) sections, so a long region keeps finding new harmony."""
+        first = {}
+        for b in bars:
+            first.setdefault(b.section, b.index)
+            b.in_section = b.index - first[b.section]
+        for b in bars:
+            v = th.variation_depth(b.variance)
+            u = rng(self.spec.seed, 10, b.section).random()
+            if b.section == 0:
+                b.role = "A"
+            elif v < 0.25:
+                b.role = "A"  # static music: one section's harmony throughout
+            elif b.section % 2 == 1:
+                b.role = "B" if u < 0.45 else ("C" if u < 0.45 + v else "A")
+            else:
+                b.role = "C" if u < 0.2 + v else "A"
+        playing = [b for b in bars if not b.ending]
+        if len(playing) >= 8:
+            intro = 2 if len(playing) < 24 else 4
+            for b in playing[:intro]:
+                b.role = "intro"
+        if len(playing) >= 12 and self.spec.method == "strict":
+            for b in playing[-2:]:
+                b.role = "outro"
+                b.last_in_section = b is playing[-1]
+
+    def _phrase(self, b: Bar) -> tuple[int, ...]:
+        n = len(th.PROGRESSIONS)
+        key = {"intro": 0, "A": 0, "outro": 0, "B": 1}.get(b.role, 2 + b.section)
+        g = rng(self.spec.seed, 2, key)
+        first, second = int(g.integers(0, n)), int(g.integers(0, n))
+        return th.PROGRESSIONS[first] + th.PROGRESSIONS[second]
+
+    def _section_flags(self, b: Bar) -> dict[str, bool]:
+        """Arrangement changes per section: with variance, layers drop out and come back."""
+        v = (b.variance - 1.0) / 9.0
+        u = rng(self.spec.seed, 3, b.section).random(4)
+        intro, outro = b.role == "intro", b.role == "outro"
+        return {
+            "arp": not outro and (b.section == 0 or u[0] > 0.45 * v),
+            "lead": not intro and (b.section == 0 or u[1] > 0.35 * v),
+            "lead_up": b.role in ("B", "C") and u[2] < 0.4 + 0.4 * v,
+            "kick_alt": b.section > 0 and u[3] < 0.6 * v,
+            "drums": not intro or b.in_section >= 2 or b.index % 2 == 1,  # the band enters
+            "hats": not outro,
+        }

@@ -1,0 +1,67 @@
+"""View > Video Layout: the video above the timeline in a splitter, remembered per project;
+the transport clock shows milliseconds and the video frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QSplitter
+
+from muzaic_studio.model import Project, Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.video_layout import frame_at
+from tests.ui.editor_helpers import shown_window
+from tests.video.conftest import make_cut_video
+
+
+@pytest.fixture(scope="module")
+def video_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_cut_video(tmp_path_factory.mktemp("layout") / "cuts.mp4")
+
+
+def test_video_layout_splitter_is_remembered_per_project(qtbot, monkeypatch, tmp_path, video_file):
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.files.maybe_save = lambda: True
+    wf, layout = w.video_workflow, w.video_layout
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    first = tmp_path / "a.muzaic"
+    w.doc.save(first)
+    w.set_document(ProjectDocument(Project.load(first), first))
+    assert not layout.action.isChecked()
+    layout.action.trigger()  # View > Video Layout
+    splitter = w.centralWidget()
+    assert isinstance(splitter, QSplitter)
+    assert splitter.widget(0) is wf.dock_widget and splitter.widget(1).isAncestorOf(w.timeline)
+    assert not wf.dock.isVisible()
+    splitter.setSizes([420, 180])
+    wanted = splitter.sizes()
+    # another project: its own (default) layout, the dock comes back
+    other = tmp_path / "b.muzaic"
+    ProjectDocument(Project()).save(other)
+    w.set_document(ProjectDocument(Project.load(other), other))
+    assert not layout.action.isChecked() and not isinstance(w.centralWidget(), QSplitter)
+    assert wf.dock.widget() is wf.dock_widget
+    assert w.centralWidget().isAncestorOf(w.timeline)
+    # back to the first: the layout and its sizes return (settings, not the project file)
+    w.set_document(ProjectDocument(Project.load(first), first))
+    assert layout.action.isChecked() and layout.sizes() == wanted
+    assert "videoLayout" not in first.read_text()
+    wf.shutdown()
+    w.render_workflow.shutdown()
+
+
+def test_the_transport_clock_shows_milliseconds_and_the_frame(qtbot, monkeypatch, video_file):
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    wf = w.video_workflow
+    w.doc.set_playhead(1.5)
+    assert w.video_layout.clock.text() == "0:01.500"
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    w.doc.set_playhead(2.345)
+    fps = wf.info.fps
+    assert w.video_layout.clock.text() == f"0:02.345  ·  frame {frame_at(2.345, fps)}"
+    assert frame_at(1.0, 25.0) == 25 and frame_at(0.999, 25.0) == 24
+    wf.shutdown()
+    w.render_workflow.shutdown()
