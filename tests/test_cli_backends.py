@@ -97,14 +97,14 @@ def test_tag_names_and_hashes_the_cloud_lacks_are_listed_before_spending(tmp_pat
     Project(regions=[Region(0, 3, tags=[1], tag_names=["Electronic"])]).save(path)
     assert render(path, tmp_path / "a.mp3", "--offline") == 0
     project = Project.load(path)
-    project.regions[0].tag_names.append("acoustic")  # the cloud's name, not the engine's
+    project.regions[0].tag_names.append("Orchestral")  # a name the stand-in cloud lacks
     project.regions.append(Region(3, 2, action="copy", source_hash=project.regions[0].last_hash))
     project.save(path)
     before = path.read_bytes()
     capsys.readouterr()
     assert render(path, tmp_path / "b.mp3", "--api-url", cloud.url) == 2
     err = capsys.readouterr().err
-    assert f"Region 1 (at 0.00 s): the cloud at {cloud.url} has no tag 'acoustic'" in err
+    assert f"Region 1 (at 0.00 s): the cloud at {cloud.url} has no tag 'Orchestral'" in err
     assert "copies hash" in err and "which the offline engine made" in err
     assert cloud.bodies == [] and cloud.engine.account().used == 0
     assert path.read_bytes() == before
