@@ -91,6 +91,12 @@ def build_parser(with_serve_options: bool = False) -> argparse.ArgumentParser:
         action="store_true",
         help="do not write the region hashes back into PROJECT",
     )
+    p.add_argument(
+        "--render-sources",
+        action="store_true",
+        help="a copy of a hash another backend made: link it to the region that made it and "
+        "render that region on this backend first",
+    )
     _add_backend_options(p)
 
     p = sub.add_parser(
@@ -177,19 +183,25 @@ def _backend(args: argparse.Namespace):
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
-    from muzaic_studio.model import plan_render, validate_request
+    from muzaic_studio.render import Blocked, UnsendableRequest, prepare
 
     project = _load(args.project)
-    body = plan_render(project, only_changes=args.changes_only).body
-    problems = validate_request(body)
-    if problems:
-        for problem in problems:
+    # No backend here: tag ids as saved, and copy sources without a hash are what a render
+    # would send first.
+    try:
+        job = prepare(project, only_changes=args.changes_only, origin="", resolve_tags=False)
+    except Blocked as exc:
+        raise CliError(f"{args.project}: {exc.message}", EXIT_INVALID) from None
+    except UnsendableRequest as exc:
+        for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         raise CliError(
-            f"{args.project}: {plural(len(problems), 'problem')}; nothing would be sent.",
+            f"{args.project}: {plural(len(exc.problems), 'problem')}; nothing would be sent.",
             EXIT_INVALID,
-        )
-    print(json.dumps(body, indent=2, ensure_ascii=False))
+        ) from None
+    print(json.dumps(job.body, indent=2, ensure_ascii=False))
+    if job.first:
+        print(f"This is the first of two requests: {job.note}.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -233,58 +245,30 @@ def _check_outputs(args: argparse.Namespace) -> Path:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """The render use case (muzaic_studio.render), as the GUI runs it, plus the files."""
-    import threading
-
     from muzaic_studio.atomic import atomic_write_bytes
-    from muzaic_studio.contract.errors import MuzaicError
-    from muzaic_studio.render import (
-        RenderHistory,
-        UnsendableRequest,
-        execute,
-        keep_paid_hashes,
-        prepare,
-        record,
-    )
+    from muzaic_studio.render import RenderHistory, record
     from muzaic_studio.render.job import copies_charged
     from muzaic_studio.render.summary import NO_REGION_HASHES, charge_text
 
     out = _check_outputs(args)
     project = _load(args.project)
-    try:
-        job = prepare(project, only_changes=args.changes_only)
-    except UnsendableRequest as exc:
-        more = (
-            f" (and {len(exc.problems) - 1} more; see `{PROG} validate`)"
-            if len(exc.problems) > 1
-            else ""
-        )
-        raise CliError(f"{args.project}: {exc.problems[0]}{more}", EXIT_INVALID) from None
     backend = _backend(args)
     name = str(getattr(backend, "name", ""))
     history = RenderHistory.for_project(project)
-    cancel = threading.Event()
-    try:
-        outcome = _interruptibly(
-            lambda: execute(job, backend, history, cancel=cancel, backend_name=name)
-        )
-    except MuzaicError as exc:
-        if exc.partial is None or args.no_save:
-            raise
-        if not keep_paid_hashes(project.apply_render, job, exc.partial):
-            raise
-        project.save(args.project)
-        raise CliError(
-            f"{exc.message} The region hashes were stored in {args.project}: "
-            f"`{PROG} render {args.project} -o {args.output} --changes-only` gets the music "
-            "as copies, without spending tokens again.",
-            exc.exit_code,
-        ) from None
-    except KeyboardInterrupt:
-        cancel.set()
-        message = "Render cancelled."
-        if name == "cloud":
-            message += " The server may still finish it and charge the tokens for it."
-        raise CliError(message, EXIT_INTERRUPTED) from None
+    job = _prepared(project, backend, args)
+    first_text = ""
+    if job.first:  # copy sources this backend has no hash of: rendered in a request first
+        _err(f"{job.note}.")
+        first = _execute(job, backend, history, project, args)
+        record(project.apply_render, project.library, history, job, first, backend=name)
+        if not args.no_save:
+            project.save(args.project)
+        if name != "offline":  # (the offline engine charges nothing)
+            first_text = (
+                f" (and {charge_text(first.tokens_used, job.plan.tokens)} for the copy sources)"
+            )
+        job = _prepared(project, backend, args)
+    outcome = _execute(job, backend, history, project, args)
     for warning in outcome.warnings:
         _err(f"warning: {warning}")
     atomic_write_bytes(out, _to_mp3(outcome.audio_path))
@@ -331,9 +315,66 @@ def cmd_render(args: argparse.Namespace) -> int:
     wav = f" and {args.wav}" if args.wav else ""
     print(
         f"Wrote {out}{wav}: {outcome.audio_duration:.1f} s, "
-        f"{charge_text(outcome.tokens_used, plan.tokens, name)}{reuse}{saved}."
+        f"{charge_text(outcome.tokens_used, plan.tokens, name)}{first_text}{reuse}{saved}."
     )
     return EXIT_OK
+
+
+def _prepared(project: Any, backend: Any, args: argparse.Namespace) -> Any:
+    """The request for this backend (render.prepare_for), every problem found before any
+    token is spent: invalid regions, tag names or copy sources this backend lacks."""
+    from muzaic_studio.render import Blocked, UnsendableRequest, prepare_for
+
+    try:
+        return prepare_for(
+            project, backend, only_changes=args.changes_only, link_sources=args.render_sources
+        )
+    except Blocked as exc:
+        fix = " (`--render-sources` does that)" if exc.offers() else ""
+        raise CliError(
+            f"{args.project}: nothing was sent. {exc.message}{fix}", EXIT_INVALID
+        ) from None
+    except UnsendableRequest as exc:
+        more = (
+            f" (and {len(exc.problems) - 1} more; see `{PROG} validate`)"
+            if len(exc.problems) > 1
+            else ""
+        )
+        raise CliError(f"{args.project}: {exc.problems[0]}{more}", EXIT_INVALID) from None
+
+
+def _execute(job: Any, backend: Any, history: Any, project: Any, args: argparse.Namespace) -> Any:
+    """One request of the render use case; the hashes of a paid answer whose audio failed
+    are kept in the project, so a changes-only render gets the music as free copies."""
+    import threading
+
+    from muzaic_studio.contract.errors import MuzaicError
+    from muzaic_studio.render import execute, keep_paid_hashes
+
+    name = str(getattr(backend, "name", ""))
+    cancel = threading.Event()
+    try:
+        return _interruptibly(
+            lambda: execute(job, backend, history, cancel=cancel, backend_name=name)
+        )
+    except MuzaicError as exc:
+        if exc.partial is None or args.no_save:
+            raise
+        if not keep_paid_hashes(project.apply_render, job, exc.partial):
+            raise
+        project.save(args.project)
+        raise CliError(
+            f"{exc.message} The region hashes were stored in {args.project}: "
+            f"`{PROG} render {args.project} -o {args.output} --changes-only` gets the music "
+            "as copies, without spending tokens again.",
+            exc.exit_code,
+        ) from None
+    except KeyboardInterrupt:
+        cancel.set()
+        message = "Render cancelled."
+        if name == "cloud":
+            message += " The server may still finish it and charge the tokens for it."
+        raise CliError(message, EXIT_INTERRUPTED) from None
 
 
 def _interruptibly(work: Callable[[], Any]) -> Any:

@@ -25,6 +25,8 @@ class LibraryEntry:
     created: float = field(default_factory=time.time)
     thumbnail: list[float] = field(default_factory=list)  # 0..1 peak envelope, ~64 points
     name: str = ""
+    tag_names: list[str] = field(default_factory=list)
+    backend: str = ""  # who made the hash: "offline" or the cloud's address; "" unknown
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -39,6 +41,10 @@ class LibraryEntry:
             out["thumbnail"] = [round(float(v), 3) for v in self.thumbnail]
         if self.name:
             out["name"] = self.name
+        if self.tag_names:
+            out["tagNames"] = list(self.tag_names)
+        if self.backend:
+            out["backend"] = self.backend
         return out
 
     @classmethod
@@ -52,6 +58,8 @@ class LibraryEntry:
             created=float(data.get("created", 0.0)),
             thumbnail=[float(v) for v in data.get("thumbnail") or []],
             name=str(data.get("name") or ""),
+            tag_names=[str(n) for n in data.get("tagNames") or []],
+            backend=str(data.get("backend") or ""),
         )
 
 

@@ -18,10 +18,11 @@ from typing import Any
 from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.jsonsafe import JSONError, finite_number, loads, lone_surrogate_path, path_text
 from muzaic_studio.model.library import HashLibrary, LibraryEntry
+from muzaic_studio.model.migrate import upgrade_v1
 from muzaic_studio.model.region import Region
 
 FORMAT_NAME = "muzaic-studio"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: regions keep tagNames; /1 files are upgraded on open (migrate.py)
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = ".muzaic"
 
@@ -46,6 +47,11 @@ def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
         or not all(isinstance(t, int) and not isinstance(t, bool) for t in tags)
     ):
         raise ProjectError(f"{where}: tags must be a list of integer tag ids, found {tags!r}.")
+    names = raw.get("tagNames")
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
+        raise ProjectError(f"{where}: tagNames must be a list of tag names, found {names!r}.")
     params = raw.get("params")
     if params is not None and not isinstance(params, dict):
         raise ProjectError(f"{where}: params must be an object, found {params!r}.")
@@ -163,6 +169,8 @@ class Project:
                 f"This project was saved by a newer Muzaic Studio (format {fmt}); "
                 f"this version reads up to {FORMAT}. Please update Muzaic Studio."
             )
+        if int(version) < 2:
+            data = upgrade_v1(data)  # 0.1's offline tag ids, named; saved as /2
         raw_regions = data.get("regions", [])
         if not isinstance(raw_regions, list):
             raise ProjectError("'regions' must be a list of regions.")
@@ -250,6 +258,7 @@ class Project:
         reused: Collection[int] = (),
         soundtrack_hash: str | None = None,
         tokens_estimated: int | None = None,
+        backend: str = "",
     ) -> None:
         """Record a render: each region gets its hash; hashes join the library.
 
@@ -261,6 +270,8 @@ class Project:
         they keep that hash, so the library does not fill with aliases of the same music.
         An answer without per-region hashes (only a soundtrack hash) marks each region's
         music as current without a hash, so it cannot be reused as a copy.
+        *backend* made the hashes ("offline" or the cloud's address, see hash_origin.py):
+        a hash is only worth copying on the backend that made it.
         """
         import time
 
@@ -276,6 +287,8 @@ class Project:
                 continue
             if hash_:
                 region.rendered = {"hash": hash_, "spec": region.spec_digest()}
+                if backend:
+                    region.rendered["backend"] = backend
             elif not region_hashes:
                 region.rendered = {"spec": region.spec_digest()}
             else:
@@ -295,6 +308,8 @@ class Project:
                         params=copy.deepcopy(region.params),
                         created=now,
                         name=region.name,
+                        tag_names=list(region.tag_names),
+                        backend=backend,
                     )
                 )
         self.last_render = {
@@ -307,5 +322,7 @@ class Project:
             self.last_render["soundtrackHash"] = soundtrack_hash
         if tokens_estimated is not None:
             self.last_render["tokensEstimated"] = int(tokens_estimated)
+        if backend:
+            self.last_render["backend"] = backend
         if audio_path:
             self.last_render["audio"] = audio_path

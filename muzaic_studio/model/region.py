@@ -28,7 +28,9 @@ ParamValue = int | list[list[float]]
 _uids = itertools.count(1)
 
 _CONTRACT_KEYS = ("time", "duration", "action", "method", "tags", "params", "sourceHash")
-_EDITOR_KEYS = ("name", "color", "rendered")
+# tagNames: the tags by name, the project's truth (ids mean a tag only within one backend's
+# catalogue); id: a stable name a copy's sourceRegion can point at.
+_EDITOR_KEYS = ("name", "color", "rendered", "tagNames", "id", "sourceRegion")
 
 
 def tokens_for(seconds: float) -> int:
@@ -70,8 +72,12 @@ class Region:
     source_hash: str | None = None
     name: str = ""
     color: str = ""
-    # What this region sounded like at the last render: {"hash": str, "spec": digest}.
+    # What this region sounded like at the last render:
+    # {"hash": str, "spec": digest, "backend": "offline" or the cloud address}.
     rendered: dict[str, str] | None = None
+    tag_names: list[str] = field(default_factory=list)  # beside `tags`, compared lowercased
+    region_id: str = ""  # stable across saves; only set on regions a copy points at
+    source_region: str | None = None  # a copy of this project's region with that id
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept on save
     # Identity for the editor's selection and undo snapshots; never saved or compared.
     uid: int = field(default_factory=lambda: next(_uids), compare=False, repr=False)
@@ -115,6 +121,12 @@ class Region:
             out["color"] = self.color
         if self.rendered:
             out["rendered"] = dict(self.rendered)
+        if self.tag_names:
+            out["tagNames"] = list(self.tag_names)
+        if self.region_id:
+            out["id"] = self.region_id
+        if self.source_region:
+            out["sourceRegion"] = self.source_region
         return out
 
     @classmethod
@@ -135,6 +147,9 @@ class Region:
             name=data.get("name") or "",
             color=data.get("color") or "",
             rendered=dict(data["rendered"]) if isinstance(data.get("rendered"), dict) else None,
+            tag_names=[str(n) for n in data.get("tagNames") or [] if isinstance(n, str)],
+            region_id=str(data.get("id") or ""),
+            source_region=str(data["sourceRegion"]) if data.get("sourceRegion") else None,
             extra=copy.deepcopy(extra),
         )
 
@@ -146,6 +161,10 @@ class Region:
         """
         spec = self.to_request()
         spec.pop("time")
+        if self.tag_names and "tags" in spec:  # names, so the digest is the same on any backend
+            spec["tags"] = [n.strip().lower() for n in self.tag_names]
+        if self.action == "copy" and self.source_region and not self.source_hash:
+            spec["sourceRegion"] = self.source_region
         blob = json.dumps(spec, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -169,10 +188,14 @@ class Region:
         if self.name:
             return self.name
         if self.action == "copy":
-            return f"copy {self.source_hash[:8]}" if self.source_hash else "copy (no source)"
+            if self.source_hash:
+                return f"copy {self.source_hash[:8]}"
+            return f"copy of {self.source_region}" if self.source_region else "copy (no source)"
         if self.action == "silence":
             return "silence"
         if self.action not in ACTIONS:
             return f"unknown action '{self.action}'"
+        if self.tag_names:
+            return ", ".join(self.tag_names)
         names = [(tag_names or {}).get(t, f"#{t}") for t in self.tags]
         return ", ".join(names) if names else "generate"

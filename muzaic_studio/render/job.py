@@ -1,8 +1,18 @@
 """The one render use case, for the CLI and the GUI alike: no Qt, no printing.
 
-    job = prepare(project, only_changes=...)     # plan, validate once (where the project lives)
+    job = prepare(project, only_changes=..., origin=..., catalogue=...)  # or prepare_for(backend)
     outcome = execute(job, backend, history, ...)  # backend, keep the answer, audio, peaks
     record(project.apply_render, project.library, history, job, outcome, ...)  # apply
+
+`prepare` is the pre-render check (prerender.py) plus validation, once, where the project
+lives: tag names resolved against the rendering backend's /getTags (`CatalogueNeeded` when
+it was not given), copies of another backend's hashes refused (`Blocked`, with the "render
+its source here first" offers), and copies of a region whose source has no hash on this
+backend turned into a first request that renders only those sources (`job.first`, its cost
+in `job.note`); after it is recorded, `prepare` again gives the soundtrack request.
+`prepare_for(project, backend)` is the blocking form (reads /getTags itself), for the CLI.
+Every job knows its hash origin (`job.origin`): `record` and `keep_paid_hashes` stamp it on
+the hashes they apply, since a hash is only worth copying on the backend that made it.
 
 `execute` runs on the CLI's render thread or in the GUI's worker; `prepare` and `record`
 run where the project is edited (the GUI thread). A paid answer is kept before anything
@@ -29,10 +39,12 @@ from typing import Any
 from muzaic_studio.contract.backend import Backend
 from muzaic_studio.contract.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
 from muzaic_studio.contract.result import RenderResult
-from muzaic_studio.model import Problem, Project, Region, RenderPlan, plan_render, validate_request
+from muzaic_studio.model import Problem, Project, Region, RenderPlan, validate_request
+from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.model.library import HashLibrary
 from muzaic_studio.model.validation import ValidBody
 from muzaic_studio.render.history import RenderHistory, RenderRecord
+from muzaic_studio.render.prerender import Blocker, PreRender, link_copy_to_source, prepare_render
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +67,25 @@ class UnsendableRequest(InvalidRequest):
         self.plan = plan
 
 
+class Blocked(InvalidRequest):
+    """The rendering backend lacks a tag name or a copy source the request uses: nothing
+    was sent. `offers()`: (copy uid, source uid) of the "render its source here first" fixes
+    (`link_copy_to_source`), [] when they would not be enough."""
+
+    def __init__(self, pre: PreRender) -> None:
+        super().__init__(pre.text())
+        self.blockers: list[Blocker] = list(pre.blockers)
+        self._pre = pre
+
+    def offers(self) -> list[tuple[int, int]]:
+        return self._pre.offers()
+
+
+class CatalogueNeeded(Exception):
+    """Regions name their tags and no /getTags of the rendering backend was given: read it
+    (off the GUI thread), then prepare again."""
+
+
 @dataclass(frozen=True)
 class RenderJob:
     """One render, frozen when it starts: the user may edit regions while it runs."""
@@ -67,6 +98,13 @@ class RenderJob:
     #: Unchanged regions generated again because they have no hash of their own (the last
     #: answer had only a soundtrack hash): "Render changes" renders them in full.
     unhashed: int = 0
+    #: Who will make the hashes ("offline" or the cloud's address; "" unknown), stamped on
+    #: them when they are applied (model/hash_origin.py).
+    origin: str = ""
+    #: This request renders copy sources only (laid end to end from 0 s); the soundtrack
+    #: request follows once its hashes are recorded (`prepare` again).
+    first: bool = False
+    note: str = ""  # for the confirmation: what the two requests cost
 
 
 @dataclass
@@ -92,9 +130,34 @@ def requested_length(body: dict[str, Any]) -> float:
     return max((float(r["time"]) + float(r["duration"]) for r in body["regions"]), default=0.0)
 
 
-def prepare(project: Project, *, only_changes: bool) -> RenderJob:
-    """Plan the request and validate it, once; raises `UnsendableRequest`."""
-    plan = plan_render(project, only_changes=only_changes)
+def prepare(
+    project: Project,
+    *,
+    only_changes: bool,
+    origin: str = "",
+    catalogue: Any = None,
+    known_origins: dict[str, str] | None = None,
+    resolve_tags: bool = True,
+) -> RenderJob:
+    """The request for the backend *origin* (hash_origin.backend_origin), checked and
+    validated once. *catalogue*: that backend's GET /getTags body. resolve_tags=False keeps
+    the tag ids as saved (`validate`, which talks to no backend).
+
+    Raises `CatalogueNeeded`, `Blocked` (what the backend lacks) or `UnsendableRequest`.
+    """
+    pre = prepare_render(
+        project,
+        only_changes=only_changes,
+        origin=origin,
+        catalogue=catalogue,
+        known_origins=known_origins,
+        resolve_tags=resolve_tags,
+    )
+    if pre.needs_catalogue:
+        raise CatalogueNeeded()
+    if pre.blockers or pre.plan is None:
+        raise Blocked(pre)
+    plan = pre.plan
     problems = validate_request(plan.body)
     if problems:
         raise UnsendableRequest(problems, plan)
@@ -104,17 +167,45 @@ def prepare(project: Project, *, only_changes: bool) -> RenderJob:
             for r in plan.regions
             if r.action == "generate" and not r.changed_since_render and not r.last_hash
         )
-        if only_changes
+        if only_changes and not pre.first
         else 0
     )
+    sent = copy.deepcopy(plan.regions)
+    for region, spec in zip(sent, plan.body["regions"], strict=True):
+        region.time = float(spec["time"])  # where its audio is (copy sources: from 0 s on)
     return RenderJob(
         plan=plan,
         body=ValidBody(plan.body),
-        sent=copy.deepcopy(plan.regions),
+        sent=sent,
         only_changes=only_changes,
         length=requested_length(plan.body),
         unhashed=unhashed,
+        origin=origin,
+        first=pre.first,
+        note=pre.note,
     )
+
+
+def prepare_for(
+    project: Project, backend: Any, *, only_changes: bool, link_sources: bool = False
+) -> RenderJob:
+    """`prepare` for *backend*, blocking: reads its /getTags when tag names need it (the
+    CLI; the GUI reads it off its thread). link_sources accepts the "render its source
+    here first" offers: those copies then name their source region (the project changes)."""
+    origin = backend_origin(backend)
+    try:
+        return prepare(project, only_changes=only_changes, origin=origin)
+    except CatalogueNeeded:
+        catalogue = backend.tags()
+    try:
+        return prepare(project, only_changes=only_changes, origin=origin, catalogue=catalogue)
+    except Blocked as exc:
+        offers = exc.offers()
+        if not (link_sources and offers):
+            raise
+        for copy_uid, source_uid in offers:
+            link_copy_to_source(project.regions, copy_uid, source_uid)
+    return prepare(project, only_changes=only_changes, origin=origin, catalogue=catalogue)
 
 
 def _finite(value: Any) -> float | None:
@@ -258,6 +349,7 @@ def record(
         reused=job.plan.reused_uids,
         soundtrack_hash=outcome.soundtrack_hash,
         tokens_estimated=job.plan.tokens,
+        backend=job.origin,
     )
     for hash_, thumb in outcome.thumbnails.items():
         entry = library.get(hash_)
@@ -294,6 +386,7 @@ def keep_paid_hashes(apply_render: ApplyRender, job: RenderJob, partial: RenderR
         reused=job.plan.reused_uids,
         soundtrack_hash=partial.soundtrack_hash,
         tokens_estimated=job.plan.tokens,
+        backend=job.origin,
     )
     return True
 

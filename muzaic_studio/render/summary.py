@@ -33,6 +33,8 @@ class RenderSummary:
     copies_charged: bool = False
     #: Unchanged regions rendered again because they have no hash of their own.
     unhashed: int = 0
+    #: e.g. that copy sources are rendered first, and what each of the two requests costs.
+    note: str = ""
 
     def text(self) -> str:
         parts = [f"{clock(self.duration)} of music", f"estimate {self.tokens} tokens"]
@@ -53,6 +55,8 @@ class RenderSummary:
         if self.balance is not None:
             unlimited = self.balance >= UNLIMITED
             parts.append("no token limit" if unlimited else f"balance {self.balance}")
+        if self.note:
+            parts.append(self.note)
         return ", ".join(parts)
 
     @property

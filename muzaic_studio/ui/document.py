@@ -121,7 +121,7 @@ class ProjectDocument(QObject):
         self.media_duration = 0.0  # the imported video's length; 0 without a video
         # spec digest -> hash of every render this session: undoing back to a rendered
         # state brings its hash back, so the region is not marked changed again.
-        self._render_cache: dict[str, str] = {}
+        self._render_cache: dict[str, dict[str, str]] = {}  # with the backend that made it
         self._remember_rendered(self.project.regions)
 
     # -- regions ---------------------------------------------------------------------
@@ -166,7 +166,7 @@ class ProjectDocument(QObject):
         for r in restored:
             cached = self._render_cache.get(r.spec_digest())
             if cached and r.action != "silence":
-                r.rendered = {"hash": cached, "spec": r.spec_digest()}
+                r.rendered = dict(cached)
         self.project.regions = restored
         alive = {r.uid for r in restored}
         if self._selection - alive:
@@ -177,7 +177,7 @@ class ProjectDocument(QObject):
     def _remember_rendered(self, regions: Iterable[Region]) -> None:
         for r in regions:
             if r.rendered and r.rendered.get("hash") and r.rendered.get("spec"):
-                self._render_cache[r.rendered["spec"]] = r.rendered["hash"]
+                self._render_cache[r.rendered["spec"]] = dict(r.rendered)
 
     def apply_render(self, sent: list[Region], hashes: list[str], **render_info: Any) -> None:
         """Record a finished render (not an undo step: it is a fact, not an edit).

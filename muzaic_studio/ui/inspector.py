@@ -41,6 +41,13 @@ from muzaic_studio.model.region import (
     Region,
     param_at,
 )
+from muzaic_studio.model.tag_names import (
+    set_tag,
+    sync_tag_ids,
+    tag_bonus,
+    tag_label,
+    value_with_bonus,
+)
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
@@ -78,6 +85,13 @@ def render_state(region: Region) -> str:
     return "● changed since render" if region.changed_since_render else "up to date"
 
 
+def _value_tip(row: ParamRow) -> str:
+    if not row.bonus:
+        return f"Current {row.name}"
+    return (f"Current {row.name}; the selected tags shift it by {row.bonus:+d} "
+            "(the bonuses of all the region's tags, combined)")  # fmt: skip
+
+
 class ParamRow:
     """Label, slider 1..10, value, keyframe toggle and (when keyed) a curve editor."""
 
@@ -94,6 +108,7 @@ class ParamRow:
         self.slider.setObjectName(f"slider_{name}")
         self.value = QLabel("5")
         self.value.setMinimumWidth(44)
+        self.bonus = 0  # the selected tags' combined bonus on this param, shown beside the value
         self.value.setToolTip(f"Current {name}")
         self.toggle = QToolButton()
         self.toggle.setText("∿")
@@ -263,6 +278,7 @@ class Inspector(QWidget):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(self.refresh)
         self.doc = doc
+        sync_tag_ids(doc.project.regions, self.catalogue.index)
         self.mix_box.set_document(doc)
         doc.regionsChanged.connect(self.refresh)
         doc.selectionChanged.connect(self.refresh)
@@ -271,6 +287,7 @@ class Inspector(QWidget):
 
     def set_catalogue(self, catalogue: TagCatalogue) -> None:
         self.catalogue = catalogue
+        sync_tag_ids(self.doc.project.regions, catalogue.index)  # names -> this catalogue's ids
         self.tag_picker.set_catalogue(catalogue)
         self.refresh()
 
@@ -339,7 +356,10 @@ class Inspector(QWidget):
         self._fill_sources(first.source_hash if same(lambda r: r.source_hash) else None)
         self.tag_picker.set_state([list(r.tags) for r in regions if r.action == "generate"])
         gens = [r for r in regions if r.action == "generate"] or regions
+        bonuses = self.catalogue.index.bonuses
         for name, row in self.rows.items():
+            shifts = {tag_bonus(r.tags, bonuses, name) for r in gens if r.action == "generate"}
+            row.bonus = shifts.pop() if len(shifts) == 1 else 0
             self._show_param(row, [r.params.get(name, DEFAULT_PARAM) for r in gens])
         del blockers
         self._show_problems(regions)
@@ -374,9 +394,10 @@ class Inspector(QWidget):
             row.slider.setEnabled(True)
             row.slider.setValue(int(plain[0]))
             mixed = len(set(plain)) > 1 or bool(keyed)
-            row.value.setText(f"{plain[0]}*" if mixed else str(plain[0]))
+            shown = value_with_bonus(plain[0], row.bonus)
+            row.value.setText(f"{shown}*" if mixed else shown)
             row.value.setToolTip("The selected regions differ; moving the slider sets them all"
-                                 if mixed else f"Current {row.name}")  # fmt: skip
+                                 if mixed else _value_tip(row))  # fmt: skip
             if row.curve:
                 row.curve.hide()
 
@@ -384,7 +405,7 @@ class Inspector(QWidget):
         combo = self.source_combo
         combo.clear()
         for entry in self.doc.project.library.entries():
-            tags = ", ".join(self.catalogue.name(t) for t in entry.tags)
+            tags = tag_label(entry.tag_names, entry.tags, self.catalogue.names)
             label = entry.name or tags or entry.action
             combo.addItem(f"{entry.hash[:10]}  ·  {entry.duration:.1f} s  ·  {label}", entry.hash)
         index = combo.findData(current) if current else -1
@@ -399,6 +420,8 @@ class Inspector(QWidget):
         for r in regions[:MAX_VALIDATED]:
             body = {"regions": [r.to_request()], "normalize": True}
             for problem in validate_request(body):
+                if r.source_region and not r.source_hash and problem.field == "sourceHash":
+                    continue  # a copy of a region: its hash is found at render time
                 where = r.label(self.catalogue.names)
                 field = field_label(problem.field)
                 lines.append(f"⚠ {where} at {r.time:.2f} s: {field}: {problem.message}")
@@ -490,12 +513,8 @@ class Inspector(QWidget):
         name = self.catalogue.name(tag_id)
 
         def change(r: Region) -> None:
-            if r.action != "generate":
-                return
-            if on and tag_id not in r.tags:
-                r.tags.append(tag_id)
-            elif not on and tag_id in r.tags:
-                r.tags.remove(tag_id)
+            if r.action == "generate":
+                set_tag(r, tag_id, name, on)  # by name too: ids differ between backends
 
         if self._apply(f"{'Add' if on else 'Remove'} tag {name}", change) and on:
             clash = [r for r in self.doc.selected_regions() if self.catalogue.conflicts(r.tags)]
@@ -505,7 +524,7 @@ class Inspector(QWidget):
 
     def _on_slider(self, name: str, value: int) -> None:
         row = self.rows[name]
-        row.value.setText(str(value))
+        row.value.setText(value_with_bonus(value, row.bonus))
 
         def change(r: Region) -> None:
             if r.action == "generate" or len(self.doc.selection) == 1:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from muzaic_studio import paths
 from muzaic_studio.model import HashLibrary, LibraryEntry, Region
 from muzaic_studio.model.region import PARAM_SHORT
+from muzaic_studio.model.tag_names import tag_label
 from muzaic_studio.ui.document import ProjectDocument
 
 MIME_TYPE = "application/x-muzaic-hash"
@@ -408,7 +409,7 @@ class LibraryPanel(QWidget):
                 for i in range(self.tree.topLevelItemCount())]  # fmt: skip
 
     def describe(self, entry: LibraryEntry) -> str:
-        tags = ", ".join(self.tag_names.get(t, f"#{t}") for t in entry.tags)
+        tags = tag_label(entry.tag_names, entry.tags, self.tag_names)
         if entry.name and tags:
             return f"{entry.name} · {tags}"
         return entry.name or tags or "(no tags)"

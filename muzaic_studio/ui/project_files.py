@@ -18,8 +18,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from muzaic_studio.atomic import WriteError
-from muzaic_studio.model import Project, ProjectError, validate_request
+from muzaic_studio.model import Project, ProjectError
 from muzaic_studio.model.project import SUFFIX
+from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.settings import app_settings
 
@@ -144,7 +145,7 @@ class ProjectFiles(QObject):
         select the first offending region. Clears a stale error from a failed open.
         True when there was something to say."""
         bar = self.window.message_bar
-        problems = validate_request(project.request_body()) if project.regions else []
+        problems = sendable_problems(project) if project.regions else []
         if not problems:
             if bar.isVisible() and bar.kind == "error":
                 bar.hide()

@@ -36,8 +36,11 @@ from muzaic_studio.contract.errors import (
     Unauthorized,
 )
 from muzaic_studio.model import RenderPlan, plan_render
+from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.render import (
+    Blocked,
+    CatalogueNeeded,
     RenderHistory,
     RenderJob,
     RenderOutcome,
@@ -55,6 +58,7 @@ from muzaic_studio.render.summary import (
     last_copies_charged,
 )
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.render_precheck import fetch_catalogue_then_render, show_blockers
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.wording import format_seconds, plural
 
@@ -126,6 +130,8 @@ class RenderController(QObject):
         self.open_key_dialog: Callable[[], None] | None = None
         #: Opens the backend preferences (the fix for a wrong API address).
         self.open_preferences: Callable[[], None] | None = None
+        #: The active backend's GET /getTags body (tag names -> ids); None: fetched on render.
+        self.tag_catalogue: Any = None
         self.speed = SecondsPerSecond()
         self.last_error: BaseException | None = None
         self._task: Task | None = None
@@ -153,6 +159,7 @@ class RenderController(QObject):
     def set_backend(self, backend: Any, balance: int | None = None) -> None:
         self.backend = backend
         self.balance = balance
+        self.tag_catalogue = None
 
     @property
     def busy(self) -> bool:
@@ -185,8 +192,11 @@ class RenderController(QObject):
         )
 
     # -- render -------------------------------------------------------------------------
-    def render(self, only_changes: bool = False) -> bool:
-        """Start a render; False (with a notice) when it did not start."""
+    def render(self, only_changes: bool = False, *, confirmed: bool = False) -> bool:
+        """Start a render; False (with a notice) when it did not start.
+
+        confirmed: the user already agreed to this render's cost (the soundtrack request
+        that follows a request rendering copy sources first)."""
         self._retry_timer.stop()
         if self.doc is None or self.backend is None or self.history is None:
             self._notify("Nothing to render: no project or no backend.", "error")
@@ -202,12 +212,27 @@ class RenderController(QObject):
             self._notify("Nothing changed since the last render.", "info")
             return False
         try:
-            job = prepare(doc.project, only_changes=only_changes)
+            job = prepare(
+                doc.project,
+                only_changes=only_changes,
+                origin=backend_origin(self.backend),
+                catalogue=self.tag_catalogue,
+            )
+        except CatalogueNeeded:  # read off the GUI thread; the render starts again then
+            fetch_catalogue_then_render(self, only_changes)
+            return True
+        except Blocked as exc:
+            show_blockers(self, exc, only_changes)
+            return False
         except UnsendableRequest as exc:
             self._show_problem(exc.plan, exc.problems[0], len(exc.problems))
             return False
+        if confirmed and job.first:  # its source changed while it rendered: ask again
+            self._notify("A copy source changed while it rendered; render again.", "warning")
+            return False
         summary = self.summary(job.plan, only_changes, job.unhashed)
-        if self.confirm is not None and not self.confirm(summary):
+        summary.note = job.note
+        if not confirmed and self.confirm is not None and not self.confirm(summary):
             return False
         self._last_request = only_changes
         backend, history, name = self.backend, self.history, self.backend_name
@@ -291,12 +316,15 @@ class RenderController(QObject):
     def _on_result(
         self, doc: ProjectDocument, job: RenderJob, summary: RenderSummary, out: RenderOutcome
     ) -> None:
+        """A job that rendered copy sources first (`job.first`) is followed by the
+        soundtrack request, already confirmed; its audio is not the soundtrack's."""
         if doc is not self.doc or self.history is None:
             return  # the project was closed meanwhile; its render is of no use here
         self.speed.learn(summary.backend, summary.duration, out.render_seconds)
         # The offline engine counts tokens like the API, but nothing is spent.
         spent = 0 if summary.backend == "offline" else out.tokens_used
-        doc.set_waveform(out.pyramid, out.audio_path)
+        if not job.first:
+            doc.set_waveform(out.pyramid, out.audio_path)
         record(
             doc.apply_render, doc.project.library, self.history, job, out, backend=summary.backend
         )
@@ -305,6 +333,12 @@ class RenderController(QObject):
         if self.on_library_changed:
             self.on_library_changed()
         self._succeeded = True
+        if job.first:
+            charge = charge_text(out.tokens_used, job.plan.tokens, summary.backend)
+            self._notify(f"Rendered the copy sources: {charge}; now the soundtrack.", "info")
+            then = job.only_changes
+            QTimer.singleShot(0, lambda: self.render(then, confirmed=True))
+            return
         plan = job.plan
         if plan.tokens_saved and out.tokens_used > plan.tokens:
             saved = f"; reusing {plural(plan.reused, 'unchanged region')} saved nothing"

@@ -469,6 +469,8 @@ class RenderWorkflow(WindowWorkflow):
 
             if backend is not self.backends.backend:
                 return
+            if self.controller.backend is backend and isinstance(data, dict):
+                self.controller.tag_catalogue = data  # names -> ids at render time
             catalogue = TagCatalogue.from_response(data)
             set_catalogue = getattr(self.window, "set_tag_catalogue", None)
             if callable(set_catalogue) and catalogue.names:

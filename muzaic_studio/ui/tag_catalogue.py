@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from muzaic_studio.contract.tags import tag_relations
+from muzaic_studio.model.tag_names import TagIndex
 
 
 @dataclass
@@ -18,6 +19,7 @@ class TagCatalogue:
     names: dict[int, str] = field(default_factory=dict)
     category_of: dict[int, str] = field(default_factory=dict)
     conflicts_with: dict[int, set[int]] = field(default_factory=dict)
+    index: TagIndex = field(default_factory=TagIndex)  # name -> id and the tags' bonuses
 
     @classmethod
     def from_response(cls, data: Any) -> TagCatalogue:
@@ -28,7 +30,7 @@ class TagCatalogue:
             for c in data.get("categories") or []
             if isinstance(c, dict) and "id" in c
         }
-        out = cls()
+        out = cls(index=TagIndex.from_response(data))
         for tag in data.get("tags") or []:
             if not isinstance(tag, dict) or "id" not in tag:
                 continue

@@ -31,6 +31,7 @@ from muzaic_studio.model.region import (
     Region,
     param_at,
 )
+from muzaic_studio.model.tag_names import tag_label
 from muzaic_studio.ui import timeline_geometry as geo
 
 ACTION_COLORS = {"generate": "#3d7fe0", "copy": "#9a62e6", "silence": "#6f7a8c"}
@@ -108,7 +109,7 @@ def region_tooltip(r: Region, tag_names: dict[int, str]) -> str:
             f"{r.action}{' · ' + r.method if r.method else ''} · "
             f"{geo.format_precise(r.time)} - {geo.format_precise(r.end)} ({r.duration:.2f} s)"]  # fmt: skip
     if r.action == "generate":
-        tags = ", ".join(tag_names.get(t, f"#{t}") for t in r.tags) or "no tags"
+        tags = tag_label(r.tag_names, r.tags, tag_names) or "no tags"
         rows.append(f"Tags: {_esc(tags)}")
         parts = []
         for name in PARAM_NAMES:
@@ -122,7 +123,10 @@ def region_tooltip(r: Region, tag_names: dict[int, str]) -> str:
         rows.append(" · ".join(parts))
         rows.append(f"{r.tokens} tokens")
     elif r.action == "copy":
-        rows.append(f"Source hash: {r.source_hash or '<i>none chosen</i>'}")
+        if r.source_region and not r.source_hash:
+            rows.append(f"Copy of region '{r.source_region}' (its hash on the backend)")
+        else:
+            rows.append(f"Source hash: {r.source_hash or '<i>none chosen</i>'}")
     if r.changed_since_render:
         rows.append("<span style='color:#ffb020'>● changed since the last render</span>")
     elif r.last_hash:
@@ -204,6 +208,8 @@ class RegionPainter:
             p.setFont(self._small)
             p.setPen(QColor(255, 255, 255, 200))
             src = r.source_hash[:12] if r.source_hash else "choose a source hash"
+            if r.source_region and not r.source_hash:
+                src = f"region {r.source_region}"
             p.drawText(QRectF(box.left() + 5, box.top() + header_h + 2, w - 10, 16),
                        Qt.AlignmentFlag.AlignLeft, self._fm_small.elidedText(
                            "⟲ " + src, Qt.TextElideMode.ElideRight, int(w - 10)))  # fmt: skip

@@ -117,3 +117,24 @@ def assert_no_key(exc: BaseException, key: str = KEY) -> None:
         assert request is None or key not in repr(getattr(request, "headers", {}))
         e = e.__cause__ or e.__context__
     assert key not in text
+
+
+def stand_in_cloud(store: Any, monkeypatch: Any, tokens: int | None = None, key: str = KEY) -> Any:
+    """The real loopback `serve` server as a second backend, with its own region store (so
+    it knows none of the offline engine's hashes); `.bodies` lists the render requests its
+    engine got, `.engine` is that engine. Stop it with `engine.server.stop_server(s, s.thread)`.
+    """
+    from muzaic_studio.engine.server import start_server
+
+    server, thread = start_server(keys=[key], tokens=tokens, store_dir=str(store))
+    server.thread = thread
+    server.engine = server.server.config.app.engine  # the worker's engine, after its startup
+    server.bodies = []
+    real = server.engine.render
+
+    def counting(request: Any, cancel: Any = None) -> Any:
+        server.bodies.append(request)
+        return real(request, cancel)
+
+    monkeypatch.setattr(server.engine, "render", counting)
+    return server

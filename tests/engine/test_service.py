@@ -18,6 +18,8 @@ from muzaic_studio.api.engine_child import EngineClient, EngineProcess
 from muzaic_studio.contract.audio import audio_format
 from muzaic_studio.contract.errors import Unauthorized
 from muzaic_studio.model import Project
+from muzaic_studio.model.hash_origin import OFFLINE
+from muzaic_studio.render.prerender import prepare_render
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "demo.muzaic"
@@ -53,7 +55,14 @@ def test_renders_the_demo_through_the_http_client(process):
     assert "key" not in repr(client) or "<hidden>" in repr(client)
     assert process.key not in repr(client) and process.key not in repr(process)
     project = Project.load(DEMO)
-    result = client.render(project.request_body())
+    # The demo's reprise copies the opening: the opening is rendered first (prerender.py).
+    first = prepare_render(project, only_changes=False, origin=OFFLINE, catalogue=client.tags())
+    sources = client.render(first.plan.body)
+    project.apply_render(first.plan.regions, sources.region_hashes, tokens_used=0,
+                         audio_duration=0, backend=OFFLINE)  # fmt: skip
+    pre = prepare_render(project, only_changes=False, origin=OFFLINE, catalogue=client.tags())
+    result = client.render(pre.plan.body)
+    assert pre.plan.body["regions"][-1]["sourceHash"] == sources.region_hashes[0]
     assert audio_format(result.mp3) == "mp3" and len(result.mp3) > 10_000
     assert len(result.region_hashes) == len(project.regions)
     assert result.audio_duration == pytest.approx(project.duration, abs=0.1)

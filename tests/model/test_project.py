@@ -55,7 +55,7 @@ def test_editor_keys_never_reach_the_request():
 
 def test_a_newer_format_is_refused_with_a_clear_message():
     with pytest.raises(ProjectError) as info:
-        Project.from_dict({"format": "muzaic-studio/2", "regions": []})
+        Project.from_dict({"format": "muzaic-studio/3", "regions": []})
     assert "newer Muzaic Studio" in str(info.value)
     assert "update" in str(info.value).lower()
     assert FORMAT in str(info.value)

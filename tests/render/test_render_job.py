@@ -140,6 +140,56 @@ def test_a_server_that_charges_copies_is_not_promised_savings(tmp_path, monkeypa
     assert "estimate 8 tokens, reusing 1 may save nothing" in changes
 
 
+def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path):
+    """prepare_for reads the backend's tag names and plans the copy source's own request;
+    record stamps the backend on the hashes; preparing again sends the copy of that hash."""
+    from pathlib import Path
+
+    from muzaic_studio.engine import OfflineEngine
+    from muzaic_studio.engine.store import RegionStore
+    from muzaic_studio.model.hash_origin import OFFLINE
+    from muzaic_studio.render import prepare_for
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
+    project = Project.load(demo)
+    engine = OfflineEngine(store=RegionStore(tmp_path / "store"))
+    history = RenderHistory(tmp_path / "history")
+    first = prepare_for(project, engine, only_changes=False)
+    assert first.first and first.origin == OFFLINE
+    assert [r.name for r in first.sent] == ["Opening: mystery"] and first.sent[0].time == 0.0
+    assert first.length == first.sent[0].duration
+    assert "then" in first.note and "copy source" in first.note
+    record(project.apply_render, project.library, history, first,
+           execute(first, engine, history), backend="offline")  # fmt: skip
+    opening = project.sorted_regions()[0]
+    assert opening.rendered["backend"] == OFFLINE and opening.time == 0.0
+
+    job = prepare_for(project, engine, only_changes=False)
+    assert not job.first and job.origin == OFFLINE
+    sent = job.body["regions"]
+    assert sent[0] == {**sent[0], "action": "copy", "sourceHash": opening.last_hash}
+    assert sent[-1]["sourceHash"] == opening.last_hash
+    outcome = execute(job, engine, history)
+    record(project.apply_render, project.library, history, job, outcome, backend="offline")
+    assert {r.rendered["backend"] for r in project.regions if r.rendered} == {OFFLINE}
+    assert outcome.audio_duration == pytest.approx(project.duration, abs=0.5)
+
+
+def test_what_the_backend_lacks_stops_prepare_before_anything_is_sent():
+    from muzaic_studio.model import Region
+    from muzaic_studio.render import Blocked, CatalogueNeeded
+
+    named = Project(regions=[Region(0, 3, tags=[1], tag_names=["Electronic"])])
+    with pytest.raises(CatalogueNeeded):
+        prepare(named, only_changes=False, origin="offline")
+    with pytest.raises(Blocked) as caught:
+        prepare(named, only_changes=False, origin="offline", catalogue={"tags": []})
+    assert caught.value.message.startswith(
+        "Region 1 (at 0.00 s): the offline engine has no tag 'Electronic'"
+    )
+    assert caught.value.offers() == []
+
+
 def test_history_keeps_failed_answers_only_up_to_its_limit(tmp_path):
     from muzaic_studio.render.history import KEEP, RenderRecord
 
