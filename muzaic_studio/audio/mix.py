@@ -264,7 +264,7 @@ class FileWindows:
         self._cache: dict[tuple[int, int], np.ndarray] = {}
 
     def __call__(self, first: int, last: int) -> np.ndarray:
-        for (a, b), data in self._cache.items():
+        for (a, b), data in list(self._cache.items()):  # a prefetch thread may add one
             if a <= first and last <= b:
                 return data[first - a : last - a]
         from muzaic_studio.audio.decode import decode

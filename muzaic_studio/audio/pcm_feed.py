@@ -18,9 +18,10 @@ The mix hook (the seam for ``audio/mix.py``)::
   ``start_frame / rate``), so gains and fades are computed from soundtrack time,
   whatever was seeked or looped before.
 * return: an array of the same shape (float32 or float64); samples outside [-1, 1] are
-  clipped. It runs on the decoder thread, about 20 times a second, ahead of what is heard
-  (up to `AHEAD_SECONDS`): it must not touch Qt and must not block. A change of the mix is
-  heard after what is already queued (call the player's ``restart`` to hear it at once).
+  clipped. It runs when the sink takes the block (`next_block`, on the sink's thread,
+  about 20 times a second), not when the block was decoded up to `AHEAD_SECONDS` before:
+  so a change of the mix is heard after the sink's own short buffer, not after the
+  decoded second. It must not touch Qt and must not block.
 
 Loop: with ``loop=(first, end)`` frames, the feed wraps from ``end`` back to ``first``
 without a gap (a loop up to `LOOP_CACHE_SECONDS` is replayed from the samples of its
@@ -71,6 +72,14 @@ class Block:
     frames: int
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    """A block as decoded (int16), waiting in the queue for the mix."""
+
+    pcm: np.ndarray
+    frame: int
+
+
 class FeedError(AudioError):
     """Decoding for playback failed (the message is shown to the user)."""
 
@@ -103,7 +112,7 @@ class PcmFeed:
         self.end_frame = end_frame
         self._start = max(0, int(start_frame))
         ahead = max(2, round(AHEAD_SECONDS * 44100 / BLOCK_FRAMES))
-        self._queue: queue.Queue[Block | BaseException | None] = queue.Queue(ahead)
+        self._queue: queue.Queue[_Decoded | BaseException | None] = queue.Queue(ahead)
         self._stop = threading.Event()
         self._ended = False
         self._capture: list[np.ndarray] | None = None  # samples of a loop pass being kept
@@ -138,7 +147,12 @@ class PcmFeed:
         if isinstance(item, BaseException):
             self._ended = True
             raise FeedError(f"Playback stopped: {item}") from item
-        return item
+        block = item.pcm.astype(np.float32) * np.float32(1 / 32768)
+        out = self.process(block, item.frame)
+        # The export's conversion (round, clip): what is heard is what is exported, and an
+        # unmixed block comes back as the decoded samples exactly.
+        data = to_int16(out).astype("<i2", copy=False).tobytes()
+        return Block(data, item.frame, item.pcm.shape[0])
 
     def close(self) -> None:
         """Stop decoding now (ffmpeg is killed by the thread within ~0.1 s). Idempotent."""
@@ -151,7 +165,7 @@ class PcmFeed:
         self._stop.set()
 
     # -- producer side (the decoder thread) ------------------------------------------
-    def _put(self, item: Block | BaseException | None) -> bool:
+    def _put(self, item: _Decoded | BaseException | None) -> bool:
         while not self._stop.is_set():
             try:
                 self._queue.put(item, timeout=0.1)
@@ -231,9 +245,4 @@ class PcmFeed:
     def _emit(self, pcm: np.ndarray, frame: int) -> bool:
         if self._capture is not None:
             self._capture.append(pcm)
-        block = pcm.astype(np.float32) * np.float32(1 / 32768)
-        out = self.process(block, frame)
-        # The export's conversion (round, clip): what is heard is what is exported, and an
-        # unmixed block comes back as the decoded samples exactly.
-        data = to_int16(out).astype("<i2", copy=False).tobytes()
-        return self._put(Block(data, frame, pcm.shape[0]))
+        return self._put(_Decoded(pcm, frame))

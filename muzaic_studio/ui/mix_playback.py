@@ -8,14 +8,15 @@ For the lead's QAudioSink player, whose hook is ``process(block, start_frame) ->
 
 Every document change swaps in a new `MixPlan` (rebuilt only if a region's time or mix
 changed); `LiveMix` ramps to it over 30 ms, so a handle moved during playback is heard
-from the next block without a click. Transition windows decode on first use (one short
-ffmpeg each); call ``feed.live.mirror.prefetch(feed.live.plan)`` on the player's worker
-before starting playback to keep that off the audio path.
+without a click once the sink's short buffer has played (the mix runs as the sink takes
+each block). Transition windows are decoded ahead on a background thread (one short
+ffmpeg each), so the audio path finds them in memory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,20 @@ class MixFeed(QObject):
         self.live = LiveMix(plan_for(doc, rate), FileWindows(source, rate, channels))
         doc.regionsChanged.connect(self._update)
         add_preview_listener(doc, self._update)  # a handle being dragged is heard live
+        self._prefetch(self.live.plan)
 
     def _update(self) -> None:
         plan = plan_for(self.doc, self.rate)
         if plan is not self.live.plan:
             self.live.set_plan(plan)
+            self._prefetch(plan)
+
+    def _prefetch(self, plan: Any) -> None:
+        """Decode the transitions' mirror windows off the audio path (one short ffmpeg
+        each): the sink's thread then finds them in memory."""
+        mirror = self.live.mirror
+        if plan.transitions and isinstance(mirror, FileWindows):
+            threading.Thread(target=mirror.prefetch, args=(plan,), daemon=True).start()
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError, TypeError):

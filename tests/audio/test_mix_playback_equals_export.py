@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from muzaic_studio.audio.mix import FileWindows, LiveMix, MixPlan
 from muzaic_studio.audio.mix_export import mixed_blocks
@@ -50,3 +51,32 @@ def test_playback_pcm_equals_the_exported_mix(tmp_path) -> None:
     assert np.array_equal(played, exported)
     # and the mix is really applied: the first second fades in from silence
     assert np.abs(played[:441].astype(np.int32)).max() < 2000
+
+
+def test_a_mix_change_reaches_the_next_block_the_sink_takes(tmp_path) -> None:
+    """The mix runs when the sink takes a block, not when it was decoded (a second ahead):
+    a gain moved during playback is heard after the sink's buffer, not after the queue."""
+    path = make_audio(tmp_path / "steady.mp3", seconds=6.0, amplitude=0.5)
+    region = Region(0.0, 6.0)
+    live = LiveMix(MixPlan.from_regions([region], 44100), FileWindows(path, 44100, 2))
+    feed = PcmFeed(path, 0, process=live.process)
+    try:
+        deadline = time.monotonic() + 30
+        while not feed.primed(8) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert feed.primed(8)  # several blocks are decoded ahead already
+
+        def take() -> np.ndarray:
+            while (block := feed.next_block()) is None:
+                time.sleep(0.005)
+            return np.frombuffer(block.data, np.int16).astype(np.float64)
+
+        before = np.sqrt(np.mean(take() ** 2))
+        quieter = Region(0.0, 6.0)
+        set_region_mix(quieter, RegionMix(gain_db=-30.0))
+        live.set_plan(MixPlan.from_regions([quieter], 44100))
+        take()  # the 30 ms ramp (no click) lies inside this block
+        after = np.sqrt(np.mean(take() ** 2))
+    finally:
+        feed.close()
+    assert 20 * np.log10(after / before) == pytest.approx(-30.0, abs=0.5)
