@@ -15,9 +15,11 @@ back to its synthesized voices, with one logged warning.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import heapq
+import io
 import logging
 import os
 from pathlib import Path
@@ -95,7 +97,11 @@ def _lib() -> Any:
     if os.environ.get("MUZAIC_NO_SAMPLES"):
         return None
     try:
-        import fluidsynth
+        # pyfluidsynth prints "'fluidsynth' was found at ..." to stdout when CI is set:
+        # stdout is `serve`'s channel to the app (the engine child announces its address
+        # there) and the CLI's output, so the import may print nothing.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import fluidsynth
     except (ImportError, OSError) as e:
         log.warning("libfluidsynth/pyfluidsynth unavailable (%s): synthesized voices only", e)
         return None
