@@ -24,9 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
-    QSlider,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +34,6 @@ from muzaic_studio.model.copy_source import UnknownSource, resolve_copy_source
 from muzaic_studio.model.region import (
     ACTIONS,
     DEFAULT_PARAM,
-    KEYFRAMABLE,
     PARAM_NAMES,
     Region,
     param_at,
@@ -51,19 +48,12 @@ from muzaic_studio.model.tag_names import (
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
-from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
+from muzaic_studio.ui.inspector_params import ParamRow
+from muzaic_studio.ui.keyframe_editor import normalized
 from muzaic_studio.ui.mix_panel import MixPanel
 from muzaic_studio.ui.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.tag_picker import TagPicker
-from muzaic_studio.ui.timeline_paint import PARAM_COLORS
 
-PARAM_TIPS = {
-    "intensity": "How much is going on: 1 sparse and soft, 10 full and loud",
-    "tempo": "Speed: 1 slow, 10 fast (fixed for the whole region)",
-    "tone": "Mood of the harmony: 1 dark, 10 bright",
-    "variance": "How much the music changes over time: 1 steady, 10 restless",
-    "rhythm": "Rhythmic density: 1 sparse, 10 busy",
-}
 METHOD_ITEMS = (("Default", None), ("Strict", "strict"), ("Smart", "smart"))
 MAX_VALIDATED = 50
 MIXED = "mixed"
@@ -85,57 +75,17 @@ def render_state(region: Region) -> str:
     return "● changed since render" if region.changed_since_render else "up to date"
 
 
-def _value_tip(row: ParamRow) -> str:
-    if not row.bonus:
-        return f"Current {row.name}"
-    return (f"Current {row.name}; the selected tags shift it by {row.bonus:+d} "
-            "(the bonuses of all the region's tags, combined)")  # fmt: skip
-
-
-class ParamRow:
-    """Label, slider 1..10, value, keyframe toggle and (when keyed) a curve editor."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.label = QLabel(name.capitalize())
-        self.label.setToolTip(PARAM_TIPS[name])
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(1, 10)
-        self.slider.setPageStep(1)
-        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.slider.setTickInterval(1)
-        self.slider.setToolTip(PARAM_TIPS[name])
-        self.slider.setObjectName(f"slider_{name}")
-        self.value = QLabel("5")
-        self.value.setMinimumWidth(44)
-        self.bonus = 0  # the selected tags' combined bonus on this param, shown beside the value
-        self.value.setToolTip(f"Current {name}")
-        self.toggle = QToolButton()
-        self.toggle.setText("∿")
-        self.toggle.setCheckable(True)
-        self.toggle.setObjectName(f"keyframes_{name}")
-        if name in KEYFRAMABLE:
-            self.toggle.setToolTip(f"Animate {name} across the region with keyframes")
-        else:
-            self.toggle.setEnabled(False)
-            self.toggle.setToolTip(
-                "Tempo is fixed for a whole region (the API has no tempo keyframes)"
-            )
-        self.curve = KeyframeEditor(PARAM_COLORS[name]) if name in KEYFRAMABLE else None
-        if self.curve:
-            self.curve.hide()
-
-
 class Inspector(QWidget):
     message = Signal(str, str)  # text, kind
     #: Hashes with music beyond the project's (the user's library); set by the window.
-    known_hashes: Callable[[], Iterable[str]] = staticmethod(lambda: ())  # type: ignore[assignment]
+    known_hashes: Callable[[], Iterable[str]] = staticmethod(lambda: ())
 
     def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inspector")
         self.doc = doc
         self.catalogue = TagCatalogue()
+        self._connected: ProjectDocument | None = None  # the document whose signals refresh us
         self._build()
         self.set_document(doc)
 
@@ -196,7 +146,9 @@ class Inspector(QWidget):
         self.source_combo.setToolTip(
             "The hash of earlier music to reuse: pick one from the library or paste a hash"
         )
-        self.source_combo.lineEdit().setPlaceholderText("Pick from the library or paste a hash")
+        source_edit = self.source_combo.lineEdit()
+        assert source_edit is not None  # the combo is editable
+        source_edit.setPlaceholderText("Pick from the library or paste a hash")
         src.addWidget(self.source_combo)
         col.addWidget(self.source_box)
 
@@ -258,7 +210,9 @@ class Inspector(QWidget):
         self.start_spin.valueChanged.connect(self._on_start)
         self.duration_spin.valueChanged.connect(self._on_duration)
         self.source_combo.activated.connect(self._on_source_picked)
-        self.source_combo.lineEdit().editingFinished.connect(self._on_source_typed)
+        source_edit = self.source_combo.lineEdit()
+        assert source_edit is not None  # the combo is editable
+        source_edit.editingFinished.connect(self._on_source_typed)
         self.tag_picker.tagToggled.connect(self._on_tag)
         for name, row in self.rows.items():
             row.slider.valueChanged.connect(lambda v, n=name: self._on_slider(n, v))
@@ -272,8 +226,8 @@ class Inspector(QWidget):
 
     # -- document --------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument) -> None:
-        if getattr(self, "_connected", None) is not None:
-            old = self._connected
+        old = self._connected
+        if old is not None:
             for signal in (old.regionsChanged, old.selectionChanged):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(self.refresh)
@@ -360,7 +314,7 @@ class Inspector(QWidget):
         for name, row in self.rows.items():
             shifts = {tag_bonus(r.tags, bonuses, name) for r in gens if r.action == "generate"}
             row.bonus = shifts.pop() if len(shifts) == 1 else 0
-            self._show_param(row, [r.params.get(name, DEFAULT_PARAM) for r in gens])
+            row.show([r.params.get(name, DEFAULT_PARAM) for r in gens])
         del blockers
         self._show_problems(regions)
 
@@ -377,29 +331,6 @@ class Inspector(QWidget):
             spin.setMinimum(minimum - spin.singleStep() if minimum > 0 else 0.0)
             spin.setSpecialValueText(MIXED)
             spin.setValue(spin.minimum())
-
-    def _show_param(self, row: ParamRow, values: list) -> None:
-        keyed = [v for v in values if isinstance(v, list)]
-        plain = [v for v in values if not isinstance(v, list)]
-        first = values[0]
-        row.toggle.setChecked(bool(keyed) and not plain)
-        if keyed and not plain:
-            row.slider.setEnabled(False)
-            row.slider.setValue(round(param_at(first, 0.0)))
-            row.value.setText("curve")
-            if row.curve:
-                row.curve.show()
-                row.curve.set_points(first)
-        else:
-            row.slider.setEnabled(True)
-            row.slider.setValue(int(plain[0]))
-            mixed = len(set(plain)) > 1 or bool(keyed)
-            shown = value_with_bonus(plain[0], row.bonus)
-            row.value.setText(f"{shown}*" if mixed else shown)
-            row.value.setToolTip("The selected regions differ; moving the slider sets them all"
-                                 if mixed else _value_tip(row))  # fmt: skip
-            if row.curve:
-                row.curve.hide()
 
     def _fill_sources(self, current: str | None) -> None:
         combo = self.source_combo

@@ -40,7 +40,7 @@ from muzaic_studio.model.mix import (
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.mix_edits import edit_transition, set_fade, set_gain
-from muzaic_studio.ui.timeline_interaction import Gesture
+from muzaic_studio.ui.timeline_gestures import Gesture
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.timeline_view import TimelineView

@@ -13,189 +13,55 @@ It adds, without the main window knowing the details:
 * Library drops on the timeline (an event filter; the timeline's code is not touched).
 
 Every message goes to the window's non-blocking banner with the action that fixes it.
+Backend choosing lives in `render_backend_choice`, the library's actions in
+`render_library`, the widgets and the action table in `render_widgets`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDockWidget,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QToolButton,
-    QWidget,
 )
 
-from muzaic_studio import paths
-from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.contract.errors import (
-    KeyringUnavailable,
-    MuzaicError,
     NetworkError,
-    Unauthorized,
 )
 from muzaic_studio.render.summary import render_tips
-from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.library_dock import (
     LibraryPanel,
     LibraryStore,
     TimelineDropFilter,
-    apply_hash_drop,
-    confirm_paid_preview,
-    free_spot,
 )
 from muzaic_studio.ui.mix_playback import PlayerMix
 from muzaic_studio.ui.player import Player
 from muzaic_studio.ui.preferences import (
     BackendManager,
-    BackendSettings,
-    PreferencesDialog,
-    call_with_cancel,
 )
+from muzaic_studio.ui.render_backend_choice import BackendChoice
 from muzaic_studio.ui.render_controller import (
-    UNLIMITED,
     Notice,
     RenderController,
     RenderSummary,
 )
 from muzaic_studio.ui.render_history import HistoryPanel, RenderHistory, RenderRecord
-from muzaic_studio.ui.window_workflow import WindowWorkflow
+from muzaic_studio.ui.render_library import HashLibraryFeature
+from muzaic_studio.ui.render_widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
 from muzaic_studio.ui.workers import TaskRunner
 
-NO_KEY_TEXT = ("Muzaic cloud is chosen but no API key is set: renders wait for a key. "
-               "Set one, or render with the offline engine.")  # fmt: skip
 
-# key, text, shortcuts, tip, icon, checkable: listed in Help > Keyboard Shortcuts like the
-# editor's own table, because they are plain QActions of the window.
-ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str, str, bool], ...] = (
-    ("render.render", "&Render", ("Ctrl+R",), "Render the whole soundtrack", "render", False),
-    ("render.changes", "Render &Changes", ("Ctrl+Shift+R",),
-     "Render only the regions changed since their last render; the rest are reused for free",
-     "render-changes", False),
-    ("render.cancel", "&Cancel Render", (), "Stop waiting for the render (tokens may still be spent)", "stop", False),
-    ("render.play", "&Play / Pause", ("Space",), "Play from the playhead, or pause", "play", False),
-    ("render.loop", "&Loop Selection", ("L",), "Loop the selected regions while playing", "loop", True),
-    ("render.ab", "A/&B Last Two Renders", ("Ctrl+B",), "Flip between the two newest renders at the same position", "history", False),
-    ("render.preferences", "Backend &Preferences...", ("Ctrl+,",), "Offline engine or Muzaic cloud, API address, origin", "", False),
-    ("render.key", "API &Key...", (), "Store, test or clear the Muzaic API key", "key", False),
-    ("file.export", "&Export Audio...", ("Ctrl+E",), "Export the rendered soundtrack as MP3 or WAV", "export", False),
-)  # fmt: skip
-
-
-def _make_action(
-    parent: QObject, spec: tuple[str, str, tuple[str, ...], str, str, bool]
-) -> QAction:
-    key, text, shortcuts, tip, icon_name, checkable = spec
-    action = QAction(text, parent)
-    action.setObjectName(key)
-    action.setShortcuts([QKeySequence(s) for s in shortcuts])
-    native = QKeySequence.SequenceFormat.NativeText
-    action.setToolTip(
-        f"{tip} ({QKeySequence(shortcuts[0]).toString(native)})" if shortcuts else tip
-    )
-    action.setStatusTip(tip)
-    action.setCheckable(checkable)
-    if icon_name:
-        action.setIcon(icon(icon_name))
-    return action
-
-
-class RenderProgress(QWidget):
-    """Status bar widget: what is rendering, a bar, elapsed/estimate, Cancel."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("renderProgress")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self)
-        self.bar = QProgressBar(self)
-        self.bar.setRange(0, 1000)
-        self.bar.setFixedWidth(160)
-        self.bar.setTextVisible(False)
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setIcon(icon("stop"))
-        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.cancel_button.setToolTip(
-            "Stop waiting for this render (the server may still charge it)"
-        )
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        self.hide()
-
-    def show_progress(self, fraction: float, text: str) -> None:
-        self.bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
-        self.label.setText(text)
-
-
-class LoopOverlay(QWidget):
-    """The loop range drawn over the timeline's ruler, as a child of its viewport.
-
-    A transparent widget on top (mouse events pass through), so the timeline's own
-    painting is not touched; it follows the viewport's size, scroll and zoom.
-    """
-
-    BAND_H = 6
-
-    def __init__(self, timeline: QWidget) -> None:
-        viewport = timeline.viewport() if hasattr(timeline, "viewport") else timeline
-        super().__init__(viewport)
-        self.setObjectName("loopOverlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.timeline = timeline
-        self.span: tuple[float, float] | None = None
-        viewport.installEventFilter(self)
-        bar = getattr(timeline, "horizontalScrollBar", None)
-        if callable(bar):
-            bar().valueChanged.connect(self.update)
-        zoom = getattr(timeline, "zoomChanged", None)
-        if zoom is not None:
-            zoom.connect(self.update)
-        self.setGeometry(viewport.rect())
-        self.hide()
-
-    def set_span(self, span: tuple[float, float] | None) -> None:
-        self.span = span
-        self.setVisible(span is not None)
-        self.raise_()
-        self.update()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.setGeometry(watched.rect())  # type: ignore[attr-defined]
-        return False
-
-    def paintEvent(self, _event: Any) -> None:
-        scale = getattr(self.timeline, "scale", None)
-        if self.span is None or scale is None:
-            return
-        from PySide6.QtGui import QColor, QPainter
-
-        x0, x1 = scale.x(self.span[0]), scale.x(self.span[1])
-        painter = QPainter(self)
-        color = QColor("#f0b429")
-        painter.fillRect(int(x0), 0, max(1, int(x1 - x0)), self.BAND_H, color)
-        color.setAlpha(28)
-        painter.fillRect(int(x0), 0, max(1, int(x1 - x0)), self.height(), color)
-        painter.end()
-
-
-class RenderWorkflow(WindowWorkflow):
+class RenderWorkflow(BackendChoice, HashLibraryFeature):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
@@ -237,7 +103,7 @@ class RenderWorkflow(WindowWorkflow):
     # -- construction -------------------------------------------------------------------
     def _build_actions(self) -> None:
         for spec in ACTION_SPECS:
-            action = _make_action(self.window, spec)
+            action = make_action(self.window, spec)
             self.actions[spec[0]] = action
             self.window.addAction(action)
         a = self.actions
@@ -381,11 +247,6 @@ class RenderWorkflow(WindowWorkflow):
             return
         self.say(notice.text, notice.kind, notice.action_text, notice.action)
 
-    def use_offline_engine(self) -> None:
-        """Render on this machine from now on (saved, as choosing it in the toolbar is)."""
-        self._use_backend_kind("offline")
-        self.say("Switched to the offline engine: renders are made on this machine.")
-
     # -- documents ----------------------------------------------------------------------
     def _on_document_changed(self, *args: Any) -> None:
         doc = args[0] if args and isinstance(args[0], ProjectDocument) else self.window.doc  # type: ignore[attr-defined]
@@ -427,125 +288,6 @@ class RenderWorkflow(WindowWorkflow):
         record = self.history.find(audio) if audio else None
         if record is not None:
             self.switch_to(record, announce=False)
-
-    # -- backend ------------------------------------------------------------------------
-    def use_backend(self, backend: Any, reason: str = "") -> None:
-        """Render with *backend* (the preferences do this; tests hand in their client)."""
-        self.backends.use(backend, reason)
-
-    def _backend_changed(self, backend: Any, label: str) -> None:
-        self.controller.set_backend(backend)
-        pending, self._pending_render = self._pending_render, None
-        if pending is not None and backend is not None:
-            QTimer.singleShot(0, lambda: self.render(pending))
-        is_cloud = getattr(backend, "name", "") == "cloud"
-        self.controller.confirm = self._confirm if is_cloud else None
-        set_label = getattr(self.window, "set_backend_label", None)
-        if callable(set_label):
-            set_label(label)
-        combo = getattr(self, "backend_combo", None)
-        if combo is not None:
-            combo.setCurrentIndex(1 if is_cloud or self.backends.needs_key else 0)
-        bar = getattr(self.window, "message_bar", None)
-        if self.backends.needs_key:
-            self._ask_for_key(polite=True)
-            if self._key_wanted:
-                QTimer.singleShot(0, self.open_key_dialog)
-        elif backend is not None and bar is not None and bar.text.startswith(NO_KEY_TEXT[:30]):
-            bar.dismiss()  # a key was set (or the offline engine chosen): nothing to ask
-        self._key_wanted = False
-        self._balance_changed(None)
-        if backend is not None:
-            self._load_tags(backend)
-
-    def _load_tags(self, backend: Any) -> None:
-        """Tag names of the active backend for the library's labels (off the GUI thread)."""
-
-        def job(_p: Any, cancel: threading.Event) -> Any:
-            return call_with_cancel(backend.tags, cancel)
-
-        def done(data: Any) -> None:
-            from muzaic_studio.ui.tag_catalogue import TagCatalogue
-
-            if backend is not self.backends.backend:
-                return
-            if self.controller.backend is backend and isinstance(data, dict):
-                self.controller.tag_catalogue = data  # names -> ids at render time
-            catalogue = TagCatalogue.from_response(data)
-            set_catalogue = getattr(self.window, "set_tag_catalogue", None)
-            if callable(set_catalogue) and catalogue.names:
-                set_catalogue(catalogue)
-            self.library_dock.set_tag_names(catalogue.names)
-
-        self.aux.run(job, on_result=done, on_error=lambda _e: None, exclusive=False)
-
-    def _balance_changed(self, balance: Any) -> None:
-        self.controller.balance = balance if isinstance(balance, int) else None
-        if isinstance(balance, int) and balance >= UNLIMITED:
-            self.balance_label.setText("no token limit")
-        elif isinstance(balance, int):
-            self.balance_label.setText(f"{balance:,} tokens left".replace(",", "\u2009"))
-        elif (free := getattr(self.backends.account, "free_tokens", None)) is not None:
-            self.balance_label.setText(f"{free:,} free tokens".replace(",", "\u2009"))
-        else:
-            self.balance_label.setText("")
-
-    def _backend_problem(self, exc: MuzaicError) -> None:
-        if self.backends.settings.kind == "cloud" and isinstance(
-            exc, Unauthorized | KeyringUnavailable
-        ):
-            return  # no backend at all: _backend_changed asks for the key
-        self.say(exc.message, "warning", "Set API key...", self.open_key_dialog, polite=True)
-
-    def _ask_for_key(self, *, polite: bool = False) -> None:
-        """The banner for "cloud chosen, no key": set one, or render offline instead."""
-        show = getattr(self.window, "show_message", None)
-        text = NO_KEY_TEXT
-        if callable(show):
-            show(text, "warning", "Set API key...", self.open_key_dialog,
-                 ("Use offline engine", self.use_offline_engine), polite=polite)  # fmt: skip
-        else:
-            self.say(text, "warning", "Set API key...", self.open_key_dialog)
-
-    def _combo_chosen(self, index: int) -> None:
-        self._key_wanted = self.backend_combo.itemData(index) == "cloud"
-        self._use_backend_kind(self.backend_combo.itemData(index))
-
-    def _use_backend_kind(self, kind: str) -> None:
-        settings = BackendSettings.load()
-        settings.kind = kind
-        settings.save()
-        self.backends.settings = settings
-        self.backends.rebuild()
-
-    def open_preferences(self) -> None:
-        dialog = PreferencesDialog(self.backends.settings, self.window)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            settings = dialog.result_settings()
-            self._key_wanted = settings.kind == "cloud"
-            settings.save()
-            self.backends.settings = settings
-            self.backends.rebuild()
-
-    def open_key_dialog(self) -> None:
-        from muzaic_studio.ui.key_dialog import KeyDialog
-
-        dialog = KeyDialog(self.backends.settings, self.window)
-        dialog.keyChanged.connect(self.backends.rebuild)
-        dialog.exec()
-
-    def _confirm(self, summary: RenderSummary) -> bool:
-        if not self.ask_before_spending or summary.tokens == 0:
-            return True
-        text = f"Render {summary.text()} on {summary.backend}?"
-        if summary.over_balance:
-            text += f"\n\nThis needs {summary.tokens} tokens but only {summary.balance} are left."
-        free = getattr(self.backends.account, "free_tokens", None)
-        if summary.balance is None and free is not None and summary.tokens > free:
-            # tokensRemaining unknown: free tokens alone never refuse a render, they warn
-            text += f"\n\nThe account shows {free} free tokens; the server may refuse it."
-        answer = QMessageBox.question(self.window, "Render", text)
-        return answer == QMessageBox.StandardButton.Yes
 
     def _update_render_tips(self) -> None:
         """Tooltips say what each render would cost now (planning is cheap: no I/O)."""
@@ -708,96 +450,6 @@ class RenderWorkflow(WindowWorkflow):
             parts.append(f"Loop {loop[0]:.2f}-{loop[1]:.2f} s")
         self.play_label.setText("  ·  ".join(parts))
 
-    # -- library ------------------------------------------------------------------------
-    def hash_audio(self, hash_: str) -> tuple[Path, float, float, float] | None:
-        """(file, start, length, file duration) of *hash_* in a kept render, newest first."""
-        return self.history.hash_audio(hash_) if self.history is not None else None
-
-    def preview_hash(self, hash_: str) -> None:
-        """Play one library sound on the preview player (the playhead stays where it is)."""
-        if self.preview_player.playing:
-            self.preview_player.pause()
-            return
-        self.player.pause()
-        local = self.hash_audio(hash_)
-        if local is not None:
-            path, start, length, total = local
-            self.preview_player.set_source(path, total, keep_position=False)
-            self.preview_player.play(start, stop_at=start + length)
-            return
-        entry = self.library.get(hash_)
-        backend = self.controller.backend
-        if entry is None or backend is None:
-            self.say("This sound has no audio on this computer.", "warning")
-            return
-        target = paths.cache_dir() / "previews" / f"{hash_[:40]}.mp3"
-        duration = entry.duration
-        paid = backend.name == "cloud" and not target.exists() and self.ask_before_spending
-        if paid and not confirm_paid_preview(self.window, duration):
-            return
-
-        def job(_p: Any, cancel: threading.Event) -> Path:
-            if not target.exists():
-                data = audio_of_hash(backend, hash_, duration, cancel)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write_bytes(target, data)
-            return target
-
-        def done(path: Path) -> None:
-            self.preview_player.set_source(path, duration, keep_position=False)
-            self.preview_player.play(0.0)
-
-        def failed(exc: BaseException) -> None:
-            text = exc.message if isinstance(exc, MuzaicError) else str(exc)
-            self.say(f"Cannot preview this sound: {text}", "warning")
-
-        self.say("Fetching the sound to preview...", "info")
-        self.aux.run(job, on_result=done, on_error=failed)
-
-    def _preview_playing(self, playing: bool) -> None:
-        self.library_dock.preview_button.setText("Stop" if playing else "Preview")
-
-    def use_hash_on_selection(self, hash_: str) -> None:
-        if self.doc is None:
-            return
-        selected = [r.uid for r in self.doc.selected_regions()]
-        if not selected:
-            self.say("Select the regions that should reuse this sound first.", "info")
-            return
-        self.library.adopt(hash_)
-
-        def to_copy(regions: list[Any]) -> None:
-            for r in regions:
-                if r.uid in selected:
-                    r.action, r.source_hash = "copy", hash_
-
-        self.doc.edit("Use Library Sound", to_copy)
-        self.say(f"{len(selected)} region(s) now reuse {hash_[:10]}.", "info")
-
-    def insert_hash_at_playhead(self, hash_: str) -> None:
-        """Library Insert: a new copy region in free space, never over a region."""
-        entry = self.library.get(hash_)
-        if self.doc is None or entry is None:
-            return
-        at = free_spot(self.doc, self.doc.playhead)
-        if at is None:
-            self.say("No free space at or after the playhead: move the playhead to a gap, "
-                     "or drop the sound on a region to replace its music.", "warning")  # fmt: skip
-            return
-        self.drop_hash(hash_, entry.duration, at)
-
-    def drop_hash(self, hash_: str, duration: float, at: float) -> bool:
-        """What a library drop at *at* seconds does (also used by the drop filter)."""
-        if self.doc is None:
-            return False
-        self.library.adopt(hash_)
-        try:
-            self.say(apply_hash_drop(self.doc, hash_, duration, at, None), "info")
-        except EditError as exc:
-            self.say(f"Cannot place the sound there: {exc}", "warning")
-            return False
-        return True
-
     # -- export -------------------------------------------------------------------------
     def open_export(self) -> QDialog | None:
         from muzaic_studio.ui.export_flow import open_export
@@ -811,17 +463,6 @@ class RenderWorkflow(WindowWorkflow):
         self.controller.shutdown()
         self.backends.shutdown()
         self.aux.shutdown()
-
-
-def audio_of_hash(backend: Any, hash_: str, duration: float, cancel: threading.Event) -> bytes:
-    """The audio of one region hash: /audioFromHash where the backend has it, else a
-    one-region copy render (a copy costs no tokens). Runs on a worker."""
-    fetch = getattr(backend, "audio_from_hash", None)
-    if callable(fetch):
-        got = call_with_cancel(fetch, cancel, hash_)
-        return got if isinstance(got, bytes | bytearray) else got.mp3
-    region = {"time": 0.0, "duration": duration, "action": "copy", "sourceHash": hash_}
-    return backend.render({"regions": [region], "normalize": False}, cancel).mp3
 
 
 def install_render_workflow(window: QMainWindow, *, audio: bool | None = None) -> RenderWorkflow:

@@ -19,78 +19,44 @@ and are dropped if the document changed meanwhile.
 The project stores the video's path relative to the project file (absolute until the
 project has a file; made relative when it is saved). A video that is not where the project
 says is asked for again with a "Locate..." banner.
+
+Scene cuts live in `video_scenes`, Export Video in `video_export`, the file side (suffixes, stored paths, drops) in
+`video_files`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 
 from muzaic_studio.atomic import WriteError
-from muzaic_studio.model import Region
-from muzaic_studio.ui.document import EditError, ProjectDocument
-from muzaic_studio.ui.settings import app_settings
-from muzaic_studio.ui.video_dialogs import ExportVideoDialog, RegionsFromScenesDialog
+from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.video_dock import VideoDock
+from muzaic_studio.ui.video_export import VideoExportFeature
+from muzaic_studio.ui.video_files import VIDEO_FILTER, VideoDropFilter, stored_video_path
 from muzaic_studio.ui.video_lane import VideoSoundLane
+from muzaic_studio.ui.video_scenes import SENSITIVITIES, SceneFeature, saved_threshold
 from muzaic_studio.ui.video_strip import VideoStrip, strip_images
-from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.video import (
-    DEFAULT_THRESHOLD,
     Cancelled,
     VideoError,
     VideoInfo,
     cached_scenes,
-    detect_scenes,
     extract_thumbnails,
     probe,
 )
 from muzaic_studio.video.cache import entry_dir
-from muzaic_studio.wording import plural
 
 log = logging.getLogger(__name__)
-
-VIDEO_SUFFIXES = frozenset(
-    [
-        ".mp4",
-        ".m4v",
-        ".mov",
-        ".mkv",
-        ".webm",
-        ".avi",
-        ".mpg",
-        ".mpeg",
-        ".ts",
-        ".mts",
-        ".m2ts",
-        ".wmv",
-        ".flv",
-        ".ogv",
-        ".3gp",
-        ".mxf",
-    ]
-)
-VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
-MIN_SCENE_KEY = "video/min_scene_seconds"
-THRESHOLD_KEY = "video/scene_threshold"
-#: Scene-score thresholds offered to the user, in words. Normal is ffmpeg's usual 0.3;
-#: High also cuts between similar shots (same set, other angle), Low only between very
-#: different ones (ignores flashes and fast pans).
-SENSITIVITIES = (
-    ("Low", 0.45, "Only cuts between very different shots"),
-    ("Normal", DEFAULT_THRESHOLD, "Hard cuts between shots (recommended)"),
-    ("High", 0.18, "Also cuts between similar shots; may mark fast motion"),
-)
 
 # key, text, shortcuts, tip
 ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -100,29 +66,6 @@ ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("video.scenes", "Detect Scene &Cuts", (), "Find the video's cuts in the background; they become markers the timeline snaps to"),
     ("video.regions", "Regions from &Scenes...", (), "One generate region per scene (short scenes joined), in one undo step"),
 )  # fmt: skip
-
-
-def is_video_file(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
-
-
-def stored_video_path(video: Path, project_path: Path | None) -> str:
-    """What the project file stores: relative to the project's folder when possible."""
-    video = Path(video).resolve()
-    if project_path is None:
-        return str(video)
-    try:
-        return Path(os.path.relpath(video, Path(project_path).resolve().parent)).as_posix()
-    except ValueError:  # another drive on Windows: no relative path exists
-        return str(video)
-
-
-def _saved_threshold() -> float:
-    try:
-        value = float(app_settings().value(THRESHOLD_KEY, DEFAULT_THRESHOLD))
-    except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
-    return value if 0.0 < value < 1.0 else DEFAULT_THRESHOLD
 
 
 def _peaks_job(path: Path, progress: Callable[[float], None], cancel: threading.Event) -> Any:
@@ -141,7 +84,7 @@ def _peaks_job(path: Path, progress: Callable[[float], None], cancel: threading.
     return pyramid
 
 
-class VideoWorkflow(WindowWorkflow):
+class VideoWorkflow(SceneFeature, VideoExportFeature):
     """Everything issue 7 adds to a main window; created by `install_video_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
@@ -149,7 +92,7 @@ class VideoWorkflow(WindowWorkflow):
         self.doc: ProjectDocument | None = None
         self.info: VideoInfo | None = None
         self.cuts: list[float] | None = None
-        self.threshold = _saved_threshold()
+        self.threshold = saved_threshold()
         self.thumbnails: Any = None
         self.sound_peaks: Any = None
         self._player: Any = None
@@ -173,7 +116,9 @@ class VideoWorkflow(WindowWorkflow):
 
         self.actions = self._build_actions()
         self._build_menus()
-        self._drop_filter = _VideoDropFilter(self)
+        self._drop_filter = VideoDropFilter(
+            self, lambda path: self.load_video(path, new_import=True)
+        )
         window.setAcceptDrops(True)
         window.installEventFilter(self._drop_filter)
         window.installEventFilter(self)  # close -> stop ffmpeg jobs (see WindowWorkflow)
@@ -410,7 +355,7 @@ class VideoWorkflow(WindowWorkflow):
                 doc.project.video = stored
                 doc.mark_dirty()
             doc.set_media_duration(info.duration)
-            self.window.timeline.zoom_to_fit()
+            self.window.timeline.zoom_to_fit()  # type: ignore[attr-defined]
             self.dock.show()
             self.dock.raise_()  # it may be a tab behind other panels
             self.say(("Replaced the video with " if replaced else "Imported ") +
@@ -505,139 +450,6 @@ class VideoWorkflow(WindowWorkflow):
                 doc.project.save(doc.path)
 
     # -- scenes ------------------------------------------------------------------------
-    def detect_scenes(self) -> Task | None:
-        info = self.info
-        if info is None:
-            self.say("Import a video first: scene cuts are found in its picture.", "info",
-                     "Import Video...", self.choose_video)  # fmt: skip
-            return None
-        threshold = self.threshold
-        self.dock_widget.job.start("Finding scene cuts...", "Stop looking for scene cuts")
-
-        def job(progress: Any, cancel: threading.Event) -> list[float]:
-            return detect_scenes(info.path, threshold=threshold,
-                                 progress=lambda f: progress(f, ""), cancel=cancel)  # fmt: skip
-
-        def found(cuts: list[float]) -> None:
-            self.dock_widget.job.stop()
-            self._set_cuts(cuts)
-            n = len(cuts)
-            if self._regions_after_scan:
-                self._regions_after_scan = False
-                self.regions_from_scenes()
-                return
-            self.say(f"Found {plural(n, 'scene cut')} in {info.path.name}; the timeline "
-                     "snaps to them.", "success", "Regions from Scenes...",
-                     self.regions_from_scenes)  # fmt: skip
-
-        def failed(exc: BaseException) -> None:
-            self.dock_widget.job.stop()
-            self._regions_after_scan = False
-            if not isinstance(exc, Cancelled):
-                self.say(str(exc), "error", "Try Again", self.detect_scenes)
-
-        return self._run("scenes", job, on_result=found, on_error=failed,
-                         on_progress=lambda f, _t: self.dock_widget.job.set_progress(f))  # fmt: skip
-
-    def set_threshold(self, threshold: float) -> None:
-        """Change the scene-cut sensitivity; the cuts are found again (or read from cache)."""
-        if abs(threshold - self.threshold) < 1e-9:
-            return
-        self.threshold = threshold
-        app_settings().setValue(THRESHOLD_KEY, threshold)
-        if threshold in self.sensitivity_actions:
-            self.sensitivity_actions[threshold].setChecked(True)
-        if self.info is not None and (self.cuts is not None or self.busy("scenes")):
-            self.detect_scenes()  # cached per threshold: instant when tried before
-
-    def cancel_scenes(self) -> None:
-        if self.tasks.get("scenes") is not None:
-            self._cancel("scenes")
-            self._regions_after_scan = False
-            self.dock_widget.job.stop()
-            self.say("Scene detection cancelled.")
-            self._update_actions()
-
-    def _set_cuts(self, cuts: list[float]) -> None:
-        old = self.cuts or []
-        self.cuts = list(cuts)
-        self._replace_markers(old, self.cuts)
-        self._update_actions()
-
-    def _replace_markers(self, old: list[float], new: list[float]) -> None:
-        """Swap the scene markers, keeping any other markers (the user's) as they are."""
-        assert self.doc is not None
-        others = [m for m in self.doc.markers if not any(abs(m - c) < 1e-6 for c in old)]
-        self.doc.set_markers([*others, *new])
-
-    def regions_from_scenes(self) -> bool:
-        """Ask for the minimum scene length, then replace the regions in one undo step."""
-        doc, info = self.doc, self.info
-        if doc is None or info is None:
-            self.say("Import a video first.", "info", "Import Video...", self.choose_video)
-            return False
-        if self.cuts is None:
-            self._regions_after_scan = True
-            if not self.busy("scenes"):
-                self.detect_scenes()
-            return False
-        settings = app_settings()
-        min_len = float(settings.value(MIN_SCENE_KEY, 2.0))
-        dialog = RegionsFromScenesDialog(
-            self.cuts, info.duration, len(doc.regions), min_len, self.window
-        )
-        if dialog.exec() != RegionsFromScenesDialog.DialogCode.Accepted:
-            return False
-        settings.setValue(MIN_SCENE_KEY, dialog.min_len)
-        return self.apply_scene_regions(dialog.spans())
-
-    def apply_scene_regions(self, spans: list[tuple[float, float]]) -> bool:
-        doc = self.doc
-        if doc is None or not spans:
-            return False
-        new = [Region(time=t, duration=d, action="generate", name=f"Scene {i + 1}")
-               for i, (t, d) in enumerate(spans)]  # fmt: skip
-
-        def change(regions: list[Region]) -> None:
-            regions[:] = new
-
-        try:
-            doc.edit(f"Regions from {len(new)} Scenes", change)
-        except EditError as exc:
-            self.say(str(exc), "error")
-            return False
-        doc.select(r.uid for r in doc.regions)
-        self.say(
-            f"Created {len(new)} regions, one per scene. Set their tags and render.", "success"
-        )
-        return True
-
-    # -- export ------------------------------------------------------------------------
-    def export_video(self) -> ExportVideoDialog | None:
-        doc, info = self.doc, self.info
-        if doc is None or info is None:
-            self.say("Import a video first: Export Video puts the soundtrack into it.", "info",
-                     "Import Video...", self.choose_video)  # fmt: skip
-            return None
-        audio = doc.audio_path
-        if audio is None or not Path(audio).is_file():
-            render = getattr(getattr(self.window, "render_workflow", None), "render", None)
-            self.say("Render the soundtrack first: the export puts the rendered music into the video.",
-                     "info", "Render" if callable(render) else None,
-                     (lambda: render(False)) if callable(render) else None)  # fmt: skip
-            return None
-        stale = any(r.changed_since_render for r in doc.regions)
-        dialog = ExportVideoDialog(info, Path(audio), stale_render=stale, parent=self.window)
-        dialog.project_options = project_export_options(doc)
-        dialog.exported.connect(self._video_exported)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
-    def _video_exported(self, path: Path) -> None:
-        log.info("exported video %s", path)
-        self.say(f"Exported the scored video to {path}.", "success")
-
     # -- misc --------------------------------------------------------------------------
     def _muted_changed(self, muted: bool) -> None:
         self.lane.set_muted(muted, available=self.dock_widget.has_audio_output)
@@ -657,46 +469,6 @@ class VideoWorkflow(WindowWorkflow):
         for runner in self._runners.values():
             runner.shutdown(3000)
         self.dock_widget.close_media()
-
-
-class _VideoDropFilter(QObject):
-    """Accepts video files dropped anywhere on the window; leaves other drops alone."""
-
-    def __init__(self, workflow: VideoWorkflow) -> None:
-        super().__init__(workflow)
-        self.workflow = workflow
-
-    @staticmethod
-    def video_in(event: Any) -> Path | None:
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and is_video_file(url.toLocalFile()):
-                return Path(url.toLocalFile())
-        return None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if self.video_in(event) is not None:
-                event.acceptProposedAction()  # type: ignore[attr-defined]
-                return True
-        elif kind == QEvent.Type.Drop:
-            path = self.video_in(event)
-            if path is not None:
-                event.acceptProposedAction()  # type: ignore[attr-defined]
-                QTimer.singleShot(0, lambda: self.workflow.load_video(path, new_import=True))
-                return True
-        return False
-
-
-def project_export_options(doc: Any) -> dict[str, Any]:
-    """The app's mix and the user's markers (as chapters) for the video export."""
-    from muzaic_studio.model.mix import project_markers
-
-    chapters = tuple((m.time, m.name or "Chapter") for m in project_markers(doc.project.extra))
-    return {"mix_regions": tuple(doc.regions), "chapters": chapters}
 
 
 def install_video_workflow(window: QMainWindow, *, audio: bool | None = None) -> VideoWorkflow:

@@ -167,10 +167,10 @@ def test_preview_plays_the_hash_without_moving_the_playhead(window, qtbot):
 
 
 def test_a_preview_that_may_cost_tokens_asks_first(window, qtbot, monkeypatch):
-    from muzaic_studio.ui import render_workflow as rw
+    from muzaic_studio.ui import render_library as rl
 
     asked: list[float] = []
-    monkeypatch.setattr(rw, "confirm_paid_preview", lambda _parent, s: asked.append(s) or False)
+    monkeypatch.setattr(rl, "confirm_paid_preview", lambda _parent, s: asked.append(s) or False)
     some = next(r.last_hash for r in window.doc.regions)
     length = next(r.duration for r in window.doc.regions if r.last_hash == some)
     window.set_document(ProjectDocument())  # its audio is not in this project's renders

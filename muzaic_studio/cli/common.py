@@ -1,0 +1,73 @@
+"""What the `muzaic-studio` commands share: exit codes, the one-line failure, loading a
+project and choosing the backend from the command line's options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+PROG = "muzaic-studio"
+
+EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_AUTH, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
+class CliError(Exception):
+    """A failure with its exit code; the message is the one line the user reads."""
+
+    def __init__(self, message: str, code: int = EXIT_OTHER) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def err(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def load_project(path: str) -> Any:
+    from muzaic_studio.model import Project, ProjectError
+
+    try:
+        return Project.load(path)
+    except ProjectError as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+
+
+def backend_for(args: argparse.Namespace) -> Any:
+    from muzaic_studio.backends import choose_backend
+
+    offline: bool | None = True if args.offline else None
+    if not args.offline and (args.api_url or args.origin):
+        offline = False  # an explicit server means the cloud: no silent fallback
+    if args.offline and (args.api_url or args.origin):
+        raise CliError("--offline cannot be combined with --api-url or --origin.", EXIT_INVALID)
+    backend, why = choose_backend(offline, args.api_url, args.origin)
+    if offline is None and getattr(backend, "name", "") != "cloud":
+        print(why, file=sys.stderr)  # the automatic fallback is worth a note; --offline is not
+    return backend
+
+
+def exit_code_for(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, message) for the failures a user can act on; None for real bugs."""
+    from muzaic_studio.contract.errors import MuzaicError
+
+    if isinstance(exc, CliError):
+        return exc.code, exc.message
+    if isinstance(exc, MuzaicError):
+        return exc.exit_code, exc.message
+    from muzaic_studio.model import ProjectError
+
+    if isinstance(exc, ProjectError):
+        return EXIT_INVALID, str(exc)
+    from muzaic_studio.atomic import WriteError
+
+    if isinstance(exc, WriteError):
+        return EXIT_OTHER, exc.strerror or str(exc)
+    from muzaic_studio.audio.errors import AudioError
+
+    if isinstance(exc, AudioError) or type(exc).__name__ == "FFmpegError":
+        return EXIT_OTHER, str(exc)
+    if isinstance(exc, OSError):
+        return EXIT_OTHER, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    return None

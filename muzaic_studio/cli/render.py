@@ -1,0 +1,241 @@
+"""`muzaic-studio render` and `validate`: the render use case (muzaic_studio.render), as
+the GUI runs it, plus the files: MP3 (and WAV) written atomically, hashes stored back."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from muzaic_studio.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_OTHER,
+    PROG,
+    CliError,
+    backend_for,
+    err,
+    exit_code_for,
+    load_project,
+)
+from muzaic_studio.wording import plural
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from muzaic_studio.render import Blocked, UnsendableRequest, prepare
+
+    project = load_project(args.project)
+    # No backend here: tag ids as saved, and copy sources without a hash are what a render
+    # would send first.
+    try:
+        job = prepare(project, only_changes=args.changes_only, origin="", resolve_tags=False)
+    except Blocked as exc:
+        raise CliError(f"{args.project}: {exc.message}", EXIT_INVALID) from None
+    except UnsendableRequest as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        raise CliError(
+            f"{args.project}: {plural(len(exc.problems), 'problem')}; nothing would be sent.",
+            EXIT_INVALID,
+        ) from None
+    print(json.dumps(job.body, indent=2, ensure_ascii=False))
+    if job.first:
+        print(f"This is the first of two requests: {job.note}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _to_mp3(audio_path: Path) -> bytes:
+    """The render's audio as MP3 bytes (a server may send WAV)."""
+    if audio_path.suffix.lower() == ".mp3":
+        return audio_path.read_bytes()
+    from muzaic_studio.audio.ffmpeg import run_ffmpeg
+
+    return run_ffmpeg(
+        ["-i", str(audio_path), "-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3", "pipe:1"],
+        timeout=600,
+    )
+
+
+def _write_wav(mp3_path: Path, out: Path, regions: Any = ()) -> None:
+    """The audio layer's export from the written MP3, atomic, sized headers, with the
+    project's client-side mix (gains, fades, transitions) applied like the editor's export.
+    The MP3 itself stays the render as paid for: the editor mixes it again on open."""
+    from muzaic_studio.audio.export import ExportOptions, export_audio
+
+    export_audio(mp3_path, out, ExportOptions(format="wav", mix_regions=tuple(regions)))
+
+
+def _check_outputs(args: argparse.Namespace) -> Path:
+    """-o and --wav are usable; checked before any token is spent."""
+    out = Path(args.output)
+    if out.suffix.lower() in (".wav", ".flac", ".ogg", ".m4a", ".aac"):
+        raise CliError(
+            f"-o writes an MP3, so {out.name} would hold MP3 data under another name. "
+            f"Use -o {out.with_suffix('.mp3').name} (add --wav {out.with_suffix('.wav').name} for a WAV).",
+            EXIT_INVALID,
+        )
+    if args.wav and Path(args.wav).resolve() == out.resolve():
+        raise CliError("--wav and -o must be different files.", EXIT_INVALID)
+    for target in (out, Path(args.wav)) if args.wav else (out,):
+        if not target.parent.is_dir():
+            raise CliError(f"Cannot write {target}: the folder does not exist.", EXIT_INVALID)
+    return out
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """The render use case (muzaic_studio.render), as the GUI runs it, plus the files."""
+    from muzaic_studio.atomic import atomic_write_bytes
+    from muzaic_studio.render import RenderHistory, record
+    from muzaic_studio.render.job import copies_charged
+    from muzaic_studio.render.summary import NO_REGION_HASHES, charge_text
+
+    out = _check_outputs(args)
+    project = load_project(args.project)
+    backend = backend_for(args)
+    name = str(getattr(backend, "name", ""))
+    history = RenderHistory.for_project(project)
+    job = _prepared(project, backend, args)
+    first_text = ""
+    if job.first:  # copy sources this backend has no hash of: rendered in a request first
+        err(f"{job.note}.")
+        first = _execute(job, backend, history, project, args)
+        record(project.apply_render, project.library, history, job, first, backend=name)
+        if not args.no_save:
+            project.save(args.project)
+        if name != "offline":  # (the offline engine charges nothing)
+            first_text = (
+                f" (and {charge_text(first.tokens_used, job.plan.tokens)} for the copy sources)"
+            )
+        job = _prepared(project, backend, args)
+    outcome = _execute(job, backend, history, project, args)
+    for warning in outcome.warnings:
+        err(f"warning: {warning}")
+    atomic_write_bytes(out, _to_mp3(outcome.audio_path))
+    saved = ""
+    if not args.no_save:
+        record(
+            project.apply_render,
+            project.library,
+            history,
+            job,
+            outcome,
+            backend=name,
+            audio_path=str(out.resolve()),
+        )
+        try:
+            project.save(args.project)
+        except OSError as exc:
+            raise CliError(
+                f"Wrote {out}, but could not store the region hashes in {args.project}: {exc}",
+                EXIT_OTHER,
+            ) from None
+        saved = f"; region hashes stored in {args.project}"
+    if args.wav:  # after the hashes are safe: they are what the tokens paid for
+        try:
+            _write_wav(out, Path(args.wav), project.regions)
+        except Exception as exc:
+            known = exit_code_for(exc)
+            if known is None:
+                raise
+            raise CliError(
+                f"Wrote {out}{saved}, but the WAV export failed: {known[1]}", EXIT_OTHER
+            ) from None
+    plan = job.plan
+    if plan.reused and name == "offline":  # nothing is charged offline: nothing to save
+        reuse = f" (reused {plural(plan.reused, 'unchanged region')})"
+    elif plan.reused and copies_charged(outcome.tokens_used, job):
+        reuse = f" (reusing {plural(plan.reused, 'unchanged region')} saved nothing)"
+    elif plan.reused:
+        reuse = f" ({plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')})"
+    else:
+        reuse = ""
+    if job.unhashed:
+        reuse += f" ({plural(job.unhashed, 'unchanged region')} rendered again: {NO_REGION_HASHES})"
+    wav = f" and {args.wav}" if args.wav else ""
+    print(
+        f"Wrote {out}{wav}: {outcome.audio_duration:.1f} s, "
+        f"{charge_text(outcome.tokens_used, plan.tokens, name)}{first_text}{reuse}{saved}."
+    )
+    return EXIT_OK
+
+
+def _prepared(project: Any, backend: Any, args: argparse.Namespace) -> Any:
+    """The request for this backend (render.prepare_for), every problem found before any
+    token is spent: invalid regions, tag names or copy sources this backend lacks."""
+    from muzaic_studio.render import Blocked, UnsendableRequest, prepare_for
+
+    try:
+        return prepare_for(
+            project, backend, only_changes=args.changes_only, link_sources=args.render_sources
+        )
+    except Blocked as exc:
+        fix = " (`--render-sources` does that)" if exc.offers() else ""
+        raise CliError(
+            f"{args.project}: nothing was sent. {exc.message}{fix}", EXIT_INVALID
+        ) from None
+    except UnsendableRequest as exc:
+        more = (
+            f" (and {len(exc.problems) - 1} more; see `{PROG} validate`)"
+            if len(exc.problems) > 1
+            else ""
+        )
+        raise CliError(f"{args.project}: {exc.problems[0]}{more}", EXIT_INVALID) from None
+
+
+def _execute(job: Any, backend: Any, history: Any, project: Any, args: argparse.Namespace) -> Any:
+    """One request of the render use case; the hashes of a paid answer whose audio failed
+    are kept in the project, so a changes-only render gets the music as free copies."""
+    import threading
+
+    from muzaic_studio.contract.errors import MuzaicError
+    from muzaic_studio.render import execute, keep_paid_hashes
+
+    name = str(getattr(backend, "name", ""))
+    cancel = threading.Event()
+    try:
+        return _interruptibly(
+            lambda: execute(job, backend, history, cancel=cancel, backend_name=name)
+        )
+    except MuzaicError as exc:
+        if exc.partial is None or args.no_save:
+            raise
+        if not keep_paid_hashes(project.apply_render, job, exc.partial):
+            raise
+        project.save(args.project)
+        raise CliError(
+            f"{exc.message} The region hashes were stored in {args.project}: "
+            f"`{PROG} render {args.project} -o {args.output} --changes-only` gets the music "
+            "as copies, without spending tokens again.",
+            exc.exit_code,
+        ) from None
+    except KeyboardInterrupt:
+        cancel.set()
+        message = "Render cancelled."
+        if name == "cloud":
+            message += " The server may still finish it and charge the tokens for it."
+        raise CliError(message, EXIT_INTERRUPTED) from None
+
+
+def _interruptibly(work: Callable[[], Any]) -> Any:
+    """Run *work* on a worker thread so Ctrl+C is noticed at once, even during a long wait."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="render", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
