@@ -39,6 +39,7 @@ lint: venv
 	$(VENV)/bin/ruff check muzaic_studio tests bench packaging
 	$(VENV)/bin/ruff format --check muzaic_studio tests bench packaging
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff check --fix muzaic_studio tests bench packaging

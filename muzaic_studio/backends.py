@@ -47,7 +47,7 @@ def offline_engine(out_of_process: bool = False) -> Backend:
                 "offline engine child failed (%s); rendering in-process", exc
             )
     try:
-        from muzaic_studio.engine import OfflineEngine  # type: ignore[attr-defined]
+        from muzaic_studio.engine import OfflineEngine
     except ImportError as exc:
         raise EngineMissing(
             f"The offline engine is not available in this installation ({exc}). "

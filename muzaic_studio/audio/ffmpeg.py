@@ -97,7 +97,8 @@ def encode_mp3(
         # a view of the samples, not pcm.tobytes(): a 20-minute stereo mix is 212 MB, and
         # a copy of it would double the encoder's peak memory
         proc = subprocess.run(
-            cmd, input=memoryview(pcm).cast("B") if pcm.size else b"",
+            # numpy's stubs give ndarray __buffer__ only for Python >= 3.12; it has one on 3.11
+            cmd, input=memoryview(pcm).cast("B") if pcm.size else b"",  # type: ignore[arg-type]
             stdout=out, stderr=subprocess.PIPE, check=False,
         )  # fmt: skip
         if proc.returncode != 0:

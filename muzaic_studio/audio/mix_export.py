@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def _pipe_through_ffmpeg(
     channels: int,
     args: list[str],
     *,
-    stdout: object,
+    stdout: IO[bytes] | None,
     total_frames: int | None,
     progress: Callable[[float], None] | None,
     cancel: threading.Event | None,
@@ -122,12 +123,13 @@ def _pipe_through_ffmpeg(
     proc = subprocess.Popen(
         cmd,
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL if stdout is None else stdout,  # type: ignore[arg-type]
+        stdout=subprocess.DEVNULL if stdout is None else stdout,
         stderr=subprocess.PIPE,
     )
     assert proc.stdin is not None and proc.stderr is not None
+    stderr = proc.stderr
     log: list[bytes] = []
-    reader = threading.Thread(target=lambda: log.append(proc.stderr.read()), daemon=True)
+    reader = threading.Thread(target=lambda: log.append(stderr.read()), daemon=True)
     reader.start()
     done = 0
     try:
@@ -197,7 +199,7 @@ def write_mixed(
     source: str | os.PathLike[str],
     plan: MixPlan,
     encode_args: list[str],
-    fh: object,
+    fh: IO[bytes],
     *,
     start: float | None,
     end: float | None,

@@ -193,11 +193,11 @@ class PcmFeed:
                     span = self.loop[1] - self.loop[0]
                     if whole and span <= LOOP_CACHE_SECONDS * self.rate:
                         self._capture = []
-                frame = self._play_span(frame, stop_at)
-                if self._capture is not None and frame is not None:
+                reached = self._play_span(frame, stop_at)
+                if self._capture is not None and reached is not None:
                     self._loop_pcm = np.concatenate(self._capture)
                 self._capture = None
-                if frame is None or self.loop is None:
+                if reached is None or self.loop is None:
                     break
                 frame = self.loop[0]
             else:

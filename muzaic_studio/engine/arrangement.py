@@ -36,6 +36,7 @@ _log = logging.getLogger(__name__)
 _SAMPLED_VEL = 0.8
 _SAMPLED_DRUM_VEL = 0.75
 _SAMPLED_GAIN = 1.6
+_CHORD_DEGREES = (0, 2, 4, 7, -3)  # the melody's strong-beat targets: chord tones
 
 
 @dataclass
@@ -192,7 +193,7 @@ class Composer(Planner, Drummer):
             # the comping instrument is the harmonic bed when the palette has no pad
             comp = th.presence(b.intensity, "chords") if pal.pad else 1.0
             if pal.chords and comp:
-                self._comp(b, tones, st, ln, comp * vel, bright, reg)
+                self._comp(b, pal.chords, tones, st, ln, comp * vel, bright, reg)
 
     def _bass_line(self, b: _Bar, root: int, st: float, ln: float, vel: float, bright: float):
         voice, r = self.pal.bass, b.rhythm
@@ -217,7 +218,9 @@ class Composer(Planner, Drummer):
         for s, length, iv in pattern:
             self._note("bass", voice, root + iv, length, bright, self._t(b.index, st + s), vel)
 
-    def _comp(self, b: _Bar, tones, st: float, ln: float, vel: float, bright: float, reg: int):
+    def _comp(
+        self, b: _Bar, voice: str, tones, st: float, ln: float, vel: float, bright: float, reg: int
+    ):
         voicing = th.lead_voices(tones, self._voicing.get("chords"), 62 + reg)
         self._voicing["chords"] = voicing
         r = b.rhythm
@@ -234,8 +237,8 @@ class Composer(Planner, Drummer):
                 continue
             for i, p in enumerate(voicing):
                 # strum: a few ms between strings on guitar, together on keys
-                off = int(i * 0.012 * SR) if self.pal.chords == "guitar" else 0
-                self._note("chords", self.pal.chords, p, min(length, ln - s), bright,
+                off = int(i * 0.012 * SR) if voice == "guitar" else 0
+                self._note("chords", voice, p, min(length, ln - s), bright,
                            self._t(b.index, st + s) + off, 0.55 * vel)  # fmt: skip
 
     def _arp(self, b: _Bar) -> None:
@@ -284,8 +287,9 @@ class Composer(Planner, Drummer):
         steps = sorted(cand[:count])
         degs, d = [], int(rng.choice([0, 2, 4]))
         for s in steps:
-            if s % 4 == 0:  # strong beats sit on chord tones
-                d = min((0, 2, 4, 7, -3), key=lambda c, d=d: abs(c - d) + rng.random())
+            if s % 4 == 0:  # strong beats sit on chord tones (the first nearest, jittered)
+                costs = [abs(c - d) + rng.random() for c in _CHORD_DEGREES]
+                d = _CHORD_DEGREES[costs.index(min(costs))]
             else:
                 d += int(rng.choice([-2, -1, -1, 1, 1, 2]))
             d = int(np.clip(d, -3, 9))

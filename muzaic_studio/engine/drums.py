@@ -43,7 +43,14 @@ class Drummer:
     pal: Palette
     band: sampled.Band | None
 
-    # and, from the composer: _t (bar, step -> sample), _hit, _section_flags
+    if TYPE_CHECKING:  # provided by the composer (and the planner) this mixes into
+
+        def _t(self, bar: int, step: float) -> int: ...
+        def _hit(
+            self, shots: dict, name: str, start: int, vel: float, layer: str = "drums"
+        ) -> None: ...
+        def _section_flags(self, b: Bar) -> dict[str, bool]: ...
+
     def _shots(self, tone: float) -> dict:
         if self.pal.kit == "none":
             return {}

@@ -58,8 +58,8 @@ class Planner:
             ending_bar = n_bars - 1 if n_bars >= 2 else None
         bars: list[Bar] = []
         section, left = -1, 0
-        for b in range(n_bars):
-            pos = min(1.0, (b + 0.5) * self.bar_s / spec.duration)
+        for n in range(n_bars):
+            pos = min(1.0, (n + 0.5) * self.bar_s / spec.duration)
             c = {k: spec.curves[k](pos) for k in ("intensity", "tone", "rhythm", "variance")}
             first = left == 0
             if first:
@@ -68,7 +68,7 @@ class Planner:
             left -= 1
             bars.append(
                 Bar(
-                    b,
+                    n,
                     c["intensity"],
                     c["tone"],
                     c["rhythm"],
@@ -102,7 +102,7 @@ class Planner:
         """Sections get roles: an intro (2-4 bars) and an outro (the last 2) when the region
         is long enough, and between them A and B sections; with variance, more B and
         fresh (C) sections, so a long region keeps finding new harmony."""
-        first = {}
+        first: dict[int, int] = {}
         for b in bars:
             first.setdefault(b.section, b.index)
             b.in_section = b.index - first[b.section]

@@ -54,6 +54,8 @@ def _check_size(request: h11.Request) -> None:
 
 
 class JSONErrorH11Protocol(H11Protocol):
+    conn: _Connection  # set in __init__: the one that remembers its parse error
+
     def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self.conn = _Connection(h11.SERVER, self.conn._max_incomplete_event_size)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -32,7 +33,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from muzaic_studio.atomic import atomic_write_bytes
 from muzaic_studio.contract.result import RenderResult
@@ -456,9 +457,12 @@ def _announce_and_watch(url: str, stop: threading.Event) -> None:
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
 
+    # typeshed calls stdin's buffer a BinaryIO; it is a BufferedReader, which has read1
+    stdin = cast(io.BufferedReader, sys.stdin.buffer)
+
     def watch() -> None:
         try:
-            while sys.stdin.buffer.read1(65536):
+            while stdin.read1(65536):
                 pass
         except (OSError, ValueError):
             pass

@@ -235,7 +235,7 @@ def lead_voices(pitches: Sequence[int], prev: Sequence[int] | None, center: int)
         cand = sorted(p + s for p, s in zip(base, shifts, strict=True))
         if cand[0] < center - 9 or cand[-1] > center + 9 or len(set(cand)) < len(cand):
             continue
-        cost = sum(abs(a - b) for a, b in zip(cand, sorted(prev), strict=True))
+        cost: float = sum(abs(a - b) for a, b in zip(cand, sorted(prev), strict=True))
         cost += 0.25 * abs(sum(cand) / len(cand) - center)
         if cost < best_cost:
             best, best_cost = cand, cost

@@ -33,7 +33,7 @@ def response_schema(status: str = "200") -> dict[str, Any]:
 
 
 @functools.cache
-def _validator(which: str):  # -> jsonschema validator
+def _validator(which: str) -> Any:  # a jsonschema Draft7Validator (an untyped library)
     import jsonschema
 
     schema = request_schema() if which == "request" else response_schema(which)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from muzaic_studio.jsonsafe import finite_number
 from muzaic_studio.model.region import ACTIONS, KEYFRAMABLE, METHODS, PARAM_NAMES
@@ -60,7 +60,7 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeGuard[int | float]:
     """A finite JSON number: NaN, Infinity and ints beyond float range are not (jsonsafe)."""
     return finite_number(v)
 
@@ -174,7 +174,7 @@ def _schema_view(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "regions": [view(r) for r in body.get("regions") or []]}
 
 
-class ValidBody(dict):  # type: ignore[type-arg]
+class ValidBody(dict[str, Any]):
     """A request body that `validate_request` accepted, marked so: a backend in the same
     process (the in-process offline engine) need not check it a second time."""
 

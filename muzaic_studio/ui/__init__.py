@@ -11,13 +11,16 @@ module is treated as one without features, which is what it would have found.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def _skip_feature_source_scan() -> None:
     import sys
 
     import PySide6.QtCore  # noqa: F401  (loads shibokensupport)
 
-    feature = sys.modules.get("PySide6.support.feature") or sys.modules.get(
+    # a module found at run time: its attributes are unknown to the type checker
+    feature: Any = sys.modules.get("PySide6.support.feature") or sys.modules.get(
         "shibokensupport.feature"
     )
     if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):

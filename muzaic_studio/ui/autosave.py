@@ -111,7 +111,11 @@ class Autosave(QObject):
         self.timer.start()
 
     def _write_marker(self, doc: ProjectDocument | None = None) -> None:
-        meta = {"pid": os.getpid(), "savedAt": time.time(), "started": time.time()}
+        meta: dict[str, object] = {
+            "pid": os.getpid(),
+            "savedAt": time.time(),
+            "started": time.time(),
+        }
         if doc is not None:
             meta.update(path=str(doc.path) if doc.path else None, name=doc.display_name)
         atomic_write_text(self.marker, json.dumps(meta))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from muzaic_studio import logging_setup
 from muzaic_studio.ui.background import call_in_background
@@ -115,7 +115,7 @@ class FirstRunBanner(QObject):
         self.shown: bool | None = None  # None until the key check has answered
         self._showing_ours = False
         bar = getattr(window, "message_bar", None)
-        self.bar = bar if isinstance(bar, QObject) else None
+        self.bar = bar if isinstance(bar, QWidget) else None
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

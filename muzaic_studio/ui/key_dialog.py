@@ -117,6 +117,8 @@ class KeyDialog(QDialog):
         """Tall enough for every wrapped line at the current width: a dialog sized before
         a long keyring or test message arrived squeezed the labels over each other."""
         layout = self.layout()
+        if layout is None:  # set in __init__; Qt's type allows none
+            return
         layout.activate()
         need = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
                 else layout.totalSizeHint().height())  # fmt: skip

@@ -397,16 +397,19 @@ class LibraryPanel(QWidget):
         return self.entry_of(items[0] if items else self.tree.currentItem())
 
     def select_hash(self, hash_: str) -> bool:
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in self._rows():
             if item.data(0, Qt.ItemDataRole.UserRole) == hash_:
                 self.tree.setCurrentItem(item)
                 return True
         return False
 
     def rows(self) -> list[str]:
-        return [self.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)
-                for i in range(self.tree.topLevelItemCount())]  # fmt: skip
+        return [item.data(0, Qt.ItemDataRole.UserRole) for item in self._rows()]
+
+    def _rows(self) -> list[QTreeWidgetItem]:
+        """The top-level items in order (Qt's topLevelItem is None only past the end)."""
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
 
     def describe(self, entry: LibraryEntry) -> str:
         tags = tag_label(entry.tag_names, entry.tags, self.tag_names)

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPolygonF, QUndoCommand
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPolygonF,
+    QUndoCommand,
+)
 from PySide6.QtWidgets import QColorDialog, QFileDialog, QInputDialog, QMainWindow, QMenu
 
 from muzaic_studio.atomic import atomic_write_text
@@ -199,6 +207,8 @@ class MarkerDragFilter(QObject):
         return text if ok else None
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QMouseEvent):  # only presses, drags and double-clicks
+            return False
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
             index = marker_at(self.view, event.position())

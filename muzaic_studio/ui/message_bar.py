@@ -92,7 +92,8 @@ class MessageBar(QFrame):
         area = target.geometry()
         width = area.width()
         layout = self.layout()
-        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        fits = layout is not None and layout.hasHeightForWidth()
+        height = layout.totalHeightForWidth(width) if layout is not None and fits else -1
         if height <= 0:
             height = self.sizeHint().height()
         self.setGeometry(area.left(), area.bottom() + 1 - self._inset() - height, width, height)

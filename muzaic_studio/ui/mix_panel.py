@@ -9,6 +9,7 @@ different values show the first one's.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout
@@ -92,7 +93,7 @@ class MixPanel(QGroupBox):
             combo.setCurrentIndex(max(0, combo.findData(shape)))
         del blockers
 
-    def _edit(self, fn) -> None:  # type: ignore[no-untyped-def]
+    def _edit(self, fn: Callable[[], object]) -> None:
         with contextlib.suppress(EditError):  # fades are clamped: nothing to refuse
             fn()
         self.refresh()

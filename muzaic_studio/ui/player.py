@@ -28,7 +28,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 if TYPE_CHECKING:
     from muzaic_studio.audio.decode import AudioInfo
-    from muzaic_studio.audio.pcm_feed import ProcessFn
+    from muzaic_studio.audio.pcm_feed import PcmFeed, ProcessFn
     from muzaic_studio.ui.audio_stream import AudioStream
 
 TICK_MS = 33
@@ -61,7 +61,7 @@ class Player(QObject):
         self._stream: AudioStream | None = None
         self._process: ProcessFn | None = None
         self._info: tuple[Path, AudioInfo] | None = None  # probed format of the source
-        self._feed = None
+        self._feed: PcmFeed | None = None
         self._hold: float | None = None  # a seek target whose audio is not heard yet
         self._resumable = False  # paused stream that can go on from where it stopped
         self._source: Path | None = None

@@ -87,9 +87,9 @@ class ProjectFiles(QObject):
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
         value = app_settings().value("recentFiles", [])
-        if isinstance(value, str):
+        if isinstance(value, str):  # QSettings gives a one-item list back as its item
             value = [value]
-        return [str(v) for v in value or []]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def add_recent(self, path: Path) -> None:
         p = str(Path(path).resolve())

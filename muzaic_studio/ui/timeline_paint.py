@@ -223,7 +223,7 @@ class RegionPainter:
         if height < 8:
             return
         bottom = top + height
-        keyed = []
+        keyed: list[tuple[str, list[list[float]]]] = []  # (name, its keyframes)
         track = QColor(0, 0, 0, 60)
         for k, name in enumerate(PARAM_NAMES):
             value = r.params.get(name, DEFAULT_PARAM)
@@ -232,7 +232,7 @@ class RegionPainter:
                 break
             level = param_at(value, 0.0)
             if isinstance(value, list):
-                keyed.append(name)
+                keyed.append((name, value))
                 level = sum(param_at(value, f / 8) for f in range(9)) / 9
             p.fillRect(QRectF(x, top, bar_w, height), track)
             h = height * level / 10.0
@@ -251,8 +251,8 @@ class RegionPainter:
             return
         span = QRectF(curve_left, area.top(), area.right() - curve_left, area.height())
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for name in keyed:
-            points = sorted(r.params[name])
+        for name, keys in keyed:
+            points = sorted(keys)
             poly = QPolygonF()
             for pct, val in points:
                 poly.append(QPointF(span.left() + span.width() * float(pct) / 100.0,

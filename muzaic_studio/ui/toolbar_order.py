@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QToolBar, QWidget
+from PySide6.QtWidgets import QToolBar, QToolButton, QWidget
 
 TRANSPORT = ("render.render", "render.changes", "render.play", "render.loop", "file.export")
 WITH_TEXT = ("render.render", "render.changes")  # shown with their word, as the tools are
@@ -31,10 +31,10 @@ def order_transport(toolbar: QToolBar, playhead_label: QWidget, before: QAction)
         toolbar.insertAction(before, action)
         if action.objectName() == "render.loop":
             toolbar.insertWidget(before, playhead_label).setToolTip(playhead_label.toolTip())
-        if action.objectName() in WITH_TEXT:  # a moved action gets a new button
-            toolbar.widgetForAction(action).setToolButtonStyle(
-                Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-            )
+        button = toolbar.widgetForAction(action)
+        if action.objectName() in WITH_TEXT and isinstance(button, QToolButton):
+            # a moved action gets a new button
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     toolbar.insertSeparator(before)
     last = toolbar.actions()[-1]
     if last.isSeparator():  # the one that came before the moved group

@@ -21,6 +21,7 @@ QtMultimedia shows a sentence instead of the picture.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +36,9 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.player import audio_outputs_available
+
+if TYPE_CHECKING:  # Qt Multimedia is imported when a video is first shown: it may be absent
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 SEEK_MS = 40
 RESYNC_S = 0.15
@@ -86,8 +90,8 @@ class VideoDock(QWidget):
         super().__init__(parent)
         self.setObjectName("videoDock")
         self._audio = audio_outputs_available() if audio is None else audio
-        self._media = None
-        self._output = None
+        self._media: QMediaPlayer | None = None
+        self._output: QAudioOutput | None = None
         self._video_widget: QWidget | None = None
         self._source: Path | None = None
         self._duration = 0.0
@@ -187,15 +191,15 @@ class VideoDock(QWidget):
         self._update_sound_button()
         if self._media is None and (self._source is None or not self._create_media()):
             return
-        assert self._media is not None
+        assert self._media is not None and self._video_widget is not None  # made together
         self._media.stop()
         if self._source is None:
             self._media.setSource(QUrl())
-            self._video_widget.hide()  # type: ignore[union-attr]
+            self._video_widget.hide()
             self.placeholder.show()
             return
         self.placeholder.hide()
-        self._video_widget.show()  # type: ignore[union-attr]
+        self._video_widget.show()
         self._loaded = False
         self._media.setSource(QUrl.fromLocalFile(str(self._source)))
 

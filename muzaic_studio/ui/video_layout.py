@@ -102,7 +102,8 @@ class VideoLayout(QObject):
             splitter.setObjectName("videoLayoutSplitter")
             splitter.setChildrenCollapsible(False)
             splitter.addWidget(video)
-            splitter.addWidget(self._central)
+            if self._central is not None:
+                splitter.addWidget(self._central)
             splitter.setStretchFactor(0, 3)
             splitter.setStretchFactor(1, 2)
             splitter.splitterMoved.connect(lambda *_: self._save())
