@@ -232,6 +232,21 @@ def range_args(start: float | None, end: float | None, rate: int) -> tuple[list[
     return before, filters
 
 
+def put_unless_stopped(into: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put *item* into a bounded queue, waiting while it is full; False once *stop* is set.
+
+    A producer thread (a decoder) must never block forever on a full queue whose consumer
+    has gone: it looks at *stop* every 0.1 s.
+    """
+    while not stop.is_set():
+        try:
+            into.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 class PcmStream:
     """Decode in chunks: iterate to get (frames, channels) int16 blocks, in order.
 
@@ -312,13 +327,7 @@ class PcmStream:
         self._threads = threads
 
     def _put(self, item: bytes | BaseException | None) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless_stopped(self._queue, item, self._stop)
 
     def _read_stdout(self, stream: IO[bytes]) -> None:
         want = self.chunk_frames * self.channels * 2

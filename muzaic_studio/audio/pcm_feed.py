@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from muzaic_studio.audio.decode import AudioInfo, PcmStream, Source, probe
+from muzaic_studio.audio.decode import AudioInfo, PcmStream, Source, probe, put_unless_stopped
 from muzaic_studio.audio.errors import AudioError
 from muzaic_studio.audio.mix import to_int16
 
@@ -166,13 +166,7 @@ class PcmFeed:
 
     # -- producer side (the decoder thread) ------------------------------------------
     def _put(self, item: _Decoded | BaseException | None) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless_stopped(self._queue, item, self._stop)
 
     def _run(self) -> None:
         try:

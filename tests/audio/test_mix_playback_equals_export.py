@@ -15,27 +15,13 @@ from muzaic_studio.model.mix import RegionMix, set_region_mix, set_transition
 from muzaic_studio.model.region import Region
 
 from .conftest import make_audio
+from .test_pcm_feed import drain, pcm
 
 
 def _played(path, plan: MixPlan, rate: int) -> np.ndarray:
     """Every block the player's feed hands to the sink, from frame 0 to the end."""
     live = LiveMix(plan, FileWindows(path, rate, 2))
-    feed = PcmFeed(path, 0, process=live.process)
-    out: list[np.ndarray] = []
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            try:
-                block = feed.next_block()
-            except StopIteration:
-                break
-            if block is None:
-                time.sleep(0.005)
-                continue
-            out.append(np.frombuffer(block.data, np.int16).reshape(-1, 2))
-    finally:
-        feed.close()
-    return np.concatenate(out)
+    return pcm(drain(PcmFeed(path, 0, process=live.process), timeout=60.0))
 
 
 def test_playback_pcm_equals_the_exported_mix(tmp_path) -> None:
