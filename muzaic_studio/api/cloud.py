@@ -67,6 +67,7 @@ from muzaic_studio.contract.reader import (
     server_error_text,
 )
 from muzaic_studio.contract.result import Account, RenderResult
+from muzaic_studio.model.region import strip_takes
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class MuzaicCloud:
     """The Muzaic cloud as a Backend. Thread-safe: every call uses its own HTTP session."""
 
     name = "cloud"
+    #: Whether regions keep their `take` on the wire: only the offline engine's child knows it.
+    sends_takes = False
 
     def __init__(
         self,
@@ -167,6 +170,8 @@ class MuzaicCloud:
         once, before any backend sees it.
         """
         body = request.request_body() if hasattr(request, "request_body") else request
+        if not self.sends_takes:
+            body = strip_takes(body)  # the contract has no take: the cloud never sees one
         deadline = Deadline.after(self.render_read_timeout(body))
         started = time.monotonic()
         resp = self._request(

@@ -158,6 +158,7 @@ class EngineClient(MuzaicCloud):
     """
 
     name = "offline"
+    sends_takes = True  # the engine seeds and hashes each region's take
 
     def __init__(self, process: EngineProcess) -> None:
         url, key = process.ensure()

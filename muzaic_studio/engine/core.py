@@ -5,9 +5,9 @@ store) -> timeline mix -> optional loudness normalisation -> MP3.
 
 Hashes: a region's hash is a digest of its canonical spec (without `time`, so moving a
 region on the timeline keeps its music) and ENGINE_VERSION. The music's "theme" (key,
-progressions, motifs) is seeded by the tags alone, so a slider move changes what that
-slider means and keeps the tune; equal specs give equal audio and equal hashes, in any
-process.
+progressions, motifs) is seeded by the tags and the region's take alone, so a slider move
+changes what that slider means and keeps the tune, and another take is another tune; equal
+specs give equal audio and equal hashes, in any process.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def _spec_key(region: dict[str, Any]) -> dict[str, Any]:
         return key
     key["tags"] = list(region.get("tags") or [])
     key["params"] = region.get("params") or {}
+    if region.get("take"):  # only then: take 0 keeps every hash made before takes
+        key["take"] = int(region["take"])
     return key
 
 
@@ -82,8 +84,12 @@ def region_hash(region: dict[str, Any]) -> str:
     return _digest(_spec_key(region))
 
 
-def theme_seed(tags: list[int]) -> int:
-    return int(_digest(["theme", THEME_VERSION, sorted(set(tags))], 16), 16)
+def theme_seed(tags: list[int], take: int = 0) -> int:
+    """The tags' theme; another take of the same tags gets a theme of its own."""
+    parts: list[Any] = ["theme", THEME_VERSION, sorted(set(tags))]
+    if take:  # only then: take 0 keeps every tune made before takes
+        parts.append(int(take))
+    return int(_digest(parts, 16), 16)
 
 
 def gen_spec(region: dict[str, Any]) -> GenSpec:
@@ -98,7 +104,7 @@ def gen_spec(region: dict[str, Any]) -> GenSpec:
         tempo=tempo,
         curves=curves,
         palette=style.palette,
-        seed=theme_seed(tags),
+        seed=theme_seed(tags, int(region.get("take") or 0)),
     )
 
 

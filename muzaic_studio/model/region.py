@@ -1,7 +1,10 @@
 """One region of the soundtrack, stored with the contract's own field names.
 
 A region's JSON is the contract's region object plus a few editor-only keys (name, color,
-rendered) that `to_request()` strips, so a project's regions can be sent as they are.
+rendered) that `to_request()` strips, so a project's regions can be sent as they are. The
+take (a generate region's "which version of this music") is sent as `take` when non-zero:
+the offline engine seeds and hashes with it, and the cloud client strips it (see
+`strip_takes`), because the contract has no such field.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ _uids = itertools.count(1)
 _CONTRACT_KEYS = ("time", "duration", "action", "method", "tags", "params", "sourceHash")
 # tagNames: the tags by name, the project's truth (ids mean a tag only within one backend's
 # catalogue); id: a stable name a copy's sourceRegion can point at.
-_EDITOR_KEYS = ("name", "color", "rendered", "tagNames", "id", "sourceRegion")
+_EDITOR_KEYS = ("name", "color", "rendered", "tagNames", "id", "sourceRegion", "take")
 
 
 def tokens_for(seconds: float) -> int:
@@ -61,6 +64,43 @@ def param_at(value: ParamValue, position: float) -> float:
     return float(value)
 
 
+def _take_of(value: Any) -> int:
+    """A saved take, or 0 (older projects have none; a hand-edited bad one is not fatal)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return 0
+
+
+def strip_takes(body: dict[str, Any]) -> dict[str, Any]:
+    """*body* without the regions' `take` keys: what is sent to the cloud (no such field)."""
+    regions = body.get("regions")
+    if not isinstance(regions, list) or not any(
+        isinstance(r, dict) and "take" in r for r in regions
+    ):
+        return body
+    out = {**body}
+    out["regions"] = [
+        {k: v for k, v in r.items() if k != "take"} if isinstance(r, dict) else r for r in regions
+    ]
+    return out
+
+
+def fresh_takes(regions: list[Region], new_uids: set[int]) -> None:
+    """Give each new region in *regions* a take no other region has, so two regions with
+    the same tags and params never sound alike.
+
+    A region alone in its project keeps its take (0 for a new one): the first region of a
+    fresh project then hashes and sounds exactly like the same request from the CLI.
+    """
+    if len(regions) < 2:
+        return
+    top = max((r.take for r in regions if r.uid not in new_uids), default=0)
+    for r in regions:
+        if r.uid in new_uids:
+            top += 1
+            r.take = top
+
+
 @dataclass
 class Region:
     time: float
@@ -78,6 +118,9 @@ class Region:
     tag_names: list[str] = field(default_factory=list)  # beside `tags`, compared lowercased
     region_id: str = ""  # stable across saves; only set on regions a copy points at
     source_region: str | None = None  # a copy of this project's region with that id
+    # Which version of this spec's music: equal specs with different takes sound different
+    # (offline engine); 0, the default, is what a request without a take gives.
+    take: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept on save
     # Identity for the editor's selection and undo snapshots; never saved or compared.
     uid: int = field(default_factory=lambda: next(_uids), compare=False, repr=False)
@@ -98,6 +141,8 @@ class Region:
         if self.action == "generate":
             out["tags"] = [int(t) for t in self.tags]
             out["params"] = copy.deepcopy(self.params)
+            if self.take:
+                out["take"] = int(self.take)
         elif self.action == "copy" and self.source_hash:
             out["sourceHash"] = self.source_hash
         return out
@@ -127,6 +172,8 @@ class Region:
             out["id"] = self.region_id
         if self.source_region:
             out["sourceRegion"] = self.source_region
+        if self.take:
+            out["take"] = int(self.take)
         return out
 
     @classmethod
@@ -150,14 +197,15 @@ class Region:
             tag_names=[str(n) for n in data.get("tagNames") or [] if isinstance(n, str)],
             region_id=str(data.get("id") or ""),
             source_region=str(data["sourceRegion"]) if data.get("sourceRegion") else None,
+            take=_take_of(data.get("take")),
             extra=copy.deepcopy(extra),
         )
 
     def spec_digest(self) -> str:
         """A digest of what decides this region's music (not its position on the timeline).
 
-        Moving a region keeps its music; changing duration, tags, params, action, method or
-        source does not. The editor compares this with `rendered["spec"]` to mark changes.
+        Moving a region keeps its music; changing duration, tags, params, action, method,
+        source or take does not. The editor compares this with `rendered["spec"]` to mark changes.
         """
         spec = self.to_request()
         spec.pop("time")

@@ -147,6 +147,9 @@ def _region_problems(i: int, region: Any) -> list[Problem]:
                             f"{_show(value)} must be an integer {PARAM_MIN}..{PARAM_MAX}",
                         )
                     )
+    take = region.get("take")
+    if take is not None and (not _is_int(take) or not 0 <= take < 2**31):
+        out.append(Problem(*at, "take", f"{_show(take)} must be an integer >= 0"))
     if action == "copy":
         src = region.get("sourceHash")
         if not isinstance(src, str) or not src:

@@ -42,6 +42,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("edit.duplicate", "D&uplicate", ("Ctrl+D",), "Duplicate the selection after itself", "duplicate"),
     Spec("edit.delete", "&Delete", ("Delete", "Backspace"), "Delete the selected regions", "delete"),
     Spec("edit.split", "&Split at Playhead", ("S",), "Split the regions under the playhead in two", "split"),
+    Spec("edit.another_take", "Another &Take", ("Ctrl+Shift+T",), "New music for the selected generate regions at the next render (costs tokens)"),
     Spec("edit.select_all", "Select &All", ("Ctrl+A",), "Select every region"),
     Spec("edit.deselect", "Select &None", ("Escape",), "Clear the selection"),
     Spec("edit.nudge_left", "Nudge Left", ("Left",), "Move the selection left by one grid step (Shift: 1 s)", timeline_only=True),

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from muzaic_studio.model import Project, Region
+from muzaic_studio.model.region import fresh_takes
 
 _MERGE_ID = 0x4D5A  # any constant: all mergeable edits share it and compare merge keys
 
@@ -148,6 +149,9 @@ class ProjectDocument(QObject):
         after = copy.deepcopy(self.project.regions)
         change(after)
         was = {r.uid: r.to_dict() for r in before}
+        # New regions (drawn, duplicated, pasted, split) get takes of their own, so equal
+        # tags and params in one soundtrack still make different music.
+        fresh_takes(after, {r.uid for r in after} - was.keys())
         changed = {r.uid for r in after if was.get(r.uid) != r.to_dict()}
         problem = overlap_problem(after, changed)
         if problem:

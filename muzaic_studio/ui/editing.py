@@ -125,6 +125,33 @@ def _insert(doc: ProjectDocument, regions: list[Region], offset: float, text: st
     return uids
 
 
+def another_take(doc: ProjectDocument) -> str:
+    """A new take for the selected generate regions (one undo step); returns what it costs.
+
+    The region then differs from its last render, so the next render generates it again:
+    offline with a new seed, in the cloud as a new generate request (the cloud gets no take,
+    so whether it answers with new music is up to it), which costs tokens either way.
+    """
+    chosen = [r for r in doc.selected_regions() if r.action == "generate"]
+    if not chosen:
+        raise EditError("Select a generate region for another take.")
+    ids = {r.uid for r in chosen}
+
+    def change(regions: list[Region]) -> None:
+        top = max((r.take for r in regions), default=0)
+        for r in regions:
+            if r.uid in ids:
+                top += 1
+                r.take = top
+
+    doc.edit("Another take" if len(ids) == 1 else f"Another take ({len(ids)} regions)", change)
+    tokens = sum(r.tokens for r in chosen)
+    return (
+        f"Another take: new music at the next render, "
+        f"{plural(tokens, 'token')} to generate it again."
+    )
+
+
 def nudge_selection(doc: ProjectDocument, delta: float) -> None:
     chosen = doc.selected_regions()
     if not chosen:

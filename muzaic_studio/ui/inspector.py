@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
@@ -46,6 +47,7 @@ from muzaic_studio.model.tag_names import (
     value_with_bonus,
 )
 from muzaic_studio.model.validation import field_label
+from muzaic_studio.ui import editing
 from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.inspector_params import ParamRow
@@ -136,6 +138,12 @@ class Inspector(QWidget):
         form.addRow("Method", self.method_combo)
         form.addRow("Start", self.start_spin)
         form.addRow("Duration", self.duration_spin)
+        self.take_button = QPushButton("Another take")
+        self.take_button.setToolTip(
+            "New music for the same tags and params at the next render (costs its tokens "
+            "again); undo returns to the take before"
+        )
+        form.addRow("Take", self.take_button)
         col.addWidget(region_box)
 
         self.source_box = QGroupBox("Source (copy)")
@@ -205,6 +213,7 @@ class Inspector(QWidget):
 
     def _wire(self) -> None:
         self.name_edit.editingFinished.connect(self._on_name)
+        self.take_button.clicked.connect(self._on_another_take)
         self.action_combo.activated.connect(self._on_action)
         self.method_combo.activated.connect(self._on_method)
         self.start_spin.valueChanged.connect(self._on_start)
@@ -277,6 +286,7 @@ class Inspector(QWidget):
             self.subtitle.setText(
                 f"Changes apply to all of them\n{sum(r.tokens for r in regions)} tokens"
             )
+        self.take_button.setEnabled(any(r.action == "generate" for r in regions))
         same = lambda get: all(get(r) == get(first) for r in regions)  # noqa: E731
         if not self.name_edit.hasFocus():
             self.name_edit.setText(first.name if same(lambda r: r.name) else "")
@@ -382,6 +392,12 @@ class Inspector(QWidget):
             self.refresh()
             return False
         return True
+
+    def _on_another_take(self) -> None:
+        try:
+            self.message.emit(editing.another_take(self.doc), "info")
+        except EditError as exc:
+            self.message.emit(str(exc), "warning")
 
     def _on_name(self) -> None:
         name = self.name_edit.text().strip()

@@ -225,6 +225,7 @@ class MainWindow(WindowChrome):
             "edit.duplicate": lambda: self._try(editing.duplicate_selection, self.doc),
             "edit.delete": lambda: self._try(editing.delete_selection, self.doc),
             "edit.split": lambda: self._try(editing.split_at_playhead, self.doc),
+            "edit.another_take": self.another_take,
             "edit.select_all": lambda: self.doc.select(r.uid for r in self.doc.regions),
             "edit.deselect": lambda: self.doc.select(()),
             "edit.nudge_left": lambda: self.nudge(-1, small=True),
@@ -374,10 +375,15 @@ class MainWindow(WindowChrome):
         menu.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
                          a["edit.delete"]])  # fmt: skip
         menu.addSeparator()
-        menu.addActions([a["edit.split"], a["edit.select_all"]])
+        menu.addActions([a["edit.split"], a["edit.another_take"], a["edit.select_all"]])
         menu.addSeparator()
         menu.addActions([a[f"tool.{t}"] for t in TOOLS])
         return menu
+
+    def another_take(self) -> None:
+        said = self._try(editing.another_take, self.doc)
+        if said:
+            self.show_message(said, "info")
 
     def _timeline_menu(self, pos: QPoint) -> None:
         menu = self.timeline_menu(pos)

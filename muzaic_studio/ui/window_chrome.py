@@ -49,7 +49,7 @@ class WindowChrome(QMainWindow):
         edit.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
                          a["edit.delete"]])  # fmt: skip
         edit.addSeparator()
-        edit.addActions([a["edit.split"], a["edit.nudge_left"], a["edit.nudge_right"],
+        edit.addActions([a["edit.split"], a["edit.another_take"], a["edit.nudge_left"], a["edit.nudge_right"],
                          a["edit.nudge_left_big"], a["edit.nudge_right_big"]])  # fmt: skip
         edit.addSeparator()
         edit.addActions([a["edit.select_all"], a["edit.deselect"], a["edit.select_prev"],
