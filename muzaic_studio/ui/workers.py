@@ -25,6 +25,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,11 +147,14 @@ class _Gate:
                 return
         shared_pool().start(job)
 
-    def drop_waiting(self) -> None:
+    def drop_waiting(self) -> list[_Job]:
+        """Forget the jobs not started yet; returns them."""
         with self.idle:
+            dropped = list(self.waiting)
             self.waiting.clear()
             if self.inflight == 0:
                 self.idle.notify_all()
+        return dropped
 
     def wait(self, msecs: int) -> bool:
         with self.idle:
@@ -165,11 +169,14 @@ class _Job(QRunnable):
         self._fn = fn
         self._relay = relay
         self._gate = gate
+        self.task_id = task.id
 
     def run(self) -> None:
         task = self._task
         try:
-            if not task.cancel_event.is_set():
+            if task.cancel_event.is_set():  # cancelled while queued: let the relay forget it
+                self._relay.outcome.emit(task.id, False, CancelledError())
+            else:
                 self._call(task)
         finally:
             self._gate.done()
@@ -245,7 +252,8 @@ class TaskRunner(QObject):
         """Cancel every job without waiting: they end in the background, unheard."""
         for task in list(self._tasks.values()):
             self.cancel(task)
-        self._gate.drop_waiting()
+        for job in self._gate.drop_waiting():
+            self._relay.owners.pop(job.task_id, None)
 
     @property
     def busy(self) -> bool:
