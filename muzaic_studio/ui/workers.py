@@ -19,6 +19,7 @@ response); it finishes in the background and nobody listens.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import threading
@@ -175,26 +176,31 @@ class _Job(QRunnable):
         task = self._task
         try:
             if task.cancel_event.is_set():  # cancelled while queued: let the relay forget it
-                self._relay.outcome.emit(task.id, False, CancelledError())
+                self._send(task.id, False, CancelledError())
             else:
                 self._call(task)
         finally:
             self._gate.done()
+
+    def _send(self, *args: Any, progress: bool = False) -> None:
+        # At exit the application (and its relay) may be gone first: nobody to tell.
+        with contextlib.suppress(RuntimeError):
+            (self._relay.progress if progress else self._relay.outcome).emit(*args)
 
     def _call(self, task: Task) -> None:
         task.running.set()
 
         def progress(fraction: float, text: str = "") -> None:
             if not task.cancel_event.is_set():
-                self._relay.progress.emit(task.id, float(fraction), str(text))
+                self._send(task.id, float(fraction), str(text), progress=True)
 
         try:
             result = self._fn(progress, task.cancel_event)
         except BaseException as exc:  # every failure is delivered, never lost in a thread
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            self._relay.outcome.emit(task.id, False, exc)
+            self._send(task.id, False, exc)
         else:
-            self._relay.outcome.emit(task.id, True, result)
+            self._send(task.id, True, result)
         finally:
             task.running.clear()
 
