@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 import muzaic_studio
 from muzaic_studio import diagnostics
 from muzaic_studio.ui.app import app_icon
-from muzaic_studio.ui.background import call_in_background
+from muzaic_studio.ui.workers import TaskRunner
 
 HOMEPAGE = "https://muzaic.ai"
 
@@ -72,7 +72,12 @@ class AboutDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(buttons)
 
-        call_in_background(diagnostics.versions, self._show_versions, self._show_error, self)
+        self._runner = TaskRunner(self, max_threads=1)
+        self._runner.run(
+            lambda _p, _c: diagnostics.versions(),
+            on_result=self._show_versions,
+            on_error=self._show_error,
+        )
 
     def _show_versions(self, versions: dict[str, str]) -> None:
         self.versions = versions

@@ -265,5 +265,6 @@ class ExportDialog(ExportJobDialog):
         )
 
     def done(self, result: int) -> None:
-        self._loudness_runner.shutdown(3000)
+        # Never waits: a job still running ends in the background and its answer is dropped.
+        self._loudness_runner.cancel_all()
         super().done(result)

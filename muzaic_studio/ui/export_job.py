@@ -131,5 +131,6 @@ class ExportJobDialog(QDialog):
         self.reject()
 
     def done(self, result: int) -> None:
-        self._export_runner.shutdown(3000)
+        # Never waits: a job still running ends in the background and its answer is dropped.
+        self._export_runner.cancel_all()
         super().done(result)

@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from muzaic_studio import logging_setup
-from muzaic_studio.ui.background import call_in_background
+from muzaic_studio.ui.workers import TaskRunner
 
 BANNER = (
     "Offline engine: no API key set. For Muzaic cloud music use Render > API key… "
@@ -87,7 +87,8 @@ def check_first_run(
     def error(_exc: BaseException) -> None:
         result(False)
 
-    call_in_background(key_check, result, error, window)
+    runner = TaskRunner(window, max_threads=1)  # deleted with the window: answer skipped
+    runner.run(lambda _p, _c: key_check(), on_result=result, on_error=error)
 
 
 class FirstRunBanner(QObject):

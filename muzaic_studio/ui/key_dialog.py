@@ -204,6 +204,7 @@ class KeyDialog(QDialog):
         self.tested.emit(False, text)
 
     def done(self, result: int) -> None:
-        self._runner.shutdown(1000)
-        self._keyring_runner.shutdown(1000)
+        # Never waits: a job still running ends in the background and its answer is dropped.
+        self._runner.cancel_all()
+        self._keyring_runner.cancel_all()
         super().done(result)

@@ -276,7 +276,8 @@ class PreferencesDialog(QDialog):
         self.refresh_key_status()
 
     def done(self, result: int) -> None:
-        self._runner.shutdown(1000)
+        # Never waits: a job still running ends in the background and its answer is dropped.
+        self._runner.cancel_all()
         super().done(result)
 
     def result_settings(self) -> BackendSettings:

@@ -28,6 +28,8 @@ from muzaic_studio.ui.render_history import RenderHistory
 from muzaic_studio.ui.window_workflow import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
 
+PREVIEW = "library preview"  # aux slot: a newer preview replaces an older one, nothing else
+
 
 class HashLibraryFeature(WindowWorkflow):
     """What the library dock's buttons and drops do to the project and the players."""
@@ -86,7 +88,7 @@ class HashLibraryFeature(WindowWorkflow):
             self.say(f"Cannot preview this sound: {text}", "warning")
 
         self.say("Fetching the sound to preview...", "info")
-        self.aux.run(job, on_result=done, on_error=failed)
+        self.aux.run(job, on_result=done, on_error=failed, key=PREVIEW)  # not a history switch
 
     def _preview_playing(self, playing: bool) -> None:
         self.library_dock.preview_button.setText("Stop" if playing else "Preview")

@@ -60,6 +60,8 @@ from muzaic_studio.ui.render_library import HashLibraryFeature
 from muzaic_studio.ui.render_widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
 from muzaic_studio.ui.workers import TaskRunner
 
+HISTORY = "history switch"  # aux slot: the newest switch wins; a library preview is apart
+
 
 class RenderWorkflow(BackendChoice, HashLibraryFeature):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
@@ -315,7 +317,9 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
             return False
         if self.player.playing:
             self.player.pause()
-        self.aux.cancel()  # a history switch still loading must not replace the new render
+        self.aux.cancel(
+            key=HISTORY
+        )  # a history switch still loading must not replace the new render
         return self.controller.render(only_changes)
 
     def _render_started(self, summary: RenderSummary) -> None:
@@ -372,7 +376,7 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         def failed(exc: BaseException) -> None:
             self.say(f"That render cannot be shown: {exc}", "error")
 
-        self.aux.run(job, on_result=done, on_error=failed)
+        self.aux.run(job, on_result=done, on_error=failed, key=HISTORY)  # a preview goes on
 
     def ab_switch(self) -> None:
         """Flip between the two newest renders, keeping the playback position."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio import diagnostics, paths
-from muzaic_studio.ui.background import call_in_background
+from muzaic_studio.ui.workers import TaskRunner
 
 
 def open_folder(path: Path) -> bool:
@@ -64,6 +64,7 @@ class ReportDialog(QDialog):
         layout.addWidget(self.feedback)
         layout.addWidget(buttons)
 
+        self._runner = TaskRunner(self, max_threads=1)  # newest refresh wins
         self.refresh()
 
     def refresh(self) -> None:
@@ -71,7 +72,11 @@ class ReportDialog(QDialog):
         self.copy_button.setEnabled(False)
         self.text.clear()
         self.feedback.clear()
-        call_in_background(diagnostics.collect_report, self._show_report, self._show_error, self)
+        self._runner.run(
+            lambda _p, _c: diagnostics.collect_report(),
+            on_result=self._show_report,
+            on_error=self._show_error,
+        )
 
     def report(self) -> str:
         return self.text.toPlainText()
