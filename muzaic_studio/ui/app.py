@@ -125,4 +125,4 @@ def run(project_path: str | None = None) -> int:
         # by itself: it exits when this process's end closes its stdin)
         stop = getattr(sys.modules.get("muzaic_studio.api.engine_child"), "stop_shared", None)
         if stop is not None:
-            stop()
+            stop(at_once=True)  # quitting: a render in flight is thrown away, not awaited
