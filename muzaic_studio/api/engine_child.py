@@ -107,9 +107,10 @@ class EngineProcess:
     def _start(self) -> None:
         self._reap()
         key = secrets.token_urlsafe(32)
-        audio_dir = Path(tempfile.mkdtemp(prefix="muzaic-engine-"))  # 0700: this user's only
-        state_dir = audio_dir / "state"  # a folder: `_sweep` never removes it
-        state_dir.mkdir()
+        root = Path(tempfile.mkdtemp(prefix="muzaic-engine-"))  # 0700: this user's only
+        audio_dir, state_dir = root / "audio", root / "state"  # removed together
+        audio_dir.mkdir(mode=0o700)
+        state_dir.mkdir(mode=0o700)
         argv = [*serve_command(), "--host", "127.0.0.1", "--port", "0",
                 "--tokens", str(self.tokens), "--workers", "1", "--key-stdin", "--parent-watch", "--quiet",
                 "--audio-dir", str(audio_dir), "--state", str(state_dir / "state.sqlite")]  # fmt: skip
@@ -126,7 +127,7 @@ class EngineProcess:
             url = _read_announcement(proc, self.start_timeout)
         except BaseException:
             _kill(proc)
-            shutil.rmtree(audio_dir, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
             raise
         finally:
             self._starting = None
@@ -165,7 +166,7 @@ class EngineProcess:
         except subprocess.TimeoutExpired:
             _kill(proc)
         if audio_dir is not None:
-            shutil.rmtree(audio_dir, ignore_errors=True)
+            shutil.rmtree(audio_dir.parent, ignore_errors=True)
 
     def client(self) -> EngineClient:
         return EngineClient(self)
