@@ -172,8 +172,11 @@ class BackendChoice(WindowWorkflow):
 
     def may_quit(self) -> bool:
         """False if the user keeps the window: a cloud render in flight may still charge
-        tokens, so quitting asks first. Offline work is simply thrown away."""
+        tokens, so quitting asks first (unless asking is off, as for spending). Offline
+        work is simply thrown away."""
         if not self.controller.busy or self.controller.backend_name == "offline":
+            return True
+        if not self.ask_before_spending:
             return True
         answer = QMessageBox.question(
             self.window, "Quit while rendering?",

@@ -79,6 +79,7 @@ def test_quitting_during_a_cloud_render_asks_first(qtbot, monkeypatch, engine_ur
     monkeypatch.setattr(QMessageBox, "question", no)
     assert wf.render(False)
     assert wf.controller.busy
+    wf.ask_before_spending = True  # render_window turned the questions off
     assert not w.close()
     assert asked and w.isVisible()
     wf.controller.cancel(quiet=True)
