@@ -14,6 +14,9 @@ The child:
   every user in /proc/PID/cmdline), the environment or a log;
 * exits when its stdin reaches EOF (`--parent-watch`), so it dies with the parent even on
   a crash or SIGKILL of the GUI; `stop()` closes the pipe, then terminates if need be;
+  `stop(at_once=True)` (the app quitting) kills a child that does not exit within
+  QUIT_GRACE: a render in flight is thrown away, not waited for (issue 17: quit <= 0.5 s).
+  Its state file lives in the private folder, so a killed child leaves nothing behind;
 * answers a render with the name of an audio file in a private (0700) folder of the
   parent's (`--audio-dir`) instead of base64 in the JSON, so the editor reads the MP3
   once, as bytes, and never holds the JSON text, its parse and the decode together.
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # seconds for the child to import the engine and bind
 STOP_TIMEOUT = 10.0
+QUIT_GRACE = 0.1  # seconds an idle child gets to exit on EOF when the app quits
 ANNOUNCE = "listening "
 UNLIMITED_TOKENS = 1_000_000_000  # what the in-process OfflineEngine starts with
 STALE_SECONDS = 600.0  # uncollected audio (a cancelled render) older than this is removed
@@ -76,6 +80,8 @@ class EngineProcess:
         self.key = ""
         self.audio_dir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._starting: subprocess.Popen[bytes] | None = None  # between Popen and announce
+        self._quit = False  # stopped for good: a render thread must not restart it
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -92,6 +98,8 @@ class EngineProcess:
     def ensure(self) -> tuple[str, str]:
         """(url, key) of a running child, starting (or restarting) it if needed. Blocks."""
         with self._lock:
+            if self._quit:
+                raise EngineStartError("The offline engine was stopped: the app is quitting.")
             if not self.alive:
                 self._start()
             return self.url, self.key
@@ -99,32 +107,51 @@ class EngineProcess:
     def _start(self) -> None:
         self._reap()
         key = secrets.token_urlsafe(32)
-        audio_dir = Path(tempfile.mkdtemp(prefix="muzaic-engine-"))  # 0700: this user's only
+        root = Path(tempfile.mkdtemp(prefix="muzaic-engine-"))  # 0700: this user's only
+        audio_dir, state_dir = root / "audio", root / "state"  # removed together
+        audio_dir.mkdir(mode=0o700)
+        state_dir.mkdir(mode=0o700)
         argv = [*serve_command(), "--host", "127.0.0.1", "--port", "0",
                 "--tokens", str(self.tokens), "--workers", "1", "--key-stdin", "--parent-watch", "--quiet",
-                "--audio-dir", str(audio_dir)]  # fmt: skip
+                "--audio-dir", str(audio_dir), "--state", str(state_dir / "state.sqlite")]  # fmt: skip
         started = time.monotonic()
         proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
             env=_child_env(),
         )  # fmt: skip
         assert proc.stdin is not None and proc.stdout is not None
+        self._starting = proc
         try:
             proc.stdin.write(key.encode("ascii") + b"\n")
             proc.stdin.flush()
             url = _read_announcement(proc, self.start_timeout)
         except BaseException:
             _kill(proc)
-            shutil.rmtree(audio_dir, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
             raise
         finally:
+            self._starting = None
             proc.stdout.close()  # the child points its stdout at /dev/null after the line
         self._proc, self.url, self.key, self.audio_dir = proc, url, key, audio_dir
         log.info("offline engine child %d on %s (%.1f s to start)",
                  proc.pid, url, time.monotonic() - started)  # fmt: skip
 
-    def stop(self) -> None:
-        """Close the child's stdin (it exits on EOF), wait, then terminate/kill."""
+    def stop(self, at_once: bool = False) -> None:
+        """Close the child's stdin (it exits on EOF), wait, then terminate/kill.
+
+        *at_once*: the app is quitting; kill the child after QUIT_GRACE instead of letting
+        it finish a render nobody will see. Not under the lock: a child still starting
+        (holding it in `ensure`) is killed too, and the starter then sees it die."""
+        if at_once:
+            self._quit = True
+            proc = self._proc or self._starting
+            if proc is not None:
+                _close_stdin(proc)
+                try:
+                    proc.wait(QUIT_GRACE)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         with self._lock:
             self._reap()
 
@@ -133,17 +160,13 @@ class EngineProcess:
         audio_dir, self.audio_dir = self.audio_dir, None
         if proc is None:
             return
-        try:
-            if proc.stdin is not None:
-                proc.stdin.close()
-        except OSError:
-            pass
+        _close_stdin(proc)
         try:
             proc.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             _kill(proc)
         if audio_dir is not None:
-            shutil.rmtree(audio_dir, ignore_errors=True)
+            shutil.rmtree(audio_dir.parent, ignore_errors=True)
 
     def client(self) -> EngineClient:
         return EngineClient(self)
@@ -259,6 +282,14 @@ def _read_announcement(proc: subprocess.Popen[bytes], timeout: float) -> str:
     return line[len(ANNOUNCE) :].strip()
 
 
+def _close_stdin(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+    except OSError:
+        pass
+
+
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -283,9 +314,12 @@ def shared_engine() -> EngineProcess:
         return _shared
 
 
-def stop_shared() -> None:
+def stop_shared(at_once: bool = False) -> None:
     """Stop the shared child, if any (app exit; also registered with atexit)."""
+    global _shared
     with _shared_lock:
         process = _shared
+        if at_once:
+            _shared = None  # stopped for good; a later `shared_engine()` starts a new one
     if process is not None:
-        process.stop()
+        process.stop(at_once)

@@ -477,6 +477,10 @@ class MainWindow(WindowChrome):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        workflow = getattr(self, "render_workflow", None)
+        if workflow is not None and not workflow.may_quit():
+            event.ignore()
+            return
         if not self.files.maybe_save():
             event.ignore()
             return

@@ -131,12 +131,14 @@ class BackendManager(QObject):
         self.runner = TaskRunner(self, max_threads=1)
         self.build_runner = TaskRunner(self, max_threads=1)
         self._build_task: Any = None
+        self._asked = False  # no build asked for yet (it waits for the first paint)
 
     def rebuild(self) -> None:
         """Create the backend the settings ask for, off the GUI thread (reading the keyring
         can wait on D-Bus, building the engine imports numpy). If the chosen backend cannot
         be used, the offline engine renders and `problem` says why. Newest request wins."""
         settings = self.settings
+        self._asked = True
 
         def job(_progress: Any, _cancel: Any) -> tuple[Any, str, MuzaicError | None]:
             return choose(settings)
@@ -152,8 +154,9 @@ class BackendManager(QObject):
     @property
     def needs_key(self) -> bool:
         """The cloud is chosen but there is no key: renders wait for one (or for the
-        user to switch to the offline engine)."""
-        return self.backend is None and self.settings.kind == "cloud" and not self.building
+        user to switch to the offline engine). Not known before the first build."""
+        return (self.backend is None and self.settings.kind == "cloud" and self._asked
+                and not self.building)  # fmt: skip
 
     @property
     def building(self) -> bool:

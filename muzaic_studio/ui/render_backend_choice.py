@@ -169,3 +169,18 @@ class BackendChoice(WindowWorkflow):
             text += f"\n\nThe account shows {free} free tokens; the server may refuse it."
         answer = QMessageBox.question(self.window, "Render", text)
         return answer == QMessageBox.StandardButton.Yes
+
+    def may_quit(self) -> bool:
+        """False if the user keeps the window: a cloud render in flight may still charge
+        tokens, so quitting asks first (unless asking is off, as for spending). Offline
+        work is simply thrown away."""
+        if not self.controller.busy or self.controller.backend_name == "offline":
+            return True
+        if not self.ask_before_spending:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Quit while rendering?",
+            "A cloud render is still running; its tokens may be charged even if you quit "
+            "now. Quit anyway?",
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes

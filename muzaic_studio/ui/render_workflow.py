@@ -20,6 +20,7 @@ Backend choosing lives in `render_backend_choice`, the library's actions in
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from typing import Any
 
@@ -38,6 +39,7 @@ from muzaic_studio.contract.errors import (
 )
 from muzaic_studio.render.summary import render_tips
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.first_paint import call_after_first_paint
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.library_dock import (
     LibraryPanel,
@@ -84,6 +86,7 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         self.history: RenderHistory | None = None
         self._following = False  # True while the player moves the playhead
         self._pending_render: bool | None = None  # asked for before the backend was ready
+        self._backend_started = False
         self._key_wanted = False  # the user just chose the cloud: no key opens the dialog
         self.actions: dict[str, QAction] = {}
 
@@ -100,7 +103,16 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         self.set_document(window.doc)  # type: ignore[attr-defined]
         if hasattr(window, "documentChanged"):
             window.documentChanged.connect(self._on_document_changed)
-        self.backends.rebuild()
+        # The engine child imports numpy and scipy: start it after the first paint, so it
+        # does not compete with the window for the CPU (issue 17); Render stays enabled.
+        call_after_first_paint(getattr(window, "timeline", window), self.start_backend)
+
+    def start_backend(self) -> None:
+        """Build the backend the settings ask for (once; later changes call `rebuild`)."""
+        if not self._backend_started:
+            self._backend_started = True
+            if self.backends.backend is None:  # not one a test handed in meanwhile
+                self.backends.rebuild()
 
     # -- construction -------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -307,6 +319,8 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
     def render(self, only_changes: bool) -> bool:
         if self.doc is None:
             return False
+        if self.controller.backend is None and not self._backend_started:
+            self.start_backend()
         if self.controller.backend is None and self.backends.building:
             # Ctrl+R in the first moment after start: render once the backend is ready.
             self._pending_render = only_changes
@@ -462,6 +476,11 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
 
     # -- shutdown -----------------------------------------------------------------------
     def shutdown(self) -> None:
+        # The offline engine's child first: a render in flight on a worker thread then
+        # fails at once instead of holding the quit until it finishes (issue 17).
+        stop = getattr(sys.modules.get("muzaic_studio.api.engine_child"), "stop_shared", None)
+        if stop is not None:
+            stop(at_once=True)
         self.player.close()
         self.preview_player.close()
         self.controller.shutdown()

@@ -95,6 +95,37 @@ def test_stop_ends_the_child_and_removes_its_folder(process):
     assert _gone(pid, 10) and not folder.exists()
 
 
+def test_stop_at_once_kills_a_rendering_child_and_it_stays_stopped(process):
+    import threading
+
+    from muzaic_studio.api.engine_child import EngineStartError
+    from muzaic_studio.model import Region
+
+    client = process.client()
+    long = Project(regions=[Region(0.0, 900.0, tags=[1])])
+    body = prepare_render(
+        long, only_changes=False, origin=OFFLINE, catalogue=client.tags()
+    ).plan.body
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(_attempt(client, body)), daemon=True)
+    worker.start()
+    time.sleep(0.5)  # the request has reached the child, which is synthesizing
+    pid, folder = process.pid, process.audio_dir
+    process.stop(at_once=True)
+    assert pid is not None and _gone(pid, 1) and folder is not None and not folder.exists()
+    worker.join(30)
+    assert not worker.is_alive() and isinstance(outcome[0], Exception)  # no restart
+    with pytest.raises(EngineStartError):
+        process.ensure()
+
+
+def _attempt(client, body):
+    try:
+        return client.render(body)
+    except Exception as exc:  # the render's failure is the outcome looked at
+        return exc
+
+
 def test_a_dead_child_is_restarted_on_the_next_call(process):
     client = process.client()
     first = process.pid

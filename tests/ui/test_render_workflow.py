@@ -195,6 +195,8 @@ def assert_failed_cleanly(window, before, action_text, words) -> None:
 
 
 def test_a_copy_without_source_is_named_in_the_users_words(window, qtbot):
+    # the backend is built after the first paint; before that a render is queued for it
+    qtbot.waitUntil(lambda: window.render_workflow.backends.backend is not None, timeout=20_000)
     doc = window.doc
     doc.edit("add", lambda rs: rs.append(Region(20.0, 4.0, "copy")))
     assert not window.render_workflow.render(False)

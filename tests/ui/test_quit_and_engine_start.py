@@ -1,0 +1,87 @@
+"""Issue 17: the offline engine's child starts after the window is painted (and a render
+asked for before that still happens), and quitting during an offline render kills the
+child instead of waiting for the render."""
+
+from __future__ import annotations
+
+import pytest
+
+from muzaic_studio.api import engine_child
+from muzaic_studio.model import Project, Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.main_window import MainWindow
+from tests.ui.render_support import render_window
+
+
+@pytest.fixture
+def no_child():
+    """No shared engine child from an earlier test; none left behind by this one."""
+    engine_child.stop_shared(at_once=True)
+    yield
+    engine_child.stop_shared(at_once=True)
+
+
+def test_the_engine_child_waits_for_the_window_to_be_shown(qtbot, no_child):
+    w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 4.0, tags=[1])])), autosave=False)
+    w.files.maybe_save = lambda: True
+    qtbot.addWidget(w)
+    wf = w.render_workflow
+    assert not wf.backends.building and wf.backends.backend is None
+    assert not engine_child.shared_engine().alive
+    w.show()
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=30_000)
+    assert wf.controller.backend.name == "offline"
+    assert engine_child.shared_engine().alive
+    wf.shutdown()
+
+
+def test_a_render_asked_for_right_after_start_is_made(qtbot, no_child):
+    w = render_window(qtbot)
+    wf = w.render_workflow
+    assert wf.actions["render.render"].isEnabled()
+    with qtbot.waitSignal(wf.controller.finished, timeout=60_000) as blocker:
+        assert wf.render(False)  # before the first paint: the backend is not there yet
+    assert blocker.args == [True]
+    assert w.doc.audio_path
+    wf.shutdown()
+
+
+def test_quitting_during_an_offline_render_leaves_no_engine_child(qtbot, no_child):
+    w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 600.0, tags=[1])])), autosave=False)
+    w.files.maybe_save = lambda: True
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=30_000)
+    proc = engine_child.shared_engine()._proc
+    assert proc is not None and proc.poll() is None
+    assert wf.render(False)
+    qtbot.waitUntil(lambda: wf.controller.runner.active_threads() == 1, timeout=10_000)
+    assert w.close()  # offline work needs no question
+    qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)
+    assert proc.poll() is not None  # killed and reaped, not still rendering
+    assert not engine_child.shared_engine().alive
+    assert wf.controller.runner.wait(0)  # the render thread has ended too
+
+
+def test_quitting_during_a_cloud_render_asks_first(qtbot, monkeypatch, engine_url):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = render_window(qtbot, engine_url)
+    wf = w.render_workflow
+    asked = []
+
+    def no(*args):
+        asked.append(args[1])
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", no)
+    assert wf.render(False)
+    assert wf.controller.busy
+    wf.ask_before_spending = True  # render_window turned the questions off
+    assert not w.close()
+    assert asked and w.isVisible()
+    wf.controller.cancel(quiet=True)
+    assert w.close()
+    wf.shutdown()
