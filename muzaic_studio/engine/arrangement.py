@@ -26,9 +26,8 @@ from muzaic_studio.engine import mixing, sampled
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.drums import Drummer
 from muzaic_studio.engine.form import Bar as _Bar
-from muzaic_studio.engine.form import Planner
+from muzaic_studio.engine.form import GenSpec, Planner
 from muzaic_studio.engine.form import rng as _rng
-from muzaic_studio.engine.tags import Palette
 from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
 
 _log = logging.getLogger(__name__)
@@ -37,18 +36,6 @@ _SAMPLED_VEL = 0.8
 _SAMPLED_DRUM_VEL = 0.75
 _SAMPLED_GAIN = 1.6
 _CHORD_DEGREES = (0, 2, 4, 7, -3)  # the melody's strong-beat targets: chord tones
-
-
-@dataclass
-class GenSpec:
-    """Everything a generate region needs, already resolved (bonuses applied, curves made)."""
-
-    duration: float
-    method: str
-    tempo: float
-    curves: dict[str, th.Curve]
-    palette: Palette
-    seed: int
 
 
 @dataclass

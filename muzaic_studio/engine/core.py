@@ -26,8 +26,9 @@ import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
 from muzaic_studio.engine import mixing
-from muzaic_studio.engine.arrangement import GenSpec, generate
+from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.compat import Canonical, canonicalize
+from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
 from muzaic_studio.engine.theory import SR, level, make_curve

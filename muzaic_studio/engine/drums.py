@@ -17,7 +17,7 @@ from muzaic_studio.engine.form import rng as _rng
 from muzaic_studio.engine.theory import SR
 
 if TYPE_CHECKING:
-    from muzaic_studio.engine.arrangement import GenSpec
+    from muzaic_studio.engine.form import GenSpec
     from muzaic_studio.engine.tags import Palette
 
 

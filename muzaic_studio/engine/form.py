@@ -18,11 +18,23 @@ import numpy as np
 from muzaic_studio.engine import theory as th
 
 if TYPE_CHECKING:
-    from muzaic_studio.engine.arrangement import GenSpec
+    from muzaic_studio.engine.tags import Palette
 
 
 def rng(seed: int, *parts: int) -> np.random.Generator:
     return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, *parts])
+
+
+@dataclass
+class GenSpec:
+    """Everything a generate region needs, already resolved (bonuses applied, curves made)."""
+
+    duration: float
+    method: str
+    tempo: float
+    curves: dict[str, th.Curve]
+    palette: Palette
+    seed: int
 
 
 @dataclass
