@@ -13,8 +13,6 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from muzaic_studio.model import Region
-from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
 from tests.ui.render_support import (
     KEY,
     EngineServer,
@@ -24,7 +22,6 @@ from tests.ui.render_support import (
     refused_url,
     render_window,
     snapshot,
-    two_regions,
 )
 
 
@@ -286,19 +283,6 @@ def test_keyboard_render_changes_play_and_export(window, engine_url, qtbot):
     qtbot.waitUntil(lambda: getattr(wf, "export_dialog", None) is not None
                     and wf.export_dialog.isVisible(), timeout=5000)  # fmt: skip
     wf.export_dialog.close()
-
-
-def test_ctrl_r_right_after_start_renders_once_the_backend_is_ready(qtbot):
-    w = MainWindow(ProjectDocument(two_regions()), autosave=False)
-    w.files.maybe_save = lambda: True
-    qtbot.addWidget(w)
-    wf = w.render_workflow
-    if not wf.backends.building:
-        pytest.skip("the backend was ready before the first event")
-    with qtbot.waitSignal(wf.controller.finished, timeout=30_000) as blocker:
-        assert wf.render(False)  # no backend yet: queued, not refused
-    assert blocker.args == [True] and wf.controller.backend.name == "offline"
-    wf.shutdown()
 
 
 def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
