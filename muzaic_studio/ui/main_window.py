@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -362,33 +362,10 @@ class MainWindow(WindowChrome):
         step = (self.timeline.grid() or 0.1) if small else 1.0
         self._try(editing.nudge_selection, self.doc, direction * step)
 
-    def timeline_menu(self, pos: QPoint) -> QMenu:
-        """The right-click menu at *pos* (viewport coordinates); selects the region there."""
-        view = self.timeline
-        region = view.region_at(pos.x()) if view.lane_rect.contains(QPointF(pos)) else None
-        if region is not None and region.uid not in self.doc.selection:
-            self.doc.select([region.uid])
-        if region is None:
-            self.doc.set_playhead(max(0.0, view.scale.time(pos.x())))
-        a = self.action_map
-        menu = QMenu(self)
-        menu.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
-                         a["edit.delete"]])  # fmt: skip
-        menu.addSeparator()
-        menu.addActions([a["edit.split"], a["edit.another_take"], a["edit.select_all"]])
-        menu.addSeparator()
-        menu.addActions([a[f"tool.{t}"] for t in TOOLS])
-        return menu
-
     def another_take(self) -> None:
         said = self._try(editing.another_take, self.doc)
         if said:
             self.show_message(said, "info")
-
-    def _timeline_menu(self, pos: QPoint) -> None:
-        menu = self.timeline_menu(pos)
-        menu.exec(self.timeline.viewport().mapToGlobal(pos))
-        menu.deleteLater()
 
     def _select_neighbour(self, step: int) -> None:
         region = editing.neighbour(self.doc, step)

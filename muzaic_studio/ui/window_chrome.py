@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QToolButton
 
@@ -177,3 +177,27 @@ class WindowChrome(QMainWindow):
 
     def _on_cursor(self, seconds: float) -> None:
         self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
+
+    # -- the timeline's right-click menu ------------------------------------------------
+    def timeline_menu(self, pos: QPoint) -> QMenu:
+        """The right-click menu at *pos* (viewport coordinates); selects the region there."""
+        view = self.timeline
+        region = view.region_at(pos.x()) if view.lane_rect.contains(QPointF(pos)) else None
+        if region is not None and region.uid not in self.doc.selection:
+            self.doc.select([region.uid])
+        if region is None:
+            self.doc.set_playhead(max(0.0, view.scale.time(pos.x())))
+        a = self.action_map
+        menu = QMenu(self)
+        menu.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
+                         a["edit.delete"]])  # fmt: skip
+        menu.addSeparator()
+        menu.addActions([a["edit.split"], a["edit.another_take"], a["edit.select_all"]])
+        menu.addSeparator()
+        menu.addActions([a[f"tool.{t}"] for t in TOOLS])
+        return menu
+
+    def _timeline_menu(self, pos: QPoint) -> None:
+        menu = self.timeline_menu(pos)
+        menu.exec(self.timeline.viewport().mapToGlobal(pos))
+        menu.deleteLater()
