@@ -5,7 +5,8 @@
 
 Starts on the demo, renders, plays, changes a region, opens Export (which warns that the
 render is out of date), renders the changes from there, and ends with a region selected:
-that last picture is docs/editor-1024x700.png (and -1920x1080.png). Runs in a throw-away
+that last picture is the README's docs/screenshot.png (1920x1080) and
+docs/editor-1024x700.png. Runs in a throw-away
 home folder. The screen is grabbed whole, dialogs included (Xvfb has no window manager,
 so there are no title bars).
 """
