@@ -31,7 +31,7 @@ def app_style(qapp):
 def saved_settings():
     """For tests that choose a backend (a saved setting): the suite's choice is restored
     after, so later windows do not start on the cloud without a key."""
-    from muzaic_studio.ui.preferences import BackendSettings
+    from muzaic_studio.ui.dialogs.preferences import BackendSettings
 
     before = BackendSettings.load()
     yield

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPointF, Qt
 
 from muzaic_studio.model import LibraryEntry, Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.inspector import Inspector
-from muzaic_studio.ui.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.inspector.panel import Inspector
+from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
 from tests.ui.editor_helpers import mouse
 
 CATALOGUE = {
@@ -201,7 +201,7 @@ def test_rename(insp, qtbot):
 
 
 def test_curve_editor_point_rules(qtbot):
-    from muzaic_studio.ui.keyframe_editor import KeyframeEditor, normalized
+    from muzaic_studio.ui.inspector.keyframe_editor import KeyframeEditor, normalized
 
     assert normalized([[30, 3.4], [120, 12]]) == [[0.0, 3], [30.0, 3], [100.0, 10]]
     ed = KeyframeEditor()

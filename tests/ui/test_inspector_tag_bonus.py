@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.inspector import Inspector
-from muzaic_studio.ui.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.inspector.panel import Inspector
+from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
 
 
 def tag(tid: str, name: str, **bonus: str) -> dict:

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from muzaic_studio.ui.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.editor_helpers import demo_project, drag, no_modal_dialogs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from muzaic_studio.ui.preferences import BackendSettings
+from muzaic_studio.ui.dialogs.preferences import BackendSettings
 from tests.ui.editor_helpers import demo_project, shown_window
 from tests.ui.render_support import render_and_wait, render_window
 

@@ -350,7 +350,7 @@ def test_offline_engine_says_no_token_limit_everywhere(window, qtbot):
 
 
 def test_dead_cloud_server_also_offers_the_offline_engine(window, qtbot):
-    from muzaic_studio.ui.preferences import BackendSettings
+    from muzaic_studio.ui.dialogs.preferences import BackendSettings
 
     saved = BackendSettings.load()
     wf = window.render_workflow

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QApplication
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.video_dialogs import RegionsFromScenesDialog
-from muzaic_studio.ui.video_files import stored_video_path
-from muzaic_studio.ui.video_workflow import VideoWorkflow, install_video_workflow
+from muzaic_studio.ui.video.dialogs import RegionsFromScenesDialog
+from muzaic_studio.ui.video.files import stored_video_path
+from muzaic_studio.ui.video.workflow import VideoWorkflow, install_video_workflow
 from tests.ui.editor_helpers import shown_window
 from tests.video.conftest import CUTS, make_cut_video, picture_md5
 
@@ -190,7 +190,7 @@ def test_regions_from_scenes_detects_first_when_needed(window, qtbot, video_file
     monkeypatch.setattr(
         RegionsFromScenesDialog, "exec", lambda d: RegionsFromScenesDialog.DialogCode.Accepted
     )
-    from muzaic_studio.ui import video_workflow as vw
+    from muzaic_studio.ui.video import workflow as vw
 
     monkeypatch.setattr(vw, "cached_scenes", lambda *_a, **_k: None)
     wf.cuts = None
@@ -333,7 +333,7 @@ def test_save_as_keeps_a_missing_video_pointing_at_the_same_place(window, qtbot,
 
 def test_sensitivity_finds_cuts_again_and_is_remembered(window, qtbot, video_file):
     from muzaic_studio.ui.settings import app_settings
-    from muzaic_studio.ui.video_scenes import THRESHOLD_KEY
+    from muzaic_studio.ui.video.scenes import THRESHOLD_KEY
     from muzaic_studio.video import cached_scenes
 
     wf = load(window, qtbot, video_file)
