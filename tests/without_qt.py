@@ -16,13 +16,13 @@ BLOCKED = ("PySide6", "shiboken6", "pytestqt")
 
 
 class _NoQt(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001
+    def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in BLOCKED:
             raise ImportError(f"{fullname} is blocked: this run proves the core needs no Qt")
         return None
 
 
-def pytest_configure(config) -> None:  # noqa: ANN001
+def pytest_configure(config) -> None:
     loaded = sorted(name for name in sys.modules if name.split(".")[0] in BLOCKED)
     if loaded:
         raise RuntimeError(f"Qt was imported before the block was installed: {loaded[:3]}")
