@@ -44,7 +44,7 @@ def test_message_bar_is_non_blocking_with_action(window, qtbot):
     window.show_message("Render failed", "error", "Retry", lambda: pressed.append(1))
     bar = window.message_bar
     assert bar.isVisible() and bar.kind == "error" and "Render failed" in bar.text
-    qtbot.mouseClick(bar._button, qtbot_button())
+    qtbot.mouseClick(bar.action_button, qtbot_button())
     assert pressed == [1] and not bar.isVisible()
 
 

@@ -223,7 +223,7 @@ def test_moved_video_is_asked_for_again(window, qtbot, video_file, tmp_path, mon
     from PySide6.QtWidgets import QFileDialog
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(video_file), ""))
-    window.message_bar._button.click()  # "Locate..."
+    window.message_bar.action_button.click()  # "Locate..."
     wf = workflow(window)
     qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
     assert window.doc.project.video_path(project_file) == video_file.resolve()
