@@ -109,10 +109,10 @@ def test_ab_switches_between_the_last_two_renders(window, engine_url, qtbot):
     second_audio = doc.audio_path
     assert second_audio != first_audio
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
-        wf.ab_switch()
+        wf.history_switch.ab_switch()
     assert doc.audio_path == first_audio and wf.player.source == first_audio
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
-        wf.ab_switch()
+        wf.history_switch.ab_switch()
     assert doc.audio_path == second_audio
 
 
