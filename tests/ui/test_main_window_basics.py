@@ -223,7 +223,7 @@ def test_geometry_and_docks_are_remembered(qtbot, monkeypatch):
     assert (second.width(), second.height()) == (701, 455)
     assert not second.docks["Inspector"].isVisible()
     second.docks["Inspector"].show()
-    second.save_layout()
+    second.window_layout.save()
 
 
 def test_recent_files_menu(window, tmp_path):
