@@ -65,7 +65,10 @@ def test_menus_and_actions_are_installed(window):
     # The strip sits right above the timeline and the sound lane right below it.
     layout = window.timeline.parentWidget().layout()
     i = layout.indexOf(window.timeline)
-    assert layout.itemAt(i - 1).widget() is wf.strip and layout.itemAt(i + 1).widget() is wf.lane
+    assert (
+        layout.itemAt(i - 1).widget() is wf.bands.strip
+        and layout.itemAt(i + 1).widget() is wf.bands.lane
+    )
 
 
 def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, tmp_path):
@@ -80,18 +83,22 @@ def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, 
     assert doc.dirty
     assert wf.info.duration == pytest.approx(4.0, abs=0.05)
     assert wf.dock_widget.source == video_file
-    assert wf.strip.isVisible() and wf.lane.isVisible()
+    assert wf.bands.strip.isVisible() and wf.bands.lane.isVisible()
     # The timeline shows the whole video.
     t0, t1 = window.timeline.visible_span()
     assert t0 <= 0.01 and t1 >= 4.0
     # Thumbnails and the sound lane arrive from their workers.
-    qtbot.waitUntil(lambda: wf.thumbnails is not None and wf.sound_peaks is not None, timeout=WAIT)
-    tiles = wf.strip.visible_tiles()
+    qtbot.waitUntil(
+        lambda: wf.bands.thumbnails is not None and wf.bands.sound_peaks is not None, timeout=WAIT
+    )
+    tiles = wf.bands.strip.visible_tiles()
     assert tiles and tiles[0][1] == 0
-    assert wf.strip.x_of(1.5) == pytest.approx(window.timeline.scale.x(1.5) + wf.strip._offset())
-    assert wf.sound_peaks.duration == pytest.approx(4.0, abs=0.1)
-    assert wf.lane.polygon() is not None
-    assert wf.lane.muted and wf.dock_widget.muted  # muted by default
+    assert wf.bands.strip.x_of(1.5) == pytest.approx(
+        window.timeline.scale.x(1.5) + wf.bands.strip._offset()
+    )
+    assert wf.bands.sound_peaks.duration == pytest.approx(4.0, abs=0.1)
+    assert wf.bands.lane.polygon() is not None
+    assert wf.bands.lane.muted and wf.dock_widget.muted  # muted by default
     assert wf.actions["video.export"].isEnabled()
     # Saved file: relative path.
     doc.save()
@@ -270,7 +277,7 @@ def test_remove_video(window, qtbot, video_file):
     wf = load(window, qtbot, video_file)
     wf.remove_video()
     assert window.doc.project.video is None and wf.info is None
-    assert not wf.strip.isVisible() and wf.dock_widget.source is None
+    assert not wf.bands.strip.isVisible() and wf.dock_widget.source is None
 
 
 def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch):
@@ -355,10 +362,10 @@ def test_closing_the_window_stops_a_running_scan(window, qtbot, tmp_path):
     )
     wf = load(window, qtbot, long_video)
     wf.detect_scenes()
-    qtbot.waitUntil(lambda: wf._runners["scenes"].active_threads() == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: wf.jobs.runners["scenes"].active_threads() == 1, timeout=WAIT)
     window.close()
     qtbot.waitUntil(
-        lambda: all(r.active_threads() == 0 for r in wf._runners.values()), timeout=5000
+        lambda: all(r.active_threads() == 0 for r in wf.jobs.runners.values()), timeout=5000
     )
     from muzaic_studio.video import cached_scenes
 

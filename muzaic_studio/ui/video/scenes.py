@@ -18,6 +18,7 @@ from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.video.dialogs import RegionsFromScenesDialog
 from muzaic_studio.ui.video.dock import VideoDock
+from muzaic_studio.ui.video.jobs import VideoJobs
 from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.workers import Task
 from muzaic_studio.video import DEFAULT_THRESHOLD, Cancelled, VideoInfo, detect_scenes
@@ -53,10 +54,8 @@ class SceneFeature(WindowWorkflow):
     threshold: float
     dock_widget: VideoDock
     sensitivity_actions: dict[float, QAction]
-    tasks: dict[str, Task | None]
+    jobs: VideoJobs
     _regions_after_scan: bool
-    _run: Callable[..., Task]
-    _cancel: Callable[[str], None]
     busy: Callable[..., bool]
     choose_video: Callable[[], None]
     _update_actions: Callable[..., None]
@@ -92,7 +91,7 @@ class SceneFeature(WindowWorkflow):
             if not isinstance(exc, Cancelled):
                 self.say(str(exc), "error", "Try Again", self.detect_scenes)
 
-        return self._run("scenes", job, on_result=found, on_error=failed,
+        return self.jobs.run("scenes", job, on_result=found, on_error=failed,
                          on_progress=lambda f, _t: self.dock_widget.job.set_progress(f))  # fmt: skip
 
     def set_threshold(self, threshold: float) -> None:
@@ -107,8 +106,8 @@ class SceneFeature(WindowWorkflow):
             self.detect_scenes()  # cached per threshold: instant when tried before
 
     def cancel_scenes(self) -> None:
-        if self.tasks.get("scenes") is not None:
-            self._cancel("scenes")
+        if self.jobs.busy("scenes"):
+            self.jobs.cancel("scenes")
             self._regions_after_scan = False
             self.dock_widget.job.stop()
             self.say("Scene detection cancelled.")
