@@ -288,6 +288,7 @@ def test_keyboard_render_changes_play_and_export(window, engine_url, qtbot):
 def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
     """Typed errors whose fix the app can perform get a working button; others say it."""
     from muzaic_studio.contract.errors import InsecureConnection, InvalidKey, ServerError
+    from muzaic_studio.ui.render.failures import notify_failure
 
     wf = window.render_workflow
     c = wf.controller
@@ -302,7 +303,7 @@ def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
         (ServerError("The server failed."), "Retry", "render"),
     ]
     for exc, text, effect in cases:
-        c._notify_error(plan, exc)
+        notify_failure(c, plan, exc)
         bar = window.message_bar
         assert bar.action_button.text() == text
         bar.action_button.click()
