@@ -151,7 +151,7 @@ def test_choosing_the_cloud_without_a_key_stays_chosen_and_asks_for_one(
     qtbot.waitUntil(lambda: opened == [True], timeout=5000)  # the key dialog opens
     assert wf.backend_combo.currentData() == "cloud"  # no snapping back
     assert BackendSettings.load().kind == "cloud"
-    assert "no API key" in w._backend_label.text()
+    assert "no API key" in w.status.backend.text()
     assert wf.controller.backend is None
     assert not wf.render(False)  # refused, not rendered offline behind the user's back
     bar = w.message_bar

@@ -47,7 +47,7 @@ def render(window, qtbot, only_changes=False, timeout=30_000):
 
 def test_render_two_regions_shows_waveform_hashes_and_library(window, engine_url, qtbot):
     wf = use(window, engine_url, qtbot)
-    assert "127.0.0.1" in window._backend_label.text()  # the backend is named
+    assert "127.0.0.1" in window.status.backend.text()  # the backend is named
     doc = window.doc
     ok = render(window, qtbot)
     assert ok

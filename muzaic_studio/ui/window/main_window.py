@@ -110,7 +110,7 @@ class MainWindow(WindowChrome):
             self
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
-        order_transport(self.toolbar, self._playhead_label, self.action_map["tool.select"])
+        order_transport(self.toolbar, self.status.playhead, self.action_map["tool.select"])
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
@@ -161,7 +161,7 @@ class MainWindow(WindowChrome):
         return dock
 
     def set_backend_label(self, text: str) -> None:
-        self._backend_label.setText(text)
+        self.status.backend.setText(text)
 
     def set_tag_catalogue(self, catalogue: TagCatalogue | dict) -> None:
         if isinstance(catalogue, dict):
