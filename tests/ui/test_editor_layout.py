@@ -53,7 +53,7 @@ def test_at_1024x700_the_transport_stays_visible(qtbot, monkeypatch):
     for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
         action = w.render_workflow.actions[key]
         assert visible_in_toolbar(w, tb.widgetForAction(action)), key
-    assert visible_in_toolbar(w, w.render_workflow.backend_combo)
+    assert visible_in_toolbar(w, w.render_workflow.backend_choice.combo)
     assert visible_in_toolbar(w, w.status.playhead)
     render = tb.widgetForAction(w.render_workflow.actions["render.render"])
     assert render.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon

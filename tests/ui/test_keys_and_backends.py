@@ -106,7 +106,7 @@ def test_toolbar_choice_switches_backend_and_status_bar(
     BackendSettings(kind="offline", api_url=server.url).save()
     wf.backends.settings = BackendSettings.load()
     credentials.set_key(KEY)
-    combo = wf.backend_combo
+    combo = wf.backend_choice.combo
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
         combo.setCurrentIndex(1)
         combo.activated.emit(1)

@@ -213,10 +213,11 @@ def test_refused_connection_says_so_and_offers_retry(window, qtbot):
 
 def test_401_action_opens_the_key_dialog(window, qtbot, monkeypatch):
     opened = []
-    monkeypatch.setattr(window.render_workflow, "open_key_dialog", lambda: opened.append(1))
+    choice = window.render_workflow.backend_choice
+    monkeypatch.setattr(choice, "open_key_dialog", lambda: opened.append(1))
     with ScriptedServer(Scripted(401, {"error": "Invalid API key"})) as srv:
         use(window, srv.url, qtbot)
-        window.render_workflow.controller.open_key_dialog = window.render_workflow.open_key_dialog
+        window.render_workflow.controller.open_key_dialog = choice.open_key_dialog
         assert not render(window, qtbot)
     window.message_bar.action_button.click()
     assert opened == [1]

@@ -29,7 +29,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDockWidget,
     QLabel,
@@ -62,11 +61,12 @@ from muzaic_studio.ui.render.history_switch import HistorySwitcher
 from muzaic_studio.ui.render.library_preview import HashLibraryActions
 from muzaic_studio.ui.render.transport import Transport
 from muzaic_studio.ui.render.widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
+from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.workers import TaskRunner
 
 
-class RenderWorkflow(BackendChoice):
+class RenderWorkflow(WindowWorkflow):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
@@ -84,14 +84,15 @@ class RenderWorkflow(BackendChoice):
         self.player_mix = PlayerMix(self.player, lambda: self.doc)  # gains and fades, live
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
-        self._pending_render: bool | None = None  # asked for before the backend was ready
-        self._backend_started = False
-        self._key_wanted = False  # the user just chose the cloud: no key opens the dialog
         self.actions: dict[str, QAction] = {}
 
-        self._build_actions()
         self._build_docks()
         self._build_status()
+        self.backend_choice = BackendChoice(
+            window, self.backends, self.controller, self.aux, self.library_dock,
+            self.balance_label, self.say, self.render, lambda: self.ask_before_spending,
+        )  # fmt: skip
+        self._build_actions()
         self._build_toolbar()
         self._build_menus()
         a = self.actions
@@ -114,14 +115,15 @@ class RenderWorkflow(BackendChoice):
             window.documentChanged.connect(self._on_document_changed)
         # The engine child imports numpy and scipy: start it after the first paint, so it
         # does not compete with the window for the CPU (issue 17); Render stays enabled.
-        call_after_first_paint(getattr(window, "timeline", window), self.start_backend)
+        call_after_first_paint(getattr(window, "timeline", window), self.backend_choice.start)
 
-    def start_backend(self) -> None:
-        """Build the backend the settings ask for (once; later changes call `rebuild`)."""
-        if not self._backend_started:
-            self._backend_started = True
-            if self.backends.backend is None:  # not one a test handed in meanwhile
-                self.backends.rebuild()
+    def use_backend(self, backend: Any, reason: str = "") -> None:
+        """Render with *backend* (the preferences do this; tests hand in their client)."""
+        self.backend_choice.use_backend(backend, reason)
+
+    def may_quit(self) -> bool:
+        """False if the user keeps the window (a cloud render in flight may still charge)."""
+        return self.backend_choice.may_quit()
 
     # -- construction -------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -134,8 +136,9 @@ class RenderWorkflow(BackendChoice):
         a["render.changes"].triggered.connect(lambda: self.render(True))
         a["render.cancel"].triggered.connect(self.controller.cancel)
         a["render.cancel"].setEnabled(False)
-        a["render.preferences"].triggered.connect(self.open_preferences)
-        a["render.key"].triggered.connect(self.open_key_dialog)
+        choice = self.backend_choice
+        a["render.preferences"].triggered.connect(lambda: choice.open_preferences())
+        a["render.key"].triggered.connect(lambda: choice.open_key_dialog())
         a["file.export"].triggered.connect(self.open_export)
 
     def _build_docks(self) -> None:
@@ -178,14 +181,7 @@ class RenderWorkflow(BackendChoice):
         if toolbar is None:
             return
         toolbar.addSeparator()
-        self.backend_combo = QComboBox(toolbar)
-        self.backend_combo.setObjectName("backendCombo")
-        self.backend_combo.addItem("Offline engine", "offline")
-        self.backend_combo.addItem("Muzaic cloud", "cloud")
-        self.backend_combo.setToolTip("Which backend renders (Render > Backend Preferences)")
-        self.backend_combo.activated.connect(self._combo_chosen)
-        combo_action = toolbar.addWidget(self.backend_combo)
-        combo_action.setToolTip(self.backend_combo.toolTip())
+        self.backend_choice.add_combo(toolbar)
         for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
             toolbar.addAction(self.actions[key])
         for key, text in (("render.render", "Render"), ("render.changes", "Changes")):
@@ -232,12 +228,7 @@ class RenderWorkflow(BackendChoice):
         c.busyChanged.connect(self._busy_changed)
         c.rendered.connect(self._rendered)
         c.problemAt.connect(self._show_time)
-        c.open_key_dialog = self.open_key_dialog
-        c.open_preferences = self.open_preferences
         c.on_library_changed = self.library.sync_from_project
-        self.backends.backendChanged.connect(self._backend_changed)
-        self.backends.balanceChanged.connect(self._balance_changed)
-        self.backends.problem.connect(self._backend_problem)
         self.player.message.connect(self.say)
         self.preview_player.message.connect(self.say)
 
@@ -254,7 +245,7 @@ class RenderWorkflow(BackendChoice):
         if dead_server and callable(show):
             # The cloud can't be reached: rendering offline is a way on, not just Retry.
             show(notice.text, notice.kind, notice.action_text, notice.action,
-                 second=("Use offline engine", self.use_offline_engine))  # fmt: skip
+                 second=("Use offline engine", self.backend_choice.use_offline_engine))  # fmt: skip
             return
         self.say(notice.text, notice.kind, notice.action_text, notice.action)
 
@@ -304,16 +295,9 @@ class RenderWorkflow(BackendChoice):
     def render(self, only_changes: bool) -> bool:
         if self.doc is None:
             return False
-        if self.controller.backend is None and not self._backend_started:
-            self.start_backend()
-        if self.controller.backend is None and self.backends.building:
-            # Ctrl+R in the first moment after start: render once the backend is ready.
-            self._pending_render = only_changes
-            self.window.statusBar().showMessage("Starting the backend, then rendering...", 4000)
-            return True
-        if self.controller.backend is None and self.backends.needs_key:
-            self._ask_for_key()
-            return False
+        held = self.backend_choice.hold_render(only_changes)
+        if held is not None:
+            return held
         if self.player.playing:
             self.player.pause()
         self.history_switch.cancel_switch()
