@@ -20,9 +20,10 @@ The project stores the video's path relative to the project file (absolute until
 project has a file; made relative when it is saved). A video that is not where the project
 says is asked for again with a "Locate..." banner.
 
-Scene cuts live in `scenes`, Export Video in `export`, the file side (suffixes, stored
-paths, drops) in `files`. The workflow owns its job slots (`jobs.VideoJobs`) and the two
-timeline bands (`bands.VideoBands`).
+The file side (suffixes, stored paths, drops) is in `files`. The workflow owns, as
+objects it hands the current document and video: its job slots (`jobs.VideoJobs`), the
+two timeline bands (`bands.VideoBands`), scene cuts (`scenes.SceneCuts`) and Export
+Video (`export.VideoExport`).
 """
 
 from __future__ import annotations
@@ -35,17 +36,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from muzaic_studio.atomic import WriteError
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.video.bands import VideoBands
 from muzaic_studio.ui.video.dock import VideoDock
-from muzaic_studio.ui.video.export import VideoExportFeature
+from muzaic_studio.ui.video.export import VideoExport
 from muzaic_studio.ui.video.files import VIDEO_FILTER, VideoDropFilter, stored_video_path
 from muzaic_studio.ui.video.jobs import VideoJobs
-from muzaic_studio.ui.video.scenes import SENSITIVITIES, SceneFeature, saved_threshold
+from muzaic_studio.ui.video.scenes import SceneCuts
+from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.workers import Task
 from muzaic_studio.video import VideoError, VideoInfo, cached_scenes, probe
 
@@ -61,22 +63,23 @@ ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )  # fmt: skip
 
 
-class VideoWorkflow(SceneFeature, VideoExportFeature):
+class VideoWorkflow(WindowWorkflow):
     """Everything issue 7 adds to a main window; created by `install_video_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
         super().__init__(window)
         self.doc: ProjectDocument | None = None
         self.info: VideoInfo | None = None
-        self.cuts: list[float] | None = None
-        self.threshold = saved_threshold()
         self._player: Any = None
         self._video_abs: Path | None = None  # the video's absolute path, even if missing
-        self._regions_after_scan = False
         self.jobs = VideoJobs(self, lambda: self.doc, self._update_actions)
 
         self.dock_widget = VideoDock(audio=audio)
-        self.dock_widget.job.cancelRequested.connect(self.cancel_scenes)
+        self.scenes = SceneCuts(window, self.jobs, self.dock_widget.job, lambda: self.doc,
+                                lambda: self.info, self.say, self.choose_video,
+                                self._update_actions)  # fmt: skip
+        self.export = VideoExport(window, lambda: self.doc, lambda: self.info, self.say,
+                                  self.choose_video)  # fmt: skip
         self.dock = self._add_dock(self.dock_widget, "Video", Qt.DockWidgetArea.RightDockWidgetArea)
         self.bands = VideoBands(window.timeline, self.jobs, self._add_dock)  # type: ignore[attr-defined]
         self.bands.lane.mutedToggled.connect(self.dock_widget.set_muted)
@@ -116,10 +119,10 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
     def _build_actions(self) -> dict[str, QAction]:
         handlers: dict[str, Callable[[], Any]] = {
             "video.import": self.choose_video,
-            "video.export": self.export_video,
+            "video.export": self.export.export_video,
             "video.remove": self.remove_video,
-            "video.scenes": self.detect_scenes,
-            "video.regions": self.regions_from_scenes,
+            "video.scenes": self.scenes.detect_scenes,
+            "video.regions": self.scenes.regions_from_scenes,
         }
         out = {}
         native = QKeySequence.SequenceFormat.NativeText
@@ -151,18 +154,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
         edit = menus.get("edit") or self.window.menuBar().addMenu("&Edit")
         edit.addSeparator()
         edit.addAction(a["video.scenes"])
-        sensitivity = edit.addMenu("Scene Cut Se&nsitivity")
-        self.sensitivity_group = QActionGroup(self)
-        self.sensitivity_actions: dict[float, QAction] = {}
-        for text, threshold, tip in SENSITIVITIES:
-            action = sensitivity.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(abs(threshold - self.threshold) < 1e-9)
-            action.setToolTip(f"{tip} (scene score above {threshold})")
-            action.setStatusTip(tip)
-            action.triggered.connect(lambda _c=False, t=threshold: self.set_threshold(t))
-            self.sensitivity_group.addAction(action)
-            self.sensitivity_actions[threshold] = action
+        self.scenes.add_sensitivity_menu(edit, self)
         edit.addAction(a["video.regions"])
 
     def _attach_player(self) -> None:
@@ -185,7 +177,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
                                  (self.doc.waveformChanged, self._update_actions)):  # fmt: skip
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(slot)
-        self.cuts = None  # the old document's markers go with it
+        self.scenes.cuts = None  # the old document's markers go with it
         self.doc = doc
         self._clear_video()
         if doc is None:
@@ -204,12 +196,10 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
     def _clear_video(self) -> None:
         self.jobs.cancel_all()
         self.dock_widget.job.stop()
-        if self.doc is not None and self.cuts:
-            self._replace_markers(self.cuts, [])
+        self.scenes.clear()
         self.info = None
         if self.doc is not None:
             self.doc.set_media_duration(0.0)
-        self.cuts = None
         self.bands.clear()
         self.dock_widget.set_source(None)
         self._update_actions()
@@ -228,7 +218,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
     def load_video(self, path: Path, *, new_import: bool = True) -> Task:
         """Probe *path* off the GUI thread, then show it (and store it when *new_import*)."""
         path = Path(path)
-        threshold = self.threshold
+        threshold = self.scenes.threshold
 
         def job(_progress: Any, _cancel: threading.Event) -> tuple[VideoInfo, list[float] | None]:
             info = probe(path)
@@ -275,7 +265,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
             self.dock.raise_()  # it may be a tab behind other panels
             self.say(("Replaced the video with " if replaced else "Imported ") +
                      f"{info.path.name} ({info.duration:.1f} s). Detect its scene cuts to make "
-                     "regions from them.", "success", "Detect Scene Cuts", self.detect_scenes)  # fmt: skip
+                     "regions from them.", "success", "Detect Scene Cuts", self.scenes.detect_scenes)  # fmt: skip
         log.info("video %s: %.1f s, %s", info.path, info.duration, info.video_codec)
         self.info = info
         doc.set_media_duration(info.duration)
@@ -284,7 +274,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
         self.dock_widget.follow(doc.playhead)
         self.bands.show_video(info)
         if cuts is not None:
-            self._set_cuts(cuts)
+            self.scenes.set_cuts(cuts)
         self.bands.load(info)
         self._update_actions()
 
