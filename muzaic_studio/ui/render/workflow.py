@@ -90,7 +90,8 @@ class RenderWorkflow(WindowWorkflow):
         self._build_status()
         self.backend_choice = BackendChoice(
             window, self.backends, self.controller, self.aux, self.library_dock,
-            self.balance_label, self.say, self.render, lambda: self.ask_before_spending,
+            self.balance_label, self.say, lambda only: self.render(only),
+            lambda: self.ask_before_spending,
         )  # fmt: skip
         self._build_actions()
         self._build_toolbar()
