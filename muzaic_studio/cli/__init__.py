@@ -46,14 +46,20 @@ def _add_backend_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--api-url",
         metavar="URL",
-        help="Muzaic API address (default: $MUZAIC_API_URL or https://m10.muzaic.ai); "
-        "setting it means the cloud, so a missing key is an error",
+        help="Muzaic API address (default: $MUZAIC_API_URL, else the address saved in the "
+        "editor's Preferences, else https://m10.muzaic.ai); setting it means the cloud, so "
+        "a missing key is an error",
     )
-    p.add_argument("--origin", metavar="ORIGIN", help="send to /soundtrack/ORIGIN")
+    p.add_argument(
+        "--origin",
+        metavar="ORIGIN",
+        help="send to /soundtrack/ORIGIN (default: $MUZAIC_ORIGIN, else the saved origin)",
+    )
     p.add_argument(
         "--offline",
         action="store_true",
-        help="use the offline engine (the default when no API key is set)",
+        help="use the offline engine (default: $MUZAIC_BACKEND, else the backend saved in "
+        "the editor's Preferences, else the cloud when an API key is set)",
     )
 
 
