@@ -62,7 +62,8 @@ def backend_for(args: argparse.Namespace) -> Any:
             "--offline renders with the offline engine.",
             exc.exit_code,
         ) from None
-    print(f"{why.rstrip('.')} ({choice.why()}).", file=sys.stderr)
+    if choice.kind.source != "flag":  # what this command line did not say is worth a note
+        print(f"{why.rstrip('.')} ({choice.why()}).", file=sys.stderr)
     return backend
 
 

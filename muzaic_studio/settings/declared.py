@@ -26,7 +26,7 @@ class SettingError(ValueError):
     """A value that does not fit its setting; the message names the setting and the rule."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each setting is one object: hashed and compared by identity
 class Setting:
     """One setting: `name` is its key in the settings file ("group.key")."""
 

@@ -153,3 +153,9 @@ def test_the_settings_file_lives_in_the_config_folder():
     from muzaic_studio.paths import config_dir
 
     assert settings.settings_path() == config_dir() / "settings.json"
+
+
+def test_a_list_setting_is_saved_and_read_back(tmp_path):
+    path = tmp_path / "settings.json"
+    settings.save({RECENT_FILES: ["/b.muzaic", "/a, b.muzaic"]}, path)
+    assert settings.load(path).get(RECENT_FILES) == ["/b.muzaic", "/a, b.muzaic"]
