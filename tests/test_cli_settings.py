@@ -83,3 +83,21 @@ def test_a_bad_backend_in_the_environment_is_an_invalid_input(tmp_path, capsys, 
     assert (
         "backend.kind must be one of auto, offline, cloud (it is 'gpu')." in capsys.readouterr().err
     )
+
+
+def test_the_settings_command_lists_saves_and_resets(capsys, monkeypatch):
+    assert main(["settings", "backend.kind", "offline"]) == 0
+    assert f'backend.kind = "offline"  (saved in {settings_path()})' in capsys.readouterr().out
+    assert BackendSettings.load().kind == "offline"  # what the editor's Preferences show
+    assert main(["settings", "autosave.interval_seconds", "2"]) == 2
+    assert "between 5 and 3600 seconds (it is '2')" in capsys.readouterr().err
+    monkeypatch.setenv("MUZAIC_API_URL", "http://127.0.0.1:9")
+    assert main(["settings"]) == 0
+    out = capsys.readouterr().out
+    assert 'backend.kind               "offline"  (saved)' in out
+    assert 'backend.api_url            "http://127.0.0.1:9"  ($MUZAIC_API_URL)' in out
+    assert "autosave.interval_seconds  30  (default)" in out
+    assert main(["settings", "--reset", "backend.kind"]) == 0
+    assert BackendSettings.load().kind == "auto"
+    assert main(["settings", "api_key", "x"]) == 2  # the key is never a setting
+    assert "No setting named 'api_key'" in capsys.readouterr().err

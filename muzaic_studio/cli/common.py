@@ -39,17 +39,12 @@ def backend_for(args: argparse.Namespace) -> Any:
     setting (the one Preferences saved) > default. Says on stderr which and why."""
     from muzaic_studio.backends import choose_backend
     from muzaic_studio.contract.errors import KeyringUnavailable, Unauthorized
-    from muzaic_studio.settings import SettingError, load
+    from muzaic_studio.settings import load
     from muzaic_studio.settings.backend import resolve_backend
 
     if args.offline and (args.api_url or args.origin):
         raise CliError("--offline cannot be combined with --api-url or --origin.", EXIT_INVALID)
-    try:
-        choice = resolve_backend(
-            load(), offline=args.offline, api_url=args.api_url, origin=args.origin
-        )
-    except SettingError as exc:
-        raise CliError(f"{exc}.", EXIT_INVALID) from None
+    choice = resolve_backend(load(), offline=args.offline, api_url=args.api_url, origin=args.origin)
     try:
         backend, why = choose_backend(
             choice.offline, choice.api_url.value or None, choice.origin.value or None
@@ -75,6 +70,10 @@ def exit_code_for(exc: BaseException) -> tuple[int, str] | None:
         return exc.code, exc.message
     if isinstance(exc, MuzaicError):
         return exc.exit_code, exc.message
+    from muzaic_studio.settings import SettingError
+
+    if isinstance(exc, SettingError):  # a flag or environment variable that does not fit
+        return EXIT_INVALID, f"{exc}."
     from muzaic_studio.model import ProjectError
 
     if isinstance(exc, ProjectError):

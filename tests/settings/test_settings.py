@@ -64,7 +64,7 @@ def test_the_backend_flags_the_environment_and_the_saved_choice(tmp_path):
 
 
 def test_a_bad_environment_value_is_refused_by_name():
-    with pytest.raises(SettingError, match="backend.kind must be one of auto, offline, cloud"):
+    with pytest.raises(SettingError, match=r"backend\.kind must be one of auto, offline, cloud"):
         resolve_backend(settings.Saved(), environ={"MUZAIC_BACKEND": "gpu"})
     # the editor has no command line to refuse it on: it keeps the saved choice instead
     choice = BackendSettings(kind="offline").in_effect({"MUZAIC_BACKEND": "gpu"})
