@@ -10,8 +10,8 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton, QWidget
 
 from muzaic_studio.contract.errors import Unauthorized
-from muzaic_studio.ui.key_dialog import KeyDialog
-from muzaic_studio.ui.preferences import BackendSettings
+from muzaic_studio.ui.dialogs.key import KeyDialog
+from muzaic_studio.ui.dialogs.preferences import BackendSettings
 from tests.ui.editor_helpers import demo_project, shown_window
 
 
@@ -103,7 +103,7 @@ def test_the_inspector_keeps_its_form_in_place_across_region_kinds(qtbot, monkey
 
 
 def test_render_history_rows_fit_the_panel(qtbot, app_style):
-    from muzaic_studio.ui.render_history import HistoryPanel, RenderRecord
+    from muzaic_studio.ui.render.history import HistoryPanel, RenderRecord
 
     panel = HistoryPanel()
     qtbot.addWidget(panel)
@@ -156,7 +156,7 @@ def test_render_progress_text_is_not_cut_at_1024(qtbot, monkeypatch):
 
 def test_a_tall_window_lists_more_tags(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
-    from muzaic_studio.ui.tag_catalogue import TagCatalogue
+    from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
 
     w.set_tag_catalogue(TagCatalogue.offline())
     w.resize(1920, 1080)
@@ -181,7 +181,7 @@ def test_status_texts_keep_apart_and_new_asks_in_plain_words(qtbot, monkeypatch)
     w.doc.mark_dirty()
     texts = []
     monkeypatch.setattr(
-        "muzaic_studio.ui.project_files.QMessageBox.question",
+        "muzaic_studio.ui.window.project_files.QMessageBox.question",
         lambda *a, **_k: (texts.append(a[2]), QMessageBox.StandardButton.Cancel)[1],
     )
     w.action_map["file.new"].trigger()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from muzaic_studio.api import credentials
+from muzaic_studio.ui.dialogs.key import KeyDialog
+from muzaic_studio.ui.dialogs.preferences import BackendManager, BackendSettings, PreferencesDialog
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.key_dialog import KeyDialog
-from muzaic_studio.ui.main_window import MainWindow
-from muzaic_studio.ui.preferences import BackendManager, BackendSettings, PreferencesDialog
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.render_support import KEY, EngineServer
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from muzaic_studio.model import HashLibrary
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.library_dock import MIME_TYPE, LibraryStore
+from muzaic_studio.ui.library.dock import MIME_TYPE, LibraryStore
 from tests.ui.render_support import render_and_wait, render_window
 
 
@@ -167,7 +167,7 @@ def test_preview_plays_the_hash_without_moving_the_playhead(window, qtbot):
 
 
 def test_a_preview_that_may_cost_tokens_asks_first(window, qtbot, monkeypatch):
-    from muzaic_studio.ui import render_library as rl
+    from muzaic_studio.ui.render import library_preview as rl
 
     asked: list[float] = []
     monkeypatch.setattr(rl, "confirm_paid_preview", lambda _parent, s: asked.append(s) or False)
@@ -183,6 +183,6 @@ def test_a_preview_that_may_cost_tokens_asks_first(window, qtbot, monkeypatch):
     wf.preview_hash(some)
     assert asked == [length]  # asked, with what it may cost, before anything is sent
     assert not wf.preview_player.playing
-    from muzaic_studio.ui.library_dock import paid_preview_question
+    from muzaic_studio.ui.library.dock import paid_preview_question
 
     assert "may charge tokens" in paid_preview_question(length)

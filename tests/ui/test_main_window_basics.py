@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar,
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.editor_helpers import demo_project, no_modal_dialogs, shown_window
 
 
@@ -44,7 +44,7 @@ def test_message_bar_is_non_blocking_with_action(window, qtbot):
     window.show_message("Render failed", "error", "Retry", lambda: pressed.append(1))
     bar = window.message_bar
     assert bar.isVisible() and bar.kind == "error" and "Render failed" in bar.text
-    qtbot.mouseClick(bar._button, qtbot_button())
+    qtbot.mouseClick(bar.action_button, qtbot_button())
     assert pressed == [1] and not bar.isVisible()
 
 
@@ -122,8 +122,8 @@ def test_broken_project_shows_why_and_changes_nothing(window, tmp_path):
 
 
 def test_shortcuts_dialog_lists_every_action(window, qtbot):
-    from muzaic_studio.ui.actions import SPECS
-    from muzaic_studio.ui.shortcuts_dialog import ShortcutsDialog
+    from muzaic_studio.ui.dialogs.shortcuts import ShortcutsDialog
+    from muzaic_studio.ui.window.actions import SPECS
 
     dialog = ShortcutsDialog(window.findChildren(type(window.action_map["file.new"])), window)
     qtbot.addWidget(dialog)

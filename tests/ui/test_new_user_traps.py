@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from muzaic_studio.ui.preferences import BackendSettings
+from muzaic_studio.ui.dialogs.preferences import BackendSettings
 from tests.ui.editor_helpers import demo_project, shown_window
 from tests.ui.render_support import render_and_wait, render_window
 
@@ -156,9 +156,12 @@ def test_choosing_the_cloud_without_a_key_stays_chosen_and_asks_for_one(
     assert not wf.render(False)  # refused, not rendered offline behind the user's back
     bar = w.message_bar
     assert bar.kind == "warning" and "no API key" in bar.text
-    assert bar._button.text() == "Set API key..." and bar._second.text() == "Use offline engine"
+    assert (
+        bar.action_button.text() == "Set API key..."
+        and bar.second_button.text() == "Use offline engine"
+    )
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
-        qtbot.mouseClick(bar._second, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(bar.second_button, Qt.MouseButton.LeftButton)
     assert wf.controller.backend.name == "offline"
     assert wf.backend_combo.currentData() == "offline" and BackendSettings.load().kind == "offline"
     render_and_wait(w, qtbot)

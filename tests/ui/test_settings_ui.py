@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QDialog
 from muzaic_studio import settings
 from muzaic_studio.cli import main
 from muzaic_studio.settings.declared import MIN_SCENE_SECONDS, SCENE_THRESHOLD
+from muzaic_studio.ui.dialogs.preferences import BackendSettings, PreferencesDialog
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from muzaic_studio.ui.preferences import BackendSettings, PreferencesDialog
 from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.render_support import KEY, EngineServer
 
 RECENT = ["/home/u/a b.muzaic", "/home/u/c,d.muzaic", '/home/ü/"e".muzaic']

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QApplication
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.video_dialogs import RegionsFromScenesDialog
-from muzaic_studio.ui.video_files import stored_video_path
-from muzaic_studio.ui.video_workflow import VideoWorkflow, install_video_workflow
+from muzaic_studio.ui.video.dialogs import RegionsFromScenesDialog
+from muzaic_studio.ui.video.files import stored_video_path
+from muzaic_studio.ui.video.workflow import VideoWorkflow, install_video_workflow
 from tests.ui.editor_helpers import shown_window
 from tests.video.conftest import CUTS, make_cut_video, picture_md5
 
@@ -190,7 +190,7 @@ def test_regions_from_scenes_detects_first_when_needed(window, qtbot, video_file
     monkeypatch.setattr(
         RegionsFromScenesDialog, "exec", lambda d: RegionsFromScenesDialog.DialogCode.Accepted
     )
-    from muzaic_studio.ui import video_workflow as vw
+    from muzaic_studio.ui.video import workflow as vw
 
     monkeypatch.setattr(vw, "cached_scenes", lambda *_a, **_k: None)
     wf.cuts = None
@@ -223,7 +223,7 @@ def test_moved_video_is_asked_for_again(window, qtbot, video_file, tmp_path, mon
     from PySide6.QtWidgets import QFileDialog
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(video_file), ""))
-    window.message_bar._button.click()  # "Locate..."
+    window.message_bar.action_button.click()  # "Locate..."
     wf = workflow(window)
     qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
     assert window.doc.project.video_path(project_file) == video_file.resolve()

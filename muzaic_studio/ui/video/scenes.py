@@ -1,0 +1,174 @@
+"""Scene cuts of the video workflow: detect them in the background (sensitivity in words,
+remembered), show them as markers the timeline snaps to, and turn them into regions.
+
+A mixin of `VideoWorkflow`: it reads the workflow's document, video info, dock and task
+runners, which `VideoWorkflow.__init__` creates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QAction
+
+from muzaic_studio import settings
+from muzaic_studio.model import Region
+from muzaic_studio.settings.declared import MIN_SCENE_SECONDS, SCENE_THRESHOLD
+from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.video.dialogs import RegionsFromScenesDialog
+from muzaic_studio.ui.video.dock import VideoDock
+from muzaic_studio.ui.window.addons import WindowWorkflow
+from muzaic_studio.ui.workers import Task
+from muzaic_studio.video import DEFAULT_THRESHOLD, Cancelled, VideoInfo, detect_scenes
+from muzaic_studio.wording import plural
+
+log = logging.getLogger(__name__)
+
+#: Scene-score thresholds offered to the user, in words. Normal is ffmpeg's usual 0.3;
+#: High also cuts between similar shots (same set, other angle), Low only between very
+#: different ones (ignores flashes and fast pans).
+SENSITIVITIES = (
+    ("Low", 0.45, "Only cuts between very different shots"),
+    ("Normal", DEFAULT_THRESHOLD, "Hard cuts between shots (recommended)"),
+    ("High", 0.18, "Also cuts between similar shots; may mark fast motion"),
+)
+
+
+def saved_threshold() -> float:
+    return float(settings.load().get(SCENE_THRESHOLD))
+
+
+def _remember(setting: settings.Setting, value: float) -> None:
+    """Saved for next time; a read-only config folder costs the memory, not the work."""
+    try:
+        settings.save({setting: value})
+    except (OSError, settings.SettingError) as exc:
+        log.warning("cannot save %s: %s", setting.name, exc)
+
+
+class SceneFeature(WindowWorkflow):
+    """Scene detection and Regions from Scenes."""
+
+    # Made by VideoWorkflow.__init__:
+    doc: ProjectDocument | None
+    info: VideoInfo | None
+    cuts: list[float] | None
+    threshold: float
+    dock_widget: VideoDock
+    sensitivity_actions: dict[float, QAction]
+    tasks: dict[str, Task | None]
+    _regions_after_scan: bool
+    _run: Callable[..., Task]
+    _cancel: Callable[[str], None]
+    busy: Callable[..., bool]
+    choose_video: Callable[[], None]
+    _update_actions: Callable[..., None]
+
+    def detect_scenes(self) -> Task | None:
+        info = self.info
+        if info is None:
+            self.say("Import a video first: scene cuts are found in its picture.", "info",
+                     "Import Video...", self.choose_video)  # fmt: skip
+            return None
+        threshold = self.threshold
+        self.dock_widget.job.start("Finding scene cuts...", "Stop looking for scene cuts")
+
+        def job(progress: Any, cancel: threading.Event) -> list[float]:
+            return detect_scenes(info.path, threshold=threshold,
+                                 progress=lambda f: progress(f, ""), cancel=cancel)  # fmt: skip
+
+        def found(cuts: list[float]) -> None:
+            self.dock_widget.job.stop()
+            self._set_cuts(cuts)
+            n = len(cuts)
+            if self._regions_after_scan:
+                self._regions_after_scan = False
+                self.regions_from_scenes()
+                return
+            self.say(f"Found {plural(n, 'scene cut')} in {info.path.name}; the timeline "
+                     "snaps to them.", "success", "Regions from Scenes...",
+                     self.regions_from_scenes)  # fmt: skip
+
+        def failed(exc: BaseException) -> None:
+            self.dock_widget.job.stop()
+            self._regions_after_scan = False
+            if not isinstance(exc, Cancelled):
+                self.say(str(exc), "error", "Try Again", self.detect_scenes)
+
+        return self._run("scenes", job, on_result=found, on_error=failed,
+                         on_progress=lambda f, _t: self.dock_widget.job.set_progress(f))  # fmt: skip
+
+    def set_threshold(self, threshold: float) -> None:
+        """Change the scene-cut sensitivity; the cuts are found again (or read from cache)."""
+        if abs(threshold - self.threshold) < 1e-9:
+            return
+        self.threshold = threshold
+        _remember(SCENE_THRESHOLD, threshold)
+        if threshold in self.sensitivity_actions:
+            self.sensitivity_actions[threshold].setChecked(True)
+        if self.info is not None and (self.cuts is not None or self.busy("scenes")):
+            self.detect_scenes()  # cached per threshold: instant when tried before
+
+    def cancel_scenes(self) -> None:
+        if self.tasks.get("scenes") is not None:
+            self._cancel("scenes")
+            self._regions_after_scan = False
+            self.dock_widget.job.stop()
+            self.say("Scene detection cancelled.")
+            self._update_actions()
+
+    def _set_cuts(self, cuts: list[float]) -> None:
+        old = self.cuts or []
+        self.cuts = list(cuts)
+        self._replace_markers(old, self.cuts)
+        self._update_actions()
+
+    def _replace_markers(self, old: list[float], new: list[float]) -> None:
+        """Swap the scene markers, keeping any other markers (the user's) as they are."""
+        assert self.doc is not None
+        others = [m for m in self.doc.markers if not any(abs(m - c) < 1e-6 for c in old)]
+        self.doc.set_markers([*others, *new])
+
+    def regions_from_scenes(self) -> bool:
+        """Ask for the minimum scene length, then replace the regions in one undo step."""
+        doc, info = self.doc, self.info
+        if doc is None or info is None:
+            self.say("Import a video first.", "info", "Import Video...", self.choose_video)
+            return False
+        if self.cuts is None:
+            self._regions_after_scan = True
+            if not self.busy("scenes"):
+                self.detect_scenes()
+            return False
+        min_len = float(settings.load().get(MIN_SCENE_SECONDS))
+        dialog = RegionsFromScenesDialog(
+            self.cuts, info.duration, len(doc.regions), min_len, self.window
+        )
+        if dialog.exec() != RegionsFromScenesDialog.DialogCode.Accepted:
+            return False
+        _remember(MIN_SCENE_SECONDS, dialog.min_len)
+        return self.apply_scene_regions(dialog.spans())
+
+    def apply_scene_regions(self, spans: list[tuple[float, float]]) -> bool:
+        doc = self.doc
+        if doc is None or not spans:
+            return False
+        new = [Region(time=t, duration=d, action="generate", name=f"Scene {i + 1}")
+               for i, (t, d) in enumerate(spans)]  # fmt: skip
+
+        def change(regions: list[Region]) -> None:
+            regions[:] = new
+
+        try:
+            doc.edit(f"Regions from {len(new)} Scenes", change)
+        except EditError as exc:
+            self.say(str(exc), "error")
+            return False
+        doc.select(r.uid for r in doc.regions)
+        self.say(
+            f"Created {len(new)} regions, one per scene. Set their tags and render.", "success"
+        )
+        return True
