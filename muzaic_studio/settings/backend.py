@@ -2,8 +2,8 @@
 CLI reads, resolved by the same precedence (resolve.py).
 
 `BackendSettings` is the saved choice, as the Preferences dialog shows and edits it.
-`BackendChoice` is what is in effect once flags and the environment are applied, with the
-source of each value, so the status bar and `muzaic-studio render` can say why.
+`EffectiveBackend` is what is in effect once flags and the environment are applied,
+with the source of each value, so `muzaic-studio render` and Preferences can say why.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ OFFLINE_FOR_KIND: dict[str, bool | None] = {"auto": None, "offline": True, "clou
 
 
 @dataclass(frozen=True)
-class BackendChoice:
+class EffectiveBackend:
     """The backend settings in effect, each with its source."""
 
     kind: Resolved
@@ -57,7 +57,7 @@ def resolve_backend(
     api_url: str | None = None,
     origin: str | None = None,
     environ: Mapping[str, str] | None = None,
-) -> BackendChoice:
+) -> EffectiveBackend:
     """The backend settings in effect. The flags: --offline means the offline engine; an
     explicit --api-url or --origin means the cloud (no silent fallback to the engine)."""
     if offline:
@@ -67,7 +67,7 @@ def resolve_backend(
         kind = resolve(BACKEND, saved, flag="cloud", flag_name=name, environ=environ)
     else:
         kind = resolve(BACKEND, saved, environ=environ)
-    return BackendChoice(
+    return EffectiveBackend(
         kind,
         resolve(API_URL, saved, flag=api_url or None, flag_name="--api-url", environ=environ),
         resolve(ORIGIN, saved, flag=origin or None, flag_name="--origin", environ=environ),
@@ -90,7 +90,7 @@ class BackendSettings:
     def save(self) -> None:
         store.save({BACKEND: self.kind, API_URL: self.api_url, ORIGIN: self.origin})
 
-    def in_effect(self, environ: Mapping[str, str] | None = None) -> BackendChoice:
+    def in_effect(self, environ: Mapping[str, str] | None = None) -> EffectiveBackend:
         """These settings as the saved layer, with the environment applied over them."""
         values = {BACKEND.name: self.kind, API_URL.name: self.api_url, ORIGIN.name: self.origin}
         defaults = {s.name: s.default for s in (BACKEND, API_URL, ORIGIN)}
