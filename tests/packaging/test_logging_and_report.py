@@ -99,6 +99,19 @@ def test_report_has_versions_paths_and_log_but_no_key(home):
     assert report.rstrip().endswith("the last thing that happened")  # the log tail
 
 
+def test_report_says_which_settings_are_in_effect_and_why(home, monkeypatch):
+    from muzaic_studio import settings
+    from muzaic_studio.settings.declared import BACKEND, RECENT_FILES
+
+    settings.save({BACKEND: "cloud", RECENT_FILES: ["/home/someone/secret-film.muzaic"]})
+    monkeypatch.setenv("MUZAIC_ORIGIN", "web")
+    report = diagnostics.collect_report()
+    assert "backend.kind              : 'cloud' (saved)" in report
+    assert "backend.origin            : 'web' ($MUZAIC_ORIGIN)" in report
+    assert "autosave.interval_seconds : 30 (default)" in report
+    assert "secret-film" not in report  # recent files name the user's projects
+
+
 def test_report_without_a_log_says_so(home):
     report = diagnostics.collect_report()
     assert "(the log is empty)" in report

@@ -39,12 +39,17 @@ def saved_settings():
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings():
+def fresh_settings(fresh_saved_settings):
     """Every UI test starts with the app's settings as on a first start: a window state,
-    dock size or backend saved by an earlier test never shapes the next one."""
+    dock size or backend saved by an earlier test never shapes the next one. The declared
+    settings (settings.json) are removed by tests/conftest.py's fresh_saved_settings, the
+    Qt-only ones (window geometry and state, in QSettings) here; both live in the test
+    home (MUZAIC_STUDIO_HOME), never in the user's config folder."""
+    from muzaic_studio.settings.store import QT_INI_NAME
     from muzaic_studio.ui.settings import app_settings
 
     settings = app_settings()
+    assert settings.fileName().endswith(QT_INI_NAME)
     settings.clear()
     settings.sync()
     yield

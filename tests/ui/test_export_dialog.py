@@ -62,6 +62,21 @@ def test_export_selection_as_wav(window, qtbot, tmp_path):
     dialog.close()
 
 
+def test_the_last_exports_format_and_master_are_the_next_defaults(window, qtbot, tmp_path):
+    wf = render_and_wait(window, qtbot)
+    dialog = wf.open_export()
+    assert (dialog.format, dialog.master_combo.currentData()) == ("mp3", None)  # first time
+    dialog.set_format("wav")
+    dialog.master_combo.setCurrentIndex(dialog.master_combo.findData(-16.0))
+    export(dialog, qtbot, tmp_path / "one.wav")
+    assert dialog.result_info is not None
+    dialog.close()
+    again = wf.open_export()
+    assert (again.format, again.master_combo.currentData()) == ("wav", -16.0)
+    assert again.path_edit.text().endswith(".wav")
+    again.close()
+
+
 def test_export_to_a_missing_folder_fails_clearly_and_writes_nothing(window, qtbot, tmp_path):
     wf = render_and_wait(window, qtbot)
     dialog = wf.open_export()

@@ -339,8 +339,8 @@ def test_save_as_keeps_a_missing_video_pointing_at_the_same_place(window, qtbot,
 
 
 def test_sensitivity_finds_cuts_again_and_is_remembered(window, qtbot, video_file):
-    from muzaic_studio.ui.settings import app_settings
-    from muzaic_studio.ui.video.scenes import THRESHOLD_KEY
+    from muzaic_studio import settings
+    from muzaic_studio.settings.declared import SCENE_THRESHOLD
     from muzaic_studio.video import cached_scenes
 
     wf = load(window, qtbot, video_file)
@@ -348,12 +348,11 @@ def test_sensitivity_finds_cuts_again_and_is_remembered(window, qtbot, video_fil
     qtbot.waitUntil(lambda: wf.scenes.cuts is not None and not wf.busy("scenes"), timeout=WAIT)
     wf.scenes.sensitivity_actions[0.18].trigger()
     assert wf.scenes.threshold == 0.18 and wf.scenes.sensitivity_actions[0.18].isChecked()
-    assert float(app_settings().value(THRESHOLD_KEY)) == 0.18
+    assert settings.load().get(SCENE_THRESHOLD) == 0.18  # the next window starts there
     qtbot.waitUntil(lambda: not wf.busy("scenes"), timeout=WAIT)
     assert cached_scenes(video_file, 0.18) is not None  # detected with the new threshold
     assert len(wf.scenes.cuts) == len(CUTS)  # hard cuts are found at any sensitivity
     wf.scenes.sensitivity_actions[0.3].trigger()
-    app_settings().setValue(THRESHOLD_KEY, 0.3)
 
 
 def test_closing_the_window_stops_a_running_scan(window, qtbot, tmp_path):

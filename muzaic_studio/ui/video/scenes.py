@@ -8,6 +8,7 @@ it swaps them as markers without touching the user's own markers.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,9 +17,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from muzaic_studio import settings
 from muzaic_studio.model import Region
+from muzaic_studio.settings.declared import MIN_SCENE_SECONDS, SCENE_THRESHOLD
 from muzaic_studio.ui.document import EditError, ProjectDocument
-from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.video.dialogs import RegionsFromScenesDialog
 from muzaic_studio.ui.video.dock import JobRow
 from muzaic_studio.ui.video.jobs import VideoJobs
@@ -26,8 +28,8 @@ from muzaic_studio.ui.workers import Task
 from muzaic_studio.video import DEFAULT_THRESHOLD, Cancelled, VideoInfo, detect_scenes
 from muzaic_studio.wording import plural
 
-MIN_SCENE_KEY = "video/min_scene_seconds"
-THRESHOLD_KEY = "video/scene_threshold"
+log = logging.getLogger(__name__)
+
 #: Scene-score thresholds offered to the user, in words. Normal is ffmpeg's usual 0.3;
 #: High also cuts between similar shots (same set, other angle), Low only between very
 #: different ones (ignores flashes and fast pans).
@@ -39,11 +41,15 @@ SENSITIVITIES = (
 
 
 def saved_threshold() -> float:
+    return float(settings.load().get(SCENE_THRESHOLD))
+
+
+def _remember(setting: settings.Setting, value: float) -> None:
+    """Saved for next time; a read-only config folder costs the memory, not the work."""
     try:
-        value = float(str(app_settings().value(THRESHOLD_KEY, DEFAULT_THRESHOLD)))
-    except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
-    return value if 0.0 < value < 1.0 else DEFAULT_THRESHOLD
+        settings.save({setting: value})
+    except (OSError, settings.SettingError) as exc:
+        log.warning("cannot save %s: %s", setting.name, exc)
 
 
 class SceneCuts:
@@ -120,7 +126,7 @@ class SceneCuts:
         if abs(threshold - self.threshold) < 1e-9:
             return
         self.threshold = threshold
-        app_settings().setValue(THRESHOLD_KEY, threshold)
+        _remember(SCENE_THRESHOLD, threshold)
         if threshold in self.sensitivity_actions:
             self.sensitivity_actions[threshold].setChecked(True)
         if self._info() is not None and (self.cuts is not None or self.jobs.busy("scenes")):
@@ -164,14 +170,13 @@ class SceneCuts:
             if not self.jobs.busy("scenes"):
                 self.detect_scenes()
             return False
-        settings = app_settings()
-        min_len = float(str(settings.value(MIN_SCENE_KEY, 2.0)))
+        min_len = float(settings.load().get(MIN_SCENE_SECONDS))
         dialog = RegionsFromScenesDialog(
             self.cuts, info.duration, len(doc.regions), min_len, self.window
         )
         if dialog.exec() != RegionsFromScenesDialog.DialogCode.Accepted:
             return False
-        settings.setValue(MIN_SCENE_KEY, dialog.min_len)
+        _remember(MIN_SCENE_SECONDS, dialog.min_len)
         return self.apply_scene_regions(dialog.spans())
 
     def apply_scene_regions(self, spans: list[tuple[float, float]]) -> bool:
