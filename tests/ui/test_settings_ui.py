@@ -66,7 +66,7 @@ def test_preferences_save_what_the_cli_then_uses(qtbot, server, monkeypatch, cap
 
     monkeypatch.setattr(PreferencesDialog, "exec", choose_cloud)
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
-        wf.open_preferences()
+        wf.backend_choice.open_preferences()
     assert wf.controller.backend.name == "cloud" and wf.controller.backend.origin == "studio"
     assert BackendSettings.load() == BackendSettings("cloud", server.url, "studio")
     again = PreferencesDialog(BackendSettings.load())  # the next time it opens
