@@ -1,8 +1,11 @@
 """Child process of the playback tests and bench: a real `Player` plays a file by a script.
 
 argv: audio path, duration, JSON script of [seconds after start, command, argument]
-(commands: play, seek, pause, loop; argument a number, a [start, end] pair or null),
-output path. Writes {"log": [[monotonic time, playhead, playing], ...] every 10 ms,
+(commands: play, seek, pause, loop, mix; argument a number, a [start, end] pair, a mix
+or null), output path. ``mix`` takes regions as [[time, duration, gain_db, fade_in,
+fade_out], ...]: the first one plugs `audio.mix.LiveMix` into the player's hook (what
+`ui.playback.mix_playback` does for a document), the next ones swap its plan while it
+plays, as a dragged handle does; its event time is the moment the new plan is set. Writes {"log": [[monotonic time, playhead, playing], ...] every 10 ms,
 "events": [[time, command, argument]], "messages": [...], "has_audio": bool,
 "rss_peak_mb": float}.
 """
@@ -19,6 +22,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from muzaic_studio.audio.mix import LiveMix
     from muzaic_studio.ui.playback.player import Player
 
     audio, duration, script, out = (
@@ -48,9 +52,21 @@ def main() -> int:
             player.pause()
         elif name == "loop":
             player.set_loop(tuple(arg) if arg else None)  # type: ignore[arg-type]
+        elif name == "mix":
+            mix(arg)  # type: ignore[arg-type]
         elif name == "quit":
             player.close()
             app.quit()
+
+    live: list[LiveMix] = []
+
+    def mix(regions: list[list[float]]) -> None:
+        plan = mix_plan(regions, player)
+        if live:
+            live[0].set_plan(plan)
+        else:
+            live.append(LiveMix(plan))
+            player.set_process(live[0].process)
 
     timer = QTimer()
     timer.timeout.connect(sample)
@@ -65,6 +81,20 @@ def main() -> int:
     }  # fmt: skip
     Path(out).write_text(json.dumps(result))
     return 0
+
+
+def mix_plan(regions: list[list[float]], player: object) -> object:
+    """The `MixPlan` of *regions* ([time, duration, gain_db, fade_in, fade_out] each)."""
+    from muzaic_studio.audio.mix import MixPlan
+    from muzaic_studio.model.mix import RegionMix, set_region_mix
+    from muzaic_studio.model.region import Region
+
+    made = []
+    for time_, duration, gain_db, fade_in, fade_out in regions:
+        region = Region(time_, duration)
+        set_region_mix(region, RegionMix(gain_db=gain_db, fade_in=fade_in, fade_out=fade_out))
+        made.append(region)
+    return MixPlan.from_regions(made, 44100)
 
 
 if __name__ == "__main__":

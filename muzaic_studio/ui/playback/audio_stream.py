@@ -27,15 +27,24 @@ import threading
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from muzaic_studio.audio.errors import AudioError
 
-#: Sink buffer in seconds: the most a seek waits behind old audio. Smaller risks dropouts
-#: on a busy machine (0.1 s dropped out under the test suite's load on 2 cores: whole
-#: blocks of 46 ms are written, so the level swings between full and full minus a block).
+#: Sink buffer in seconds: its capacity. What is kept in it is the lead below, so a mix
+#: change (applied as samples are written) and a seek are heard after the lead.
 BUFFER_SECONDS = 0.25
+#: Seconds kept queued in the sink: every pump tops it up to this, a few ms at a time,
+#: so it stays full minus one pump (whole 46 ms blocks made the level swing by a block,
+#: which is why 0.1 s dropped out under load before). The ear hears a mix change after
+#: this plus the sound server's own ~23 ms; 60 ms keeps that under the 100 ms goal.
+LEAD_SECONDS = 0.06
+#: After an underrun (the sink ran dry: a dropout) the lead grows by a step, up to the
+#: buffer: on a machine too busy for 60 ms, playback stays whole and changes come later.
+LEAD_STEP_SECONDS = 0.03
 PUMP_MS = 10
+#: Fewer frames than this free are left for the next pump (no tiny writes).
+MIN_WRITE_FRAMES = 64
 EXTRAPOLATE_SECONDS = 0.05
 
 
@@ -64,6 +73,7 @@ class _SinkWorker(QObject):
         self._marks: list[int] = []  # written-frame offset of each block of this feed
         self._starts: list[int] = []  # file frame of each of those blocks
         self._feed_done = False
+        self.lead = LEAD_SECONDS  # seconds kept queued; grows after an underrun
         self._timer: QTimer | None = None
         self.lock = threading.Lock()
         #: (generation, file seconds heard or None, when, seconds it may be extrapolated),
@@ -74,6 +84,7 @@ class _SinkWorker(QObject):
     @Slot()
     def setup(self) -> None:
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(PUMP_MS)
         self._timer.timeout.connect(self._pump)
 
@@ -134,6 +145,7 @@ class _SinkWorker(QObject):
         fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
         sink = QAudioSink(self._device, fmt, self)
         sink.setBufferSize(int(rate * BUFFER_SECONDS) * channels * 2)
+        sink.stateChanged.connect(self._on_state)
         io = sink.start()
         self._sink, self._io, self._rate, self._channels = sink, io, rate, channels
         self._written = 0
@@ -155,6 +167,22 @@ class _SinkWorker(QObject):
             QAudio.Error.FatalError,
             QAudio.Error.IOError,
         )
+
+    def _on_state(self, state: Any) -> None:
+        """An underrun while the feed has more to give is a dropout: keep more queued."""
+        from PySide6.QtMultimedia import QAudio
+
+        starved = state == QAudio.State.IdleState and self._sink is not None
+        if starved and self._feed is not None and not self._feed_done and self._marks:
+            self.lead = min(BUFFER_SECONDS, self.lead + LEAD_STEP_SECONDS)
+
+    def _room(self) -> int | None:
+        """Frames to write now to keep `lead` queued; None before the sink exists."""
+        if self._sink is None:
+            return None
+        frame_bytes = self._channels * 2
+        queued = (self._sink.bufferSize() - self._sink.bytesFree()) // frame_bytes
+        return min(self._sink.bytesFree() // frame_bytes, int(self.lead * self._rate) - queued)
 
     def _heard_frames(self) -> int:
         """Frames the sound server has taken from the sink since it started."""
@@ -181,8 +209,11 @@ class _SinkWorker(QObject):
         while self._feed is not None:
             block = self._pending
             if block is None:
+                room = self._room()
+                if room is not None and room < MIN_WRITE_FRAMES:
+                    return
                 try:
-                    block = self._feed.next_block()
+                    block = self._feed.next_block(room)
                 except StopIteration:
                     self._feed_done = True
                     return
