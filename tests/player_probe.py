@@ -22,7 +22,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from muzaic_studio.audio.mix import LiveMix
+    from muzaic_studio.audio.mix import FileWindows, LiveMix
     from muzaic_studio.ui.playback.player import Player
 
     audio, duration, script, out = (
@@ -65,7 +65,7 @@ def main() -> int:
         if live:
             live[0].set_plan(plan)
         else:
-            live.append(LiveMix(plan))
+            live.append(LiveMix(plan, FileWindows(audio, 44100, 2)))
             player.set_process(live[0].process)
 
     timer = QTimer()

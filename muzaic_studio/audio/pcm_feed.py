@@ -155,7 +155,11 @@ class PcmFeed:
                 raise FeedError(f"Playback stopped: {item}") from item
             self._current, self._offset = item, 0
         item, first = self._current, self._offset
-        last = item.pcm.shape[0] if max_frames is None else min(item.pcm.shape[0], first + max(1, max_frames))
+        last = (
+            item.pcm.shape[0]
+            if max_frames is None
+            else min(item.pcm.shape[0], first + max(1, max_frames))
+        )
         if last >= item.pcm.shape[0]:
             self._current = None
         self._offset = last

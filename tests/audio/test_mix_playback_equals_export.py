@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from muzaic_studio.audio.decode import decode
-
 from muzaic_studio.audio.mix import FileWindows, LiveMix, MixPlan
 from muzaic_studio.audio.mix_export import mixed_blocks
 from muzaic_studio.audio.pcm_feed import PcmFeed
