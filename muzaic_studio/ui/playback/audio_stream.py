@@ -11,7 +11,7 @@ PulseAudio, a freshly started stream takes up to 1-2 s before it asks for data (
 with Qt 6.11 on a null sink), so stopping and restarting it on every seek or pause would
 swallow the first second each time. Pause corks it at once and keeps what is queued, so
 Space, Space goes on from the very frame; a seek queues the new audio behind what is
-already in the sink (at most BUFFER_SECONDS) and the position waits for it.
+already in the sink (its lead, 60 ms) and the position waits for it.
 
 Where the ear is: ``processedUSecs`` counts the frames the sound server has taken from
 the sink; every block written is recorded as (frames written before it, its first frame
@@ -91,7 +91,7 @@ class _SinkWorker(QObject):
     @Slot(object, int)
     def play(self, feed: Any, generation: int) -> None:
         """Play *feed* from now on (what is in the sink already plays first, at most
-        BUFFER_SECONDS; it maps to no frame of *feed*, so the position waits)."""
+        the lead; it maps to no frame of *feed*, so the position waits)."""
         self._drop_feed()
         self._generation = generation
         with self.lock:
