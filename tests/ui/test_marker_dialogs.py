@@ -118,7 +118,7 @@ def test_right_click_menu_renames_recolours_and_deletes(qtbot, monkeypatch):
     when_shown(QColorDialog, pick_green, seen)
     mouse(vp, "press", flag(view, 4.0), Qt.MouseButton.RightButton)
     assert seen[-1] == {"kind": "QColorDialog", "title": "Marker Colour"}
-    assert [m.color for m in mk.markers(doc)][0] == "#00aa55"
+    assert mk.markers(doc)[0].color == "#00aa55"
     before = mk.markers(doc)[1].color
 
     when_shown(QMenu, choose("Colour..."), seen)
