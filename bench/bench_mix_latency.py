@@ -5,15 +5,17 @@ Issue 16's goal: a handle moved during playback is heard within 100 ms, without 
 null sink plays; parec records its monitor with arrival times (tests/sound_server.py).
 The real `Player` runs in a child (tests/player_probe.py) playing a steady 441 Hz tone
 with `audio.mix.LiveMix` in its hook, and swaps the mix plan between 0 dB and -20 dB every
-0.7 s, which is what a dragged gain handle does (the document's preview listener sets the
-plan at once, on the GUI thread). For each change:
+0.9 s through the document's undoable mix edit, as the Inspector or a released gain
+handle does (`ui.playback.mix_playback.MixFeed` turns the edit into a new plan at once,
+on the GUI thread). For each change:
 
-* latency: from the moment the child set the new plan (CLOCK_MONOTONIC, shared with the
+* latency: from the moment the child made the edit (CLOCK_MONOTONIC, shared with the
   recorder) to the first recorded sample whose level has moved 1 dB towards the new one;
   the ramp then takes `LiveMix.RAMP_SECONDS` more to arrive;
 * click: the largest per-sample step of the tone's amplitude (Hilbert envelope) around
   the change, divided by the ramp's own slope (1.0 = exactly the ramp; a step at a block
-  boundary or a dropout shows as tens).
+  boundary shows as tens). Changes with a dropout around them, or fired together with
+  another by a late timer, are left out (counted).
 
 The baseline of the ratio is the 100 ms goal itself. Noisy on a loaded machine (the
 sound server and the player share 2 cores with other jobs): read the median, the worst
@@ -34,10 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.sound_server import RATE, Recorder, SoundServer, missing_reason, run_player
 
 GOAL_MS = 100.0
-CLICK_GOAL = 1.5  # largest amplitude step / ramp slope (1.0 plus the envelope's own noise)
+#: Largest amplitude step / the ramp's slope. An ideal 20 ms ramp reads 1.13 (the Hilbert
+#: envelope's own ripple), the sound server's small timing glitches up to ~1.6, and a
+#: step (a gain switched at a block boundary: a click) 60 or more.
+CLICK_GOAL = 3.0
 TONE_HZ, LEVEL = 441.0, 0.4
 SECONDS = 30.0
-CHANGES = 16
+CHANGES = 20
+SPACING = 0.9  # seconds between changes
 LOW_DB = -20.0
 
 
@@ -55,8 +61,9 @@ def script() -> list[list[object]]:
     steps: list[list[object]] = [[0.2, "mix", [[0.0, SECONDS, 0.0, 0.0, 0.0]]], [0.3, "play", 1.0]]
     for k in range(CHANGES):
         gain = LOW_DB if k % 2 == 0 else 0.0
-        steps.append([4.0 + 0.7 * k, "mix", [[0.0, SECONDS, gain, 0.0, 0.0]]])
-    steps += [[4.0 + 0.7 * CHANGES + 0.5, "pause", None], [4.0 + 0.7 * CHANGES + 0.8, "quit", None]]
+        steps.append([4.0 + SPACING * k, "mix", [[0.0, SECONDS, gain, 0.0, 0.0]]])
+    end = 4.0 + SPACING * CHANGES
+    steps += [[end + 0.5, "pause", None], [end + 0.8, "quit", None]]
     return steps
 
 
@@ -69,16 +76,23 @@ def envelope(samples: np.ndarray) -> np.ndarray:
 
 def measure(recording: np.ndarray, times: np.ndarray, events: list[list[object]]) -> tuple[list[float], list[float], int]:  # fmt: skip
     """(latency ms, largest step / ramp slope) of every gain change in *events* heard
-    whole, and how many were left out because the sound dropped out around them (a
-    dropout is the sound server starved, not the mix: tests/sound_server.py)."""
+    whole, and how many were left out: the sound dropped out around them (the sound
+    server starved, not the mix: tests/sound_server.py), or the child's timers fired
+    two changes at once (then the later one wins, as it should)."""
     from muzaic_studio.audio.mix import LiveMix
 
     ramp = LiveMix.RAMP_SECONDS * RATE
     high, low = LEVEL, LEVEL * 10 ** (LOW_DB / 20)
     slope = (high - low) / ramp
     latencies, clicks, dropped = [], [], 0
-    for event in [e for e in events if e[1] == "mix"][1:]:
-        at = float(event[0])  # type: ignore[arg-type]
+    mixes = [e for e in events if e[1] == "mix"]
+    stamps = [float(e[0]) for e in mixes]  # type: ignore[arg-type]
+    for k in range(1, len(mixes)):
+        event, at = mixes[k], stamps[k]
+        after = stamps[k + 1] if k + 1 < len(stamps) else at + 1.0
+        if at - stamps[k - 1] < 0.45 or after - at < 0.45:
+            dropped += 1  # the child's timers fired late and together (a busy machine)
+            continue
         to_low = event[2][0][2] == LOW_DB  # type: ignore[index]
         first = int(np.searchsorted(times, at - 0.1))
         last = int(np.searchsorted(times, at + 0.4))
@@ -123,7 +137,7 @@ def main() -> int:
         finally:
             server.stop()
     latencies, clicks, dropped = measure(recording, times, result["events"])
-    if len(latencies) < CHANGES // 2:
+    if len(latencies) < 5:
         print(f"bench_mix_latency: too few changes were heard ({len(latencies)} of {CHANGES})")
         return 1
     median, worst = float(np.median(latencies)), float(np.max(latencies))
@@ -131,7 +145,7 @@ def main() -> int:
     ok = median <= GOAL_MS and click <= CLICK_GOAL
     print(
         f"mix change heard after {median:.0f} ms median, {worst:.0f} ms worst over "
-        f"{len(latencies)} gain changes ({dropped} left out: the sound dropped out around them) (goal <= {GOAL_MS:.0f} ms, ratio {median / GOAL_MS:.2f}); "
+        f"{len(latencies)} gain changes ({dropped} left out: a dropout or two changes at once) (goal <= {GOAL_MS:.0f} ms, ratio {median / GOAL_MS:.2f}); "
         f"largest amplitude step {click:.2f}x the {ramp_ms():.0f} ms ramp's slope "
         f"(goal <= {CLICK_GOAL}x): {'PASS' if ok else 'FAIL'}"
     )
