@@ -14,10 +14,11 @@ Space, Space goes on from the very frame; a seek queues the new audio behind wha
 already in the sink (its lead, 60 ms) and the position waits for it.
 
 Where the ear is: ``processedUSecs`` counts the frames the sound server has taken from
-the sink; every block written is recorded as (frames written before it, its first frame
-in the file), so the frame being heard maps back to file time exactly, through seeks and
-loop wraps. Until the first frame of the current feed is taken the position is None
-(the audio of the seek is not heard yet), and the player holds the playhead still.
+the sink; every run of file frames written without a jump is recorded as (frames written
+before it, its first frame in the file), so the frame being heard maps back to file time
+exactly, through seeks and loop wraps. Until the first frame of the current feed is taken
+the position is None (the audio of the seek is not heard yet), and the player holds the
+playhead still.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ class _SinkWorker(QObject):
         self._generation = 0
         self._pending: Any = None  # a block the sink had no room for yet
         self._written = 0  # frames written since the sink started
-        self._marks: list[int] = []  # written-frame offset of each block of this feed
-        self._starts: list[int] = []  # file frame of each of those blocks
+        self._marks: list[int] = []  # written-frame offset where each run of this feed starts
+        self._starts: list[int] = []  # file frame of each of those runs
         self._feed_done = False
         self.lead = LEAD_SECONDS  # seconds kept queued; grows after an underrun
         self._timer: QTimer | None = None
@@ -225,8 +226,14 @@ class _SinkWorker(QObject):
                 self._pending = block
                 return
             self._pending = None
-            self._marks.append(self._written)
-            self._starts.append(block.start_frame)
+            # a mark only where the file time jumps (a feed's start, a loop wrap): writes
+            # are a few ms each, and 20 minutes of them would be 100k marks
+            follows = self._marks and block.start_frame == self._starts[-1] + (
+                self._written - self._marks[-1]
+            )
+            if not follows:
+                self._marks.append(self._written)
+                self._starts.append(block.start_frame)
             self._io.write(block.data)
             self._written += block.frames
 
