@@ -249,6 +249,22 @@ def normalised_xcorr(ref: np.ndarray, seg: np.ndarray) -> np.ndarray:
     return corr / energy
 
 
+def locate(recording: np.ndarray, piece: np.ndarray, lo: int, hi: int) -> tuple[int, float]:
+    """(index in *recording*, normalised correlation) of where *piece* best matches,
+    searching starts in [lo, hi). Near-silent stretches of the recording (a stream not
+    started yet, a dropout) never match: their correlation is 0, not noise divided by 0."""
+    lo, hi = max(0, lo), min(len(recording), hi + len(piece))
+    ref = recording[lo:hi].astype(np.float64)
+    if len(ref) < len(piece):
+        return lo, 0.0
+    norm = normalised_xcorr(ref, piece.astype(np.float64))
+    power = np.concatenate([[0.0], np.cumsum(ref**2)])
+    energy = power[len(piece) :] - power[: -len(piece)]
+    norm[energy < 1e-4 * float(np.sum(piece.astype(np.float64) ** 2))] = 0.0
+    best = int(np.argmax(norm))
+    return lo + best, float(norm[best])
+
+
 def test_signal(seconds: float, seed: int = 7) -> np.ndarray:
     """Stereo float samples no window of which looks like another: random notes over a
     quiet noise floor (never silent, so every window can be located)."""

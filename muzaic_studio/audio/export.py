@@ -161,6 +161,7 @@ def export_audio(
                 write_mixed(
                     source, mixed[0], encode, fh, start=options.start, end=options.end,
                     span=span, gain_db=mixed[1], limit=mixed[2], progress=progress, cancel=cancel,
+                    info=info,
                 )  # fmt: skip
         except FFmpegError as exc:
             mapped = _destination_error(exc, target)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -352,30 +353,36 @@ class LiveMix:
 
     A new plan is not switched at a block boundary (a 12 dB gain step there is a click):
     for `RAMP_SECONDS` after a change, the output crossfades linearly from the old plan's
-    mix of the same samples to the new one's, so the gain moves at most 1/RAMP of the way
-    per second - a slope no steeper than a 30 ms fade. A new plan is heard from the next
-    block on (the player's block length plus its buffer: well under 100 ms).
-    `set_plan` may be called from the GUI thread while the audio thread calls `process`:
-    both only swap references.
+    mix of the same samples to the new one's, so the level moves along a straight line,
+    no steeper than a 20 ms fade. A drag sends plans faster than that: one arriving
+    mid-ramp waits for the ramp to end (only the latest is kept), so every ramp starts
+    from exactly what is heard and a fast drag never steps; it is heard at most one ramp
+    later. The player asks for a few ms at a time, so a new plan is heard after the
+    sink's short lead. `set_plan` may be called from the GUI thread while the audio thread
+    calls `process`.
     """
 
-    RAMP_SECONDS = 0.03
+    RAMP_SECONDS = 0.02
 
     def __init__(self, plan: MixPlan, mirror: WindowSource | None = None) -> None:
         self.plan = plan
         self.mirror = mirror
+        self._lock = threading.Lock()
         self._pending: MixPlan | None = None
         self._old: MixPlan | None = None
         self._ramp_left = 0
 
     def set_plan(self, plan: MixPlan) -> None:
-        self._pending = plan
+        with self._lock:
+            self._pending = plan
 
     def process(self, block: np.ndarray, start_frame: int) -> np.ndarray:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self._old, self.plan = self.plan, pending
-            self._ramp_left = max(1, round(self.RAMP_SECONDS * pending.rate))
+        if not self._ramp_left:
+            with self._lock:
+                pending, self._pending = self._pending, None
+            if pending is not None:
+                self._old, self.plan = self.plan, pending
+                self._ramp_left = max(1, round(self.RAMP_SECONDS * pending.rate))
         is_int = block.dtype == np.int16
         data = block.astype(np.float32) / 32768.0 if is_int else np.asarray(block, np.float32)
         if self._old is None and self.plan.is_unity(start_frame, len(block)):

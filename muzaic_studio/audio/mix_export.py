@@ -25,7 +25,7 @@ from typing import IO
 
 import numpy as np
 
-from muzaic_studio.audio.decode import PcmStream, probe
+from muzaic_studio.audio.decode import AudioInfo, PcmStream, probe
 from muzaic_studio.audio.errors import Cancelled
 from muzaic_studio.audio.ffmpeg import FFmpegError, ffmpeg_exe, kill_process
 from muzaic_studio.audio.loudness import (
@@ -61,6 +61,7 @@ def mixed_blocks(
     start: float | None,
     end: float | None,
     gain_db: float = 0.0,
+    info: AudioInfo | None = None,
 ) -> Iterator[np.ndarray]:
     """Blocks of the mixed [start, end) span, in order (the stream is closed after).
 
@@ -69,7 +70,7 @@ def mixed_blocks(
     after it needs the headroom). Decoding runs `lookahead` frames ahead of the mixing,
     so transitions read their mirror side from memory (`StreamWindows`).
     """
-    stream = PcmStream(source, start=start, end=end)
+    stream = PcmStream(source, start=start, end=end, info=info)
     first = round((start or 0.0) * stream.rate)
     windows = StreamWindows(
         stream.channels, first, FileWindows(source, stream.rate, stream.channels)
@@ -208,12 +209,14 @@ def write_mixed(
     limit: bool = False,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
+    info: AudioInfo | None = None,
 ) -> None:
-    """Mix and encode [start, end) of *source* into the open file *fh*."""
-    info = probe(source)
+    """Mix and encode [start, end) of *source* into the open file *fh* (*info*: the
+    source's probe, when the caller has it: each probe is one more ffmpeg)."""
+    info = info or probe(source)
     filters = ["-af", ",".join(master_filters(info.rate))] if limit else []
     _pipe_through_ffmpeg(
-        mixed_blocks(source, plan, start=start, end=end, gain_db=gain_db),
+        mixed_blocks(source, plan, start=start, end=end, gain_db=gain_db, info=info),
         info.rate,
         info.channels,
         [*filters, *encode_args],

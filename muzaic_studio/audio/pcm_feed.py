@@ -18,10 +18,10 @@ The mix hook (the seam for ``audio/mix.py``)::
   ``start_frame / rate``), so gains and fades are computed from soundtrack time,
   whatever was seeked or looped before.
 * return: an array of the same shape (float32 or float64); samples outside [-1, 1] are
-  clipped. It runs when the sink takes the block (`next_block`, on the sink's thread,
-  about 20 times a second), not when the block was decoded up to `AHEAD_SECONDS` before:
-  so a change of the mix is heard after the sink's own short buffer, not after the
-  decoded second. It must not touch Qt and must not block.
+  clipped. It runs when the sink takes the samples (`next_block`, on the sink's thread,
+  every pump, for just the frames the sink has room for), not when they were decoded up
+  to `AHEAD_SECONDS` before: so a change of the mix is heard after the sink's own short
+  buffer, not after the decoded second. It must not touch Qt and must not block.
 
 Loop: with ``loop=(first, end)`` frames, the feed wraps from ``end`` back to ``first``
 without a gap (a loop up to `LOOP_CACHE_SECONDS` is replayed from the samples of its
@@ -115,6 +115,8 @@ class PcmFeed:
         self._queue: queue.Queue[_Decoded | BaseException | None] = queue.Queue(ahead)
         self._stop = threading.Event()
         self._ended = False
+        self._current: _Decoded | None = None  # a decoded block partly handed out
+        self._offset = 0  # frames of it handed out
         self._capture: list[np.ndarray] | None = None  # samples of a loop pass being kept
         self._loop_pcm: np.ndarray | None = None  # a whole loop pass, replayed without ffmpeg
         self._thread = threading.Thread(target=self._run, name="pcm-feed", daemon=True)
@@ -134,25 +136,40 @@ class PcmFeed:
         sound before that races a decoder that has only just started."""
         return self._queue.qsize() >= blocks or not self._thread.is_alive()
 
-    def next_block(self) -> Block | None:
+    def next_block(self, max_frames: int | None = None) -> Block | None:
+        """The next processed block, at most *max_frames* long (the rest of a decoded
+        block comes with the next call): the sink asks for just what it has room for, so
+        the mix is applied to audio that plays a buffer's length later, not a block's."""
         if self._ended:
             raise StopIteration
-        try:
-            item = self._queue.get_nowait()
-        except queue.Empty:
-            return None
-        if item is None:
-            self._ended = True
-            raise StopIteration
-        if isinstance(item, BaseException):
-            self._ended = True
-            raise FeedError(f"Playback stopped: {item}") from item
-        block = item.pcm.astype(np.float32) * np.float32(1 / 32768)
-        out = self.process(block, item.frame)
+        if self._current is None:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return None
+            if item is None:
+                self._ended = True
+                raise StopIteration
+            if isinstance(item, BaseException):
+                self._ended = True
+                raise FeedError(f"Playback stopped: {item}") from item
+            self._current, self._offset = item, 0
+        item, first = self._current, self._offset
+        last = (
+            item.pcm.shape[0]
+            if max_frames is None
+            else min(item.pcm.shape[0], first + max(1, max_frames))
+        )
+        if last >= item.pcm.shape[0]:
+            self._current = None
+        self._offset = last
+        pcm = item.pcm[first:last]
+        block = pcm.astype(np.float32) * np.float32(1 / 32768)
+        out = self.process(block, item.frame + first)
         # The export's conversion (round, clip): what is heard is what is exported, and an
         # unmixed block comes back as the decoded samples exactly.
         data = to_int16(out).astype("<i2", copy=False).tobytes()
-        return Block(data, item.frame, item.pcm.shape[0])
+        return Block(data, item.frame + first, last - first)
 
     def close(self) -> None:
         """Stop decoding now (ffmpeg is killed by the thread within ~0.1 s). Idempotent."""

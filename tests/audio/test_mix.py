@@ -132,3 +132,28 @@ def test_live_mix_ramps_a_plan_change_instead_of_stepping() -> None:
     assert out[-1] == pytest.approx(target, rel=1e-5)  # heard within one ramp
     ramp = round(LiveMix.RAMP_SECONDS * RATE)
     assert np.abs(np.diff(out)).max() <= (0.5 - target) / ramp * 1.01  # no step, a slope
+
+
+def test_live_mix_follows_a_fast_drag_without_a_step() -> None:
+    """A drag sends a new plan every few ms, faster than one ramp: each change starts from
+    what is heard at that moment, so the level never jumps back to an old target."""
+    from muzaic_studio.audio.mix import LiveMix
+
+    def plan(gain_db: float) -> MixPlan:
+        r = Region(0.0, 10.0)
+        set_region_mix(r, RegionMix(gain_db=gain_db))
+        return MixPlan.from_regions([r], RATE)
+
+    gains = [0.0, -12.0, 6.0, -30.0, 0.0, -6.0]
+    live = LiveMix(plan(gains[0]))
+    chunk = np.full((100, 1), 0.5, np.float32)  # each change lands mid-ramp (ramp: 160)
+    out = [live(chunk, 0)]
+    for k, gain in enumerate(gains[1:], start=1):
+        live.set_plan(plan(gain))
+        out += [live(chunk, 100 * k)]
+    out += [live(chunk, 100 * (len(gains) + k)) for k in range(4)]
+    level = np.concatenate(out)[:, 0]
+    amplitudes = [0.5 * 10 ** (g / 20) for g in gains]
+    slope = (max(amplitudes) - min(amplitudes)) / round(LiveMix.RAMP_SECONDS * RATE)
+    assert np.abs(np.diff(level)).max() <= slope * 1.01  # a slope, never a step
+    assert level[-1] == pytest.approx(amplitudes[-1], rel=1e-4)  # and it arrives

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from muzaic_studio.audio.decode import decode
 from muzaic_studio.audio.mix import FileWindows, LiveMix, MixPlan
 from muzaic_studio.audio.mix_export import mixed_blocks
 from muzaic_studio.audio.pcm_feed import PcmFeed
@@ -66,3 +67,39 @@ def test_a_mix_change_reaches_the_next_block_the_sink_takes(tmp_path) -> None:
     finally:
         feed.close()
     assert 20 * np.log10(after / before) == pytest.approx(-30.0, abs=0.5)
+
+
+def test_a_gain_change_while_playing_moves_along_the_ramp_without_a_step(tmp_path) -> None:
+    """The sink takes a few ms at a time (as the player does) and the gain handle moves
+    three times while it plays, twice mid-ramp: the level heard per sample never steps by
+    more than the ramp's own slope (a click), and ends at the new gain."""
+    path = make_audio(tmp_path / "tone.wav", seconds=3.0, amplitude=0.5, freq=441.0)
+    source = decode(path).samples[:, 0].astype(np.float64)
+
+    def plan(gain_db: float) -> MixPlan:
+        region = Region(0.0, 3.0)
+        set_region_mix(region, RegionMix(gain_db=gain_db))
+        return MixPlan.from_regions([region], 44100)
+
+    live = LiveMix(plan(0.0), FileWindows(path, 44100, 2))
+    feed = PcmFeed(path, 0, process=live.process)
+    changes = {20: -12.0, 22: 6.0, 23: -20.0}  # at these slices of <= 441 frames (10 ms)
+    played = []
+    try:
+        for k in range(60):
+            if k in changes:
+                live.set_plan(plan(changes[k]))
+            while (block := feed.next_block(441)) is None:
+                time.sleep(0.005)
+            played.append(np.frombuffer(block.data, np.int16).reshape(-1, 2)[:, 0])
+    finally:
+        feed.close()
+    out = np.concatenate(played).astype(np.float64)
+    loud = np.abs(source[: len(out)]) > 0.4 * 32768  # where the gain can be read finely
+    gain = out[loud] / source[: len(out)][loud]
+    neighbours = np.diff(np.flatnonzero(loud)) == 1
+    steps = np.abs(np.diff(gain))[neighbours]
+    amplitudes = [10 ** (g / 20) for g in (0.0, *changes.values())]
+    slope = (max(amplitudes) - min(amplitudes)) / round(LiveMix.RAMP_SECONDS * 44100)
+    assert steps.max() <= slope + 1e-4  # + the int16 rounding of a 0.4..0.5 sample
+    assert gain[-50:] == pytest.approx(10 ** (-20 / 20), abs=1e-3)

@@ -138,7 +138,7 @@ def test_five_seconds_of_play_are_the_render_from_the_playhead(session):
 def test_seek_lands_where_the_playhead_says(session):
     windows, result, _, _ = session
     seek, loop = event_time(result, "seek"), event_time(result, "loop")
-    # from the moment the new audio is heard (the sink holds 0.25 s of the old one, and
+    # from the moment the new audio is heard (the sink holds 60 ms of the old one, and
     # ffmpeg must start): the playhead waited for it, then says what is heard
     start = next(w.t for w in located(windows) if w.t > seek and w.heard >= SEEK_TO - 0.1)
     assert start - seek < 1.0, "the seek took a second to be heard"

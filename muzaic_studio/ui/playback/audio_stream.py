@@ -11,13 +11,14 @@ PulseAudio, a freshly started stream takes up to 1-2 s before it asks for data (
 with Qt 6.11 on a null sink), so stopping and restarting it on every seek or pause would
 swallow the first second each time. Pause corks it at once and keeps what is queued, so
 Space, Space goes on from the very frame; a seek queues the new audio behind what is
-already in the sink (at most BUFFER_SECONDS) and the position waits for it.
+already in the sink (its lead, 60 ms) and the position waits for it.
 
 Where the ear is: ``processedUSecs`` counts the frames the sound server has taken from
-the sink; every block written is recorded as (frames written before it, its first frame
-in the file), so the frame being heard maps back to file time exactly, through seeks and
-loop wraps. Until the first frame of the current feed is taken the position is None
-(the audio of the seek is not heard yet), and the player holds the playhead still.
+the sink; every run of file frames written without a jump is recorded as (frames written
+before it, its first frame in the file), so the frame being heard maps back to file time
+exactly, through seeks and loop wraps. Until the first frame of the current feed is taken
+the position is None (the audio of the seek is not heard yet), and the player holds the
+playhead still.
 """
 
 from __future__ import annotations
@@ -27,15 +28,24 @@ import threading
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from muzaic_studio.audio.errors import AudioError
 
-#: Sink buffer in seconds: the most a seek waits behind old audio. Smaller risks dropouts
-#: on a busy machine (0.1 s dropped out under the test suite's load on 2 cores: whole
-#: blocks of 46 ms are written, so the level swings between full and full minus a block).
+#: Sink buffer in seconds: its capacity. What is kept in it is the lead below, so a mix
+#: change (applied as samples are written) and a seek are heard after the lead.
 BUFFER_SECONDS = 0.25
+#: Seconds kept queued in the sink: every pump tops it up to this, a few ms at a time,
+#: so it stays full minus one pump (whole 46 ms blocks made the level swing by a block,
+#: which is why 0.1 s dropped out under load before). The ear hears a mix change after
+#: this plus the sound server's own ~23 ms; 60 ms keeps that under the 100 ms goal.
+LEAD_SECONDS = 0.06
+#: After an underrun (the sink ran dry: a dropout) the lead grows by a step, up to the
+#: buffer: on a machine too busy for 60 ms, playback stays whole and changes come later.
+LEAD_STEP_SECONDS = 0.03
 PUMP_MS = 10
+#: Fewer frames than this free are left for the next pump (no tiny writes).
+MIN_WRITE_FRAMES = 64
 EXTRAPOLATE_SECONDS = 0.05
 
 
@@ -61,9 +71,10 @@ class _SinkWorker(QObject):
         self._generation = 0
         self._pending: Any = None  # a block the sink had no room for yet
         self._written = 0  # frames written since the sink started
-        self._marks: list[int] = []  # written-frame offset of each block of this feed
-        self._starts: list[int] = []  # file frame of each of those blocks
+        self._marks: list[int] = []  # written-frame offset where each run of this feed starts
+        self._starts: list[int] = []  # file frame of each of those runs
         self._feed_done = False
+        self.lead = LEAD_SECONDS  # seconds kept queued; grows after an underrun
         self._timer: QTimer | None = None
         self.lock = threading.Lock()
         #: (generation, file seconds heard or None, when, seconds it may be extrapolated),
@@ -74,13 +85,14 @@ class _SinkWorker(QObject):
     @Slot()
     def setup(self) -> None:
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(PUMP_MS)
         self._timer.timeout.connect(self._pump)
 
     @Slot(object, int)
     def play(self, feed: Any, generation: int) -> None:
         """Play *feed* from now on (what is in the sink already plays first, at most
-        BUFFER_SECONDS; it maps to no frame of *feed*, so the position waits)."""
+        the lead; it maps to no frame of *feed*, so the position waits)."""
         self._drop_feed()
         self._generation = generation
         with self.lock:
@@ -134,6 +146,7 @@ class _SinkWorker(QObject):
         fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
         sink = QAudioSink(self._device, fmt, self)
         sink.setBufferSize(int(rate * BUFFER_SECONDS) * channels * 2)
+        sink.stateChanged.connect(self._on_state)
         io = sink.start()
         self._sink, self._io, self._rate, self._channels = sink, io, rate, channels
         self._written = 0
@@ -155,6 +168,22 @@ class _SinkWorker(QObject):
             QAudio.Error.FatalError,
             QAudio.Error.IOError,
         )
+
+    def _on_state(self, state: Any) -> None:
+        """An underrun while the feed has more to give is a dropout: keep more queued."""
+        from PySide6.QtMultimedia import QAudio
+
+        starved = state == QAudio.State.IdleState and self._sink is not None
+        if starved and self._feed is not None and not self._feed_done and self._marks:
+            self.lead = min(BUFFER_SECONDS, self.lead + LEAD_STEP_SECONDS)
+
+    def _room(self) -> int | None:
+        """Frames to write now to keep `lead` queued; None before the sink exists."""
+        if self._sink is None:
+            return None
+        frame_bytes = self._channels * 2
+        queued = (self._sink.bufferSize() - self._sink.bytesFree()) // frame_bytes
+        return min(self._sink.bytesFree() // frame_bytes, int(self.lead * self._rate) - queued)
 
     def _heard_frames(self) -> int:
         """Frames the sound server has taken from the sink since it started."""
@@ -181,8 +210,11 @@ class _SinkWorker(QObject):
         while self._feed is not None:
             block = self._pending
             if block is None:
+                room = self._room()
+                if room is not None and room < MIN_WRITE_FRAMES:
+                    return
                 try:
-                    block = self._feed.next_block()
+                    block = self._feed.next_block(room)
                 except StopIteration:
                     self._feed_done = True
                     return
@@ -194,8 +226,14 @@ class _SinkWorker(QObject):
                 self._pending = block
                 return
             self._pending = None
-            self._marks.append(self._written)
-            self._starts.append(block.start_frame)
+            # a mark only where the file time jumps (a feed's start, a loop wrap): writes
+            # are a few ms each, and 20 minutes of them would be 100k marks
+            follows = self._marks and block.start_frame == self._starts[-1] + (
+                self._written - self._marks[-1]
+            )
+            if not follows:
+                self._marks.append(self._written)
+                self._starts.append(block.start_frame)
             self._io.write(block.data)
             self._written += block.frames
 

@@ -7,8 +7,8 @@ For the lead's QAudioSink player, whose hook is ``process(block, start_frame) ->
     feed.close()                                        # when the source changes
 
 Every document change swaps in a new `MixPlan` (rebuilt only if a region's time or mix
-changed); `LiveMix` ramps to it over 30 ms, so a handle moved during playback is heard
-without a click once the sink's short buffer has played (the mix runs as the sink takes
+changed); `LiveMix` ramps to it over 20 ms, so a handle moved during playback is heard
+without a click once the sink's 60 ms lead has played (the mix runs as the sink takes
 each block). Transition windows are decoded ahead on a background thread (one short
 ffmpeg each), so the audio path finds them in memory.
 """

@@ -114,7 +114,7 @@ class Player(QObject):
     def set_process(self, process: ProcessFn | None) -> None:
         """Apply *process* (``audio.pcm_feed.ProcessFn``; None: the render as is) to every
         block played from now on. While playing, the stream restarts at the playhead so
-        the new mix is heard at once (the ~0.2 s already in the sink plays out first)."""
+        the new mix is heard at once (the ~60 ms already in the sink plays out first)."""
         self._process = process
         self._resumable = False
         if self._playing and self._stream is not None:
