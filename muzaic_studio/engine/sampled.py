@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
+from muzaic_studio.engine import dsp as signal
 from muzaic_studio.engine.theory import SR
 
 log = logging.getLogger(__name__)
