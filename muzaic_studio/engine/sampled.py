@@ -22,6 +22,7 @@ import heapq
 import io
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,21 @@ def soundfont() -> str | None:
     return None
 
 
-@functools.cache
+_LIB_LOCK = threading.Lock()
+
+
 def _lib() -> Any:
-    """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once."""
+    """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once.
+
+    Under a lock: a render's regions start in parallel threads, and two concurrent first
+    imports each swapped sys.stdout (redirect_stdout is process-wide), the second one
+    restoring the first one's StringIO: every later print of the process vanished."""
+    with _LIB_LOCK:
+        return _load_lib()
+
+
+@functools.cache
+def _load_lib() -> Any:
     if os.environ.get("MUZAIC_NO_SAMPLES"):
         return None
     try:
