@@ -117,34 +117,43 @@ class RegionStore:
             if h in self._mem:
                 self._mem.move_to_end(h)
                 return self._mem[h]
+        audio = self._map(h)
+        if audio is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self._audio_path(h))  # LRU: recently used
+            self._remember(h, audio)
+        return audio
+
+    def _map(self, h: str) -> np.ndarray | None:
+        """The stored file as a read-only memory map: its pages are the kernel's page
+        cache, shared and reclaimable, not this process's heap."""
         path = self._audio_path(h)
         try:
             size = path.stat().st_size
             if size == 0 or size % 4:
                 return None
-            audio = np.memmap(path, dtype=np.int16, mode="r", shape=(size // 4, 2))
-            os.utime(path)  # LRU: recently used
+            return np.memmap(path, dtype=np.int16, mode="r", shape=(size // 4, 2))
         except (OSError, ValueError):
             return None
-        self._remember(h, audio)
-        return audio
 
     def borrow_bytes(self) -> int:
         """Region audio larger than this is best lent to put_audio (borrowed=True)."""
         return self.memory_bytes // 2
 
     def put_audio(self, h: str, audio: np.ndarray, borrowed: bool = False) -> None:
-        """Store a region's audio. `borrowed`: the caller will change the buffer later (it
-        is a slice of the soundtrack, normalised in place): it is written to disk now and
-        kept in memory only if small (as a copy)."""
+        """Store a region's audio: on disk at once, and remembered as a map of that file
+        (so the caller's array can go: a server keeps no region audio on its heap).
+        `borrowed`: the caller will change the buffer later (a slice of the soundtrack,
+        normalised in place); a large one is only written, not remembered."""
         audio = np.ascontiguousarray(audio, dtype=np.int16)
         self._write(h, audio)
-        if borrowed:
-            if audio.nbytes > self.borrow_bytes():
-                return
-            audio = audio.copy()  # a copy of our own
-        audio.flags.writeable = False
-        self._remember(h, audio)
+        if borrowed and audio.nbytes > self.borrow_bytes():
+            return
+        mapped = self._map(h)
+        if mapped is None:  # not on disk (a full or read-only cache folder): keep a copy
+            mapped = audio.copy() if borrowed else audio
+            mapped.flags.writeable = False
+        self._remember(h, mapped)
 
     def _remember(self, h: str, audio: np.ndarray) -> None:
         with self._lock:
