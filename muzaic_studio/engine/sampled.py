@@ -132,6 +132,12 @@ def _load_lib() -> Any:
     fl.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
     for level in (2, 3, 4):  # FLUID_WARN, FLUID_INFO, FLUID_DBG
         fl.fluid_set_log_function(level, None, None)
+    # The first synth of a process fills libfluidsynth's global tables (pitch, attenuation,
+    # interpolation); a second synth created meanwhile, in the other region's thread, did
+    # not wait for them and rendered that region wrong: the first two regions of a cold
+    # process came out different in about one run of three. One throwaway synth, here
+    # under the lock, fills them before any region starts.
+    fluidsynth.Synth(samplerate=float(SR)).delete()
     return fluidsynth
 
 
