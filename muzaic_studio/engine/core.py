@@ -269,12 +269,15 @@ class Renderer:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("Render cancelled.")
 
-        # generate regions run in parallel (numpy releases the GIL in the heavy parts);
-        # copies come last so they may use any region of the same request
-        gen = [i for i, r in enumerate(regions) if r["action"] == "generate"]
+        # generate regions run in parallel (numpy and FluidSynth release the GIL), and so
+        # do copies of audio stored before this request ("Render changes": the reused
+        # regions are read and measured on the other core while the changed one renders);
+        # copies of this request's own regions come last
+        ready = [i for i, r in enumerate(regions) if r["action"] == "generate"
+                 or (r["action"] == "copy" and self._resolvable(r["sourceHash"]) is not None)]  # fmt: skip
         check()
-        if len(gen) > 1:
-            futures = {i: _pool().submit(make, i) for i in gen}
+        if len(ready) > 1:
+            futures = {i: _pool().submit(make, i) for i in ready}
             try:
                 for i, fut in futures.items():
                     while True:
@@ -293,7 +296,7 @@ class Renderer:
             check()
             place(i, make(i))
         for i, r in enumerate(regions):
-            if r["action"] == "copy":
+            if r["action"] == "copy" and i not in done:
                 check()
                 place(i, make(i))
         for i, r in enumerate(regions):

@@ -48,3 +48,26 @@ def test_a_cold_process_renders_parallel_regions_the_same_every_time():
         for _ in range(4)
     }
     assert len(runs) == 1
+
+
+def test_render_changes_reuses_stored_regions_and_sounds_like_a_full_render(engine_home):
+    from muzaic_studio.engine.core import Renderer
+    from muzaic_studio.engine.store import RegionStore
+    from tests.engine.conftest import region
+
+    body = {"regions": [region(3.0, time=3.0 * i, tags=[2 + 5 * i]) for i in range(3)],
+            "normalize": True}  # fmt: skip
+    warm = Renderer(RegionStore(engine_home / "warm"))
+    hashes = warm.render(warm.prepare(body)).hashes
+    body["regions"][1]["params"]["intensity"] = 9
+    changes = {"regions": [{"time": 3.0 * i, "duration": 3.0, "action": "copy",
+                            "sourceHash": hashes[i], "method": "strict"} for i in range(3)],
+               "normalize": True}  # fmt: skip
+    changes["regions"][1] = body["regions"][1]
+    # a new process on the same cache folder: the unchanged regions come from disk
+    again = Renderer(RegionStore(engine_home / "warm"))
+    reused = again.render(again.prepare(changes))
+    cold = Renderer(RegionStore(engine_home / "cold"))
+    full = cold.render(cold.prepare(body))
+    assert [s.split(";")[0] for s in reused.status] == ["copied", "generated", "copied"]
+    assert reused.samples.tobytes() == full.samples.tobytes()
