@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
-from muzaic_studio.engine import mixing
+from muzaic_studio.engine import heap, mixing
 from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
@@ -224,6 +224,8 @@ class Renderer:
         end = max(float(r["time"]) + float(r["duration"]) for r in regions)
         total_n = max(1, round(end * SR))
         out = np.zeros((total_n, 2), dtype=np.int16)
+        if out.nbytes > self.store.borrow_bytes():
+            heap.long_lived()  # minutes of segment buffers: each one back to the system
         hashes = [region_hash(r) for r in regions]
         status: list[str] = []
         done: dict[int, str] = {}
