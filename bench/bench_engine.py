@@ -47,7 +47,6 @@ def main() -> int:
     # (6, 15) differ from the measured renders' (1-5, 10-14), and tags pick the key and the
     # voices, so the measured renders still synthesise their notes from scratch.
     engine.render(_body(60, 5))
-    engine.store.flush()
 
     renders, encodes = [], []
     for v in range(5):  # render and bare encode alternate: a noisy neighbour hits both
@@ -55,7 +54,6 @@ def main() -> int:
         result = engine.render(_body(60, v))
         renders.append(time.perf_counter() - t0)
         assert abs(result.audio_duration - 60.0) < 1e-6
-        engine.store.flush()  # the background FLAC writer must not bill the next timing
         samples = Renderer(engine.store).render(engine.renderer.prepare(_body(60, v))).samples
         t0 = time.perf_counter()
         encode_mp3(samples, SR, "192k")
@@ -75,13 +73,11 @@ def main() -> int:
     t0 = time.perf_counter()
     engine.render(body)
     warm_s = time.perf_counter() - t0
-    engine.store.flush()
     print(f"engine.rerender_60s_after_slider_change: {warm_s:.2f} s (info)")
 
     t0 = time.perf_counter()
     long = engine.render(_body(1200, 7))
     long_s = time.perf_counter() - t0
-    engine.store.flush()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(
         f"engine.render_1200s: {long_s:.2f} s ({1200 / long_s:.0f}x realtime, "

@@ -96,9 +96,8 @@ class OfflineEngine:
         cost = token_cost(canon.body)
         self._reserve(cost)
         try:
-            with renderer.store.busy():
-                rendered = renderer.render(canon, cancel)
-                mp3 = encode_mp3(rendered.samples, SR, MP3_BITRATE)
+            rendered = renderer.render(canon, cancel)
+            mp3 = encode_mp3(rendered.samples, SR, MP3_BITRATE)
         except BaseException:
             self._refund(cost)
             raise

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
-from muzaic_studio.engine import mixing
+from muzaic_studio.engine import heap, mixing
 from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
@@ -224,6 +224,8 @@ class Renderer:
         end = max(float(r["time"]) + float(r["duration"]) for r in regions)
         total_n = max(1, round(end * SR))
         out = np.zeros((total_n, 2), dtype=np.int16)
+        if out.nbytes > self.store.borrow_bytes():
+            heap.long_lived()  # minutes of segment buffers: each one back to the system
         hashes = [region_hash(r) for r in regions]
         status: list[str] = []
         done: dict[int, str] = {}
@@ -269,12 +271,15 @@ class Renderer:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("Render cancelled.")
 
-        # generate regions run in parallel (numpy releases the GIL in the heavy parts);
-        # copies come last so they may use any region of the same request
-        gen = [i for i, r in enumerate(regions) if r["action"] == "generate"]
+        # generate regions run in parallel (numpy and FluidSynth release the GIL), and so
+        # do copies of audio stored before this request ("Render changes": the reused
+        # regions are read and measured on the other core while the changed one renders);
+        # copies of this request's own regions come last
+        ready = [i for i, r in enumerate(regions) if r["action"] == "generate"
+                 or (r["action"] == "copy" and self._resolvable(r["sourceHash"]) is not None)]  # fmt: skip
         check()
-        if len(gen) > 1:
-            futures = {i: _pool().submit(make, i) for i in gen}
+        if len(ready) > 1:
+            futures = {i: _pool().submit(make, i) for i in ready}
             try:
                 for i, fut in futures.items():
                     while True:
@@ -293,7 +298,7 @@ class Renderer:
             check()
             place(i, make(i))
         for i, r in enumerate(regions):
-            if r["action"] == "copy":
+            if r["action"] == "copy" and i not in done:
                 check()
                 place(i, make(i))
         for i, r in enumerate(regions):

@@ -7,8 +7,8 @@ import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import signal
 
+from muzaic_studio.engine import dsp as signal
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import sampled
 from muzaic_studio.engine import theory as th

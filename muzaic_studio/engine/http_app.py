@@ -111,10 +111,12 @@ class ServeApp(ServeAnswers):
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        from muzaic_studio.engine import heap
         from muzaic_studio.engine.backend import OfflineEngine
         from muzaic_studio.engine.state import SharedState
         from muzaic_studio.engine.store import RegionStore
 
+        heap.long_lived()  # this process renders many times: keep its heap from growing
         cfg = self.config
         self.state = SharedState(cfg.state_path, cfg.rate_limit)
         store = RegionStore(Path(cfg.store_dir)) if cfg.store_dir else None
@@ -201,7 +203,7 @@ class ServeApp(ServeAnswers):
         try:
             async with self._renders:
                 started = time.monotonic()
-                result = await anyio.to_thread.run_sync(fn, *args)
+                result = await anyio.to_thread.run_sync(_then_trim, fn, *args)
                 spent = time.monotonic() - started
                 self._render_seconds = 0.8 * self._render_seconds + 0.2 * spent
                 return result
@@ -319,3 +321,13 @@ def _exit_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _then_trim(fn: Any, *args: Any) -> Any:
+    """fn(*args), then the freed heap back to the system (engine/heap.py), even on error."""
+    from muzaic_studio.engine import heap
+
+    try:
+        return fn(*args)
+    finally:
+        heap.trim()

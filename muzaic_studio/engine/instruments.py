@@ -15,8 +15,8 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from scipy import signal
 
+from muzaic_studio.engine import dsp as signal
 from muzaic_studio.engine.theory import SR, midi_hz
 
 TAU = 2.0 * np.pi

@@ -14,9 +14,9 @@ import threading
 from typing import Any
 
 import numpy as np
-from scipy import fft as sp_fft
-from scipy import signal
 
+from muzaic_studio.engine import dsp as signal
+from muzaic_studio.engine.dsp import fft as sp_fft
 from muzaic_studio.engine.theory import SR
 
 CEILING = 10 ** (-1.0 / 20.0)  # -1 dBFS: headroom for MP3 inter-sample overshoot

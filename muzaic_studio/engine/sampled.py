@@ -22,12 +22,13 @@ import heapq
 import io
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
+from muzaic_studio.engine import dsp as signal
 from muzaic_studio.engine.theory import SR
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,21 @@ def soundfont() -> str | None:
     return None
 
 
-@functools.cache
+_LIB_LOCK = threading.Lock()
+
+
 def _lib() -> Any:
-    """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once."""
+    """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once.
+
+    Under a lock: a render's regions start in parallel threads, and two concurrent first
+    imports each swapped sys.stdout (redirect_stdout is process-wide), the second one
+    restoring the first one's StringIO: every later print of the process vanished."""
+    with _LIB_LOCK:
+        return _load_lib()
+
+
+@functools.cache
+def _load_lib() -> Any:
     if os.environ.get("MUZAIC_NO_SAMPLES"):
         return None
     try:
@@ -119,6 +132,12 @@ def _lib() -> Any:
     fl.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
     for level in (2, 3, 4):  # FLUID_WARN, FLUID_INFO, FLUID_DBG
         fl.fluid_set_log_function(level, None, None)
+    # The first synth of a process fills libfluidsynth's global tables (pitch, attenuation,
+    # interpolation); a second synth created meanwhile, in the other region's thread, did
+    # not wait for them and rendered that region wrong: the first two regions of a cold
+    # process came out different in about one run of three. One throwaway synth, here
+    # under the lock, fills them before any region starts.
+    fluidsynth.Synth(samplerate=float(SR)).delete()
     return fluidsynth
 
 

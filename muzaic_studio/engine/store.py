@@ -2,7 +2,7 @@
 
 Layout under paths.cache_dir()/"engine-regions":
   <hash>.json  the recipe: what the region is (canonical spec) plus bar length, version
-  <hash>.flac  the audio of a generate region (lossless, about half the size of PCM)
+  <hash>.pcm   the audio of a generate region: raw int16 stereo at the engine's rate
 
 Why recipes: copy and silence regions are fully described by their recipe (copy = fit the
 source to a duration), so only generated audio takes space, and since generation is
@@ -10,31 +10,28 @@ deterministic an evicted generate region can be rendered again from its recipe.
 Audio files are evicted least-recently-used (mtime) once their total exceeds max_bytes;
 recipes are tiny and capped by count.
 
-FLAC is written by a background thread so a render is not slowed by compression; until
-the file is on disk the audio stays in the pending map, and flush() (also run at exit)
-waits for the writer.
+Why raw PCM, not FLAC (until engine v3): FLAC took ffmpeg ~0.15 s of CPU per 30 s to write
+and as much to read back, in a separate process each time; a fresh 60 s render spent a
+tenth of its time compressing, and "Render changes" decoded every unchanged region before
+mixing. Raw PCM is written in the region's own thread in a few ms (page cache) and read
+back as a memory map: nothing to decode, and a 20-minute region is not copied into the
+process. It takes twice FLAC's disk space, hence the 2 GiB default (~100 minutes).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
-import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg
-from muzaic_studio.engine.theory import SR
-
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of FLAC, roughly 3 hours of generated audio
+DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB of PCM, about 100 minutes of generated audio
 DEFAULT_MEMORY_BYTES = 128 << 20
 MAX_RECIPES = 20000
 
@@ -57,14 +54,7 @@ class RegionStore:
         self._lock = threading.RLock()
         self._mem: OrderedDict[str, np.ndarray] = OrderedDict()
         self._mem_size = 0
-        self._pending: dict[str, np.ndarray] = {}
-        self._pending_size = 0
         self._recipes: dict[str, dict[str, Any]] = {}
-        self._queue: queue.Queue[tuple[str, np.ndarray] | None] = queue.Queue()
-        self._writer: threading.Thread | None = None
-        self._busy = 0
-        self._idle = threading.Condition(self._lock)
-        atexit.register(self.flush)
 
     # ------------------------------------------------------------------ recipes
 
@@ -72,7 +62,7 @@ class RegionStore:
         return self.root / f"{h}.json"
 
     def _audio_path(self, h: str) -> Path:
-        return self.root / f"{h}.flac"
+        return self.root / f"{h}.pcm"
 
     @staticmethod
     def valid_hash(h: str) -> bool:
@@ -122,56 +112,48 @@ class RegionStore:
     # ------------------------------------------------------------------ audio
 
     def get_audio(self, h: str) -> np.ndarray | None:
-        """int16 (n, 2) audio of a generate region, or None if not stored."""
+        """int16 (n, 2) audio of a generate region (read-only), or None if not stored."""
         with self._lock:
             if h in self._mem:
                 self._mem.move_to_end(h)
                 return self._mem[h]
-            if h in self._pending:
-                return self._pending[h]
-        path = self._audio_path(h)
-        if not path.exists():
-            return None
-        try:
-            pcm = run_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "2", "-ar", str(SR), "pipe:1"])
-        except FFmpegError:
-            return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # LRU: recently used
-        audio = np.frombuffer(pcm, dtype=np.int16).reshape(-1, 2)
-        self._remember(h, audio)
+        audio = self._map(h)
+        if audio is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self._audio_path(h))  # LRU: recently used
+            self._remember(h, audio)
         return audio
+
+    def _map(self, h: str) -> np.ndarray | None:
+        """The stored file as a read-only memory map: its pages are the kernel's page
+        cache, shared and reclaimable, not this process's heap."""
+        path = self._audio_path(h)
+        try:
+            size = path.stat().st_size
+            if size == 0 or size % 4:
+                return None
+            return np.memmap(path, dtype=np.int16, mode="r", shape=(size // 4, 2))
+        except (OSError, ValueError):
+            return None
 
     def borrow_bytes(self) -> int:
         """Region audio larger than this is best lent to put_audio (borrowed=True)."""
         return self.memory_bytes // 2
 
     def put_audio(self, h: str, audio: np.ndarray, borrowed: bool = False) -> None:
-        """Store a region's audio. `borrowed`: the caller will change the buffer later (it
-        is a slice of the soundtrack, normalised in place): a large one is written to disk
-        now and not kept, a small one is copied."""
-        if borrowed:
-            if audio.nbytes <= self.borrow_bytes():
-                audio = np.array(audio, dtype=np.int16, order="C")  # a copy of our own
-            else:
-                if not self._audio_path(h).exists():
-                    self._write_flac(h, np.ascontiguousarray(audio, dtype=np.int16))
-                return
+        """Store a region's audio: on disk at once, and remembered as a map of that file
+        (so the caller's array can go: a server keeps no region audio on its heap).
+        `borrowed`: the caller will change the buffer later (a slice of the soundtrack,
+        normalised in place); a large one is only written, not remembered."""
         audio = np.ascontiguousarray(audio, dtype=np.int16)
-        audio.flags.writeable = False
-        self._remember(h, audio)
-        if self._audio_path(h).exists():
+        self._write(h, audio)
+        if borrowed and audio.nbytes > self.borrow_bytes():
             return
-        with self._lock:
-            if h not in self._pending:
-                self._pending_size += audio.nbytes
-            self._pending[h] = audio
-            if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(
-                    target=self._write_loop, name="engine-store", daemon=True
-                )
-                self._writer.start()
-        self._queue.put((h, audio))
+        mapped = self._map(h)
+        if mapped is None:  # not on disk (a full or read-only cache folder): keep a copy
+            mapped = audio.copy() if borrowed else audio
+            mapped.flags.writeable = False
+        self._remember(h, mapped)
 
     def _remember(self, h: str, audio: np.ndarray) -> None:
         with self._lock:
@@ -183,54 +165,16 @@ class RegionStore:
                 _, old = self._mem.popitem(last=False)
                 self._mem_size -= old.nbytes
 
-    @contextlib.contextmanager
-    def busy(self) -> Iterator[None]:
-        """Mark a render in progress: the FLAC writer waits (up to 20 s) until no render
-        runs, so compression never competes with synthesis and MP3 encoding for a core."""
-        with self._lock:
-            self._busy += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._busy -= 1
-                self._idle.notify_all()
-
-    def _write_loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    return
-                with self._lock:
-                    # Wait for a pause between renders, unless renders never pause (a
-                    # loaded server): then the audio waiting for disk would grow unbounded.
-                    self._idle.wait_for(
-                        lambda: self._busy == 0 or self._pending_size > self.memory_bytes // 2,
-                        timeout=20.0,
-                    )
-                h, audio = item
-                self._write_flac(h, audio)
-                with self._lock:
-                    done = self._pending.pop(h, None)
-                    if done is not None:
-                        self._pending_size -= done.nbytes
-            finally:
-                self._queue.task_done()
-
-    def _write_flac(self, h: str, audio: np.ndarray) -> None:
+    def _write(self, h: str, audio: np.ndarray) -> None:
         path = self._audio_path(h)
+        if path.exists():
+            return
         # pid and thread: two processes (serve --workers) or threads may write one hash
-        tmp = path.with_name(f"{h}.{os.getpid()}.{threading.get_ident()}.tmp.flac")
+        tmp = path.with_name(f"{h}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            run_ffmpeg(
-                ["-y", "-f", "s16le", "-ar", str(SR), "-ac", "2", "-i", "pipe:0",
-                 "-c:a", "flac", "-compression_level", "2", str(tmp)],
-                # a flat byte view, not tobytes(): no second copy of a 20-minute region
-                input_bytes=audio.reshape(-1).view(np.uint8).data,  # type: ignore[arg-type]
-            )  # fmt: skip
+            audio.tofile(tmp)  # straight from the array: no bytes copy of the region
             os.replace(tmp, path)
-        except (OSError, FFmpegError):
+        except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             return
@@ -238,12 +182,15 @@ class RegionStore:
 
     def _evict(self) -> None:
         try:
-            files = [(p, p.stat()) for p in self.root.glob("*.flac") if ".tmp." not in p.name]
+            files = [(p, p.stat()) for p in self.root.glob("*.pcm")]
             stale = time.time() - 3600  # temp files of a process killed mid-write
             for p in self.root.glob("*.tmp*"):
                 with contextlib.suppress(OSError):
                     if p.stat().st_mtime < stale:
                         p.unlink()
+            for p in self.root.glob("*.flac"):  # engine v2/v3's format: never read now
+                with contextlib.suppress(OSError):
+                    p.unlink()
         except OSError:
             return
         total = sum(st.st_size for _, st in files)
@@ -258,24 +205,14 @@ class RegionStore:
                 total -= st.st_size
 
     def disk_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.root.glob("*.flac"))
+        return sum(p.stat().st_size for p in self.root.glob("*.pcm"))
 
-    def flush(self, timeout: float | None = 60.0) -> None:
-        """Wait until every queued region is on disk (tests, shutdown, process exit)."""
-        if self._writer is None:
-            return
-        done = threading.Event()
-
-        def waiter() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=waiter, daemon=True).start()
-        done.wait(timeout)
+    def flush(self) -> None:
+        """Nothing to wait for: audio is on disk when put_audio returns. (Kept for callers
+        that separate timings or end a test with it.)"""
 
     def forget_memory(self) -> None:
         """Drop the in-memory copies (tests use it to prove the disk copy is used)."""
-        self.flush()
         with self._lock:
             self._mem.clear()
             self._mem_size = 0

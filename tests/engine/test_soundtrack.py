@@ -264,7 +264,7 @@ def test_copy_works_after_a_restart_from_the_disk_store(engine_home):
     h = first.render({"regions": [src]}).region_hashes[0]
     original = samples(first, {"regions": [src]})
     first.store.flush()
-    assert (first.store.root / f"{h}.flac").exists()
+    assert (first.store.root / f"{h}.pcm").exists()
     second = OfflineEngine()  # a new process would see the same files
     body = {"regions": [region(3.0, action="copy", sourceHash=h)]}
     np.testing.assert_array_equal(samples(second, body), original)
@@ -281,7 +281,7 @@ def test_store_is_bounded_and_regenerates_evicted_audio(engine_home):
         )
         store.flush()
     assert store.disk_bytes() <= 300_000
-    assert not (store.root / f"{hashes[0]}.flac").exists()  # the oldest went first
+    assert not (store.root / f"{hashes[0]}.pcm").exists()  # the oldest went first
     store.forget_memory()
     audio, _ = Renderer(store).audio_for_hash(hashes[0])  # recipe -> same music again
     expected = samples(OfflineEngine(store=RegionStore(engine_home / "fresh")),
