@@ -45,10 +45,18 @@ class TempoMap:
     def _span(samples: int, us: int) -> float:
         return samples / SR * 1e6 / us * TICKS_PER_BEAT
 
-    def tick(self, sample: int) -> int:
-        i = max(k for k, (s, _) in enumerate(self.changes) if s <= sample or k == 0)
+    def tick(self, sample: int, region: int | None = None) -> int:
+        """The tick of *sample*; inside a region (its start sample: one tempo throughout),
+        counted from the region's start tick, so a copy's notes get its source's ticks."""
+        if region is not None:
+            i = self._segment(region)
+            return self.tick(region) + round(self._span(sample - region, self.changes[i][1]))
+        i = self._segment(sample)
         s0, us = self.changes[i]
         return round(self._ticks[i] + self._span(sample - s0, us))
+
+    def _segment(self, sample: int) -> int:
+        return max(k for k, (s, _) in enumerate(self.changes) if s <= sample or k == 0)
 
 
 def tempo_changes(timeline: list[Placed]) -> list[tuple[int, int]]:
@@ -64,28 +72,28 @@ def tempo_changes(timeline: list[Placed]) -> list[tuple[int, int]]:
     return changes or [(0, mido.bpm2tempo(120.0))]
 
 
-def _track_notes(timeline: list[Placed], track: str) -> list[tuple[int, int, Note]]:
+def _track_notes(timeline: list[Placed], track: str) -> list[tuple[int, int, Note, int]]:
     """(start, end) in soundtrack samples of the track's notes, each cut at its region's
     end; a note struck again while it sounds ends there (a held pad tone is tied over,
     as the sampled pad plays it), so no two notes of one key overlap."""
     notes = sorted(
-        ((start + n.start, min(start + n.start + n.length, start + length), n)
+        ((start + n.start, min(start + n.start + n.length, start + length), n, start)
          for start, length, score in timeline for n in score.notes
          if n.track == track and n.start < length),
         key=lambda x: (x[0], x[2].key),
     )  # fmt: skip
-    out: list[tuple[int, int, Note]] = []
+    out: list[tuple[int, int, Note, int]] = []
     sounding: dict[int, int] = {}  # key -> index in out
-    for a, b, note in notes:
+    for a, b, note, region in notes:
         i = sounding.get(note.key)
         if i is not None and out[i][1] > a:
-            pa, pb, prev = out[i]
+            pa, pb, prev, _ = out[i]
             if track == "pad":
-                out[i] = (pa, max(pb, b), prev)
+                out[i] = (pa, max(pb, b), prev, region)
                 continue
-            out[i] = (pa, a, prev)
+            out[i] = (pa, a, prev, region)
         sounding[note.key] = len(out)
-        out.append((a, b, note))
+        out.append((a, b, note, region))
     return [x for x in out if x[1] > x[0]]
 
 
@@ -117,8 +125,8 @@ def write_midi(path: str | Path, timeline: list[Placed], total_n: int, title: st
             if prog is not None and prog != program:
                 events.append((tempo.tick(start), 1, mido.Message("program_change", channel=ch, program=prog)))  # fmt: skip
                 program = prog
-        for a, b, note in notes:
-            t0, t1 = tempo.tick(a), tempo.tick(b)
+        for a, b, note, region in notes:
+            t0, t1 = tempo.tick(a, region), tempo.tick(b, region)
             if t1 <= t0:  # shorter than a tick (cut by the next strike): not a note
                 continue
             count += 1

@@ -92,7 +92,7 @@ def soundfont() -> str | None:
     return None
 
 
-_import_lock = threading.Lock()
+_import_lock = threading.Lock()  # the import, and the making of a synth
 
 
 @functools.cache
@@ -178,9 +178,14 @@ class Band:
         self._fs = fs
         groups = {} if solo is None else {"synth.audio-channels": _GROUPS,
             "synth.audio-groups": _GROUPS, "synth.effects-groups": _GROUPS}  # fmt: skip
-        self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
-            "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1, "synth.chorus.active": 0,
-            "synth.reverb.active": 1, "synth.polyphony": POLYPHONY}, **groups)  # fmt: skip
+        # one at a time: the first new_fluid_synth of a process fills FluidSynth's global
+        # tables after flagging them done, and a synth made meanwhile in another region's
+        # thread played with half-made tables (that region's audio differed, run to run)
+        with _import_lock:
+            self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
+                "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1,
+                "synth.chorus.active": 0, "synth.reverb.active": 1,
+                "synth.polyphony": POLYPHONY}, **groups)  # fmt: skip
         self._solo: list[int] | None = None
         if solo is not None:  # rows of _scratch: dry L/R per channel, then reverb and chorus
             chans = sorted({CHANNELS[layer] for layer in solo})
