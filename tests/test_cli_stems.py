@@ -25,7 +25,7 @@ def test_render_offline_writes_stems_and_midi(project, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"Wrote {out}: 6.0 s")
     assert lines[1].startswith("Exported 4 stems (drums, bass, harmony, melody)")
-    assert "the stems add up to the mix within -" in lines[1]
+    assert "the stems add up to the mix (rendered apart: within -" in lines[1]
     assert sorted(p.name for p in stems.iterdir()) == [
         "bass.wav", "drums.wav", "harmony.wav", "melody.wav"
     ]  # fmt: skip

@@ -4,7 +4,8 @@ The request is rendered first (from the store's cache when it was rendered alrea
 loudness normalisation probed, so "the mix" here is exactly the engine's answer; then
 every generate region's mix pass (score and bus gain), the MIDI file, and one stem at a
 time (a 20-minute soundtrack holds one stem in memory, not four). The report says how
-closely the stems add up to the mix, measured on what was written.
+closely the rendered stems add up to the mix; the little they miss (the mix's own 16-bit
+rounding) goes into the harmony stem, so the files add up to the mix exactly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from muzaic_studio.engine.stems import STEMS, SoundtrackGain, StemRender
 from muzaic_studio.engine.theory import SR
 
 Progress = Callable[[float, str], None]
+# The stem that takes what the rendered stems' sum misses of the mix (the mix's rounding
+# to 16 bits, boosted by the normalisation: up to about -55 dB of a very quiet region),
+# so the files add up to the mix exactly: the harmony bed, which plays wherever music does.
+BED = "harmony"
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,8 @@ class ScoreExport:
     midi_path: Path | None
     midi: MidiSummary | None
     duration: float
-    residual_db: float | None  # stems' sum minus the mix, dB relative to the mix's RMS
+    # the rendered stems' sum minus the mix, dB re the mix's RMS, before BED took it in
+    residual_db: float | None
 
     def summary(self) -> str:
         """One sentence for a status line or the terminal."""
@@ -47,7 +53,9 @@ class ScoreExport:
                          f"{self.midi.notes} notes)")  # fmt: skip
         text = f"Exported {' and '.join(parts)}: {self.duration:.1f} s"
         if self.residual_db is not None:
-            text += f"; the stems add up to the mix within {self.residual_db:.0f} dB"
+            text += (
+                f"; the stems add up to the mix (rendered apart: within {self.residual_db:.0f} dB)"
+            )
         return text + "."
 
 
@@ -104,16 +112,22 @@ def export_score(
         folder = Path(stems_dir)
         folder.mkdir(parents=True, exist_ok=True)
         total = np.zeros((job.total_n, 2), dtype=np.float32)
-        for name in STEMS:
+        for name in sorted(STEMS, key=lambda k: k == BED):  # the bed last
             audio = job.stem(name, gain)
             total += audio
+            if name == BED:  # what the sum misses of the mix: its 16-bit rounding
+                err = np.multiply(mix, np.float32(1 / 32767.0), dtype=np.float32)
+                err -= total
+                residual = residual_db(total, mix)
+                audio += err
+                del err
             path = stem_path(folder, name)
             _write_wav(path, audio)
             written.append(path)
             del audio
             for _ in sources:
                 step(f"Wrote the {name} stem")
-        residual = residual_db(total, mix)
+        written.sort(key=lambda p: list(STEMS).index(p.stem))
     say(1.0, "Done")
     return ScoreExport(tuple(written), Path(midi_path) if midi_path else None, summary,
                        job.total_n / SR, residual)  # fmt: skip

@@ -72,8 +72,9 @@ def test_the_four_stems_add_up_to_the_mix_within_minus_60_db(exported):
     total = sum(stems.values())
     assert len(total) == len(mix) == round(24.0 * SR)
     error_db = 20 * math.log10(rms(total - mix) / rms(mix))
-    assert error_db <= -60.0, (error_db, exported["report"].residual_db)
-    assert exported["report"].residual_db == pytest.approx(error_db, abs=0.5)
+    assert error_db <= -100.0, error_db  # the files: exactly (float32 rounding)
+    # rendered apart, before the harmony stem took in the mix's 16-bit rounding
+    assert exported["report"].residual_db <= -60.0
     for name, stem in stems.items():  # each stem holds its part, none the whole mix
         share = 20 * math.log10(rms(stem) / rms(mix))
         assert -30.0 < share < -0.5, (name, share)
@@ -131,8 +132,22 @@ def test_stems_of_the_synthesized_voices_add_up_too(tmp_path, engine, monkeypatc
         sampled._lib.cache_clear()
     mix = engine.renderer.render(engine.renderer.prepare(body)).samples
     total = sum(read_stems(tmp_path).values())
-    assert residual_db(total, mix) <= -60.0
+    assert residual_db(total, mix) <= -100.0 and report.residual_db <= -60.0
     assert report.midi is None and len(report.stems) == 4
+
+
+def test_the_stems_of_a_quiet_normalised_region_add_up_too(tmp_path, engine):
+    """Ambient+Calm at intensity 1 is boosted ~20 dB by the normalisation, and with it the
+    mix's rounding to 16 bits: the harmony stem carries it, so the sum still holds."""
+    body = {"normalize": True, "regions": [region(5.0, tags=[4, 14], params={"intensity": 1})]}
+    engine.render(body)
+    report = export_score(engine.renderer, body, stems_dir=tmp_path)
+    mix = engine.renderer.render(engine.renderer.prepare(body)).samples
+    stems = read_stems(tmp_path)
+    assert residual_db(sum(stems.values()), mix) <= -100.0
+    assert report.residual_db < -45.0  # rendered apart: the rounding, nothing else
+    bed = rms(stems["harmony"]) / rms(mix.astype(np.float64) / 32767.0)
+    assert bed > 0.5  # ambient: the harmony is most of the music
 
 
 def test_a_longer_copy_loops_its_sources_notes_like_its_audio():
