@@ -10,6 +10,7 @@ rounding) goes into the harmony stem, so the files add up to the mix exactly.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable
@@ -100,9 +101,7 @@ def export_score(
         say(0.1 + 0.85 * done / max(1, passes), text)
 
     say(0.1, "Reading the score...")
-    for h in sources:
-        job.take(h)
-        step("Reading the score...")
+    job.each(sources, job.take, lambda: step("Reading the score..."))
     summary = None
     if midi_path is not None:
         summary = write_midi(midi_path, job.timeline(), job.total_n, title)
@@ -113,7 +112,7 @@ def export_score(
         folder.mkdir(parents=True, exist_ok=True)
         total = np.zeros((job.total_n, 2), dtype=np.float32)
         for name in sorted(STEMS, key=lambda k: k == BED):  # the bed last
-            audio = job.stem(name, gain)
+            audio = job.stem(name, gain, functools.partial(step, f"Rendering the {name} stem..."))
             total += audio
             if name == BED:  # what the sum misses of the mix: its 16-bit rounding
                 err = np.multiply(mix, np.float32(1 / 32767.0), dtype=np.float32)
@@ -125,8 +124,6 @@ def export_score(
             _write_wav(path, audio)
             written.append(path)
             del audio
-            for _ in sources:
-                step(f"Wrote the {name} stem")
         written.sort(key=lambda p: list(STEMS).index(p.stem))
     say(1.0, "Done")
     return ScoreExport(tuple(written), Path(midi_path) if midi_path else None, summary,

@@ -29,7 +29,15 @@ import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
 from muzaic_studio.engine.arrangement import Composer
-from muzaic_studio.engine.core import CHUNK, Canonical, Renderer, fit, gen_spec, region_hash
+from muzaic_studio.engine.core import (
+    CHUNK,
+    Canonical,
+    Renderer,
+    _pool,
+    fit,
+    gen_spec,
+    region_hash,
+)
 from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.score import Score, fit_score, programs_for
 from muzaic_studio.engine.theory import SR
@@ -175,6 +183,18 @@ class StemRender:
             walk(h)
         return seen
 
+    def each(self, hashes: list[str], fn: Callable[[str], Any], done: Callable[[], None]) -> None:
+        """fn(h) for every hash on the engine's region threads (both cores: the passes
+        are numpy and FluidSynth, which release the GIL); done() after each."""
+        futures = [_pool().submit(fn, h) for h in hashes]
+        try:
+            for fut in futures:
+                fut.result()
+                done()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
     def take(self, h: str) -> _Take:
         """The mix pass of a generate region (once per hash)."""
         if h not in self._takes:
@@ -212,8 +232,11 @@ class StemRender:
         self._stem_cache[key] = audio
         return audio
 
-    def stem(self, stem: str, gain: SoundtrackGain) -> np.ndarray:
+    def stem(
+        self, stem: str, gain: SoundtrackGain, done: Callable[[], None] = lambda: None
+    ) -> np.ndarray:
         """float32 (total, 2) of the whole soundtrack's stem, full scale 1."""
+        self.each(self.generated(), lambda h: self.region_stem(h, stem), done)
         out = np.zeros((self.total_n, 2), dtype=np.float32)
         for r, h in zip(self.regions, self.hashes, strict=True):
             start = round(float(r["time"]) * SR)
