@@ -66,7 +66,7 @@ def bench_repaint(pyramid) -> float:
 
     from muzaic_studio.model import Project
     from muzaic_studio.ui.document import ProjectDocument
-    from muzaic_studio.ui.timeline_view import TimelineView
+    from muzaic_studio.ui.timeline.view import TimelineView
 
     app = QApplication.instance() or QApplication([])
     doc = ProjectDocument(Project(regions=make_regions()))
@@ -103,7 +103,7 @@ def drag_times(view, target, send, app, step: int) -> list[float]:
     """Seconds per mouse move (+ its repaint) of a gain drag and a fade-in drag."""
     from PySide6.QtCore import QEvent, QPointF, Qt
 
-    from muzaic_studio.ui import mix_handles
+    from muzaic_studio.ui.timeline import mix_handles
 
     doc = view.doc
     times = []

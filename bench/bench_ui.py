@@ -107,8 +107,8 @@ def bench_repaint() -> tuple[float, float, float]:
 
     from muzaic_studio.ui.app import make_app
     from muzaic_studio.ui.document import ProjectDocument
-    from muzaic_studio.ui.tag_catalogue import TagCatalogue
-    from muzaic_studio.ui.timeline_view import TimelineView
+    from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
+    from muzaic_studio.ui.timeline.view import TimelineView
 
     make_app()
     project = many_regions()

@@ -26,7 +26,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from muzaic_studio.audio.ffmpeg import run_ffmpeg
 from muzaic_studio.model.mix import RegionMix
-from muzaic_studio.ui import markers
+from muzaic_studio.ui.timeline import markers
 from muzaic_studio.ui.app import make_app, open_window
 from muzaic_studio.ui.mix_edits import edit_mix, edit_transition
 

@@ -19,7 +19,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from muzaic_studio.ui.player import Player
+    from muzaic_studio.ui.playback.player import Player
 
     audio, duration, script, out = (
         sys.argv[1],

@@ -54,8 +54,8 @@ def open_window(project_path: str | None = None):  # -> MainWindow
     A project that cannot be opened (missing, not valid) is said in a dialog once the
     window is up, as well as in the banner: started from a desktop launcher, there is no
     terminal to read, and the banner alone can be pushed aside by the backend's news."""
-    from muzaic_studio.ui.main_window import MainWindow
-    from muzaic_studio.ui.project_files import open_document, show_note
+    from muzaic_studio.ui.window.main_window import MainWindow
+    from muzaic_studio.ui.window.project_files import open_document, show_note
 
     doc, error, project = ProjectDocument(), None, None
     if project_path:

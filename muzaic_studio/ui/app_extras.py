@@ -21,9 +21,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from muzaic_studio import logging_setup
-from muzaic_studio.ui import first_run, smoke
-from muzaic_studio.ui.about_dialog import AboutDialog
-from muzaic_studio.ui.report_dialog import ReportDialog
+from muzaic_studio.ui import smoke
+from muzaic_studio.ui.dialogs import first_run
+from muzaic_studio.ui.dialogs.about import AboutDialog
+from muzaic_studio.ui.dialogs.report import ReportDialog
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from muzaic_studio.model.mix import split_mix
 from muzaic_studio.model.region import KEYFRAMABLE, Region, param_at
-from muzaic_studio.ui import timeline_geometry as geo
 from muzaic_studio.ui.document import EditError, ProjectDocument
+from muzaic_studio.ui.timeline import geometry as geo
 from muzaic_studio.wording import plural
 
 CLIPBOARD_FORMAT = "muzaic-studio/regions"

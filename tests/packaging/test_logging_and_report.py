@@ -91,9 +91,6 @@ def test_report_has_versions_paths_and_log_but_no_key(home):
     assert f"Muzaic Studio  : {muzaic_studio.__version__}" in report
     assert f"API contract   : {muzaic_studio.API_VERSION}" in report
     assert platform.python_version() in report
-    from PySide6 import QtCore
-
-    assert f"Qt             : {QtCore.qVersion()}" in report
     assert "Offline engine :" in report
     assert "ffmpeg version" in report
     assert str(logging_setup.log_path()) in report

@@ -31,7 +31,7 @@ def app_style(qapp):
 def saved_settings():
     """For tests that choose a backend (a saved setting): the suite's choice is restored
     after, so later windows do not start on the cloud without a key."""
-    from muzaic_studio.ui.preferences import BackendSettings
+    from muzaic_studio.ui.dialogs.preferences import BackendSettings
 
     before = BackendSettings.load()
     yield
@@ -48,3 +48,34 @@ def fresh_settings():
     settings.clear()
     settings.sync()
     yield
+
+
+LEAK_GRACE_MS = 15_000  # a cancelled job may finish a call it cannot interrupt (a slow read)
+
+
+@pytest.fixture(autouse=True)
+def no_work_left_running(qapp):
+    """A test that leaves a background job or a thread running fails, naming it.
+
+    Set up before the test's own fixtures, so it checks after qtbot has closed the test's
+    widgets: whatever still runs then would run into the next test (a late result landing
+    in another window, a pool starved for the next render).
+    """
+    import threading
+
+    from muzaic_studio.ui.workers import shared_pool
+
+    before = set(threading.enumerate())
+    yield
+    pool = shared_pool()
+    if not pool.waitForDone(LEAK_GRACE_MS):
+        pytest.fail(
+            f"{pool.activeThreadCount()} background job(s) still running "
+            f"{LEAK_GRACE_MS / 1000:.0f} s after the test ended"
+        )
+    left = [t for t in threading.enumerate() if t not in before and not t.daemon]
+    for thread in left:
+        thread.join(LEAK_GRACE_MS / 1000)
+    alive = [t.name for t in left if t.is_alive()]
+    if alive:
+        pytest.fail(f"the test left thread(s) running: {alive}")

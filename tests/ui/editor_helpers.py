@@ -90,7 +90,7 @@ def no_modal_dialogs(monkeypatch, answer=None) -> list[str]:
 def shown_window(qtbot, monkeypatch, project: Project):
     """A MainWindow on *project*, 1200x700, shown and exposed; modal dialogs don't block."""
     from muzaic_studio.ui.document import ProjectDocument
-    from muzaic_studio.ui.main_window import MainWindow
+    from muzaic_studio.ui.window.main_window import MainWindow
 
     no_modal_dialogs(monkeypatch)
     w = MainWindow(ProjectDocument(project), autosave=False)

@@ -130,7 +130,7 @@ def render_window(qtbot: Any, backend_url: str | None = None, *, resize: bool = 
     """A MainWindow on `two_regions()`, shown, that renders without asking and closes
     without asking to save; with *backend_url*, it renders there through the cloud client."""
     from muzaic_studio.ui.document import ProjectDocument
-    from muzaic_studio.ui.main_window import MainWindow
+    from muzaic_studio.ui.window.main_window import MainWindow
 
     w = MainWindow(ProjectDocument(two_regions()), autosave=False)
     w.files.maybe_save = lambda: True  # closing at teardown must not ask to save

@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 import muzaic_studio
 from muzaic_studio import diagnostics, logging_setup, paths
-from muzaic_studio.ui import first_run, report_dialog, smoke
-from muzaic_studio.ui.about_dialog import AboutDialog
+from muzaic_studio.ui import smoke
 from muzaic_studio.ui.app_extras import install_app_extras
-from muzaic_studio.ui.report_dialog import ReportDialog
+from muzaic_studio.ui.dialogs import first_run
+from muzaic_studio.ui.dialogs import report as report_dialog
+from muzaic_studio.ui.dialogs.about import AboutDialog
+from muzaic_studio.ui.dialogs.report import ReportDialog
 
 KEY = "mz-test-KEY-0123456789abcdef"
 
@@ -327,8 +329,8 @@ def test_install_app_extras_arms_the_banner_for_first_show(qtbot, window):
 
 
 def test_real_main_window_has_about_report_and_banner(qtbot):
-    from muzaic_studio.ui.about_dialog import AboutDialog as About
-    from muzaic_studio.ui.main_window import MainWindow
+    from muzaic_studio.ui.dialogs.about import AboutDialog as About
+    from muzaic_studio.ui.window.main_window import MainWindow
 
     win = MainWindow(autosave=False)
     qtbot.addWidget(win)

@@ -6,7 +6,7 @@ import pytest
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import EditError, ProjectDocument
-from muzaic_studio.ui.inspector import Inspector
+from muzaic_studio.ui.inspector.panel import Inspector
 
 
 def doc_with(*regions: Region) -> ProjectDocument:

@@ -10,9 +10,9 @@ import sys
 from PySide6.QtWidgets import QMessageBox
 
 from muzaic_studio.model import Project
-from muzaic_studio.ui.autosave import Autosave, autosave_dir, find_recoveries
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
+from muzaic_studio.ui.window.autosave import Autosave, autosave_dir, find_recoveries
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.editor_helpers import demo_project, no_modal_dialogs
 
 

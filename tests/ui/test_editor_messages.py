@@ -87,7 +87,7 @@ def test_failed_opens_refused_renders_and_exports_are_logged(window, qtbot, tmp_
 
 
 def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(window, monkeypatch, tmp_path):
-    from muzaic_studio.ui.project_files import INSTALL_DIR, user_folder
+    from muzaic_studio.ui.window.project_files import INSTALL_DIR, user_folder
 
     demo = INSTALL_DIR / "resources" / "demo.muzaic"
     assert window.files.open(demo)
@@ -96,7 +96,7 @@ def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(window, monkeypat
     assert "Try: press Ctrl+R" in window.message_bar.text  # the demo's own note
     asked = []
     monkeypatch.setattr(
-        "muzaic_studio.ui.project_files.QFileDialog.getSaveFileName",
+        "muzaic_studio.ui.window.project_files.QFileDialog.getSaveFileName",
         lambda _w, _t, suggestion, _f: (asked.append(suggestion), ("", ""))[1],
     )
     window.files.save()

@@ -27,7 +27,7 @@ def test_ctrl_e_before_a_render_says_render_first(window):
     assert "Ctrl+E" in [s.toString() for s in wf.actions["file.export"].shortcuts()]
     assert wf.open_export() is None
     assert "render" in window.message_bar.text.lower()
-    assert window.message_bar._button.text() == "Render"
+    assert window.message_bar.action_button.text() == "Render"
 
 
 def test_export_whole_soundtrack_as_mp3_with_loudness(window, qtbot, tmp_path):

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from muzaic_studio.ui.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.editor_helpers import demo_project, drag, no_modal_dialogs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +87,7 @@ def test_five_regions_by_hand_saved_and_reopened_exactly(qtbot, monkeypatch, tmp
         if tool == "generate":
             insp.rows["tempo"].slider.setValue(2 + i)
             insp.rows["intensity"].slider.setValue(9 - i)
-            insp.tag_picker._items[[1, 3, 5][i // 2]].setCheckState(Qt.CheckState.Checked)
+            insp.tag_picker.items_by_tag[[1, 3, 5][i // 2]].setCheckState(Qt.CheckState.Checked)
         if tool == "copy":
             insp.source_combo.setEditText("0123456789abcdef")
             insp.source_combo.lineEdit().editingFinished.emit()

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPointF, Qt
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.mix import project_markers
-from muzaic_studio.ui import markers as mk
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.timeline import markers as mk
 from tests.ui.editor_helpers import mouse, shown_window
 
 

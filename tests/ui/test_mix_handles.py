@@ -12,10 +12,10 @@ from muzaic_studio.audio.export import ExportOptions, export_audio
 from muzaic_studio.audio.peaks import PeakPyramid
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.mix import region_mix
-from muzaic_studio.ui import mix_handles
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.timeline_paint import waveform_image
-from muzaic_studio.ui.timeline_view import TimelineView
+from muzaic_studio.ui.timeline import mix_handles
+from muzaic_studio.ui.timeline.paint import waveform_image
+from muzaic_studio.ui.timeline.view import TimelineView
 from tests.audio.conftest import make_audio
 from tests.ui.editor_helpers import mouse
 
@@ -137,7 +137,7 @@ def test_transition_handle_sets_both_fades_and_the_export_does_not_dip(view, ren
 
 
 def test_the_player_hook_follows_a_handle_moved_during_playback(view, render):
-    from muzaic_studio.ui.mix_playback import MixFeed
+    from muzaic_studio.ui.playback.mix_playback import MixFeed
 
     doc = view.doc
     path, pcm, _ = render

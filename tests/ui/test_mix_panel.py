@@ -5,7 +5,7 @@ from __future__ import annotations
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.mix import region_mix
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.inspector import Inspector
+from muzaic_studio.ui.inspector.panel import Inspector
 
 
 def test_mix_panel_edits_the_selection_and_follows_undo(qtbot):

@@ -6,8 +6,8 @@ import pytest
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
-from muzaic_studio.ui.player import NO_DEVICE_MESSAGE, Player, audio_outputs_available
+from muzaic_studio.ui.playback.player import NO_DEVICE_MESSAGE, Player, audio_outputs_available
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.render_support import render_and_wait, render_window
 
 

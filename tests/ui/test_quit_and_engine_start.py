@@ -9,7 +9,7 @@ import pytest
 from muzaic_studio.api import engine_child
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.main_window import MainWindow
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.render_support import render_window
 
 

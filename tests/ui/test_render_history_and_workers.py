@@ -12,7 +12,7 @@ import pytest
 from muzaic_studio.audio.ffmpeg import encode_mp3
 from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.render_history import KEEP, RenderHistory, RenderRecord
+from muzaic_studio.ui.render.history import KEEP, RenderHistory, RenderRecord
 from muzaic_studio.ui.workers import TaskRunner
 from tests.ui.render_support import Scripted, ScriptedServer, cloud, render_and_wait, render_window
 
@@ -125,7 +125,7 @@ def test_newest_request_wins_and_cancel_drops_late_results(qtbot):
 def test_summary_estimate_and_confirmation_text(window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from muzaic_studio.ui.render_controller import RenderSummary, SecondsPerSecond
+    from muzaic_studio.ui.render.controller import RenderSummary, SecondsPerSecond
 
     summary = RenderSummary(duration=75.0, tokens=40, tokens_saved=35, reused=2, regions=4,
                             balance=30, backend="cloud", only_changes=True, estimate=8.5)  # fmt: skip
@@ -146,7 +146,7 @@ def test_summary_estimate_and_confirmation_text(window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", question)
     wf = window.render_workflow
     wf.ask_before_spending = True
-    assert not wf._confirm(summary)
+    assert not wf.backend_choice.confirm(summary)
     assert "only 30 are left" in asked[0] and "40 tokens" in asked[0]
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui import editing
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.inspector import Inspector
+from muzaic_studio.ui.inspector.panel import Inspector
 from tests.ui.editor_helpers import shown_window
 
 

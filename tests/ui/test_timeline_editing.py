@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.timeline_view import RULER_H, TimelineView
+from muzaic_studio.ui.timeline.view import RULER_H, TimelineView
 from tests.ui.editor_helpers import click, drag, mouse
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from muzaic_studio.ui import timeline_geometry as geo
+from muzaic_studio.ui.timeline import geometry as geo
 
 
 def test_time_scale_round_trip():

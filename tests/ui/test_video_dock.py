@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer
 
-from muzaic_studio.ui.video_dock import VideoDock
+from muzaic_studio.ui.video.dock import VideoDock
 from tests.video.conftest import make_cut_video
 
 WAIT = 15_000
@@ -151,8 +151,8 @@ def test_source_none_shows_the_placeholder(dock):
 def test_main_window_dock_follows_document_and_player(qtbot, video_file, monkeypatch):
     from muzaic_studio.model import Project
     from muzaic_studio.ui.document import ProjectDocument
-    from muzaic_studio.ui.main_window import MainWindow
-    from muzaic_studio.ui.video_workflow import install_video_workflow
+    from muzaic_studio.ui.video.workflow import install_video_workflow
+    from muzaic_studio.ui.window.main_window import MainWindow
     from tests.ui.editor_helpers import no_modal_dialogs
 
     no_modal_dialogs(monkeypatch)
@@ -173,7 +173,7 @@ def test_main_window_dock_follows_document_and_player(qtbot, video_file, monkeyp
     player.playingChanged.emit(False)
     assert not wf.dock_widget.playing
     # The sound lane's button and the dock share one muted state.
-    assert wf.lane.muted and wf.dock_widget.muted
+    assert wf.bands.lane.muted and wf.dock_widget.muted
     wf.shutdown()
     w.render_workflow.shutdown()
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QSplitter
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.video_layout import frame_at
+from muzaic_studio.ui.video.layout import frame_at
 from tests.ui.editor_helpers import shown_window
 from tests.video.conftest import make_cut_video
 

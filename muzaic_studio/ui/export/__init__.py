@@ -1,0 +1,1 @@
+"""Export Audio: the dialog, its flow and the background job shared with Export Video."""

@@ -1,0 +1,1 @@
+"""The Inspector: the selected regions' action, tags, params, keyframes and mix."""

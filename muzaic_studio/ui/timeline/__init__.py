@@ -1,0 +1,1 @@
+"""The timeline: its geometry, painting, mouse gestures, markers and mix handles."""

@@ -1,0 +1,177 @@
+"""View > Video Layout: the video large above the timeline, and a precise transport clock.
+
+Scoring a scene means watching it, so this layout takes the video preview out of its
+dock and puts it above the timeline in a vertical splitter the user resizes. Whether the
+layout is on and the splitter's sizes are remembered per project in the app settings
+(keyed by the project file's path), not in the project file: it is how this user looks
+at it on this screen, not part of the soundtrack.
+
+The toolbar also gets the playhead's time with milliseconds (`format_precise`, the app's
+one time formatter) and the video's frame number at the playhead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
+
+from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.timeline.geometry import format_precise
+
+SETTINGS_GROUP = "videoLayout"
+
+
+def settings_key(doc: Any) -> str:
+    """Per project: a digest of the project's path (an unsaved project shares one key)."""
+    path = str(doc.path.resolve()) if getattr(doc, "path", None) else "untitled"
+    return f"{SETTINGS_GROUP}/{hashlib.sha1(path.encode()).hexdigest()[:16]}"
+
+
+def frame_at(seconds: float, fps: float) -> int:
+    """The video frame shown at *seconds* (frame 0 starts at 0 s)."""
+    return math.floor(seconds * fps + 1e-6) if fps > 0 else 0
+
+
+class VideoLayout(QObject):
+    """Moves the video preview between its dock and a splitter above the timeline."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.splitter: QSplitter | None = None
+        self._central: QWidget | None = None
+        self.action = QAction("&Video Layout", window)
+        self.action.setObjectName("view.video_layout")
+        self.action.setCheckable(True)
+        self.action.setShortcut(QKeySequence("Ctrl+Alt+V"))
+        tip = "The video large above the timeline (drag the divider); remembered per project"
+        self.action.setStatusTip(tip)
+        self.action.setToolTip(tip)
+        self.action.toggled.connect(self._toggled)
+        window.addAction(self.action)
+        view = getattr(window, "menus", {}).get("view")
+        if view is not None:
+            view.addSeparator()
+            view.addAction(self.action)
+        # One transport clock: the window's playhead label (placed by the transport order),
+        # which this adds the video's frame number to; a bare window gets its own label.
+        own = getattr(getattr(window, "status", None), "playhead", None)
+        self.clock = own if isinstance(own, QLabel) else QLabel("0:00.000", window)
+        self.clock.setToolTip("Playhead time (m:ss.mmm) and the video frame at the playhead")
+        toolbar = getattr(window, "toolbar", None)
+        if own is None and toolbar is not None:
+            toolbar.addWidget(self.clock)
+        self._doc: Any = None
+        self._restoring = False
+        window.documentChanged.connect(self._document_changed)  # type: ignore[attr-defined]
+        self._document_changed(window.doc)  # type: ignore[attr-defined]
+
+    # -- the clock ---------------------------------------------------------------------
+    def _fps(self) -> float:
+        info = getattr(getattr(self.window, "video_workflow", None), "info", None)
+        return float(getattr(info, "fps", 0.0) or 0.0)
+
+    def update_clock(self, seconds: float | None = None) -> None:
+        t = self._doc.playhead if seconds is None else seconds
+        text = format_precise(t)
+        fps = self._fps()
+        if fps > 0:
+            text += f"  ·  frame {frame_at(t, fps)}"
+        self.clock.setText(text)
+
+    # -- the layout --------------------------------------------------------------------
+    def _video_widget(self) -> QWidget | None:
+        return getattr(getattr(self.window, "video_workflow", None), "dock_widget", None)
+
+    def _dock(self) -> Any:
+        return getattr(getattr(self.window, "video_workflow", None), "dock", None)
+
+    def _toggled(self, on: bool) -> None:
+        video = self._video_widget()
+        if video is None:
+            return
+        if on and self.splitter is None:
+            self._central = self.window.takeCentralWidget()
+            splitter = QSplitter(Qt.Orientation.Vertical)
+            splitter.setObjectName("videoLayoutSplitter")
+            splitter.setChildrenCollapsible(False)
+            splitter.addWidget(video)
+            if self._central is not None:
+                splitter.addWidget(self._central)
+            splitter.setStretchFactor(0, 3)
+            splitter.setStretchFactor(1, 2)
+            splitter.splitterMoved.connect(lambda *_: self._save())
+            self.window.setCentralWidget(splitter)
+            self.splitter = splitter
+            dock = self._dock()
+            if dock is not None:
+                dock.hide()
+            video.show()
+        elif not on and self.splitter is not None:
+            splitter, self.splitter = self.splitter, None
+            self.window.takeCentralWidget()
+            if self._central is not None:
+                self.window.setCentralWidget(self._central)
+            dock = self._dock()
+            if dock is not None:
+                dock.setWidget(video)
+                dock.show()
+            splitter.deleteLater()
+        self._fit_docks()
+        QTimer.singleShot(0, self._fit_docks)  # again once the window has laid out
+        if not self._restoring:
+            self._save()
+
+    def _fit_docks(self) -> None:
+        """Without a central widget for a moment, the side docks grew into its room:
+        give them back their usual width so the video and the timeline get the rest."""
+        docks = getattr(self.window, "docks", {})
+        side = [d for d in docks.values() if d.isVisible()
+                and self.window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]  # fmt: skip
+        if side:
+            self.window.resizeDocks(side[:1], [360], Qt.Orientation.Horizontal)
+
+    def sizes(self) -> list[int]:
+        return self.splitter.sizes() if self.splitter is not None else []
+
+    def _save(self) -> None:
+        if self._doc is None:
+            return
+        settings = app_settings()
+        settings.setValue(f"{settings_key(self._doc)}/on", self.action.isChecked())
+        if self.splitter is not None:
+            settings.setValue(f"{settings_key(self._doc)}/sizes", ",".join(map(str, self.sizes())))
+
+    def _document_changed(self, doc: Any) -> None:
+        if self._doc is not None and self._doc is not doc:
+            self._save()  # the layout of the project being left
+        if self._doc is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._doc.playheadChanged.disconnect(self.update_clock)
+        self._doc = doc
+        doc.playheadChanged.connect(self.update_clock)
+        self.update_clock()
+        settings = app_settings()
+        on = str(settings.value(f"{settings_key(doc)}/on", "false")).lower() == "true"
+        self._restoring = True
+        try:
+            self.action.setChecked(on)
+            self._toggled(on)
+            raw = str(settings.value(f"{settings_key(doc)}/sizes", "") or "")
+            sizes = [int(x) for x in raw.split(",") if x.strip().isdigit()]
+            if self.splitter is not None and len(sizes) == 2 and all(sizes):
+                self.splitter.setSizes(sizes)
+        finally:
+            self._restoring = False
+
+
+def install_video_layout(window: QMainWindow) -> VideoLayout:
+    layout = VideoLayout(window)
+    window.video_layout = layout  # type: ignore[attr-defined]
+    return layout

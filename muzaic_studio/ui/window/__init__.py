@@ -1,0 +1,1 @@
+"""The main window's shell: chrome, actions, project files, autosave and the workflows' common hooks."""

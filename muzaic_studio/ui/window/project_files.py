@@ -1,0 +1,211 @@
+"""New / Open / Save / Save As / Recent and "save changes?" for the main window.
+
+A project that fails to load is reported in the window's message bar and nothing else
+happens: the open document stays, and nothing is written to disk (Project.load only reads).
+A project the user cannot save in place (the demo inside the installation, a read-only
+file) opens as an untitled copy, so Save and a render's "save changes?" ask for a place in
+the user's own folders instead of failing on the app's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from muzaic_studio.atomic import WriteError
+from muzaic_studio.model import Project, ProjectError
+from muzaic_studio.model.project import SUFFIX
+from muzaic_studio.render.prerender import sendable_problems
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.settings import app_settings
+
+if TYPE_CHECKING:
+    from muzaic_studio.ui.window.main_window import MainWindow
+
+FILTER = f"Muzaic Studio projects (*{SUFFIX});;All files (*)"
+MAX_RECENT = 10
+MAX_LISTED = 5  # validation problems listed in the banner after opening
+INSTALL_DIR = Path(__file__).resolve().parents[3]  # the checkout or the installed app
+log = logging.getLogger(__name__)
+
+
+def is_app_file(path: Path) -> bool:
+    """True for a project the user should not save over: one shipped with the app (the
+    demo in resources/ or the package) or one in a file or folder they cannot write."""
+    p = path.resolve()
+    shipped = any(p.is_relative_to(INSTALL_DIR / d) for d in ("resources", "muzaic_studio"))
+    read_only = p.exists() and not os.access(p, os.W_OK)
+    return shipped or read_only or not os.access(p.parent, os.W_OK)
+
+
+def user_folder(project_path: Path | None, kind: str = "documents") -> Path:
+    """Where a save or export dialog starts: next to the project when it is the user's,
+    else the user's Music (exports) or Documents (projects) folder, else home."""
+    if project_path is not None and not is_app_file(Path(project_path)):
+        return Path(project_path).resolve().parent
+    import platformdirs
+
+    folder = Path(
+        platformdirs.user_music_dir() if kind == "music" else platformdirs.user_documents_dir()
+    )
+    return folder if folder.is_dir() else Path.home()
+
+
+def open_document(project: Project, path: Path) -> ProjectDocument:
+    """The document for *project* read from *path*: in place, or an untitled copy of an
+    app file (see `is_app_file`) named after it."""
+    if not is_app_file(path):
+        return ProjectDocument(project, path)
+    if not project.name:
+        project.name = f"{path.stem} (copy)"
+    return ProjectDocument(project, None)
+
+
+def _name_of(regions: list, index: int | None) -> str:
+    return regions[index].name if index is not None and 0 <= index < len(regions) else ""
+
+
+def show_note(window: MainWindow, project: Project) -> None:
+    """A project's "note" (the demo's "Try: ...") in the banner, until closed."""
+    note = project.extra.get("note")
+    if isinstance(note, str) and note.strip():
+        window.show_message(note.strip(), "info", "OK", lambda: None)
+
+
+class ProjectFiles(QObject):
+    recentChanged = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    # -- recent files ------------------------------------------------------------------
+    def recent(self) -> list[str]:
+        value = app_settings().value("recentFiles", [])
+        if isinstance(value, str):  # QSettings gives a one-item list back as its item
+            value = [value]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+    def add_recent(self, path: Path) -> None:
+        p = str(Path(path).resolve())
+        items = [p] + [r for r in self.recent() if r != p]
+        app_settings().setValue("recentFiles", items[:MAX_RECENT])
+        self.recentChanged.emit()
+
+    def clear_recent(self) -> None:
+        app_settings().setValue("recentFiles", [])
+        self.recentChanged.emit()
+
+    def _start_dir(self) -> str:
+        doc = self.window.doc
+        if doc.path:
+            return str(user_folder(doc.path))
+        recent = self.recent()
+        return str(user_folder(Path(recent[0]) if recent else None))
+
+    # -- commands --------------------------------------------------------------------
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.window.set_document(ProjectDocument())
+        self.window.show_message("New project: drag on the timeline to draw a region.")
+        return True
+
+    def open(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self.window, "Open project", self._start_dir(), FILTER
+            )
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        try:
+            project = Project.load(path)
+        except ProjectError as exc:
+            log.warning("open failed: %s", exc)
+            self.window.show_message(f"Could not open the project. {exc}", "error")
+            return False
+        if not self.maybe_save():
+            return False
+        self.window.set_document(open_document(project, path))
+        self.add_recent(path)
+        log.info("opened %s (%d regions)", path, len(project.regions))
+        if not self.warn_about_problems(project):
+            show_note(self.window, project)
+        return True
+
+    def warn_about_problems(self, project: Project) -> bool:
+        """Say at once, not at render time, what in a just-opened project can't be sent;
+        select the first offending region. Clears a stale error from a failed open.
+        True when there was something to say."""
+        bar = self.window.message_bar
+        problems = sendable_problems(project) if project.regions else []
+        if not problems:
+            if bar.isVisible() and bar.kind == "error":
+                bar.hide()
+            return False
+        first = problems[0]
+        regions = project.sorted_regions()
+        if first.index is not None and first.index < len(regions):
+            region = regions[first.index]
+            self.window.doc.select([region.uid])
+            self.window.doc.set_playhead(region.time)
+        shown = [p.user_text(_name_of(regions, p.index)) for p in problems[:MAX_LISTED]]
+        more = len(problems) - len(shown)
+        rest = f"\n(and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        intro = "This project can't be rendered as it is:" if len(shown) > 1 else (
+            "This project can't be rendered as it is.")  # fmt: skip
+        self.window.show_message(f"{intro}\n" + "\n".join(shown) + rest, "warning")
+        return True
+
+    def save(self) -> bool:
+        doc = self.window.doc
+        if doc.path is None:
+            return self.save_as()
+        return self._write(doc.path)
+
+    def save_as(self) -> bool:
+        doc = self.window.doc
+        suggestion = str(doc.path or Path(self._start_dir()) / f"{doc.display_name}{SUFFIX}")
+        chosen, _ = QFileDialog.getSaveFileName(self.window, "Save project as", suggestion, FILTER)
+        if not chosen:
+            return False
+        path = Path(chosen)
+        if path.suffix != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        return self._write(path)
+
+    def _write(self, path: Path) -> bool:
+        try:
+            self.window.doc.save(path)
+        except (WriteError, OSError) as exc:
+            self.window.show_message(f"Could not save: {exc}", "error", "Save As...", self.save_as)
+            return False
+        self.add_recent(path)
+        self.window.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the open document (saved, discarded or clean).
+        Asked before New, Open and Quit alike, so the question names none of them."""
+        doc = self.window.doc
+        if not doc.dirty:
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            "Save changes?",
+            f"“{doc.display_name}” has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
