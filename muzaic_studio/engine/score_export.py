@@ -10,8 +10,11 @@ rounding) goes into the harmony stem, so the files add up to the mix exactly.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from muzaic_studio.atomic import atomic_writer
 from muzaic_studio.engine.core import Renderer
 from muzaic_studio.engine.midi import MidiSummary, write_midi
 from muzaic_studio.engine.stems import STEMS, SoundtrackGain, StemRender
@@ -65,12 +67,11 @@ def stem_path(folder: Path, name: str) -> Path:
 
 
 def _write_wav(path: Path, audio: np.ndarray) -> None:
-    """32-bit float WAV, atomically: a stem may exceed full scale where the others cancel
-    it in the mix, and float keeps it (and the sum) exact."""
+    """32-bit float WAV: a stem may exceed full scale where the others cancel it in the
+    mix, and float keeps it (and the sum) exact."""
     from scipy.io import wavfile
 
-    with atomic_writer(path) as f:
-        wavfile.write(f, SR, audio)
+    wavfile.write(path, SR, audio)
 
 
 def export_score(
@@ -102,32 +103,68 @@ def export_score(
 
     say(0.1, "Reading the score...")
     job.each(sources, job.take, lambda: step("Reading the score..."))
-    summary = None
-    if midi_path is not None:
-        summary = write_midi(midi_path, job.timeline(), job.total_n, title)
-    written: list[Path] = []
-    residual = None
-    if stems_dir is not None:
-        folder = Path(stems_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        total = np.zeros((job.total_n, 2), dtype=np.float32)
-        for name in sorted(STEMS, key=lambda k: k == BED):  # the bed last
-            audio = job.stem(name, gain, functools.partial(step, f"Rendering the {name} stem..."))
-            total += audio
-            if name == BED:  # what the sum misses of the mix: its 16-bit rounding
-                err = np.multiply(mix, np.float32(1 / 32767.0), dtype=np.float32)
-                err -= total
-                residual = residual_db(total, mix)
-                audio += err
-                del err
-            path = stem_path(folder, name)
-            _write_wav(path, audio)
-            written.append(path)
-            del audio
-        written.sort(key=lambda p: list(STEMS).index(p.stem))
+    folder = Path(stems_dir) if stems_dir is not None else None
+    created = folder is not None and not folder.exists()
+    try:
+        residual, summary = _write(job, gain, mix, folder, midi_path, title, step)
+    except BaseException:
+        if created and folder is not None:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty: what we made, nothing else
+        raise
+    written = [stem_path(folder, name) for name in STEMS] if folder is not None else []
     say(1.0, "Done")
     return ScoreExport(tuple(written), Path(midi_path) if midi_path else None, summary,
                        job.total_n / SR, residual)  # fmt: skip
+
+
+def _write(
+    job: StemRender,
+    gain: SoundtrackGain,
+    mix: np.ndarray,
+    folder: Path | None,
+    midi_path: str | Path | None,
+    title: str,
+    step: Any,
+) -> tuple[float | None, MidiSummary | None]:
+    """The files: stems (if *folder*), then MIDI; (stems' residual, MIDI summary)."""
+    residual = None
+    with contextlib.ExitStack() as stack:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            # the stems are made in a hidden folder beside their place and moved there when
+            # all are done: a failed or cancelled export leaves no stem behind
+            part = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(dir=folder, prefix=".stems-"))
+            )
+            residual = _write_stems(job, gain, mix, part, step)
+        summary = None
+        if midi_path is not None:
+            summary = write_midi(midi_path, job.timeline(), job.total_n, title)
+        if folder is not None:
+            for name in STEMS:
+                os.replace(part / f"{name}.wav", stem_path(folder, name))
+    return residual, summary
+
+
+def _write_stems(
+    job: StemRender, gain: SoundtrackGain, mix: np.ndarray, folder: Path, step: Any
+) -> float:
+    """Render and write the four stems into *folder*; the rendered stems' residual (dB)."""
+    total = np.zeros((job.total_n, 2), dtype=np.float32)
+    residual = math.inf
+    for name in sorted(STEMS, key=lambda k: k == BED):  # the bed last
+        audio = job.stem(name, gain, functools.partial(step, f"Rendering the {name} stem..."))
+        total += audio
+        if name == BED:  # what the sum misses of the mix: its 16-bit rounding
+            err = np.multiply(mix, np.float32(1 / 32767.0), dtype=np.float32)
+            err -= total
+            residual = residual_db(total, mix)
+            audio += err
+            del err
+        _write_wav(folder / f"{name}.wav", audio)
+        del audio
+    return residual
 
 
 def residual_db(stems_sum: np.ndarray, mix: np.ndarray) -> float:

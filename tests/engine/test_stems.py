@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import mido
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
+from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import sampled
 from muzaic_studio.engine.backend import OfflineEngine
 from muzaic_studio.engine.score import Note, Score, fit_score
@@ -148,6 +150,22 @@ def test_the_stems_of_a_quiet_normalised_region_add_up_too(tmp_path, engine):
     assert report.residual_db < -45.0  # rendered apart: the rounding, nothing else
     bed = rms(stems["harmony"]) / rms(mix.astype(np.float64) / 32767.0)
     assert bed > 0.5  # ambient: the harmony is most of the music
+
+
+def test_a_cancelled_export_leaves_no_file(tmp_path, engine):
+    body = {"regions": [region(3.0, tags=[5]), region(3.0, time=3.0, tags=[6])]}
+    engine.render(body)
+    cancel = threading.Event()
+
+    def progress(fraction: float, _text: str) -> None:
+        if fraction > 0.3:  # rendering the stems
+            cancel.set()
+
+    stems, midi = tmp_path / "stems", tmp_path / "song.mid"
+    with pytest.raises(Cancelled):
+        export_score(engine.renderer, body, stems_dir=stems, midi_path=midi,
+                     progress=progress, cancel=cancel)  # fmt: skip
+    assert not stems.exists() and not midi.exists()
 
 
 def test_a_longer_copy_loops_its_sources_notes_like_its_audio():

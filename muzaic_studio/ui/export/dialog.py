@@ -73,7 +73,7 @@ class ExportDialog(ExportJobDialog):
         self._loudness_runner = TaskRunner(self, max_threads=1)
         self.result_info: Any = None
         self.loudness: Any = None
-        self.score_row: Any = None  # Stems and MIDI (score_export.py), when added
+        self.score_row: Any = None  # Stems and MIDI (export/score.py), when added
         self.score_info: Any = None
 
         layout = QVBoxLayout(self)
@@ -217,7 +217,7 @@ class ExportDialog(ExportJobDialog):
         )
 
     def add_score_row(self, row: QWidget) -> None:
-        """The "Also: Stems (WAV), MIDI" row (score_export.ScoreExportRow)."""
+        """The "Also: Stems (WAV), MIDI" row (export.score.ScoreExportRow)."""
         self.score_row = row
         self._form.addRow("Also:", row)
 
@@ -246,14 +246,14 @@ class ExportDialog(ExportJobDialog):
         self.result_info = self.score_info = None
         row = self.score_row
         score = row.job(target) if row is not None and row.wanted() else None
-        share = 1.0 if score is None else 0.2  # of the progress bar: the audio's part
+        first = 0.0 if score is None else 0.8  # of the progress bar: the score's part
 
         def work(progress: Any, cancel: Any) -> Any:
-            audio = export_audio(source, target, options, progress=lambda f: progress(share * f),
-                                 cancel=cancel)  # fmt: skip
-            if score is None:
-                return audio
-            return audio, score(lambda f: progress(share + (1.0 - share) * f), cancel)
+            # the score first: it takes longest, and a cancel during it leaves no file
+            made = score(lambda f: progress(first * f), cancel) if score is not None else None
+            audio = export_audio(source, target, options, cancel=cancel,
+                                 progress=lambda f: progress(first + (1.0 - first) * f))  # fmt: skip
+            return audio if made is None else (audio, made)
 
         self.run_export(target, work, self._done, error_text)
 
