@@ -2,6 +2,7 @@
 
     muzaic-studio [PROJECT]                       open the editor
     muzaic-studio render PROJECT -o OUT.mp3 ...    render, write the MP3, store the hashes
+                 [--stems DIR] [--midi FILE]     (offline) and the stems and the score
     muzaic-studio validate PROJECT                 print the request body, or the problems
     muzaic-studio tags | account                   tag catalogue / token balance
     muzaic-studio key set|clear|status             the API key in the system keyring
@@ -89,6 +90,17 @@ def build_parser(with_serve_options: bool = False) -> argparse.ArgumentParser:
     p.add_argument("project", metavar="PROJECT", help="a .muzaic project file")
     p.add_argument("-o", "--output", metavar="OUT.mp3", required=True, help="MP3 file to write")
     p.add_argument("--wav", metavar="OUT.wav", help="also write a WAV file")
+    p.add_argument(
+        "--stems",
+        metavar="DIR",
+        help="also write the stems (drums, bass, harmony, melody .wav) into DIR; they add up "
+        "to the mix (offline engine only)",
+    )
+    p.add_argument(
+        "--midi",
+        metavar="FILE.mid",
+        help="also write the offline engine's score as a MIDI file (offline engine only)",
+    )
     p.add_argument(
         "--changes-only",
         action="store_true",

@@ -80,9 +80,11 @@ def _check_outputs(args: argparse.Namespace) -> Path:
         )
     if args.wav and Path(args.wav).resolve() == out.resolve():
         raise CliError("--wav and -o must be different files.", EXIT_INVALID)
-    for target in (out, Path(args.wav)) if args.wav else (out,):
+    for target in [out] + [Path(p) for p in (args.wav, args.midi, args.stems) if p]:
         if not target.parent.is_dir():
             raise CliError(f"Cannot write {target}: the folder does not exist.", EXIT_INVALID)
+    if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
+        raise CliError(f"--stems needs a folder, and {args.stems} is a file.", EXIT_INVALID)
     return out
 
 
@@ -95,8 +97,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     out = _check_outputs(args)
     project = load_project(args.project)
+    score = bool(args.stems or args.midi)
+    if score and (args.api_url or args.origin):  # the cloud, asked for explicitly
+        _needs_offline()
     backend = backend_for(args)
     name = str(getattr(backend, "name", ""))
+    if score and name != "offline":  # before any token is spent
+        _needs_offline()
     history = RenderHistory.for_project(project)
     job = _prepared(project, backend, args)
     first_text = ""
@@ -160,7 +167,27 @@ def cmd_render(args: argparse.Namespace) -> int:
         f"Wrote {out}{wav}: {outcome.audio_duration:.1f} s, "
         f"{charge_text(outcome.tokens_used, plan.tokens, name)}{first_text}{reuse}{saved}."
     )
+    if args.stems or args.midi:
+        _export_score(args, project, backend, job.body)
     return EXIT_OK
+
+
+def _needs_offline() -> None:
+    from muzaic_studio.render.score_files import NEEDS_OFFLINE
+
+    raise CliError(f"--stems and --midi need --offline. {NEEDS_OFFLINE}", EXIT_INVALID)
+
+
+def _export_score(args: argparse.Namespace, project: Any, backend: Any, body: Any) -> None:
+    """--stems and --midi: the score of the request just rendered (the regions come from
+    the engine's store, so the stems add up to the MP3's audio)."""
+    from muzaic_studio.render.score_files import export_score_files
+
+    report = _interruptibly(
+        lambda: export_score_files(project, stems_dir=args.stems, midi_path=args.midi,
+                                   engine=backend, body=body, title=Path(args.project).stem)
+    )  # fmt: skip
+    print(report.summary())
 
 
 def _prepared(project: Any, backend: Any, args: argparse.Namespace) -> Any:

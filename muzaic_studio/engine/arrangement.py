@@ -51,6 +51,8 @@ class _Layer:
 class Composer(Planner, Drummer):
     """One generate region. `render()` returns (samples (n, 2) float32, bar seconds)."""
 
+    solo: frozenset[str] | None = None  # the layers heard (a stem, stems.py); None: all
+
     def __init__(self, spec: GenSpec, cancel: threading.Event | None = None) -> None:
         self.spec = spec
         self.cancel = cancel
@@ -79,8 +81,6 @@ class Composer(Planner, Drummer):
             "drums": _Layer(empty, 0.0, 0.6 * dg, 0.08),
             "hats": _Layer(empty, 0.35, 0.5 * dg, 0.05),
         }
-
-    # ------------------------------------------------------------------ plan
 
     # ------------------------------------------------------------------ helpers
 
@@ -114,6 +114,7 @@ class Composer(Planner, Drummer):
         n_on = max(1, round(steps * self.step_s * SR))
         start = max(0, start + self._human(layer))
         vel = self._accent(vel)
+        self._score(layer, pitch, start, n_on, vel * _SAMPLED_VEL)
         if self.band is not None and layer in self.band.layers:
             for p in pitch if isinstance(pitch, tuple) else (pitch,):
                 self.band.note(layer, p, start, n_on, vel * _SAMPLED_VEL)
@@ -135,6 +136,8 @@ class Composer(Planner, Drummer):
             return
         start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer))
         vel = self._accent(vel)
+        key = shot if isinstance(shot, int) else sampled.DRUM_KEYS[name]
+        self._score("drums", key, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
         if isinstance(shot, int):  # a GM drum key: the sampled kit plays it
             assert self.band is not None
             self.band.note("drums", shot, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
@@ -145,6 +148,9 @@ class Composer(Planner, Drummer):
         if start < end:
             mixing.axpy(shot, buf, start, end - start, vel)
             self.layers[layer].used = True
+
+    def _score(self, layer: str, pitch, start: int, length: int, amp: float) -> None:
+        """Every note as played (stems.py records them: the MIDI export)."""
 
     @staticmethod
     def _bright(tone: float) -> float:
@@ -392,7 +398,7 @@ class Composer(Planner, Drummer):
         n = self.n
         if out is None:
             out = np.zeros((n, 2), dtype=np.int16)
-        elif out.shape != (n, 2) or out.dtype != np.int16:
+        elif out.shape != (n, 2) or out.dtype not in (np.int16, np.float32):  # float: stems
             raise ValueError(f"out must be int16 {(n, 2)}, not {out.dtype} {out.shape}")
         self.band = self._make_band()
         try:
@@ -412,10 +418,14 @@ class Composer(Planner, Drummer):
         voices = {"bass": pal.bass, "pad": pal.pad, "chords": pal.chords, "arp": pal.arp,
                   "lead": pal.lead}  # fmt: skip
         try:
-            return sampled.Band(pal.name, voices, pal.kit, pal.reverb)
+            return sampled.Band(pal.name, voices, pal.kit, pal.reverb, self.solo)
         except Exception:  # a broken library or SoundFont must not break the render
             _log.warning("FluidSynth failed: synthesized voices only", exc_info=True)
             return None
+
+    def _bus(self, part: np.ndarray, start: int) -> np.ndarray:
+        """The master's gain stage; stems.py takes its gain on the mix to every stem."""
+        return mixing.limit(part)
 
     def _render(self, bars: list[_Bar], out: np.ndarray) -> tuple[np.ndarray, float]:
         spec, n = self.spec, self.n
@@ -475,10 +485,9 @@ class Composer(Planner, Drummer):
             part = np.empty((seg_n, 2), dtype=np.float32)
             np.multiply(left[:seg_n], env, out=part[:, 0])
             np.multiply(right[:seg_n], env, out=part[:, 1])
-            part = mixing.limit(part)
+            part = self._bus(part, start)
             part *= np.float32(32767.0)
-            np.rint(part, out=part)
-            out[start:end] = part  # exact: integers within +-32767 * ceiling
+            out[start:end] = np.rint(part, out=part) if out.dtype == np.int16 else part  # exact
         return out, self.bar_s
 
 

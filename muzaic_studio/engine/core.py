@@ -19,6 +19,7 @@ import json
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,7 +220,10 @@ class Renderer:
 
     # ------------------------------------------------------------------ soundtrack
 
-    def render(self, canon: Canonical, cancel: threading.Event | None = None) -> Rendered:
+    def render(
+        self, canon: Canonical, cancel: threading.Event | None = None, probe: Probe | None = None
+    ) -> Rendered:
+        """The soundtrack; `probe`: see normalize_int16."""
         regions = canon.body["regions"]
         end = max(float(r["time"]) + float(r["duration"]) for r in regions)
         total_n = max(1, round(end * SR))
@@ -312,7 +316,7 @@ class Renderer:
         if cancel is not None and cancel.is_set():
             raise Cancelled("Render cancelled.")
         if normalize:
-            out = normalize_int16(out, mixing.gated_loudness(energies[: total_n // hop]))
+            out = normalize_int16(out, mixing.gated_loudness(energies[: total_n // hop]), probe)
             if out.nbytes > self.store.borrow_bytes():
                 mixing.release_memory()
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
@@ -322,13 +326,18 @@ class Renderer:
 
 
 CHUNK = SR * 30
+Probe = Callable[[int, np.ndarray, np.ndarray], None]
 
 
-def normalize_int16(x: np.ndarray, loudness: float | None = None) -> np.ndarray:
+def normalize_int16(
+    x: np.ndarray, loudness: float | None = None, probe: Probe | None = None
+) -> np.ndarray:
     """-14 LUFS integrated, then peak-safe; in place, 30 s chunks in parallel, so a
     20-minute mix needs no float copy of itself. `loudness` is the mix's measured level
     if already known (from its regions). If the limiter had to pull a loud passage down
-    enough to cost loudness, one more small gain pass corrects it."""
+    enough to cost loudness, one more small gain pass corrects it. `probe(start, before,
+    after)` sees each 30 s chunk before (int16) and after (float, full scale 1) its gain
+    and limiter: stems.py applies that gain to every stem."""
     loud = mixing.integrated_loudness(x) if loudness is None else loudness
     for _ in range(2):
         if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
@@ -340,6 +349,8 @@ def normalize_int16(x: np.ndarray, loudness: float | None = None) -> np.ndarray:
 
         def chunk(s: int, g32: np.float32 = g32) -> None:
             part = mixing.limit(x[s : s + CHUNK] * g32)
+            if probe is not None:
+                probe(s, x[s : s + CHUNK], part)
             part *= 32767.0  # in place: the same float32 products, no more chunk copies
             x[s : s + CHUNK] = np.round(part, out=part)
 
@@ -396,7 +407,7 @@ def fit(
     if n < m and not continuation:
         out = src[:n].astype(np.float32)
         mixing.fade(out, 0.0, _end_fade(n, bar_s, method))
-        return np.round(out).astype(np.int16)
+        return out if src.dtype == np.float32 else np.round(out).astype(np.int16)
     total = offset + n
     loop = round(loop_s * SR) if loop_s else (max(0, m - xf) // bar_n) * bar_n
     loop = min(loop, m - xf)
@@ -416,4 +427,6 @@ def fit(
     if continuation:
         mixing.fade(out, 0.005, 0.0)  # it starts mid-music: no click
     mixing.fade(out, 0.0, _end_fade(n, bar_s, method))
+    if src.dtype == np.float32:  # a stem (stems.py): not rounded, never clipped
+        return out
     return np.clip(np.round(out), -32767, 32767).astype(np.int16)

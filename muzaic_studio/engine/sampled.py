@@ -93,6 +93,7 @@ def soundfont() -> str | None:
 
 
 _LIB_LOCK = threading.Lock()
+_import_lock = threading.Lock()  # the import, and the making of a synth
 
 
 def _lib() -> Any:
@@ -113,7 +114,9 @@ def _load_lib() -> Any:
         # pyfluidsynth prints "'fluidsynth' was found at ..." to stdout when CI is set:
         # stdout is `serve`'s channel to the app (the engine child announces its address
         # there) and the CLI's output, so the import may print nothing.
-        with contextlib.redirect_stdout(io.StringIO()):
+        # (one thread at a time: two region threads swapping sys.stdout at once left it
+        # swapped for good, and the CLI's last line went nowhere)
+        with _import_lock, contextlib.redirect_stdout(io.StringIO()):
             import fluidsynth
     except (ImportError, OSError) as e:
         log.warning("libfluidsynth/pyfluidsynth unavailable (%s): synthesized voices only", e)
@@ -126,6 +129,8 @@ def _load_lib() -> Any:
         ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # fmt: skip
     fl.fluid_synth_write_float.restype = ctypes.c_int
     fl.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    fl.fluid_synth_process.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+        ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]  # fmt: skip
     # FluidR3_GM makes libfluidsynth print a "Modulator with source 1 none" warning for every
     # preset it loads, dozens per render, on the app's and `serve`'s stderr. Warnings, info
     # and debug go nowhere (a NULL log function); panics and errors still print.
@@ -164,16 +169,47 @@ def midi_velocity(amp: float) -> int:
     return int(np.clip(round(127.0 * float(amp) ** 0.5), 1, 127))
 
 
-class Band:
-    """One region's sampled players; events are (sample, on, seq, channel, key, velocity)."""
+# stems: every MIDI channel (0..9) gets its own output and reverb unit
+_GROUPS = max(CHANNELS.values()) + 1
+_SOLO_BLOCK = 8192
 
-    def __init__(self, palette: str, voices: dict[str, str | None], kit: str, reverb: float):
+
+class Band:
+    """One region's sampled players; events are (sample, on, seq, channel, key, velocity).
+
+    `solo` (a stem's layers): every note is still played, so the voices and FluidSynth's
+    voice stealing are the mix's, but only those layers' channels (dry and reverb) are
+    heard; the stems of one score then add up to the band's mix (reverb is linear)."""
+
+    def __init__(
+        self,
+        palette: str,
+        voices: dict[str, str | None],
+        kit: str,
+        reverb: float,
+        solo: frozenset[str] | None = None,
+    ):
         fs = _lib()
         assert fs is not None
         self._fs = fs
-        self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
-            "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1, "synth.chorus.active": 0,
-            "synth.reverb.active": 1, "synth.polyphony": POLYPHONY})  # fmt: skip
+        groups = {} if solo is None else {"synth.audio-channels": _GROUPS,
+            "synth.audio-groups": _GROUPS, "synth.effects-groups": _GROUPS}  # fmt: skip
+        # one at a time: the first new_fluid_synth of a process fills FluidSynth's global
+        # tables after flagging them done, and a synth made meanwhile in another region's
+        # thread played with half-made tables (that region's audio differed, run to run)
+        with _import_lock:
+            self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
+                "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1,
+                "synth.chorus.active": 0, "synth.reverb.active": 1,
+                "synth.polyphony": POLYPHONY}, **groups)  # fmt: skip
+        self._solo: list[int] | None = None
+        if solo is not None:  # rows of _scratch: dry L/R per channel, then reverb and chorus
+            chans = sorted({CHANNELS[layer] for layer in solo})
+            self._solo = [
+                r for c in chans for r in (2 * c, 2 * _GROUPS + 4 * c, 2 * _GROUPS + 4 * c + 2)
+            ]
+            self._scratch = np.zeros((6 * _GROUPS, _SOLO_BLOCK), dtype=np.float32)
+            self._ptrs = np.array([row.ctypes.data for row in self._scratch], dtype=np.uint64)
         # linear interpolation: FluidSynth's cost is per sounding voice, and the samples
         # are recorded at 44.1 kHz near their pitch, where 4th-order gains little
         fs._fl.fluid_synth_set_interp_method(self.synth.synth, -1, 1)
@@ -232,7 +268,11 @@ class Band:
             t = ev[0][0] if ev and ev[0][0] < end else end
             if t > pos:
                 k, m = pos - self.cursor, t - pos
-                write(self.synth.synth, m, left[k:].ctypes.data, 0, 1, right[k:].ctypes.data, 0, 1)
+                if self._solo is None:
+                    write(self.synth.synth, m, left[k:].ctypes.data, 0, 1,
+                          right[k:].ctypes.data, 0, 1)  # fmt: skip
+                else:
+                    self._write_solo(left[k : k + m], right[k : k + m])
                 pos = t
             if t >= end:
                 break
@@ -243,6 +283,19 @@ class Band:
                 self.synth.noteoff(ch, key)
         self.cursor = end
         return left, right
+
+    def _write_solo(self, left: np.ndarray, right: np.ndarray) -> None:
+        """Add the solo channels' next len(left) samples (dry and effects) to left/right."""
+        rows, buf, ptrs = self._solo, self._scratch, self._ptrs
+        assert rows is not None
+        process = self._fs._fl.fluid_synth_process
+        for a in range(0, len(left), _SOLO_BLOCK):
+            m = min(_SOLO_BLOCK, len(left) - a)
+            buf[:, :m] = 0.0
+            dry, fx = ptrs[: 2 * _GROUPS], ptrs[2 * _GROUPS :]
+            process(self.synth.synth, m, len(fx), fx.ctypes.data, len(dry), dry.ctypes.data)
+            left[a : a + m] += buf[rows, :m].sum(axis=0)
+            right[a : a + m] += buf[[r + 1 for r in rows], :m].sum(axis=0)
 
     def close(self) -> None:
         self.synth.delete()

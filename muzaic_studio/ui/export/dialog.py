@@ -79,6 +79,8 @@ class ExportDialog(ExportJobDialog):
         self._loudness_runner = TaskRunner(self, max_threads=1)
         self.result_info: Any = None
         self.loudness: Any = None
+        self.score_row: Any = None  # Stems and MIDI (export/score.py), when added
+        self.score_info: Any = None
 
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -131,6 +133,7 @@ class ExportDialog(ExportJobDialog):
         self.loudness_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.addRow("Loudness:", self.loudness_label)
         layout.addLayout(form)
+        self._form = form
         self._fit_loudness()
         self.add_export_controls(layout, "exportStatus")
         self.progress.setValue(0)
@@ -224,6 +227,11 @@ class ExportDialog(ExportJobDialog):
             on_error=lambda exc: self.show_loudness(f"Could not measure: {error_text(exc)}"),
         )
 
+    def add_score_row(self, row: QWidget) -> None:
+        """The "Also: Stems (WAV), MIDI" row (export.score.ScoreExportRow)."""
+        self.score_row = row
+        self._form.addRow("Also:", row)
+
     # -- export -------------------------------------------------------------------------
     def start_export(self) -> None:
         from muzaic_studio.audio.export import ExportOptions, export_audio
@@ -246,10 +254,17 @@ class ExportDialog(ExportJobDialog):
             loudness_target=self.master_combo.currentData(),
         )
         source = self.source
-        self.result_info = None
+        self.result_info = self.score_info = None
+        row = self.score_row
+        score = row.job(target) if row is not None and row.wanted() else None
+        first = 0.0 if score is None else 0.8  # of the progress bar: the score's part
 
         def work(progress: Any, cancel: Any) -> Any:
-            return export_audio(source, target, options, progress=progress, cancel=cancel)
+            # the score first: it takes longest, and a cancel during it leaves no file
+            made = score(lambda f: progress(first * f), cancel) if score is not None else None
+            audio = export_audio(source, target, options, cancel=cancel,
+                                 progress=lambda f: progress(first + (1.0 - first) * f))  # fmt: skip
+            return audio if made is None else (audio, made)
 
         self.run_export(target, work, self._done, error_text)
 
@@ -266,6 +281,7 @@ class ExportDialog(ExportJobDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def _done(self, result: Any) -> None:
+        result, self.score_info = result if isinstance(result, tuple) else (result, None)
         self.result_info = result
         try:
             settings.save({EXPORT_FORMAT: self.format,
@@ -275,8 +291,9 @@ class ExportDialog(ExportJobDialog):
         size = result.size_bytes / 1e6
         if result.master is not None:
             self.show_loudness(result.master.summary())
+        also = f" {self.score_info.summary()}" if self.score_info is not None else ""
         self._succeed(
-            f"Exported {result.duration:.1f} s of {result.format.upper()} to {result.path} ({size:.1f} MB).",
+            f"Exported {result.duration:.1f} s of {result.format.upper()} to {result.path} ({size:.1f} MB).{also}",
             result,
         )
 

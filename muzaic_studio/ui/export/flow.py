@@ -36,6 +36,9 @@ def open_export(wf: Any) -> Any:
         parent=wf.window,
         mix_regions=tuple(doc.regions),  # edits replace regions, never mutate the mix
     )
+    from muzaic_studio.ui.export.score import ScoreExportRow
+
+    dialog.add_score_row(ScoreExportRow(doc.project, wf.controller.backend, dialog))
     record = wf.history.find(doc.audio_path) if wf.history else None
     stale = stale_text(*render_differences(doc.regions, record.spans if record else None))
     if stale:
