@@ -125,7 +125,7 @@ PALETTES: dict[str, Palette] = {
     ),
     "lofi": Palette(
         "lofi",
-        "pad",
+        None,  # the Rhodes is the bed (a GM pad's shimmer would blur the beat)
         "epiano",
         "marimba",
         None,
