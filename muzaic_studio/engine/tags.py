@@ -130,7 +130,7 @@ PALETTES: dict[str, Palette] = {
         "marimba",
         None,
         "synth",
-        "brush",
+        "acoustic",  # a dusty kit: brushes smear the backbeat (each stroke is two)
         "boombap",
         swing=0.25,
         reverb=0.3,
