@@ -163,9 +163,12 @@ class Composer(Planner, Drummer):
     # ------------------------------------------------------------------ parts
 
     def _bar_dynamics(self, b: _Bar) -> float:
-        """Per-bar level change: none at variance 1, up to +-6 dB at 10 (music that breathes)."""
+        """Per-bar level change, the hypermeter: strong (even) bars lean up and weak ones
+        back by 2-5 dB times the variation depth (about +-0.5 dB at the lowest variance,
+        +-4 at 10), so bar-to-bar contrast grows with every variance step."""
         depth = th.variation_depth(b.variance)
-        return float(10 ** (depth * _rng(self.spec.seed, 6, b.index).uniform(-6.0, 6.0) / 20.0))
+        lean = _rng(self.spec.seed, 6, b.index).uniform(2.0, 5.0) * (1 if b.index % 2 == 0 else -1)
+        return float(10 ** (depth * lean / 20.0))
 
     def _harmony(self, b: _Bar) -> None:
         pal, vel = self.pal, th.velocity_for(b.intensity) * self._bar_dynamics(b)
