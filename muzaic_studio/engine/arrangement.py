@@ -64,8 +64,7 @@ class Composer(Planner, Drummer):
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
         self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
-        # the band's timing per 32nd-note step (_human)
-        self._drift = _rng(spec.seed, 12).standard_normal(round(2 * self.n / (self.step_s * SR)) + 64)
+        self._drift = _rng(spec.seed, 12).standard_normal(round(2 * self.n / self.step_s / SR) + 64)
         self.band: sampled.Band | None = None
         self._depth = 0.0  # the current bar's variation depth
         self._swing = self.pal.swing  # the current bar's (theory.swing_for)
@@ -97,12 +96,10 @@ class Composer(Planner, Drummer):
         return th.MODES[self.pal.scale or th.mode_for(tone)]
 
     def _human(self, layer: str, start: int | None = None) -> int:
-        """Timing of a band, not a sequencer: a few ms early or late (sd 5 ms for
-        electronic styles, 10 ms otherwise; pads drift more), the bass and, in laid-back
-        styles, the snare a little behind the beat. Most of it is the band's (the same
-        drift for every note on one step of the grid at `start`), the rest each note's
-        own, so a drummer's limbs and a chord's notes land within a few ms of each other
-        and one hit is not heard (or counted) as two."""
+        """Timing of a band, not a sequencer: a few ms early or late (sd 5 ms for electronic
+        styles, 10 ms otherwise; pads drift more), bass and laid-back snares behind the beat.
+        Most is the band's (one drift per 32nd step at `start`: `_drift`), the rest each
+        note's, so limbs and a chord's notes land together: one hit is not heard as two."""
         sd = self.pal.human * (1.5 if layer == "pad" else 1.0)
         late = self.pal.layback if layer in ("bass", "drums") else 0.0
         shared = 0.0
@@ -162,14 +159,6 @@ class Composer(Planner, Drummer):
 
     # ------------------------------------------------------------------ parts
 
-    def _bar_dynamics(self, b: _Bar) -> float:
-        """Per-bar level change, the hypermeter: strong (even) bars lean up and weak ones
-        back by 2-5 dB times the variation depth (about +-0.5 dB at the lowest variance,
-        +-4 at 10), so bar-to-bar contrast grows with every variance step."""
-        depth = th.variation_depth(b.variance)
-        lean = _rng(self.spec.seed, 6, b.index).uniform(2.0, 5.0) * (1 if b.index % 2 == 0 else -1)
-        return float(10 ** (depth * lean / 20.0))
-
     def _harmony(self, b: _Bar) -> None:
         pal, vel = self.pal, th.velocity_for(b.intensity) * self._bar_dynamics(b)
         scale, bright = self._scale(b.tone), self._bright(b.tone)
@@ -215,9 +204,7 @@ class Composer(Planner, Drummer):
                 (14.0, 2.0, 12),
             ]
             pattern = [p for p in pattern if p[0] < ln]
-        for s, length, iv in pattern:
-            if not self._on_grid(b, st + s):  # the bass locks with the drummer
-                continue
+        for s, length, iv in (p for p in pattern if self._on_grid(b, st + p[0])):
             self._note("bass", voice, root + iv, length, bright, self._t(b.index, st + s), vel)
 
     def _comp(
@@ -327,9 +314,7 @@ class Composer(Planner, Drummer):
         base = (
             self.root + 12 + octave + (12 if self.pal.lead in ("bell", "flute", "marimba") else 0)
         )
-        for s, length, dg in motif:
-            if not self._on_grid(b, s):
-                continue
+        for s, length, dg in (m for m in motif if self._on_grid(b, m[0])):
             deg = next((c for c in b.chords if c[1] <= s < c[1] + c[2]), b.chords[0])[0]
             pitch = th.degree_pitch(scale, deg + dg, base)
             v = 0.8 * vel * (1.0 if s % 8 == 0 else fill)  # fills come in softly

@@ -138,8 +138,8 @@ class Drummer:
                         self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
         if hat:
             name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
-            for s in grid:
-                self._hit(shots, name, t(s), hat * self._lean(s), "hats")
+            for step in grid:
+                self._hit(shots, name, t(step), hat * self._lean(step), "hats")
             if cymbal and groove in ("four", "backbeat") and 14 in grid:
                 self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
         if cymbal and b.first_in_section:
