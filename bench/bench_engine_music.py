@@ -183,7 +183,7 @@ def instruments() -> None:
 def onsets() -> None:
     devs = []
     orig = ar.Composer._human
-    ar.Composer._human = lambda c, layer: devs.append(orig(c, layer)) or devs[-1]
+    ar.Composer._human = lambda c, *a: devs.append(orig(c, *a)) or devs[-1]
     try:
         for tags in (["Rock"], ["Jazz"], ["Electronic"]):
             render(tags, 20, rhythm=7, intensity=8)

@@ -66,8 +66,10 @@ class Composer(Planner, Drummer):
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
         self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
+        self._drift = _rng(spec.seed, 12).standard_normal(round(2 * self.n / self.step_s / SR) + 64)
         self.band: sampled.Band | None = None
         self._depth = 0.0  # the current bar's variation depth
+        self._swing = self.pal.swing  # the current bar's (theory.swing_for)
         self._gain_db: np.ndarray | None = None  # per bar, made once per render
         self._voicing: dict[str, tuple[int, ...] | list[int]] = {}  # last chord per part
         empty = np.zeros(0, dtype=np.float32)
@@ -85,7 +87,7 @@ class Composer(Planner, Drummer):
     # ------------------------------------------------------------------ helpers
 
     def _t(self, bar: int, step: float) -> int:
-        swing = self.pal.swing
+        swing = self._swing
         if swing and (int(step) % 2 == 1) and step == int(step):
             step += swing
         return round((bar * STEPS_PER_BAR + step) * self.step_s * SR)
@@ -93,13 +95,18 @@ class Composer(Planner, Drummer):
     def _scale(self, tone: float) -> tuple[int, ...]:
         return th.MODES[self.pal.scale or th.mode_for(tone)]
 
-    def _human(self, layer: str) -> int:
-        """Timing of a player, not a sequencer: a few ms early or late (sd 6 ms for
-        electronic styles, 10 ms otherwise; pads drift more), the bass and, in laid-back
-        styles, the snare a little behind the beat."""
+    def _human(self, layer: str, start: int | None = None) -> int:
+        """Timing of a band, not a sequencer: a few ms early or late (sd 5 ms for electronic
+        styles, 10 ms otherwise; pads drift more), bass and laid-back snares behind the beat.
+        Most is the band's (one drift per 32nd step at `start`: `_drift`), the rest each
+        note's, so limbs and a chord's notes land together: one hit is not heard as two."""
         sd = self.pal.human * (1.5 if layer == "pad" else 1.0)
         late = self.pal.layback if layer in ("bass", "drums") else 0.0
-        dt = float(np.clip(self._hrng.normal(late, sd), -0.03, 0.04))
+        shared = 0.0
+        if start is not None:
+            k = min(len(self._drift) - 1, round(2 * start / (self.step_s * SR)))  # its 32nd
+            shared = 0.85 * sd * float(self._drift[k])
+        dt = float(np.clip(self._hrng.normal(late, 0.5 * sd) + shared, -0.03, 0.04))
         return round(dt * SR)
 
     def _accent(self, vel: float) -> float:
@@ -112,7 +119,7 @@ class Composer(Planner, Drummer):
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
     ):
         n_on = max(1, round(steps * self.step_s * SR))
-        start = max(0, start + self._human(layer))
+        start = max(0, start + self._human(layer, start))
         vel = self._accent(vel)
         self._score(layer, pitch, start, n_on, vel * _SAMPLED_VEL)
         if self.band is not None and layer in self.band.layers:
@@ -134,7 +141,7 @@ class Composer(Planner, Drummer):
         shot = shots.get(name)
         if shot is None:
             return
-        start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer))
+        start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer, start))
         vel = self._accent(vel)
         key = shot if isinstance(shot, int) else sampled.DRUM_KEYS[name]
         self._score("drums", key, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
@@ -157,11 +164,6 @@ class Composer(Planner, Drummer):
         return min(1.0, max(0.0, (tone - 1.0) / 9.0))
 
     # ------------------------------------------------------------------ parts
-
-    def _bar_dynamics(self, b: _Bar) -> float:
-        """Per-bar level change: none at variance 1, up to +-6 dB at 10 (music that breathes)."""
-        depth = th.variation_depth(b.variance)
-        return float(10 ** (depth * _rng(self.spec.seed, 6, b.index).uniform(-6.0, 6.0) / 20.0))
 
     def _harmony(self, b: _Bar) -> None:
         pal, vel = self.pal, th.velocity_for(b.intensity) * self._bar_dynamics(b)
@@ -208,7 +210,7 @@ class Composer(Planner, Drummer):
                 (14.0, 2.0, 12),
             ]
             pattern = [p for p in pattern if p[0] < ln]
-        for s, length, iv in pattern:
+        for s, length, iv in (p for p in pattern if self._on_grid(b, st + p[0])):
             self._note("bass", voice, root + iv, length, bright, self._t(b.index, st + s), vel)
 
     def _comp(
@@ -226,7 +228,7 @@ class Composer(Planner, Drummer):
         else:
             hits = [(float(s), 1.5) for s in (0, 2, 3, 6, 8, 10, 11, 14)]
         for s, length in hits:
-            if s >= ln:
+            if s >= ln or not self._on_grid(b, st + s):
                 continue
             for i, p in enumerate(voicing):
                 # strum: a few ms between strings on guitar, together on keys
@@ -255,7 +257,7 @@ class Composer(Planner, Drummer):
             s = 0.0
             while s < ln:
                 syncop = b.rhythm >= 6.0 and (k % 3 == 2)  # rest on every third: off-grid accents
-                if not syncop:
+                if not syncop and self._on_grid(b, st + s):
                     pitch = tones[shape[k % len(shape)] % len(tones)]
                     accent = 1.0 if (st + s) % 4 == 0 else 0.75
                     self._note(
@@ -318,7 +320,7 @@ class Composer(Planner, Drummer):
         base = (
             self.root + 12 + octave + (12 if self.pal.lead in ("bell", "flute", "marimba") else 0)
         )
-        for s, length, dg in motif:
+        for s, length, dg in (m for m in motif if self._on_grid(b, m[0])):
             deg = next((c for c in b.chords if c[1] <= s < c[1] + c[2]), b.chords[0])[0]
             pitch = th.degree_pitch(scale, deg + dg, base)
             v = 0.8 * vel * (1.0 if s % 8 == 0 else fill)  # fills come in softly
@@ -451,6 +453,7 @@ class Composer(Planner, Drummer):
                 layer.used = False
             for b in seg:
                 self._depth = th.variation_depth(b.variance)
+                self._swing = th.swing_for(self.pal.swing, b.rhythm)
                 self._harmony(b)
                 self._arp(b)
                 self._lead(b)

@@ -60,12 +60,28 @@ class Drummer:
         shots = _kit_for_tone(kit, self.spec.seed, round(th.clamp_level(tone) * 2) / 2)
         return {**shots, "shaker": shots["hat"]}  # synth kit only
 
+    def _grid(self, b: Bar) -> list[float]:
+        """The bar's onset grid (theory.grid_steps): the drums fill it, the band picks from it."""
+        return th.grid_steps(b.rhythm, b.index, self.pal.groove)
+
+    def _on_grid(self, b: Bar, step: float) -> bool:
+        return b.ending or step in self._grid(b)
+
+    @staticmethod
+    def _lean(s: float) -> float:
+        """Accents of a time-keeper: the offbeat eighths lean, the beats sit, sixteenths
+        whisper, and so do the 32nd pickups."""
+        if s % 1:
+            return 0.6
+        return 0.9 if s % 4 == 2 else (0.75 if s % 4 == 0 else 0.6)
+
     def _pulse(self, b: Bar, shots: dict) -> None:
-        """Ambient's only percussion: a soft shaker on the beats (eighths, then sixteenths
-        as rhythm rises), so tempo and rhythm are heard even in music without drums."""
-        vel = 0.5 * th.velocity_for(b.intensity)
-        for s in th.hat_steps(b.rhythm, False, b.index, per_level=0.9, at_one=2.8):
-            self._hit(shots, "shaker", self._t(b.index, s), vel * (1.0 if s % 4 == 0 else 0.4))
+        """Ambient's only percussion: a soft shaker on the bar's grid (quarter notes and a
+        few eighths when calm, every sixteenth at rhythm 8), so tempo and rhythm are heard
+        even in music without drums."""
+        vel = 0.9 * th.velocity_for(b.intensity)
+        for s in self._grid(b):
+            self._hit(shots, "pedal", self._t(b.index, s), vel * (1.0 if s % 4 == 0 else 0.7))
 
     def _drums(self, b: Bar) -> None:
         shots = self._shots(b.tone)
@@ -95,6 +111,8 @@ class Drummer:
         flags = self._section_flags(b)
         if flags["kick_alt"]:
             kicks = [*kicks, 6]
+        grid = self._grid(b)  # every hit sits on it: rhythm alone sets how many onsets
+        kicks = [s for s in kicks if s in grid]
         if not flags["drums"]:  # the intro: the band comes in later
             kick = snare = cymbal = 0.0
         if not flags["hats"]:
@@ -107,22 +125,22 @@ class Drummer:
                 self._hit(shots, "snare", t(s), snare)
             if r >= 7.0:
                 for s in (7, 15):
-                    self._hit(shots, "snare", t(s), 0.3 * snare)
+                    if s in grid:
+                        self._hit(shots, "snare", t(s), 0.3 * snare)
             grng = _rng(self.spec.seed, 11, b.index)
             if r >= 4.0 and groove != "four":  # ghost notes between the backbeats
                 for s in (2, 6, 10, 14):
-                    if grng.random() < 0.12 * (r - 3.0):
+                    if grng.random() < 0.12 * (r - 3.0) and s + 1 in grid:
                         self._hit(shots, "ghost", t(s + 1), 0.18 * snare)
             if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
                 for s in (13, 14, 15):  # fill into the next section
-                    self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
+                    if s in grid:
+                        self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
         if hat:
-            hats = th.hat_steps(r, groove in ("four", "shuffle"), b.index)
             name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
-            for s in hats:  # accents: the offbeat eighths lean, the beats sit, 16ths whisper
-                acc = 0.9 if s % 4 == 2 else (0.75 if s % 4 == 0 else 0.6)
-                self._hit(shots, name, t(s), hat * acc, "hats")
-            if cymbal and groove in ("four", "backbeat"):
+            for step in grid:
+                self._hit(shots, name, t(step), hat * self._lean(step), "hats")
+            if cymbal and groove in ("four", "backbeat") and 14 in grid:
                 self._hit(shots, "openhat", t(14), 0.6 * cymbal, "hats")
         if cymbal and b.first_in_section:
             self._hit(shots, "crash", t(0), 0.8 * cymbal, "hats")

@@ -146,6 +146,14 @@ class Planner:
         first, second = int(g.integers(0, n)), int(g.integers(0, n))
         return th.PROGRESSIONS[first] + th.PROGRESSIONS[second]
 
+    def _bar_dynamics(self, b: Bar) -> float:
+        """Per-bar level change, the hypermeter: strong (even) bars lean up and weak ones
+        back by 2-5 dB times the variation depth (about +-0.5 dB at the lowest variance,
+        +-4 at 10), so bar-to-bar contrast grows with every variance step."""
+        depth = th.variation_depth(b.variance)
+        lean = rng(self.spec.seed, 6, b.index).uniform(2.0, 5.0) * (1 if b.index % 2 == 0 else -1)
+        return float(10 ** (depth * lean / 20.0))
+
     def _section_flags(self, b: Bar) -> dict[str, bool]:
         """Arrangement changes per section: with variance, layers drop out and come back."""
         v = (b.variance - 1.0) / 9.0

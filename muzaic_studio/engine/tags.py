@@ -125,12 +125,12 @@ PALETTES: dict[str, Palette] = {
     ),
     "lofi": Palette(
         "lofi",
-        "pad",
+        None,  # the Rhodes is the bed (a GM pad's shimmer would blur the beat)
         "epiano",
         "marimba",
         None,
         "synth",
-        "brush",
+        "acoustic",  # a dusty kit: brushes smear the backbeat (each stroke is two)
         "boombap",
         swing=0.25,
         reverb=0.3,

@@ -169,19 +169,47 @@ def variation_depth(variance: float) -> float:
     return (_lv(variance) - LEVEL_MIN) / (LEVEL_MAX - LEVEL_MIN)
 
 
-def hat_steps(rhythm: float, syncopate: bool, bar: int = 0, per_level: float = 12.0 / 9.0,
-              at_one: float = 4.0) -> list[int]:  # fmt: skip
-    """Which sixteenths carry a hi-hat: the 4 beats at rhythm 1, all 16 at rhythm 10.
+# The drummer's grid, in the order a groove fills a bar: the beats, the offbeat eighths,
+# the "e"/"a" sixteenths, then 32nd-note pickups into them (hat rolls at the busiest
+# levels). A groove puts its own kick and snare steps first (groove_order).
+GRID_ORDER: tuple[float, ...] = (
+    0, 8, 4, 12, 2, 10, 6, 14, 3, 11, 7, 15, 1, 9, 5, 13,
+    15.5, 7.5, 11.5, 3.5, 13.5, 5.5, 9.5, 1.5, 14.5, 6.5, 10.5, 2.5, 12.5, 4.5, 8.5, 0.5,
+)  # fmt: skip
+_GROOVE_CORE = {"four": (0, 4, 8, 12), "boombap": (0, 8, 4, 12, 10, 7), "halftime": (0, 8)}
+# onsets a bar holds at rhythm level 8 (every sixteenth) and the growth per level
+_GRID_AT_8, _GRID_GROWTH = 16.0, 1.17
 
-    The count is continuous in rhythm: a fractional count is spread over the bars
-    (Bresenham), so every slider step, including half levels past the ends, changes the
-    onset rate, not only the steps that cross an integer."""
-    order = [0, 8, 4, 12, 2, 10, 6, 14, 3, 11, 7, 15, 1, 9, 5, 13]
-    if syncopate:  # offbeats first: the groove leans forward
-        order = [2, 10, 6, 14, 0, 8, 4, 12, 3, 11, 7, 15, 1, 9, 5, 13]
-    x = min(16.0, max(1.0, at_one + (_lv(rhythm) - 1.0) * per_level))
+
+def groove_order(groove: str) -> tuple[float, ...]:
+    core = _GROOVE_CORE.get(groove, (0, 8, 4, 12))
+    return (*core, *(s for s in GRID_ORDER if s not in core))
+
+
+def onsets_per_bar(rhythm: float) -> float:
+    """How many distinct onsets a bar holds: 16% more per level, so every slider step
+    (half a level past the ends: 8%) is a busier groove; 4-6 at level 1 (quarter notes
+    and a little more), every sixteenth at 8, 32nd-note pickups above it."""
+    return float(min(32.0, _GRID_AT_8 * _GRID_GROWTH ** (_lv(rhythm) - 8.0)))
+
+
+def grid_steps(rhythm: float, bar: int = 0, groove: str = "backbeat") -> list[float]:
+    """The bar's onset grid: the first onsets_per_bar(rhythm) steps of the groove's order.
+
+    Every part plays on it (drums fill it, the band picks from it), so the bar's onsets
+    are exactly these steps: the count is continuous in rhythm, a fractional count being
+    spread over the bars (Bresenham), and nothing a part adds at a busier level can land
+    between them. Steps are sixteenths, .5 a 32nd."""
+    x = onsets_per_bar(rhythm)
     n = int(np.floor(x * (bar + 1)) - np.floor(x * bar))
-    return sorted(order[:n])
+    return sorted(groove_order(groove)[: max(1, n)])
+
+
+def swing_for(swing: float, rhythm: float) -> float:
+    """The palette's swing, straightening as the groove fills every sixteenth (levels 7 to
+    8.5): busy swung sixteenths blur into a shuffle with no steady pulse, and the 32nd
+    pickups above need a straight grid to sit between."""
+    return swing * float(min(1.0, max(0.0, (8.5 - _lv(rhythm)) / 1.5)))
 
 
 def arp_step(rhythm: float) -> int:

@@ -11,7 +11,7 @@ from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.core import Renderer, gen_spec
 from muzaic_studio.engine.store import RegionStore
 
-# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v3
+# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v4
 BODIES = [
     (
         {"regions": [
@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "83b95588b8480ddf19bf0664151aff73ce3f28c5d9d04954e9ccd1518b0f20f2",
+        "69d05ee8bbe4c70e3465915f4aff8237009ebe0876a01fc31958953ae8aeff50",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "32df504907bbd475671827edcbb60ecf1269ecf8d112d11c0f1946bded52a20e",
+        "7907467c1331df49ba4e1f023ee2f97062321dfc3436b8f57a9c96b7cce0413d",
     ),
 ]  # fmt: skip
 
