@@ -43,7 +43,7 @@ def __getattr__(name: str) -> Any:
 
         return start_server
     if name == "ENGINE_VERSION":
-        from muzaic_studio.engine.core import ENGINE_VERSION
+        from muzaic_studio.engine.version import ENGINE_VERSION
 
         return ENGINE_VERSION
     raise AttributeError(name)

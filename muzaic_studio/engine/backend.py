@@ -142,6 +142,11 @@ class OfflineEngine:
             region["params"] = params
         return self.render({"regions": [region], "normalize": normalize}, cancel)
 
+    def knows_hash(self, h: str) -> bool:
+        """Whether a copy of *h* can be rendered (the render use case asks before it sends
+        an unchanged region as a copy of its own hash)."""
+        return self.renderer._resolvable(h) is not None
+
     def audio_from_hash(self, hash_: str, cancel: threading.Event | None = None) -> bytes:
         """The Backend protocol's form: MP3 bytes of an earlier region (no tokens)."""
         return self.stored_audio(hash_).mp3

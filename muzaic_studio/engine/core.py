@@ -33,11 +33,11 @@ from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
 from muzaic_studio.engine.theory import SR, level, make_curve
+from muzaic_studio.engine.version import ENGINE_VERSION
 from muzaic_studio.model.region import KEYFRAMABLE, tokens_for
 from muzaic_studio.model.validation import Problem
 
 # Part of every region hash: bump it whenever the same spec renders different audio.
-ENGINE_VERSION = "4"  # 4: rhythm grid, swing by rhythm (3: sampled, form, unclamped; 2: intensity)
 # Seeds the themes (key, progressions, motifs): bump it only when they should change, so
 # an engine update that changes levels or timbres keeps every region's tune.
 THEME_VERSION = "1"

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from muzaic_studio.engine.version import STORE_FOLDER
+
 DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB of PCM, about 100 minutes of generated audio
 DEFAULT_MEMORY_BYTES = 128 << 20
 MAX_RECIPES = 20000
@@ -46,7 +48,7 @@ class RegionStore:
         if root is None:
             from muzaic_studio.paths import cache_dir
 
-            root = cache_dir() / "engine-regions"
+            root = cache_dir() / STORE_FOLDER
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes

@@ -40,7 +40,7 @@ from muzaic_studio.contract.backend import Backend
 from muzaic_studio.contract.errors import BadResponse, Cancelled, InvalidRequest, MuzaicError
 from muzaic_studio.contract.result import RenderResult
 from muzaic_studio.model import Problem, Project, Region, RenderPlan, validate_request
-from muzaic_studio.model.hash_origin import backend_origin
+from muzaic_studio.model.hash_origin import OFFLINE, backend_origin
 from muzaic_studio.model.library import HashLibrary
 from muzaic_studio.model.validation import ValidBody
 from muzaic_studio.render.history import RenderHistory, RenderRecord
@@ -138,13 +138,21 @@ def prepare(
     catalogue: Any = None,
     known_origins: dict[str, str] | None = None,
     resolve_tags: bool = True,
+    known: Callable[[str], bool] | None = None,
 ) -> RenderJob:
     """The request for the backend *origin* (hash_origin.backend_origin), checked and
     validated once. *catalogue*: that backend's GET /getTags body. resolve_tags=False keeps
     the tag ids as saved (`validate`, which talks to no backend).
 
     Raises `CatalogueNeeded`, `Blocked` (what the backend lacks) or `UnsendableRequest`.
+    The offline engine's hashes are checked against its store: one it no longer holds (a
+    cleared cache, a project from another machine, a new engine version) is rendered
+    again, free, instead of sent as a copy the engine would refuse.
     """
+    if known is None and origin == OFFLINE and resolve_tags:  # the app's engine (child)
+        from muzaic_studio.engine.version import offline_knows
+
+        known = offline_knows
     pre = prepare_render(
         project,
         only_changes=only_changes,
@@ -152,6 +160,7 @@ def prepare(
         catalogue=catalogue,
         known_origins=known_origins,
         resolve_tags=resolve_tags,
+        known=known,
     )
     if pre.needs_catalogue:
         raise CatalogueNeeded()
@@ -193,19 +202,24 @@ def prepare_for(
     CLI; the GUI reads it off its thread). link_sources accepts the "render its source
     here first" offers: those copies then name their source region (the project changes)."""
     origin = backend_origin(backend)
+    known = getattr(backend, "knows_hash", None)  # an in-process engine with its own store
     try:
-        return prepare(project, only_changes=only_changes, origin=origin)
+        return prepare(project, only_changes=only_changes, origin=origin, known=known)
     except CatalogueNeeded:
         catalogue = backend.tags()
     try:
-        return prepare(project, only_changes=only_changes, origin=origin, catalogue=catalogue)
+        return prepare(
+            project, only_changes=only_changes, origin=origin, catalogue=catalogue, known=known
+        )
     except Blocked as exc:
         offers = exc.offers()
         if not (link_sources and offers):
             raise
         for copy_uid, source_uid in offers:
             link_copy_to_source(project.regions, copy_uid, source_uid)
-    return prepare(project, only_changes=only_changes, origin=origin, catalogue=catalogue)
+    return prepare(
+        project, only_changes=only_changes, origin=origin, catalogue=catalogue, known=known
+    )
 
 
 def _finite(value: Any) -> float | None:

@@ -20,6 +20,7 @@ exactly what that backend lacks:
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,8 @@ from muzaic_studio.model.region import Region
 from muzaic_studio.model.render_plan import RenderPlan, plan_render
 from muzaic_studio.model.tag_names import TagIndex, resolve_body_tags
 from muzaic_studio.model.validation import Problem, validate_request
+
+Known = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,13 @@ def _copy_of(region: Region, hash_: str) -> dict[str, Any]:
     return spec
 
 
-def _exact(region: Region, origin: str) -> str | None:
-    """Current hash made by exactly *origin* (a source must be, unknown is not enough)."""
+def _exact(region: Region, origin: str, known: Known | None) -> str | None:
+    """Current hash made by exactly *origin* (a source must be, unknown is not enough) and,
+    where the backend can say so (*known*), still held by it."""
     hash_ = current_hash(region, origin)
-    return hash_ if hash_ and region_origin(region) == origin else None
+    if not hash_ or region_origin(region) != origin:
+        return None
+    return hash_ if known is None or known(hash_) else None
 
 
 def prepare_render(
@@ -98,13 +104,17 @@ def prepare_render(
     catalogue: Any = None,
     known_origins: dict[str, str] | None = None,
     resolve_tags: bool = True,
+    known: Known | None = None,
 ) -> PreRender:
     """The request for the backend *origin* (see hash_origin.backend_origin), or blockers.
 
     *catalogue* is that backend's GET /getTags body (None: not fetched yet, then
     `needs_catalogue` says whether it is needed). *known_origins*: hash -> origin from the
     user's library, for copies of hashes this project does not know. resolve_tags=False
-    keeps the ids as saved (`validate`, which talks to no backend).
+    keeps the ids as saved (`validate`, which talks to no backend). *known*: whether the
+    backend still holds a hash (the offline engine forgets with its cache, and a project
+    opened on another machine brings hashes it never made); a hash it lacks is rendered
+    again instead of being copied.
     """
     base = plan_render(project, only_changes=only_changes)
     regions = base.regions
@@ -113,7 +123,8 @@ def prepare_render(
     reused = set(base.reused_uids)
     blockers: list[Blocker] = []
     for i, region in enumerate(regions):  # reuse only what this backend made
-        if region.uid in reused and region_origin(region) not in ("", origin):
+        forgotten = known is not None and not known(str(region.last_hash))
+        if region.uid in reused and (region_origin(region) not in ("", origin) or forgotten):
             specs[i] = region.to_request()
             reused.discard(region.uid)
     by_id: dict[str, Region] = {}
@@ -145,13 +156,13 @@ def prepare_render(
                                     region.uid))  # fmt: skip
         else:
             linked.add(src.uid)
-            hash_ = _exact(src, origin)
+            hash_ = _exact(src, origin, known)
             if hash_:
                 specs[i] = _copy_of(region, hash_)
             elif all(s.uid != src.uid for s in sources):
                 sources.append(src)
     for i, region in enumerate(regions):  # a current source keeps its music: a free copy
-        hash_ = _exact(region, origin)
+        hash_ = _exact(region, origin, known)
         if region.uid in linked and hash_ and specs[i].get("action") == "generate":
             specs[i] = _copy_of(region, hash_)
             reused.add(region.uid)
