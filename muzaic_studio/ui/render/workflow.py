@@ -58,6 +58,7 @@ from muzaic_studio.ui.render.controller import (
 )
 from muzaic_studio.ui.render.history import HistoryPanel, RenderHistory, RenderRecord
 from muzaic_studio.ui.render.library_preview import HashLibraryFeature
+from muzaic_studio.ui.render.peaks_feed import PeaksFeed
 from muzaic_studio.ui.render.widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
 from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.workers import TaskRunner
@@ -374,9 +375,10 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         if history is None or doc is None:
             return
         audio = history.path(record)
+        feed = PeaksFeed(doc)
 
         def job(_progress: Any, cancel: threading.Event) -> Any:
-            return history.pyramid(record, cancel)
+            return history.pyramid(record, cancel, feed)
 
         def done(pyramid: Any) -> None:
             if doc is not self.doc:
@@ -390,7 +392,9 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         def failed(exc: BaseException) -> None:
             self.say(f"That render cannot be shown: {exc}", "error")
 
-        self.aux.run(job, on_result=done, on_error=failed, key=HISTORY)  # a preview goes on
+        self.aux.run(
+            job, on_result=done, on_error=failed, on_finished=feed.close, key=HISTORY
+        )  # a preview goes on
 
     def ab_switch(self) -> None:
         """Flip between the two newest renders, keeping the playback position."""

@@ -373,7 +373,7 @@ def paint_mixed_waveform(
     if whole or (cached is not None and cached[0] == key):
         if cached is None or cached[0] != key:
             cached = (key, _mixed_image(view, plan, pyramid, 0, width, wave))
-            view._mix_wave = cached  # type: ignore[attr-defined]
+            view._mix_wave = cached
         if cached[1] is not None:
             src = QRectF(x0, 0, x1 - x0, wave.height())
             p.drawImage(QRectF(x0, wave.top(), x1 - x0, wave.height()), cached[1], src)
