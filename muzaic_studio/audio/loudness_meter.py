@@ -85,46 +85,51 @@ class LoudnessMeter:
         self.sos = k_weighting(rate).astype(np.float32)
         self.weights = channel_weights(channels)
         # At rest (zero input so far), one state per section and channel.
-        self.state = np.zeros((2, 2, channels), np.float32)
+        self.state = np.zeros((2, channels, 2), np.float32)
         self.pos = first
         self.out = SpanLoudness(first_hop=first // self.hop)
-        self._carry = np.zeros((0, channels), np.float32)  # the last samples, for windows
+        self._hops = 0
+        self._carry = np.zeros((channels, 0), np.float32)  # frames whose windows wait
 
     def feed(self, chunk: np.ndarray) -> None:
+        """Add (frames, channels) int16 samples."""
         from scipy.signal import sosfilt
 
-        x = chunk.astype(np.float32) * np.float32(1.0 / _FULL_SCALE)
-        n = x.shape[0]
+        n = chunk.shape[0]
         if not n:
             return
-        filtered, self.state = sosfilt(self.sos, x, axis=0, zi=self.state)
-        energy = (filtered * filtered) @ self.weights
-        # Sums per 100 ms hop of the whole file; the chunk's first and last hops are
-        # partial and add up with the neighbouring chunk's (or segment's) in `hop_sums`.
+        # One pass to float, one row per channel: sosfilt and the FIR then run on
+        # contiguous rows (with frames as rows sosfilt copies its input first).
+        x = np.empty((chunk.shape[1], n), np.float32)
+        np.multiply(chunk.T, np.float32(1.0 / _FULL_SCALE), out=x)
+        filtered, self.state = sosfilt(self.sos, x, axis=-1, zi=self.state)
+        np.multiply(filtered, filtered, out=filtered)
+        energy = self.weights @ filtered
+        # Sums per 100 ms hop of the whole file; the chunk's first and last hops may be
+        # partial: they add up with the next chunk's here and the next segment's in
+        # `combine`.
         first_hop = self.pos // self.hop
         cuts = np.arange((first_hop + 1) * self.hop, self.pos + n, self.hop) - self.pos
-        sums = np.add.reduceat(energy, np.concatenate([[0], cuts]))
-        if self.out.hops and first_hop < self.out.first_hop + self._hop_count():
+        sums = np.add.reduceat(energy, np.concatenate([[0], cuts])).astype(np.float64)
+        if self._hops and first_hop < self.out.first_hop + self._hops:
             self.out.hops[-1][-1] += sums[0]
             sums = sums[1:]
         if sums.size:
-            self.out.hops.append(sums.astype(np.float64))
+            self.out.hops.append(sums)
+            self._hops += sums.shape[0]
         self.pos += n
         self._peaks(x)
 
-    def _hop_count(self) -> int:
-        return sum(h.shape[0] for h in self.out.hops)
-
     def _peaks(self, x: np.ndarray) -> None:
         head = self.out.head
-        if head is None or head.shape[0] < _WIDTH - 1:
-            start = head if head is not None else x[:0]
-            self.out.head = np.concatenate([start, x[: _WIDTH - 1]])[: _WIDTH - 1]
-        data = np.concatenate([self._carry, x])
+        if head is None or head.shape[1] < _WIDTH - 1:
+            start = head if head is not None else x[:, :0]
+            self.out.head = np.concatenate([start, x[:, : _WIDTH - 1]], axis=1)[:, : _WIDTH - 1]
+        data = np.concatenate([self._carry, x], axis=1)
         peak, sample_peak, done = rows_peak(data, self.out)
         self.out.true_peak = max(self.out.true_peak, peak)
         self.out.sample_peak = max(self.out.sample_peak, sample_peak)
-        self._carry = data[done:].copy()  # windows starting there need the next chunk
+        self._carry = data[:, done:].copy()  # windows starting there need the next chunk
         self.out.tail = self._carry
 
 
@@ -139,38 +144,45 @@ _BATCH = 256
 
 def rows_peak(data: np.ndarray, seen: SpanLoudness) -> tuple[float, float, int]:
     """(largest interpolated |value| that beats the peaks *seen* so far or 0.0, the
-    largest |sample| of the rows looked at, frames whose windows are done).
+    largest |sample| of the frames looked at, frames whose windows are done).
 
-    The windows starting in each row of 12 frames use that row and the next: as a matrix
-    product over row pairs, the FIR runs in BLAS instead of 48 numpy passes. Row pairs
-    whose samples all stay below ``floor / GAIN`` cannot beat the floor and are skipped.
+    *data* is (channels, frames) float. The windows starting in each row of 12 frames
+    use that row and the next: as a matrix product over row pairs, the FIR runs in BLAS
+    instead of 48 numpy passes. Row pairs whose samples all stay below ``floor / GAIN``
+    cannot beat the floor and are skipped.
     """
-    rows = data.shape[0] // _WIDTH
+    rows = data.shape[1] // _WIDTH
     if rows < 2:
         return 0.0, 0.0, 0
-    used = data[: rows * _WIDTH]
-    # Row maxima by reduceat over the interleaved frames: a reduction over a short axis
-    # (max(axis=1) of 2 channels) runs element by element in numpy, 10x slower.
-    span = _WIDTH * data.shape[1]
-    level = np.maximum.reduceat(np.abs(used).reshape(-1), np.arange(0, rows * span, span))
+    grids = data[:, : rows * _WIDTH].reshape(data.shape[0], rows, _WIDTH)
+    starts = np.arange(0, rows * _WIDTH, _WIDTH)
+    level = np.maximum.reduce(
+        [np.maximum.reduceat(np.abs(row), starts) for row in data[:, : rows * _WIDTH]]
+    )
     sample_peak = float(level.max())
     floor = max(seen.true_peak, seen.sample_peak, sample_peak)
     loud = np.flatnonzero(np.maximum(level[:-1], level[1:]) >= floor / GAIN)
     best = 0.0
-    for c in range(data.shape[1]):
-        grid = np.ascontiguousarray(used[:, c]).reshape(rows, _WIDTH)
-        for at in range(0, loud.shape[0], _BATCH):
-            pick = loud[at : at + _BATCH]
-            values = np.concatenate([grid[pick], grid[pick + 1]], axis=1) @ _ROWS
+    for grid in grids:
+        if loud.shape[0] > rows // 2:  # most rows: one contiguous pass, no gathering
+            pairs = np.concatenate([grid[:-1], grid[1:]], axis=1)
+            batches = [pairs[at : at + _BATCH] for at in range(0, rows - 1, _BATCH)]
+        else:
+            batches = [
+                np.concatenate([grid[pick], grid[pick + 1]], axis=1)
+                for pick in (loud[at : at + _BATCH] for at in range(0, loud.shape[0], _BATCH))
+            ]
+        for batch in batches:
+            values = batch @ _ROWS
             best = max(best, float(values.max()), -float(values.min()))
     return best, sample_peak, (rows - 1) * _WIDTH
 
 
 def window_peak(data: np.ndarray) -> float:
-    """Largest interpolated |value| of every 12-frame window of a few frames of *data*."""
-    if data.shape[0] < _WIDTH:
+    """Largest interpolated |value| of every 12-frame window of a few (channels, frames)."""
+    if data.shape[1] < _WIDTH:
         return 0.0
-    windows = np.lib.stride_tricks.sliding_window_view(data, _WIDTH, axis=0)
+    windows = np.lib.stride_tricks.sliding_window_view(data, _WIDTH, axis=1)
     return float(np.abs(windows @ TAPS).max())
 
 
@@ -200,7 +212,7 @@ def combine(spans: list[SpanLoudness], hop: int) -> Loudness:
     true_peak = max((s.true_peak for s in spans), default=0.0)
     for before, after in itertools.pairwise(spans):  # windows across each join
         if before.tail is not None and after.head is not None:
-            joined = np.concatenate([before.tail, after.head])
+            joined = np.concatenate([before.tail, after.head], axis=1)
             true_peak = max(true_peak, window_peak(joined))
     if spans and spans[-1].tail is not None:  # the file's last windows
         true_peak = max(true_peak, window_peak(spans[-1].tail))
