@@ -107,6 +107,7 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         # The engine child imports numpy and scipy: start it after the first paint, so it
         # does not compete with the window for the CPU (issue 17); Render stays enabled.
         call_after_first_paint(getattr(window, "timeline", window), self.start_backend)
+        call_after_first_paint(getattr(window, "timeline", window), self.player.prepare_audio)
 
     def start_backend(self) -> None:
         """Build the backend the settings ask for (once; later changes call `rebuild`)."""
