@@ -123,7 +123,8 @@ def map_spans(
 ) -> list[T]:
     """Run ``consume(chunks, advance, span)`` on every span in parallel; results in file order.
 
-    At most *parts* spans run at once; the span starting at *focus* (seconds) runs first.
+    At most *parts* spans run at once; the span starting at *focus* (seconds) runs first,
+    then the longest ones.
     *consume* reads its span's chunks and calls ``advance(frames)`` as it goes, which
     drives *progress* (fractions of the whole file) and raises `Cancelled` once *cancel*
     is set, so every segment's ffmpeg stops within one chunk. A file given as bytes, or
@@ -158,7 +159,14 @@ def map_spans(
         results = [run(spans[0])]
     else:
         first = int(focus * info.rate) // align * align
-        order = sorted(spans, key=lambda s: s.first != first)  # stable: then file order
+        total = int((info.duration or 0.0) * info.rate)
+
+        def priority(span: Span) -> tuple[bool, int]:
+            """The span in view first, then the longest first: both cores end together."""
+            length = span.count if span.count is not None else total - span.first
+            return span.first != first, -length
+
+        order = sorted(spans, key=priority)
         with ThreadPoolExecutor(min(parts, len(spans)), thread_name_prefix="decode-span") as pool:
             submitted = {span.first: pool.submit(run, span) for span in order}
         futures = [submitted[span.first] for span in spans]
