@@ -50,13 +50,13 @@ step(3000, lambda: grab("1-start"))
 step(500, lambda: wf.render(False))
 step(1500, lambda: grab("2-rendering"))
 step(9000, lambda: grab("3-rendered"))
-step(200, lambda: (win.doc.set_playhead(5.0), wf.player.playing or wf.toggle_play()))
+step(200, lambda: (win.doc.set_playhead(5.0), wf.player.playing or wf.transport.toggle_play()))
 step(2500, lambda: grab("4-playing"))
 
 
 def change():
     if wf.player.playing:  # a render starts playing by itself where there is a device
-        wf.toggle_play()
+        wf.transport.toggle_play()
     theme = next(r for r in win.doc.regions if r.name == "Theme")
     win.doc.select([theme.uid])
     win.inspector.rows["tone"].slider.setValue(3)

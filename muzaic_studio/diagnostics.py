@@ -121,11 +121,32 @@ def _environment() -> dict[str, str]:
     }
 
 
+def _settings() -> dict[str, str]:
+    """The choices in effect and where each comes from (recent files left out: they name
+    the user's projects)."""
+    from muzaic_studio import settings
+
+    saved = settings.load()
+    out: dict[str, str] = {}
+    for name, setting in settings.SETTINGS.items():
+        if setting.type is list:
+            continue
+        try:
+            got = settings.resolve(setting, saved)
+        except settings.SettingError as exc:
+            out[name] = str(exc)
+            continue
+        source = f"${got.detail}" if got.source == "env" else got.source
+        out[name] = f"{got.value!r} ({source})"
+    return out
+
+
 def collect_report(log_lines: int = LOG_LINES) -> str:
     """A plain-text report to paste into an issue: versions, folders, the log's last lines."""
     sections = [
         ("Versions", versions()),
         ("Environment", _environment()),
+        ("Settings", _settings()),
         ("Folders", folders()),
     ]
     out = ["Muzaic Studio problem report", ""]

@@ -47,3 +47,24 @@ def log_dir() -> Path:
 
 def config_dir() -> Path:
     return _base("config")
+
+
+def readable_file_size(path: Path, noun: str, error: type[Exception]) -> int:
+    """The size of a file the user picked, or `error` saying in words why it cannot be read.
+
+    Audio and video inputs fail the same ways (moved, a folder, unreadable, empty); one check
+    keeps their messages alike and stops ffmpeg's log from being the first thing a user sees.
+    """
+    if not path.exists():
+        raise error(f"The {noun} {path} does not exist (was it moved or renamed?).")
+    if not path.is_file():
+        raise error(f"{path} is not a file.")
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise error(f"Cannot read the {noun} {path}: {exc.strerror or exc}.") from exc
+    if size == 0:
+        raise error(f"The {noun} {path.name} is empty (0 bytes).")
+    return size

@@ -14,7 +14,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["MUZAIC_STUDIO_HOME"] = tempfile.mkdtemp(prefix="muzaic-test-home-")
 os.environ.pop("MUZAIC_API_KEY", None)
-os.environ.pop("MUZAIC_API_URL", None)
+# Nor the environment's backend choice (they win over saved settings, as in the app).
+for _name in ("MUZAIC_API_URL", "MUZAIC_BACKEND", "MUZAIC_ORIGIN"):
+    os.environ.pop(_name, None)
 # A real desktop keyring must never be read or written by tests.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
@@ -31,3 +33,16 @@ def memory_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def fresh_saved_settings():
+    """Every test starts without saved settings (settings.json), in the test home: a
+    backend or address saved by an earlier test never chooses the next one's backend."""
+    from muzaic_studio.paths import config_dir
+    from muzaic_studio.settings import settings_path
+
+    home = os.environ["MUZAIC_STUDIO_HOME"]
+    assert config_dir().is_relative_to(home), "tests must not touch the user's config"
+    settings_path().unlink(missing_ok=True)
+    yield

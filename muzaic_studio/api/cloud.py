@@ -1,64 +1,33 @@
-"""The Muzaic cloud client: POST /soundtrack over HTTPS with the key header.
+"""The Muzaic cloud client: the endpoints (POST /soundtrack, /audioFromHash, GET /getTags,
+/accountDetails) and how their answers are read.
 
-Decisions that matter to a user who pays per second of music:
+How a request travels, the key kept safe, the bounded retries, the deadline and Cancel,
+is api/transport.py (`KeyedTransport`, the base class). Decisions of this module:
 
-* A render is not idempotent: it spends tokens. A POST that may have reached the server is
-  never sent again, whatever happened to the answer (timeout, cut connection, 5xx). Only
-  two failures are retried, both bounded: a refused connection (nothing was sent) and a
-  429 carrying a Retry-After of at most a minute (the server refused to start).
-* Generation takes ~5-7 s per minute of music, so the time allowed grows with the
-  soundtrack (60 s + 15 s per minute, at most 15 min) and covers the whole exchange, the
-  body and any audio link it names, not just each read; connecting fails after 10 s.
-* A render can be cancelled: the HTTP exchange runs on a worker thread and the caller waits
-  on its threading.Event, so Cancel returns at once. The server may still finish the job
-  and charge for it, and the Cancelled message says so.
-* The key goes in the MuzaicAPI-Secret-Key header only: never in a URL, a log line, a repr
-  or an exception (errors are raised outside the `except` block that saw a requests error,
-  because a requests exception carries the prepared request and so the header). It is
-  refused over plain http unless the host is this machine, and it is not sent to another
-  host (audio URLs on a CDN, redirects).
+* Generation takes ~5-7 s per minute of music, so the time allowed for a render grows
+  with the soundtrack (60 s + 15 s per minute, at most 15 min); tags and account get 60 s.
+* A render can be cancelled at once (the transport's worker thread); the server may still
+  finish the job and charge for it, and the Cancelled message says so.
 * Every documented answer shape is read by contract.reader (base64 or a link in `mp3`,
   `wav`, `url` or `audioUrl`; per-region or soundtrack hashes); this module only fetches
-  links, with the key sent to the API's own host alone.
+  links (the key sent to the API's own host alone), and a failed link download keeps
+  the paid answer's hashes on the error.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
-from urllib.parse import quote, urljoin, urlsplit
+from typing import Any
+from urllib.parse import quote
 
-import requests
-import urllib3
-
-from muzaic_studio import __version__
-from muzaic_studio.api.address import DEFAULT_API_URL, display, is_loopback_host, origin_of
-from muzaic_studio.api.credentials import check_key
-from muzaic_studio.api.outcomes import (
-    Deadline,
-    Response,
-    cancel_message,
-    late_message,
-    network_error,
-    status_error,
-)
+from muzaic_studio.api.address import display
+from muzaic_studio.api.outcomes import Deadline, Response
+from muzaic_studio.api.transport import KEY_HEADER, KeyedTransport
 from muzaic_studio.contract.account import read_account
 from muzaic_studio.contract.audio import audio_format
-from muzaic_studio.contract.errors import (
-    BadResponse,
-    Cancelled,
-    InsecureConnection,
-    InvalidRequest,
-    MuzaicError,
-    NetworkError,
-    RateLimited,
-    Unauthorized,
-)
+from muzaic_studio.contract.errors import BadResponse, InvalidRequest, MuzaicError
 from muzaic_studio.contract.reader import (
     Answer,
     finish,
@@ -69,80 +38,22 @@ from muzaic_studio.contract.reader import (
 from muzaic_studio.contract.result import Account, RenderResult
 from muzaic_studio.model.region import strip_takes
 
+__all__ = ["KEY_HEADER", "MAX_READ_TIMEOUT", "MuzaicCloud"]
+
 log = logging.getLogger(__name__)
 
-KEY_HEADER = "MuzaicAPI-Secret-Key"
-
-CONNECT_TIMEOUT = 10.0
 BASE_READ_TIMEOUT = 60.0  # also the read timeout of tags/account
 READ_SECONDS_PER_MINUTE = 15.0  # ~2.5x the slowest documented generation speed
 MAX_READ_TIMEOUT = 900.0
-MAX_RETRIES = 2
-MAX_RETRY_WAIT = 60.0
-REFUSED_BACKOFF = 0.5  # seconds, doubled per retry
-MAX_BODY_BYTES = 512 * 1024 * 1024  # 20 min of WAV is ~210 MB; base64 adds a third
-MAX_REDIRECTS = 5
-POLL_INTERVAL = 0.05
-
-T = TypeVar("T")
 
 
-class MuzaicCloud:
-    """The Muzaic cloud as a Backend. Thread-safe: every call uses its own HTTP session."""
+class MuzaicCloud(KeyedTransport):
+    """The Muzaic cloud as a Backend: the endpoints and how their answers are read.
+    How a request travels (retries, deadline, cancel, the key) is KeyedTransport's."""
 
     name = "cloud"
     #: Whether regions keep their `take` on the wire: only the offline engine's child knows it.
     sends_takes = False
-
-    def __init__(
-        self,
-        base_url: str = DEFAULT_API_URL,
-        key: str | None = None,
-        origin: str | None = None,
-        timeout: float | None = None,
-        *,
-        connect_timeout: float = CONNECT_TIMEOUT,
-        max_retries: int = MAX_RETRIES,
-        max_retry_wait: float = MAX_RETRY_WAIT,
-    ) -> None:
-        """*timeout* fixes the read timeout of every call; None scales it with the soundtrack."""
-        base_url = (base_url or DEFAULT_API_URL).strip().rstrip("/")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidRequest(
-                f"The API address {base_url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL}."
-            )
-        try:
-            parts.port  # noqa: B018  (raises ValueError on a bad port)
-        except ValueError:
-            raise InvalidRequest(f"The API address {base_url!r} has an invalid port.") from None
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise InvalidRequest(
-                "The API address must be a plain URL like "
-                f"{DEFAULT_API_URL} (no user, query or fragment)."
-            )
-        if key is None:
-            raise Unauthorized(
-                "No Muzaic API key is set. Run `muzaic-studio key set` or set MUZAIC_API_KEY."
-            )
-        self._key = check_key(key)
-        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-            raise InsecureConnection(
-                f"Refusing to send the API key over plain http to {display(base_url)}: anyone "
-                "on the network could read it. Use https:// (plain http is only allowed for "
-                "this machine: localhost, 127.0.0.1, ::1)."
-            )
-        self.base_url = base_url
-        self.origin = (origin or "").strip() or None
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
-        self.max_retries = max(0, int(max_retries))
-        self.max_retry_wait = max_retry_wait
-
-    def __repr__(self) -> str:
-        return f"MuzaicCloud(base_url={self.base_url!r}, origin={self.origin!r}, key=<hidden>)"
-
-    __str__ = __repr__
 
     # -- public API ------------------------------------------------------------------------
     @property
@@ -244,16 +155,6 @@ class MuzaicCloud:
             float(self.timeout) if self.timeout is not None else BASE_READ_TIMEOUT
         )
 
-    def _json(self, resp: Response, what: str) -> Any:
-        try:
-            return json.loads(resp.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            snippet = self._redact(resp.content[:80].decode("utf-8", "replace")).strip()
-            raise BadResponse(
-                f"The server's {what} is not JSON (it starts with {snippet!r}); "
-                "check the API address, or retry later."
-            ) from None
-
     def _parse_render(
         self,
         resp: Response,
@@ -289,160 +190,3 @@ class MuzaicCloud:
             exc.partial = answer.partial()
             raise
         return audio, f"the link in '{answer.field}' ({display(self._link_url(answer.link))})"
-
-    def _link_url(self, link: str) -> str:
-        return urljoin(self.base_url + "/", link)
-
-    def _download(self, url: str, deadline: Deadline, cancel: threading.Event | None) -> bytes:
-        """GET an audio link within the request's deadline; the key goes only to the API's
-        own host (same scheme, host and port), also over redirects."""
-        target = self._link_url(url)
-        api_origin = origin_of(self.base_url)
-        for _hop in range(MAX_REDIRECTS + 1):
-            if urlsplit(target).scheme not in ("http", "https"):
-                raise BadResponse("The server's audio link is not an http(s) URL.")
-            same_host = origin_of(target) == api_origin
-            resp = self._request(
-                "GET", target, deadline=deadline, cancel=cancel,
-                purpose="download", with_key=same_host,
-            )  # fmt: skip
-            if 300 <= resp.status < 400:
-                location = resp.headers.get("location")
-                if not location:
-                    raise BadResponse("The audio link redirects nowhere.")
-                target = urljoin(target, location)
-                continue
-            return resp.content
-        raise BadResponse(f"The audio link redirected more than {MAX_REDIRECTS} times.")
-
-    # -- requests ----------------------------------------------------------------------------
-    def _redact(self, text: str) -> str:
-        return text.replace(self._key, "<key>") if self._key else text
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        body: dict[str, Any] | None,
-        deadline: Deadline,
-        with_key: bool,
-        accept: str = "application/json",
-    ) -> Response:
-        headers = {
-            "Accept": accept,
-            "User-Agent": f"muzaic-studio/{__version__}",
-        }
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        if with_key:
-            headers[KEY_HEADER] = self._key
-        with requests.Session() as session:
-            if origin_of(url)[1] and is_loopback_host(origin_of(url)[1]):
-                session.trust_env = False  # no proxy or .netrc for this machine
-            resp = session.request(
-                method, url, data=data, headers=headers,
-                timeout=(self.connect_timeout, max(0.1, deadline.left())),
-                allow_redirects=False, stream=True,
-            )  # fmt: skip
-            try:
-                chunks: list[bytes] = []
-                size = 0
-                raw = resp.raw
-                while True:
-                    if deadline.left() <= 0:
-                        raise NetworkError(late_message(url, deadline))
-                    # read1: whatever has arrived, so a dripping server is seen between reads
-                    chunk = raw.read1(256 * 1024, decode_content=True)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > MAX_BODY_BYTES:
-                        raise BadResponse(
-                            f"The server's answer is larger than {MAX_BODY_BYTES >> 20} MB."
-                        )
-                    chunks.append(chunk)
-            finally:
-                resp.close()
-            return Response(
-                resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, b"".join(chunks)
-            )
-
-    def _call(self, fn: Callable[[], T], cancel: threading.Event | None, purpose: str) -> T:
-        """Run *fn* on a worker thread so that *cancel* stops the wait at once."""
-        if cancel is None:
-            return fn()
-        if cancel.is_set():
-            raise Cancelled(cancel_message(purpose, sent=False))
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, name=f"muzaic-cloud-{purpose}", daemon=True).start()
-        while not done.wait(POLL_INTERVAL):
-            if cancel.is_set():
-                # The worker is abandoned: it ends at the server's answer or the timeout.
-                raise Cancelled(cancel_message(purpose, sent=True))
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    def _wait(self, seconds: float, cancel: threading.Event | None, purpose: str) -> None:
-        if cancel is None:
-            time.sleep(seconds)
-        elif cancel.wait(seconds):
-            raise Cancelled(cancel_message(purpose, sent=False))
-
-    def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        body: dict[str, Any] | None = None,
-        deadline: Deadline,
-        cancel: threading.Event | None,
-        purpose: str,
-        with_key: bool = True,
-    ) -> Response:
-        """One exchange with the bounded safe retries; non-2xx statuses become typed errors."""
-        accept = "audio/mpeg, audio/*, */*" if purpose == "download" else "application/json"
-        retries = 0
-        while True:
-            error: MuzaicError | None = None
-            retry_in: float | None = None
-            resp: Response | None = None
-            exchange = functools.partial(self._send, method, url, body, deadline, with_key, accept)
-            try:
-                resp = self._call(exchange, cancel, purpose)
-            except MuzaicError as exc:
-                error = exc
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                refused, error = network_error(exc, url, deadline, purpose, self.connect_timeout)
-                if refused and retries < self.max_retries:
-                    retry_in = REFUSED_BACKOFF * 2**retries
-            # Raised here, outside the except block, so no requests exception (which holds
-            # the prepared request and its key header) becomes the error's __context__.
-            if resp is not None:
-                log.debug("%s %s -> %d", method, display(url), resp.status)
-                if resp.status < 300 or (purpose == "download" and resp.status < 400):
-                    return resp
-                error = status_error(resp, body, purpose, url, self.origin, self._redact)
-                if isinstance(error, RateLimited) and retries < self.max_retries:
-                    wait = error.retry_after
-                    if wait is not None and wait <= self.max_retry_wait:
-                        retry_in = wait
-            assert error is not None
-            if retry_in is None:
-                raise error
-            retries += 1
-            log.info("%s: %s; retry %d in %.1f s", purpose, error.message, retries, retry_in)
-            self._wait(retry_in, cancel, purpose)
-            deadline = Deadline.after(deadline.budget)  # the wait is not the server's time

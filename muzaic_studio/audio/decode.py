@@ -35,6 +35,7 @@ import numpy as np
 from muzaic_studio.audio import ffmpeg_log
 from muzaic_studio.audio.errors import DecodeError
 from muzaic_studio.audio.ffmpeg import ffmpeg_exe, kill_process
+from muzaic_studio.paths import readable_file_size
 
 #: A file on disk or the encoded bytes themselves (e.g. the body of a render response).
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
@@ -99,18 +100,7 @@ def _check_file(source: Source) -> Path | None:
             raise DecodeError("The audio data is empty (0 bytes); the render returned nothing.")
         return None
     path = Path(source)  # type: ignore[arg-type]
-    if not path.exists():
-        raise DecodeError(f"The audio file {path} does not exist.")
-    if not path.is_file():
-        raise DecodeError(f"{path} is not a file.")
-    try:
-        size = path.stat().st_size
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise DecodeError(f"Cannot read the audio file {path}: {exc.strerror or exc}.") from exc
-    if size == 0:
-        raise DecodeError(f"The audio file {path} is empty (0 bytes).")
+    readable_file_size(path, "audio file", DecodeError)
     return path
 
 

@@ -5,7 +5,11 @@
     muzaic-studio validate PROJECT                 print the request body, or the problems
     muzaic-studio tags | account                   tag catalogue / token balance
     muzaic-studio key set|clear|status             the API key in the system keyring
+    muzaic-studio settings [NAME [VALUE]]          the saved settings the editor uses too
     muzaic-studio serve ...                        the offline engine as a loopback server
+
+The backend options follow one order, as in the editor: flag > environment
+(MUZAIC_BACKEND, MUZAIC_API_URL, MUZAIC_ORIGIN) > saved setting > default.
 
 Exit codes: 0 ok, 1 other failure, 2 invalid input, 3 API key or tokens, 4 network or
 server, 130 interrupted. A failure prints one line on stderr, never a traceback (set
@@ -15,7 +19,7 @@ Only argparse and the standard library load at start-up: opening the editor is t
 requests, numpy, the engine and Qt are imported by the command that needs them.
 
 This module parses and dispatches; the commands live in render.py (render, validate) and
-account.py (tags, account, key), what they share in common.py.
+account.py (tags, account, key), settings.py (settings), what they share in common.py.
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ from muzaic_studio.cli.common import (
     exit_code_for,
 )
 from muzaic_studio.cli.render import cmd_render, cmd_validate
+from muzaic_studio.cli.settings import add_settings_parser, cmd_settings
 
-COMMANDS = ("render", "validate", "tags", "account", "key", "serve")
+COMMANDS = ("render", "validate", "tags", "account", "key", "settings", "serve")
 
 
 # -- parsers -------------------------------------------------------------------------------
@@ -46,14 +51,20 @@ def _add_backend_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--api-url",
         metavar="URL",
-        help="Muzaic API address (default: $MUZAIC_API_URL or https://m10.muzaic.ai); "
-        "setting it means the cloud, so a missing key is an error",
+        help="Muzaic API address (default: $MUZAIC_API_URL, else the address saved in the "
+        "editor's Preferences, else https://m10.muzaic.ai); setting it means the cloud, so "
+        "a missing key is an error",
     )
-    p.add_argument("--origin", metavar="ORIGIN", help="send to /soundtrack/ORIGIN")
+    p.add_argument(
+        "--origin",
+        metavar="ORIGIN",
+        help="send to /soundtrack/ORIGIN (default: $MUZAIC_ORIGIN, else the saved origin)",
+    )
     p.add_argument(
         "--offline",
         action="store_true",
-        help="use the offline engine (the default when no API key is set)",
+        help="use the offline engine (default: $MUZAIC_BACKEND, else the backend saved in "
+        "the editor's Preferences, else the cloud when an API key is set)",
     )
 
 
@@ -131,6 +142,8 @@ def build_parser(with_serve_options: bool = False) -> argparse.ArgumentParser:
         description="Say where the key comes from, showing at most its last 4 characters.",
     )
 
+    add_settings_parser(sub)
+
     p = sub.add_parser(
         "serve",
         help="run the offline engine as a Muzaic API server on 127.0.0.1",
@@ -190,6 +203,7 @@ HANDLERS = {
     "tags": cmd_tags,
     "account": cmd_account,
     "key": cmd_key,
+    "settings": cmd_settings,
     "serve": cmd_serve,
 }
 

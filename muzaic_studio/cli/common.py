@@ -35,16 +35,30 @@ def load_project(path: str) -> Any:
 
 
 def backend_for(args: argparse.Namespace) -> Any:
+    """The backend of a command, chosen like the editor's: flag > environment > saved
+    setting (the one Preferences saved) > default. Says on stderr which and why."""
     from muzaic_studio.backends import choose_backend
+    from muzaic_studio.contract.errors import KeyringUnavailable, Unauthorized
+    from muzaic_studio.settings import load
+    from muzaic_studio.settings.backend import resolve_backend
 
-    offline: bool | None = True if args.offline else None
-    if not args.offline and (args.api_url or args.origin):
-        offline = False  # an explicit server means the cloud: no silent fallback
     if args.offline and (args.api_url or args.origin):
         raise CliError("--offline cannot be combined with --api-url or --origin.", EXIT_INVALID)
-    backend, why = choose_backend(offline, args.api_url, args.origin)
-    if offline is None and getattr(backend, "name", "") != "cloud":
-        print(why, file=sys.stderr)  # the automatic fallback is worth a note; --offline is not
+    choice = resolve_backend(load(), offline=args.offline, api_url=args.api_url, origin=args.origin)
+    try:
+        backend, why = choose_backend(
+            choice.offline, choice.api_url.value or None, choice.origin.value or None
+        )
+    except (Unauthorized, KeyringUnavailable) as exc:
+        if choice.kind.source == "flag":
+            raise
+        raise CliError(
+            f"{exc.message} The Muzaic cloud is chosen ({choice.kind.describe()}); "
+            "--offline renders with the offline engine.",
+            exc.exit_code,
+        ) from None
+    if choice.kind.source != "flag":  # what this command line did not say is worth a note
+        print(f"{why.rstrip('.')} ({choice.why()}).", file=sys.stderr)
     return backend
 
 
@@ -56,6 +70,10 @@ def exit_code_for(exc: BaseException) -> tuple[int, str] | None:
         return exc.code, exc.message
     if isinstance(exc, MuzaicError):
         return exc.exit_code, exc.message
+    from muzaic_studio.settings import SettingError
+
+    if isinstance(exc, SettingError):  # a flag or environment variable that does not fit
+        return EXIT_INVALID, f"{exc}."
     from muzaic_studio.model import ProjectError
 
     if isinstance(exc, ProjectError):

@@ -6,7 +6,8 @@ use of these names, so importing the package stays cheap.
 
 Modules, one job each (request flows top to bottom):
   server       `serve`: CLI options, start/stop, workers (uvicorn)
-  http_app     the ASGI app: keys/origins, limits, render queue, answer/error JSON seam
+  http_app     the ASGI app: routes, keys/origins, limits, render queue
+  http_answers the JSON of every answer and refusal, in the chosen dialect (one seam)
   http_protocol  h11 parse errors (400/414/431/501) as the app's JSON
   state        token ledger + rate limit in SQLite, shared by worker processes
   dialects     the answer shapes `serve --dialect` speaks (openapi, docs, mcp), audio links

@@ -1,9 +1,8 @@
 """The ASGI app behind `muzaic-studio serve`: routes, limits, and the JSON it answers.
 
-`create_app(config)` builds one `ServeApp` per worker process. Every 2xx body goes through
-`ServeApp.answer_body` and every error body through `ServeApp.error_body` (also used by
-http_protocol for errors the HTTP parser finds before the app runs), so the shape of the
-answers can change in one place (e.g. `{"Error": ...}` for the docs dialect).
+`create_app(config)` builds one `ServeApp` per worker process: its routes, who may ask
+(keys, origins, rate limit), the body limits and the render queue. What it answers, the
+JSON of every success and refusal in the chosen dialect, is http_answers.ServeAnswers.
 
 Work that blocks (synthesis, ffmpeg, the SQLite state) runs in threads, off the event
 loop, so a render never delays another client's headers, keys or 429s. Renders wait in
@@ -14,7 +13,6 @@ a connection the kernel resets.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
@@ -34,24 +32,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from muzaic_studio import jsonsafe
-from muzaic_studio.contract.errors import (
-    HashNotFound,
-    InsufficientTokens,
-    InvalidRequest,
-    MuzaicError,
-    RateLimited,
-    Unauthorized,
-)
+from muzaic_studio.contract.errors import InvalidRequest, MuzaicError, Unauthorized
 from muzaic_studio.engine import dialects
+from muzaic_studio.engine.http_answers import KEY_HEADER, Refused, ServeAnswers
+
+__all__ = ["KEY_HEADER", "ServeApp", "ServeConfig", "create_app", "find_app"]
 
 log = logging.getLogger(__name__)
 
-KEY_HEADER = "MuzaicAPI-Secret-Key"
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: ~5000 regions; anything larger is not a soundtrack
 MAX_HEADER_BYTES = 16 << 10  # request line + headers
 DEFAULT_QUEUE = 64  # renders waiting or running per worker before 429
 BODY_TIMEOUT = 30.0  # seconds a client may stall mid-body before 408
-DRAIN_LIMIT = 64 << 10  # an unread body larger than this is not drained: the connection closes
 
 
 @dataclass(frozen=True)
@@ -74,14 +66,8 @@ class ServeConfig:
     links_dir: str | None = None  # where linked audio waits (docs/mcp), shared by workers
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-class ServeApp:
-    """One worker's app: an ASGI callable wrapping Starlette, plus the answer/error seam."""
+class ServeApp(ServeAnswers):
+    """One worker's app: an ASGI callable wrapping Starlette; answers via ServeAnswers."""
 
     def __init__(self, config: ServeConfig, links: dialects.AudioLinks | None = None) -> None:
         self.config = config
@@ -121,46 +107,6 @@ class ServeApp:
             scope = {**scope, "path": scope["path"].rstrip("/") or "/"}
         await self.starlette(scope, receive, send)
 
-    # ------------------------------------------------------------------ the seam
-
-    def answer_body(
-        self, endpoint: str, payload: dict[str, Any], request: Request | None = None
-    ) -> dict[str, Any]:
-        """The JSON of a 2xx answer of *endpoint* (one place to reshape success)."""
-        dialect = self.config.dialect
-        if dialect == "openapi":
-            return payload
-        if endpoint == "getTags":
-            return dialects.shape_tags(payload, dialect)
-        if endpoint == "accountDetails":
-            key = request.headers.get(KEY_HEADER) if request is not None else None
-            return dialects.shape_account(payload["balance"], payload["used"], dialect, key)
-        state = request.state if request is not None else None
-        shaped = dialects.shape_answer(
-            payload, dialect, self.links, getattr(state, "json_body", None),
-            time.monotonic() - getattr(state, "started", time.monotonic()),
-        )  # fmt: skip
-        base = f"{request.url.scheme}://{request.url.netloc}" if request is not None else ""
-        return dialects.absolute_links(shaped, base)
-
-    def error_body(self, status: int, message: str, **extra: Any) -> dict[str, Any]:
-        """The JSON of every error answer, the HTTP parser's included (one place)."""
-        return dialects.shape_error({"error": message, **extra}, self.config.dialect)
-
-    def answer(
-        self,
-        endpoint: str,
-        payload: dict[str, Any],
-        headers: dict[str, str] | None = None,
-        request: Request | None = None,
-    ) -> Response:
-        return _json(200, self.answer_body(endpoint, payload, request), headers)
-
-    def error(
-        self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
-    ) -> Response:
-        return _json(status, self.error_body(status, message, **extra), headers)
-
     # ------------------------------------------------------------------ lifecycle
 
     @contextlib.asynccontextmanager
@@ -181,47 +127,6 @@ class ServeApp:
         finally:
             await anyio.to_thread.run_sync(self.engine.store.flush)
             self.state.close()
-
-    # ------------------------------------------------------------------ errors
-
-    async def _on_http_exception(self, request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        headers = dict(exc.headers or {})
-        path = request.url.path if len(request.url.path) <= 80 else request.url.path[:77] + "..."
-        message = {404: f"No such endpoint: {path}"}.get(exc.status_code, exc.detail)
-        if exc.status_code == 405:
-            message = f"{request.method} is not allowed on {path}; use {headers.get('Allow', '')}."
-        return self.error(exc.status_code, message, _unread_body(request, headers))
-
-    async def _on_bug(self, request: Request, exc: Exception) -> Response:
-        log.error("Bug answering %s %s", request.method, request.url.path, exc_info=exc)
-        headers = _unread_body(request, {"Connection": "close"})
-        return self.error(
-            500, "Internal error in the offline engine (see the server log).", headers
-        )
-
-    def _refusal(self, request: Request, exc: Exception) -> Response:
-        """A domain or HTTP refusal as its status and JSON."""
-        headers: dict[str, str] = {}
-        if isinstance(exc, _Refused):
-            return self.error(exc.status, exc.message, _unread_body(request, dict(exc.headers)))
-        if isinstance(exc, InvalidRequest):
-            return self.error(400, exc.message, _unread_body(request, headers))
-        if isinstance(exc, HashNotFound):
-            return self.error(404, exc.message, _unread_body(request, headers))
-        if isinstance(exc, Unauthorized):
-            return self.error(401, exc.message, _unread_body(request, headers))
-        if isinstance(exc, InsufficientTokens):
-            return self.error(
-                402, exc.message, _unread_body(request, headers), needed=exc.needed,
-                balance=exc.balance,
-            )  # fmt: skip
-        if isinstance(exc, RateLimited):
-            retry = max(1, math.ceil(exc.retry_after or 1))
-            headers["Retry-After"] = str(retry)
-            return self.error(429, exc.message, _unread_body(request, headers), retryAfter=retry)
-        assert isinstance(exc, MuzaicError)
-        return self.error(500, f"The engine failed: {exc.message}", _unread_body(request, headers))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -253,9 +158,9 @@ class ServeApp:
         length = request.headers.get("content-length")
         chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
         if length is None and not chunked:
-            raise _Refused(411, "A POST needs a Content-Length header and a JSON body.")
+            raise Refused(411, "A POST needs a Content-Length header and a JSON body.")
         if length is not None and int(length) > limit:  # h11 checked it is a number
-            raise _Refused(413, f"Request body of {length} bytes exceeds the limit of {limit} bytes.",
+            raise Refused(413, f"Request body of {length} bytes exceeds the limit of {limit} bytes.",
                            {"Connection": "close"})  # fmt: skip
         raw = bytearray()
         try:
@@ -263,23 +168,23 @@ class ServeApp:
                 async for chunk in request.stream():
                     raw += chunk
                     if len(raw) > limit:
-                        raise _Refused(413, f"Request body exceeds the limit of {limit} bytes.",
+                        raise Refused(413, f"Request body exceeds the limit of {limit} bytes.",
                                        {"Connection": "close"})  # fmt: skip
         except TimeoutError:
-            raise _Refused(408, "The request body did not arrive in time.",
+            raise Refused(408, "The request body did not arrive in time.",
                            {"Connection": "close"}) from None  # fmt: skip
         except ClientDisconnect:
-            raise _Refused(400, "The client went away before the body arrived.",
+            raise Refused(400, "The client went away before the body arrived.",
                            {"Connection": "close"}) from None  # fmt: skip
         request.state.body_read = True
         request.state.started = time.monotonic()
         if not raw.strip():
-            raise _Refused(400, "The request body is empty; send a JSON object.")
+            raise Refused(400, "The request body is empty; send a JSON object.")
         try:
             request.state.json_body = jsonsafe.loads(bytes(raw))
             return request.state.json_body
         except jsonsafe.JSONError as exc:
-            raise _Refused(400, f"The request body is not valid JSON: {exc}.") from None
+            raise Refused(400, f"The request body is not valid JSON: {exc}.") from None
 
     async def _render(self, fn: Any, *args: Any) -> Any:
         """Run *fn* on a render thread, or refuse with 429 when this worker's queue is full."""
@@ -287,7 +192,7 @@ class ServeApp:
         if self._queued >= self.config.queue:
             per = self._render_seconds * self._queued / self._renders.total_tokens
             retry = max(1, math.ceil(per))
-            raise _Refused(
+            raise Refused(
                 429,
                 f"The server is busy ({self._queued} renders queued); retry in {retry} s.",
                 {"Retry-After": str(retry)},
@@ -307,7 +212,7 @@ class ServeApp:
         try:
             await self._admit(request)
             payload = await work(request)
-        except (MuzaicError, _Refused) as exc:
+        except (MuzaicError, Refused) as exc:
             return self._refusal(request, exc)
         return self.answer(endpoint, payload, request=request)
 
@@ -398,30 +303,10 @@ def find_app(app: Any) -> ServeApp | None:
     return None
 
 
-def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None) -> Response:
-    data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode("ascii")
-    return Response(data, status, headers=headers, media_type="application/json")
-
-
 def _b64(data: bytes) -> str:
     import base64
 
     return base64.b64encode(data).decode("ascii")
-
-
-def _unread_body(request: Request, headers: dict[str, str]) -> dict[str, str]:
-    """Close the connection after a refusal whose large or unsized body was never read.
-
-    A small unread body is drained by the server before the next request on the
-    connection, so keep-alive survives a 401 or 404; a large one would be read for nothing.
-    """
-    if getattr(request.state, "body_read", False) or request.method in ("GET", "HEAD"):
-        return headers
-    length = request.headers.get("content-length")
-    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
-    if chunked or (length is not None and int(length) > DRAIN_LIMIT):
-        headers = {**headers, "Connection": "close"}
-    return headers
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from muzaic_studio.audio import ffmpeg_log
 from muzaic_studio.audio.ffmpeg import ffmpeg_exe
 from muzaic_studio.model.validation import MAX_TOTAL_SECONDS
+from muzaic_studio.paths import readable_file_size
 from muzaic_studio.video.errors import VideoError
 from muzaic_studio.wording import clock
 
@@ -62,19 +63,7 @@ _TIME_RE = re.compile(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)")
 
 
 def _check_file(path: Path) -> int:
-    if not path.exists():
-        raise VideoError(f"The video {path} does not exist (was it moved or renamed?).")
-    if not path.is_file():
-        raise VideoError(f"{path} is not a file.")
-    try:
-        size = path.stat().st_size
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise VideoError(f"Cannot read the video {path}: {exc.strerror or exc}.") from exc
-    if size == 0:
-        raise VideoError(f"The video {path.name} is empty (0 bytes).")
-    return size
+    return readable_file_size(path, "video", VideoError)
 
 
 def _ffmpeg_log(args: list[str], timeout: float) -> str:

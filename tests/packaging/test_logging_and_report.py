@@ -91,15 +91,25 @@ def test_report_has_versions_paths_and_log_but_no_key(home):
     assert f"Muzaic Studio  : {muzaic_studio.__version__}" in report
     assert f"API contract   : {muzaic_studio.API_VERSION}" in report
     assert platform.python_version() in report
-    from PySide6 import QtCore
-
-    assert f"Qt             : {QtCore.qVersion()}" in report
     assert "Offline engine :" in report
     assert "ffmpeg version" in report
     assert str(logging_setup.log_path()) in report
     assert str(paths.cache_dir()) in report and str(paths.data_dir()) in report
     assert "API key in environment : yes" in report
     assert report.rstrip().endswith("the last thing that happened")  # the log tail
+
+
+def test_report_says_which_settings_are_in_effect_and_why(home, monkeypatch):
+    from muzaic_studio import settings
+    from muzaic_studio.settings.declared import BACKEND, RECENT_FILES
+
+    settings.save({BACKEND: "cloud", RECENT_FILES: ["/home/someone/secret-film.muzaic"]})
+    monkeypatch.setenv("MUZAIC_ORIGIN", "web")
+    report = diagnostics.collect_report()
+    assert "backend.kind              : 'cloud' (saved)" in report
+    assert "backend.origin            : 'web' ($MUZAIC_ORIGIN)" in report
+    assert "autosave.interval_seconds : 30 (default)" in report
+    assert "secret-film" not in report  # recent files name the user's projects
 
 
 def test_report_without_a_log_says_so(home):

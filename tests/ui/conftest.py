@@ -39,12 +39,48 @@ def saved_settings():
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings():
+def fresh_settings(fresh_saved_settings):
     """Every UI test starts with the app's settings as on a first start: a window state,
-    dock size or backend saved by an earlier test never shapes the next one."""
+    dock size or backend saved by an earlier test never shapes the next one. The declared
+    settings (settings.json) are removed by tests/conftest.py's fresh_saved_settings, the
+    Qt-only ones (window geometry and state, in QSettings) here; both live in the test
+    home (MUZAIC_STUDIO_HOME), never in the user's config folder."""
+    from muzaic_studio.settings.store import QT_INI_NAME
     from muzaic_studio.ui.settings import app_settings
 
     settings = app_settings()
+    assert settings.fileName().endswith(QT_INI_NAME)
     settings.clear()
     settings.sync()
     yield
+
+
+LEAK_GRACE_MS = 15_000  # a cancelled job may finish a call it cannot interrupt (a slow read)
+
+
+@pytest.fixture(autouse=True)
+def no_work_left_running(qapp):
+    """A test that leaves a background job or a thread running fails, naming it.
+
+    Set up before the test's own fixtures, so it checks after qtbot has closed the test's
+    widgets: whatever still runs then would run into the next test (a late result landing
+    in another window, a pool starved for the next render).
+    """
+    import threading
+
+    from muzaic_studio.ui.workers import shared_pool
+
+    before = set(threading.enumerate())
+    yield
+    pool = shared_pool()
+    if not pool.waitForDone(LEAK_GRACE_MS):
+        pytest.fail(
+            f"{pool.activeThreadCount()} background job(s) still running "
+            f"{LEAK_GRACE_MS / 1000:.0f} s after the test ended"
+        )
+    left = [t for t in threading.enumerate() if t not in before and not t.daemon]
+    for thread in left:
+        thread.join(LEAK_GRACE_MS / 1000)
+    alive = [t.name for t in left if t.is_alive()]
+    if alive:
+        pytest.fail(f"the test left thread(s) running: {alive}")

@@ -27,6 +27,15 @@ def clear_autosaves():
         p.unlink()
 
 
+def test_the_interval_is_the_saved_setting(qtbot):
+    from muzaic_studio import settings
+    from muzaic_studio.settings.declared import AUTOSAVE_SECONDS
+
+    assert Autosave(lambda: None).timer.interval() == 30_000  # the default
+    settings.save({AUTOSAVE_SECONDS: 120})  # e.g. `muzaic-studio settings autosave... 120`
+    assert Autosave(lambda: None).timer.interval() == 120_000
+
+
 def test_autosave_writes_only_unsaved_work_and_cleans_up(qtbot):
     clear_autosaves()
     doc = ProjectDocument(demo_project())

@@ -53,8 +53,8 @@ def test_at_1024x700_the_transport_stays_visible(qtbot, monkeypatch):
     for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
         action = w.render_workflow.actions[key]
         assert visible_in_toolbar(w, tb.widgetForAction(action)), key
-    assert visible_in_toolbar(w, w.render_workflow.backend_combo)
-    assert visible_in_toolbar(w, w._playhead_label)
+    assert visible_in_toolbar(w, w.render_workflow.backend_choice.combo)
+    assert visible_in_toolbar(w, w.status.playhead)
     render = tb.widgetForAction(w.render_workflow.actions["render.render"])
     assert render.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
     # what went to the overflow is an editing/view button, reachable from the » button
@@ -83,10 +83,10 @@ def test_banners_do_not_move_the_timeline(qtbot, monkeypatch):
 def test_the_playhead_time_is_shown_near_the_transport(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
     w.doc.set_playhead(72.5)
-    assert w._playhead_label.text() == "1:12.500"
+    assert w.status.playhead.text() == "1:12.500"
     tb = w.toolbar
     play = tb.widgetForAction(w.render_workflow.actions["render.play"])
-    assert abs(rect_in(w._playhead_label, tb).left() - rect_in(play, tb).right()) < 120
+    assert abs(rect_in(w.status.playhead, tb).left() - rect_in(play, tb).right()) < 120
     w.render_workflow.shutdown()
 
 
@@ -150,7 +150,7 @@ def test_render_progress_text_is_not_cut_at_1024(qtbot, monkeypatch):
         assert wf.render(False)
     assert any("usually" in t for t in texts)
     assert len(fits) > 1 and sum(fits) >= len(fits) - 1  # at most one frame still laying out
-    assert w._cursor_label.isVisible()  # back after the render
+    assert w.status.cursor.isVisible()  # back after the render
     w.render_workflow.shutdown()
 
 

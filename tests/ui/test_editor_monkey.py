@@ -69,7 +69,7 @@ def test_monkey_then_undo_all_restores_the_project(window):
         elif choice == 4:
             insp.action_combo.activated.emit(rng.randrange(3))
         else:
-            items = list(insp.tag_picker._items.values())
+            items = list(insp.tag_picker.items_by_tag.values())
             if items:
                 item = rng.choice(items)
                 item.setCheckState(Qt.CheckState.Unchecked if item.checkState() == Qt.CheckState.Checked

@@ -113,7 +113,7 @@ def test_arrow_nudge_merges_into_one_step(window, qtbot):
     doc = window.doc
     last = doc.project.sorted_regions()[2]
     doc.select([last.uid])
-    window.set_grid("off")
+    window.commands.set_grid("off")
     window.timeline.setFocus()
     for _ in range(3):
         qtbot.keyClick(window.timeline, Qt.Key.Key_Right)
@@ -128,7 +128,7 @@ def test_arrow_nudge_merges_into_one_step(window, qtbot):
 def test_nudge_into_neighbour_is_refused(window):
     doc = window.doc
     doc.select([doc.project.sorted_regions()[1].uid])
-    window.nudge(-1, small=False)
+    window.commands.nudge(-1, small=False)
     assert "Cannot nudge" in window.message_bar.text
     assert doc.project.sorted_regions()[1].time == 10.0
 

@@ -27,7 +27,7 @@ def test_ctrl_e_before_a_render_says_render_first(window):
     assert "Ctrl+E" in [s.toString() for s in wf.actions["file.export"].shortcuts()]
     assert wf.open_export() is None
     assert "render" in window.message_bar.text.lower()
-    assert window.message_bar._button.text() == "Render"
+    assert window.message_bar.action_button.text() == "Render"
 
 
 def test_export_whole_soundtrack_as_mp3_with_loudness(window, qtbot, tmp_path):
@@ -60,6 +60,21 @@ def test_export_selection_as_wav(window, qtbot, tmp_path):
     assert info.codec.startswith("pcm_s16le")
     assert info.duration == pytest.approx(8.0, abs=0.1)
     dialog.close()
+
+
+def test_the_last_exports_format_and_master_are_the_next_defaults(window, qtbot, tmp_path):
+    wf = render_and_wait(window, qtbot)
+    dialog = wf.open_export()
+    assert (dialog.format, dialog.master_combo.currentData()) == ("mp3", None)  # first time
+    dialog.set_format("wav")
+    dialog.master_combo.setCurrentIndex(dialog.master_combo.findData(-16.0))
+    export(dialog, qtbot, tmp_path / "one.wav")
+    assert dialog.result_info is not None
+    dialog.close()
+    again = wf.open_export()
+    assert (again.format, again.master_combo.currentData()) == ("wav", -16.0)
+    assert again.path_edit.text().endswith(".wav")
+    again.close()
 
 
 def test_export_to_a_missing_folder_fails_clearly_and_writes_nothing(window, qtbot, tmp_path):

@@ -45,7 +45,7 @@ def test_shows_the_selected_region(insp):
     assert insp.pages.currentIndex() == 1
     assert insp.rows["tempo"].slider.value() == 5
     assert insp.start_spin.value() == 0.0 and insp.duration_spin.value() == 10.0
-    assert insp.tag_picker._items[10].checkState() == Qt.CheckState.Checked
+    assert insp.tag_picker.items_by_tag[10].checkState() == Qt.CheckState.Checked
     assert not insp.source_box.isVisibleTo(insp) and insp.params_box.isVisibleTo(insp)
     insp.doc.select(())
     assert insp.pages.currentIndex() == 0
@@ -111,13 +111,13 @@ def test_mixed_values_are_marked(insp):
 
 def test_tags_toggle_and_conflict_warning(insp):
     select(insp, 0)
-    item = insp.tag_picker._items[11]
+    item = insp.tag_picker.items_by_tag[11]
     item.setCheckState(Qt.CheckState.Checked)
     region = insp.doc.project.sorted_regions()[0]
     assert region.tags == [10, 11]
     assert insp.tag_picker.warning.isVisibleTo(insp)
     assert "Happy conflicts with Sad" in insp.tag_picker.warning.text()
-    insp.tag_picker._items[10].setCheckState(Qt.CheckState.Unchecked)
+    insp.tag_picker.items_by_tag[10].setCheckState(Qt.CheckState.Unchecked)
     assert insp.doc.project.sorted_regions()[0].tags == [11]
     assert not insp.tag_picker.warning.isVisibleTo(insp)
 
@@ -125,13 +125,13 @@ def test_tags_toggle_and_conflict_warning(insp):
 def test_tag_search_filters(insp):
     select(insp, 0)
     insp.tag_picker.search.setText("pia")
-    visible = [i.text() for i in insp.tag_picker._items.values() if not i.isHidden()]
+    visible = [i.text() for i in insp.tag_picker.items_by_tag.values() if not i.isHidden()]
     assert visible == ["Piano"]
 
 
 def test_partial_tags_on_multi_selection_then_add_to_all(insp):
     select(insp, 0, 1)
-    item = insp.tag_picker._items[10]
+    item = insp.tag_picker.items_by_tag[10]
     assert item.checkState() == Qt.CheckState.PartiallyChecked
     item.setCheckState(Qt.CheckState.Checked)
     assert all(10 in r.tags for r in insp.doc.project.sorted_regions()[:2])

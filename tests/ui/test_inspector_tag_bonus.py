@@ -39,8 +39,8 @@ def inspector(qtbot, region: Region) -> Inspector:
 def test_sliders_show_the_combined_tag_bonus_by_the_docs_rule(qtbot):
     # Ids from another catalogue (the offline engine's): the names decide.
     w = inspector(qtbot, Region(0, 8, tags=[14, 15], tag_names=["Acoustic", "ELECTRONIC"]))
-    assert w.tag_picker._items[1].checkState() == Qt.CheckState.Checked
-    assert w.tag_picker._items[2].checkState() == Qt.CheckState.Checked
+    assert w.tag_picker.items_by_tag[1].checkState() == Qt.CheckState.Checked
+    assert w.tag_picker.items_by_tag[2].checkState() == Qt.CheckState.Checked
     # +1 and +1: the largest, not the sum (+2), so 5 reads "5 (+1)".
     assert w.rows["intensity"].value.text() == "5 (+1)"
     assert w.rows["tone"].value.text() == "5 (-1)"  # +1 and -3: the rounded average
@@ -52,7 +52,7 @@ def test_sliders_show_the_combined_tag_bonus_by_the_docs_rule(qtbot):
 
 def test_ticking_a_tag_stores_its_name_and_updates_the_bonus(qtbot):
     w = inspector(qtbot, Region(0, 8))
-    w.tag_picker._items[3].setCheckState(Qt.CheckState.Checked)
+    w.tag_picker.items_by_tag[3].setCheckState(Qt.CheckState.Checked)
     region = w.doc.project.regions[0]
     assert (region.tags, region.tag_names) == ([3], ["calm"])
     assert w.rows["tempo"].value.text() == "5 (-2)"

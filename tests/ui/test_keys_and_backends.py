@@ -102,16 +102,16 @@ def test_toolbar_choice_switches_backend_and_status_bar(
     qtbot.addWidget(w)
     wf = w.render_workflow
     qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
-    assert w._backend_label.text() == "Offline engine"  # no key: offline by default
+    assert w.status.backend.text() == "Offline engine"  # no key: offline by default
     BackendSettings(kind="offline", api_url=server.url).save()
     wf.backends.settings = BackendSettings.load()
     credentials.set_key(KEY)
-    combo = wf.backend_combo
+    combo = wf.backend_choice.combo
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
         combo.setCurrentIndex(1)
         combo.activated.emit(1)
     assert wf.controller.backend.name == "cloud"
-    assert "Muzaic cloud" in w._backend_label.text()
+    assert "Muzaic cloud" in w.status.backend.text()
     assert BackendSettings.load().kind == "cloud"
     qtbot.waitUntil(lambda: "tokens left" in wf.balance_label.text(), timeout=10_000)
     wf.shutdown()

@@ -139,13 +139,13 @@ def test_library_is_kept_across_projects(window, qtbot):
     # (POST /audioFromHash on the engine's server), off the GUI thread
     some = next(iter(hashes))
     wf = window.render_workflow
-    assert wf.hash_audio(some) is None
-    wf.preview_hash(some)
+    assert wf.hash_library.hash_audio(some) is None
+    wf.hash_library.preview_hash(some)
     qtbot.waitUntil(lambda: wf.preview_player.playing, timeout=10_000)
     assert wf.preview_player.source.name.startswith(some[:40])
     assert window.doc.playhead == 0.0
     # using one copies its entry into the new project's own library
-    wf.drop_hash(some, 6.0, 0.0)
+    wf.hash_library.drop_hash(some, 6.0, 0.0)
     assert some in window.doc.project.library
 
 
@@ -154,7 +154,7 @@ def test_preview_plays_the_hash_without_moving_the_playhead(window, qtbot):
     doc = window.doc
     second = doc.project.sorted_regions()[1]
     doc.set_playhead(1.0)
-    wf.preview_hash(second.last_hash)
+    wf.hash_library.preview_hash(second.last_hash)
     player = wf.preview_player
     assert player.playing and player.position == pytest.approx(second.time, abs=0.05)
     player.advance(0.5)
@@ -180,7 +180,7 @@ def test_a_preview_that_may_cost_tokens_asks_first(window, qtbot, monkeypatch):
 
     # not fetched before (a fetched preview is on disk and costs nothing again)
     (paths.cache_dir() / "previews" / f"{some[:40]}.mp3").unlink(missing_ok=True)
-    wf.preview_hash(some)
+    wf.hash_library.preview_hash(some)
     assert asked == [length]  # asked, with what it may cost, before anything is sent
     assert not wf.preview_player.playing
     from muzaic_studio.ui.library.dock import paid_preview_question

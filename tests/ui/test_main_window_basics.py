@@ -36,7 +36,7 @@ def test_public_surface(window, qtbot):
     assert dock.widget().text() == "hello"
     assert dock.toggleViewAction() in window.menus["panels"].actions()
     window.set_backend_label("Muzaic cloud")
-    assert window._backend_label.text() == "Muzaic cloud"
+    assert window.status.backend.text() == "Muzaic cloud"
 
 
 def test_message_bar_is_non_blocking_with_action(window, qtbot):
@@ -44,7 +44,7 @@ def test_message_bar_is_non_blocking_with_action(window, qtbot):
     window.show_message("Render failed", "error", "Retry", lambda: pressed.append(1))
     bar = window.message_bar
     assert bar.isVisible() and bar.kind == "error" and "Render failed" in bar.text
-    qtbot.mouseClick(bar._button, qtbot_button())
+    qtbot.mouseClick(bar.action_button, qtbot_button())
     assert pressed == [1] and not bar.isVisible()
 
 
@@ -64,15 +64,15 @@ def test_title_shows_dirty_mark_and_undo_text(window):
 
 
 def test_status_bar_shows_length_and_tokens(window):
-    assert "0:44" in window._length_label.text()
-    assert f"{window.doc.project.estimated_tokens} tokens" in window._tokens_label.text()
+    assert "0:44" in window.status.length.text()
+    assert f"{window.doc.project.estimated_tokens} tokens" in window.status.tokens.text()
 
 
 def test_status_bar_length_reads_m_ss_tenths_also_when_empty(window):
     window.set_document(ProjectDocument())
-    assert window._length_label.text().startswith("Length 0:00.0  ·  0 regions")
+    assert window.status.length.text().startswith("Length 0:00.0  ·  0 regions")
     window.set_document(ProjectDocument(Project(regions=[Region(0.0, 59.96)])))
-    assert window._length_label.text().startswith("Length 1:00.0  ·  1 region")
+    assert window.status.length.text().startswith("Length 1:00.0  ·  1 region")
 
 
 def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):
@@ -223,7 +223,7 @@ def test_geometry_and_docks_are_remembered(qtbot, monkeypatch):
     assert (second.width(), second.height()) == (701, 455)
     assert not second.docks["Inspector"].isVisible()
     second.docks["Inspector"].show()
-    second.save_layout()
+    second.window_layout.save()
 
 
 def test_recent_files_menu(window, tmp_path):

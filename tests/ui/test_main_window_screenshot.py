@@ -87,7 +87,7 @@ def test_five_regions_by_hand_saved_and_reopened_exactly(qtbot, monkeypatch, tmp
         if tool == "generate":
             insp.rows["tempo"].slider.setValue(2 + i)
             insp.rows["intensity"].slider.setValue(9 - i)
-            insp.tag_picker._items[[1, 3, 5][i // 2]].setCheckState(Qt.CheckState.Checked)
+            insp.tag_picker.items_by_tag[[1, 3, 5][i // 2]].setCheckState(Qt.CheckState.Checked)
         if tool == "copy":
             insp.source_combo.setEditText("0123456789abcdef")
             insp.source_combo.lineEdit().editingFinished.emit()

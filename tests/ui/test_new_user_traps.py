@@ -144,23 +144,29 @@ def test_choosing_the_cloud_without_a_key_stays_chosen_and_asks_for_one(
     wf = w.render_workflow
     qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
     opened = []
-    monkeypatch.setattr(wf, "open_key_dialog", lambda: opened.append(True))
+    monkeypatch.setattr(wf.backend_choice, "open_key_dialog", lambda: opened.append(True))
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
-        wf.backend_combo.setCurrentIndex(1)
-        wf.backend_combo.activated.emit(1)
+        wf.backend_choice.combo.setCurrentIndex(1)
+        wf.backend_choice.combo.activated.emit(1)
     qtbot.waitUntil(lambda: opened == [True], timeout=5000)  # the key dialog opens
-    assert wf.backend_combo.currentData() == "cloud"  # no snapping back
+    assert wf.backend_choice.combo.currentData() == "cloud"  # no snapping back
     assert BackendSettings.load().kind == "cloud"
-    assert "no API key" in w._backend_label.text()
+    assert "no API key" in w.status.backend.text()
     assert wf.controller.backend is None
     assert not wf.render(False)  # refused, not rendered offline behind the user's back
     bar = w.message_bar
     assert bar.kind == "warning" and "no API key" in bar.text
-    assert bar._button.text() == "Set API key..." and bar._second.text() == "Use offline engine"
+    assert (
+        bar.action_button.text() == "Set API key..."
+        and bar.second_button.text() == "Use offline engine"
+    )
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
-        qtbot.mouseClick(bar._second, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(bar.second_button, Qt.MouseButton.LeftButton)
     assert wf.controller.backend.name == "offline"
-    assert wf.backend_combo.currentData() == "offline" and BackendSettings.load().kind == "offline"
+    assert (
+        wf.backend_choice.combo.currentData() == "offline"
+        and BackendSettings.load().kind == "offline"
+    )
     render_and_wait(w, qtbot)
     assert "nothing charged" in bar.text and "tokens used" not in bar.text
     assert w.doc.project.last_render["tokensUsed"] == 0

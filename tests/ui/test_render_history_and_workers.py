@@ -146,7 +146,7 @@ def test_summary_estimate_and_confirmation_text(window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", question)
     wf = window.render_workflow
     wf.ask_before_spending = True
-    assert not wf._confirm(summary)
+    assert not wf.backend_choice.confirm(summary)
     assert "only 30 are left" in asked[0] and "40 tokens" in asked[0]
 
 

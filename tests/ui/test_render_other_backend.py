@@ -59,11 +59,11 @@ def test_an_offline_copy_is_caught_then_its_source_is_rendered_there_first(
     assert "Render its source, Region 1 'Intro'" in bar.text
     assert other_cloud.bodies == []
     assert [r.name for r in doc.selected_regions()] == ["Reprise"]
-    assert bar._button.text() == "Render its source first"
+    assert bar.action_button.text() == "Render its source first"
 
     finished: list[bool] = []
     wf.controller.finished.connect(finished.append)
-    bar._button.click()  # links the copy to Intro, renders Intro, then the soundtrack
+    bar.action_button.click()  # links the copy to Intro, renders Intro, then the soundtrack
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=60_000)
     assert finished == [True, True]
     first, soundtrack = other_cloud.bodies

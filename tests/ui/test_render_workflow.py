@@ -47,7 +47,7 @@ def render(window, qtbot, only_changes=False, timeout=30_000):
 
 def test_render_two_regions_shows_waveform_hashes_and_library(window, engine_url, qtbot):
     wf = use(window, engine_url, qtbot)
-    assert "127.0.0.1" in window._backend_label.text()  # the backend is named
+    assert "127.0.0.1" in window.status.backend.text()  # the backend is named
     doc = window.doc
     ok = render(window, qtbot)
     assert ok
@@ -109,10 +109,10 @@ def test_ab_switches_between_the_last_two_renders(window, engine_url, qtbot):
     second_audio = doc.audio_path
     assert second_audio != first_audio
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
-        wf.ab_switch()
+        wf.history_switch.ab_switch()
     assert doc.audio_path == first_audio and wf.player.source == first_audio
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
-        wf.ab_switch()
+        wf.history_switch.ab_switch()
     assert doc.audio_path == second_audio
 
 
@@ -183,8 +183,8 @@ def assert_failed_cleanly(window, before, action_text, words) -> None:
     assert bar.isVisible() and bar.kind in ("error", "warning")
     assert words.lower() in bar.text.lower(), bar.text
     if action_text:
-        assert bar._button.isVisible() and bar._button.text().startswith(action_text), (
-            bar._button.text()
+        assert bar.action_button.isVisible() and bar.action_button.text().startswith(action_text), (
+            bar.action_button.text()
         )
     assert snapshot(window.doc) == before
     assert len(wf.history) == 0 and not list(wf.history.folder.glob("*.mp3"))
@@ -206,19 +206,20 @@ def test_refused_connection_says_so_and_offers_retry(window, qtbot):
     before = snapshot(window.doc)
     assert not render(window, qtbot)
     bar = window.message_bar
-    assert bar.kind == "error" and bar._button.text() == "Retry"
+    assert bar.kind == "error" and bar.action_button.text() == "Retry"
     assert "127.0.0.1" in bar.text or "connect" in bar.text.lower()
     assert snapshot(window.doc) == before
 
 
 def test_401_action_opens_the_key_dialog(window, qtbot, monkeypatch):
     opened = []
-    monkeypatch.setattr(window.render_workflow, "open_key_dialog", lambda: opened.append(1))
+    choice = window.render_workflow.backend_choice
+    monkeypatch.setattr(choice, "open_key_dialog", lambda: opened.append(1))
     with ScriptedServer(Scripted(401, {"error": "Invalid API key"})) as srv:
         use(window, srv.url, qtbot)
-        window.render_workflow.controller.open_key_dialog = window.render_workflow.open_key_dialog
+        window.render_workflow.controller.open_key_dialog = choice.open_key_dialog
         assert not render(window, qtbot)
-    window.message_bar._button.click()
+    window.message_bar.action_button.click()
     assert opened == [1]
 
 
@@ -288,6 +289,7 @@ def test_keyboard_render_changes_play_and_export(window, engine_url, qtbot):
 def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
     """Typed errors whose fix the app can perform get a working button; others say it."""
     from muzaic_studio.contract.errors import InsecureConnection, InvalidKey, ServerError
+    from muzaic_studio.ui.render.failures import notify_failure
 
     wf = window.render_workflow
     c = wf.controller
@@ -302,10 +304,10 @@ def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
         (ServerError("The server failed."), "Retry", "render"),
     ]
     for exc, text, effect in cases:
-        c._notify_error(plan, exc)
+        notify_failure(c, plan, exc)
         bar = window.message_bar
-        assert bar._button.text() == text
-        bar._button.click()
+        assert bar.action_button.text() == text
+        bar.action_button.click()
         assert calls[-1] == effect
 
 
@@ -359,13 +361,13 @@ def test_dead_cloud_server_also_offers_the_offline_engine(window, qtbot):
         with ScriptedServer(Scripted(500, {"error": "boom"})) as srv:
             use(window, srv.url, qtbot)
             assert not render(window, qtbot)
-        assert bar.kind == "error" and not bar._second.isVisible()  # not for a server bug
+        assert bar.kind == "error" and not bar.second_button.isVisible()  # not for a server bug
         use(window, refused_url(), qtbot)
         assert not render(window, qtbot)
-        assert bar._button.text() == "Retry"
-        assert bar._second.isVisible() and bar._second.text() == "Use offline engine"
+        assert bar.action_button.text() == "Retry"
+        assert bar.second_button.isVisible() and bar.second_button.text() == "Use offline engine"
         with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
-            qtbot.mouseClick(bar._second, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(bar.second_button, Qt.MouseButton.LeftButton)
         assert wf.controller.backend.name == "offline"
         assert render(window, qtbot)  # and rendering works right away
     finally:
@@ -393,7 +395,7 @@ def test_a_paid_render_with_bad_audio_keeps_its_hashes_and_says_so(window, qtbot
     assert bar.kind == "error" and "hashes of this paid render were kept" in bar.text
     if audio == "truncated":
         assert "The server sent 0." in bar.text and "of a 14.0 s soundtrack" in bar.text
-    assert bar._button.text() == "Render changes"
+    assert bar.action_button.text() == "Render changes"
     assert doc.waveform is None and doc.audio_path is None
     assert len(wf.history) == 0
     (kept,) = wf.history.folder.glob("*.answer.json")  # the paid answer, on disk first
@@ -403,5 +405,5 @@ def test_a_paid_render_with_bad_audio_keeps_its_hashes_and_says_so(window, qtbot
     with ScriptedServer(Scripted(500, {"error": "stop here"})) as srv:
         use(window, srv.url, qtbot)
         with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
-            bar._button.click()
+            bar.action_button.click()
         assert any("soundtrack" in hit for hit in srv.hits)

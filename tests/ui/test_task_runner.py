@@ -14,8 +14,8 @@ from shiboken6 import delete
 
 from muzaic_studio.ui import workers
 from muzaic_studio.ui.dialogs.preferences import BackendSettings, PreferencesDialog
+from muzaic_studio.ui.render.history_switch import HISTORY
 from muzaic_studio.ui.render.library_preview import PREVIEW
-from muzaic_studio.ui.render.workflow import HISTORY
 from muzaic_studio.ui.video.workflow import install_video_workflow
 from muzaic_studio.ui.workers import TaskRunner
 from tests.ui.render_support import render_window

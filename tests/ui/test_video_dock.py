@@ -173,7 +173,7 @@ def test_main_window_dock_follows_document_and_player(qtbot, video_file, monkeyp
     player.playingChanged.emit(False)
     assert not wf.dock_widget.playing
     # The sound lane's button and the dock share one muted state.
-    assert wf.lane.muted and wf.dock_widget.muted
+    assert wf.bands.lane.muted and wf.dock_widget.muted
     wf.shutdown()
     w.render_workflow.shutdown()
 

@@ -65,7 +65,10 @@ def test_menus_and_actions_are_installed(window):
     # The strip sits right above the timeline and the sound lane right below it.
     layout = window.timeline.parentWidget().layout()
     i = layout.indexOf(window.timeline)
-    assert layout.itemAt(i - 1).widget() is wf.strip and layout.itemAt(i + 1).widget() is wf.lane
+    assert (
+        layout.itemAt(i - 1).widget() is wf.bands.strip
+        and layout.itemAt(i + 1).widget() is wf.bands.lane
+    )
 
 
 def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, tmp_path):
@@ -80,18 +83,22 @@ def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, 
     assert doc.dirty
     assert wf.info.duration == pytest.approx(4.0, abs=0.05)
     assert wf.dock_widget.source == video_file
-    assert wf.strip.isVisible() and wf.lane.isVisible()
+    assert wf.bands.strip.isVisible() and wf.bands.lane.isVisible()
     # The timeline shows the whole video.
     t0, t1 = window.timeline.visible_span()
     assert t0 <= 0.01 and t1 >= 4.0
     # Thumbnails and the sound lane arrive from their workers.
-    qtbot.waitUntil(lambda: wf.thumbnails is not None and wf.sound_peaks is not None, timeout=WAIT)
-    tiles = wf.strip.visible_tiles()
+    qtbot.waitUntil(
+        lambda: wf.bands.thumbnails is not None and wf.bands.sound_peaks is not None, timeout=WAIT
+    )
+    tiles = wf.bands.strip.visible_tiles()
     assert tiles and tiles[0][1] == 0
-    assert wf.strip.x_of(1.5) == pytest.approx(window.timeline.scale.x(1.5) + wf.strip._offset())
-    assert wf.sound_peaks.duration == pytest.approx(4.0, abs=0.1)
-    assert wf.lane.polygon() is not None
-    assert wf.lane.muted and wf.dock_widget.muted  # muted by default
+    assert wf.bands.strip.x_of(1.5) == pytest.approx(
+        window.timeline.scale.x(1.5) + wf.bands.strip._offset()
+    )
+    assert wf.bands.sound_peaks.duration == pytest.approx(4.0, abs=0.1)
+    assert wf.bands.lane.polygon() is not None
+    assert wf.bands.lane.muted and wf.dock_widget.muted  # muted by default
     assert wf.actions["video.export"].isEnabled()
     # Saved file: relative path.
     doc.save()
@@ -153,12 +160,12 @@ def test_scenes_become_markers_and_regions_in_one_undo_step(window, qtbot, video
     doc.edit("Add", lambda regions: regions.append(keep))
     doc.set_markers([0.25])  # a user marker survives the scene markers
     steps = doc.undo_stack.count()
-    task = wf.detect_scenes()
+    task = wf.scenes.detect_scenes()
     assert task is not None and wf.busy("scenes")
-    qtbot.waitUntil(lambda: wf.cuts is not None, timeout=WAIT)
-    assert len(wf.cuts) == len(CUTS)
-    assert all(abs(a - b) <= 0.04 + 1e-6 for a, b in zip(wf.cuts, CUTS, strict=True))
-    assert doc.markers == sorted([0.25, *wf.cuts])
+    qtbot.waitUntil(lambda: wf.scenes.cuts is not None, timeout=WAIT)
+    assert len(wf.scenes.cuts) == len(CUTS)
+    assert all(abs(a - b) <= 0.04 + 1e-6 for a, b in zip(wf.scenes.cuts, CUTS, strict=True))
+    assert doc.markers == sorted([0.25, *wf.scenes.cuts])
     assert "Found 3 scene cuts" in window.message_bar.text
 
     chosen = {}
@@ -170,7 +177,7 @@ def test_scenes_become_markers_and_regions_in_one_undo_step(window, qtbot, video
         return RegionsFromScenesDialog.DialogCode.Accepted
 
     monkeypatch.setattr(RegionsFromScenesDialog, "exec", accept)
-    assert wf.regions_from_scenes()
+    assert wf.scenes.regions_from_scenes()
     assert "3 generate regions" in chosen["summary"] and "1 short scene" in chosen["summary"]
     assert chosen["note"]  # says the existing region is replaced
     spans = [(r.time, r.duration) for r in doc.project.sorted_regions()]
@@ -193,8 +200,8 @@ def test_regions_from_scenes_detects_first_when_needed(window, qtbot, video_file
     from muzaic_studio.ui.video import workflow as vw
 
     monkeypatch.setattr(vw, "cached_scenes", lambda *_a, **_k: None)
-    wf.cuts = None
-    assert not wf.regions_from_scenes()  # starts the scan; the dialog follows it
+    wf.scenes.cuts = None
+    assert not wf.scenes.regions_from_scenes()  # starts the scan; the dialog follows it
     qtbot.waitUntil(lambda: len(window.doc.regions) >= 2, timeout=WAIT)
     assert window.doc.project.sorted_regions()[0].time == 0.0
 
@@ -204,11 +211,11 @@ def test_cancel_scene_detection(window, qtbot, tmp_path):
         tmp_path / "long.mp4", audio=False, seconds_per_shot=(15.0, 15.0, 15.0, 15.0)
     )
     wf = load(window, qtbot, long_video)
-    wf.detect_scenes()
+    wf.scenes.detect_scenes()
     assert wf.dock_widget.job.isVisible()
     wf.dock_widget.job.cancel_button.click()
     assert not wf.busy("scenes") and not wf.dock_widget.job.isVisible()
-    assert wf.cuts is None and "cancelled" in window.message_bar.text
+    assert wf.scenes.cuts is None and "cancelled" in window.message_bar.text
     assert wf.actions["video.scenes"].isEnabled()
 
 
@@ -223,7 +230,7 @@ def test_moved_video_is_asked_for_again(window, qtbot, video_file, tmp_path, mon
     from PySide6.QtWidgets import QFileDialog
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(video_file), ""))
-    window.message_bar._button.click()  # "Locate..."
+    window.message_bar.action_button.click()  # "Locate..."
     wf = workflow(window)
     qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
     assert window.doc.project.video_path(project_file) == video_file.resolve()
@@ -246,7 +253,7 @@ def test_opening_a_project_with_its_video_restores_markers(window, qtbot, video_
     window.set_document(ProjectDocument(Project.load(project_file), project_file))
     wf = workflow(window)
     qtbot.waitUntil(lambda: wf.info is not None, timeout=WAIT)
-    assert wf.cuts == cuts and window.doc.markers == cuts
+    assert wf.scenes.cuts == cuts and window.doc.markers == cuts
     assert not window.doc.dirty  # opening changed nothing
 
 
@@ -270,19 +277,19 @@ def test_remove_video(window, qtbot, video_file):
     wf = load(window, qtbot, video_file)
     wf.remove_video()
     assert window.doc.project.video is None and wf.info is None
-    assert not wf.strip.isVisible() and wf.dock_widget.source is None
+    assert not wf.bands.strip.isVisible() and wf.dock_widget.source is None
 
 
 def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch):
     """The whole story: video in, regions from scenes, render, export with the new music."""
     wf = load(window, qtbot, video_file)
-    assert wf.export_video() is None  # nothing rendered yet: says so instead
+    assert wf.export.export_video() is None  # nothing rendered yet: says so instead
     assert "Render the soundtrack first" in window.message_bar.text
-    qtbot.waitUntil(lambda: wf.cuts is not None or not wf.busy(), timeout=WAIT)
-    if wf.cuts is None:
-        wf.detect_scenes()
-        qtbot.waitUntil(lambda: wf.cuts is not None, timeout=WAIT)
-    assert wf.apply_scene_regions([(0.0, 2.0), (2.0, 2.0)])
+    qtbot.waitUntil(lambda: wf.scenes.cuts is not None or not wf.busy(), timeout=WAIT)
+    if wf.scenes.cuts is None:
+        wf.scenes.detect_scenes()
+        qtbot.waitUntil(lambda: wf.scenes.cuts is not None, timeout=WAIT)
+    assert wf.scenes.apply_scene_regions([(0.0, 2.0), (2.0, 2.0)])
     rw = window.render_workflow
     rw.ask_before_spending = False
     with qtbot.waitSignal(rw.controller.finished, timeout=60_000) as blocker:
@@ -300,7 +307,7 @@ def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch)
     assert abs(dock.media_position() - window.doc.playhead) < 0.35
     rw.player.pause()
     assert not dock.playing
-    dialog = wf.export_video()
+    dialog = wf.export.export_video()
     assert dialog is not None
     assert dialog.mode == "duck"  # the video has sound: ducking is the default
     dialog.set_container("mkv")
@@ -332,21 +339,20 @@ def test_save_as_keeps_a_missing_video_pointing_at_the_same_place(window, qtbot,
 
 
 def test_sensitivity_finds_cuts_again_and_is_remembered(window, qtbot, video_file):
-    from muzaic_studio.ui.settings import app_settings
-    from muzaic_studio.ui.video.scenes import THRESHOLD_KEY
+    from muzaic_studio import settings
+    from muzaic_studio.settings.declared import SCENE_THRESHOLD
     from muzaic_studio.video import cached_scenes
 
     wf = load(window, qtbot, video_file)
-    wf.detect_scenes()
-    qtbot.waitUntil(lambda: wf.cuts is not None and not wf.busy("scenes"), timeout=WAIT)
-    wf.sensitivity_actions[0.18].trigger()
-    assert wf.threshold == 0.18 and wf.sensitivity_actions[0.18].isChecked()
-    assert float(app_settings().value(THRESHOLD_KEY)) == 0.18
+    wf.scenes.detect_scenes()
+    qtbot.waitUntil(lambda: wf.scenes.cuts is not None and not wf.busy("scenes"), timeout=WAIT)
+    wf.scenes.sensitivity_actions[0.18].trigger()
+    assert wf.scenes.threshold == 0.18 and wf.scenes.sensitivity_actions[0.18].isChecked()
+    assert settings.load().get(SCENE_THRESHOLD) == 0.18  # the next window starts there
     qtbot.waitUntil(lambda: not wf.busy("scenes"), timeout=WAIT)
     assert cached_scenes(video_file, 0.18) is not None  # detected with the new threshold
-    assert len(wf.cuts) == len(CUTS)  # hard cuts are found at any sensitivity
-    wf.sensitivity_actions[0.3].trigger()
-    app_settings().setValue(THRESHOLD_KEY, 0.3)
+    assert len(wf.scenes.cuts) == len(CUTS)  # hard cuts are found at any sensitivity
+    wf.scenes.sensitivity_actions[0.3].trigger()
 
 
 def test_closing_the_window_stops_a_running_scan(window, qtbot, tmp_path):
@@ -354,11 +360,11 @@ def test_closing_the_window_stops_a_running_scan(window, qtbot, tmp_path):
         tmp_path / "long.mp4", audio=False, seconds_per_shot=(60.0, 60.0, 60.0, 60.0)
     )
     wf = load(window, qtbot, long_video)
-    wf.detect_scenes()
-    qtbot.waitUntil(lambda: wf._runners["scenes"].active_threads() == 1, timeout=WAIT)
+    wf.scenes.detect_scenes()
+    qtbot.waitUntil(lambda: wf.jobs.runners["scenes"].active_threads() == 1, timeout=WAIT)
     window.close()
     qtbot.waitUntil(
-        lambda: all(r.active_threads() == 0 for r in wf._runners.values()), timeout=5000
+        lambda: all(r.active_threads() == 0 for r in wf.jobs.runners.values()), timeout=5000
     )
     from muzaic_studio.video import cached_scenes
 

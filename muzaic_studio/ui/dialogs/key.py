@@ -177,7 +177,7 @@ class KeyDialog(QDialog):
                 key = None
             if not key:
                 raise NoKeyToTest("Paste a key first (or store one) to test it.")
-            cloud = MuzaicCloud(settings.resolved_url(), key, origin=settings.origin or None)
+            cloud = MuzaicCloud(settings.resolved_url(), key, origin=settings.resolved_origin())
             return cloud.account(cancel)
 
         self.test_button.setEnabled(False)

@@ -1,15 +1,16 @@
 """Which backend renders, and where: Preferences dialog, saved settings, the live backend.
 
-Settings live in the app's settings file (group ``backend``; the key is in the keyring). The
-choice is "offline" or "cloud"; until the user picks, the app renders in the cloud when a
-key is available and with the offline engine otherwise (`backends.choose_backend`), so a
-fresh install works at once. `BackendManager` holds the live backend, says in one line
+The settings are declared and saved outside Qt (muzaic_studio.settings: the CLI reads the
+same file; the key is in the keyring), and the environment wins over them as on the
+command line ($MUZAIC_BACKEND, $MUZAIC_API_URL, $MUZAIC_ORIGIN). The choice is "offline"
+or "cloud"; until the user picks, the app renders in the cloud when a key is available
+and with the offline engine otherwise (`backends.choose_backend`), so a fresh install
+works at once. `BackendManager` holds the live backend, says in one line
 which one it is (for the status bar), and fetches the token balance off the GUI thread.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -29,38 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.contract.errors import KeyringUnavailable, MuzaicError, Unauthorized
-from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.settings.backend import KINDS, BackendSettings
 from muzaic_studio.ui.workers import TaskRunner
 
-KINDS = ("auto", "offline", "cloud")
-
-
-@dataclass
-class BackendSettings:
-    kind: str = "auto"  # "auto" until the user chooses: cloud with a key, else offline
-    api_url: str = ""  # empty: MUZAIC_API_URL or the public server
-    origin: str = ""
-
-    @classmethod
-    def load(cls) -> BackendSettings:
-        store = app_settings()
-        kind = str(store.value("backend/kind", "auto") or "auto")
-        return cls(
-            kind if kind in KINDS else "auto",
-            str(store.value("backend/api_url", "") or ""),
-            str(store.value("backend/origin", "") or ""),
-        )
-
-    def save(self) -> None:
-        store = app_settings()
-        for key, value in asdict(self).items():
-            store.setValue(f"backend/{key}", value)
-        store.sync()
-
-    def resolved_url(self) -> str:
-        from muzaic_studio.api.address import api_url
-
-        return api_url(self.api_url or None)
+__all__ = ["KINDS", "BackendManager", "BackendSettings", "PreferencesDialog", "choose"]
 
 
 NO_KEY_LABEL = "Muzaic cloud · no API key"
@@ -90,17 +63,21 @@ def call_with_cancel(fn: Any, cancel: Any, *args: Any) -> Any:
 
 
 def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
-    """(backend, why, problem): the settings' backend, or the offline engine and why not."""
+    """(backend, why, problem): the settings' backend (the environment wins over them, as
+    on the command line), or the offline engine and why not."""
     from muzaic_studio.backends import choose_backend
 
-    offline = {"auto": None, "offline": True, "cloud": False}[settings.kind]
+    choice = settings.in_effect()
     try:
         backend, reason = choose_backend(
-            offline, settings.api_url or None, settings.origin or None, out_of_process=True
-        )
+            choice.offline, choice.api_url.value or None, choice.origin.value or None,
+            out_of_process=True,
+        )  # fmt: skip
+        if choice.kind.source == "env":
+            reason = f"{reason.rstrip('.')} ({choice.kind.describe()})."
         return backend, reason, None
     except MuzaicError as exc:
-        if settings.kind == "cloud" and isinstance(exc, Unauthorized | KeyringUnavailable):
+        if choice.offline is False and isinstance(exc, Unauthorized | KeyringUnavailable):
             # The user chose the cloud: no silent switch to the offline engine (it would
             # render other music than asked for); renders are refused until a key is set.
             return None, exc.message, exc
@@ -155,8 +132,8 @@ class BackendManager(QObject):
     def needs_key(self) -> bool:
         """The cloud is chosen but there is no key: renders wait for one (or for the
         user to switch to the offline engine). Not known before the first build."""
-        return (self.backend is None and self.settings.kind == "cloud" and self._asked
-                and not self.building)  # fmt: skip
+        return (self.backend is None and self.settings.in_effect().offline is False
+                and self._asked and not self.building)  # fmt: skip
 
     @property
     def building(self) -> bool:
@@ -226,6 +203,18 @@ class PreferencesDialog(QDialog):
         form.addRow("API address:", self.url_edit)
         form.addRow("Origin:", self.origin_edit)
         layout.addLayout(form)
+        overrides = settings.in_effect().from_environment()
+        self.env_label = QLabel(self)  # the command line's precedence holds here too
+        self.env_label.setObjectName("preferencesEnvironment")
+        self.env_label.setWordWrap(True)
+        self.env_label.setText(
+            f"Set in this environment, and used instead of the choice here: "
+            f"{', '.join('$' + name for name in overrides)}."
+            if overrides
+            else ""
+        )
+        self.env_label.setVisible(bool(overrides))
+        layout.addWidget(self.env_label)
         key_box = QGroupBox("API key", self)
         key_layout = QVBoxLayout(key_box)
         self.key_label = QLabel(key_box)

@@ -5,11 +5,13 @@ worker, re-measured when the range changes; newest request wins) so the user see
 before writing. The export itself runs on a worker with a progress bar and Cancel; the
 file is written atomically by `audio.export`, so a failure or a cancel leaves no partial
 file and an older export with the same name untouched. Errors are shown in the dialog in
-the audio layer's own words (full disk, read-only folder, unreadable render).
+the audio layer's own words (full disk, read-only folder, unreadable render). The format
+and master loudness of the last export are the next one's defaults (saved settings).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from muzaic_studio import settings
+from muzaic_studio.settings.declared import EXPORT_FORMAT, EXPORT_LOUDNESS
 from muzaic_studio.ui.export.job import ExportJobDialog
 from muzaic_studio.ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
 
 FORMATS = (("MP3 (192 kbps)", "mp3"), ("WAV (16-bit PCM)", "wav"))
 MASTER_TARGETS = (
@@ -108,6 +114,11 @@ class ExportDialog(ExportJobDialog):
             "Loudness of the exported file, set after the mix, with a true-peak limiter at -1 dBTP"
         )
         form.addRow("Master:", self.master_combo)
+        saved = settings.load()  # the last export's choices
+        self.set_format(saved.get(EXPORT_FORMAT))
+        targets = [target for _text, target in MASTER_TARGETS]
+        loudness = saved.get(EXPORT_LOUDNESS)
+        self.master_combo.setCurrentIndex(targets.index(loudness) if loudness in targets else 0)
         self.loudness_label = QLabel("Measuring loudness...", self)
         self.loudness_label.setObjectName("loudnessLabel")
         self.loudness_label.setWordWrap(True)
@@ -256,6 +267,11 @@ class ExportDialog(ExportJobDialog):
 
     def _done(self, result: Any) -> None:
         self.result_info = result
+        try:
+            settings.save({EXPORT_FORMAT: self.format,
+                           EXPORT_LOUDNESS: self.master_combo.currentData()})  # fmt: skip
+        except OSError as exc:  # the export is written; only the defaults are not kept
+            log.warning("cannot save the export choices: %s", exc)
         size = result.size_bytes / 1e6
         if result.master is not None:
             self.show_loudness(result.master.summary())

@@ -5,7 +5,8 @@ Two-way binding without feedback loops (as napari's sliders do): the model is th
 signal turns into one `ProjectDocument.edit` applied to every selected region. A slider
 drag merges into one undo step (merge_key, closed by end_merge on release); so does a
 keyframe drag. A refused edit (an overlap from a new start or duration) puts the control
-back and says why.
+back and says why. The region form is built here; the Params, Tags and Source sections are
+widgets of their own (sections.py) sharing one `SelectionEdits`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -31,29 +31,19 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.model import validate_request
-from muzaic_studio.model.copy_source import UnknownSource, resolve_copy_source
-from muzaic_studio.model.region import (
-    ACTIONS,
-    DEFAULT_PARAM,
-    PARAM_NAMES,
-    Region,
-    param_at,
-)
-from muzaic_studio.model.tag_names import (
-    set_tag,
-    sync_tag_ids,
-    tag_bonus,
-    tag_label,
-    value_with_bonus,
-)
+from muzaic_studio.model.region import ACTIONS, Region
+from muzaic_studio.model.tag_names import sync_tag_ids
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import editing
 from muzaic_studio.ui.document import EditError, ProjectDocument
-from muzaic_studio.ui.inspector.keyframe_editor import normalized
 from muzaic_studio.ui.inspector.mix_panel import MixPanel
-from muzaic_studio.ui.inspector.params import ParamRow
+from muzaic_studio.ui.inspector.sections import (
+    ParamsSection,
+    SelectionEdits,
+    SourceSection,
+    TagsSection,
+)
 from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
-from muzaic_studio.ui.inspector.tag_picker import TagPicker
 from muzaic_studio.ui.timeline import geometry as geo
 
 METHOD_ITEMS = (("Default", None), ("Strict", "strict"), ("Smart", "smart"))
@@ -77,6 +67,32 @@ def render_state(region: Region) -> str:
     return "● changed since render" if region.changed_since_render else "up to date"
 
 
+def time_spin(tip: str) -> QDoubleSpinBox:
+    """A seconds field that edits on Enter or focus-out, not on every typed digit."""
+    spin = QDoubleSpinBox()
+    spin.setRange(0.0, 1200.0)
+    spin.setDecimals(3)
+    spin.setSingleStep(0.1)
+    spin.setSuffix(" s")
+    spin.setKeyboardTracking(False)
+    spin.setToolTip(tip)
+    return spin
+
+
+def show_time(spin: QDoubleSpinBox, values: list[float], minimum: float) -> None:
+    """The shared value, or an empty field reading "mixed" when the regions differ."""
+    if len(set(values)) == 1:
+        spin.setSpecialValueText("")
+        spin.setMinimum(minimum)
+        spin.setValue(values[0])
+    else:
+        # The special value text shows at the minimum, so park one step below the
+        # smallest real value; _on_start/_on_duration ignore it.
+        spin.setMinimum(minimum - spin.singleStep() if minimum > 0 else 0.0)
+        spin.setSpecialValueText(MIXED)
+        spin.setValue(spin.minimum())
+
+
 class Inspector(QWidget):
     message = Signal(str, str)  # text, kind
     #: Hashes with music beyond the project's (the user's library); set by the window.
@@ -88,6 +104,7 @@ class Inspector(QWidget):
         self.doc = doc
         self.catalogue = TagCatalogue()
         self._connected: ProjectDocument | None = None  # the document whose signals refresh us
+        self.edits = SelectionEdits(doc, self.message.emit, self.refresh)
         self._build()
         self.set_document(doc)
 
@@ -130,8 +147,8 @@ class Inspector(QWidget):
         self.method_combo.setToolTip(
             "How the server fits music to the region: strict length or smart (musical) edges"
         )
-        self.start_spin = self._time_spin(START_TIP)
-        self.duration_spin = self._time_spin("Length of the region, in seconds")
+        self.start_spin = time_spin(START_TIP)
+        self.duration_spin = time_spin("Length of the region, in seconds")
         self.duration_spin.setMinimum(geo.MIN_DURATION)
         form.addRow("Name", self.name_edit)
         form.addRow("Action", self.action_combo)
@@ -146,41 +163,16 @@ class Inspector(QWidget):
         form.addRow("Take", self.take_button)
         col.addWidget(region_box)
 
-        self.source_box = QGroupBox("Source (copy)")
-        src = QVBoxLayout(self.source_box)
-        self.source_combo = QComboBox()
-        self.source_combo.setEditable(True)
-        self.source_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.source_combo.setToolTip(
-            "The hash of earlier music to reuse: pick one from the library or paste a hash"
-        )
-        source_edit = self.source_combo.lineEdit()
-        assert source_edit is not None  # the combo is editable
-        source_edit.setPlaceholderText("Pick from the library or paste a hash")
-        src.addWidget(self.source_combo)
+        self.source_box = SourceSection(self.edits, lambda: self.known_hashes())
+        self.source_combo = self.source_box.combo
         col.addWidget(self.source_box)
-
-        self.params_box = QGroupBox("Params")
-        grid = QGridLayout(self.params_box)
-        grid.setColumnStretch(1, 1)
-        self.rows: dict[str, ParamRow] = {}
-        for i, name in enumerate(PARAM_NAMES):
-            row = ParamRow(name)
-            self.rows[name] = row
-            grid.addWidget(row.label, 2 * i, 0)
-            grid.addWidget(row.slider, 2 * i, 1)
-            grid.addWidget(row.value, 2 * i, 2)
-            grid.addWidget(row.toggle, 2 * i, 3)
-            if row.curve:
-                grid.addWidget(row.curve, 2 * i + 1, 0, 1, 4)
+        self.params_box = ParamsSection(self.edits)
+        self.rows = self.params_box.rows
         col.addWidget(self.params_box)
         self.mix_box = MixPanel(self.doc)
         col.addWidget(self.mix_box)
-
-        self.tags_box = QGroupBox("Tags")
-        tags_layout = QVBoxLayout(self.tags_box)
-        self.tag_picker = TagPicker()
-        tags_layout.addWidget(self.tag_picker)
+        self.tags_box = TagsSection(self.edits)
+        self.tag_picker = self.tags_box.picker
         col.addWidget(self.tags_box, 1)  # a tall window lists more tags
 
         self.problems = QLabel()
@@ -201,16 +193,6 @@ class Inspector(QWidget):
         self.setMinimumWidth(300)
         self._wire()
 
-    def _time_spin(self, tip: str) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setRange(0.0, 1200.0)
-        spin.setDecimals(3)
-        spin.setSingleStep(0.1)
-        spin.setSuffix(" s")
-        spin.setKeyboardTracking(False)
-        spin.setToolTip(tip)
-        return spin
-
     def _wire(self) -> None:
         self.name_edit.editingFinished.connect(self._on_name)
         self.take_button.clicked.connect(self._on_another_take)
@@ -218,20 +200,6 @@ class Inspector(QWidget):
         self.method_combo.activated.connect(self._on_method)
         self.start_spin.valueChanged.connect(self._on_start)
         self.duration_spin.valueChanged.connect(self._on_duration)
-        self.source_combo.activated.connect(self._on_source_picked)
-        source_edit = self.source_combo.lineEdit()
-        assert source_edit is not None  # the combo is editable
-        source_edit.editingFinished.connect(self._on_source_typed)
-        self.tag_picker.tagToggled.connect(self._on_tag)
-        for name, row in self.rows.items():
-            row.slider.valueChanged.connect(lambda v, n=name: self._on_slider(n, v))
-            row.slider.sliderReleased.connect(self.doc_end_merge)
-            row.slider.sliderPressed.connect(self.doc_end_merge)
-            row.toggle.toggled.connect(lambda on, n=name: self._on_keyframes_toggled(n, on))
-            if row.curve:
-                row.curve.pointsChanged.connect(
-                    lambda pts, final, n=name: self._on_curve(n, pts, final)
-                )
 
     # -- document --------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument) -> None:
@@ -240,7 +208,7 @@ class Inspector(QWidget):
             for signal in (old.regionsChanged, old.selectionChanged):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(self.refresh)
-        self.doc = doc
+        self.doc = self.edits.doc = doc
         sync_tag_ids(doc.project.regions, self.catalogue.index)
         self.mix_box.set_document(doc)
         doc.regionsChanged.connect(self.refresh)
@@ -251,15 +219,12 @@ class Inspector(QWidget):
     def set_catalogue(self, catalogue: TagCatalogue) -> None:
         self.catalogue = catalogue
         sync_tag_ids(self.doc.project.regions, catalogue.index)  # names -> this catalogue's ids
-        self.tag_picker.set_catalogue(catalogue)
+        self.tags_box.set_catalogue(catalogue)
         self.refresh()
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self.tag_picker.set_room(self.height())
-
-    def doc_end_merge(self) -> None:
-        self.doc.end_merge()
 
     # -- model -> controls -----------------------------------------------------------
     def refresh(self) -> None:
@@ -270,9 +235,8 @@ class Inspector(QWidget):
         self.pages.setCurrentIndex(1)
         first = regions[0]
         controls = [self.name_edit, self.action_combo, self.method_combo, self.start_spin,
-                    self.duration_spin, self.source_combo, self.tag_picker]  # fmt: skip
-        for row in self.rows.values():
-            controls += [row.slider, row.toggle] + ([row.curve] if row.curve else [])
+                    self.duration_spin, self.source_combo, self.tag_picker,
+                    *self.params_box.controls()]  # fmt: skip
         blockers = [QSignalBlocker(c) for c in controls]
         n = len(regions)
         if n == 1:
@@ -310,51 +274,19 @@ class Inspector(QWidget):
         # at the same time, so it is read-only for a selection (move them on the timeline).
         self.start_spin.setEnabled(n == 1)
         self.start_spin.setToolTip(START_TIP if n == 1 else MULTI_START_TIP)
-        self._show_time(self.start_spin, [r.time for r in regions], 0.0)
+        show_time(self.start_spin, [r.time for r in regions], 0.0)
         # A typed duration is a clear intent: it applies to every selected region.
-        self._show_time(self.duration_spin, [r.duration for r in regions], geo.MIN_DURATION)
+        show_time(self.duration_spin, [r.duration for r in regions], geo.MIN_DURATION)
         actions = {r.action for r in regions}
         self.source_box.setVisible(actions == {"copy"})
         self.tags_box.setVisible("generate" in actions)
         self.params_box.setVisible("generate" in actions)
-        self._fill_sources(first.source_hash if same(lambda r: r.source_hash) else None)
-        self.tag_picker.set_state([list(r.tags) for r in regions if r.action == "generate"])
-        gens = [r for r in regions if r.action == "generate"] or regions
-        bonuses = self.catalogue.index.bonuses
-        for name, row in self.rows.items():
-            shifts = {tag_bonus(r.tags, bonuses, name) for r in gens if r.action == "generate"}
-            row.bonus = shifts.pop() if len(shifts) == 1 else 0
-            row.show([r.params.get(name, DEFAULT_PARAM) for r in gens])
+        current_source = first.source_hash if same(lambda r: r.source_hash) else None
+        self.source_box.fill(current_source, self.catalogue.names)
+        self.tags_box.show_regions(regions)
+        self.params_box.show_regions(regions, self.catalogue.index.bonuses)
         del blockers
         self._show_problems(regions)
-
-    @staticmethod
-    def _show_time(spin: QDoubleSpinBox, values: list[float], minimum: float) -> None:
-        """The shared value, or an empty field reading "mixed" when the regions differ."""
-        if len(set(values)) == 1:
-            spin.setSpecialValueText("")
-            spin.setMinimum(minimum)
-            spin.setValue(values[0])
-        else:
-            # The special value text shows at the minimum, so park one step below the
-            # smallest real value; _on_start/_on_duration ignore it.
-            spin.setMinimum(minimum - spin.singleStep() if minimum > 0 else 0.0)
-            spin.setSpecialValueText(MIXED)
-            spin.setValue(spin.minimum())
-
-    def _fill_sources(self, current: str | None) -> None:
-        combo = self.source_combo
-        combo.clear()
-        for entry in self.doc.project.library.entries():
-            tags = tag_label(entry.tag_names, entry.tags, self.catalogue.names)
-            label = entry.name or tags or entry.action
-            combo.addItem(f"{entry.hash[:10]}  ·  {entry.duration:.1f} s  ·  {label}", entry.hash)
-        index = combo.findData(current) if current else -1
-        if index >= 0:
-            combo.setCurrentIndex(index)
-        else:
-            combo.setCurrentIndex(-1)
-            combo.setEditText(current or "")
 
     def _show_problems(self, regions: list[Region]) -> None:
         lines = []
@@ -366,33 +298,11 @@ class Inspector(QWidget):
                 where = r.label(self.catalogue.names)
                 field = field_label(problem.field)
                 lines.append(f"⚠ {where} at {r.time:.2f} s: {field}: {problem.message}")
-        conflicts = [
-            self.catalogue.describe_conflicts(r.tags) for r in regions if r.action == "generate"
-        ]
         self.problems.setText("\n".join(lines))
         self.problems.setVisible(bool(lines))
-        self.tags_box.setTitle("Tags ⚠" if any(conflicts) else "Tags")
+        self.tags_box.show_conflicts(regions)
 
     # -- controls -> model -----------------------------------------------------------
-    def _apply(self, text: str, fn: Callable[[Region], None], merge_key: object = None) -> bool:
-        uids = self.doc.selection
-        if not uids:
-            return False
-
-        def change(regions: list[Region]) -> None:
-            for r in regions:
-                if r.uid in uids:
-                    fn(r)
-
-        n = len(uids)
-        try:
-            self.doc.edit(text if n == 1 else f"{text} ({n} regions)", change, merge_key=merge_key)
-        except EditError as exc:
-            self.message.emit(f"Refused: {exc}", "warning")
-            self.refresh()
-            return False
-        return True
-
     def _on_another_take(self) -> None:
         try:
             self.message.emit(editing.another_take(self.doc), "info")
@@ -403,7 +313,7 @@ class Inspector(QWidget):
         name = self.name_edit.text().strip()
         if not name and len(self.doc.selection) > 1:
             return  # an empty field over several names means "leave them"
-        self._apply("Rename region", lambda r: setattr(r, "name", name))
+        self.edits.apply("Rename region", lambda r: setattr(r, "name", name))
 
     def _on_action(self, index: int) -> None:
         action = ACTIONS[index]
@@ -415,11 +325,11 @@ class Inspector(QWidget):
             if action == "copy" and not r.source_hash:
                 r.source_hash = default_source
 
-        self._apply(f"Set action to {action}", set_action)
+        self.edits.apply(f"Set action to {action}", set_action)
 
     def _on_method(self, index: int) -> None:
         method = METHOD_ITEMS[index][1]
-        self._apply(
+        self.edits.apply(
             f"Set method to {METHOD_ITEMS[index][0].lower()}",
             lambda r: setattr(r, "method", method),
         )
@@ -427,74 +337,10 @@ class Inspector(QWidget):
     def _on_start(self, value: float) -> None:
         if len(self.doc.selection) != 1 or self.start_spin.specialValueText():
             return  # read-only for several regions (see refresh)
-        self._apply("Set start", lambda r: setattr(r, "time", round(max(0.0, value), 6)))
+        self.edits.apply("Set start", lambda r: setattr(r, "time", round(max(0.0, value), 6)))
 
     def _on_duration(self, value: float) -> None:
         if value < geo.MIN_DURATION:
             self.refresh()  # the "mixed" placeholder (or below it), not a length
             return
-        self._apply("Set duration", lambda r: setattr(r, "duration", round(value, 6)))
-
-    def _on_source_picked(self, index: int) -> None:
-        value = self.source_combo.itemData(index)
-        if value:
-            self._apply("Set source hash", lambda r: setattr(r, "source_hash", value))
-
-    def _on_source_typed(self) -> None:
-        text = self.source_combo.currentText().strip()
-        index = self.source_combo.findText(text)
-        if index >= 0:
-            value = self.source_combo.itemData(index)
-        else:
-            try:  # checked now, not at render time: a typo names nothing
-                value = resolve_copy_source(text, self.doc.project, self.known_hashes())
-            except UnknownSource as exc:
-                if text:
-                    self.message.emit(str(exc), "warning")
-                self.refresh()
-                return
-        if value and any(r.source_hash != value for r in self.doc.selected_regions()):
-            self._apply("Set source hash", lambda r: setattr(r, "source_hash", value))
-
-    def _on_tag(self, tag_id: int, on: bool) -> None:
-        name = self.catalogue.name(tag_id)
-
-        def change(r: Region) -> None:
-            if r.action == "generate":
-                set_tag(r, tag_id, name, on)  # by name too: ids differ between backends
-
-        if self._apply(f"{'Add' if on else 'Remove'} tag {name}", change) and on:
-            clash = [r for r in self.doc.selected_regions() if self.catalogue.conflicts(r.tags)]
-            if clash:
-                self.message.emit(f"{self.catalogue.describe_conflicts(clash[0].tags)}: "
-                                  "the music may sound muddled.", "warning")  # fmt: skip
-
-    def _on_slider(self, name: str, value: int) -> None:
-        row = self.rows[name]
-        row.value.setText(value_with_bonus(value, row.bonus))
-
-        def change(r: Region) -> None:
-            if r.action == "generate" or len(self.doc.selection) == 1:
-                r.params[name] = int(value)
-
-        key = ("param", name, frozenset(self.doc.selection))
-        # Arrow-key steps merge like a drag does; the next drag starts a step of its own.
-        self._apply(f"Set {name} to {value}", change, merge_key=key)
-
-    def _on_keyframes_toggled(self, name: str, on: bool) -> None:
-        def change(r: Region) -> None:
-            value = r.params.get(name, DEFAULT_PARAM)
-            if on and not isinstance(value, list):
-                r.params[name] = [[0.0, int(value)], [100.0, int(value)]]
-            elif not on and isinstance(value, list):
-                r.params[name] = round(param_at(value, 0.0))
-
-        self._apply(f"{'Animate' if on else 'Stop animating'} {name}", change)
-
-    def _on_curve(self, name: str, points: list, final: bool) -> None:
-        pts = normalized(points)
-        key = ("curve", name, frozenset(self.doc.selection))
-        self._apply(f"Shape {name} curve", lambda r: r.params.__setitem__(name, [list(p) for p in pts]),
-                    merge_key=key)  # fmt: skip
-        if final:
-            self.doc.end_merge()
+        self.edits.apply("Set duration", lambda r: setattr(r, "duration", round(value, 6)))

@@ -60,7 +60,7 @@ class TagPicker(QWidget):
         layout.addWidget(self.warning)
         self.search.textChanged.connect(self._filter)
         self.list.itemChanged.connect(self._on_item_changed)
-        self._items: dict[int, QListWidgetItem] = {}
+        self.items_by_tag: dict[int, QListWidgetItem] = {}  # the rows, by tag id (read by tests)
         self._state: list[list[int]] = []
 
     def _fit_rows(self) -> None:
@@ -85,7 +85,7 @@ class TagPicker(QWidget):
         self.catalogue = catalogue
         blocker = QSignalBlocker(self.list)
         self.list.clear()
-        self._items.clear()
+        self.items_by_tag.clear()
         by_cat: dict[str, list[int]] = {}
         for tid in sorted(catalogue.names):
             by_cat.setdefault(catalogue.category_of.get(tid, ""), []).append(tid)
@@ -103,7 +103,7 @@ class TagPicker(QWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
                 self.list.addItem(item)
-                self._items[tid] = item
+                self.items_by_tag[tid] = item
         del blocker
         self._fit_rows()
         self.set_state(self._state)
@@ -113,7 +113,7 @@ class TagPicker(QWidget):
         self._state = [list(t) for t in tag_lists]
         blocker = QSignalBlocker(self.list)
         n = len(tag_lists)
-        for tid, item in self._items.items():
+        for tid, item in self.items_by_tag.items():
             count = sum(tid in tags for tags in tag_lists)
             state = (Qt.CheckState.Checked if n and count == n
                      else Qt.CheckState.PartiallyChecked if count else Qt.CheckState.Unchecked)  # fmt: skip
@@ -137,7 +137,7 @@ class TagPicker(QWidget):
         conflicting = {
             t for tags in tag_lists for pair in self.catalogue.conflicts(tags) for t in pair
         }
-        for tid, item in self._items.items():
+        for tid, item in self.items_by_tag.items():
             item.setForeground(QColor(WARN) if tid in conflicting else self.palette().text())
         self.warning.setText("⚠ " + "; ".join(problems) if problems else "")
         self.warning.setVisible(bool(problems))

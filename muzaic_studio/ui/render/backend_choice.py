@@ -1,8 +1,9 @@
 """Backend choosing for the render workflow: offline engine or Muzaic cloud, the API key
 banner and dialog, preferences, the token balance and the tag names of the active backend.
 
-A mixin of `RenderWorkflow`: it reads the workflow's controller, backend manager and
-widgets, which `RenderWorkflow.__init__` creates.
+Owned by `RenderWorkflow`: it builds the backend once the window is painted, keeps the
+render controller's backend, confirmation and tag catalogue in step with the choice, and
+holds a render asked for while the backend is still starting until it is ready.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QMainWindow, QMessageBox, QToolBar
 
 from muzaic_studio.contract.errors import KeyringUnavailable, MuzaicError, Unauthorized
 from muzaic_studio.ui.dialogs.preferences import (
@@ -24,28 +24,72 @@ from muzaic_studio.ui.dialogs.preferences import (
 )
 from muzaic_studio.ui.library.dock import LibraryPanel
 from muzaic_studio.ui.render.controller import UNLIMITED, RenderController, RenderSummary
-from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
 
 NO_KEY_TEXT = ("Muzaic cloud is chosen but no API key is set: renders wait for a key. "
                "Set one, or render with the offline engine.")  # fmt: skip
 
 
-class BackendChoice(WindowWorkflow):
+class BackendChoice:
     """Which backend renders, and what the user is told about it."""
 
-    # Made by RenderWorkflow.__init__:
-    backends: BackendManager
-    controller: RenderController
-    aux: TaskRunner
-    actions: dict[str, QAction]
-    library_dock: LibraryPanel
-    balance_label: QLabel
-    backend_combo: QComboBox
-    ask_before_spending: bool
-    render: Callable[[bool], bool]
-    _pending_render: bool | None
-    _key_wanted: bool
+    def __init__(self, window: QMainWindow, backends: BackendManager,
+                 controller: RenderController, aux: TaskRunner, library_dock: LibraryPanel,
+                 balance_label: QLabel, say: Callable[..., None],
+                 render: Callable[[bool], bool],
+                 ask_before_spending: Callable[[], bool]) -> None:  # fmt: skip
+        self.window = window
+        self.backends = backends
+        self.controller = controller
+        self.aux = aux
+        self.library_dock = library_dock
+        self.balance_label = balance_label
+        self.say = say
+        self.render = render
+        self.ask_before_spending = ask_before_spending
+        self.combo: QComboBox | None = None  # in the toolbar, when the window has one
+        self._started = False
+        self._pending_render: bool | None = None  # asked for before the backend was ready
+        self._key_wanted = False  # the user just chose the cloud: no key opens the dialog
+        controller.open_key_dialog = self.open_key_dialog
+        controller.open_preferences = self.open_preferences
+        backends.backendChanged.connect(self._backend_changed)
+        backends.balanceChanged.connect(self._balance_changed)
+        backends.problem.connect(self._backend_problem)
+
+    def add_combo(self, toolbar: QToolBar) -> None:
+        """The toolbar's offline/cloud chooser (saved, as the preferences are)."""
+        self.combo = QComboBox(toolbar)
+        self.combo.setObjectName("backendCombo")
+        self.combo.addItem("Offline engine", "offline")
+        self.combo.addItem("Muzaic cloud", "cloud")
+        self.combo.setToolTip("Which backend renders (Render > Backend Preferences)")
+        self.combo.activated.connect(self._combo_chosen)
+        combo_action = toolbar.addWidget(self.combo)
+        combo_action.setToolTip(self.combo.toolTip())
+
+    def start(self) -> None:
+        """Build the backend the settings ask for (once; later changes call `rebuild`)."""
+        if not self._started:
+            self._started = True
+            if self.backends.backend is None:  # not one a test handed in meanwhile
+                self.backends.rebuild()
+
+    def hold_render(self, only_changes: bool) -> bool | None:
+        """Before a render: None when it can go on; True when the backend is still
+        starting (the render runs once it is ready); False, with the key banner, when the
+        cloud is chosen without a key."""
+        if self.controller.backend is None and not self._started:
+            self.start()
+        if self.controller.backend is None and self.backends.building:
+            # Ctrl+R in the first moment after start: render once the backend is ready.
+            self._pending_render = only_changes
+            self.window.statusBar().showMessage("Starting the backend, then rendering...", 4000)
+            return True
+        if self.controller.backend is None and self.backends.needs_key:
+            self._ask_for_key()
+            return False
+        return None
 
     def use_offline_engine(self) -> None:
         """Render on this machine from now on (saved, as choosing it in the toolbar is)."""
@@ -62,13 +106,12 @@ class BackendChoice(WindowWorkflow):
         if pending is not None and backend is not None:
             QTimer.singleShot(0, lambda: self.render(pending))
         is_cloud = getattr(backend, "name", "") == "cloud"
-        self.controller.confirm = self._confirm if is_cloud else None
+        self.controller.confirm = self.confirm if is_cloud else None
         set_label = getattr(self.window, "set_backend_label", None)
         if callable(set_label):
             set_label(label)
-        combo = getattr(self, "backend_combo", None)
-        if combo is not None:
-            combo.setCurrentIndex(1 if is_cloud or self.backends.needs_key else 0)
+        if self.combo is not None:
+            self.combo.setCurrentIndex(1 if is_cloud or self.backends.needs_key else 0)
         bar = getattr(self.window, "message_bar", None)
         if self.backends.needs_key:
             self._ask_for_key(polite=True)
@@ -131,8 +174,9 @@ class BackendChoice(WindowWorkflow):
             self.say(text, "warning", "Set API key...", self.open_key_dialog)
 
     def _combo_chosen(self, index: int) -> None:
-        self._key_wanted = self.backend_combo.itemData(index) == "cloud"
-        self._use_backend_kind(self.backend_combo.itemData(index))
+        assert self.combo is not None  # its own signal
+        self._key_wanted = self.combo.itemData(index) == "cloud"
+        self._use_backend_kind(self.combo.itemData(index))
 
     def _use_backend_kind(self, kind: str) -> None:
         settings = BackendSettings.load()
@@ -157,8 +201,9 @@ class BackendChoice(WindowWorkflow):
         dialog.keyChanged.connect(self.backends.rebuild)
         dialog.exec()
 
-    def _confirm(self, summary: RenderSummary) -> bool:
-        if not self.ask_before_spending or summary.tokens == 0:
+    def confirm(self, summary: RenderSummary) -> bool:
+        """Ask before a render that spends tokens; True to go on."""
+        if not self.ask_before_spending() or summary.tokens == 0:
             return True
         text = f"Render {summary.text()} on {summary.backend}?"
         if summary.over_balance:
@@ -176,7 +221,7 @@ class BackendChoice(WindowWorkflow):
         work is simply thrown away."""
         if not self.controller.busy or self.controller.backend_name == "offline":
             return True
-        if not self.ask_before_spending:
+        if not self.ask_before_spending():
             return True
         answer = QMessageBox.question(
             self.window, "Quit while rendering?",

@@ -14,30 +14,24 @@ that the hashes of a paid answer whose audio failed are stored, exactly as in th
 worker's late result is dropped) and says the server may still finish the job and charge
 for it. Regions edited while a render runs keep their edit: they receive the hash of the
 spec that was sent, so they still show as changed.
+
+The progress estimate is the controller's `RenderClock` (clock.py); what a failure says
+and which fix it offers is `failures.notify_failure`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from muzaic_studio.audio.errors import AudioError
-from muzaic_studio.contract.errors import (
-    InsufficientTokens,
-    InvalidRequest,
-    MuzaicError,
-    RateLimited,
-    Unauthorized,
-)
+from muzaic_studio.contract.errors import MuzaicError
 from muzaic_studio.model import RenderPlan, plan_render
 from muzaic_studio.model.hash_origin import backend_origin
-from muzaic_studio.model.validation import field_label
 from muzaic_studio.render import (
     Blocked,
     CatalogueNeeded,
@@ -58,6 +52,8 @@ from muzaic_studio.render.summary import (
     last_copies_charged,
 )
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.render.clock import RenderClock
+from muzaic_studio.ui.render.failures import notify_failure
 from muzaic_studio.ui.render.peaks_feed import PeaksFeed
 from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_blockers
 from muzaic_studio.ui.workers import Task, TaskRunner
@@ -72,7 +68,6 @@ CANCEL_MESSAGE = (
     "the project was not changed."
 )
 OFFLINE_CANCEL_MESSAGE = "Render stopped. Nothing was charged; the project was not changed."
-RENDER_SHARE = 0.85  # of the progress bar: the backend call; the rest is the waveform
 
 
 @dataclass
@@ -83,25 +78,6 @@ class Notice:
     kind: str = "info"  # "info", "success", "warning", "error"
     action_text: str | None = None
     action: Callable[[], None] | None = None
-
-
-def region_of_server_message(message: str, count: int) -> int | None:
-    """The region index a server's 400 text points at ("regions[2]" or "Region 3"), or None."""
-    match = re.search(r"regions\[(\d+)\]", message) or re.search(r"[Rr]egion (\d+)", message)
-    if not match:
-        return None
-    index = int(match.group(1)) - (0 if "[" in match.group(0) else 1)
-    return index if 0 <= index < count else None
-
-
-def server_refusal_text(message: str, name: str = "") -> str:
-    """A server's 400 in the editor's words: said once ("The server refused" is not
-    repeated), the region by its *name*, "copy source" for sourceHash."""
-    text = message if message.lower().startswith("the server refused") else (
-        f"The server refused the request: {message}")  # fmt: skip
-    if name:
-        text = re.sub(r"\b[Rr]egion \d+\b|\bregions\[\d+\]", f"'{name}'", text, count=1)
-    return text.replace("sourceHash", field_label("sourceHash"))
 
 
 class RenderController(QObject):
@@ -136,14 +112,8 @@ class RenderController(QObject):
         self.speed = SecondsPerSecond()
         self.last_error: BaseException | None = None
         self._task: Task | None = None
-        self._summary: RenderSummary | None = None
         self._succeeded = False
-        self._phase = "render"
-        self._phase_fraction = 0.0
-        self._clock = QElapsedTimer()
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(100)
-        self._ticker.timeout.connect(self._tick)
+        self.clock = RenderClock(self, self.progress.emit)
         self._retry_only = False
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
@@ -200,17 +170,17 @@ class RenderController(QObject):
         that follows a request rendering copy sources first)."""
         self._retry_timer.stop()
         if self.doc is None or self.backend is None or self.history is None:
-            self._notify("Nothing to render: no project or no backend.", "error")
+            self.notify("Nothing to render: no project or no backend.", "error")
             return False
         if self.busy:
-            self._notify("A render is already running; cancel it first.", "warning")
+            self.notify("A render is already running; cancel it first.", "warning")
             return False
         doc = self.doc
         # The last render's audio arrived (hashes kept from a paid render whose audio
         # failed leave no "audio": rendering their copies is not "nothing").
         heard = doc.waveform is not None and "audio" in (doc.project.last_render or {})
         if only_changes and heard and not any(r.changed_since_render for r in doc.regions):
-            self._notify("Nothing changed since the last render.", "info")
+            self.notify("Nothing changed since the last render.", "info")
             return False
         try:
             job = prepare(
@@ -229,7 +199,7 @@ class RenderController(QObject):
             self._show_problem(exc.plan, exc.problems[0], len(exc.problems))
             return False
         if confirmed and job.first:  # its source changed while it rendered: ask again
-            self._notify("A copy source changed while it rendered; render again.", "warning")
+            self.notify("A copy source changed while it rendered; render again.", "warning")
             return False
         summary = self.summary(job.plan, only_changes, job.unhashed)
         summary.note = job.note
@@ -251,21 +221,18 @@ class RenderController(QObject):
                 feed.close()
             self._on_finished()
 
-        self._summary = summary
-        self._phase, self._phase_fraction = "render", 0.0
         self.last_error = None
         self._task = self.runner.run(
             work,
             on_result=lambda out: self._on_result(doc, job, summary, out),
             on_error=lambda exc: self._on_error(doc, job, exc),
-            on_progress=self._on_progress,
+            on_progress=self.clock.on_progress,
             on_finished=finished,
         )
-        self._clock.start()
-        self._ticker.start()
+        self.clock.start(summary)
         self.busyChanged.emit(True)
         self.started.emit(summary)
-        self._tick()
+        self.clock.tick()
         return True
 
     def cancel(self, *, quiet: bool = False) -> None:
@@ -275,49 +242,18 @@ class RenderController(QObject):
         self.runner.cancel(self._task)
         if not quiet:
             offline = getattr(self.backend, "name", None) == "offline"
-            self._notify(OFFLINE_CANCEL_MESSAGE if offline else CANCEL_MESSAGE, "warning")
+            self.notify(OFFLINE_CANCEL_MESSAGE if offline else CANCEL_MESSAGE, "warning")
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)
         self.runner.shutdown()
 
-    # -- progress -----------------------------------------------------------------------
-    def _on_progress(self, fraction: float, text: str) -> None:
-        self._phase = text or self._phase
-        self._phase_fraction = fraction
-        self._tick()
-
-    def progress_state(self) -> tuple[float, str]:
-        """(fraction 0..1, text) now: elapsed time against the estimate from the length."""
-        summary = self._summary
-        elapsed = self._clock.elapsed() / 1000.0 if self._clock.isValid() else 0.0
-        if summary is None:
-            return 0.0, ""
-        if self._phase == "decode":
-            fraction = RENDER_SHARE + (1 - RENDER_SHARE) * self._phase_fraction
-            text = f"Drawing the waveform... {elapsed:.1f} s"
-        else:
-            estimate = max(summary.estimate, 0.1)
-            # Approaches the render share without reaching it while the server works.
-            fraction = RENDER_SHARE * min(0.97, elapsed / estimate)
-            if elapsed <= estimate:
-                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} of about {format_seconds(estimate)}"
-            else:
-                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (usually {format_seconds(estimate)})"
-        return fraction, text
-
-    def _tick(self) -> None:
-        if self._task is None:
-            return
-        fraction, text = self.progress_state()
-        self.progress.emit(fraction, text)
-
+    # -- finish ------------------------------------------------------------------------
     def _on_finished(self) -> None:
         ok = self._succeeded
         self._task = None
-        self._summary = None
         self._succeeded = False
-        self._ticker.stop()
+        self.clock.stop()
         self.busyChanged.emit(False)
         self.finished.emit(ok)
 
@@ -344,7 +280,7 @@ class RenderController(QObject):
         self._succeeded = True
         if job.first:
             charge = charge_text(out.tokens_used, job.plan.tokens, summary.backend)
-            self._notify(f"Rendered the copy sources: {charge}; now the soundtrack.", "info")
+            self.notify(f"Rendered the copy sources: {charge}; now the soundtrack.", "info")
             then = job.only_changes
             QTimer.singleShot(0, lambda: self.render(then, confirmed=True))
             return
@@ -358,7 +294,7 @@ class RenderController(QObject):
         else:
             saved = ""
         warning = f" {' '.join(out.warnings)}" if out.warnings else ""
-        self._notify(
+        self.notify(
             f"Rendered {format_seconds(out.audio_duration)} in {out.render_seconds:.1f} s: "
             f"{charge_text(out.tokens_used, plan.tokens, summary.backend)}{saved}.{warning}",
             "warning" if out.warnings else "success",
@@ -381,7 +317,7 @@ class RenderController(QObject):
         if doc is not self.doc:
             return
         if kept:
-            self._notify(
+            self.notify(
                 f"{getattr(exc, 'message', exc)} The region hashes of this paid render were "
                 "kept: Render Changes gets its music as copies, without generating again.",
                 "error",
@@ -389,67 +325,18 @@ class RenderController(QObject):
                 lambda: self.render(True),
             )
             return
-        self._notify_error(job.plan, exc)
+        notify_failure(self, job.plan, exc)
 
-    def _notify_error(self, plan: RenderPlan, exc: BaseException) -> None:
-        retry = self._retry_action()
-        if isinstance(exc, Unauthorized):
-            self._notify(exc.message, "error", "Set API key...", self.open_key_dialog)
-        elif isinstance(exc, InsufficientTokens):
-            needed = exc.needed if exc.needed is not None else plan.tokens
-            if exc.balance is not None:
-                text = f"Not enough tokens: {needed} needed, {exc.balance} left."
-                self.balance = exc.balance
-            else:
-                text = f"Not enough tokens: {needed} needed. {exc.message}"
-            if plan.tokens_saved == 0 and self.doc and any(r.last_hash for r in self.doc.regions):
-                self._notify(text, "error", "Render changes only", lambda: self.render(True))
-            else:
-                self._notify(text, "error", "Retry", retry)
-        elif isinstance(exc, RateLimited):
-            wait = exc.retry_after
-            if wait:
-                self._notify(exc.message, "warning", f"Retry in {round(wait)} s",
-                             lambda: self._retry_later(wait))  # fmt: skip
-            else:
-                self._notify(exc.message, "warning", "Retry", retry)
-        elif isinstance(exc, InvalidRequest):
-            index = region_of_server_message(exc.message, len(plan.regions))
-            if index is not None and self.doc is not None:
-                self.doc.select([plan.regions[index].uid])
-                self.problemAt.emit(plan.regions[index].time)
-            name = plan.regions[index].name if index is not None else ""
-            self._notify(server_refusal_text(exc.message, name), "error")
-        elif isinstance(exc, MuzaicError):
-            # The button must do what it says: only fixes the app can perform get one.
-            fix = exc.fix or "Retry"
-            if fix == "Set API key...":
-                self._notify(exc.message, "error", fix, self.open_key_dialog)
-            elif fix.startswith("Use an https"):
-                self._notify(exc.message, "error", "Preferences...", self.open_preferences)
-            elif fix == "Retry":
-                self._notify(exc.message, "error", fix, retry)
-            else:
-                self._notify(f"{exc.message} ({fix})", "error")
-        elif isinstance(exc, AudioError):
-            self._notify(
-                f"The render arrived but its audio could not be read: {exc}",
-                "error",
-                "Retry",
-                retry,
-            )
-        else:
-            log.error("render failed: %s", getattr(exc, "__traceback_text__", exc))
-            self._notify(f"Render failed: {type(exc).__name__}: {exc}", "error", "Retry", retry)
-
-    def _retry_action(self) -> Callable[[], Any]:
+    def retry_action(self) -> Callable[[], Any]:
+        """Render again as the last attempt did (all, or changes only)."""
         only = bool(self._last_request)
         return lambda: self.render(only)
 
-    def _retry_later(self, seconds: float) -> None:
+    def retry_later(self, seconds: float) -> None:
+        """A rate limit said when: render again then, by itself."""
         self._retry_only = bool(self._last_request)
         self._retry_timer.start(round(seconds * 1000))
-        self._notify(f"Will render again in {round(seconds)} s.", "info")
+        self.notify(f"Will render again in {round(seconds)} s.", "info")
 
     def _show_problem(self, plan: RenderPlan, problem: Any, count: int) -> None:
         assert self.doc is not None
@@ -462,9 +349,9 @@ class RenderController(QObject):
             self.doc.set_playhead(region.time)
             self.problemAt.emit(region.time)
         log.info("render refused: %s%s", problem.user_text(name), more)
-        self._notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
+        self.notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
 
-    def _notify(
+    def notify(
         self,
         text: str,
         kind: str = "info",

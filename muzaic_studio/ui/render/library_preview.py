@@ -1,14 +1,18 @@
 """The hash library's side of the render workflow: preview a library sound on the second
 player, reuse it on the selected regions, insert it at the playhead, drop it on the timeline.
 
-A mixin of `RenderWorkflow`: it reads the workflow's document, players and history.
+Owned by `RenderWorkflow`, which hands it each document and the document's render history;
+the backend is read from the render controller when a preview needs one.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtWidgets import QWidget
 
 from muzaic_studio import paths
 from muzaic_studio.atomic import atomic_write_bytes
@@ -25,25 +29,36 @@ from muzaic_studio.ui.library.dock import (
 from muzaic_studio.ui.playback.player import Player
 from muzaic_studio.ui.render.controller import RenderController
 from muzaic_studio.ui.render.history import RenderHistory
-from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.workers import TaskRunner
 
 PREVIEW = "library preview"  # aux slot: a newer preview replaces an older one, nothing else
 
 
-class HashLibraryFeature(WindowWorkflow):
+class HashLibraryActions:
     """What the library dock's buttons and drops do to the project and the players."""
 
-    # Made by RenderWorkflow.__init__:
-    doc: ProjectDocument | None
-    player: Player
-    preview_player: Player
-    library: LibraryStore
-    library_dock: LibraryPanel
-    history: RenderHistory | None
-    controller: RenderController
-    aux: TaskRunner
-    ask_before_spending: bool
+    def __init__(self, window: QWidget, library: LibraryStore, panel: LibraryPanel,
+                 player: Player, preview_player: Player, controller: RenderController,
+                 aux: TaskRunner, say: Callable[..., None],
+                 ask_before_spending: Callable[[], bool]) -> None:  # fmt: skip
+        self.window = window
+        self.library = library
+        self.library_dock = panel
+        self.player = player
+        self.preview_player = preview_player
+        self.controller = controller
+        self.aux = aux
+        self.say = say
+        self.ask_before_spending = ask_before_spending
+        self.doc: ProjectDocument | None = None
+        self.history: RenderHistory | None = None
+        panel.previewRequested.connect(self.preview_hash)
+        panel.useOnSelectionRequested.connect(self.use_hash_on_selection)
+        panel.insertRequested.connect(self.insert_hash_at_playhead)
+        preview_player.playingChanged.connect(self._preview_playing)
+
+    def set_document(self, doc: ProjectDocument | None, history: RenderHistory | None) -> None:
+        self.doc, self.history = doc, history
 
     def hash_audio(self, hash_: str) -> tuple[Path, float, float, float] | None:
         """(file, start, length, file duration) of *hash_* in a kept render, newest first."""
@@ -68,7 +83,7 @@ class HashLibraryFeature(WindowWorkflow):
             return
         target = paths.cache_dir() / "previews" / f"{hash_[:40]}.mp3"
         duration = entry.duration
-        paid = backend.name == "cloud" and not target.exists() and self.ask_before_spending
+        paid = backend.name == "cloud" and not target.exists() and self.ask_before_spending()
         if paid and not confirm_paid_preview(self.window, duration):
             return
 

@@ -26,7 +26,7 @@ def fetch_catalogue_then_render(controller: Any, only_changes: bool) -> None:
 
     def failed(exc: BaseException) -> None:
         text = getattr(exc, "message", None) or str(exc)
-        controller._notify(
+        controller.notify(
             f"Cannot read the tag list of {controller.backend_name}: {text}",
             "error",
             "Retry",
@@ -49,7 +49,7 @@ def show_blockers(controller: Any, blocked: Blocked, only_changes: bool) -> None
     offers = blocked.offers()
     text = f"Nothing was sent. {blocked.message}"
     if not offers:
-        controller._notify(text, "error")
+        controller.notify(text, "error")
         return
 
     def render_sources_first() -> None:
@@ -60,4 +60,4 @@ def show_blockers(controller: Any, blocked: Blocked, only_changes: bool) -> None
         doc.edit("Copy from the source region", link)
         controller.render(only_changes)
 
-    controller._notify(text, "error", "Render its source first", render_sources_first)
+    controller.notify(text, "error", "Render its source first", render_sources_first)

@@ -13,21 +13,22 @@ It adds, without the main window knowing the details:
 * Library drops on the timeline (an event filter; the timeline's code is not touched).
 
 Every message goes to the window's non-blocking banner with the action that fixes it.
-Backend choosing lives in `render_backend_choice`, the library's actions in
-`render_library`, the widgets and the action table in `render_widgets`.
+The workflow builds the widgets and wires them; the parts with their own state are
+objects it owns: the player's transport (`transport.Transport`), going back to an earlier
+render (`history_switch.HistorySwitcher`), the library's actions
+(`library_preview.HashLibraryActions`). Backend choosing is in `backend_choice`, the
+widgets and the action table in `widgets`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-import threading
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDockWidget,
     QLabel,
@@ -42,7 +43,6 @@ from muzaic_studio.ui.dialogs.preferences import (
     BackendManager,
 )
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.library.dock import (
     LibraryPanel,
     LibraryStore,
@@ -56,17 +56,17 @@ from muzaic_studio.ui.render.controller import (
     RenderController,
     RenderSummary,
 )
-from muzaic_studio.ui.render.history import HistoryPanel, RenderHistory, RenderRecord
-from muzaic_studio.ui.render.library_preview import HashLibraryFeature
-from muzaic_studio.ui.render.peaks_feed import PeaksFeed
+from muzaic_studio.ui.render.history import HistoryPanel, RenderHistory
+from muzaic_studio.ui.render.history_switch import HistorySwitcher
+from muzaic_studio.ui.render.library_preview import HashLibraryActions
+from muzaic_studio.ui.render.transport import Transport
 from muzaic_studio.ui.render.widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
+from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.workers import TaskRunner
 
-HISTORY = "history switch"  # aux slot: the newest switch wins; a library preview is apart
 
-
-class RenderWorkflow(BackendChoice, HashLibraryFeature):
+class RenderWorkflow(WindowWorkflow):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
@@ -84,20 +84,30 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         self.player_mix = PlayerMix(self.player, lambda: self.doc)  # gains and fades, live
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
-        self.history: RenderHistory | None = None
-        self._following = False  # True while the player moves the playhead
-        self._pending_render: bool | None = None  # asked for before the backend was ready
-        self._backend_started = False
-        self._key_wanted = False  # the user just chose the cloud: no key opens the dialog
         self.actions: dict[str, QAction] = {}
 
-        self._build_actions()
         self._build_docks()
         self._build_status()
+        self.backend_choice = BackendChoice(
+            window, self.backends, self.controller, self.aux, self.library_dock,
+            self.balance_label, self.say, lambda only: self.render(only),
+            lambda: self.ask_before_spending,
+        )  # fmt: skip
+        self._build_actions()
         self._build_toolbar()
         self._build_menus()
+        a = self.actions
+        self.transport = Transport(self.player, self.preview_player, a["render.play"],
+                                   a["render.loop"], self.play_label, self.say)  # fmt: skip
+        self.history_switch = HistorySwitcher(
+            self.history_dock, self.player, self.aux, a["render.ab"], self.say
+        )
+        self.hash_library = HashLibraryActions(
+            window, self.library, self.library_dock, self.player, self.preview_player,
+            self.controller, self.aux, self.say, lambda: self.ask_before_spending,
+        )  # fmt: skip
         self._connect()
-        self.drop_filter = TimelineDropFilter(window.timeline, self.drop_hash)  # type: ignore[attr-defined]
+        self.drop_filter = TimelineDropFilter(window.timeline, self.hash_library.drop_hash)  # type: ignore[attr-defined]
         self.loop_overlay = LoopOverlay(window.timeline)  # type: ignore[attr-defined]
         self.player.loopChanged.connect(self.loop_overlay.set_span)
         window.installEventFilter(self)
@@ -106,15 +116,16 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
             window.documentChanged.connect(self._on_document_changed)
         # The engine child imports numpy and scipy: start it after the first paint, so it
         # does not compete with the window for the CPU (issue 17); Render stays enabled.
-        call_after_first_paint(getattr(window, "timeline", window), self.start_backend)
+        call_after_first_paint(getattr(window, "timeline", window), self.backend_choice.start)
         call_after_first_paint(getattr(window, "timeline", window), self.player.prepare_audio)
 
-    def start_backend(self) -> None:
-        """Build the backend the settings ask for (once; later changes call `rebuild`)."""
-        if not self._backend_started:
-            self._backend_started = True
-            if self.backends.backend is None:  # not one a test handed in meanwhile
-                self.backends.rebuild()
+    def use_backend(self, backend: Any, reason: str = "") -> None:
+        """Render with *backend* (the preferences do this; tests hand in their client)."""
+        self.backend_choice.use_backend(backend, reason)
+
+    def may_quit(self) -> bool:
+        """False if the user keeps the window (a cloud render in flight may still charge)."""
+        return self.backend_choice.may_quit()
 
     # -- construction -------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -127,12 +138,9 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         a["render.changes"].triggered.connect(lambda: self.render(True))
         a["render.cancel"].triggered.connect(self.controller.cancel)
         a["render.cancel"].setEnabled(False)
-        a["render.play"].triggered.connect(self.toggle_play)
-        a["render.loop"].toggled.connect(self.set_loop)
-        a["render.ab"].triggered.connect(self.ab_switch)
-        a["render.ab"].setEnabled(False)
-        a["render.preferences"].triggered.connect(self.open_preferences)
-        a["render.key"].triggered.connect(self.open_key_dialog)
+        choice = self.backend_choice
+        a["render.preferences"].triggered.connect(lambda: choice.open_preferences())
+        a["render.key"].triggered.connect(lambda: choice.open_key_dialog())
         a["file.export"].triggered.connect(self.open_export)
 
     def _build_docks(self) -> None:
@@ -151,11 +159,6 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
                 dock.setWidget(panel)
                 self.window.addDockWidget(area, dock)
             self.docks[title] = dock
-        self.library_dock.previewRequested.connect(self.preview_hash)
-        self.library_dock.useOnSelectionRequested.connect(self.use_hash_on_selection)
-        self.library_dock.insertRequested.connect(self.insert_hash_at_playhead)
-        self.history_dock.switchRequested.connect(self.switch_to)
-        self.history_dock.abRequested.connect(self.ab_switch)
         catalogue = getattr(self.window, "tag_catalogue", None)
         if catalogue is not None and getattr(catalogue, "names", None):
             self.library_dock.set_tag_names(catalogue.names)
@@ -180,14 +183,7 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         if toolbar is None:
             return
         toolbar.addSeparator()
-        self.backend_combo = QComboBox(toolbar)
-        self.backend_combo.setObjectName("backendCombo")
-        self.backend_combo.addItem("Offline engine", "offline")
-        self.backend_combo.addItem("Muzaic cloud", "cloud")
-        self.backend_combo.setToolTip("Which backend renders (Render > Backend Preferences)")
-        self.backend_combo.activated.connect(self._combo_chosen)
-        combo_action = toolbar.addWidget(self.backend_combo)
-        combo_action.setToolTip(self.backend_combo.toolTip())
+        self.backend_choice.add_combo(toolbar)
         for key in ("render.render", "render.changes", "render.play", "render.loop", "file.export"):
             toolbar.addAction(self.actions[key])
         for key, text in (("render.render", "Render"), ("render.changes", "Changes")):
@@ -234,17 +230,9 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         c.busyChanged.connect(self._busy_changed)
         c.rendered.connect(self._rendered)
         c.problemAt.connect(self._show_time)
-        c.open_key_dialog = self.open_key_dialog
-        c.open_preferences = self.open_preferences
         c.on_library_changed = self.library.sync_from_project
-        self.backends.backendChanged.connect(self._backend_changed)
-        self.backends.balanceChanged.connect(self._balance_changed)
-        self.backends.problem.connect(self._backend_problem)
-        self.player.positionChanged.connect(self._player_moved)
-        self.player.playingChanged.connect(self._playing_changed)
         self.player.message.connect(self.say)
         self.preview_player.message.connect(self.say)
-        self.preview_player.playingChanged.connect(self._preview_playing)
 
     # -- messages -----------------------------------------------------------------------
     def _show_notice(self, notice: Notice) -> None:
@@ -259,7 +247,7 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         if dead_server and callable(show):
             # The cloud can't be reached: rendering offline is a way on, not just Retry.
             show(notice.text, notice.kind, notice.action_text, notice.action,
-                 second=("Use offline engine", self.use_offline_engine))  # fmt: skip
+                 second=("Use offline engine", self.backend_choice.use_offline_engine))  # fmt: skip
             return
         self.say(notice.text, notice.kind, notice.action_text, notice.action)
 
@@ -273,37 +261,25 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
             return
         if self.doc is not None:
             with contextlib.suppress(RuntimeError, TypeError):
-                self.doc.playheadChanged.disconnect(self._playhead_moved)
-            with contextlib.suppress(RuntimeError, TypeError):
-                self.doc.selectionChanged.disconnect(self._selection_changed)
-            with contextlib.suppress(RuntimeError, TypeError):
                 self.doc.regionsChanged.disconnect(self._update_render_tips)
-        self.player.stop()
-        self.player.set_source(None, 0.0, keep_position=False)
-        self.preview_player.stop()
-        self.actions["render.loop"].setChecked(False)
+        self.transport.set_document(doc)
         self.doc = doc
         self.controller.set_document(doc)
         self.library.set_document(doc)
-        self.history = self.controller.history
+        self.hash_library.set_document(doc, self.history)
         if doc is not None:
-            doc.playheadChanged.connect(self._playhead_moved)
-            doc.selectionChanged.connect(self._selection_changed)
             doc.regionsChanged.connect(self._update_render_tips)
-            self._restore_last_render(doc)
+        self.history_switch.set_document(doc, self.history)
         self._update_render_tips()
-        self._refresh_history()
 
-    def _restore_last_render(self, doc: ProjectDocument) -> None:
-        """Reopened project: show its last render again if the audio is still cached."""
-        if doc.waveform is not None or self.history is None:
-            if doc.audio_path:
-                self.player.set_source(doc.audio_path, getattr(doc.waveform, "duration", 0.0))
-            return
-        audio = (doc.project.last_render or {}).get("audio")
-        record = self.history.find(audio) if audio else None
-        if record is not None:
-            self.switch_to(record, announce=False)
+    @property
+    def history(self) -> RenderHistory | None:
+        """The kept renders of the current document (made by the controller)."""
+        return self.controller.history
+
+    def selection_span(self) -> tuple[float, float] | None:
+        """(start, end) of the selected regions: what Loop and Export use."""
+        return self.transport.selection_span()
 
     def _update_render_tips(self) -> None:
         """Tooltips say what each render would cost now (planning is cheap: no I/O)."""
@@ -321,21 +297,12 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
     def render(self, only_changes: bool) -> bool:
         if self.doc is None:
             return False
-        if self.controller.backend is None and not self._backend_started:
-            self.start_backend()
-        if self.controller.backend is None and self.backends.building:
-            # Ctrl+R in the first moment after start: render once the backend is ready.
-            self._pending_render = only_changes
-            self.window.statusBar().showMessage("Starting the backend, then rendering...", 4000)
-            return True
-        if self.controller.backend is None and self.backends.needs_key:
-            self._ask_for_key()
-            return False
+        held = self.backend_choice.hold_render(only_changes)
+        if held is not None:
+            return held
         if self.player.playing:
             self.player.pause()
-        self.aux.cancel(
-            key=HISTORY
-        )  # a history switch still loading must not replace the new render
+        self.history_switch.cancel_switch()
         return self.controller.render(only_changes)
 
     def _render_started(self, summary: RenderSummary) -> None:
@@ -359,119 +326,8 @@ class RenderWorkflow(BackendChoice, HashLibraryFeature):
         self.player.set_source(outcome.audio_path, outcome.audio_duration, keep_position=True)
         if self.autoplay and self.player.has_audio and self.doc is not None:
             self.player.play(self.doc.playhead)  # hear it at once (silent machines: no)
-        self._refresh_history()
+        self.history_switch.refresh()
         self.backends.refresh_balance()
-
-    # -- history ------------------------------------------------------------------------
-    def _refresh_history(self) -> None:
-        history = self.history
-        records = history.records() if history else []
-        current = self.doc.audio_path.name if self.doc and self.doc.audio_path else None
-        self.history_dock.show_records(records, current)
-        self.actions["render.ab"].setEnabled(len(records) >= 2)
-
-    def switch_to(self, record: RenderRecord, *, announce: bool = True) -> None:
-        """Show and play *record*'s audio (waveform from its cache, built if missing)."""
-        history, doc = self.history, self.doc
-        if history is None or doc is None:
-            return
-        audio = history.path(record)
-        feed = PeaksFeed(doc)
-
-        def job(_progress: Any, cancel: threading.Event) -> Any:
-            return history.pyramid(record, cancel, feed)
-
-        def done(pyramid: Any) -> None:
-            if doc is not self.doc:
-                return
-            doc.set_waveform(pyramid, audio)
-            self.player.set_source(audio, pyramid.duration, keep_position=True)
-            self._refresh_history()
-            if announce:
-                self.say(f"Now showing the render of {record.label()}.", "info")
-
-        def failed(exc: BaseException) -> None:
-            self.say(f"That render cannot be shown: {exc}", "error")
-
-        self.aux.run(
-            job, on_result=done, on_error=failed, on_finished=feed.close, key=HISTORY
-        )  # a preview goes on
-
-    def ab_switch(self) -> None:
-        """Flip between the two newest renders, keeping the playback position."""
-        records = self.history.records() if self.history else []
-        if len(records) < 2:
-            self.say("A/B needs two renders: render again after a change.", "info")
-            return
-        current = self.doc.audio_path.name if self.doc and self.doc.audio_path else None
-        target = records[1] if current == records[0].file else records[0]
-        self.switch_to(target)
-
-    # -- playback -----------------------------------------------------------------------
-    def toggle_play(self) -> None:
-        if self.doc is None:
-            return
-        if self.preview_player.playing:
-            self.preview_player.pause()
-        if self.player.source is None and self.doc.audio_path is not None:
-            self.player.set_source(self.doc.audio_path, getattr(self.doc.waveform, "duration", 0.0))
-        self.player.toggle(self.doc.playhead)
-
-    def _player_moved(self, seconds: float) -> None:
-        # Follow the audio only while it plays: a seek clamped to the end of the audio
-        # must not pull back a playhead the user put past it.
-        if self.doc is None or not self.player.playing:
-            return
-        self._following = True
-        try:
-            self.doc.set_playhead(seconds)
-        finally:
-            self._following = False
-
-    def _playhead_moved(self, seconds: float) -> None:
-        if not self._following:
-            self.player.seek(seconds)
-
-    def _playing_changed(self, playing: bool) -> None:
-        a = self.actions["render.play"]
-        a.setIcon(icon("pause" if playing else "play"))
-        a.setText("&Pause" if playing else "&Play")
-        self._update_play_label()
-
-    def selection_span(self) -> tuple[float, float] | None:
-        regions = self.doc.selected_regions() if self.doc else []
-        if not regions:
-            return None
-        return min(r.time for r in regions), max(r.end for r in regions)
-
-    def set_loop(self, on: bool) -> None:
-        if not on:
-            self.player.set_loop(None)
-            self._update_play_label()
-            return
-        span = self.selection_span()
-        if span is None:
-            self.say("Select the region (or regions) to loop first, then press L.", "info")
-            self.actions["render.loop"].setChecked(False)
-            return
-        self.player.set_loop(span)
-        self._update_play_label()
-
-    def _selection_changed(self) -> None:
-        if self.actions["render.loop"].isChecked():
-            span = self.selection_span()
-            if span is not None:
-                self.player.set_loop(span)
-                self._update_play_label()
-
-    def _update_play_label(self) -> None:
-        loop = self.player.loop
-        parts = []
-        if self.player.playing:
-            parts.append("Playing" if self.player.has_audio else "Playing (silent)")
-        if loop:
-            parts.append(f"Loop {loop[0]:.2f}-{loop[1]:.2f} s")
-        self.play_label.setText("  ·  ".join(parts))
 
     # -- export -------------------------------------------------------------------------
     def open_export(self) -> QDialog | None:

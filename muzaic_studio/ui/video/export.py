@@ -1,7 +1,7 @@
 """Export Video for the video workflow: the imported video with the rendered soundtrack,
 the app's mix and the user's markers as chapters (the dialog runs ffmpeg off the GUI thread).
 
-A mixin of `VideoWorkflow`: it reads the workflow's document and video info.
+Owned by `VideoWorkflow`, which hands it the current document and video as getters.
 """
 
 from __future__ import annotations
@@ -12,25 +12,29 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
 
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.video.dialogs import ExportVideoDialog
-from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.video import VideoInfo
 
 log = logging.getLogger(__name__)
 
 
-class VideoExportFeature(WindowWorkflow):
+class VideoExport:
     """File > Export Video..."""
 
-    # Made by VideoWorkflow.__init__:
-    doc: ProjectDocument | None
-    info: VideoInfo | None
-    choose_video: Callable[[], None]
+    def __init__(self, window: QMainWindow, doc: Callable[[], ProjectDocument | None],
+                 info: Callable[[], VideoInfo | None], say: Callable[..., None],
+                 choose_video: Callable[[], None]) -> None:  # fmt: skip
+        self.window = window
+        self._doc = doc
+        self._info = info
+        self.say = say
+        self.choose_video = choose_video
 
     def export_video(self) -> ExportVideoDialog | None:
-        doc, info = self.doc, self.info
+        doc, info = self._doc(), self._info()
         if doc is None or info is None:
             self.say("Import a video first: Export Video puts the soundtrack into it.", "info",
                      "Import Video...", self.choose_video)  # fmt: skip

@@ -61,7 +61,7 @@ class VideoLayout(QObject):
             view.addAction(self.action)
         # One transport clock: the window's playhead label (placed by the transport order),
         # which this adds the video's frame number to; a bare window gets its own label.
-        own = getattr(window, "_playhead_label", None)
+        own = getattr(getattr(window, "status", None), "playhead", None)
         self.clock = own if isinstance(own, QLabel) else QLabel("0:00.000", window)
         self.clock.setToolTip("Playhead time (m:ss.mmm) and the video frame at the playhead")
         toolbar = getattr(window, "toolbar", None)

@@ -20,8 +20,10 @@ The project stores the video's path relative to the project file (absolute until
 project has a file; made relative when it is saved). A video that is not where the project
 says is asked for again with a "Locate..." banner.
 
-Scene cuts live in `video_scenes`, Export Video in `video_export`, the file side (suffixes, stored paths, drops) in
-`video_files`.
+The file side (suffixes, stored paths, drops) is in `files`. The workflow owns, as
+objects it hands the current document and video: its job slots (`jobs.VideoJobs`), the
+two timeline bands (`bands.VideoBands`), scene cuts (`scenes.SceneCuts`) and Export
+Video (`export.VideoExport`).
 """
 
 from __future__ import annotations
@@ -34,27 +36,20 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from muzaic_studio.atomic import WriteError
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.video.bands import VideoBands
 from muzaic_studio.ui.video.dock import VideoDock
-from muzaic_studio.ui.video.export import VideoExportFeature
+from muzaic_studio.ui.video.export import VideoExport
 from muzaic_studio.ui.video.files import VIDEO_FILTER, VideoDropFilter, stored_video_path
-from muzaic_studio.ui.video.lane import VideoSoundLane
-from muzaic_studio.ui.video.scenes import SENSITIVITIES, SceneFeature, saved_threshold
-from muzaic_studio.ui.video.strip import VideoStrip, strip_images
-from muzaic_studio.ui.workers import Task, TaskRunner
-from muzaic_studio.video import (
-    Cancelled,
-    VideoError,
-    VideoInfo,
-    cached_scenes,
-    extract_thumbnails,
-    probe,
-)
-from muzaic_studio.video.cache import entry_dir
+from muzaic_studio.ui.video.jobs import VideoJobs
+from muzaic_studio.ui.video.scenes import SceneCuts
+from muzaic_studio.ui.window.addons import WindowWorkflow
+from muzaic_studio.ui.workers import Task
+from muzaic_studio.video import VideoError, VideoInfo, cached_scenes, probe
 
 log = logging.getLogger(__name__)
 
@@ -68,49 +63,26 @@ ACTION_SPECS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )  # fmt: skip
 
 
-def _peaks_job(path: Path, progress: Callable[[float], None], cancel: threading.Event) -> Any:
-    """The video sound's peak pyramid, from the per-video cache or decoded once."""
-    from muzaic_studio.audio.errors import AudioError
-    from muzaic_studio.audio.peaks import PeakPyramid, build_pyramid
-
-    cache = entry_dir(path) / "sound.peaks.npz"
-    with contextlib.suppress(AudioError):
-        return PeakPyramid.load(cache)
-    pyramid = build_pyramid(
-        path, progress=progress, cancel=cancel, strict=False, source_key=path.name
-    )
-    with contextlib.suppress(OSError):
-        pyramid.save(cache)
-    return pyramid
-
-
-class VideoWorkflow(SceneFeature, VideoExportFeature):
+class VideoWorkflow(WindowWorkflow):
     """Everything issue 7 adds to a main window; created by `install_video_workflow`."""
 
     def __init__(self, window: QMainWindow, *, audio: bool | None = None) -> None:
         super().__init__(window)
         self.doc: ProjectDocument | None = None
         self.info: VideoInfo | None = None
-        self.cuts: list[float] | None = None
-        self.threshold = saved_threshold()
-        self.thumbnails: Any = None
-        self.sound_peaks: Any = None
         self._player: Any = None
         self._video_abs: Path | None = None  # the video's absolute path, even if missing
-        self._regions_after_scan = False
-        self._runners = {name: TaskRunner(self, max_threads=1)
-                         for name in ("probe", "thumbs", "peaks", "scenes")}  # fmt: skip
-        self.tasks: dict[str, Task | None] = dict.fromkeys(self._runners)
+        self.jobs = VideoJobs(self, lambda: self.doc, self._update_actions)
 
         self.dock_widget = VideoDock(audio=audio)
-        self.dock_widget.job.cancelRequested.connect(self.cancel_scenes)
+        self.scenes = SceneCuts(window, self.jobs, self.dock_widget.job, lambda: self.doc,
+                                lambda: self.info, self.say, self.choose_video,
+                                self._update_actions)  # fmt: skip
+        self.export = VideoExport(window, lambda: self.doc, lambda: self.info, self.say,
+                                  self.choose_video)  # fmt: skip
         self.dock = self._add_dock(self.dock_widget, "Video", Qt.DockWidgetArea.RightDockWidgetArea)
-        self.strip = VideoStrip()
-        self.lane = VideoSoundLane()
-        self._place_bands()
-        self.strip.attach(window.timeline)  # type: ignore[attr-defined]
-        self.lane.attach(window.timeline)  # type: ignore[attr-defined]
-        self.lane.mutedToggled.connect(self.dock_widget.set_muted)
+        self.bands = VideoBands(window.timeline, self.jobs, self._add_dock)  # type: ignore[attr-defined]
+        self.bands.lane.mutedToggled.connect(self.dock_widget.set_muted)
         self.dock_widget.mutedChanged.connect(self._muted_changed)
         self._muted_changed(self.dock_widget.muted)
 
@@ -144,33 +116,13 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
         self.window.addDockWidget(area, dock)
         return dock
 
-    def _place_bands(self) -> None:
-        """Strip right above the timeline, sound lane right below, in its own layout."""
-        timeline = self.window.timeline  # type: ignore[attr-defined]
-        parent = timeline.parentWidget()
-        layout = parent.layout() if parent is not None else None
-        index = layout.indexOf(timeline) if isinstance(layout, QVBoxLayout) else -1
-        if index >= 0:
-            assert isinstance(layout, QVBoxLayout)
-            layout.insertWidget(index, self.strip)
-            layout.insertWidget(index + 2, self.lane)
-        else:
-            holder = QWidget()
-            box = QVBoxLayout(holder)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.addWidget(self.strip)
-            box.addWidget(self.lane)
-            self._add_dock(holder, "Video Tracks", Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.strip.hide()
-        self.lane.hide()
-
     def _build_actions(self) -> dict[str, QAction]:
         handlers: dict[str, Callable[[], Any]] = {
             "video.import": self.choose_video,
-            "video.export": self.export_video,
+            "video.export": self.export.export_video,
             "video.remove": self.remove_video,
-            "video.scenes": self.detect_scenes,
-            "video.regions": self.regions_from_scenes,
+            "video.scenes": self.scenes.detect_scenes,
+            "video.regions": self.scenes.regions_from_scenes,
         }
         out = {}
         native = QKeySequence.SequenceFormat.NativeText
@@ -202,18 +154,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
         edit = menus.get("edit") or self.window.menuBar().addMenu("&Edit")
         edit.addSeparator()
         edit.addAction(a["video.scenes"])
-        sensitivity = edit.addMenu("Scene Cut Se&nsitivity")
-        self.sensitivity_group = QActionGroup(self)
-        self.sensitivity_actions: dict[float, QAction] = {}
-        for text, threshold, tip in SENSITIVITIES:
-            action = sensitivity.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(abs(threshold - self.threshold) < 1e-9)
-            action.setToolTip(f"{tip} (scene score above {threshold})")
-            action.setStatusTip(tip)
-            action.triggered.connect(lambda _c=False, t=threshold: self.set_threshold(t))
-            self.sensitivity_group.addAction(action)
-            self.sensitivity_actions[threshold] = action
+        self.scenes.add_sensitivity_menu(edit, self)
         edit.addAction(a["video.regions"])
 
     def _attach_player(self) -> None:
@@ -236,7 +177,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
                                  (self.doc.waveformChanged, self._update_actions)):  # fmt: skip
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(slot)
-        self.cuts = None  # the old document's markers go with it
+        self.scenes.cuts = None  # the old document's markers go with it
         self.doc = doc
         self._clear_video()
         if doc is None:
@@ -245,8 +186,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
         doc.pathChanged.connect(self._path_changed)
         doc.regionsChanged.connect(self._update_actions)
         doc.waveformChanged.connect(self._update_actions)
-        self.strip.set_document(doc)
-        self.lane.set_document(doc)
+        self.bands.set_document(doc)
         self.dock_widget.follow(doc.playhead)
         path = self._video_abs = doc.project.video_path(doc.path)
         if path is not None:
@@ -254,54 +194,19 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
         self._update_actions()
 
     def _clear_video(self) -> None:
-        for name in self._runners:
-            self._cancel(name)
+        self.jobs.cancel_all()
         self.dock_widget.job.stop()
-        if self.doc is not None and self.cuts:
-            self._replace_markers(self.cuts, [])
+        self.scenes.clear()
         self.info = None
         if self.doc is not None:
             self.doc.set_media_duration(0.0)
-        self.cuts = None
-        self.thumbnails = None
-        self.sound_peaks = None
+        self.bands.clear()
         self.dock_widget.set_source(None)
-        self.strip.set_strip(None, 0.0)
-        self.lane.set_pyramid(None, 0.0)
-        self.strip.hide()
-        self.lane.hide()
         self._update_actions()
-
-    def _cancel(self, name: str) -> None:
-        task = self.tasks.get(name)
-        if task is not None:
-            self._runners[name].cancel(task)
-        self.tasks[name] = None
-
-    def _run(self, name: str, fn: Callable[[Any, threading.Event], Any], *,
-             on_result: Callable[[Any], None], on_error: Callable[[BaseException], None],
-             on_progress: Callable[[float, str], None] | None = None) -> Task:  # fmt: skip
-        doc = self.doc
-
-        def deliver(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-            def call(value: Any) -> None:
-                self.tasks[name] = None
-                if self.doc is doc:  # the user opened another project meanwhile: drop it
-                    callback(value)
-                self._update_actions()
-
-            return call
-
-        self._cancel(name)
-        task = self._runners[name].run(fn, on_result=deliver(on_result),
-                                       on_error=deliver(on_error), on_progress=on_progress)  # fmt: skip
-        self.tasks[name] = task
-        self._update_actions()
-        return task
 
     def busy(self, name: str | None = None) -> bool:
-        names = [name] if name else list(self._runners)
-        return any(self.tasks.get(n) is not None for n in names)
+        """True while a job of slot *name* (of any slot without a name) runs."""
+        return self.jobs.busy(name)
 
     # -- import ------------------------------------------------------------------------
     def choose_video(self) -> None:
@@ -313,14 +218,14 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
     def load_video(self, path: Path, *, new_import: bool = True) -> Task:
         """Probe *path* off the GUI thread, then show it (and store it when *new_import*)."""
         path = Path(path)
-        threshold = self.threshold
+        threshold = self.scenes.threshold
 
         def job(_progress: Any, _cancel: threading.Event) -> tuple[VideoInfo, list[float] | None]:
             info = probe(path)
             return info, cached_scenes(path, threshold)
 
         self.dock_widget.name_label.setText(f"Opening {path.name}...")
-        return self._run("probe", job,
+        return self.jobs.run("probe", job,
                          on_result=lambda r: self._video_ready(r[0], r[1], new_import),
                          on_error=lambda exc: self._video_failed(path, exc, new_import))  # fmt: skip
 
@@ -360,64 +265,18 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
             self.dock.raise_()  # it may be a tab behind other panels
             self.say(("Replaced the video with " if replaced else "Imported ") +
                      f"{info.path.name} ({info.duration:.1f} s). Detect its scene cuts to make "
-                     "regions from them.", "success", "Detect Scene Cuts", self.detect_scenes)  # fmt: skip
+                     "regions from them.", "success", "Detect Scene Cuts", self.scenes.detect_scenes)  # fmt: skip
         log.info("video %s: %.1f s, %s", info.path, info.duration, info.video_codec)
         self.info = info
         doc.set_media_duration(info.duration)
         self._video_abs = info.path
         self.dock_widget.set_source(info.path, info.duration)
         self.dock_widget.follow(doc.playhead)
-        self.strip.duration = self.lane.duration = info.duration
-        self.strip.show()
-        self.lane.show()
+        self.bands.show_video(info)
         if cuts is not None:
-            self._set_cuts(cuts)
-        self._start_thumbnails(info)
-        self._start_sound_lane(info)
+            self.scenes.set_cuts(cuts)
+        self.bands.load(info)
         self._update_actions()
-
-    def _start_thumbnails(self, info: VideoInfo) -> None:
-        self.strip.set_status(f"Reading frames of {info.path.name}...")
-
-        def job(progress: Any, cancel: threading.Event) -> Any:
-            strip = extract_thumbnails(
-                info.path, info, progress=lambda f: progress(f, ""), cancel=cancel
-            )
-            return strip, strip_images(strip.frames)  # QImages are fine off the GUI thread
-
-        def shown(result: Any) -> None:
-            self.thumbnails, images = result
-            self.strip.set_strip(self.thumbnails, info.duration, images)
-
-        def failed(exc: BaseException) -> None:
-            if not isinstance(exc, Cancelled):
-                self.strip.set_status(f"No thumbnails: {exc}")
-
-        self._run("thumbs", job, on_result=shown, on_error=failed,
-                  on_progress=lambda f, _t: self.strip.set_status(
-                      f"Reading frames of {info.path.name}... {f:.0%}"))  # fmt: skip
-
-    def _start_sound_lane(self, info: VideoInfo) -> None:
-        if not info.has_audio:
-            self.lane.set_pyramid(None, info.duration)
-            self.lane.set_status("This video has no sound of its own.")
-            return
-        self.lane.set_status("Reading the video's sound...")
-
-        def job(progress: Any, cancel: threading.Event) -> Any:
-            return _peaks_job(info.path, lambda f: progress(f, ""), cancel)
-
-        def shown(pyramid: Any) -> None:
-            self.sound_peaks = pyramid
-            self.lane.set_pyramid(pyramid, info.duration)
-
-        def failed(exc: BaseException) -> None:
-            if not isinstance(exc, Cancelled):
-                self.lane.set_status(f"The video's sound cannot be shown: {exc}")
-
-        self._run("peaks", job, on_result=shown, on_error=failed,
-                  on_progress=lambda f, _t: self.lane.set_status(
-                      f"Reading the video's sound... {f:.0%}"))  # fmt: skip
 
     def remove_video(self) -> None:
         if self.doc is None or not self.doc.project.video:
@@ -449,10 +308,9 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
             with contextlib.suppress(WriteError, OSError):
                 doc.project.save(doc.path)
 
-    # -- scenes ------------------------------------------------------------------------
     # -- misc --------------------------------------------------------------------------
     def _muted_changed(self, muted: bool) -> None:
-        self.lane.set_muted(muted, available=self.dock_widget.has_audio_output)
+        self.bands.lane.set_muted(muted, available=self.dock_widget.has_audio_output)
 
     def _update_actions(self, *_args: Any) -> None:
         a = getattr(self, "actions", None)
@@ -466,8 +324,7 @@ class VideoWorkflow(SceneFeature, VideoExportFeature):
 
     def shutdown(self) -> None:
         """Cancel every job (ffmpeg is killed within 0.1 s) and release the media."""
-        for runner in self._runners.values():
-            runner.shutdown(3000)
+        self.jobs.shutdown()
         self.dock_widget.close_media()
 
 

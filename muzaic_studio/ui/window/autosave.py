@@ -1,4 +1,5 @@
-"""Autosave every 30 s to the user data dir, and an offer to restore after a crash.
+"""Autosave to the user data dir (every 30 s unless Preferences say otherwise: setting
+autosave.interval_seconds), and an offer to restore after a crash.
 
 Each running window owns two files in data_dir()/autosave, named by process id:
 ``session-<pid>.json`` (written at start, removed on a clean exit: the crash marker) and
@@ -19,12 +20,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from muzaic_studio import settings
 from muzaic_studio.atomic import atomic_write_text
 from muzaic_studio.model import Project
 from muzaic_studio.paths import data_dir
+from muzaic_studio.settings.declared import AUTOSAVE_SECONDS
 from muzaic_studio.ui.document import ProjectDocument
-
-INTERVAL_MS = 30_000
 
 
 def autosave_dir() -> Path:
@@ -95,14 +96,17 @@ class Autosave(QObject):
     saved = Signal(str)
 
     def __init__(
-        self, get_doc, parent: QObject | None = None, interval_ms: int = INTERVAL_MS
+        self, get_doc, parent: QObject | None = None, interval_ms: int | None = None
     ) -> None:
+        """*interval_ms*: None reads the saved setting."""
         super().__init__(parent)
         self._get_doc = get_doc
         self.marker = autosave_dir() / f"session-{os.getpid()}.json"
         self.project_file = self.marker.with_suffix(".muzaic")
         self._last_state: tuple[int, int] | None = None
         self.timer = QTimer(self)
+        if interval_ms is None:
+            interval_ms = int(settings.load().get(AUTOSAVE_SECONDS)) * 1000
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.tick)
 

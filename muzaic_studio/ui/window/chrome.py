@@ -10,14 +10,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 
 from muzaic_studio.ui import icons
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.timeline.geometry import format_length, format_precise
 from muzaic_studio.ui.timeline.view import TimelineView
 from muzaic_studio.ui.window.project_files import ProjectFiles
-from muzaic_studio.wording import plural
+from muzaic_studio.ui.window.status import WindowStatus
 
 TOOLS = ("select", "generate", "copy", "silence")
 GRID_MODES = ("off", "seconds", "bars")
@@ -115,29 +114,7 @@ class WindowChrome(QMainWindow):
             more.setToolTip("More tools")
 
     def _build_status_bar(self) -> None:
-        sb = self.statusBar()
-        self._cursor_label = QLabel()
-        self._length_label = QLabel()
-        self._tokens_label = QLabel()
-        self._zoom_label = QLabel()
-        self._backend_label = QLabel("Offline engine")
-        self._playhead_label = QLabel()
-        self._playhead_label.setObjectName("playheadTime")
-        self._playhead_label.setToolTip("Playhead position (m:ss.mmm)")
-        self._playhead_label.setContentsMargins(0, 0, 0, 0)  # the toolbar spaces it
-        self._on_playhead(0.0)
-        tips = (
-            (self._cursor_label, "Time under the mouse pointer"),
-            (self._length_label, "Length of the soundtrack (end of the last region)"),
-            (self._tokens_label, "Estimated tokens to render everything (1 per started second of generate)"),
-            (self._zoom_label, "Timeline zoom (Ctrl+wheel, +/-, F to fit)"),
-            (self._backend_label, "Where renders are made"),
-        )  # fmt: skip
-        for label, tip in tips:
-            label.setToolTip(tip)
-            label.setContentsMargins(8, 0, 8, 0)
-            sb.addPermanentWidget(label)
-        self._on_cursor(0.0)
+        self.status = WindowStatus(self.statusBar())
 
     def _fill_recent_menu(self) -> None:
         menu = self.menus["recent"]
@@ -154,29 +131,21 @@ class WindowChrome(QMainWindow):
         menu.setEnabled(bool(recent))
 
     def _update_status(self) -> None:
-        project = self.doc.project
-        n = len(project.regions)
-        self._length_label.setText(
-            f"Length {format_length(project.duration)}  ·  {plural(n, 'region')}"
-        )
-        self._tokens_label.setText(f"≈ {project.estimated_tokens} tokens")
-        self._zoom_label.setText(f"{self.timeline.scale.px_per_sec:.0f} px/s")
+        self.status.show_project(self.doc.project, self.timeline.scale.px_per_sec)
 
     def set_status_compact(self, on: bool) -> None:
-        """While a render shows its progress, the mouse time, length, zoom and tokens
-        step aside so the progress text is not cut at 1024 px."""
-        for label in (self._cursor_label, self._zoom_label, self._tokens_label, self._length_label):
-            label.setVisible(not on)
+        """While a render shows its progress, the status labels step aside."""
+        self.status.set_compact(on)
 
     def _on_playhead(self, seconds: float) -> None:
         layout = getattr(self, "video_layout", None)
         if layout is not None:  # the same clock, with the video's frame number
             layout.update_clock(seconds)
         else:
-            self._playhead_label.setText(format_precise(seconds))
+            self.status.show_playhead(seconds)
 
     def _on_cursor(self, seconds: float) -> None:
-        self._cursor_label.setText(f"Cursor {format_precise(seconds)}")
+        self.status.show_cursor(seconds)
 
     # -- the timeline's right-click menu ------------------------------------------------
     def timeline_menu(self, pos: QPoint) -> QMenu:

@@ -40,10 +40,10 @@ class MessageBar(QFrame):
         self._text = QLabel()
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._button = QPushButton()
-        self._button.hide()
-        self._second = QPushButton()  # a second way out, e.g. "Use offline engine"
-        self._second.hide()
+        self.action_button = QPushButton()
+        self.action_button.hide()
+        self.second_button = QPushButton()  # a second way out, e.g. "Use offline engine"
+        self.second_button.hide()
         self._close = QToolButton()
         self._close.setIcon(icon("close", "#ffffff"))
         self._close.setAutoRaise(True)
@@ -53,13 +53,13 @@ class MessageBar(QFrame):
         layout.setContentsMargins(10, 5, 6, 5)
         layout.addWidget(self._icon)
         layout.addWidget(self._text, 1)
-        layout.addWidget(self._button)
-        layout.addWidget(self._second)
+        layout.addWidget(self.action_button)
+        layout.addWidget(self.second_button)
         layout.addWidget(self._close)
         self._action: Callable[[], object] | None = None
         self._second_action: Callable[[], object] | None = None
-        self._button.clicked.connect(self._run_action)
-        self._second.clicked.connect(self._run_second)
+        self.action_button.clicked.connect(self._run_action)
+        self.second_button.clicked.connect(self._run_second)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.dismiss)
         self._keep = False
@@ -123,13 +123,13 @@ class MessageBar(QFrame):
         self._icon.setPixmap(icon(icon_name, accent).pixmap(18, 18))
         self._text.setText(text)
         self._action = action
-        self._button.setVisible(bool(action_text and action))
-        self._button.setText(action_text or "")
-        self._button.setToolTip(action_text or "")
+        self.action_button.setVisible(bool(action_text and action))
+        self.action_button.setText(action_text or "")
+        self.action_button.setToolTip(action_text or "")
         self._second_action = second[1] if second else None
-        self._second.setVisible(second is not None)
-        self._second.setText(second[0] if second else "")
-        self._second.setToolTip(second[0] if second else "")
+        self.second_button.setVisible(second is not None)
+        self.second_button.setText(second[0] if second else "")
+        self.second_button.setToolTip(second[0] if second else "")
         self.show()
         self._place()
         if kind in ("info", "success") and not action and not second:

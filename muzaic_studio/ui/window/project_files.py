@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from muzaic_studio import settings
 from muzaic_studio.atomic import WriteError
 from muzaic_studio.model import Project, ProjectError
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.render.prerender import sendable_problems
+from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.settings import app_settings
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.window.main_window import MainWindow
@@ -86,19 +87,21 @@ class ProjectFiles(QObject):
 
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
-        value = app_settings().value("recentFiles", [])
-        if isinstance(value, str):  # QSettings gives a one-item list back as its item
-            value = [value]
-        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+        return list(settings.load().get(RECENT_FILES))
 
     def add_recent(self, path: Path) -> None:
         p = str(Path(path).resolve())
         items = [p] + [r for r in self.recent() if r != p]
-        app_settings().setValue("recentFiles", items[:MAX_RECENT])
-        self.recentChanged.emit()
+        self._save_recent(items[:MAX_RECENT])
 
     def clear_recent(self) -> None:
-        app_settings().setValue("recentFiles", [])
+        self._save_recent([])
+
+    def _save_recent(self, items: list[str]) -> None:
+        try:
+            settings.save({RECENT_FILES: items})
+        except OSError as exc:  # a read-only config folder costs the list, not the open
+            log.warning("cannot save the recent files: %s", exc)
         self.recentChanged.emit()
 
     def _start_dir(self) -> str:

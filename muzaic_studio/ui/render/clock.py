@@ -1,0 +1,70 @@
+"""The render's progress, timed by a GUI timer: the API reports none, so the bar is an
+estimate from the soundtrack's length that moves even while the worker waits on a socket;
+the worker's own reports only say which phase it is in (rendering, drawing the waveform).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer
+
+from muzaic_studio.render.summary import RenderSummary
+from muzaic_studio.wording import format_seconds
+
+RENDER_SHARE = 0.85  # of the progress bar: the backend call; the rest is the waveform
+
+
+class RenderClock(QObject):
+    """Elapsed time against the estimate, reported to *report* every 100 ms while running."""
+
+    def __init__(self, parent: QObject, report: Callable[[float, str], None]) -> None:
+        super().__init__(parent)
+        self._report = report
+        self._summary: RenderSummary | None = None
+        self._phase = "render"
+        self._phase_fraction = 0.0
+        self._clock = QElapsedTimer()
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(100)
+        self._ticker.timeout.connect(self.tick)
+
+    def start(self, summary: RenderSummary) -> None:
+        self._summary = summary
+        self._phase, self._phase_fraction = "render", 0.0
+        self._clock.start()
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._summary = None
+        self._ticker.stop()
+
+    def on_progress(self, fraction: float, text: str) -> None:
+        """The worker's report: the phase it is in and how far that phase is."""
+        self._phase = text or self._phase
+        self._phase_fraction = fraction
+        self.tick()
+
+    def state(self) -> tuple[float, str]:
+        """(fraction 0..1, text) now: elapsed time against the estimate from the length."""
+        summary = self._summary
+        elapsed = self._clock.elapsed() / 1000.0 if self._clock.isValid() else 0.0
+        if summary is None:
+            return 0.0, ""
+        if self._phase == "decode":
+            fraction = RENDER_SHARE + (1 - RENDER_SHARE) * self._phase_fraction
+            text = f"Drawing the waveform... {elapsed:.1f} s"
+        else:
+            estimate = max(summary.estimate, 0.1)
+            # Approaches the render share without reaching it while the server works.
+            fraction = RENDER_SHARE * min(0.97, elapsed / estimate)
+            if elapsed <= estimate:
+                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} of about {format_seconds(estimate)}"
+            else:
+                text = f"Rendering on {summary.backend}... {format_seconds(elapsed)} (usually {format_seconds(estimate)})"
+        return fraction, text
+
+    def tick(self) -> None:
+        if self._summary is None:
+            return
+        self._report(*self.state())
