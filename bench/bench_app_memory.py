@@ -1,7 +1,8 @@
 """Whole-app memory with a 20-minute soundtrack loaded and its waveform on screen.
 
-Issue 4's goal: the running app (one process: Qt, the window, the player with the MP3,
-the peak pyramid) stays under 200 MB RSS. The render itself is not what is measured: a
+Goals: the running app (one process: Qt, the window, the player with the MP3, the peak
+pyramid) with the soundtrack shown <= 150 MB RSS (issue 17), and its peak on the way
+(the response body, the decode) <= 200 MB (issue 4). The render itself is not what is measured: a
 backend that answers with a prepared 1200 s MP3 stands in for the server (the cloud's
 generation runs elsewhere), so the numbers are those of the editor holding the result.
 Baseline in the same run: a bare PySide6 window.
@@ -18,7 +19,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-GOAL_MB = 200.0
+GOAL_MB = 150.0  # RSS with the soundtrack shown (issue 17)
+PEAK_GOAL_MB = 200.0  # the peak while rendering and decoding (issue 4)
 SECONDS = 1200
 
 CHILD = textwrap.dedent(
@@ -107,12 +109,13 @@ def main() -> int:
     )  # fmt: skip
     _, bare_peak = child(["bare"])
     now, peak = child(["app", str(mp3), str(SECONDS), str(work / "long.muzaic")])
-    verdict = "PASS" if peak <= GOAL_MB else "FAIL"
+    ok = now <= GOAL_MB and peak <= PEAK_GOAL_MB
     print(
-        f"app.rss_20min_loaded: {now:.0f} MB now, {peak:.0f} MB peak "
-        f"({peak / bare_peak:.1f}x a bare PySide6 window, {bare_peak:.0f} MB) goal <={GOAL_MB:.0f} MB: {verdict}"
+        f"app.rss_20min_shown: {now:.0f} MB = {now / bare_peak:.1f}x a bare PySide6 window "
+        f"({bare_peak:.0f} MB) goal <={GOAL_MB:.0f} MB: {'PASS' if now <= GOAL_MB else 'FAIL'}; "
+        f"peak {peak:.0f} MB goal <={PEAK_GOAL_MB:.0f} MB: {'PASS' if peak <= PEAK_GOAL_MB else 'FAIL'}"
     )
-    return 0 if verdict == "PASS" else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

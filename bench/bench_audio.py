@@ -10,6 +10,11 @@ made here with ffmpeg lavfi (sine + noise):
   Runs are interleaved (raw, ours, raw, ours...) so machine noise hits both alike, and
   the ratio uses the best of 5 of each, the usual estimator on a shared machine (noise
   only ever adds time); the medians are printed too.
+* the waveform at the opening zoom (the first 60 s, and a view at 700 s: the last view
+  of a reopened project) shown progressively: from the start of `build_pyramid` to the
+  first snapshot (`audio.peaks_partial`) covering those 60 s <= 0.3 s, judged as a ratio
+  to the raw decode of the whole file (0.3 s / 1.40 s = 0.21x on an idle 2-core machine)
+  so machine load hits both alike.
 * ``PeakPyramid.query`` at 1920 px <= 1 ms (median over many spans and zooms).
 * peak RSS of a fresh process that builds the pyramid of that file, measured in a
   subprocess (``ru_maxrss``) so nothing else in this benchmark pollutes it. The goal is
@@ -19,7 +24,9 @@ made here with ffmpeg lavfi (sine + noise):
 
 * exports to MP3 / WAV / FLAC <= 1.2x ffmpeg converting the same MP3 to that format
   (bench/export_timing.py: interleaved, best of 3, the CPU ratio printed beside).
-* the loudness scan (true peak included) <= 1.5x the raw decode (reported; not yet met).
+* the loudness scan (true peak included) <= 1.5x the raw decode: one decode in segments,
+  measured as it streams (`audio.loudness_meter`); best of 3 interleaved with the raw
+  decode.
 Exit status 1 if a goal is missed.
 """
 
@@ -40,6 +47,8 @@ from export_timing import time_export
 
 SECONDS = 1200
 RATIO_GOAL = 0.7
+FIRST_VIEW_GOAL_S = 0.3
+FIRST_VIEW_RATIO_GOAL = 0.21  # 0.3 s against the 1.40 s raw decode of an idle machine
 EXPORT_GOAL = 1.2
 LOUDNESS_GOAL = 1.5
 QUERY_GOAL_MS = 1.0
@@ -106,6 +115,21 @@ def time_pyramid(path: Path, parts: int | None = None) -> tuple[float, object]:
     return time.perf_counter() - began, pyramid
 
 
+def time_first_view(path: Path, start: float) -> float:
+    """Seconds from starting the decode to a snapshot that shows [start, start + 60 s)."""
+    from muzaic_studio.audio.peaks import build_pyramid
+
+    seen: list[float] = []
+    began = time.perf_counter()
+
+    def snapshot(pyramid) -> None:
+        if not seen and pyramid.query(start, start + 60.0, 1920).covered.all():
+            seen.append(time.perf_counter() - began)
+
+    build_pyramid(path, focus=(start, start + 60.0), on_partial=snapshot)
+    return seen[0] if seen else time.perf_counter() - began
+
+
 def time_queries(pyramid) -> float:
     spans = []
     duration = pyramid.duration
@@ -154,11 +178,14 @@ def main() -> int:
 
         time_raw_decode(path)  # warm the page cache and the binary
         raws, ours = [], []
+        views: dict[float, list[float]] = {0.0: [], 700.0: []}
         pyramid = None
         for _ in range(5):
             raws.append(time_raw_decode(path))
             seconds, pyramid = time_pyramid(path)
             ours.append(seconds)
+            for start, times in views.items():
+                times.append(time_first_view(path, start))
         raw, mine = min(raws), min(ours)
         ratio = mine / raw
         ok &= ratio <= RATIO_GOAL
@@ -168,6 +195,18 @@ def main() -> int:
             f"[best of 5; medians {statistics.median(ours):.2f} s vs "
             f"{statistics.median(raws):.2f} s = {statistics.median(ours) / statistics.median(raws):.2f}x]"
         )
+
+        for start, times in views.items():
+            first = min(times)
+            ratio = first / raw
+            ok &= ratio <= FIRST_VIEW_RATIO_GOAL
+            print(
+                f"audio.first_view_{start:.0f}s: {first:.2f} s = {ratio:.2f}x the raw decode "
+                f"until [{start:.0f}, {start + 60:.0f}) s is drawn, progressively (goal "
+                f"<={FIRST_VIEW_GOAL_S} s = <={FIRST_VIEW_RATIO_GOAL}x): "
+                f"{verdict(ratio <= FIRST_VIEW_RATIO_GOAL)} [best of 5; median "
+                f"{statistics.median(times):.2f} s]"
+            )
 
         single = min(time_pyramid(path, parts=1)[0] for _ in range(3))
         print(
@@ -197,13 +236,20 @@ def main() -> int:
             f"{whole['peak']:.0f} MB holding {whole['data']:.0f} MB of PCM"
         )
 
-        began = time.perf_counter()
-        report = measure_loudness(path)
-        loud = time.perf_counter() - began
+        measure_loudness(path, start=0.0, end=1.0)  # warm-up: imports scipy.signal once
+        louds, raws_again = [], []
+        for _ in range(3):
+            raws_again.append(time_raw_decode(path))
+            began = time.perf_counter()
+            report = measure_loudness(path)
+            louds.append(time.perf_counter() - began)
+        loud, base = min(louds), min(raws_again)
+        ok &= loud / base <= LOUDNESS_GOAL
         print(
-            f"audio.loudness_{SECONDS}s: {loud:.2f} s = {loud / raw:.2f}x the raw decode "
-            f"goal <={LOUDNESS_GOAL}x: {verdict(loud / raw <= LOUDNESS_GOAL)} (not counted "
-            f"in the verdict yet) ({report.summary()})"
+            f"audio.loudness_{SECONDS}s: {loud:.2f} s = {loud / base:.2f}x the raw decode "
+            f"({base:.2f} s) goal <={LOUDNESS_GOAL}x: {verdict(loud / base <= LOUDNESS_GOAL)} "
+            f"[best of 3, interleaved; medians {statistics.median(louds):.2f} s vs "
+            f"{statistics.median(raws_again):.2f} s] ({report.summary()})"
         )
 
         for fmt in ("mp3", "wav", "flac"):  # interleaved best of 3, CPU too (export_timing)

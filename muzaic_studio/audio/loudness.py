@@ -1,12 +1,13 @@
 """Loudness report shown before export: integrated LUFS, true peak (dBTP), range (LU).
 
-Why ffmpeg's ``ebur128`` filter and not pyloudnorm: pyloudnorm needs the whole signal as a
-float64 array (a 20-minute stereo soundtrack is 847 MB that way), has no true-peak meter,
-and runs its gating in Python. ``ebur128`` implements the same ITU-R BS.1770-4 / EBU
-R128 measure (K-weighting, 400 ms blocks, absolute and relative gates) in C on a stream,
-in constant memory, and measures true peak by oversampling to 192 kHz (4x at 48 kHz,
-about 4.35x at 44.1 kHz) - one pass at a few hundred times real time, no PCM in Python.
-pyloudnorm stays in the test suite as an independent cross-check of the numbers.
+Why our own streaming meter (`loudness_meter`) and not pyloudnorm or ffmpeg's ``ebur128``:
+pyloudnorm needs the whole signal as a float64 array (a 20-minute stereo soundtrack is
+847 MB that way) and has no true-peak meter; ``ebur128`` resamples every sample to
+192 kHz for its true peak, 4-6x as long as the decode of a long soundtrack. The meter
+measures the same ITU-R BS.1770-4 / EBU R128 numbers on the decoded stream, one segment
+per core, in constant memory. ffmpeg's ``ebur128`` summary is still parsed here for the
+mix export, which measures while it encodes; pyloudnorm and ``ebur128`` stay in the test
+suite as independent cross-checks.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from muzaic_studio.audio.decode import _check_file, probe, range_args
-from muzaic_studio.audio.errors import AudioError, DecodeError
-from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg_job
+import numpy as np
+
+from muzaic_studio.audio.decode import PcmStream, _check_file, probe
+from muzaic_studio.audio.errors import AudioError, Cancelled
+from muzaic_studio.audio.loudness_meter import LoudnessMeter, SpanLoudness, combine
+from muzaic_studio.audio.segments import Span, map_spans
 
 #: True peak above this risks audible clipping once the audio is decoded or re-encoded
 #: (EBU R128 / streaming platforms ask for at most -1 dBTP).
@@ -100,27 +104,46 @@ def measure_loudness(
 ) -> LoudnessReport:
     """Scan the file (or [start, end) seconds of it) and return its loudness report.
 
-    Streams through ffmpeg: bounded memory for any length. Runs on a worker thread;
-    *progress* gets fractions, *cancel* kills ffmpeg and raises ``Cancelled``.
+    One decode, in segments on every core (`segments`), measured as it streams by
+    `loudness_meter` (K-weighted hop sums and true peak): bounded memory for any length.
+    Runs on a worker thread; *progress* gets fractions, *cancel* stops every ffmpeg and
+    raises ``Cancelled``.
     """
     _check_file(path)
     info = probe(path)
-    span_end = end if end is not None else info.duration
-    span = (span_end - (start or 0.0)) if span_end is not None else None
-    seek, filters = range_args(start, end, info.rate)
-    chain = ",".join([*filters, "ebur128=peak=true+sample:framelog=verbose"])
-    args = [
-        *seek, "-i", os.fspath(path), "-map", "0:a:0", "-vn", "-af", chain, "-f", "null", "-",
-    ]  # fmt: skip
-    try:
-        log = run_ffmpeg_job(args, duration=span, progress=progress, cancel=cancel, loglevel="info")
-    except FFmpegError as exc:
-        raise DecodeError(f"Cannot measure the loudness of {path}: {exc}") from exc
-    integrated, true_peak, sample_peak, lra = parse_ebur128_summary(log)
+    if start is None and end is None:
+
+        def measure(
+            chunks: Iterator[np.ndarray], advance: Callable[[int], None], span: Span
+        ) -> tuple[SpanLoudness, int]:
+            meter = LoudnessMeter(info.rate, info.channels, span.first)
+            for chunk in chunks:
+                advance(0)  # cancelled? stop before the work, not after it
+                meter.feed(chunk)
+                advance(chunk.shape[0])
+            return meter.out, meter.pos - span.first
+
+        spans = map_spans(path, info, measure, progress=progress, cancel=cancel)
+        frames = sum(count for _, count in spans)
+        result = combine([out for out, _ in spans], round(info.rate / 10))
+    else:
+        meter = LoudnessMeter(info.rate, info.channels)
+        expected = ((end or info.duration or 0.0) - (start or 0.0)) * info.rate
+        with PcmStream(path, start=start, end=end, info=info) as stream:
+            for chunk in stream:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("Loudness scan cancelled.")
+                meter.feed(chunk)
+                if progress is not None and expected > 0:
+                    progress(min(0.99, meter.pos / expected))
+        frames = meter.pos
+        result = combine([meter.out], meter.hop)
+    if progress is not None:
+        progress(1.0)
     return LoudnessReport(
-        integrated_lufs=integrated,
-        true_peak_dbtp=true_peak,
-        sample_peak_dbfs=sample_peak,
-        loudness_range_lu=lra,
-        duration=span if span is not None else 0.0,
+        integrated_lufs=result.integrated_lufs,
+        true_peak_dbtp=result.true_peak_dbtp,
+        sample_peak_dbfs=result.sample_peak_dbfs,
+        loudness_range_lu=result.range_lu,
+        duration=frames / info.rate,
     )

@@ -53,15 +53,23 @@ class Span:
     count: int | None
 
 
-def plan_spans(info: AudioInfo, parts: int, align: int) -> list[Span]:
-    """Cut the file into *parts* spans whose starts are multiples of *align* frames."""
+def plan_spans(info: AudioInfo, parts: int, align: int, focus: float = 0.0) -> list[Span]:
+    """Cut the file into *parts* spans whose starts are multiples of *align* frames.
+
+    *focus* (seconds): one more cut there, so a span starts where the view looks and its
+    waveform can be decoded first (`map_spans` starts that span first).
+    """
     if parts < 2 or not info.duration_exact or not info.duration:
         return [Span(0, None)]
     if info.duration < MIN_SPLIT_SECONDS:
         return [Span(0, None)]
     total = int(info.duration * info.rate)
     step = max(align, (total // parts) // align * align)
-    starts = [k * step for k in range(parts)]
+    cuts = {k * step for k in range(parts)}
+    cut = int(focus * info.rate) // align * align
+    if 0 < cut < total - align:
+        cuts.add(cut)
+    starts = sorted(cuts)
     return [
         Span(start, starts[k + 1] - start if k + 1 < len(starts) else None)
         for k, start in enumerate(starts)
@@ -103,24 +111,27 @@ def iter_span(
 def map_spans(
     source: Source,
     info: AudioInfo,
-    consume: Callable[[Iterator[np.ndarray], Callable[[int], None]], T],
+    consume: Callable[[Iterator[np.ndarray], Callable[[int], None], Span], T],
     *,
     parts: int | None = None,
     align: int = 1,
+    focus: float = 0.0,
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,
     strict: bool = True,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> list[T]:
-    """Run ``consume(chunks, advance)`` on every span in parallel; results in file order.
+    """Run ``consume(chunks, advance, span)`` on every span in parallel; results in file order.
 
+    At most *parts* spans run at once; the span starting at *focus* (seconds) runs first,
+    then the longest ones.
     *consume* reads its span's chunks and calls ``advance(frames)`` as it goes, which
     drives *progress* (fractions of the whole file) and raises `Cancelled` once *cancel*
     is set, so every segment's ffmpeg stops within one chunk. A file given as bytes, or
     one without an exact length, is one span (a plain single-stream decode).
     """
     parts = default_parts() if parts is None else parts
-    spans = [Span(0, None)] if _is_bytes(source) else plan_spans(info, parts, align)
+    spans = [Span(0, None)] if _is_bytes(source) else plan_spans(info, parts, align, focus)
     expected = (info.duration or 0.0) * info.rate
     done = [0]
     lock = threading.Lock()
@@ -137,7 +148,7 @@ def map_spans(
     def run(span: Span) -> T:
         chunks = iter_span(source, info, span, chunk_frames=chunk_frames, strict=strict)
         try:
-            return consume(chunks, advance)
+            return consume(chunks, advance, span)
         except BaseException:
             stop.set()
             raise
@@ -147,8 +158,18 @@ def map_spans(
     if len(spans) == 1:
         results = [run(spans[0])]
     else:
-        with ThreadPoolExecutor(len(spans), thread_name_prefix="decode-span") as pool:
-            futures = [pool.submit(run, span) for span in spans]
+        first = int(focus * info.rate) // align * align
+        total = int((info.duration or 0.0) * info.rate)
+
+        def priority(span: Span) -> tuple[bool, int]:
+            """The span in view first, then the longest first: both cores end together."""
+            length = span.count if span.count is not None else total - span.first
+            return span.first != first, -length
+
+        order = sorted(spans, key=priority)
+        with ThreadPoolExecutor(min(parts, len(spans)), thread_name_prefix="decode-span") as pool:
+            submitted = {span.first: pool.submit(run, span) for span in order}
+        futures = [submitted[span.first] for span in spans]
         errors = [e for e in (f.exception() for f in futures) if e is not None]
         if errors:
             # The first real failure, not the Cancelled it caused in the other spans.

@@ -122,12 +122,17 @@ class RenderHistory:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return self.folder / f"render-{stamp}-{uuid.uuid4().hex[:6]}.{suffix}"
 
-    def pyramid(self, record: RenderRecord, cancel: Any = None) -> Any:
+    def pyramid(self, record: RenderRecord, cancel: Any = None, peaks: Any = None) -> Any:
         """*record*'s waveform pyramid from its cache, decoded (and cached) when missing or
-        stale. Runs on a worker: decoding takes seconds for a long soundtrack."""
+        stale. Runs on a worker: decoding takes seconds for a long soundtrack, so *peaks*
+        (``send`` and ``focus``, see `render.job.execute`) gets snapshots meanwhile."""
         from muzaic_studio.audio.peaks import load_or_build_pyramid
 
-        return load_or_build_pyramid(self.path(record), self.peaks_path(record), cancel=cancel)
+        return load_or_build_pyramid(
+            self.path(record), self.peaks_path(record), cancel=cancel,
+            focus=peaks.focus if peaks is not None else None,
+            on_partial=peaks.send if peaks is not None else None,
+        )  # fmt: skip
 
     def hash_audio(self, hash_: str) -> tuple[Path, float, float, float] | None:
         """(file, start, length, file duration) of *hash_* in a kept render, newest first."""

@@ -258,8 +258,12 @@ def execute(
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
     backend_name: str = "",
+    peaks: Any = None,
 ) -> RenderOutcome:
-    """Backend call, answer kept, audio written, decoded, checked and turned into peaks."""
+    """Backend call, answer kept, audio written, decoded, checked and turned into peaks.
+
+    *peaks*: an object with ``send(pyramid)`` (called on this thread with waveform
+    snapshots while decoding) and ``focus`` (the seconds in view, decoded first)."""
     from muzaic_studio.audio.errors import AudioError
     from muzaic_studio.audio.errors import Cancelled as AudioCancelled
     from muzaic_studio.audio.peaks import build_pyramid, source_fingerprint
@@ -302,6 +306,8 @@ def execute(
             cancel=cancel,
             source_key=source_fingerprint(audio_path),  # what the history's cache check reads
             strict=False,  # the length is checked against the request instead, below
+            focus=peaks.focus if peaks is not None else None,
+            on_partial=peaks.send if peaks is not None else None,
         )
     except AudioCancelled:
         raise _paid(Cancelled("Render cancelled."), paid) from None

@@ -35,6 +35,9 @@ def app_icon() -> QIcon:
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
+    from muzaic_studio.malloc_tune import tune_malloc
+
+    tune_malloc()  # big freed buffers go back to the system (RSS, issue 17)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else sys.argv[:1])

@@ -16,6 +16,7 @@ Kept out of main_window.py so the window's own code does not grow with packaging
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from muzaic_studio import logging_setup
 from muzaic_studio.ui import smoke
 from muzaic_studio.ui.dialogs import first_run
-from muzaic_studio.ui.dialogs.about import AboutDialog
-from muzaic_studio.ui.dialogs.report import ReportDialog
+
+if TYPE_CHECKING:  # imported when opened: About reads importlib.metadata (issue 17)
+    from muzaic_studio.ui.dialogs.about import AboutDialog
+    from muzaic_studio.ui.dialogs.report import ReportDialog
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ class AppExtras:
         menu.addAction(self.about_action)
 
     def show_about(self) -> AboutDialog:
+        from muzaic_studio.ui.dialogs.about import AboutDialog  # importlib.metadata: on use
+
         if self.about_dialog is None:
             self.about_dialog = AboutDialog(self.window)
         self.about_dialog.show()
@@ -85,6 +90,8 @@ class AppExtras:
         return self.about_dialog
 
     def show_report(self) -> ReportDialog:
+        from muzaic_studio.ui.dialogs.report import ReportDialog
+
         if self.report_dialog is None:
             self.report_dialog = ReportDialog(self.window)
         else:

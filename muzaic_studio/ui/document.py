@@ -118,6 +118,12 @@ class ProjectDocument(QObject):
         self._merge_epoch = 0
         self.waveform: Any = None  # audio.peaks.PeakPyramid of the last render, or None
         self.audio_path: Path | None = None  # the rendered MP3 the waveform is drawn from
+        #: A snapshot of the waveform being decoded (`audio.peaks_partial`), drawn instead
+        #: of `waveform` until the decode ends; nothing else reads it.
+        self.preview_waveform: Any = None
+        #: The span (seconds) the timeline last drew: a decode starts there. A plain tuple,
+        #: read by decode threads.
+        self.view_span: tuple[float, float] = (0.0, 60.0)
         self.markers: list[float] = []  # scene cuts and user markers, in seconds
         self.media_duration = 0.0  # the imported video's length; 0 without a video
         # spec digest -> hash of every render this session: undoing back to a rendered
@@ -231,7 +237,19 @@ class ProjectDocument(QObject):
     def set_waveform(self, pyramid: Any, audio_path: Path | None = None) -> None:
         self.waveform = pyramid
         self.audio_path = audio_path
+        self.preview_waveform = None
         self.waveformChanged.emit()
+
+    def set_preview_waveform(self, pyramid: Any) -> None:
+        """Show a partial waveform while decoding (None: back to `waveform`)."""
+        if pyramid is not None or self.preview_waveform is not None:
+            self.preview_waveform = pyramid
+            self.waveformChanged.emit()
+
+    @property
+    def shown_waveform(self) -> Any:
+        """What the timeline draws: the decode in progress, else the last render's."""
+        return self.preview_waveform if self.preview_waveform is not None else self.waveform
 
     def set_media_duration(self, seconds: float) -> None:
         """The video's length: the timeline reaches at least this far (settingsChanged)."""

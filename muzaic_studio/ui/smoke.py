@@ -23,8 +23,6 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from muzaic_studio import diagnostics
-
 ENV = "MUZAIC_STUDIO_QUIT_AFTER_MS"
 EXIT_NO_WINDOW = 3
 EXIT_NO_MULTIMEDIA = 4
@@ -81,6 +79,8 @@ def check(window: QWidget) -> int:
     )
     # What Help > About would show, so a packaged build that cannot find its engine or
     # ffmpeg is caught here (a test run: waiting on ffmpeg -version is fine).
+    from muzaic_studio import diagnostics  # importlib.metadata & co: not at start-up
+
     versions = diagnostics.versions()
     print("muzaic-studio versions: " + json.dumps(versions, sort_keys=True), flush=True)
     return code

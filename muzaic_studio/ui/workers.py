@@ -26,7 +26,6 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,6 +175,8 @@ class _Job(QRunnable):
         task = self._task
         try:
             if task.cancel_event.is_set():  # cancelled while queued: let the relay forget it
+                from concurrent.futures import CancelledError  # not at start-up (~10 ms)
+
                 self._send(task.id, False, CancelledError())
             else:
                 self._call(task)

@@ -22,7 +22,7 @@ def long_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_audio(path, seconds=41.3, noise=True, amplitude=0.6)
 
 
-def collect(chunks, advance) -> np.ndarray:
+def collect(chunks, advance, _span) -> np.ndarray:
     parts = []
     for chunk in chunks:
         parts.append(chunk.copy())

@@ -123,6 +123,9 @@ def test_the_window_starts_with_one_worker_pool(qtbot, monkeypatch):
     w = render_window(qtbot)
     wf = w.render_workflow  # the render workflow: controller, backends, history, library
     video = getattr(w, "video_workflow", None) or install_video_workflow(w, audio=False)
+    for runner in (wf.aux, wf.controller.runner):  # jobs of several runners, one pool
+        runner.run(lambda _p, _c: None)
+        assert runner.wait(5000)
     assert len(made) == 1
     assert made[0] is not QThreadPool.globalInstance()
     video.shutdown()

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from muzaic_studio import logging_setup
+from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.workers import TaskRunner
 
 BANNER = (
@@ -129,7 +130,12 @@ class FirstRunBanner(QObject):
                     # window.show() (e.g. "could not open the project") is visible now.
                     self.superseded = self.bar.isVisible()
                     self.bar.installEventFilter(self)
-                check_first_run(self.window, self.key_check, self._done, self._wanted)
+                # The keyring's imports take a core for a few hundred ms: after the
+                # window's first paint, not competing with it (issue 17).
+                call_after_first_paint(
+                    self.window,
+                    lambda: check_first_run(self.window, self.key_check, self._done, self._wanted),
+                )
             elif obj is self.bar and not self._showing_ours:
                 self.superseded = True
         return False

@@ -23,7 +23,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from muzaic_studio.audio.mix import FileWindows, LiveMix
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline.mix_handles import (
     add_preview_listener,
@@ -36,6 +35,8 @@ class MixFeed(QObject):
     """Keeps `live` (the hook) in step with *doc* until `close()`."""
 
     def __init__(self, doc: ProjectDocument, source: Path, rate: int, channels: int) -> None:
+        from muzaic_studio.audio.mix import FileWindows, LiveMix  # numpy: not at start-up
+
         super().__init__(doc)
         self.doc, self.rate = doc, rate
         self.live = LiveMix(plan_for(doc, rate), FileWindows(source, rate, channels))
@@ -52,6 +53,8 @@ class MixFeed(QObject):
     def _prefetch(self, plan: Any) -> None:
         """Decode the transitions' mirror windows off the audio path (one short ffmpeg
         each): the sink's thread then finds them in memory."""
+        from muzaic_studio.audio.mix import FileWindows
+
         mirror = self.live.mirror
         if plan.transitions and isinstance(mirror, FileWindows):
             threading.Thread(target=mirror.prefetch, args=(plan,), daemon=True).start()

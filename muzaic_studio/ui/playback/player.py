@@ -57,7 +57,10 @@ class Player(QObject):
     def __init__(self, parent: QObject | None = None, *, audio: bool | None = None) -> None:
         super().__init__(parent)
         self._auto = audio is None  # detect outputs again at play (a device plugged in later)
-        self._audio = audio_outputs_available() if audio is None else audio
+        # None: ask Qt for outputs when first needed (`has_audio`, `play`, `prepare_audio`):
+        # QtMultimedia's import and the sound-server connection cost ~0.1 s, which
+        # start-up must not spend before the first paint (issue 17).
+        self._audio = audio
         self._stream: AudioStream | None = None
         self._process: ProcessFn | None = None
         self._info: tuple[Path, AudioInfo] | None = None  # probed format of the source
@@ -82,7 +85,15 @@ class Player(QObject):
     # -- state --------------------------------------------------------------------------
     @property
     def has_audio(self) -> bool:
+        self.prepare_audio()
         return self._stream is not None
+
+    def prepare_audio(self) -> None:
+        """Find the sound output and open the stream now (once), if not done yet."""
+        if self._audio is None and self._stream is None:
+            self._audio = audio_outputs_available()
+            if self._audio:
+                self._create_stream()
 
     @property
     def playing(self) -> bool:

@@ -54,6 +54,7 @@ from muzaic_studio.render.summary import (
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.render.clock import RenderClock
 from muzaic_studio.ui.render.failures import notify_failure
+from muzaic_studio.ui.render.peaks_feed import PeaksFeed
 from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_blockers
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.wording import format_seconds, plural
@@ -207,10 +208,18 @@ class RenderController(QObject):
         self._last_request = only_changes
         backend, history, name = self.backend, self.history, self.backend_name
 
+        feed = None if job.first else PeaksFeed(doc)  # copy sources: not the soundtrack
+
         def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
             return execute(
-                job, backend, history, cancel=cancel, progress=progress, backend_name=name
-            )
+                job, backend, history, cancel=cancel, progress=progress, backend_name=name,
+                peaks=feed,
+            )  # fmt: skip
+
+        def finished() -> None:
+            if feed is not None:
+                feed.close()
+            self._on_finished()
 
         self.last_error = None
         self._task = self.runner.run(
@@ -218,7 +227,7 @@ class RenderController(QObject):
             on_result=lambda out: self._on_result(doc, job, summary, out),
             on_error=lambda exc: self._on_error(doc, job, exc),
             on_progress=self.clock.on_progress,
-            on_finished=self._on_finished,
+            on_finished=finished,
         )
         self.clock.start(summary)
         self.busyChanged.emit(True)

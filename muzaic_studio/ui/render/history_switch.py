@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.playback.player import Player
 from muzaic_studio.ui.render.history import HistoryPanel, RenderHistory, RenderRecord
+from muzaic_studio.ui.render.peaks_feed import PeaksFeed
 from muzaic_studio.ui.workers import TaskRunner
 
 HISTORY = "history switch"  # aux slot: the newest switch wins; a library preview is apart
@@ -74,9 +75,10 @@ class HistorySwitcher:
         if history is None or doc is None:
             return
         audio = history.path(record)
+        feed = PeaksFeed(doc)  # the waveform shows while it decodes (no cache yet)
 
         def job(_progress: Any, cancel: threading.Event) -> Any:
-            return history.pyramid(record, cancel)
+            return history.pyramid(record, cancel, feed)
 
         def done(pyramid: Any) -> None:
             if doc is not self.doc:
@@ -90,7 +92,9 @@ class HistorySwitcher:
         def failed(exc: BaseException) -> None:
             self.say(f"That render cannot be shown: {exc}", "error")
 
-        self.aux.run(job, on_result=done, on_error=failed, key=HISTORY)  # a preview goes on
+        self.aux.run(
+            job, on_result=done, on_error=failed, on_finished=feed.close, key=HISTORY
+        )  # a preview goes on
 
     def ab_switch(self) -> None:
         """Flip between the two newest renders, keeping the playback position."""

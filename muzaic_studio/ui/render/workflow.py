@@ -117,6 +117,7 @@ class RenderWorkflow(WindowWorkflow):
         # The engine child imports numpy and scipy: start it after the first paint, so it
         # does not compete with the window for the CPU (issue 17); Render stays enabled.
         call_after_first_paint(getattr(window, "timeline", window), self.backend_choice.start)
+        call_after_first_paint(getattr(window, "timeline", window), self.player.prepare_audio)
 
     def use_backend(self, backend: Any, reason: str = "") -> None:
         """Render with *backend* (the preferences do this; tests hand in their client)."""

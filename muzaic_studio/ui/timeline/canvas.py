@@ -242,7 +242,10 @@ class TimelineCanvas(QAbstractScrollArea):
         p.restore()
 
     def _paint_waveform(self, p: QPainter, wave: QRectF, exposed: QRectF, text: QColor) -> None:
-        pyramid = self.doc.waveform
+        pyramid = self.doc.shown_waveform
+        width = int(self.viewport().width())
+        t0, t1 = self.scale.time(0), self.scale.time(width)
+        self.doc.view_span = (t0, t1)  # where a decode starting now begins
         if pyramid is None:
             if not self._sorted:
                 return
@@ -250,8 +253,6 @@ class TimelineCanvas(QAbstractScrollArea):
                 p, wave, text, 90, "Render the soundtrack to see its waveform here"
             )
             return
-        width = int(self.viewport().width())
-        t0, t1 = self.scale.time(0), self.scale.time(width)
         if mix_handles.paint_mixed_waveform(cast("TimelineView", self), p, pyramid, wave, exposed):
             return  # the app's mix scales the peaks: drawn per exposed column, not cached
         key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()))

@@ -21,12 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
 
-from muzaic_studio.audio.mix import MixPlan, fade_curve
-from muzaic_studio.audio.peaks import PeakSlice
 from muzaic_studio.model.mix import (
     FADE_MAX,
     GAIN_MAX_DB,
@@ -42,7 +39,9 @@ from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.mix_edits import edit_transition, set_fade, set_gain
 from muzaic_studio.ui.timeline.gestures import Gesture
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the audio mix load on first use, not at start-up
+    from muzaic_studio.audio.mix import MixPlan
+    from muzaic_studio.audio.peaks import PeakSlice
     from muzaic_studio.ui.timeline.view import TimelineView
 
 INSET = 3.0
@@ -240,6 +239,10 @@ def press(view: TimelineView, event: QMouseEvent) -> Gesture | None:
 
 # -- painting ----------------------------------------------------------------------------
 def _curve(rect: QRectF, x0: float, x1: float, y_top: float, shape: str, rising: bool) -> list:
+    import numpy as np
+
+    from muzaic_studio.audio.mix import fade_curve
+
     n = max(2, min(24, int(abs(x1 - x0) / 3)))
     u = np.linspace(0.0, 1.0, n)
     g = fade_curve(shape, u if rising else 1.0 - u)
@@ -318,6 +321,8 @@ def paint_transitions(view: TimelineView, p: QPainter, visible: list[Region]) ->
 def plan_for(doc: ProjectDocument, rate: int) -> MixPlan:
     """The document's MixPlan at *rate* (a running drag's preview included), rebuilt only
     when a region's time or mix changed."""
+    from muzaic_studio.audio.mix import MixPlan
+
     shown = previews(doc)
     key = (
         rate,
@@ -335,6 +340,8 @@ def plan_for(doc: ProjectDocument, rate: int) -> MixPlan:
 
 def waveform_gain(doc: ProjectDocument, pyramid: Any, t0: float, t1: float, width: int):
     """(per-pixel amplitude factors, a cache key) for the waveform lane, or (None, None)."""
+    import numpy as np
+
     rate = getattr(pyramid, "rate", 0)
     if not rate or width < 1:
         return None, None
@@ -373,7 +380,7 @@ def paint_mixed_waveform(
     if whole or (cached is not None and cached[0] == key):
         if cached is None or cached[0] != key:
             cached = (key, _mixed_image(view, plan, pyramid, 0, width, wave))
-            view._mix_wave = cached  # type: ignore[attr-defined]
+            view._mix_wave = cached
         if cached[1] is not None:
             src = QRectF(x0, 0, x1 - x0, wave.height())
             p.drawImage(QRectF(x0, wave.top(), x1 - x0, wave.height()), cached[1], src)
@@ -398,6 +405,10 @@ def mixed_peaks(plan: MixPlan, pyramid: Any, t0: float, t1: float, width: int) -
     """The pyramid's peaks of [t0, t1) as the mix plays them: scaled by each column's
     gain, and inside a transition combined (power sum) with the mirrored side's peaks,
     queried from the same pyramid at the mirrored time - what the crossfade sounds like."""
+    import numpy as np
+
+    from muzaic_studio.audio.peaks import PeakSlice
+
     base = pyramid.query(t0, t1, width)
     step = (t1 - t0) / width
     centres = t0 + (np.arange(width) + 0.5) * step

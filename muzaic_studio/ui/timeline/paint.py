@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -76,6 +75,8 @@ def waveform_image(
     """
     if height < 4 or width < 1:
         return None
+    import numpy as np  # here, not at start-up: a window with no render never needs it
+
     try:
         peaks = peaks if peaks is not None else pyramid.query(t0, t1, width)
     except (ValueError, AttributeError):

@@ -124,6 +124,7 @@ class TimelineView(TimelineCanvas):
 
     def _on_waveform(self) -> None:
         self._wave_cache.clear()
+        self._mix_wave: Any = None  # keyed by id(): a new snapshot may reuse a freed one's id
         self.viewport().update()
 
     # -- zoom and scroll -------------------------------------------------------------

@@ -89,7 +89,7 @@ class VideoDock(QWidget):
     def __init__(self, parent: QWidget | None = None, *, audio: bool | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("videoDock")
-        self._audio = audio_outputs_available() if audio is None else audio
+        self._audio_known = audio  # None: asked on first need (not at start-up: ~0.1 s)
         self._media: QMediaPlayer | None = None
         self._output: QAudioOutput | None = None
         self._video_widget: QWidget | None = None
@@ -127,6 +127,18 @@ class VideoDock(QWidget):
         self.job = JobRow(self)
         layout.addWidget(self.job)
         self._update_sound_button()
+
+    @property
+    def _audio(self) -> bool:
+        """Whether a sound output exists: QtMultimedia and the sound server are asked
+        when a video first needs it, not when the window is built."""
+        if self._audio_known is None:
+            self._audio_known = audio_outputs_available()
+        return self._audio_known
+
+    @_audio.setter
+    def _audio(self, value: bool) -> None:
+        self._audio_known = value
 
     # -- media -------------------------------------------------------------------------
     def _create_media(self) -> bool:
@@ -175,7 +187,11 @@ class VideoDock(QWidget):
 
     @property
     def has_audio_output(self) -> bool:
-        """Whether the video's own sound can be heard here (an output device exists)."""
+        """Whether the video's own sound can be heard here (an output device exists).
+        Before a video is shown the answer is not needed yet: True, and `mutedChanged`
+        says it again once a video is set."""
+        if self._source is None and self._audio_known is None:
+            return True
         return self._audio
 
     def media_position(self) -> float:
@@ -189,6 +205,8 @@ class VideoDock(QWidget):
         self.name_label.setText(self._source.name if self._source else "")
         self.name_label.setToolTip(str(self._source) if self._source else "")
         self._update_sound_button()
+        if self._source is not None:
+            self.mutedChanged.emit(self._muted)  # listeners learn `has_audio_output` now
         if self._media is None and (self._source is None or not self._create_media()):
             return
         assert self._media is not None and self._video_widget is not None  # made together
@@ -275,9 +293,9 @@ class VideoDock(QWidget):
         b.blockSignals(True)
         b.setChecked(not self._muted)
         b.blockSignals(False)
-        b.setEnabled(self._audio and self._source is not None)
+        b.setEnabled(self._source is not None and self._audio)
         b.setText("Video sound: on" if not self._muted else "Video sound: off")
-        if not self._audio:
+        if self._source is not None and not self._audio:
             b.setToolTip("No audio output device: the video's own sound cannot be played")
         else:
             b.setToolTip("Hear the video's own sound along with the music (off by default)")

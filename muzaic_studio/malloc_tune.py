@@ -1,0 +1,32 @@
+"""glibc malloc settings for a long-running GUI that streams big buffers through threads.
+
+Why: glibc raises its mmap threshold every time a large block is freed (up to 32 MB).
+Once the body of a render response (29 MB for 20 minutes) has been freed, every later
+buffer below that size - the decoder's 512 KiB chunks, numpy temporaries on worker
+threads - comes from the heap arenas instead of mmap, and the arenas keep those pages:
++30 MB of RSS with a 20-minute soundtrack shown (bench/bench_app_memory.py, issue 17).
+A fixed threshold keeps big buffers in mmap, given back to the system when freed.
+Small allocations (Python objects) are untouched. Elsewhere (macOS, Windows, musl)
+this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+#: mallopt's parameter number for the mmap threshold (malloc.h).
+M_MMAP_THRESHOLD = -3
+#: glibc's own initial threshold; setting it explicitly turns off the dynamic raise.
+THRESHOLD = 128 * 1024
+
+
+def tune_malloc() -> bool:
+    """Fix glibc's mmap threshold; True when it was set."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, THRESHOLD))
