@@ -1,0 +1,46 @@
+"""Papercuts a new user hit in a real window (the "newuser" walk): each test is one of them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QScrollArea
+
+from muzaic_studio.model import Project, Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.inspector.panel import Inspector
+
+
+def wheel_down(widget, notches: int = 1) -> bool:
+    """A wheel turn over the middle of *widget*; True if the widget kept it (accepted).
+    (Qt hands an unaccepted wheel event to the parents, the scroll area here, only for
+    events from the window system, so a test reads the acceptance.)"""
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(), QPoint(0, -120 * notches),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def test_the_wheel_scrolls_the_inspector_instead_of_turning_a_param(qtbot):
+    doc = ProjectDocument(Project(regions=[Region(0.0, 10.0)]))
+    insp = Inspector(doc)
+    qtbot.addWidget(insp)
+    insp.resize(360, 300)  # short: the form scrolls
+    insp.show()
+    doc.select([doc.project.regions[0].uid])
+    scroll = insp.findChild(QScrollArea).verticalScrollBar()
+    assert scroll.maximum() > 0
+    slider = insp.rows["intensity"].slider
+    for control in (slider, insp.duration_spin, insp.method_combo, insp.mix_box.gain_spin):
+        assert not wheel_down(control, 3)  # passed on to the scroll area
+    assert doc.project.regions[0].params["intensity"] == 5 and slider.value() == 5
+    assert doc.project.regions[0].duration == 10.0 and doc.project.regions[0].method is None
+    assert wheel_down(insp.findChild(QScrollArea).viewport(), 3) and scroll.value() > 0
+    assert doc.undo_stack.count() == 0
+    # clicked (focused), the slider takes the wheel as usual
+    slider.setFocus()
+    qtbot.waitUntil(slider.hasFocus)
+    wheel_down(slider, 2)
+    assert doc.project.regions[0].params["intensity"] != 5
