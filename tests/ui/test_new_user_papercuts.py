@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.inspector.panel import Inspector
+from muzaic_studio.ui.timeline.canvas import empty_hint
+from tests.ui.editor_helpers import shown_window
 
 
 def wheel_down(widget, notches: int = 1) -> bool:
@@ -44,3 +46,15 @@ def test_the_wheel_scrolls_the_inspector_instead_of_turning_a_param(qtbot):
     qtbot.waitUntil(slider.hasFocus)
     wheel_down(slider, 2)
     assert doc.project.regions[0].params["intensity"] != 5
+
+
+def test_the_empty_timeline_names_the_keys_the_drawing_tools_really_have(qtbot, monkeypatch):
+    """It said "M silence", but M adds a marker (silence is Shift+M)."""
+    w = shown_window(qtbot, monkeypatch, Project())
+    hint = empty_hint()
+    for tool in ("generate", "copy", "silence"):
+        key = w.action_map[f"tool.{tool}"].shortcut().toString()
+        assert f"{key} {tool}" in hint
+    marker = w.findChild(QAction, "markers.add").shortcut().toString()
+    assert f"· {marker} " not in hint
+    w.render_workflow.shutdown()
