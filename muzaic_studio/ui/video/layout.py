@@ -154,8 +154,12 @@ class VideoLayout(QObject):
         if self._doc is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 self._doc.playheadChanged.disconnect(self.update_clock)
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._doc.pathChanged.disconnect(self._save)
         self._doc = doc
         doc.playheadChanged.connect(self.update_clock)
+        # Saved under a (new) name: the layout goes with it, to the new path's key
+        doc.pathChanged.connect(self._save)
         self.update_clock()
         settings = app_settings()
         on = str(settings.value(f"{settings_key(doc)}/on", "false")).lower() == "true"
