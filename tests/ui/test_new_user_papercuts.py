@@ -58,3 +58,18 @@ def test_the_empty_timeline_names_the_keys_the_drawing_tools_really_have(qtbot, 
     marker = w.findChild(QAction, "markers.add").shortcut().toString()
     assert f"· {marker} " not in hint
     w.render_workflow.shutdown()
+
+
+def test_the_shortcuts_dialog_opens_at_the_size_it_was_left(qtbot):
+    from muzaic_studio.ui.dialogs.shortcuts import ShortcutsDialog
+    from muzaic_studio.ui.settings import app_settings
+
+    app_settings().remove("dialogs/shortcuts")  # as on a first start
+    first = ShortcutsDialog([])
+    qtbot.addWidget(first)
+    assert (first.width(), first.height()) == (640, 560)  # the default, the first time
+    first.resize(700, 420)
+    first.reject()  # Close
+    again = ShortcutsDialog([])
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (700, 420)
