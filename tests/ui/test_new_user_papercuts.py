@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
@@ -11,6 +13,8 @@ from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.inspector.panel import Inspector
 from muzaic_studio.ui.timeline.canvas import empty_hint
 from tests.ui.editor_helpers import shown_window
+
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
 
 
 def wheel_down(widget, notches: int = 1) -> bool:
@@ -73,3 +77,17 @@ def test_the_shortcuts_dialog_opens_at_the_size_it_was_left(qtbot):
     again = ShortcutsDialog([])
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (700, 420)
+
+
+def test_the_demos_tips_are_not_saved_into_the_users_project(qtbot, monkeypatch, tmp_path):
+    w = shown_window(qtbot, monkeypatch, Project())
+    w.files.maybe_save = lambda: True
+    assert w.files.open(DEMO)
+    assert w.message_bar.text.startswith("Try:")  # the demo says what to try
+    mine = tmp_path / "mine.muzaic"
+    w.doc.save(mine)
+    assert "Try:" not in mine.read_text()
+    w.message_bar.dismiss()
+    assert w.files.open(mine)
+    assert not (w.message_bar.isVisible() and w.message_bar.text.startswith("Try:"))
+    w.render_workflow.shutdown()
