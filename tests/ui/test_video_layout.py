@@ -89,3 +89,28 @@ def test_the_video_layout_of_an_unsaved_project_is_kept_when_it_is_saved(
     for window in (w, again):
         window.video_workflow.shutdown()
         window.render_workflow.shutdown()
+
+
+def test_quitting_in_the_video_layout_does_not_lose_the_video_panel(
+    qtbot, monkeypatch, tmp_path, video_file
+):
+    """Quit with the layout on (the saved dock state has the Video panel hidden), then
+    start on a project without the layout: the Video panel is back, not nowhere."""
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.files.maybe_save = lambda: True
+    w.video_workflow.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: w.video_workflow.info is not None, timeout=30_000)
+    scored = tmp_path / "scored.muzaic"
+    w.doc.save(scored)
+    w.video_layout.action.trigger()  # on for scored.muzaic
+    w.window_layout.save()  # what quitting does
+    other = tmp_path / "other.muzaic"
+    ProjectDocument(Project(regions=[Region(0.0, 4.0)])).save(other)
+    again = MainWindow(ProjectDocument(Project.load(other), other), autosave=False)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.video_workflow.dock.isVisible(), timeout=5000)
+    assert not again.video_layout.action.isChecked()
+    for window in (w, again):
+        window.video_workflow.shutdown()
+        window.render_workflow.shutdown()
