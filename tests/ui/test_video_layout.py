@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QSplitter
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.video.layout import frame_at
+from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.editor_helpers import shown_window
 from tests.video.conftest import make_cut_video
 
@@ -65,3 +66,51 @@ def test_the_transport_clock_shows_milliseconds_and_the_frame(qtbot, monkeypatch
     assert frame_at(1.0, 25.0) == 25 and frame_at(0.999, 25.0) == 24
     wf.shutdown()
     w.render_workflow.shutdown()
+
+
+def test_the_video_layout_of_an_unsaved_project_is_kept_when_it_is_saved(
+    qtbot, monkeypatch, tmp_path, video_file
+):
+    """Layout on while untitled, then Save As: reopening the file shows the layout again."""
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.files.maybe_save = lambda: True
+    wf = w.video_workflow
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    w.video_layout.action.trigger()  # on, for the untitled project
+    saved = tmp_path / "scored.muzaic"
+    w.doc.save(saved)
+    # the app started again on the saved file (the first window never switched projects,
+    # as when the user quits)
+    again = MainWindow(ProjectDocument(Project.load(saved), saved), autosave=False)
+    qtbot.addWidget(again)
+    assert again.video_layout.action.isChecked()
+    assert isinstance(again.centralWidget(), QSplitter)
+    for window in (w, again):
+        window.video_workflow.shutdown()
+        window.render_workflow.shutdown()
+
+
+def test_quitting_in_the_video_layout_does_not_lose_the_video_panel(
+    qtbot, monkeypatch, tmp_path, video_file
+):
+    """Quit with the layout on (the saved dock state has the Video panel hidden), then
+    start on a project without the layout: the Video panel is back, not nowhere."""
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.files.maybe_save = lambda: True
+    w.video_workflow.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: w.video_workflow.info is not None, timeout=30_000)
+    scored = tmp_path / "scored.muzaic"
+    w.doc.save(scored)
+    w.video_layout.action.trigger()  # on for scored.muzaic
+    w.window_layout.save()  # what quitting does
+    other = tmp_path / "other.muzaic"
+    ProjectDocument(Project(regions=[Region(0.0, 4.0)])).save(other)
+    again = MainWindow(ProjectDocument(Project.load(other), other), autosave=False)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.video_workflow.dock.isVisible(), timeout=5000)
+    assert not again.video_layout.action.isChecked()
+    for window in (w, again):
+        window.video_workflow.shutdown()
+        window.render_workflow.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from muzaic_studio.ui.dialogs.remembered_size import remember_size
 from muzaic_studio.ui.window.actions import shortcut_rows
 
 
@@ -21,7 +23,7 @@ class ShortcutsDialog(QDialog):
     def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
-        self.resize(640, 560)
+        remember_size(self, "shortcuts", QSize(640, 560))
         self.rows = sorted(shortcut_rows(actions), key=lambda r: r[0].lower())
         self.search = QLineEdit(placeholderText="Filter commands or keys...")
         self.search.setToolTip("Type part of a command name or a key to filter the list")

@@ -44,6 +44,7 @@ from muzaic_studio.ui.inspector.sections import (
     TagsSection,
 )
 from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.inspector.wheel_guard import guard_wheel
 from muzaic_studio.ui.timeline import geometry as geo
 
 METHOD_ITEMS = (("Default", None), ("Strict", "strict"), ("Smart", "smart"))
@@ -191,6 +192,7 @@ class Inspector(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.pages)
         self.setMinimumWidth(300)
+        self.wheel_guard = guard_wheel(body)
         self._wire()
 
     def _wire(self) -> None:

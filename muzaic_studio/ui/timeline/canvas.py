@@ -39,12 +39,23 @@ from muzaic_studio.ui.timeline.paint import (
     mix,
     waveform_image,
 )
+from muzaic_studio.ui.window.actions import SPEC_BY_KEY
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.timeline.view import TimelineView
 
 RULER_H = 30
 LANE_GAP = 8
+
+
+def empty_hint() -> str:
+    """What an empty timeline says, with the drawing tools' keys read from the action
+    table (a hand-written "M silence" once taught the marker key as the silence tool)."""
+    tools = " · ".join(
+        f"{SPEC_BY_KEY[f'tool.{tool}'].shortcuts[0]} {tool}"
+        for tool in ("generate", "copy", "silence")
+    )
+    return f"Drag here to draw a region · {tools}"
 
 
 class TimelineCanvas(QAbstractScrollArea):
@@ -307,8 +318,7 @@ class TimelineCanvas(QAbstractScrollArea):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_empty_hint(self, p: QPainter, lane: QRectF, text: QColor) -> None:
-        words = "Drag here to draw a region · G generate · C copy · M silence"
-        self._paint_faint_text(p, lane, text, 120, words)
+        self._paint_faint_text(p, lane, text, 120, empty_hint())
 
     def _paint_faint_text(
         self, p: QPainter, rect: QRectF, text: QColor, alpha: int, words: str

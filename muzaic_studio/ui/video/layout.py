@@ -25,6 +25,9 @@ from muzaic_studio.ui.settings import app_settings
 from muzaic_studio.ui.timeline.geometry import format_precise
 
 SETTINGS_GROUP = "videoLayout"
+DOCK_HIDDEN = (
+    f"{SETTINGS_GROUP}/dockHiddenByLayout"  # the Video dock, hidden while the layout holds it
+)
 
 
 def settings_key(doc: Any) -> str:
@@ -112,6 +115,7 @@ class VideoLayout(QObject):
             dock = self._dock()
             if dock is not None:
                 dock.hide()
+                app_settings().setValue(DOCK_HIDDEN, True)  # by the layout, not the user
             video.show()
         elif not on and self.splitter is not None:
             splitter, self.splitter = self.splitter, None
@@ -122,6 +126,7 @@ class VideoLayout(QObject):
             if dock is not None:
                 dock.setWidget(video)
                 dock.show()
+                app_settings().setValue(DOCK_HIDDEN, False)
             splitter.deleteLater()
         self._fit_docks()
         QTimer.singleShot(0, self._fit_docks)  # again once the window has laid out
@@ -154,8 +159,12 @@ class VideoLayout(QObject):
         if self._doc is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 self._doc.playheadChanged.disconnect(self.update_clock)
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._doc.pathChanged.disconnect(self._save)
         self._doc = doc
         doc.playheadChanged.connect(self.update_clock)
+        # Saved under a (new) name: the layout goes with it, to the new path's key
+        doc.pathChanged.connect(self._save)
         self.update_clock()
         settings = app_settings()
         on = str(settings.value(f"{settings_key(doc)}/on", "false")).lower() == "true"
@@ -169,6 +178,16 @@ class VideoLayout(QObject):
                 self.splitter.setSizes(sizes)
         finally:
             self._restoring = False
+        if not on and str(settings.value(DOCK_HIDDEN, "false")).lower() == "true":
+            # The app was quit in the layout, so the saved dock state has the Video panel
+            # hidden; later (once the window restored that state) give it back.
+            QTimer.singleShot(0, self._give_dock_back)
+
+    def _give_dock_back(self) -> None:
+        dock = self._dock()
+        if self.splitter is None and dock is not None:
+            dock.show()
+            app_settings().setValue(DOCK_HIDDEN, False)
 
 
 def install_video_layout(window: QMainWindow) -> VideoLayout:

@@ -72,8 +72,14 @@ def _name_of(regions: list, index: int | None) -> str:
 
 
 def show_note(window: MainWindow, project: Project) -> None:
-    """A project's "note" (the demo's "Try: ...") in the banner, until closed."""
+    """A project's "note" (the demo's "Try: ...") in the banner, until closed.
+
+    The note of an app file opened as an untitled copy is shown but not kept: saved as
+    the user's own project, the demo's tips (about regions the user may have deleted)
+    came back on every open."""
     note = project.extra.get("note")
+    if window.doc.project is project and window.doc.path is None:
+        project.extra.pop("note", None)
     if isinstance(note, str) and note.strip():
         window.show_message(note.strip(), "info", "OK", lambda: None)
 
