@@ -24,3 +24,11 @@ def clock(seconds: float) -> str:
 def format_seconds(seconds: float) -> str:
     """A short wait or a sound: "4.2 s" under a minute (tenths matter), else the clock."""
     return f"{seconds:.1f} s" if seconds < 60 else clock(seconds)
+
+
+def file_stem(title: str, fallback: str = "soundtrack") -> str:
+    """A project's title as a file name that every disk takes: "Demo: a score" becomes
+    "Demo - a score" (a colon, slash or `<>"|?*` breaks FAT, SMB and Windows disks)."""
+    stem = title.replace(": ", " - ")
+    stem = "".join("_" if c in '<>:"/\\|?*' or ord(c) < 32 else c for c in stem)
+    return stem.strip(" .") or fallback

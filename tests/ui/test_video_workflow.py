@@ -307,9 +307,14 @@ def test_drop_in_render_export(window, qtbot, video_file, tmp_path, monkeypatch)
     assert abs(dock.media_position() - window.doc.playhead) < 0.35
     rw.player.pause()
     assert not dock.playing
+    # the video's sound was muted while scoring: the export replaces it, as heard
+    muted = wf.export.export_video()
+    assert muted is not None and muted.mode == "replace"
+    muted.close()
+    wf.bands.lane.set_muted(False, available=True)
     dialog = wf.export.export_video()
     assert dialog is not None
-    assert dialog.mode == "duck"  # the video has sound: ducking is the default
+    assert dialog.mode == "duck"  # the video's sound was heard: ducked under the music
     dialog.set_container("mkv")
     assert dialog.path_edit.text().endswith(".mkv")
     target = tmp_path / "scored.mkv"

@@ -13,6 +13,7 @@ from typing import Any
 
 from muzaic_studio.model.staleness import render_differences, stale_text
 from muzaic_studio.ui.window.project_files import user_folder
+from muzaic_studio.wording import file_stem
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def open_export(wf: Any) -> Any:
         Path(doc.audio_path),
         duration,
         selection=wf.selection_span() or wf.player.loop,
-        default_name=doc.display_name,
+        default_name=file_stem(doc.display_name),
         folder=user_folder(doc.path, "music"),
         parent=wf.window,
         mix_regions=tuple(doc.regions),  # edits replace regions, never mutate the mix

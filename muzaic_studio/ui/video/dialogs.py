@@ -141,8 +141,12 @@ class ExportVideoDialog(ExportJobDialog):
         soundtrack: Path,
         *,
         stale_render: bool = False,
+        original_heard: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """*original_heard*: whether the editor plays the video's own sound (its lane's
+        mute button). The default sound mode exports what the user has been hearing:
+        ducked under the music when audible, replaced when muted."""
         super().__init__(parent)
         self.setWindowTitle("Export Video")
         self.setObjectName("exportVideoDialog")
@@ -173,7 +177,8 @@ class ExportVideoDialog(ExportJobDialog):
             self.mode_buttons[mode] = button
             mode_row.addWidget(button)
         mode_row.addStretch(1)
-        self.mode_buttons["duck" if info.has_audio else "replace"].setChecked(True)
+        heard = info.has_audio and original_heard
+        self.mode_buttons["duck" if heard else "replace"].setChecked(True)
         self.mode_group.buttonToggled.connect(self._mode_changed)
         form.addRow("Sound:", mode_row)
         if not info.has_audio:

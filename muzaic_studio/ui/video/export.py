@@ -26,8 +26,10 @@ class VideoExport:
 
     def __init__(self, window: QMainWindow, doc: Callable[[], ProjectDocument | None],
                  info: Callable[[], VideoInfo | None], say: Callable[..., None],
-                 choose_video: Callable[[], None]) -> None:  # fmt: skip
+                 choose_video: Callable[[], None],
+                 original_heard: Callable[[], bool] = lambda: True) -> None:  # fmt: skip
         self.window = window
+        self.original_heard = original_heard  # is the video's own sound playing (lane)
         self._doc = doc
         self._info = info
         self.say = say
@@ -47,7 +49,8 @@ class VideoExport:
                      (lambda: render(False)) if callable(render) else None)  # fmt: skip
             return None
         stale = any(r.changed_since_render for r in doc.regions)
-        dialog = ExportVideoDialog(info, Path(audio), stale_render=stale, parent=self.window)
+        dialog = ExportVideoDialog(info, Path(audio), stale_render=stale,
+                                   original_heard=self.original_heard(), parent=self.window)  # fmt: skip
         dialog.project_options = project_export_options(doc)
         dialog.exported.connect(self._video_exported)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -79,7 +79,7 @@ class VideoWorkflow(WindowWorkflow):
                                 lambda: self.info, self.say, self.choose_video,
                                 self._update_actions)  # fmt: skip
         self.export = VideoExport(window, lambda: self.doc, lambda: self.info, self.say,
-                                  self.choose_video)  # fmt: skip
+                                  self.choose_video, lambda: not self.bands.lane.muted)  # fmt: skip
         self.dock = self._add_dock(self.dock_widget, "Video", Qt.DockWidgetArea.RightDockWidgetArea)
         self.bands = VideoBands(window.timeline, self.jobs, self._add_dock)  # type: ignore[attr-defined]
         self.bands.lane.mutedToggled.connect(self.dock_widget.set_muted)
