@@ -1,14 +1,12 @@
 """The composer: turns a region's params and style into a score and renders it to audio.
 
-Structure, top-down:
-  region -> bars (4/4, tempo fixed per region) -> sections (length from variance) ->
-  per bar: chords (from the section's progression), bass line, pad, comping chords,
-  arpeggio, melody (a motif repeated or mutated, more often with variance) and drums
-  (pattern from the palette's groove, density from rhythm, layers from intensity).
+Top-down: region -> bars (4/4, tempo per region) -> sections (length from variance) ->
+per bar: chords (the section's progression), bass, pad, comping, arpeggio, melody (a motif
+repeated or mutated, more often with variance) and drums (the palette's groove, density
+from rhythm, layers from intensity).
 
-Randomness is drawn from generators seeded by (theme seed, purpose, index), so changing one
-param (say rhythm) does not reshuffle the melody: the same tags give the same theme, and
-a slider move changes what that slider means, which is what a user expects of a slider.
+Randomness comes from generators seeded by (theme seed, purpose, index): moving one slider
+(say rhythm) changes what that slider means and does not reshuffle the melody.
 """
 
 from __future__ import annotations
