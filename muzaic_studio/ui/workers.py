@@ -25,7 +25,7 @@ import itertools
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,29 @@ def _shared_relay() -> _Relay:
     return _app_owned("relay", _Relay)
 
 
+_inline = False  # run_inline(): jobs run on the caller's thread (tests)
+
+
+@contextlib.contextmanager
+def run_inline() -> Iterator[None]:
+    """Run every job started meanwhile at once, on the calling thread, its outcome
+    delivered before `TaskRunner.run` returns: a test of what a widget does with a job's
+    result needs no wait loop. Never used by the app: its GUI thread must not block."""
+    global _inline
+    before, _inline = _inline, True
+    try:
+        yield
+    finally:
+        _inline = before
+
+
+def _start(job: _Job) -> None:
+    if _inline:
+        job.run()
+    else:
+        shared_pool().start(job)
+
+
 class _Gate:
     """At most *limit* jobs of one runner in the shared pool; the rest wait their turn.
 
@@ -135,7 +158,7 @@ class _Gate:
                 self.waiting.append(job)
                 return
             self.inflight += 1
-        shared_pool().start(job)
+        _start(job)
 
     def done(self) -> None:
         with self.idle:
@@ -145,7 +168,7 @@ class _Gate:
                 self.inflight -= 1
                 self.idle.notify_all()
                 return
-        shared_pool().start(job)
+        _start(job)
 
     def drop_waiting(self) -> list[_Job]:
         """Forget the jobs not started yet; returns them."""

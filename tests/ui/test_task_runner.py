@@ -130,3 +130,26 @@ def test_the_window_starts_with_one_worker_pool(qtbot, monkeypatch):
     assert made[0] is not QThreadPool.globalInstance()
     video.shutdown()
     wf.shutdown()
+
+
+def test_run_inline_delivers_before_run_returns(qtbot):
+    """The tests' synchronous runner: result, progress and finish arrive on the caller's
+    thread before run() returns; outside it the same job is delivered later."""
+    from muzaic_studio.ui.workers import TaskRunner, run_inline
+
+    runner = TaskRunner()
+    seen: list[object] = []
+
+    def job(progress, cancel):
+        progress(0.5, "half")
+        return threading.get_ident()
+
+    with run_inline():
+        task = runner.run(job, on_result=seen.append, on_progress=lambda f, t: seen.append(t),
+                          on_finished=lambda: seen.append("finished"))  # fmt: skip
+    assert task.done and seen == ["half", threading.get_ident(), "finished"]
+    seen.clear()
+    later = runner.run(job, on_result=seen.append)
+    assert not later.done and seen == []
+    qtbot.waitUntil(lambda: later.done, timeout=5000)
+    assert seen and seen[0] != threading.get_ident()  # ran on a pool thread

@@ -121,10 +121,10 @@ class ExportJobDialog(QDialog):
 
     @property
     def exporting(self) -> bool:
-        return self._export_task is not None
+        return self._export_task is not None and not self._export_task.done
 
     def _cancel_or_close(self) -> None:
-        if self._export_task is not None:
+        if self.exporting:
             self._export_runner.cancel(self._export_task)
             self._fail("Export cancelled; nothing was written.")
             return
