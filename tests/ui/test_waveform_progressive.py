@@ -16,12 +16,15 @@ from muzaic_studio.ui.timeline.view import TimelineView
 from tests.audio.conftest import make_audio
 
 WAVE = QColor(70, 140, 230).rgba()  # the waveform's outer colour (timeline.paint)
+#: Three times the first minute the view asks for first: when that minute is decoded, the
+#: rest of the first of the two segments is not, however fast the machine decodes.
+LENGTH = 181.0
 
 
 @pytest.fixture(scope="module")
 def long_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("progressive") / "long.mp3"
-    return make_audio(path, seconds=61.0, noise=True, amplitude=0.6)
+    return make_audio(path, seconds=LENGTH, noise=True, amplitude=0.6)
 
 
 def wave_columns(view: TimelineView) -> set[int]:
@@ -33,7 +36,7 @@ def wave_columns(view: TimelineView) -> set[int]:
 
 
 def test_the_view_shows_partial_peaks_before_the_decode_ends(qtbot, long_mp3: Path) -> None:
-    doc = ProjectDocument(Project(regions=[Region(0.0, 61.0, tags=[1])]))
+    doc = ProjectDocument(Project(regions=[Region(0.0, LENGTH, tags=[1])]))
     view = TimelineView(doc)
     qtbot.addWidget(view)
     view.resize(1200, 300)
@@ -63,7 +66,7 @@ def test_the_view_shows_partial_peaks_before_the_decode_ends(qtbot, long_mp3: Pa
         qtbot.waitUntil(lambda: doc.preview_waveform is not None, timeout=5000)
         view.viewport().repaint()
         drawn = wave_columns(view)
-        everything = range(int(view.scale.x(0.0)) + 2, int(view.scale.x(61.0)) - 2)
+        everything = range(int(view.scale.x(0.0)) + 2, int(view.scale.x(LENGTH)) - 2)
         # The user sees part of the waveform already, and a blank where it is not decoded.
         assert drawn, "no waveform drawn from the first snapshot"
         assert not set(everything) <= drawn, "the whole waveform before the decode ended"
