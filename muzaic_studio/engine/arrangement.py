@@ -23,6 +23,7 @@ import numpy as np
 from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing, sampled
+from muzaic_studio.engine.bus import Bus
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.drums import Drummer
 from muzaic_studio.engine.form import Bar as _Bar
@@ -36,6 +37,8 @@ _SAMPLED_VEL = 0.8
 _SAMPLED_DRUM_VEL = 0.75
 _SAMPLED_GAIN = 1.6
 _CHORD_DEGREES = (0, 2, 4, 7, -3)  # the melody's strong-beat targets: chord tones
+TAIL_S = 3.5  # what may ring on after a region's end: releases and the room
+STRICT_RELEASE_S = 0.12  # a strict region's own ending when nothing follows it
 
 
 @dataclass
@@ -65,6 +68,8 @@ class Composer(Planner, Drummer):
         self._off = 0  # sample index of the segment being rendered
         self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
         self.band: sampled.Band | None = None
+        # after render(): the open ending and what rings on past the boundary (see render)
+        self.tail: np.ndarray | None = None
         self._depth = 0.0  # the current bar's variation depth
         self._gain_db: np.ndarray | None = None  # per bar, made once per render
         self._voicing: dict[str, tuple[int, ...] | list[int]] = {}  # last chord per part
@@ -114,6 +119,9 @@ class Composer(Planner, Drummer):
         n_on = max(1, round(steps * self.step_s * SR))
         start = max(0, start + self._human(layer))
         vel = self._accent(vel)
+        if start >= self.n - 64:  # nothing starts at the boundary; what sounds, releases there
+            return
+        n_on = min(n_on, self.n - start)
         if self.band is not None and layer in self.band.layers:
             for p in pitch if isinstance(pitch, tuple) else (pitch,):
                 self.band.note(layer, p, start, n_on, vel * _SAMPLED_VEL)
@@ -135,6 +143,8 @@ class Composer(Planner, Drummer):
             return
         start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer))
         vel = self._accent(vel)
+        if start >= self.n - 64:
+            return
         if isinstance(shot, int):  # a GM drum key: the sampled kit plays it
             assert self.band is not None
             self.band.note("drums", shot, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
@@ -357,9 +367,8 @@ class Composer(Planner, Drummer):
         )[:length]
         n, spec = self.n, self.spec
         ending = next((b for b in bars if b.ending), None)
-        # strict: a short release into the boundary rather than a chop at full level
-        rel = round(min(0.12, 0.25 * spec.duration) * SR)
-        fades = [(0, round(0.005 * SR), True), (n - rel, rel, False)]
+        # strict: open at the boundary (render() makes the release, and the tail after it)
+        fades = [(0, round(0.005 * SR), True)]
         if spec.method == "smart" and ending is not None:
             fade_from = round((ending.index + 0.25) * self.bar_s * SR)
             fades.append((fade_from, n - fade_from, False))
@@ -396,11 +405,19 @@ class Composer(Planner, Drummer):
             raise ValueError(f"out must be int16 {(n, 2)}, not {out.dtype} {out.shape}")
         self.band = self._make_band()
         try:
-            return self._render(bars, out)
+            self._render(bars, out)
         finally:
             if self.band is not None:
                 self.band.close()
                 self.band = None
+        rel = round(min(STRICT_RELEASE_S, 0.25 * self.spec.duration) * SR)
+        if self.tail is not None and rel > 0:
+            # the region on its own ends with a release into its boundary; the tail keeps
+            # the open ending it replaces, for a soundtrack where music follows
+            self.tail = np.concatenate([out[n - rel :], self.tail])
+        ramp = 0.5 + 0.5 * np.cos(np.pi * np.arange(rel) / rel)
+        out[n - rel :] = np.rint(out[n - rel :] * ramp[:, None].astype(np.float32))
+        return out, self.bar_s
 
     def _bar_start(self, index: int) -> int:
         return round(index * STEPS_PER_BAR * self.step_s * SR)
@@ -412,29 +429,27 @@ class Composer(Planner, Drummer):
         voices = {"bass": pal.bass, "pad": pal.pad, "chords": pal.chords, "arp": pal.arp,
                   "lead": pal.lead}  # fmt: skip
         try:
-            return sampled.Band(pal.name, voices, pal.kit, pal.reverb)
+            return sampled.Band(pal.name, voices, pal.kit, end=self.n)
         except Exception:  # a broken library or SoundFont must not break the render
             _log.warning("FluidSynth failed: synthesized voices only", exc_info=True)
             return None
 
-    def _render(self, bars: list[_Bar], out: np.ndarray) -> tuple[np.ndarray, float]:
+    def _render(self, bars: list[_Bar], out: np.ndarray) -> None:
         spec, n = self.spec, self.n
-        tilt = sampled.Tilt()
+        tilt, bus = sampled.Tilt(), Bus()
         seg_bars = max(1, math.ceil(30.0 / self.bar_s))
-        tail = int(3.5 * SR)
+        tail = int(TAIL_S * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
         for b0 in range(0, len(bars), seg_bars):
             if self.cancel is not None and self.cancel.is_set():  # a 20-minute region
                 raise Cancelled("Render cancelled.")  # stops within one segment
             seg = bars[b0 : b0 + seg_bars]
-            start = min(n, round(b0 * STEPS_PER_BAR * self.step_s * SR))
-            end = (
-                n
-                if b0 + seg_bars >= len(bars)
-                else round((b0 + seg_bars) * STEPS_PER_BAR * self.step_s * SR)
-            )
-            end = min(end, n)
+            last = b0 + seg_bars >= len(bars)
+            start = min(n, self._bar_start(b0))
+            end = n if last else min(n, self._bar_start(b0 + seg_bars))
             seg_n = end - start
+            # the last segment also plays on past the boundary: releases and the room
+            out_n = seg_n + (tail if last else 0)
             self._off = start
             for layer in self.layers.values():
                 layer.buf = np.zeros(seg_n + tail, dtype=np.float32)
@@ -454,32 +469,46 @@ class Composer(Planner, Drummer):
                 mixing.add_panned(left, right, layer.buf, layer.pan, layer.gain, layer.haas)
                 if layer.send:
                     send += np.float32(layer.send * layer.gain) * layer.buf
+            if self.band is not None:  # continuous: its releases carry into the next segment
+                sl, sr, ss = self.band.render(out_n)
+                for b in seg:  # tone per bar: keyframes brighten within a segment
+                    lo = max(0, self._bar_start(b.index) - start)
+                    hi = out_n if b is seg[-1] else self._bar_start(b.index + 1) - start
+                    if hi > lo:
+                        tilt((sl[lo:hi], sr[lo:hi], ss[lo:hi]), th.tilt_db(b.tone))
+                mixing.axpy(sl, left, 0, out_n, _SAMPLED_GAIN)
+                mixing.axpy(sr, right, 0, out_n, _SAMPLED_GAIN)
+                mixing.axpy(ss, send, 0, out_n, _SAMPLED_GAIN)
             wl, wr = mixing.reverb(send, 1.2 + 1.5 * spec.palette.reverb)
             wet = np.float32(0.35 + spec.palette.reverb)
             left += wet * wl
             right += wet * wr
-            if self.band is not None:  # continuous: its tails are in the synth, not here
-                sl, sr = self.band.render(seg_n)
-                for b in seg:  # tone per bar: keyframes brighten within a segment
-                    lo = max(0, self._bar_start(b.index) - start)
-                    hi = seg_n if b is seg[-1] else self._bar_start(b.index + 1) - start
-                    if hi > lo:
-                        tilt(sl[lo:hi], sr[lo:hi], th.tilt_db(b.tone))
-                mixing.axpy(sl, left, 0, seg_n, _SAMPLED_GAIN)
-                mixing.axpy(sr, right, 0, seg_n, _SAMPLED_GAIN)
             k = min(carry.shape[1], len(left))
             left[:k] += carry[0, :k]
             right[:k] += carry[1, :k]
             carry = np.stack([left[seg_n:], right[seg_n:]])
-            env = self._envelope(start, seg_n, bars)
-            part = np.empty((seg_n, 2), dtype=np.float32)
-            np.multiply(left[:seg_n], env, out=part[:, 0])
-            np.multiply(right[:seg_n], env, out=part[:, 1])
+            bus(left[:out_n], right[:out_n])
+            env = self._envelope(start, out_n, bars)
+            part = np.empty((out_n, 2), dtype=np.float32)
+            np.multiply(left[:out_n], env, out=part[:, 0])
+            np.multiply(right[:out_n], env, out=part[:, 1])
             part = mixing.limit(part)
             part *= np.float32(32767.0)
             np.rint(part, out=part)
-            out[start:end] = part  # exact: integers within +-32767 * ceiling
-        return out, self.bar_s
+            out[start:end] = part[:seg_n]  # exact: integers within +-32767 * ceiling
+            if last:
+                self.tail = _trim_tail(part[seg_n:])
+
+
+def _trim_tail(x: np.ndarray) -> np.ndarray | None:
+    """int16 tail up to where it has died away (under ~-70 dBFS), with a short fade;
+    None if nothing rings on (a smart region's ending fades to silence)."""
+    loud = np.flatnonzero(np.abs(x).max(axis=1) > 10.0)
+    if not len(loud):
+        return None
+    x = x[: loud[-1] + 1].copy()
+    mixing.fade(x, 0.0, min(0.05, 0.5 * len(x) / SR))
+    return np.rint(x).astype(np.int16)
 
 
 def generate(
@@ -488,3 +517,14 @@ def generate(
     """(int16 (n, 2) samples of exactly the region's duration, bar length in seconds);
     the samples are `out`, filled, if it is given."""
     return Composer(spec, cancel).render(out)
+
+
+def generate_with_tail(
+    spec: GenSpec, cancel: threading.Event | None = None, out: np.ndarray | None = None
+) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """generate(), plus the region's tail: int16 (k, 2) whose first STRICT_RELEASE_S are
+    the region's last samples without their release (the ending when music follows) and
+    the rest is what rings on past the boundary; None when nothing does (smart)."""
+    comp = Composer(spec, cancel)
+    audio, bar = comp.render(out)
+    return audio, bar, comp.tail

@@ -37,11 +37,17 @@ SOUNDFONT_PATHS = (
     "/usr/share/soundfonts/FluidR3_GM.sf2",
     "/usr/share/sounds/sf2/default-GM.sf2",
 )
-# per layer: its MIDI channel (drums and hats share the GM drum channel)
-CHANNELS = {"bass": 0, "pad": 1, "chords": 2, "arp": 3, "lead": 4, "drums": 9, "hats": 9}
-# per layer: channel volume (CC7) and reverb send (CC91), balanced by ear against each other
-LEVELS = {"bass": (112, 10), "pad": (92, 70), "chords": (96, 40), "arp": (84, 60),
-          "lead": (100, 45), "drums": (118, 18)}  # fmt: skip
+# per layer: its MIDI channel (drums and hats share the GM drum channel). FluidSynth
+# sends channel c to output group c % GROUPS, and the groups are the reverb sends: 0 dry
+# (bass, drums), 1 wet (pad, arp), 2 in between (chords, lead)
+CHANNELS = {"bass": 0, "pad": 1, "chords": 2, "arp": 4, "lead": 5, "drums": 9, "hats": 9}
+GROUPS = 3
+SENDS = (0.04, 0.2, 0.14)  # per group: share of its (left + right) sent to the room
+# per layer: channel volume (CC7), balanced by ear against each other
+LEVELS = {"bass": 112, "pad": 92, "chords": 96, "arp": 84, "lead": 100, "drums": 118}
+# per voice: a CC7 offset where a GM preset is much louder or softer than its neighbours
+VOICE_LEVELS: dict[str, int] = {}
+_BLOCK = 8192
 PANS = {"bass": 64, "pad": 50, "chords": 84, "arp": 36, "lead": 70, "drums": 64}
 
 # voice -> GM program (0-based); a voice missing here stays synthesized (it sounds better:
@@ -112,6 +118,9 @@ def _lib() -> Any:
     fl.fluid_synth_write_float.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
         ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # fmt: skip
     fl.fluid_synth_write_float.restype = ctypes.c_int
+    fl.fluid_synth_process.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+        ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]  # fmt: skip
+    fl.fluid_synth_process.restype = ctypes.c_int
     fl.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     # FluidR3_GM makes libfluidsynth print a "Modulator with source 1 none" warning for every
     # preset it loads, dozens per render, on the app's and `serve`'s stderr. Warnings, info
@@ -146,15 +155,25 @@ def midi_velocity(amp: float) -> int:
 
 
 class Band:
-    """One region's sampled players; events are (sample, on, seq, channel, key, velocity)."""
+    """One region's sampled players; events are (sample, on, seq, channel, key, velocity).
 
-    def __init__(self, palette: str, voices: dict[str, str | None], kit: str, reverb: float):
+    FluidSynth's own reverb is off: the band's three output groups (dry, wet, middle:
+    channel % 3, see CHANNELS) come back separately, so every layer feeds the engine's
+    room (mixing.reverb, early reflections and all) at its own send level, the same room
+    the synthesized voices play in. Notes never sound past `end` (the region's boundary):
+    what rings on after it is the release, rendered as the region's tail.
+    """
+
+    def __init__(
+        self, palette: str, voices: dict[str, str | None], kit: str, end: int | None = None
+    ):
         fs = _lib()
         assert fs is not None
         self._fs = fs
         self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
             "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1, "synth.chorus.active": 0,
-            "synth.reverb.active": 1, "synth.polyphony": POLYPHONY})  # fmt: skip
+            "synth.reverb.active": 0, "synth.polyphony": POLYPHONY,
+            "synth.audio-groups": GROUPS, "synth.audio-channels": GROUPS})  # fmt: skip
         # linear interpolation: FluidSynth's cost is per sounding voice, and the samples
         # are recorded at 44.1 kHz near their pitch, where 4th-order gains little
         fs._fl.fluid_synth_set_interp_method(self.synth.synth, -1, 1)
@@ -164,23 +183,23 @@ class Band:
             prog = program_for(palette, voice)
             if prog is None:
                 continue
-            self._setup(layer, sf, 0, prog)
+            self._setup(layer, sf, 0, prog, voice)
         drum = kit_for(palette, kit)
         if drum is not None:
-            self._setup("drums", sf, 128, drum)
+            self._setup("drums", sf, 128, drum, None)
             self.layers.add("hats")
-        self.synth.set_reverb(roomsize=0.45 + 0.5 * reverb, damping=0.4, width=0.9, level=0.5)
+        self.end = end
         self._events: list[tuple[int, int, int, int, int, int]] = []
         self._seq = 0
         self._last_off: dict[tuple[int, int], int] = {}
         self.cursor = 0
+        self._scratch = [np.zeros(_BLOCK, dtype=np.float32) for _ in range(2 * GROUPS)]
+        self._bases = [a.ctypes.data for a in self._scratch]
 
-    def _setup(self, layer: str, sf: int, bank: int, prog: int) -> None:
+    def _setup(self, layer: str, sf: int, bank: int, prog: int, voice: str | None) -> None:
         ch = CHANNELS[layer]
         self.synth.program_select(ch, sf, bank, prog)
-        vol, rev = LEVELS[layer]
-        self.synth.cc(ch, 7, vol)
-        self.synth.cc(ch, 91, rev)
+        self.synth.cc(ch, 7, max(1, min(127, LEVELS[layer] + VOICE_LEVELS.get(voice or "", 0))))
         self.synth.cc(ch, 10, PANS[layer])
         self.layers.add(layer)
 
@@ -190,6 +209,10 @@ class Band:
         ch, key = CHANNELS[layer], int(np.clip(key, 0, 127))
         start = max(start, self.cursor)
         off = start + max(64, length)
+        if self.end is not None:
+            if start >= self.end - 64:
+                return
+            off = min(off, self.end)
         held = self._last_off.get((ch, key), -1) >= start
         if not (held and layer == "pad"):
             self._push(start, 1, ch, key, midi_velocity(amp))
@@ -202,28 +225,42 @@ class Band:
         self._seq += 1  # ties keep insertion order: deterministic
         heapq.heappush(self._events, (t, on, self._seq, ch, key, vel))
 
-    def render(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The next n samples (left, right float32), playing every event that falls in them."""
+    def render(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The next n samples: (left, right, reverb send), float32, playing every event
+        that falls in them. Worked in blocks of _BLOCK samples (the group buffers stay
+        small), each cut further at every event."""
         left = np.zeros(n, dtype=np.float32)
         right = np.zeros(n, dtype=np.float32)
-        end, pos = self.cursor + n, self.cursor
-        write = self._fs._fl.fluid_synth_write_float
-        ev = self._events
-        while True:
-            t = ev[0][0] if ev and ev[0][0] < end else end
-            if t > pos:
-                k, m = pos - self.cursor, t - pos
-                write(self.synth.synth, m, left[k:].ctypes.data, 0, 1, right[k:].ctypes.data, 0, 1)
-                pos = t
-            if t >= end:
-                break
-            _, on, _, ch, key, vel = heapq.heappop(ev)
-            if on:
-                self.synth.noteon(ch, key, vel)
-            elif self._last_off.get((ch, key), 0) <= t:
-                self.synth.noteoff(ch, key)
-        self.cursor = end
-        return left, right
+        send = np.zeros(n, dtype=np.float32)
+        process = self._fs._fl.fluid_synth_process
+        ev, scratch, bases, synth = self._events, self._scratch, self._bases, self.synth.synth
+        ptrs = ctypes.c_void_p * (2 * GROUPS)
+        for b0 in range(0, n, _BLOCK):
+            bn = min(_BLOCK, n - b0)
+            end, pos = self.cursor + bn, self.cursor
+            for a in scratch:
+                a[:bn] = 0.0
+            while True:
+                t = ev[0][0] if ev and ev[0][0] < end else end
+                if t > pos:
+                    k = 4 * (pos - self.cursor)
+                    process(synth, t - pos, 0, None, 2 * GROUPS, ptrs(*[b + k for b in bases]))
+                    pos = t
+                if t >= end:
+                    break
+                _, on, _, ch, key, vel = heapq.heappop(ev)
+                if on:
+                    self.synth.noteon(ch, key, vel)
+                elif self._last_off.get((ch, key), 0) <= t:
+                    self.synth.noteoff(ch, key)
+            self.cursor = end
+            dl, dr, ds = left[b0 : b0 + bn], right[b0 : b0 + bn], send[b0 : b0 + bn]
+            for g in range(GROUPS):
+                gl, gr = scratch[2 * g][:bn], scratch[2 * g + 1][:bn]
+                dl += gl
+                dr += gr
+                ds += np.float32(SENDS[g]) * (gl + gr)
+        return left, right, send
 
     def close(self) -> None:
         self.synth.delete()
@@ -237,13 +274,14 @@ class Tilt:
     def __init__(self) -> None:
         self.zi: np.ndarray | None = None
 
-    def __call__(self, left: np.ndarray, right: np.ndarray, gain_db: float) -> None:
+    def __call__(self, chans: tuple[np.ndarray, ...], gain_db: float) -> None:
+        """Filter equal-length channels (left, right, reverb send) in place."""
         sos = _shelf(round(gain_db * 4) / 4)
         if self.zi is None:
-            self.zi = np.zeros((sos.shape[0], 2, 2))
-        y, self.zi = signal.sosfilt(sos, np.stack([left, right]), axis=1, zi=self.zi)
-        left[:] = y[0]
-        right[:] = y[1]
+            self.zi = np.zeros((sos.shape[0], len(chans), 2))
+        y, self.zi = signal.sosfilt(sos, np.stack(chans), axis=1, zi=self.zi)
+        for c, yc in zip(chans, y, strict=True):
+            c[:] = yc
 
 
 @functools.lru_cache(maxsize=128)
