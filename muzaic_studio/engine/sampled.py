@@ -22,6 +22,7 @@ import heapq
 import io
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +98,20 @@ def soundfont() -> str | None:
     return None
 
 
-@functools.cache
+_lib_lock = threading.Lock()
+
+
 def _lib() -> Any:
-    """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once."""
+    """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once.
+
+    Locked: two region threads loading it at once each swapped sys.stdout for a buffer
+    and restored the other's buffer, leaving the process's stdout a StringIO."""
+    with _lib_lock:
+        return _load_lib()
+
+
+@functools.cache
+def _load_lib() -> Any:
     if os.environ.get("MUZAIC_NO_SAMPLES"):
         return None
     try:
@@ -128,6 +140,10 @@ def _lib() -> Any:
     fl.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
     for level in (2, 3, 4):  # FLUID_WARN, FLUID_INFO, FLUID_DBG
         fl.fluid_set_log_function(level, None, None)
+    # libfluidsynth fills its global tables (conversions, interpolation) when the first
+    # synth is made: made here, once, under the lock, so that two regions' threads never
+    # race through it (they did: one render in a few gave different samples)
+    fluidsynth.Synth(samplerate=float(SR)).delete()
     return fluidsynth
 
 
