@@ -116,6 +116,22 @@ class Composer(Planner, Drummer):
     def _note(
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
     ):
+        """Play a note as the voice's players articulate it (instruments.ARTICULATION):
+        brass comping is short stabs, a mallet player rolls a long note."""
+        kind, amount = ins.ARTICULATION.get(voice, ("", 0.0))
+        if kind == "staccato" and layer == "chords":
+            steps = max(0.75, steps * amount)
+        elif kind == "roll" and steps >= 4 and not isinstance(pitch, tuple):
+            stroke = amount * self.step_s * SR
+            for j in range(int(steps / amount)):
+                v = vel * (1.0 if j == 0 else 0.6)
+                self._play(layer, voice, pitch, amount, bright, start + round(j * stroke), v)
+            return
+        self._play(layer, voice, pitch, steps, bright, start, vel)
+
+    def _play(
+        self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
+    ):
         n_on = max(1, round(steps * self.step_s * SR))
         start = max(0, start + self._human(layer))
         vel = self._accent(vel)
@@ -175,7 +191,8 @@ class Composer(Planner, Drummer):
         for deg, st, ln in b.chords:
             tones = th.chord_pitches(scale, deg, self.root, size)
             if pal.pad:  # the bed: always there, barely softer when quiet
-                voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), 57 + reg))
+                centre = 57 + reg + ins.CHORD_REGISTER.get(pal.pad, 0)
+                voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), centre))
                 self._voicing["pad"] = voicing
                 hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
                 self._note(
@@ -218,7 +235,8 @@ class Composer(Planner, Drummer):
     def _comp(
         self, b: _Bar, voice: str, tones, st: float, ln: float, vel: float, bright: float, reg: int
     ):
-        voicing = th.lead_voices(tones, self._voicing.get("chords"), 62 + reg)
+        centre = 62 + reg + ins.CHORD_REGISTER.get(voice, 0)
+        voicing = th.lead_voices(tones, self._voicing.get("chords"), centre)
         self._voicing["chords"] = voicing
         r = b.rhythm
         if b.ending or r < 3.0:
@@ -234,7 +252,7 @@ class Composer(Planner, Drummer):
                 continue
             for i, p in enumerate(voicing):
                 # strum: a few ms between strings on guitar, together on keys
-                off = int(i * 0.012 * SR) if voice == "guitar" else 0
+                off = int(i * 0.012 * SR) if voice in ins.GUITARS else 0
                 self._note("chords", voice, p, min(length, ln - s), bright,
                            self._t(b.index, st + s) + off, 0.55 * vel)  # fmt: skip
 
@@ -320,7 +338,7 @@ class Composer(Planner, Drummer):
         if _rng(self.spec.seed, 8, b.index).random() < 0.35 * th.variation_depth(b.variance):
             octave += 12 if octave <= 0 else -12
         base = (
-            self.root + 12 + octave + (12 if self.pal.lead in ("bell", "flute", "marimba") else 0)
+            self.root + 12 + octave + ins.LEAD_REGISTER.get(self.pal.lead, 0)
         )
         for s, length, dg in motif:
             deg = next((c for c in b.chords if c[1] <= s < c[1] + c[2]), b.chords[0])[0]
@@ -470,6 +488,8 @@ class Composer(Planner, Drummer):
                 if layer.send:
                     send += np.float32(layer.send * layer.gain) * layer.buf
             if self.band is not None:  # continuous: its releases carry into the next segment
+                if b0 == 0:
+                    self.band.start()
                 sl, sr, ss = self.band.render(out_n)
                 for b in seg:  # tone per bar: keyframes brighten within a segment
                     lo = max(0, self._bar_start(b.index) - start)

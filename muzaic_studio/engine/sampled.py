@@ -49,6 +49,8 @@ LEVELS = {"bass": 112, "pad": 92, "chords": 96, "arp": 84, "lead": 100, "drums":
 # per voice: a CC7 offset where a GM preset is much louder or softer than its neighbours
 VOICE_LEVELS: dict[str, int] = {}
 _BLOCK = 8192
+PREROLL = round(0.5 * SR)
+OPENING = SR // 20  # pad notes starting this close to the region's start open it
 PANS = {"bass": 64, "pad": 50, "chords": 84, "arp": 36, "lead": 70, "drums": 64}
 
 # voice -> GM program (0-based); a voice missing here stays synthesized (it sounds better:
@@ -67,6 +69,23 @@ _PROGRAMS: dict[str, int] = {
     "upright": 32,
     "picked": 34,
     "synth": 33,  # the default bass: a fingered electric bass
+    # the instrument tags' ensembles (tags.py)
+    "violin": 40,
+    "pizz": 45,
+    "contrabass": 43,
+    "trumpet": 56,
+    "horns": 60,
+    "tuba": 58,
+    "glock": 9,
+    "musicbox": 10,
+    "vibes": 11,
+    "nylon": 24,
+    "steel": 25,
+    "eguitar": 27,  # clean electric
+    "odguitar": 29,  # overdriven
+    "synthpad": 90,  # polysynth
+    "synthbass": 38,
+    "choir": 52,
 }
 _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
     ("rock", "guitar"): 29,  # overdriven
@@ -205,10 +224,14 @@ class Band:
             self._setup("drums", sf, 128, drum, None)
             self.layers.add("hats")
         self.end = end
+        # the opening pad chord is struck this long before the region starts (render()
+        # discards it): a region opens on a bloomed pad, not on its slow swell, which
+        # would dip where it follows another region
+        self.preroll = PREROLL if "pad" in self.layers else 0
         self._events: list[tuple[int, int, int, int, int, int]] = []
         self._seq = 0
         self._last_off: dict[tuple[int, int], int] = {}
-        self.cursor = 0
+        self.cursor = -self.preroll
         self._scratch = [np.zeros(_BLOCK, dtype=np.float32) for _ in range(2 * GROUPS)]
         self._bases = [a.ctypes.data for a in self._scratch]
 
@@ -223,6 +246,8 @@ class Band:
         """Play a note; on the pad, a tone the last chord still holds is tied over, not
         struck again (a pad's slow attack would dip at every chord change)."""
         ch, key = CHANNELS[layer], int(np.clip(key, 0, 127))
+        if layer == "pad" and 0 <= start < OPENING:
+            start = -self.preroll
         start = max(start, self.cursor)
         off = start + max(64, length)
         if self.end is not None:
@@ -277,6 +302,11 @@ class Band:
                 dr += gr
                 ds += np.float32(SENDS[g]) * (gl + gr)
         return left, right, send
+
+    def start(self) -> None:
+        """Play the pre-roll (before the region's first sample) and drop it."""
+        if self.cursor < 0:
+            self.render(-self.cursor)
 
     def close(self) -> None:
         self.synth.delete()
