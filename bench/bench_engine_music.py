@@ -202,7 +202,9 @@ def joins() -> None:
     from muzaic_studio.engine.store import RegionStore
 
     pairs = [([], []), (["Rock"], ["Rock"]), (["Ambient"], ["Ambient"]), (["Jazz"], ["Happy"]),
-             (["Piano"], ["Strings"]), (["Lo-fi", "Chill"], ["Lo-fi", "Chill"])]  # fmt: skip
+             (["Electronic"], ["Cinematic"]), (["Piano"], ["Strings"]),
+             (["Lo-fi", "Chill"], ["Lo-fi", "Chill"]), (["Guitar"], ["Marimba"]),
+             (["Acoustic"], ["Brass"])]  # fmt: skip
     r = Renderer(RegionStore(Path(tempfile.mkdtemp(prefix="muzaic-bench-joins-"))))
     dips = []
     for a, b in pairs:

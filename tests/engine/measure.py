@@ -142,13 +142,14 @@ def spearman(values: list[float]) -> float:
     return float(spearmanr(np.arange(len(values)), values).statistic)
 
 
-def join_dip_db(x: np.ndarray, at: int, win_s: float = 0.1, near_s: float = 0.2) -> float:
-    """How far the level falls at a join (sample `at`), in dB (negative = a dip).
+def join_dip_db(x: np.ndarray, at: int, win_s: float = 0.05, near_s: float = 0.2) -> float:
+    """How much quieter the music gets at a join (sample `at`) than anywhere near it, in
+    dB (negative = a dip at the join).
 
-    RMS in 100 ms windows (10 ms apart): the quietest window within 200 ms of the join,
-    against the lower of the two sides' typical level (median window over the 1.5 s
-    before and after, 250 ms away from the join). Music's own gaps between notes are
-    shorter than a window; a fade-out and fade-in at the seam is not."""
+    RMS in 50 ms windows (10 ms apart): the quietest window within 200 ms of the join,
+    against the quietest window of each side over the 1.5 s before and after (from 200 ms
+    away), the lower of the two. Music's own ebb (a piano chord dying away before the
+    next bar) is in the reference; a fade-out and fade-in at the seam goes below it."""
     mono = to_float(x).mean(axis=1) if x.ndim == 2 else to_float(x)
     w, hop = round(win_s * SR), round(0.01 * SR)
 
@@ -157,11 +158,10 @@ def join_dip_db(x: np.ndarray, at: int, win_s: float = 0.1, near_s: float = 0.2)
         frames = np.lib.stride_tricks.sliding_window_view(mono[a:b], w)[::hop]
         return np.sqrt((frames**2).mean(axis=1) + 1e-12)
 
-    side = round(0.25 * SR)
-    ref = min(
-        float(np.median(levels(at - round(1.5 * SR), at - side))),
-        float(np.median(levels(at + side, at + round(1.5 * SR)))),
-    )
     near = round(near_s * SR)
-    low = float(levels(at - near - w // 2, at + near + w // 2).min())
+    ref = min(
+        float(levels(at - round(1.5 * SR), at - near).min()),
+        float(levels(at + near, at + round(1.5 * SR)).min()),
+    )
+    low = float(levels(at - near, at + near).min())
     return 20.0 * np.log10(low / ref)
