@@ -437,22 +437,21 @@ def _cached(key: tuple, make) -> np.ndarray:
 # Voices only the sampled band plays well, and what stands in for them without
 # FluidSynth (the nearest synthesized voice of the same kind: melodic, pad or bass)
 STAND_INS = {
-    "violin": "flute", "pizz": "pluck", "contrabass": "upright", "trumpet": "brass",
+    "violin": "flute", "pizz": "pluck", "section": "strings", "mutedtp": "brass",
     "horns": "strings", "tuba": "upright", "glock": "bell", "musicbox": "bell",
-    "vibes": "marimba", "nylon": "guitar", "steel": "guitar", "eguitar": "guitar",
-    "odguitar": "lead", "synthpad": "pad", "synthbass": "synth", "choir": "pad",
+    "steel": "guitar", "eguitar": "guitar", "odguitar": "lead", "synthpad": "pad",
 }  # fmt: skip
 # where a lead voice plays its tune: octaves above the lead's base register (C4 or so),
 # as the instrument is written (a glockenspiel sparkles two octaves up, a trumpet sings
 # in the middle, a cello would be below)
-LEAD_REGISTER = {"bell": 12, "flute": 12, "marimba": 12, "violin": 12, "glock": 24}
+LEAD_REGISTER = {"bell": 12, "flute": 12, "marimba": 12, "violin": 24, "glock": 24}
 # how players articulate: (kind, amount) - staccato: comping notes cut to this share of
 # their length; roll: long notes struck again every `amount` sixteenths
 ARTICULATION = {"brass": ("staccato", 0.35), "marimba": ("roll", 0.5)}
 # where a voice's chords sit, in semitones from the usual centre: the string section's
 # bed is its violins, the brass section's stabs are its trombones
-CHORD_REGISTER = {"strings": 12, "brass": -7}
-GUITARS = ("guitar", "nylon", "steel", "eguitar")  # strummed: a few ms between strings
+CHORD_REGISTER = {"strings": 12, "section": 12, "brass": -7}
+GUITARS = ("guitar", "steel", "eguitar")  # strummed: a few ms between strings
 
 
 def note(voice: str, pitch, n_on: int, bright: float, drive: float = 0.0) -> np.ndarray:

@@ -71,21 +71,17 @@ _PROGRAMS: dict[str, int] = {
     "synth": 33,  # the default bass: a fingered electric bass
     # the instrument tags' ensembles (tags.py)
     "violin": 40,
-    "pizz": 45,
-    "contrabass": 43,
-    "trumpet": 56,
+    "pizz": 45,  # pizzicato strings
+    "section": 48,  # string ensemble
+    "mutedtp": 59,  # muted trumpet
     "horns": 60,
     "tuba": 58,
     "glock": 9,
     "musicbox": 10,
-    "vibes": 11,
-    "nylon": 24,
     "steel": 25,
     "eguitar": 27,  # clean electric
     "odguitar": 29,  # overdriven
     "synthpad": 90,  # polysynth
-    "synthbass": 38,
-    "choir": 52,
 }
 _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
     ("rock", "guitar"): 29,  # overdriven

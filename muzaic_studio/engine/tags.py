@@ -151,7 +151,7 @@ _TAGS: list[tuple[int, str, int, tuple[int, int, int, int, int], dict[str, Any]]
     # instrument tags lead with their instrument and bring its ensemble (voices in
     # instruments.STAND_INS / sampled._PROGRAMS): a plain pad under everything made them
     # sound alike
-    (1, "Acoustic", 3, (0, 0, -1, 1, 0), {"pad": None, "chords": "steel", "arp": "nylon",
+    (1, "Acoustic", 3, (0, 0, -1, 1, 0), {"pad": None, "chords": "steel", "arp": None,
                                           "lead": "flute", "bass": "upright"}),
     # genre: palette
     (2, "Electronic", 1, (1, 1, 1, 0, 0), {"palette": "electronic"}),
@@ -174,17 +174,17 @@ _TAGS: list[tuple[int, str, int, tuple[int, int, int, int, int], dict[str, Any]]
     (18, "Dreamy", 2, (-2, -1, -1, 2, 0), {"scale": "lydian", "reverb": 0.55}),
     # instrument: voices
     (19, "Piano", 3, (0, 0, 0, 0, 0), {"lead": "piano", "chords": "piano", "pad": None,
-                                       "arp": None}),
+                                       "arp": None, "bass": "piano"}),
     (20, "Strings", 3, (0, 0, -1, 0, 0), {"pad": "strings", "lead": "violin", "arp": "pizz",
-                                          "chords": None, "bass": "pizz"}),
+                                          "chords": "section", "bass": "pizz"}),
     (21, "Synth", 3, (0, 0, 1, 1, 0), {"lead": "lead", "pad": "synthpad", "arp": "pluck",
-                                       "chords": None, "bass": "synthbass"}),
-    (22, "Guitar", 3, (0, 0, 0, 0, 0), {"chords": "eguitar", "arp": "eguitar",
-                                        "lead": "odguitar", "pad": None, "bass": "picked"}),
+                                       "chords": None, "bass": "sub"}),
+    (22, "Guitar", 3, (0, 0, 0, 0, 0), {"chords": "eguitar", "arp": None, "lead": "odguitar",
+                                        "pad": None, "bass": "picked"}),
     (23, "Bells", 3, (0, 0, 0, 2, 0), {"lead": "glock", "arp": "musicbox", "chords": "bell"}),
-    (24, "Marimba", 3, (0, 0, 1, 1, 0), {"lead": "marimba", "arp": "marimba",
-                                         "chords": "vibes", "pad": None}),
-    (25, "Brass", 3, (1, 0, 0, 0, 0), {"lead": "trumpet", "chords": "brass", "pad": None,
+    (24, "Marimba", 3, (0, 0, 1, 1, 0), {"lead": "marimba", "arp": None, "chords": None,
+                                         "pad": None}),
+    (25, "Brass", 3, (1, 0, 0, 0, 0), {"lead": "mutedtp", "chords": "brass", "pad": "horns",
                                        "arp": None, "bass": "tuba"}),
     # energy: mostly bonuses
     (26, "Chill", 4, (-2, -2, -1, 0, -1), {}),
