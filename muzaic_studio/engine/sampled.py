@@ -242,15 +242,15 @@ class Band:
         """Play a note; on the pad, a tone the last chord still holds is tied over, not
         struck again (a pad's slow attack would dip at every chord change)."""
         ch, key = CHANNELS[layer], int(np.clip(key, 0, 127))
+        off = max(start, self.cursor) + max(64, length)
         if layer == "pad" and 0 <= start < OPENING:
-            start = -self.preroll
+            start = -self.preroll  # struck earlier, released when it was meant to be
         start = max(start, self.cursor)
-        off = start + max(64, length)
         if self.end is not None:
             if start >= self.end - 64:
                 return
             off = min(off, self.end)
-        held = self._last_off.get((ch, key), -1) >= start
+        held = self._last_off.get((ch, key), -(1 << 40)) >= start
         if not (held and layer == "pad"):
             self._push(start, 1, ch, key, midi_velocity(amp))
         self._push(off, 0, ch, key, 0)
