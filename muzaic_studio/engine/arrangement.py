@@ -116,22 +116,8 @@ class Composer(Planner, Drummer):
     def _note(
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
     ):
-        """Play a note as the voice's players articulate it (instruments.ARTICULATION):
-        brass comping is short stabs, a mallet player rolls a long note."""
-        kind, amount = ins.ARTICULATION.get(voice, ("", 0.0))
-        if kind == "staccato" and layer == "chords":
-            steps = max(0.75, steps * amount)
-        elif kind == "roll" and steps >= 4 and not isinstance(pitch, tuple):
-            stroke = amount * self.step_s * SR
-            for j in range(int(steps / amount)):
-                v = vel * (1.0 if j == 0 else 0.6)
-                self._play(layer, voice, pitch, amount, bright, start + round(j * stroke), v)
-            return
-        self._play(layer, voice, pitch, steps, bright, start, vel)
-
-    def _play(
-        self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
-    ):
+        if layer == "chords" and voice in ins.STACCATO:  # brass comping: short stabs
+            steps = max(0.75, steps * ins.STACCATO[voice])
         n_on = max(1, round(steps * self.step_s * SR))
         start = max(0, start + self._human(layer))
         vel = self._accent(vel)

@@ -445,9 +445,8 @@ STAND_INS = {
 # as the instrument is written (a glockenspiel sparkles two octaves up, a trumpet sings
 # in the middle, a cello would be below)
 LEAD_REGISTER = {"bell": 12, "flute": 12, "marimba": 12, "violin": 24, "glock": 24}
-# how players articulate: (kind, amount) - staccato: comping notes cut to this share of
-# their length; roll: long notes struck again every `amount` sixteenths
-ARTICULATION = {"brass": ("staccato", 0.35), "marimba": ("roll", 0.5)}
+# how players articulate: comping notes cut to this share of their length (stabs)
+STACCATO = {"brass": 0.35}
 # where a voice's chords sit, in semitones from the usual centre: the string section's
 # bed is its violins, the brass section's stabs are its trombones
 CHORD_REGISTER = {"strings": 12, "section": 12, "brass": -7}

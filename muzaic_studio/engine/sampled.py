@@ -47,7 +47,7 @@ SENDS = (0.04, 0.2, 0.14)  # per group: share of its (left + right) sent to the 
 # per layer: channel volume (CC7), balanced by ear against each other
 LEVELS = {"bass": 112, "pad": 92, "chords": 96, "arp": 84, "lead": 100, "drums": 118}
 # per voice: a CC7 offset where a GM preset is much louder or softer than its neighbours
-VOICE_LEVELS: dict[str, int] = {}
+VOICE_LEVELS: dict[str, int] = {"synthpad": 8}
 _BLOCK = 8192
 PREROLL = round(0.5 * SR)
 OPENING = SR // 20  # pad notes starting this close to the region's start open it
@@ -81,7 +81,7 @@ _PROGRAMS: dict[str, int] = {
     "steel": 25,
     "eguitar": 27,  # clean electric
     "odguitar": 29,  # overdriven
-    "synthpad": 90,  # polysynth
+    "synthpad": 92,  # bowed (glass) pad
 }
 _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
     ("rock", "guitar"): 29,  # overdriven
