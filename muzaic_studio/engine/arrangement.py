@@ -23,8 +23,8 @@ import numpy as np
 from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing, sampled
-from muzaic_studio.engine.bus import Bus
 from muzaic_studio.engine import theory as th
+from muzaic_studio.engine.bus import Bus
 from muzaic_studio.engine.drums import Drummer
 from muzaic_studio.engine.form import Bar as _Bar
 from muzaic_studio.engine.form import GenSpec, Planner
@@ -323,9 +323,7 @@ class Composer(Planner, Drummer):
             octave += 12
         if _rng(self.spec.seed, 8, b.index).random() < 0.35 * th.variation_depth(b.variance):
             octave += 12 if octave <= 0 else -12
-        base = (
-            self.root + 12 + octave + ins.LEAD_REGISTER.get(self.pal.lead, 0)
-        )
+        base = self.root + 12 + octave + ins.LEAD_REGISTER.get(self.pal.lead, 0)
         for s, length, dg in motif:
             deg = next((c for c in b.chords if c[1] <= s < c[1] + c[2]), b.chords[0])[0]
             pitch = th.degree_pitch(scale, deg + dg, base)

@@ -55,7 +55,9 @@ class Bus:
         return np.where(
             over <= -half,
             0.0,
-            np.where(over >= half, -self.slope * over, -self.slope * (over + half) ** 2 / (2 * self.knee)),
+            np.where(
+                over >= half, -self.slope * over, -self.slope * (over + half) ** 2 / (2 * self.knee)
+            ),
         )
 
     def __call__(self, left: np.ndarray, right: np.ndarray) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
 from muzaic_studio.engine import mixing
-from muzaic_studio.engine.arrangement import STRICT_RELEASE_S, generate, generate_with_tail
+from muzaic_studio.engine.arrangement import STRICT_RELEASE_S, generate_with_tail
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.store import RegionStore
@@ -324,7 +324,9 @@ class Renderer:
                 check()
                 place(i, make(i))
         check()
-        _ring_on(out, regions, [self.tail_for_hash(h) for h in hashes], energies if normalize else None)
+        _ring_on(
+            out, regions, [self.tail_for_hash(h) for h in hashes], energies if normalize else None
+        )
         for i, r in enumerate(regions):
             words = [done[i], *canon.notes.get(i, [])]
             names = [
@@ -383,7 +385,9 @@ def _ring_on(
         if energies is not None:
             hop = mixing.HOP
             h0, h1 = max(0, lo // hop - 1), min(len(energies), -(-hi // hop))
-            energies[h0 + 1 : h1] = mixing.hop_energies(out[h0 * hop : h1 * hop], parallel=False)[1:]
+            energies[h0 + 1 : h1] = mixing.hop_energies(out[h0 * hop : h1 * hop], parallel=False)[
+                1:
+            ]
 
 
 def normalize_int16(x: np.ndarray, loudness: float | None = None) -> np.ndarray:
@@ -419,9 +423,6 @@ def loop_seconds(duration: float, bar_s: float, method: str) -> float:
     if method == "smart" and bars >= 2:
         return (bars - 1) * bar_s
     return max(0.0, math.floor((duration - 0.06) / bar_s) * bar_s)
-
-
-STRICT_RELEASE_S = 0.12
 
 
 def _end_fade(n: int, bar_s: float, method: str) -> float:
