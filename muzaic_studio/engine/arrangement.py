@@ -22,7 +22,7 @@ import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
-from muzaic_studio.engine import mixing, sampled
+from muzaic_studio.engine import joins, mixing, sampled
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.bus import Bus
 from muzaic_studio.engine.drums import Drummer
@@ -37,8 +37,6 @@ _SAMPLED_VEL = 0.8
 _SAMPLED_DRUM_VEL = 0.75
 _SAMPLED_GAIN = 1.6
 _CHORD_DEGREES = (0, 2, 4, 7, -3)  # the melody's strong-beat targets: chord tones
-TAIL_S = 3.5  # what may ring on after a region's end: releases and the room
-STRICT_RELEASE_S = 0.12  # a strict region's own ending when nothing follows it
 
 
 @dataclass
@@ -68,8 +66,7 @@ class Composer(Planner, Drummer):
         self._off = 0  # sample index of the segment being rendered
         self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
         self.band: sampled.Band | None = None
-        # after render(): the open ending and what rings on past the boundary (see render)
-        self.tail: np.ndarray | None = None
+        self.tail: np.ndarray | None = None  # after render(): joins.release's record
         self._depth = 0.0  # the current bar's variation depth
         self._gain_db: np.ndarray | None = None  # per bar, made once per render
         self._voicing: dict[str, tuple[int, ...] | list[int]] = {}  # last chord per part
@@ -116,8 +113,6 @@ class Composer(Planner, Drummer):
     def _note(
         self, layer: str, voice: str, pitch, steps: float, bright: float, start: int, vel: float
     ):
-        if layer == "chords" and voice in ins.STACCATO:  # brass comping: short stabs
-            steps = max(0.75, steps * ins.STACCATO[voice])
         n_on = max(1, round(steps * self.step_s * SR))
         start = max(0, start + self._human(layer))
         vel = self._accent(vel)
@@ -239,7 +234,7 @@ class Composer(Planner, Drummer):
             for i, p in enumerate(voicing):
                 # strum: a few ms between strings on guitar, together on keys
                 off = int(i * 0.012 * SR) if voice in ins.GUITARS else 0
-                self._note("chords", voice, p, min(length, ln - s), bright,
+                self._note("chords", voice, p, ins.comping(voice, min(length, ln - s)), bright,
                            self._t(b.index, st + s) + off, 0.55 * vel)  # fmt: skip
 
     def _arp(self, b: _Bar) -> None:
@@ -412,13 +407,7 @@ class Composer(Planner, Drummer):
             if self.band is not None:
                 self.band.close()
                 self.band = None
-        rel = round(min(STRICT_RELEASE_S, 0.25 * self.spec.duration) * SR)
-        if self.tail is not None and rel > 0:
-            # the region on its own ends with a release into its boundary; the tail keeps
-            # the open ending it replaces, for a soundtrack where music follows
-            self.tail = np.concatenate([out[n - rel :], self.tail])
-        ramp = 0.5 + 0.5 * np.cos(np.pi * np.arange(rel) / rel)
-        out[n - rel :] = np.rint(out[n - rel :] * ramp[:, None].astype(np.float32))
+        self.tail = joins.release(out, self.tail, self.spec.duration)
         return out, self.bar_s
 
     def _bar_start(self, index: int) -> int:
@@ -440,7 +429,7 @@ class Composer(Planner, Drummer):
         spec, n = self.spec, self.n
         tilt, bus = sampled.Tilt(), Bus()
         seg_bars = max(1, math.ceil(30.0 / self.bar_s))
-        tail = int(TAIL_S * SR)
+        tail = int(joins.TAIL_S * SR)
         carry = np.zeros((2, 0), dtype=np.float32)
         for b0 in range(0, len(bars), seg_bars):
             if self.cancel is not None and self.cancel.is_set():  # a 20-minute region
@@ -450,8 +439,7 @@ class Composer(Planner, Drummer):
             start = min(n, self._bar_start(b0))
             end = n if last else min(n, self._bar_start(b0 + seg_bars))
             seg_n = end - start
-            # the last segment also plays on past the boundary: releases and the room
-            out_n = seg_n + (tail if last else 0)
+            out_n = seg_n + (tail if last else 0)  # the last plays on past the boundary
             self._off = start
             for layer in self.layers.values():
                 layer.buf = np.zeros(seg_n + tail, dtype=np.float32)
@@ -480,9 +468,8 @@ class Composer(Planner, Drummer):
                     hi = out_n if b is seg[-1] else self._bar_start(b.index + 1) - start
                     if hi > lo:
                         tilt((sl[lo:hi], sr[lo:hi], ss[lo:hi]), th.tilt_db(b.tone))
-                mixing.axpy(sl, left, 0, out_n, _SAMPLED_GAIN)
-                mixing.axpy(sr, right, 0, out_n, _SAMPLED_GAIN)
-                mixing.axpy(ss, send, 0, out_n, _SAMPLED_GAIN)
+                for src, dst in ((sl, left), (sr, right), (ss, send)):
+                    mixing.axpy(src, dst, 0, out_n, _SAMPLED_GAIN)
             wl, wr = mixing.reverb(send, 1.2 + 1.5 * spec.palette.reverb)
             wet = np.float32(0.35 + spec.palette.reverb)
             left += wet * wl
@@ -501,18 +488,7 @@ class Composer(Planner, Drummer):
             np.rint(part, out=part)
             out[start:end] = part[:seg_n]  # exact: integers within +-32767 * ceiling
             if last:
-                self.tail = _trim_tail(part[seg_n:])
-
-
-def _trim_tail(x: np.ndarray) -> np.ndarray | None:
-    """int16 tail up to where it has died away (under ~-70 dBFS), with a short fade;
-    None if nothing rings on (a smart region's ending fades to silence)."""
-    loud = np.flatnonzero(np.abs(x).max(axis=1) > 10.0)
-    if not len(loud):
-        return None
-    x = x[: loud[-1] + 1].copy()
-    mixing.fade(x, 0.0, min(0.05, 0.5 * len(x) / SR))
-    return np.rint(x).astype(np.int16)
+                self.tail = joins.trim_tail(part[seg_n:])
 
 
 def generate(
@@ -521,14 +497,3 @@ def generate(
     """(int16 (n, 2) samples of exactly the region's duration, bar length in seconds);
     the samples are `out`, filled, if it is given."""
     return Composer(spec, cancel).render(out)
-
-
-def generate_with_tail(
-    spec: GenSpec, cancel: threading.Event | None = None, out: np.ndarray | None = None
-) -> tuple[np.ndarray, float, np.ndarray | None]:
-    """generate(), plus the region's tail: int16 (k, 2) whose first STRICT_RELEASE_S are
-    the region's last samples without their release (the ending when music follows) and
-    the rest is what rings on past the boundary; None when nothing does (smart)."""
-    comp = Composer(spec, cancel)
-    audio, bar = comp.render(out)
-    return audio, bar, comp.tail

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
-from muzaic_studio.engine import mixing
-from muzaic_studio.engine.arrangement import STRICT_RELEASE_S, generate_with_tail
+from muzaic_studio.engine import joins, mixing
+from muzaic_studio.engine.arrangement import Composer
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.store import RegionStore
@@ -86,7 +86,7 @@ def region_hash(region: dict[str, Any]) -> str:
 
 
 def tail_key(h: str) -> str:
-    """Where the store keeps region h's tail (arrangement.generate_with_tail)."""
+    """Where the store keeps region h's tail (joins.release)."""
     return _digest(["tail", h])
 
 
@@ -123,6 +123,16 @@ class Rendered:
     duration: float
     soundtrack_hash: str
     tempos: list[float | None]  # per region: its BPM (a copy: its source's), None if silent
+
+
+def _generate(
+    spec: GenSpec, cancel: threading.Event | None = None, out: np.ndarray | None = None
+) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """arrangement.generate(), plus the region's tail record (joins.release): the open
+    ending and what rings on past the boundary; None when nothing does (smart)."""
+    comp = Composer(spec, cancel)
+    audio, bar = comp.render(out)
+    return audio, bar, comp.tail
 
 
 def token_cost(canonical: dict[str, Any]) -> int:
@@ -195,7 +205,7 @@ class Renderer:
         rec = self.store.recipe(h)
         if cached is not None and rec is not None and len(cached) == n:
             return cached, float(rec["bar"])
-        audio, bar, tail = generate_with_tail(gen_spec(region), cancel, out)
+        audio, bar, tail = _generate(gen_spec(region), cancel, out)
         loop = loop_seconds(float(region["duration"]), bar, region.get("method") or "strict")
         self.store.put_recipe(h, {**_spec_key(region), "bar": bar, "loop": loop, "region": region})
         if tail is not None:
@@ -204,7 +214,7 @@ class Renderer:
         return audio, bar
 
     def tail_for_hash(self, h: str, depth: int = 0) -> np.ndarray | None:
-        """The tail of region h's audio (arrangement.generate_with_tail), if it has one:
+        """The tail of region h's audio (joins.release), if it has one:
         a generate region's own, or its source's for a copy that plays the source whole."""
         rec = self._resolvable(h)
         if rec is None or depth > 50:
@@ -238,7 +248,7 @@ class Renderer:
             return fit(src, n, bar, method, src_rec.get("loop"), cont), bar
         audio = self.store.get_audio(h)
         if audio is None:
-            audio, _, tail = generate_with_tail(gen_spec(rec["region"]))
+            audio, _, tail = _generate(gen_spec(rec["region"]))
             self.store.put_audio(h, audio)
             if tail is not None:
                 self.store.put_audio(tail_key(h), tail)
@@ -324,7 +334,7 @@ class Renderer:
                 check()
                 place(i, make(i))
         check()
-        _ring_on(
+        joins.ring_on(
             out, regions, [self.tail_for_hash(h) for h in hashes], energies if normalize else None
         )
         for i, r in enumerate(regions):
@@ -348,46 +358,6 @@ class Renderer:
 
 
 CHUNK = SR * 30
-
-
-def _ring_on(
-    out: np.ndarray,
-    regions: list[dict[str, Any]],
-    tails: list[np.ndarray | None],
-    energies: np.ndarray | None,
-) -> None:
-    """Joins: a region with a tail that music follows directly (the next region starts on
-    its last sample and is not silence) gets its open ending back and rings on into the
-    next region, instead of releasing into its boundary; the sum is limited again. Before
-    silence, a gap or the end, the region keeps its own release. `energies` (hop
-    loudness, for normalising) are measured again where the mix changed."""
-    starts = {round(float(r["time"]) * SR): j for j, r in enumerate(regions)}
-    for i, r in enumerate(regions):
-        tail = tails[i]
-        e = round((float(r["time"]) + float(r["duration"])) * SR)
-        j = starts.get(e)
-        if tail is None or j is None or regions[j]["action"] == "silence":
-            continue
-        # a continuation (extend) already holds what followed: only the open ending
-        carry_on = not regions[j].get("continuation")
-        n_i = max(1, round(float(r["duration"]) * SR))
-        rel = min(round(min(STRICT_RELEASE_S, 0.25 * float(r["duration"])) * SR), len(tail))
-        nxt = min(len(out), e + max(1, round(float(regions[j]["duration"]) * SR)))
-        ring = min(len(tail) - rel, nxt - e) if carry_on else 0
-        lo, hi = e - min(rel, n_i), e + ring
-        span = out[lo:hi].astype(np.float32)
-        span[: e - lo] = tail[rel - (e - lo) : rel]
-        rest = tail[rel : rel + ring].astype(np.float32)
-        if ring < len(tail) - rel:  # the next region ends first: the tail fades with it
-            mixing.fade(rest, 0.0, min(0.05, ring / SR))
-        span[e - lo :] += rest
-        out[lo:hi] = np.rint(mixing.limit(span / np.float32(32767.0)) * np.float32(32767.0))
-        if energies is not None:
-            hop = mixing.HOP
-            h0, h1 = max(0, lo // hop - 1), min(len(energies), -(-hi // hop))
-            energies[h0 + 1 : h1] = mixing.hop_energies(out[h0 * hop : h1 * hop], parallel=False)[
-                1:
-            ]
 
 
 def normalize_int16(x: np.ndarray, loudness: float | None = None) -> np.ndarray:
@@ -431,7 +401,7 @@ def _end_fade(n: int, bar_s: float, method: str) -> float:
     digital silence): a smart copy fades over its last half bar, a strict one releases."""
     if method == "smart":
         return min(bar_s / 2, 0.5 * n / SR)
-    return min(STRICT_RELEASE_S, 0.25 * n / SR)
+    return min(joins.STRICT_RELEASE_S, 0.25 * n / SR)
 
 
 def fit(
