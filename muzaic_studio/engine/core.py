@@ -36,7 +36,7 @@ from muzaic_studio.model.region import KEYFRAMABLE, tokens_for
 from muzaic_studio.model.validation import Problem
 
 # Part of every region hash: bump it whenever the same spec renders different audio.
-ENGINE_VERSION = "3"  # 3: sampled instruments, form, unclamped levels (2: intensity)
+ENGINE_VERSION = "4"  # 4: room, bus, true peak, ensembles, tails (3: sampled, form)
 # Seeds the themes (key, progressions, motifs): bump it only when they should change, so
 # an engine update that changes levels or timbres keeps every region's tune.
 THEME_VERSION = "1"
@@ -208,8 +208,8 @@ class Renderer:
         audio, bar, tail = _generate(gen_spec(region), cancel, out)
         loop = loop_seconds(float(region["duration"]), bar, region.get("method") or "strict")
         self.store.put_recipe(h, {**_spec_key(region), "bar": bar, "loop": loop, "region": region})
-        if tail is not None:
-            self.store.put_audio(tail_key(h), tail)
+        if tail is not None:  # kept like its region: a long one's goes straight to disk
+            self.store.put_audio(tail_key(h), tail, borrowed=out is not None)
         self.store.put_audio(h, audio, borrowed=out is not None)
         return audio, bar
 

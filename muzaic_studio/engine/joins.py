@@ -64,12 +64,12 @@ def ring_on(
         j = starts.get(e)
         if tail is None or j is None or regions[j]["action"] == "silence":
             continue
-        # a continuation (extend) already holds what followed: only the open ending
-        carry_on = not regions[j].get("continuation")
+        if regions[j].get("continuation"):  # (extend) it already holds what followed,
+            continue  # fading in from mid-music: the region keeps its release into it
         n_i = max(1, round(float(r["duration"]) * SR))
         rel = min(round(min(STRICT_RELEASE_S, 0.25 * float(r["duration"])) * SR), len(tail))
         nxt = min(len(out), e + max(1, round(float(regions[j]["duration"]) * SR)))
-        ring = min(len(tail) - rel, nxt - e) if carry_on else 0
+        ring = min(len(tail) - rel, nxt - e)
         lo, hi = e - min(rel, n_i), e + ring
         span = out[lo:hi].astype(np.float32)
         span[: e - lo] = tail[rel - (e - lo) : rel]

@@ -11,7 +11,7 @@ from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.core import Renderer, gen_spec
 from muzaic_studio.engine.store import RegionStore
 
-# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v3
+# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v4
 BODIES = [
     (
         {"regions": [
@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "83b95588b8480ddf19bf0664151aff73ce3f28c5d9d04954e9ccd1518b0f20f2",
+        "2b48b01376300d37e3aede9a26b0f88918cd2c9cc954df285ca0e757c6c2a75d",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "32df504907bbd475671827edcbb60ecf1269ecf8d112d11c0f1946bded52a20e",
+        "d31f6eb50691c9e839d8b603ebc331c452dc82675b7cdd78c6f1aa09d9391534",
     ),
 ]  # fmt: skip
 
@@ -58,7 +58,8 @@ def test_in_place_regions_are_bit_identical_and_stored_unnormalised(engine_home)
         rendered = r.render(canon)
         assert _sha(rendered.samples) == sha
         store.flush()
-        assert not store._mem and not store._pending
+        # (a tail read back for a join may stay: the store keeps its latest item)
+        assert not set(rendered.hashes) & set(store._mem) and not store._pending
         # the stored audio is the region's own (before normalisation), as generate gives it
         for reg, h in zip(canon.body["regions"], rendered.hashes, strict=True):
             if reg["action"] != "generate":
