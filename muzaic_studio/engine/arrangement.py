@@ -470,6 +470,7 @@ class Composer(Planner, Drummer):
                         tilt((sl[lo:hi], sr[lo:hi], ss[lo:hi]), th.tilt_db(b.tone))
                 for src, dst in ((sl, left), (sr, right), (ss, send)):
                     mixing.axpy(src, dst, 0, out_n, _SAMPLED_GAIN)
+                del sl, sr, ss  # before the reverb's FFTs: the memory peak
             wl, wr = mixing.reverb(send, 1.2 + 1.5 * spec.palette.reverb)
             wet = np.float32(0.35 + spec.palette.reverb)
             left += wet * wl

@@ -61,18 +61,24 @@ class Bus:
         )
 
     def __call__(self, left: np.ndarray, right: np.ndarray) -> None:
-        """Process the next samples of the region, in place."""
+        """Process the next samples of the region, in place, a channel or a few hundred
+        blocks at a time (a 20-minute render's memory peak is its segments' buffers)."""
         sos = _highpass()
         if self._zi is None:
-            self._zi = np.zeros((sos.shape[0], 2, 2), dtype=np.float32)
-        y, self._zi = signal.sosfilt(sos, np.stack([left, right]), axis=1, zi=self._zi)
-        left[:] = y[0]
-        right[:] = y[1]
+            self._zi = np.zeros((2, sos.shape[0], 2), dtype=np.float32)
+        for ch, x in enumerate((left, right)):
+            x[:], self._zi[ch] = signal.sosfilt(sos, x, zi=self._zi[ch])
         n = len(left)
-        nb = -(-n // BLOCK)
-        pad = nb * BLOCK - n
-        ms = np.einsum("ij,ij->i", *(2 * [np.pad(left, (0, pad)).reshape(nb, BLOCK)]))
-        ms += np.einsum("ij,ij->i", *(2 * [np.pad(right, (0, pad)).reshape(nb, BLOCK)]))
+        full, nb = n // BLOCK, -(-n // BLOCK)
+        ms = np.zeros(nb)
+        for x in (left, right):
+            blocks = x[: full * BLOCK].reshape(full, BLOCK)
+            part = np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64)
+            if nb > full:
+                part = np.append(
+                    part, np.dot(x[full * BLOCK :], x[full * BLOCK :]) * BLOCK / (n - full * BLOCK)
+                )
+            ms += part
         ms /= 2.0 * BLOCK
         target = self._reduction(10.0 * np.log10(np.maximum(ms, 1e-12)))
         gr = np.empty(nb)
@@ -85,7 +91,13 @@ class Bus:
         self._gr = g
         # per sample: linear from the previous block's gain to this block's
         w = (np.arange(BLOCK, dtype=np.float32) + 1.0) / BLOCK
-        db = prev[:, None].astype(np.float32) + (gr - prev)[:, None].astype(np.float32) * w
-        gain = np.power(np.float32(10.0), db.reshape(-1)[:n] / np.float32(20.0))
-        left *= gain
-        right *= gain
+        for j0 in range(0, nb, 512):
+            j1 = min(nb, j0 + 512)
+            db = (
+                prev[j0:j1, None].astype(np.float32)
+                + (gr - prev)[j0:j1, None].astype(np.float32) * w
+            )
+            gain = np.power(np.float32(10.0), db.reshape(-1) / np.float32(20.0))
+            a, b = j0 * BLOCK, min(n, j1 * BLOCK)
+            left[a:b] *= gain[: b - a]
+            right[a:b] *= gain[: b - a]

@@ -210,14 +210,10 @@ def _isp_peaks(flat: np.ndarray, block: int, rows: np.ndarray) -> np.ndarray:
     rows = rows[rows < nfull]
     if not len(rows):
         return out
-    padded = np.pad(flat[: nfull * w], 8)
-    view = np.lib.stride_tricks.as_strided(
-        padded, shape=(nfull, w + 16), strides=(w * flat.itemsize, flat.itemsize),
-        writeable=False,
-    )  # fmt: skip
-    taps = _phases()
-    for c0 in range(0, len(rows), 128):  # half a MB at a time
-        seg = view[rows[c0 : c0 + 128]]
+    taps, span = _phases(), np.arange(-8, w + 8)
+    for c0 in range(0, len(rows), 128):  # half a MB at a time, no copy of the signal
+        idx = rows[c0 : c0 + 128, None] * w + span  # the signal's edges are held
+        seg = flat[np.clip(idx, 0, nfull * w - 1)]
         peak = np.zeros(len(seg), dtype=np.float32)
         for h in taps:  # y[i]: between frames i - 1 and i of the block, per channel
             y = h[0] * seg[:, 0:w]
