@@ -78,9 +78,8 @@ def ring_on(
             mixing.fade(rest, 0.0, min(0.05, ring / SR))
         span[e - lo :] += rest
         out[lo:hi] = np.rint(mixing.limit(span / np.float32(32767.0)) * np.float32(32767.0))
-        if energies is not None:
+        if energies is not None:  # (hops past the mix's end keep what they had)
             hop = mixing.HOP
             h0, h1 = max(0, lo // hop - 1), min(len(energies), -(-hi // hop))
-            energies[h0 + 1 : h1] = mixing.hop_energies(out[h0 * hop : h1 * hop], parallel=False)[
-                1:
-            ]
+            new = mixing.hop_energies(out[h0 * hop : h1 * hop], parallel=False)
+            energies[h0 + 1 : h0 + len(new)] = new[1:]
