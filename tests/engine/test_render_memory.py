@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "2b48b01376300d37e3aede9a26b0f88918cd2c9cc954df285ca0e757c6c2a75d",
+        "c85b0bbb5b3c6f8781d7e28da15ef2fdacdacb80fa89a49498b9fa53eaf74d8d",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "d31f6eb50691c9e839d8b603ebc331c452dc82675b7cdd78c6f1aa09d9391534",
+        "fe23a089415fdf2104e215b5c68065cd39cfadb4dfb3940deb91bc1a309cd111",
     ),
 ]  # fmt: skip
 
