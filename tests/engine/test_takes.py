@@ -12,8 +12,8 @@ from muzaic_studio.engine.core import gen_spec, region_hash
 from tests.engine.conftest import KEY, region
 from tests.engine.test_soundtrack import samples
 
-# region(4.0, tags=[3])'s hash before takes existed (engine version 3).
-HASH_BEFORE_TAKES = "b9d3558e48c79369d6dd878d26306f16"
+# region(4.0, tags=[3])'s hash without a take (engine version 4; the same as before takes).
+HASH_BEFORE_TAKES = "2391e451f00275a2908daaa67a728d4f"
 
 
 def test_take_0_keeps_the_hash_made_before_takes():
