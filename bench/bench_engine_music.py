@@ -11,6 +11,7 @@ Prints, with the issue's goal after each number:
   minute 5 of a 20-minute region (>= 10): both from the composer's score;
 - mean-MFCC distances between instrument tags vs the two halves of one render (>= 2x);
 - median deviation of note onsets from the sixteenth grid (4-15 ms), from the score;
+- the level dip at generate->generate joins (no deeper than 3 dB), tails ringing on;
 - speed: `muzaic-studio render --offline` of a fresh 60 s project, whole process, cold
   cache, vs a bare ffmpeg MP3 encode of the same audio (<= 2.5x); peak RSS of a 1200 s
   render process (<= 500 MB).
@@ -194,6 +195,29 @@ def onsets() -> None:
           f"{'PASS' if 4 <= med <= 15 else 'FAIL'}")  # fmt: skip
 
 
+def joins() -> None:
+    """Two adjacent generate regions (8 s each, normalize off) for several tag pairs: the
+    deepest level dip around the join (tests/engine/measure.join_dip_db)."""
+    from muzaic_studio.engine.core import Renderer
+    from muzaic_studio.engine.store import RegionStore
+
+    pairs = [([], []), (["Rock"], ["Rock"]), (["Ambient"], ["Ambient"]), (["Jazz"], ["Happy"]),
+             (["Electronic"], ["Cinematic"]), (["Piano"], ["Strings"]),
+             (["Lo-fi", "Chill"], ["Lo-fi", "Chill"]), (["Guitar"], ["Marimba"]),
+             (["Acoustic"], ["Brass"])]  # fmt: skip
+    r = Renderer(RegionStore(Path(tempfile.mkdtemp(prefix="muzaic-bench-joins-"))))
+    dips = []
+    for a, b in pairs:
+        body = {"regions": [{**_region(a, 8, intensity=6), "time": 0, "action": "generate"},
+                            {**_region(b, 8, intensity=6), "time": 8, "action": "generate"}],
+                "normalize": False}  # fmt: skip
+        dips.append(M.join_dip_db(r.render(r.prepare(body)).samples, 8 * SR))
+        print(f"  {'+'.join(a) or '-'} -> {'+'.join(b) or '-'}: {dips[-1]:+.1f} dB")
+    worst = min(dips)
+    print(f"music.join_dip: deepest {worst:.1f} dB over {len(pairs)} generate->generate joins "
+          f"(>= -3 dB) {'PASS' if worst >= -3.0 else 'FAIL'}")  # fmt: skip
+
+
 def _child_cpu() -> float:
     """CPU seconds (user + system) of all finished child processes so far."""
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -253,6 +277,7 @@ def main() -> int:
     onsets()
     repetition()
     instruments()
+    joins()
     params_table()
     print(f"music.bench_seconds: {time.perf_counter() - t0:.0f} (info)")
     return 0 if ok else 1

@@ -12,27 +12,25 @@ Randomness comes from generators seeded by (theme seed, purpose, index): moving 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from muzaic_studio.contract.errors import Cancelled
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing, sampled
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.drums import Drummer
 from muzaic_studio.engine.form import Bar as _Bar
-from muzaic_studio.engine.form import GenSpec, Planner
+from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.form import rng as _rng
+from muzaic_studio.engine.mixdown import Mixdown
 from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
 
 _log = logging.getLogger(__name__)
 # score amplitude -> sampled level: GM presets are mixed hotter than the synth voices
 _SAMPLED_VEL = 0.8
 _SAMPLED_DRUM_VEL = 0.75
-_SAMPLED_GAIN = 1.6
 _CHORD_DEGREES = (0, 2, 4, 7, -3)  # the melody's strong-beat targets: chord tones
 
 
@@ -46,10 +44,8 @@ class _Layer:
     used: bool = False  # any note this segment (silent layers are not mixed)
 
 
-class Composer(Planner, Drummer):
+class Composer(Mixdown, Drummer):
     """One generate region. `render()` returns (samples (n, 2) float32, bar seconds)."""
-
-    solo: frozenset[str] | None = None  # the layers heard (a stem, stems.py); None: all
 
     def __init__(self, spec: GenSpec, cancel: threading.Event | None = None) -> None:
         self.spec = spec
@@ -119,6 +115,9 @@ class Composer(Planner, Drummer):
         n_on = max(1, round(steps * self.step_s * SR))
         start = max(0, start + self._human(layer, start))
         vel = self._accent(vel)
+        if start >= self.n - 64:  # nothing starts at the boundary; what sounds, releases there
+            return
+        n_on = min(n_on, self.n - start)
         self._score(layer, pitch, start, n_on, vel * _SAMPLED_VEL)
         if self.band is not None and layer in self.band.layers:
             for p in pitch if isinstance(pitch, tuple) else (pitch,):
@@ -141,6 +140,8 @@ class Composer(Planner, Drummer):
             return
         start = max(0, start + self._human("drums" if name in ("kick", "snare") else layer, start))
         vel = self._accent(vel)
+        if start >= self.n - 64:
+            return
         key = shot if isinstance(shot, int) else sampled.DRUM_KEYS[name]
         self._score("drums", key, start, SR // 4, vel * _SAMPLED_DRUM_VEL)
         if isinstance(shot, int):  # a GM drum key: the sampled kit plays it
@@ -163,6 +164,15 @@ class Composer(Planner, Drummer):
 
     # ------------------------------------------------------------------ parts
 
+    def _compose(self, b: _Bar) -> None:
+        """Write one bar's notes: harmony, arpeggio, melody, drums."""
+        self._depth = th.variation_depth(b.variance)
+        self._swing = th.swing_for(self.pal.swing, b.rhythm)
+        self._harmony(b)
+        self._arp(b)
+        self._lead(b)
+        self._drums(b)
+
     def _harmony(self, b: _Bar) -> None:
         pal, vel = self.pal, th.velocity_for(b.intensity) * self._bar_dynamics(b)
         scale, bright = self._scale(b.tone), self._bright(b.tone)
@@ -171,7 +181,8 @@ class Composer(Planner, Drummer):
         for deg, st, ln in b.chords:
             tones = th.chord_pitches(scale, deg, self.root, size)
             if pal.pad:  # the bed: always there, barely softer when quiet
-                voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), 57 + reg))
+                centre = 57 + reg + ins.CHORD_REGISTER.get(pal.pad, 0)
+                voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), centre))
                 self._voicing["pad"] = voicing
                 hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
                 self._note(
@@ -214,7 +225,8 @@ class Composer(Planner, Drummer):
     def _comp(
         self, b: _Bar, voice: str, tones, st: float, ln: float, vel: float, bright: float, reg: int
     ):
-        voicing = th.lead_voices(tones, self._voicing.get("chords"), 62 + reg)
+        centre = 62 + reg + ins.CHORD_REGISTER.get(voice, 0)
+        voicing = th.lead_voices(tones, self._voicing.get("chords"), centre)
         self._voicing["chords"] = voicing
         r = b.rhythm
         if b.ending or r < 3.0:
@@ -230,8 +242,8 @@ class Composer(Planner, Drummer):
                 continue
             for i, p in enumerate(voicing):
                 # strum: a few ms between strings on guitar, together on keys
-                off = int(i * 0.012 * SR) if voice == "guitar" else 0
-                self._note("chords", voice, p, min(length, ln - s), bright,
+                off = int(i * 0.012 * SR) if voice in ins.GUITARS else 0
+                self._note("chords", voice, p, ins.comping(voice, min(length, ln - s)), bright,
                            self._t(b.index, st + s) + off, 0.55 * vel)  # fmt: skip
 
     def _arp(self, b: _Bar) -> None:
@@ -315,9 +327,7 @@ class Composer(Planner, Drummer):
             octave += 12
         if _rng(self.spec.seed, 8, b.index).random() < 0.35 * th.variation_depth(b.variance):
             octave += 12 if octave <= 0 else -12
-        base = (
-            self.root + 12 + octave + (12 if self.pal.lead in ("bell", "flute", "marimba") else 0)
-        )
+        base = self.root + 12 + octave + ins.LEAD_REGISTER.get(self.pal.lead, 0)
         for s, length, dg in (m for m in motif if self._on_grid(b, m[0])):
             deg = next((c for c in b.chords if c[1] <= s < c[1] + c[2]), b.chords[0])[0]
             pitch = th.degree_pitch(scale, deg + dg, base)
@@ -335,161 +345,6 @@ class Composer(Planner, Drummer):
                 )
 
     # ------------------------------------------------------------------ render
-
-    def _envelope(self, start: int, length: int, bars: list[_Bar]) -> np.ndarray:
-        """Per-sample gain for samples [start, start+length) of the region.
-
-        Loudness follows intensity over time (keyframes), on top of layers and velocity;
-        smart regions fade out over their ending bar; every region gets click-free edges.
-        The slow intensity curve is computed per 512-sample block; fades per sample, and
-        only where they are.
-        """
-        blk = 512
-        nb = -(-length // blk)
-        idx_b = start + (np.arange(nb) + 0.5) * blk
-        # plus each bar's dynamics (variance): sampled instruments answer velocity with
-        # timbre more than with level, so the level change is made here too
-        if self._gain_db is None or len(self._gain_db) != len(bars):
-            self._gain_db = np.array(
-                [
-                    th.intensity_gain_db(b.intensity) + 20 * math.log10(self._bar_dynamics(b))
-                    for b in bars
-                ]
-            )
-        gain_db = self._gain_db
-        centres = (np.arange(len(bars)) + 0.5) * self.bar_s * SR
-        env = np.repeat(
-            (10 ** (np.interp(idx_b, centres, gain_db) / 20.0)).astype(np.float32), blk
-        )[:length]
-        n, spec = self.n, self.spec
-        ending = next((b for b in bars if b.ending), None)
-        # strict: a short release into the boundary rather than a chop at full level
-        rel = round(min(0.12, 0.25 * spec.duration) * SR)
-        fades = [(0, round(0.005 * SR), True), (n - rel, rel, False)]
-        if spec.method == "smart" and ending is not None:
-            fade_from = round((ending.index + 0.25) * self.bar_s * SR)
-            fades.append((fade_from, n - fade_from, False))
-        elif spec.method == "smart":  # shorter than two bars: a gentle fade is the ending
-            fade_len = int(min(spec.duration * 0.6, 1.0) * SR)
-            fades.append((n - fade_len, fade_len, False))
-        for f0, flen, rising in fades:
-            lo, hi = max(f0, start), min(f0 + flen, start + length)
-            if flen <= 0 or hi <= lo:
-                if not rising and f0 + flen <= start:
-                    env[:] = 0.0
-                continue
-            x = (np.arange(lo, hi) - f0) / flen
-            ramp = (0.5 - 0.5 * np.cos(np.pi * x)) if rising else (0.5 + 0.5 * np.cos(np.pi * x))
-            env[lo - start : hi - start] *= ramp.astype(np.float32)
-            if not rising:
-                env[hi - start :] = 0.0
-        return env
-
-    def render(self, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """Render in segments of ~30 s so memory stays flat for a 20-minute region.
-
-        Each segment mixes its notes (and their release and reverb tails) into a buffer a
-        few seconds longer than itself; the overhang is carried into the next segment.
-        Output is int16 (the store's and the mixer's format), already limited; written
-        into `out` (int16 (n, 2), e.g. the region's slice of the soundtrack) if given, so
-        a long region needs no array of its own.
-        """
-        bars = self._bars()
-        n = self.n
-        if out is None:
-            out = np.zeros((n, 2), dtype=np.int16)
-        elif out.shape != (n, 2) or out.dtype not in (np.int16, np.float32):  # float: stems
-            raise ValueError(f"out must be int16 {(n, 2)}, not {out.dtype} {out.shape}")
-        self.band = self._make_band()
-        try:
-            return self._render(bars, out)
-        finally:
-            if self.band is not None:
-                self.band.close()
-                self.band = None
-
-    def _bar_start(self, index: int) -> int:
-        return round(index * STEPS_PER_BAR * self.step_s * SR)
-
-    def _make_band(self) -> sampled.Band | None:
-        if not sampled.available():
-            return None
-        pal = self.pal
-        voices = {"bass": pal.bass, "pad": pal.pad, "chords": pal.chords, "arp": pal.arp,
-                  "lead": pal.lead}  # fmt: skip
-        try:
-            return sampled.Band(pal.name, voices, pal.kit, pal.reverb, self.solo)
-        except Exception:  # a broken library or SoundFont must not break the render
-            _log.warning("FluidSynth failed: synthesized voices only", exc_info=True)
-            return None
-
-    def _bus(self, part: np.ndarray, start: int) -> np.ndarray:
-        """The master's gain stage; stems.py takes its gain on the mix to every stem."""
-        return mixing.limit(part)
-
-    def _render(self, bars: list[_Bar], out: np.ndarray) -> tuple[np.ndarray, float]:
-        spec, n = self.spec, self.n
-        tilt = sampled.Tilt()
-        seg_bars = max(1, math.ceil(30.0 / self.bar_s))
-        tail = int(3.5 * SR)
-        carry = np.zeros((2, 0), dtype=np.float32)
-        for b0 in range(0, len(bars), seg_bars):
-            if self.cancel is not None and self.cancel.is_set():  # a 20-minute region
-                raise Cancelled("Render cancelled.")  # stops within one segment
-            seg = bars[b0 : b0 + seg_bars]
-            start = min(n, round(b0 * STEPS_PER_BAR * self.step_s * SR))
-            end = (
-                n
-                if b0 + seg_bars >= len(bars)
-                else round((b0 + seg_bars) * STEPS_PER_BAR * self.step_s * SR)
-            )
-            end = min(end, n)
-            seg_n = end - start
-            self._off = start
-            for layer in self.layers.values():
-                layer.buf = np.zeros(seg_n + tail, dtype=np.float32)
-                layer.used = False
-            for b in seg:
-                self._depth = th.variation_depth(b.variance)
-                self._swing = th.swing_for(self.pal.swing, b.rhythm)
-                self._harmony(b)
-                self._arp(b)
-                self._lead(b)
-                self._drums(b)
-            left = np.zeros(seg_n + tail, dtype=np.float32)
-            right = np.zeros(seg_n + tail, dtype=np.float32)
-            send = np.zeros(seg_n + tail, dtype=np.float32)
-            for layer in self.layers.values():
-                if not layer.used:
-                    continue
-                mixing.add_panned(left, right, layer.buf, layer.pan, layer.gain, layer.haas)
-                if layer.send:
-                    send += np.float32(layer.send * layer.gain) * layer.buf
-            wl, wr = mixing.reverb(send, 1.2 + 1.5 * spec.palette.reverb)
-            wet = np.float32(0.35 + spec.palette.reverb)
-            left += wet * wl
-            right += wet * wr
-            if self.band is not None:  # continuous: its tails are in the synth, not here
-                sl, sr = self.band.render(seg_n)
-                for b in seg:  # tone per bar: keyframes brighten within a segment
-                    lo = max(0, self._bar_start(b.index) - start)
-                    hi = seg_n if b is seg[-1] else self._bar_start(b.index + 1) - start
-                    if hi > lo:
-                        tilt(sl[lo:hi], sr[lo:hi], th.tilt_db(b.tone))
-                mixing.axpy(sl, left, 0, seg_n, _SAMPLED_GAIN)
-                mixing.axpy(sr, right, 0, seg_n, _SAMPLED_GAIN)
-            k = min(carry.shape[1], len(left))
-            left[:k] += carry[0, :k]
-            right[:k] += carry[1, :k]
-            carry = np.stack([left[seg_n:], right[seg_n:]])
-            env = self._envelope(start, seg_n, bars)
-            part = np.empty((seg_n, 2), dtype=np.float32)
-            np.multiply(left[:seg_n], env, out=part[:, 0])
-            np.multiply(right[:seg_n], env, out=part[:, 1])
-            part = self._bus(part, start)
-            part *= np.float32(32767.0)
-            out[start:end] = np.rint(part, out=part) if out.dtype == np.int16 else part  # exact
-        return out, self.bar_s
 
 
 def generate(

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
-from muzaic_studio.engine import heap, mixing
-from muzaic_studio.engine.arrangement import generate
+from muzaic_studio.engine import heap, joins, mixing
+from muzaic_studio.engine.arrangement import Composer
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.store import RegionStore
@@ -86,6 +86,11 @@ def region_hash(region: dict[str, Any]) -> str:
     return _digest(_spec_key(region))
 
 
+def tail_key(h: str) -> str:
+    """Where the store keeps region h's tail (joins.release)."""
+    return _digest(["tail", h])
+
+
 def theme_seed(tags: list[int], take: int = 0) -> int:
     """The tags' theme; another take of the same tags gets a theme of its own."""
     parts: list[Any] = ["theme", THEME_VERSION, sorted(set(tags))]
@@ -119,6 +124,16 @@ class Rendered:
     duration: float
     soundtrack_hash: str
     tempos: list[float | None]  # per region: its BPM (a copy: its source's), None if silent
+
+
+def _generate(
+    spec: GenSpec, cancel: threading.Event | None = None, out: np.ndarray | None = None
+) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """arrangement.generate(), plus the region's tail record (joins.release): the open
+    ending and what rings on past the boundary; None when nothing does (smart)."""
+    comp = Composer(spec, cancel)
+    audio, bar = comp.render(out)
+    return audio, bar, comp.tail
 
 
 def token_cost(canonical: dict[str, Any]) -> int:
@@ -191,11 +206,31 @@ class Renderer:
         rec = self.store.recipe(h)
         if cached is not None and rec is not None and len(cached) == n:
             return cached, float(rec["bar"])
-        audio, bar = generate(gen_spec(region), cancel, out)
+        audio, bar, tail = _generate(gen_spec(region), cancel, out)
         loop = loop_seconds(float(region["duration"]), bar, region.get("method") or "strict")
         self.store.put_recipe(h, {**_spec_key(region), "bar": bar, "loop": loop, "region": region})
+        if tail is not None:  # kept like its region: a long one's goes straight to disk
+            self.store.put_audio(tail_key(h), tail, borrowed=out is not None)
         self.store.put_audio(h, audio, borrowed=out is not None)
         return audio, bar
+
+    def tail_for_hash(self, h: str, depth: int = 0) -> np.ndarray | None:
+        """The tail of region h's audio (joins.release), if it has one:
+        a generate region's own, or its source's for a copy that plays the source whole."""
+        rec = self._resolvable(h)
+        if rec is None or depth > 50:
+            return None
+        if rec["action"] == "copy":
+            src = self._resolvable(rec["sourceHash"])
+            same = src is not None and round(float(src["duration"]) * SR) == round(
+                float(rec["duration"]) * SR
+            )
+            if not same or rec.get("continuation"):
+                return None
+            return self.tail_for_hash(rec["sourceHash"], depth + 1)
+        if rec["action"] != "generate":
+            return None
+        return self.store.get_audio(tail_key(h))
 
     def audio_for_hash(self, h: str, depth: int = 0) -> tuple[np.ndarray, float]:
         """Audio of any stored hash; regenerated from its recipe if the audio was evicted."""
@@ -214,8 +249,10 @@ class Renderer:
             return fit(src, n, bar, method, src_rec.get("loop"), cont), bar
         audio = self.store.get_audio(h)
         if audio is None:
-            audio, _ = generate(gen_spec(rec["region"]))
+            audio, _, tail = _generate(gen_spec(rec["region"]))
             self.store.put_audio(h, audio)
+            if tail is not None:
+                self.store.put_audio(tail_key(h), tail)
         return audio, float(rec["bar"])
 
     # ------------------------------------------------------------------ soundtrack
@@ -305,6 +342,11 @@ class Renderer:
             if r["action"] == "copy" and i not in done:
                 check()
                 place(i, make(i))
+        check()
+        tails = [self.tail_for_hash(h) for h in hashes]
+        # a probe that also wants the joins' limiter gain (stems.SoundtrackGain) has `join`
+        joins.ring_on(out, regions, tails, energies if normalize else None,
+                      getattr(probe, "join", None))  # fmt: skip
         for i, r in enumerate(regions):
             words = [done[i], *canon.notes.get(i, [])]
             names = [
@@ -370,16 +412,13 @@ def loop_seconds(duration: float, bar_s: float, method: str) -> float:
     return max(0.0, math.floor((duration - 0.06) / bar_s) * bar_s)
 
 
-STRICT_RELEASE_S = 0.12
-
-
 def _end_fade(n: int, bar_s: float, method: str) -> float:
     """A copy's ending, which always reaches its last sample (0.1 stopped a smart copy at
     its last whole bar and left the rest silent: the demo's reprise ended in 1.6 s of
     digital silence): a smart copy fades over its last half bar, a strict one releases."""
     if method == "smart":
         return min(bar_s / 2, 0.5 * n / SR)
-    return min(STRICT_RELEASE_S, 0.25 * n / SR)
+    return min(joins.STRICT_RELEASE_S, 0.25 * n / SR)
 
 
 def fit(

@@ -434,8 +434,32 @@ def _cached(key: tuple, make) -> np.ndarray:
     return audio
 
 
+# Voices only the sampled band plays well, and what stands in for them without
+# FluidSynth (the nearest synthesized voice of the same kind: melodic, pad or bass)
+STAND_INS = {
+    "violin": "flute", "pizz": "pluck", "section": "strings", "mutedtp": "brass",
+    "horns": "strings", "tuba": "upright", "glock": "bell", "musicbox": "bell",
+    "steel": "guitar", "eguitar": "guitar", "odguitar": "lead", "synthpad": "pad",
+}  # fmt: skip
+# where a lead voice plays its tune: octaves above the lead's base register (C4 or so),
+# as the instrument is written (a glockenspiel sparkles two octaves up, a trumpet sings
+# in the middle, a cello would be below)
+LEAD_REGISTER = {"bell": 12, "flute": 12, "marimba": 12, "violin": 24, "glock": 24}
+STACCATO = {"brass": 0.35}  # comping cut to this share of its length: brass stabs
+# where a voice's chords sit, in semitones from the usual centre: the string section's
+# bed is its violins, the brass section's stabs are its trombones
+CHORD_REGISTER = {"strings": 12, "section": 12, "brass": -7}
+GUITARS = ("guitar", "steel", "eguitar")  # strummed: a few ms between strings
+
+
+def comping(voice: str, steps: float) -> float:
+    """How long a comping chord of `steps` sixteenths is held by this voice's players."""
+    return max(0.75, steps * STACCATO[voice]) if voice in STACCATO else steps
+
+
 def note(voice: str, pitch, n_on: int, bright: float, drive: float = 0.0) -> np.ndarray:
     """Samples of one note (or chord, for pad voices) held for n_on samples (read-only)."""
+    voice = STAND_INS.get(voice, voice)
 
     def shaped(x: np.ndarray) -> np.ndarray:
         if drive:

@@ -38,11 +38,22 @@ SOUNDFONT_PATHS = (
     "/usr/share/soundfonts/FluidR3_GM.sf2",
     "/usr/share/sounds/sf2/default-GM.sf2",
 )
-# per layer: its MIDI channel (drums and hats share the GM drum channel)
-CHANNELS = {"bass": 0, "pad": 1, "chords": 2, "arp": 3, "lead": 4, "drums": 9, "hats": 9}
-# per layer: channel volume (CC7) and reverb send (CC91), balanced by ear against each other
-LEVELS = {"bass": (112, 10), "pad": (92, 70), "chords": (96, 40), "arp": (84, 60),
-          "lead": (100, 45), "drums": (118, 18)}  # fmt: skip
+# per layer: its MIDI channel (drums and hats share the GM drum channel). FluidSynth
+# sends channel c to output group c % GROUPS, and the groups are the reverb sends: 0 dry
+# (bass, drums), 1 wet (pad, arp), 2 in between (chords, lead)
+CHANNELS = {"bass": 0, "pad": 1, "chords": 2, "arp": 4, "lead": 5, "drums": 9, "hats": 9}
+GROUPS = 3
+# FluidSynth's outputs: one per MIDI channel 0..9, summed here into the GROUPS (all of
+# them for the mix, only a stem's channels for that stem: the stems add up to the mix)
+_OUTS = max(CHANNELS.values()) + 1
+SENDS = (0.04, 0.2, 0.14)  # per group: share of its (left + right) sent to the room
+# per layer: channel volume (CC7), balanced by ear against each other
+LEVELS = {"bass": 112, "pad": 92, "chords": 96, "arp": 84, "lead": 100, "drums": 118}
+# per voice: a CC7 offset where a GM preset is much louder or softer than its neighbours
+VOICE_LEVELS: dict[str, int] = {"synthpad": 8}
+_BLOCK = 8192
+PREROLL = round(0.5 * SR)
+OPENING = SR // 20  # pad notes starting this close to the region's start open it
 PANS = {"bass": 64, "pad": 50, "chords": 84, "arp": 36, "lead": 70, "drums": 64}
 
 # voice -> GM program (0-based); a voice missing here stays synthesized (it sounds better:
@@ -61,6 +72,19 @@ _PROGRAMS: dict[str, int] = {
     "upright": 32,
     "picked": 34,
     "synth": 33,  # the default bass: a fingered electric bass
+    # the instrument tags' ensembles (tags.py)
+    "violin": 40,
+    "pizz": 45,  # pizzicato strings
+    "section": 48,  # string ensemble
+    "mutedtp": 59,  # muted trumpet
+    "horns": 60,
+    "tuba": 58,
+    "glock": 9,
+    "musicbox": 10,
+    "steel": 25,
+    "eguitar": 27,  # clean electric
+    "odguitar": 29,  # overdriven
+    "synthpad": 92,  # bowed (glass) pad
 }
 _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {
     ("rock", "guitar"): 29,  # overdriven
@@ -99,9 +123,8 @@ _import_lock = threading.Lock()  # the import, and the making of a synth
 def _lib() -> Any:
     """pyfluidsynth's module (it loads libfluidsynth), or None with a warning, once.
 
-    Under a lock: a render's regions start in parallel threads, and two concurrent first
-    imports each swapped sys.stdout (redirect_stdout is process-wide), the second one
-    restoring the first one's StringIO: every later print of the process vanished."""
+    Locked: two region threads loading it at once each swapped sys.stdout for a buffer
+    and restored the other's buffer, leaving the process's stdout a StringIO."""
     with _LIB_LOCK:
         return _load_lib()
 
@@ -114,8 +137,6 @@ def _load_lib() -> Any:
         # pyfluidsynth prints "'fluidsynth' was found at ..." to stdout when CI is set:
         # stdout is `serve`'s channel to the app (the engine child announces its address
         # there) and the CLI's output, so the import may print nothing.
-        # (one thread at a time: two region threads swapping sys.stdout at once left it
-        # swapped for good, and the CLI's last line went nowhere)
         with _import_lock, contextlib.redirect_stdout(io.StringIO()):
             import fluidsynth
     except (ImportError, OSError) as e:
@@ -128,20 +149,19 @@ def _load_lib() -> Any:
     fl.fluid_synth_write_float.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
         ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # fmt: skip
     fl.fluid_synth_write_float.restype = ctypes.c_int
-    fl.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     fl.fluid_synth_process.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
         ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]  # fmt: skip
+    fl.fluid_synth_process.restype = ctypes.c_int
+    fl.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     # FluidR3_GM makes libfluidsynth print a "Modulator with source 1 none" warning for every
     # preset it loads, dozens per render, on the app's and `serve`'s stderr. Warnings, info
     # and debug go nowhere (a NULL log function); panics and errors still print.
     fl.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
     for level in (2, 3, 4):  # FLUID_WARN, FLUID_INFO, FLUID_DBG
         fl.fluid_set_log_function(level, None, None)
-    # The first synth of a process fills libfluidsynth's global tables (pitch, attenuation,
-    # interpolation); a second synth created meanwhile, in the other region's thread, did
-    # not wait for them and rendered that region wrong: the first two regions of a cold
-    # process came out different in about one run of three. One throwaway synth, here
-    # under the lock, fills them before any region starts.
+    # libfluidsynth fills its global tables (conversions, interpolation) when the first
+    # synth is made: made here, once, under the lock, so that two regions' threads never
+    # race through it (they did: one render in a few gave different samples)
     fluidsynth.Synth(samplerate=float(SR)).delete()
     return fluidsynth
 
@@ -169,47 +189,42 @@ def midi_velocity(amp: float) -> int:
     return int(np.clip(round(127.0 * float(amp) ** 0.5), 1, 127))
 
 
-# stems: every MIDI channel (0..9) gets its own output and reverb unit
-_GROUPS = max(CHANNELS.values()) + 1
-_SOLO_BLOCK = 8192
-
-
 class Band:
     """One region's sampled players; events are (sample, on, seq, channel, key, velocity).
 
+    FluidSynth's own reverb is off: the band's three output groups (dry, wet, middle:
+    channel % 3, see CHANNELS) come back separately, so every layer feeds the engine's
+    room (mixing.reverb, early reflections and all) at its own send level, the same room
+    the synthesized voices play in. Notes never sound past `end` (the region's boundary):
+    what rings on after it is the release, rendered as the region's tail.
+
     `solo` (a stem's layers): every note is still played, so the voices and FluidSynth's
-    voice stealing are the mix's, but only those layers' channels (dry and reverb) are
-    heard; the stems of one score then add up to the band's mix (reverb is linear)."""
+    voice stealing are the mix's, but only those layers' channels are summed into the
+    groups; the stems of one score then add up to the band's mix (the room is linear).
+    """
 
     def __init__(
         self,
         palette: str,
         voices: dict[str, str | None],
         kit: str,
-        reverb: float,
+        end: int | None = None,
         solo: frozenset[str] | None = None,
     ):
         fs = _lib()
         assert fs is not None
         self._fs = fs
-        groups = {} if solo is None else {"synth.audio-channels": _GROUPS,
-            "synth.audio-groups": _GROUPS, "synth.effects-groups": _GROUPS}  # fmt: skip
         # one at a time: the first new_fluid_synth of a process fills FluidSynth's global
         # tables after flagging them done, and a synth made meanwhile in another region's
         # thread played with half-made tables (that region's audio differed, run to run)
         with _import_lock:
             self.synth = fs.Synth(gain=0.5, samplerate=float(SR), channels=16, **{
                 "synth.dynamic-sample-loading": 1, "synth.cpu-cores": 1,
-                "synth.chorus.active": 0, "synth.reverb.active": 1,
-                "synth.polyphony": POLYPHONY}, **groups)  # fmt: skip
-        self._solo: list[int] | None = None
-        if solo is not None:  # rows of _scratch: dry L/R per channel, then reverb and chorus
-            chans = sorted({CHANNELS[layer] for layer in solo})
-            self._solo = [
-                r for c in chans for r in (2 * c, 2 * _GROUPS + 4 * c, 2 * _GROUPS + 4 * c + 2)
-            ]
-            self._scratch = np.zeros((6 * _GROUPS, _SOLO_BLOCK), dtype=np.float32)
-            self._ptrs = np.array([row.ctypes.data for row in self._scratch], dtype=np.uint64)
+                "synth.chorus.active": 0, "synth.reverb.active": 0,
+                "synth.polyphony": POLYPHONY, "synth.audio-groups": _OUTS,
+                "synth.audio-channels": _OUTS})  # fmt: skip
+        chans = set(CHANNELS.values()) if solo is None else {CHANNELS[x] for x in solo}
+        self._heard = sorted(chans)  # the channels summed into the send groups
         # linear interpolation: FluidSynth's cost is per sounding voice, and the samples
         # are recorded at 44.1 kHz near their pitch, where 4th-order gains little
         fs._fl.fluid_synth_set_interp_method(self.synth.synth, -1, 1)
@@ -219,23 +234,27 @@ class Band:
             prog = program_for(palette, voice)
             if prog is None:
                 continue
-            self._setup(layer, sf, 0, prog)
+            self._setup(layer, sf, 0, prog, voice)
         drum = kit_for(palette, kit)
         if drum is not None:
-            self._setup("drums", sf, 128, drum)
+            self._setup("drums", sf, 128, drum, None)
             self.layers.add("hats")
-        self.synth.set_reverb(roomsize=0.45 + 0.5 * reverb, damping=0.4, width=0.9, level=0.5)
+        self.end = end
+        # the opening pad chord is struck this long before the region starts (render()
+        # discards it): a region opens on a bloomed pad, not on its slow swell, which
+        # would dip where it follows another region
+        self.preroll = PREROLL if "pad" in self.layers else 0
         self._events: list[tuple[int, int, int, int, int, int]] = []
         self._seq = 0
         self._last_off: dict[tuple[int, int], int] = {}
-        self.cursor = 0
+        self.cursor = -self.preroll
+        self._scratch = [np.zeros(_BLOCK, dtype=np.float32) for _ in range(2 * _OUTS)]
+        self._bases = [a.ctypes.data for a in self._scratch]
 
-    def _setup(self, layer: str, sf: int, bank: int, prog: int) -> None:
+    def _setup(self, layer: str, sf: int, bank: int, prog: int, voice: str | None) -> None:
         ch = CHANNELS[layer]
         self.synth.program_select(ch, sf, bank, prog)
-        vol, rev = LEVELS[layer]
-        self.synth.cc(ch, 7, vol)
-        self.synth.cc(ch, 91, rev)
+        self.synth.cc(ch, 7, max(1, min(127, LEVELS[layer] + VOICE_LEVELS.get(voice or "", 0))))
         self.synth.cc(ch, 10, PANS[layer])
         self.layers.add(layer)
 
@@ -243,9 +262,15 @@ class Band:
         """Play a note; on the pad, a tone the last chord still holds is tied over, not
         struck again (a pad's slow attack would dip at every chord change)."""
         ch, key = CHANNELS[layer], int(np.clip(key, 0, 127))
+        off = max(start, self.cursor) + max(64, length)
+        if layer == "pad" and 0 <= start < OPENING:
+            start = -self.preroll  # struck earlier, released when it was meant to be
         start = max(start, self.cursor)
-        off = start + max(64, length)
-        held = self._last_off.get((ch, key), -1) >= start
+        if self.end is not None:
+            if start >= self.end - 64:
+                return
+            off = min(off, self.end)
+        held = self._last_off.get((ch, key), -(1 << 40)) >= start
         if not (held and layer == "pad"):
             self._push(start, 1, ch, key, midi_velocity(amp))
         self._push(off, 0, ch, key, 0)
@@ -257,45 +282,47 @@ class Band:
         self._seq += 1  # ties keep insertion order: deterministic
         heapq.heappush(self._events, (t, on, self._seq, ch, key, vel))
 
-    def render(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The next n samples (left, right float32), playing every event that falls in them."""
+    def render(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The next n samples: (left, right, reverb send), float32, playing every event
+        that falls in them. Worked in blocks of _BLOCK samples (the group buffers stay
+        small), each cut further at every event."""
         left = np.zeros(n, dtype=np.float32)
         right = np.zeros(n, dtype=np.float32)
-        end, pos = self.cursor + n, self.cursor
-        write = self._fs._fl.fluid_synth_write_float
-        ev = self._events
-        while True:
-            t = ev[0][0] if ev and ev[0][0] < end else end
-            if t > pos:
-                k, m = pos - self.cursor, t - pos
-                if self._solo is None:
-                    write(self.synth.synth, m, left[k:].ctypes.data, 0, 1,
-                          right[k:].ctypes.data, 0, 1)  # fmt: skip
-                else:
-                    self._write_solo(left[k : k + m], right[k : k + m])
-                pos = t
-            if t >= end:
-                break
-            _, on, _, ch, key, vel = heapq.heappop(ev)
-            if on:
-                self.synth.noteon(ch, key, vel)
-            elif self._last_off.get((ch, key), 0) <= t:
-                self.synth.noteoff(ch, key)
-        self.cursor = end
-        return left, right
-
-    def _write_solo(self, left: np.ndarray, right: np.ndarray) -> None:
-        """Add the solo channels' next len(left) samples (dry and effects) to left/right."""
-        rows, buf, ptrs = self._solo, self._scratch, self._ptrs
-        assert rows is not None
+        send = np.zeros(n, dtype=np.float32)
         process = self._fs._fl.fluid_synth_process
-        for a in range(0, len(left), _SOLO_BLOCK):
-            m = min(_SOLO_BLOCK, len(left) - a)
-            buf[:, :m] = 0.0
-            dry, fx = ptrs[: 2 * _GROUPS], ptrs[2 * _GROUPS :]
-            process(self.synth.synth, m, len(fx), fx.ctypes.data, len(dry), dry.ctypes.data)
-            left[a : a + m] += buf[rows, :m].sum(axis=0)
-            right[a : a + m] += buf[[r + 1 for r in rows], :m].sum(axis=0)
+        ev, scratch, bases, synth = self._events, self._scratch, self._bases, self.synth.synth
+        ptrs = ctypes.c_void_p * (2 * _OUTS)
+        for b0 in range(0, n, _BLOCK):
+            bn = min(_BLOCK, n - b0)
+            end, pos = self.cursor + bn, self.cursor
+            for a in scratch:
+                a[:bn] = 0.0
+            while True:
+                t = ev[0][0] if ev and ev[0][0] < end else end
+                if t > pos:
+                    k = 4 * (pos - self.cursor)
+                    process(synth, t - pos, 0, None, 2 * _OUTS, ptrs(*[b + k for b in bases]))
+                    pos = t
+                if t >= end:
+                    break
+                _, on, _, ch, key, vel = heapq.heappop(ev)
+                if on:
+                    self.synth.noteon(ch, key, vel)
+                elif self._last_off.get((ch, key), 0) <= t:
+                    self.synth.noteoff(ch, key)
+            self.cursor = end
+            dl, dr, ds = left[b0 : b0 + bn], right[b0 : b0 + bn], send[b0 : b0 + bn]
+            for c in self._heard:
+                gl, gr = scratch[2 * c][:bn], scratch[2 * c + 1][:bn]
+                dl += gl
+                dr += gr
+                ds += np.float32(SENDS[c % GROUPS]) * (gl + gr)
+        return left, right, send
+
+    def start(self) -> None:
+        """Play the pre-roll (before the region's first sample) and drop it."""
+        if self.cursor < 0:
+            self.render(-self.cursor)
 
     def close(self) -> None:
         self.synth.delete()
@@ -309,13 +336,14 @@ class Tilt:
     def __init__(self) -> None:
         self.zi: np.ndarray | None = None
 
-    def __call__(self, left: np.ndarray, right: np.ndarray, gain_db: float) -> None:
+    def __call__(self, chans: tuple[np.ndarray, ...], gain_db: float) -> None:
+        """Filter equal-length channels (left, right, reverb send) in place."""
         sos = _shelf(round(gain_db * 4) / 4)
         if self.zi is None:
-            self.zi = np.zeros((sos.shape[0], 2, 2))
-        y, self.zi = signal.sosfilt(sos, np.stack([left, right]), axis=1, zi=self.zi)
-        left[:] = y[0]
-        right[:] = y[1]
+            self.zi = np.zeros((sos.shape[0], len(chans), 2))
+        y, self.zi = signal.sosfilt(sos, np.stack(chans), axis=1, zi=self.zi)
+        for c, yc in zip(chans, y, strict=True):
+            c[:] = yc
 
 
 @functools.lru_cache(maxsize=128)

