@@ -84,3 +84,21 @@ def no_work_left_running(qapp):
     alive = [t.name for t in left if t.is_alive()]
     if alive:
         pytest.fail(f"the test left thread(s) running: {alive}")
+
+
+@pytest.fixture(scope="module")
+def sound_server(tmp_path_factory):
+    """A private PulseAudio with a null sink, one per test module; CI must have one."""
+    import os
+
+    from tests.sound_server import SoundServer, missing_reason
+
+    reason = missing_reason()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI must test playback through a sound server: {reason}")
+        pytest.skip(f"no private sound server on this machine: {reason}")
+    server = SoundServer(tmp_path_factory.mktemp("pulse"))
+    server.start()
+    yield server
+    server.stop()

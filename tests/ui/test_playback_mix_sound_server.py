@@ -28,10 +28,7 @@ unmixed render, which must fail the same comparison.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-import pytest
 
 from muzaic_studio.audio.decode import decode
 from muzaic_studio.audio.ffmpeg import encode_mp3
@@ -39,7 +36,7 @@ from muzaic_studio.audio.mix import MixPlan
 from muzaic_studio.audio.mix_export import mixed_blocks
 from muzaic_studio.model.mix import RegionMix, set_region_mix
 from muzaic_studio.model.region import Region
-from tests.sound_server import RATE, Recorder, SoundServer, locate, missing_reason, run_player
+from tests.sound_server import RATE, Recorder, locate, run_player
 from tests.sound_server import test_signal as make_signal
 
 SECONDS = 10.0
@@ -56,19 +53,6 @@ def plan_of(spec) -> MixPlan:
         set_region_mix(region, RegionMix(gain_db=gain_db, fade_in=fade_in, fade_out=fade_out))
         regions.append(region)
     return MixPlan.from_regions(regions, RATE)
-
-
-@pytest.fixture(scope="module")
-def sound_server(tmp_path_factory):
-    reason = missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must test playback through a sound server: {reason}")
-        pytest.skip(f"no private sound server on this machine: {reason}")
-    server = SoundServer(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    yield server
-    server.stop()
 
 
 def compare(recording: np.ndarray, expected: np.ndarray) -> list[tuple[float, float, float]]:

@@ -18,8 +18,6 @@ window is within 30 ms and nothing drops out (bench_playback_drift prints the nu
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -28,9 +26,7 @@ from muzaic_studio.audio.ffmpeg import encode_mp3
 from tests.sound_server import (
     RATE,
     Recorder,
-    SoundServer,
     analyse,
-    missing_reason,
     normalised_xcorr,
     run_player,
     test_signal,
@@ -60,19 +56,6 @@ def within(found) -> bool:
 #: other jobs): the checks run on the best of up to this many recordings of the same
 #: scripted playback. A player that drops out or drifts every time still fails.
 ATTEMPTS = 3
-
-
-@pytest.fixture(scope="module")
-def sound_server(tmp_path_factory):
-    reason = missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must test playback through a sound server: {reason}")
-        pytest.skip(f"no private sound server on this machine: {reason}")
-    server = SoundServer(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
