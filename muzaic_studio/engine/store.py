@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from muzaic_studio.engine.version import STORE_FOLDER
+from muzaic_studio.engine.version import STORE_FOLDER, valid_hash
 
 DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB of PCM, about 100 minutes of generated audio
 DEFAULT_MEMORY_BYTES = 128 << 20
@@ -66,9 +66,7 @@ class RegionStore:
     def _audio_path(self, h: str) -> Path:
         return self.root / f"{h}.pcm"
 
-    @staticmethod
-    def valid_hash(h: str) -> bool:
-        return isinstance(h, str) and 8 <= len(h) <= 64 and all(c in "0123456789abcdef" for c in h)
+    valid_hash = staticmethod(valid_hash)
 
     def recipe(self, h: str) -> dict[str, Any] | None:
         if not self.valid_hash(h):

@@ -17,13 +17,18 @@ ENGINE_VERSION = (
 STORE_FOLDER = "engine-regions"  # in the cache dir, shared by the app's engine processes
 
 
+def valid_hash(h: object) -> bool:
+    """An engine hash: 8-64 lowercase hex digits (also what keeps a path out of a file name)."""
+    return isinstance(h, str) and 8 <= len(h) <= 64 and all(c in "0123456789abcdef" for c in h)
+
+
 def offline_knows(h: str) -> bool:
     """Whether this machine's offline engine can still copy hash *h*: its recipe, made by
     this engine version, is in the shared region store (a cleared cache, a project from
     another machine or an older engine's hash is not)."""
     from muzaic_studio.paths import cache_dir
 
-    if not (isinstance(h, str) and 8 <= len(h) <= 64 and h.isalnum() and h == h.lower()):
+    if not valid_hash(h):
         return False
     try:
         recipe = json.loads((cache_dir() / STORE_FOLDER / f"{h}.json").read_text())

@@ -20,6 +20,7 @@ exactly what that backend lacks:
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +117,8 @@ def prepare_render(
     opened on another machine brings hashes it never made); a hash it lacks is rendered
     again instead of being copied.
     """
+    if known is not None:
+        known = functools.cache(known)  # a hash is asked about once per request (disk)
     base = plan_render(project, only_changes=only_changes)
     regions = base.regions
     body = copy.deepcopy(base.body)
@@ -123,8 +126,10 @@ def prepare_render(
     reused = set(base.reused_uids)
     blockers: list[Blocker] = []
     for i, region in enumerate(regions):  # reuse only what this backend made
+        if region.uid not in reused:
+            continue
         forgotten = known is not None and not known(str(region.last_hash))
-        if region.uid in reused and (region_origin(region) not in ("", origin) or forgotten):
+        if region_origin(region) not in ("", origin) or forgotten:
             specs[i] = region.to_request()
             reused.discard(region.uid)
     by_id: dict[str, Region] = {}
