@@ -262,3 +262,13 @@ def test_tag_list_shows_several_rows_whatever_the_font(insp, qtbot):
     tags = insp.tag_picker.list
     row = tags.sizeHintForRow(1)
     assert tags.viewport().height() >= 6 * row
+
+
+def test_a_catalogue_arriving_while_regions_are_selected_changes_no_tags(insp):
+    """Was: each tag's colour, set when a catalogue arrived (start-up, a backend switch),
+    read as a click: a tag some selected regions had was added to all of them."""
+    select(insp, 0, 1)
+    before = [list(r.tags) for r in insp.doc.project.sorted_regions()]
+    insp.set_catalogue(TagCatalogue.from_response(CATALOGUE))
+    assert [list(r.tags) for r in insp.doc.project.sorted_regions()] == before
+    assert insp.doc.undo_stack.count() == 0

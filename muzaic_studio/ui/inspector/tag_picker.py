@@ -124,7 +124,6 @@ class TagPicker(QWidget):
                 if others
                 else self.catalogue.category_of.get(tid, "")
             )
-        del blocker
         union: list[int] = []
         for tags in tag_lists:
             union += [t for t in tags if t not in union]
@@ -139,6 +138,9 @@ class TagPicker(QWidget):
         }
         for tid, item in self.items_by_tag.items():
             item.setForeground(QColor(WARN) if tid in conflicting else self.palette().text())
+        # Blocked until here: a colour change emits itemChanged too, which read as a click
+        # on every tag (a half-checked one then added to all the selected regions).
+        del blocker
         self.warning.setText("⚠ " + "; ".join(problems) if problems else "")
         self.warning.setVisible(bool(problems))
 
