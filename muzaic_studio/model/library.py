@@ -13,6 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from muzaic_studio.atomic import atomic_write_text
+from muzaic_studio.jsonsafe import finite_number
+
+
+def _finite(value: Any, limit: float = 1e10) -> float:
+    """A number the library can show (a date, a peak); a NaN, 1e300 or -1 read from a
+    file is 0 (time.localtime(NaN) crashed the panel). 1e10 s is the year 2286."""
+    return float(value) if finite_number(value) and 0 <= value <= limit else 0.0
+
+
+def _length(value: Any) -> float:
+    """An entry's length; one that no region could have is a damaged entry (ValueError)."""
+    if not (finite_number(value) and 0 <= value <= 24 * 3600.0):
+        raise ValueError(f"not a region length: {value!r}")
+    return float(value)
 
 
 @dataclass
@@ -51,12 +65,12 @@ class LibraryEntry:
     def from_dict(cls, data: dict[str, Any]) -> LibraryEntry:
         return cls(
             hash=str(data["hash"]),
-            duration=float(data.get("duration", 0.0)),
+            duration=_length(data.get("duration", 0.0)),
             action=str(data.get("action", "generate")),
             tags=[int(t) for t in data.get("tags") or []],
             params=dict(data.get("params") or {}),
-            created=float(data.get("created", 0.0)),
-            thumbnail=[float(v) for v in data.get("thumbnail") or []],
+            created=_finite(data.get("created")),
+            thumbnail=[_finite(v, 1.0) for v in data.get("thumbnail") or []],
             name=str(data.get("name") or ""),
             tag_names=[str(n) for n in data.get("tagNames") or []],
             backend=str(data.get("backend") or ""),
@@ -122,7 +136,7 @@ class HashLibrary:
                 continue
             try:
                 entries.append(LibraryEntry.from_dict(d))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e400)
                 continue  # one damaged entry must not make the project unopenable
         return cls(entries)
 

@@ -27,6 +27,12 @@ FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = ".muzaic"
 
 MAX_FILE_BYTES = 64 << 20  # a 20-minute project with a full library is well under 1 MiB
+# Where a region may end, in seconds: far beyond the API's 20 minutes, so a long project
+# still opens and validation names it, but small enough that the timeline's pixel
+# positions fit Qt's 32-bit ints at its highest zoom (2400 px/s); past it the editor crashed.
+MAX_END_SECONDS = 24 * 3600.0
+MAX_LISTED = 5  # broken regions named in an open's message
+_TEXT_KEYS = ("name", "color", "method", "sourceHash")  # text or absent; the editor shows them
 _KNOWN = ("format", "name", "normalize", "regions", "video", "lastRender", "library", "tempoBpm")
 
 
@@ -55,6 +61,40 @@ def _check_region_shape(i: int, raw: dict[str, Any]) -> None:
     params = raw.get("params")
     if params is not None and not isinstance(params, dict):
         raise ProjectError(f"{where}: params must be an object, found {params!r}.")
+    for name, value in (params or {}).items():
+        if not _param_shape_ok(value):
+            raise ProjectError(
+                f"{where}: params.{name} must be a number or a list of [position, value] "
+                f"keyframes of numbers, found {_shown(value)}."
+            )
+    for key in _TEXT_KEYS:
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ProjectError(f"{where}: {key} must be text, found {_shown(raw[key])}.")
+    if raw["time"] + raw["duration"] > MAX_END_SECONDS:
+        raise ProjectError(
+            f"{where}: it ends at {raw['time'] + raw['duration']:.0f} s; a project is at "
+            f"most {MAX_END_SECONDS / 3600:.0f} hours long."
+        )
+
+
+def _shown(value: Any) -> str:
+    """A damaged value as a message shows it: short, and no 400-digit integer."""
+    huge = type(value) is int and not finite_number(value)
+    return "a huge number" if huge else repr(value)[:40]
+
+
+def _param_shape_ok(value: Any) -> bool:
+    """A param the editor can show: a finite number (out of range is validation's to say)
+    or keyframes of two finite numbers each. NaN, a string or a one-number keyframe
+    crashed the Inspector."""
+    if isinstance(value, list):
+        return all(isinstance(k, list) and len(k) == 2 and all(map(_sane, k)) for k in value)
+    return isinstance(value, bool) or _sane(value)
+
+
+def _sane(value: Any) -> bool:
+    """A finite number a slider or a curve can hold (Qt's are 32-bit ints)."""
+    return finite_number(value) and abs(value) <= 1e6
 
 
 def _region_of(i: int, raw: Any) -> Region:
@@ -65,8 +105,7 @@ def _region_of(i: int, raw: Any) -> Region:
         value = raw.get(key)
         # NaN, Infinity and ints beyond float range are no time, nor JSON to send.
         if not finite_number(value):
-            shown = repr(value)[:40] if not isinstance(value, int) else "a huge number"
-            raise ProjectError(f"Region {i + 1}: {key} must be a number, found {shown}.")
+            raise ProjectError(f"Region {i + 1}: {key} must be a number, found {_shown(value)}.")
     _check_region_shape(i, raw)
     bad = lone_surrogate_path(raw)
     if bad is not None:
@@ -76,6 +115,17 @@ def _region_of(i: int, raw: Any) -> Region:
             "saved; retype that text."
         )
     return Region.from_dict(raw)
+
+
+def _last_render(value: Any) -> dict[str, Any] | None:
+    """The last render's record; an `audio` that is no file name (it names a cached file,
+    found again by it) is dropped, the hashes and tokens are kept."""
+    if not isinstance(value, dict):
+        return None
+    out = copy.deepcopy(value)
+    if not isinstance(out.get("audio", ""), str) or "\0" in out.get("audio", ""):
+        out.pop("audio")
+    return out
 
 
 def _tempo(value: Any) -> float:
@@ -180,24 +230,25 @@ class Project:
                 regions.append(_region_of(i, raw))
             except ProjectError as exc:  # every broken region is named, not just the first
                 errors.append(str(exc))
-        if errors:
+        if errors:  # the first few, so a 50,000-region file's message stays readable
             more = f" ({len(errors)} problems)" if len(errors) > 1 else ""
-            raise ProjectError(" ".join(errors) + more if more else errors[0])
+            raise ProjectError(" ".join(errors[:MAX_LISTED]) + more if more else errors[0])
         bad = lone_surrogate_path({k: v for k, v in data.items() if k != "regions"})
         if bad is not None:
             raise ProjectError(
                 f"{path_text(bad)}: contains an invalid character (a lone UTF-16 "
                 "surrogate), which cannot be saved; retype that text."
             )
+        video = data.get("video")
+        if isinstance(video, str) and "\0" in video:
+            raise ProjectError(f"video: {video[:60]!r} is not a file path (it holds a NUL).")
         normalize = data.get("normalize", True)
         return cls(
             regions=regions,
             normalize=normalize if isinstance(normalize, bool) else str(normalize) != "none",
             name=str(data.get("name") or ""),
             video=data.get("video") if isinstance(data.get("video"), str) else None,
-            last_render=copy.deepcopy(data["lastRender"])
-            if isinstance(data.get("lastRender"), dict)
-            else None,
+            last_render=_last_render(data.get("lastRender")),
             library=HashLibrary.from_list(data.get("library")),
             tempo_bpm=_tempo(data.get("tempoBpm")),
             extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _KNOWN},
@@ -216,7 +267,7 @@ class Project:
         """Read a project; never writes anything, so a failed open changes nothing on disk."""
         p = Path(path)
         try:
-            text = _read_regular_file(p).decode("utf-8")
+            text = _read_regular_file(p).decode("utf-8-sig")  # a BOM (Notepad) is no error
         except FileNotFoundError as exc:
             raise ProjectError(f"No project file at {p}.") from exc
         except UnicodeDecodeError as exc:

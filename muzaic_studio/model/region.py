@@ -71,6 +71,14 @@ def _take_of(value: Any) -> int:
     return 0
 
 
+def _rendered_of(value: Any) -> dict[str, str] | None:
+    """A saved render record; only text values are kept (a hand-edited number or list
+    where a hash or digest belongs crashed the editor's render cache)."""
+    if not isinstance(value, dict):
+        return None
+    return {k: v for k, v in value.items() if isinstance(v, str)} or None
+
+
 def strip_takes(body: dict[str, Any]) -> dict[str, Any]:
     """*body* without the regions' `take` keys: what is sent to the cloud (no such field)."""
     regions = body.get("regions")
@@ -193,7 +201,7 @@ class Region:
             source_hash=data.get("sourceHash"),
             name=data.get("name") or "",
             color=data.get("color") or "",
-            rendered=dict(data["rendered"]) if isinstance(data.get("rendered"), dict) else None,
+            rendered=_rendered_of(data.get("rendered")),
             tag_names=[str(n) for n in data.get("tagNames") or [] if isinstance(n, str)],
             region_id=str(data.get("id") or ""),
             source_region=str(data["sourceRegion"]) if data.get("sourceRegion") else None,

@@ -94,6 +94,18 @@ def test_older_files_without_format_load():
         ('{"regions": [{"time": 0, "duration": 1, "tags": ["x"]}]}', "Region 1.*tags"),
         ('{"regions": [{"time": 0, "duration": 1, "tags": [true]}]}', "Region 1.*tags"),
         ('{"regions": [{"time": 0, "duration": 1, "params": [1]}]}', "Region 1.*params"),
+        # What the editor could not show: it crashed on each (the Inspector, the timeline).
+        ('{"regions": [{"time": 0, "duration": 1, "params": {"tone": NaN}}]}', "params.tone"),
+        ('{"regions": [{"time": 0, "duration": 1, "params": {"tempo": 1e20}}]}', "params.tempo"),
+        ('{"regions": [{"time": 0, "duration": 1, "params": {"tone": [[0, NaN]]}}]}', "tone"),
+        ('{"regions": [{"time": 0, "duration": 1, "params": {"tone": [[50]]}}]}', "keyframes"),
+        ('{"regions": [{"time": 0, "duration": 1, "params": {"tone": "high"}}]}', "'high'"),
+        ('{"regions": [{"time": 0, "duration": 1, "name": 5}]}', "name must be text"),
+        ('{"regions": [{"time": 0, "duration": 1, "method": [1]}]}', "method must be text"),
+        ('{"regions": [{"time": 0, "duration": 1, "sourceHash": 12}]}', "sourceHash must be"),
+        ('{"regions": [{"time": 0, "duration": 1e9}]}', "at most 24 hours"),
+        ('{"regions": [{"time": true, "duration": 1}]}', "found True"),  # not "a huge number"
+        ('{"regions": [], "video": "a\\u0000b"}', "video"),
     ],
 )
 def test_malformed_files_are_project_errors(text, match):
@@ -137,6 +149,34 @@ def test_damaged_editor_only_fields_fall_back_instead_of_failing():
     assert project.tempo_bpm == 120.0
     assert project.regions[0].rendered is None
     assert [e.hash for e in project.library.entries()] == ["good"]
+
+
+def test_damaged_bookkeeping_is_dropped_not_crashed_on():
+    """A render record or library entry with numbers where text belongs (or NaN dates)
+    crashed the editor on open; the hashes that are sound are kept."""
+    project = Project.from_json(
+        '{"regions": [{"time": 0, "duration": 1, "rendered": {"hash": "h1", "spec": [1]}}],'
+        ' "lastRender": {"regionHashes": ["h1"], "audio": 5},'
+        ' "library": [{"hash": "h1", "duration": 2, "created": 1e300, "thumbnail": [NaN]},'
+        ' {"hash": "h2", "duration": NaN}]}'
+    )
+    assert project.regions[0].rendered == {"hash": "h1"}
+    assert project.last_render == {"regionHashes": ["h1"]}
+    (entry,) = project.library.entries()
+    assert (entry.hash, entry.duration, entry.created, entry.thumbnail) == ("h1", 2, 0, [0])
+
+
+def test_a_thousand_broken_regions_are_summed_up_not_listed():
+    raw = [{"time": 0, "duration": "x"}] * 1000
+    with pytest.raises(ProjectError) as info:
+        Project.from_dict({"regions": raw})
+    assert "(1000 problems)" in str(info.value) and len(str(info.value)) < 600
+
+
+def test_a_byte_order_mark_is_no_error(tmp_path):
+    path = tmp_path / "notepad.muzaic"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"regions": [{"time": 0, "duration": 1}]}')
+    assert len(Project.load(path).regions) == 1
 
 
 def test_load_errors_name_the_file(tmp_path):

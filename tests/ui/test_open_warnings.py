@@ -55,3 +55,50 @@ def test_a_successful_open_clears_the_error_of_a_failed_one(window, tmp_path):
     demo_project().save(path)
     assert window.files.open(path)
     assert not window.message_bar.isVisible()
+
+
+# Each crashed the editor on open (the Inspector's slider, the timeline's 32-bit pixels,
+# the library panel's date, the render cache), or opened with a message of no use.
+DAMAGED = {
+    "nan_param": '{"regions": [{"time": 0, "duration": 2, "params": {"tone": NaN}}]}',
+    "short_keyframe": '{"regions": [{"time": 0, "duration": 2, "params": {"tone": [[0, 1], [50]]}}]}',
+    "text_param": '{"regions": [{"time": 0, "duration": 2, "params": {"intensity": "high"}}]}',
+    "number_name": '{"regions": [{"time": 0, "duration": 2, "name": 5}]}',
+    "list_method": '{"regions": [{"time": 0, "duration": 2, "method": [1]}]}',
+    "number_hash": '{"regions": [{"time": 0, "duration": 2, "action": "copy", "sourceHash": 12}]}',
+    "billion_seconds": '{"regions": [{"time": 0, "duration": 1e9}]}',
+    "nul_video": '{"regions": [{"time": 0, "duration": 2}], "video": "\\u0000x.mp4"}',
+}  # fmt: skip
+OPENED_ANYWAY = {
+    "list_digest": '{"regions": [{"time": 0, "duration": 2, "rendered": {"hash": 5, "spec": [1]}}]}',
+    "nan_date": '{"regions": [], "library": [{"hash": "abc", "duration": 2, "created": NaN}]}',
+    "number_audio": '{"regions": [{"time": 0, "duration": 2}], "lastRender": {"audio": 5}}',
+    "bom": '\ufeff{"regions": [{"time": 0, "duration": 2}]}',
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", DAMAGED)
+def test_a_damaged_file_is_refused_with_its_field_named_and_the_editor_goes_on(
+    window, tmp_path, qtbot, name
+):
+    path = tmp_path / f"{name}.muzaic"
+    path.write_text(DAMAGED[name], "utf-8")
+    before = path.read_bytes()
+    assert not window.files.open(path)
+    bar = window.message_bar
+    assert bar.isVisible() and bar.kind == "error" and f"{name}.muzaic: " in bar.text
+    assert window.doc.project.name == "Demo" and path.read_bytes() == before
+    window.doc.select([r.uid for r in window.doc.project.regions])  # still usable
+    qtbot.wait(50)
+    window.grab()
+
+
+@pytest.mark.parametrize("name", OPENED_ANYWAY)
+def test_damaged_bookkeeping_opens_and_the_editor_shows_it(window, tmp_path, qtbot, name):
+    path = tmp_path / f"{name}.muzaic"
+    path.write_text(OPENED_ANYWAY[name], "utf-8")
+    assert window.files.open(path)
+    window.doc.select([r.uid for r in window.doc.project.regions])
+    qtbot.wait(50)
+    window.grab()
+    assert window.doc.path == path
