@@ -121,7 +121,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     outcome = _execute(job, backend, history, project, args)
     for warning in outcome.warnings:
         err(f"warning: {warning}")
-    atomic_write_bytes(out, _to_mp3(outcome.audio_path))
+    try:
+        atomic_write_bytes(out, _to_mp3(outcome.audio_path))
+    except OSError as exc:  # a full disk: what the tokens paid for is stored first
+        if args.no_save:
+            raise
+        record(project.apply_render, project.library, history, job, outcome, backend=name)
+        project.save(args.project)
+        raise CliError(
+            f"{exc.strerror or exc} The region hashes were stored in {args.project}: `{PROG} render "
+            f"{args.project} -o {args.output} --changes-only` gets the music as copies.",
+            EXIT_OTHER,
+        ) from None
     saved = ""
     if not args.no_save:
         record(

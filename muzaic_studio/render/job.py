@@ -278,17 +278,25 @@ def execute(
         result = backend.render(job.body, cancel)
     except MuzaicError as exc:
         if exc.partial is not None:  # paid, audio lost: the hashes are what is left
-            history.keep_answer(audio_path, answer_record(exc.partial, job, name))
+            with contextlib.suppress(OSError):  # a full disk must not lose them from exc
+                history.keep_answer(audio_path, answer_record(exc.partial, job, name))
         raise
     render_seconds = time.monotonic() - started
-    history.keep_answer(audio_path, answer_record(result, job, name))
     # From here on the answer is paid for: every failure carries its hashes.
     paid = dataclasses.replace(result, mp3=b"")
+    try:
+        history.keep_answer(audio_path, answer_record(result, job, name))
+    except OSError as exc:  # was: a full cache disk lost the whole paid answer
+        raise _paid(
+            BadResponse(f"The render's answer could not be saved: {exc.strerror or exc}"), paid
+        ) from None
     audio_path = audio_path.with_suffix("." + (result.audio_format or "mp3"))
     try:
         history.keep_audio(audio_path, result.mp3)
     except OSError as exc:
-        raise _paid(BadResponse(f"The render's audio could not be saved: {exc}"), paid) from None
+        raise _paid(
+            BadResponse(f"The render's audio could not be saved: {exc.strerror or exc}"), paid
+        ) from None
     del result  # the file holds the audio now; its megabytes need not stay in memory
     hashes = [str(h) for h in paid.region_hashes]
     if hashes and len(hashes) != len(job.sent):
