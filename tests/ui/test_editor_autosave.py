@@ -102,3 +102,36 @@ def test_closing_the_window_is_a_clean_exit(qtbot, monkeypatch):
     assert window.autosave.project_file.exists()
     window.close()  # "save changes?" answered Discard
     assert not window.autosave.marker.exists() and not window.autosave.project_file.exists()
+
+
+FULL_DATA_DISK = """
+import sys
+from PySide6.QtWidgets import QApplication
+from muzaic_studio.model import Project, Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.window.main_window import MainWindow
+
+app = QApplication([])
+w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 4.0)])))
+w.doc.edit("longer", lambda regions: setattr(regions[0], "duration", 5.0))
+assert not w.autosave.tick()
+print("BANNER", w.message_bar.kind, w.message_bar.text)
+w.doc.save(sys.argv[1])  # the user saves elsewhere: nothing was lost
+print("SAVED")
+w.doc.undo_stack.setClean()
+"""
+
+
+def test_a_full_data_disk_lets_the_editor_start_and_says_autosave_failed(tmp_path):
+    """Was: the autosave marker's write raised in MainWindow(): no editor at all."""
+    from tests.full_disk import on_full_disk
+
+    home = tmp_path / "home"
+    saved = tmp_path / "elsewhere.muzaic"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "MUZAIC_STUDIO_HOME": str(home), "PYTHONPATH": root,
+           "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+    proc = on_full_disk(home, [sys.executable, "-c", FULL_DATA_DISK, str(saved)], env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "BANNER warning Autosave failed: Not enough disk space" in proc.stdout
+    assert "SAVED" in proc.stdout and Project.load(saved).regions[0].duration == 5.0

@@ -11,7 +11,9 @@ session that is still running is never "restored" by another one.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -27,10 +29,13 @@ from muzaic_studio.paths import data_dir
 from muzaic_studio.settings.declared import AUTOSAVE_SECONDS
 from muzaic_studio.ui.document import ProjectDocument
 
+log = logging.getLogger(__name__)
+
 
 def autosave_dir() -> Path:
     path = data_dir() / "autosave"
-    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # a full or read-only disk: autosave says so later
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -94,6 +99,8 @@ def restore(recovery: Recovery) -> ProjectDocument:
 
 class Autosave(QObject):
     saved = Signal(str)
+    #: A write failed (a full or read-only disk): the text to show, once per failing run.
+    failed = Signal(str)
 
     def __init__(
         self, get_doc, parent: QObject | None = None, interval_ms: int | None = None
@@ -104,6 +111,7 @@ class Autosave(QObject):
         self.marker = autosave_dir() / f"session-{os.getpid()}.json"
         self.project_file = self.marker.with_suffix(".muzaic")
         self._last_state: tuple[int, int] | None = None
+        self._failing = False
         self.timer = QTimer(self)
         if interval_ms is None:
             interval_ms = int(settings.load().get(AUTOSAVE_SECONDS)) * 1000
@@ -111,8 +119,20 @@ class Autosave(QObject):
         self.timer.timeout.connect(self.tick)
 
     def start(self) -> None:
-        self._write_marker()
+        try:
+            self._write_marker()
+        except OSError as exc:  # was: a full disk stopped the app from starting at all
+            self._fail(exc)
         self.timer.start()
+
+    def _fail(self, exc: OSError) -> None:
+        log.warning("autosave failed: %s", exc)
+        if not self._failing:
+            self._failing = True
+            self.failed.emit(
+                f"Autosave failed: {exc.strerror or exc} Your edits are only in memory "
+                "until you save them somewhere with room (File > Save As)."
+            )
 
     def _write_marker(self, doc: ProjectDocument | None = None) -> None:
         meta: dict[str, object] = {
@@ -134,8 +154,13 @@ class Autosave(QObject):
         state = (id(doc), doc.undo_stack.index())
         if state == self._last_state and self.project_file.exists():
             return False
-        atomic_write_text(self.project_file, doc.project.to_json())
-        self._write_marker(doc)
+        try:
+            atomic_write_text(self.project_file, doc.project.to_json())
+            self._write_marker(doc)
+        except OSError as exc:  # a timer slot: raising here only printed a traceback
+            self._fail(exc)
+            return False
+        self._failing = False
         self._last_state = state
         self.saved.emit(str(self.project_file))
         return True

@@ -104,6 +104,7 @@ class MainWindow(WindowChrome):
 
         self.autosave = Autosave(lambda: self.doc, self)
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
+        self.autosave.failed.connect(lambda text: self.show_message(text, "warning"))
         if autosave:
             self.autosave.start()
         library = install_render_workflow(

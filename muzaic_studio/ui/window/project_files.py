@@ -194,7 +194,9 @@ class ProjectFiles(QObject):
         try:
             self.window.doc.save(path)
         except (WriteError, OSError) as exc:
-            self.window.show_message(f"Could not save: {exc}", "error", "Save As...", self.save_as)
+            self.window.show_message(
+                f"Could not save: {exc.strerror or exc}", "error", "Save As...", self.save_as
+            )
             return False
         self.add_recent(path)
         self.window.statusBar().showMessage(f"Saved {path}", 4000)
