@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from urllib.parse import urlsplit
 
 DEFAULT_API_URL = "https://m10.muzaic.ai"
@@ -20,14 +21,30 @@ def api_url(explicit: str | None = None) -> str:
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """True for this machine (localhost, 127.x, ::1): plain http is allowed there."""
+    """True for this machine (localhost, 127.x, ::1): plain http is allowed there.
+
+    A name counts only when everything it resolves to is loopback: `x.localhost` goes to
+    the system resolver (DNS), which may answer with any address, and the key would then
+    cross the network in clear text. Called off the GUI thread (the backend's creation)."""
     if not host:
         return False
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host != "localhost" and not host.endswith(".localhost"):
+        return False
+    try:
+        found = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(_loopback_ip(str(info[4][0])) for info in found)
+
+
+def _loopback_ip(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text.split("%")[0]).is_loopback
     except ValueError:
         return False
 

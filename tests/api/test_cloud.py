@@ -566,3 +566,22 @@ def test_audio_format_sniffing():
     assert audio_format(wav_bytes()) == "wav"
     for junk in (b"", b"ID3", b"RIFF\0\0\0\0AVI ", b"\xff\xff\xff\xff", b"{}", b"\xff\xfb\xf0\x00"):
         assert audio_format(junk) is None, junk
+
+
+def test_a_localhost_name_that_resolves_off_the_machine_gets_no_key(monkeypatch):
+    """Was: any `*.localhost` name passed by its spelling, though the system resolver (DNS)
+    may send it anywhere: the key went out over plain http."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kw):
+        if host == "evil.localhost":  # what a hostile or broken DNS answers
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.99", 0))]
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with pytest.raises(InsecureConnection) as info:
+        MuzaicCloud("http://evil.localhost:8765", KEY)
+    assert_no_key(info.value)
+    assert MuzaicCloud("http://localhost:8765", KEY).base_url == "http://localhost:8765"
