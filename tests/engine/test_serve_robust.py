@@ -8,6 +8,7 @@ huge numbers and deep nesting, unbounded rate-limit memory, per-process balances
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import signal
@@ -120,6 +121,35 @@ def test_protocol_errors_are_json(server, request_bytes, status):
     """Was: 414/431/501 and malformed request lines answered in HTML."""
     got = _responses(_exchange(server.server_address, request_bytes))
     assert len(got) == 1 and got[0][0] == status and isinstance(got[0][1]["error"], str)
+
+
+def test_a_header_that_never_ends_is_408_and_closed(engine_home, monkeypatch):
+    """Was: a client sending nothing, or a header line every few seconds (slowloris),
+    held its connection and file descriptor forever; enough of them starve the server."""
+    from muzaic_studio.engine import http_protocol
+
+    monkeypatch.setattr(http_protocol, "HEADER_TIMEOUT", 1.0)
+    srv, thread = start_server(keys=[KEY], tokens=None)
+    try:
+        silent = socket.create_connection(srv.server_address, timeout=20)
+        dripping = socket.create_connection(srv.server_address, timeout=20)
+        dripping.sendall(b"GET /getTags HTTP/1.1\r\n")
+        for _ in range(3):  # a line at a time, each before the timeout: still cut off
+            time.sleep(0.5)
+            with contextlib.suppress(OSError):
+                dripping.sendall(b"X-A: b\r\n")
+        assert _responses(dripping.recv(4096)) == [
+            (408, {"error": "The request's header did not arrive in time."})
+        ]
+        assert silent.recv(4096) == b""  # closed without a word: nothing was asked
+        with requests.Session() as s:  # a whole request is never cut, and keeps its session
+            assert s.get(srv.url + "/getTags", headers=H, timeout=10).status_code == 200
+            time.sleep(0.3)
+            assert s.get(srv.url + "/getTags", headers=H, timeout=10).status_code == 200
+    finally:
+        silent.close()
+        dripping.close()
+        stop_server(srv, thread)
 
 
 def test_a_body_over_the_limit_is_413_json_and_closes(server):
