@@ -20,6 +20,7 @@ exactly what that backend lacks:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -263,9 +264,17 @@ def sendable_problems(project: Project) -> list[Problem]:
     """What keeps the project's request from being sent, for a warning on open: a copy of a
     region has no hash yet by design (it gets one at render time), so that is not one."""
     regions = project.sorted_regions()
+    ids = {r.region_id for r in regions if r.region_id}
 
-    def region_copy(p: Problem) -> bool:
+    def region_copy(p: Problem) -> Problem | None:
         r = regions[p.index] if p.index is not None and p.index < len(regions) else None
-        return bool(r and p.field == "sourceHash" and r.source_region and not r.source_hash)
+        if not (r and p.field == "sourceHash" and r.source_region and not r.source_hash):
+            return p
+        if r.source_region in ids and r.source_region != r.region_id:
+            return None
+        # was: silent on open, though no render can ever send it
+        return dataclasses.replace(p, message=(
+            f"its source region '{r.source_region}' is not in this project; pick a source "
+            "in the Inspector."))  # fmt: skip
 
-    return [p for p in validate_request(project.request_body()) if not region_copy(p)]
+    return [q for p in validate_request(project.request_body()) if (q := region_copy(p))]

@@ -102,3 +102,18 @@ def test_damaged_bookkeeping_opens_and_the_editor_shows_it(window, tmp_path, qtb
     qtbot.wait(50)
     window.grab()
     assert window.doc.path == path
+
+
+def test_a_copy_of_a_region_that_is_not_there_is_said_on_open(window, tmp_path):
+    """Was: nothing on open (the CLI's validate named it); only Render said it."""
+    path = tmp_path / "dangling.muzaic"
+    path.write_text(
+        '{"regions": [{"time": 0, "duration": 2, "action": "copy", "sourceRegion": "r9"},'
+        ' {"time": 3, "duration": 2, "action": "copy", "sourceRegion": "r1"},'
+        ' {"time": 6, "duration": 2, "id": "r1"}]}'
+    )
+    assert window.files.open(path)
+    bar = window.message_bar
+    assert bar.isVisible() and bar.kind == "warning"
+    assert "source region 'r9' is not in this project" in bar.text
+    assert "r1" not in bar.text  # a copy of a region that is there gets its hash at render
