@@ -118,6 +118,17 @@ def log_path() -> Path:
     return paths.log_dir() / LOG_NAME
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file; a record it cannot write (a full or read-only disk) is dropped.
+
+    logging's default printed a traceback to stderr for every record, burying the one
+    clear line a command ends with (and the editor's terminal) under "Logging error"s."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handleError(record)
+
+
 def setup_logging(verbose: bool = False, console: bool = True) -> Path:
     """Log to the rotating file (and, with *console*, warnings to stderr); return its path.
 
@@ -132,7 +143,7 @@ def setup_logging(verbose: bool = False, console: bool = True) -> Path:
 
     redactor = RedactingFilter()
     formatter = logging.Formatter(FORMAT)
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _QuietFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
     )
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)

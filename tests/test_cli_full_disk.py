@@ -78,3 +78,16 @@ def test_a_project_on_a_full_disk_is_left_whole_and_the_mp3_written(tmp_path):
     assert "could not store the region hashes" in proc.stderr and "Not enough disk" in proc.stderr
     assert proc.stdout.strip().endswith(before.decode().strip())  # the project, whole
     assert out.stat().st_size > 10_000
+
+
+def test_a_full_disk_under_the_log_leaves_stderr_one_clear_line(tmp_path):
+    """Was: a "--- Logging error ---" traceback on stderr for every line the log could not
+    take, above the one line the command ends with."""
+    song = write_project(tmp_path / "song.muzaic")
+    home = tmp_path / "home"
+    command = [sys.executable, "-m", "muzaic_studio", "render", str(song), "-o",
+               str(tmp_path / "out.mp3"), "--offline"]  # fmt: skip
+    proc = on_full_disk(home, command, _env(home))
+    assert proc.returncode == 4
+    assert "Logging error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Not enough disk space" in proc.stderr
