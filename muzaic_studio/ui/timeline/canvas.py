@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 RULER_H = 30
 LANE_GAP = 8
+MIN_LANE_H = 80.0  # the region lane and the waveform each keep this much (readable)
+MIN_VIEWPORT_H = int(RULER_H + 3 * LANE_GAP + 2 * MIN_LANE_H)
 
 
 def empty_hint() -> str:
@@ -79,7 +81,7 @@ class TimelineCanvas(QAbstractScrollArea):
     @property
     def lane_rect(self) -> QRectF:
         h = self.viewport().height()
-        lane_h = max(60.0, min(240.0, (h - RULER_H - 3 * LANE_GAP) * 0.5))
+        lane_h = max(MIN_LANE_H, min(240.0, (h - RULER_H - 3 * LANE_GAP) * 0.5))
         return QRectF(0, RULER_H + LANE_GAP, self.viewport().width(), lane_h)
 
     @property

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline import geometry as geo
-from muzaic_studio.ui.timeline.canvas import RULER_H, TimelineCanvas
+from muzaic_studio.ui.timeline.canvas import MIN_VIEWPORT_H, RULER_H, TimelineCanvas
 from muzaic_studio.ui.timeline.interaction import Interaction
 from muzaic_studio.ui.timeline.paint import (
     RegionPainter,
@@ -58,7 +58,9 @@ class TimelineView(TimelineCanvas):
         self.setFrameShape(QAbstractScrollArea.Shape.NoFrame)
         self.viewport().setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setMinimumHeight(180)
+        # Never squeezed below a readable region lane and waveform (the Video Layout's
+        # splitter and a small window shrink the video or the docks instead).
+        self.setMinimumHeight(MIN_VIEWPORT_H + self.horizontalScrollBar().sizeHint().height())
         self.setToolTip("")
         self.scale = geo.TimeScale(px_per_sec=24.0, left=LEFT_MARGIN)
         self.tool = "generate"

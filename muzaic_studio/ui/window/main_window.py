@@ -79,10 +79,8 @@ class MainWindow(WindowChrome):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.message_bar)  # below the timeline: it hides none of it
         self.setCentralWidget(central)
-        self.message_bar.float_over(
-            self.timeline, lambda: self.timeline.horizontalScrollBar().height()
-        )
 
         self._build_menus()
         self._build_toolbar()
@@ -137,7 +135,7 @@ class MainWindow(WindowChrome):
                      action: Callable[[], Any] | None = None,
                      second: tuple[str, Callable[[], Any]] | None = None, *,
                      keep: bool = False, polite: bool = False) -> None:  # fmt: skip
-        """A non-blocking banner over the top of the timeline (info / success / warning /
+        """A non-blocking banner under the timeline (info / success / warning /
         error), with up to two buttons that fix it (e.g. Retry, Use offline engine); see
         MessageBar for *keep* and *polite*."""
         self.message_bar.show_message(text, kind, action_text, action, second, keep=keep,
