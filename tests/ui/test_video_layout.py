@@ -156,3 +156,25 @@ def test_the_video_layout_keeps_the_timeline_readable_and_banners_cover_nothing(
             assert bar.isVisible() and not rect(bar).intersects(rect(view))
     wf.shutdown()
     w.render_workflow.shutdown()
+
+
+def test_untitled_projects_do_not_share_a_remembered_layout(qtbot, monkeypatch, video_file):
+    """The layout chosen for one unsaved project is not how the next one (New, the demo, a
+    later start) opens: untitled projects start in the default layout."""
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.files.maybe_save = lambda: True
+    wf, layout = w.video_workflow, w.video_layout
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    layout.action.trigger()  # on, for this untitled project
+    assert isinstance(w.centralWidget(), QSplitter)
+    w.action_map["file.new"].trigger()  # another, unrelated untitled project
+    assert not layout.action.isChecked() and not isinstance(w.centralWidget(), QSplitter)
+    assert wf.dock.widget() is wf.dock_widget
+    w.window_layout.save()  # quit
+    again = MainWindow(ProjectDocument(Project()), autosave=False)  # a later start
+    qtbot.addWidget(again)
+    assert not again.video_layout.action.isChecked()
+    for window in (w, again):
+        window.video_workflow.shutdown()
+        window.render_workflow.shutdown()
