@@ -44,6 +44,7 @@ from muzaic_studio.ui.window.autosave import Autosave, find_recoveries, restore
 from muzaic_studio.ui.window.chrome import WindowChrome
 from muzaic_studio.ui.window.commands import WindowCommands
 from muzaic_studio.ui.window.message_bar import MessageBar
+from muzaic_studio.ui.window.overflow_escape import OverflowEscape
 from muzaic_studio.ui.window.project_files import ProjectFiles
 from muzaic_studio.ui.window.toolbar_order import order_transport
 from muzaic_studio.ui.window.window_layout import WindowLayout
@@ -109,6 +110,7 @@ class MainWindow(WindowChrome):
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
         order_transport(self.toolbar, self.status.playhead, self.action_map["tool.select"])
+        OverflowEscape(self.toolbar)  # Escape closes the » overflow, not the selection
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
