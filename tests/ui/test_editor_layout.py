@@ -65,9 +65,13 @@ def test_at_1024x700_the_transport_stays_visible(qtbot, monkeypatch):
 
 def test_banners_hide_nothing_and_do_not_move_the_regions(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
+    w.resize(1024, 600)  # low enough that the region lane is less than its 240 px most
+    qtbot.waitUntil(lambda: w.height() == 600)
+    QApplication.processEvents()
     view = w.timeline
+    assert view.lane_rect.height() < 240
     before = rect_in(view, w)
-    lane_top = view.lane_rect.top()
+    lane = view.lane_rect
     w.show_message("Something to say", "warning")
     QApplication.processEvents()
     bar = w.message_bar
@@ -75,8 +79,8 @@ def test_banners_hide_nothing_and_do_not_move_the_regions(qtbot, monkeypatch):
     # the bar has its own room under the timeline: it covers no ruler, region or waveform
     assert bar.isVisible() and not shown.intersects(rect_in(view, w))
     assert shown.top() > rect_in(view.viewport(), w).bottom()
-    # the ruler and the region lane's top stay under the pointer
-    assert rect_in(view, w).top() == before.top() and view.lane_rect.top() == lane_top
+    # the ruler and the regions (and their handles) stay under the pointer
+    assert rect_in(view, w).top() == before.top() and view.lane_rect == lane
     assert view.wave_rect.height() >= 80
     bar.dismiss()
     QApplication.processEvents()

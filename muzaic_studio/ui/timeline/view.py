@@ -80,6 +80,7 @@ class TimelineView(TimelineCanvas):
         self._small = QFont(self.font())
         self._small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))
         self.region_painter = RegionPainter(self)
+        self.banner_room = lambda: 0  # the main window's message bar (main_window.py)
         self._connect(self.doc)
         self._rebuild()
 

@@ -82,6 +82,8 @@ class MainWindow(WindowChrome):
         layout.addWidget(self.timeline, 1)
         layout.addWidget(self.message_bar)  # below the timeline: it hides none of it
         self.setCentralWidget(central)
+        bar = self.message_bar
+        self.timeline.banner_room = lambda: bar.height() if bar.isVisible() else 0
 
         self._build_menus()
         self._build_toolbar()
