@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from muzaic_studio.audio.ffmpeg import encode_mp3
+from muzaic_studio.audio.ffmpeg import Mp3Stream, encode_mp3
 from muzaic_studio.contract.errors import HashNotFound, InsufficientTokens, InvalidRequest
 from muzaic_studio.contract.result import Account, RenderResult
 from muzaic_studio.engine import tags as tagmod
@@ -95,10 +95,13 @@ class OfflineEngine:
         canon = renderer.prepare(request)
         cost = token_cost(canon.body)
         self._reserve(cost)
+        # the encoder is started now and fed as the soundtrack becomes final (core.Sink)
+        stream = Mp3Stream(SR, 2, MP3_BITRATE)
         try:
-            rendered = renderer.render(canon, cancel)
-            mp3 = encode_mp3(rendered.samples, SR, MP3_BITRATE)
+            rendered = renderer.render(canon, cancel, sink=stream.write)
+            mp3 = stream.finish()
         except BaseException:
+            stream.abort()
             self._refund(cost)
             raise
         return RenderResult(

@@ -258,9 +258,15 @@ class Renderer:
     # ------------------------------------------------------------------ soundtrack
 
     def render(
-        self, canon: Canonical, cancel: threading.Event | None = None, probe: Probe | None = None
+        self,
+        canon: Canonical,
+        cancel: threading.Event | None = None,
+        probe: Probe | None = None,
+        sink: Sink | None = None,
     ) -> Rendered:
-        """The soundtrack; `probe`: see normalize_int16."""
+        """The soundtrack; `probe`: see normalize_int16. `sink` (e.g. an MP3 encoder's
+        write) is given the finished soundtrack in order, piece by piece, as soon as each
+        piece is final: while the last loudness pass still works on the pieces after it."""
         regions = canon.body["regions"]
         end = max(float(r["time"]) + float(r["duration"]) for r in regions)
         total_n = max(1, round(end * SR))
@@ -358,9 +364,13 @@ class Renderer:
         if cancel is not None and cancel.is_set():
             raise Cancelled("Render cancelled.")
         if normalize:
-            out = normalize_int16(out, mixing.gated_loudness(energies[: total_n // hop]), probe)
+            loud = mixing.gated_loudness(energies[: total_n // hop])
+            out = normalize_int16(out, loud, probe, sink)
             if out.nbytes > self.store.borrow_bytes():
                 mixing.release_memory()
+        elif sink is not None:
+            for s in range(0, total_n, CHUNK):
+                sink(out[s : s + CHUNK])
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
         tempos = [round(240.0 / bars[i], 2) if i in bars else None for i in range(len(regions))]
@@ -369,25 +379,34 @@ class Renderer:
 
 CHUNK = SR * 30
 Probe = Callable[[int, np.ndarray, np.ndarray], None]
+Sink = Callable[[np.ndarray], None]
 
 
 def normalize_int16(
-    x: np.ndarray, loudness: float | None = None, probe: Probe | None = None
+    x: np.ndarray,
+    loudness: float | None = None,
+    probe: Probe | None = None,
+    sink: Sink | None = None,
 ) -> np.ndarray:
     """-14 LUFS integrated, then peak-safe; in place, 30 s chunks in parallel, so a
     20-minute mix needs no float copy of itself. `loudness` is the mix's measured level
     if already known (from its regions). If the limiter had to pull a loud passage down
     enough to cost loudness, one more small gain pass corrects it. `probe(start, before,
     after)` sees each 30 s chunk before (int16) and after (float, full scale 1) its gain
-    and limiter: stems.py applies that gain to every stem."""
+    and limiter: stems.py applies that gain to every stem. `sink` gets the result chunk
+    by chunk, in order: during the last pass, each chunk as soon as it and those before
+    it are done (the MP3 encoder starts while the pass goes on)."""
     loud = mixing.integrated_loudness(x) if loudness is None else loudness
-    for _ in range(2):
+    fed = False
+    for attempt in range(2):
         if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
-            return x
+            break
         gain = 10 ** ((mixing.TARGET_LUFS - loud) / 20.0)
         # per chunk: np.abs of the whole mix would be a second 212 MB array for 20 minutes
         peak = max(int(np.abs(x[s : s + CHUNK]).max()) for s in range(0, len(x), CHUNK)) / 32767.0
         g32 = np.float32(gain / 32767.0)
+        # the last pass: nothing will be limited, or this is the second one
+        last = peak * gain <= mixing.CEILING or attempt == 1
 
         def chunk(s: int, g32: np.float32 = g32) -> None:
             part = mixing.limit(x[s : s + CHUNK] * g32)
@@ -396,10 +415,18 @@ def normalize_int16(
             part *= 32767.0  # in place: the same float32 products, no more chunk copies
             x[s : s + CHUNK] = np.round(part, out=part)
 
-        list(_pool().map(chunk, range(0, len(x), CHUNK)))  # numpy releases the GIL
+        starts = range(0, len(x), CHUNK)
+        done = _pool().map(chunk, starts)  # numpy releases the GIL; in order
+        for s, _ in zip(starts, done, strict=True):
+            if last and sink is not None:
+                sink(x[s : s + CHUNK])
+        fed = last
         if peak * gain <= mixing.CEILING:
-            return x  # nothing was limited: the level is exactly the target
+            break  # nothing was limited: the level is exactly the target
         loud = mixing.integrated_loudness(x)
+    if sink is not None and not fed:
+        for s in range(0, len(x), CHUNK):
+            sink(x[s : s + CHUNK])
     return x
 
 
