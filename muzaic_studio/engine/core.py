@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
-from muzaic_studio.engine import heap, joins, mixing
+from muzaic_studio.engine import heap, joins, mixing, pages
 from muzaic_studio.engine.arrangement import Composer
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
@@ -270,9 +270,12 @@ class Renderer:
         regions = canon.body["regions"]
         end = max(float(r["time"]) + float(r["duration"]) for r in regions)
         total_n = max(1, round(end * SR))
-        out = np.zeros((total_n, 2), dtype=np.int16)
-        if out.nbytes > self.store.borrow_bytes():
+        if 4 * total_n > self.store.borrow_bytes():
             heap.long_lived()  # minutes of segment buffers: each one back to the system
+            # ... and the mix in a file mapping: finished stretches leave the process
+            out = pages.zeros((total_n, 2), np.int16, self.store.root)
+        else:
+            out = np.zeros((total_n, 2), dtype=np.int16)
         hashes = [region_hash(r) for r in regions]
         status: list[str] = []
         done: dict[int, str] = {}
@@ -371,6 +374,7 @@ class Renderer:
         elif sink is not None:
             for s in range(0, total_n, CHUNK):
                 sink(out[s : s + CHUNK])
+                pages.release(out[s : s + CHUNK])
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
         tempos = [round(240.0 / bars[i], 2) if i in bars else None for i in range(len(regions))]
@@ -403,7 +407,7 @@ def normalize_int16(
             break
         gain = 10 ** ((mixing.TARGET_LUFS - loud) / 20.0)
         # per chunk: np.abs of the whole mix would be a second 212 MB array for 20 minutes
-        peak = max(int(np.abs(x[s : s + CHUNK]).max()) for s in range(0, len(x), CHUNK)) / 32767.0
+        peak = max(_peak(x[s : s + CHUNK]) for s in range(0, len(x), CHUNK)) / 32767.0
         g32 = np.float32(gain / 32767.0)
         # the last pass: nothing will be limited, or this is the second one
         last = peak * gain <= mixing.CEILING or attempt == 1
@@ -414,12 +418,14 @@ def normalize_int16(
                 probe(s, x[s : s + CHUNK], part)
             part *= 32767.0  # in place: the same float32 products, no more chunk copies
             x[s : s + CHUNK] = np.round(part, out=part)
+            pages.release(x[s : s + CHUNK])
 
         starts = range(0, len(x), CHUNK)
         done = _pool().map(chunk, starts)  # numpy releases the GIL; in order
         for s, _ in zip(starts, done, strict=True):
             if last and sink is not None:
                 sink(x[s : s + CHUNK])
+                pages.release(x[s : s + CHUNK])
         fed = last
         if peak * gain <= mixing.CEILING:
             break  # nothing was limited: the level is exactly the target
@@ -427,7 +433,14 @@ def normalize_int16(
     if sink is not None and not fed:
         for s in range(0, len(x), CHUNK):
             sink(x[s : s + CHUNK])
+            pages.release(x[s : s + CHUNK])
     return x
+
+
+def _peak(chunk: np.ndarray) -> int:
+    peak = int(np.abs(chunk).max())
+    pages.release(chunk)
+    return peak
 
 
 def loop_seconds(duration: float, bar_s: float, method: str) -> float:
