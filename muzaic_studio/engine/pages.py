@@ -39,7 +39,7 @@ def zeros(shape: tuple[int, ...], dtype: type, folder: Path) -> np.ndarray:
     except (OSError, ValueError):
         log.info("no file mapping in %s: the mix stays in memory", folder, exc_info=True)
         return np.zeros(shape, dtype)
-    arr = np.frombuffer(mm, dtype=dtype).reshape(shape)
+    arr: np.ndarray = np.frombuffer(mm, dtype=dtype).reshape(shape)
     start = arr.__array_interface__["data"][0]
     with _lock:
         _maps[start] = (nbytes, mm)
