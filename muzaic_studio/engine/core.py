@@ -329,7 +329,12 @@ class Renderer:
                  or (r["action"] == "copy" and self._resolvable(r["sourceHash"]) is not None)]  # fmt: skip
         check()
         if len(ready) > 1:
-            futures = {i: _pool().submit(make, i) for i in ready}
+            # the longest generated regions first (a changed region does not wait behind
+            # reused ones, two cores end together); placed in timeline order all the same
+            costly = sorted(ready, key=lambda i: (regions[i]["action"] != "generate",
+                                                  -float(regions[i]["duration"]), i))  # fmt: skip
+            started = {i: _pool().submit(make, i) for i in costly}
+            futures = {i: started[i] for i in ready}
             try:
                 for i, fut in futures.items():
                     while True:
