@@ -34,7 +34,9 @@ def zeros(shape: tuple[int, ...], dtype: type, folder: Path) -> np.ndarray:
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
     try:
         with tempfile.TemporaryFile(dir=folder) as f:  # unlinked: nothing left behind
-            os.ftruncate(f.fileno(), nbytes)  # sparse: reads as zeros
+            # blocks reserved now (read as zeros): a full disk fails here, not as a SIGBUS
+            # when a page of the mapping is first written
+            os.posix_fallocate(f.fileno(), 0, nbytes)
             mm = mmap.mmap(f.fileno(), nbytes)  # shared: a dropped page keeps its data
     except (OSError, ValueError):
         log.info("no file mapping in %s: the mix stays in memory", folder, exc_info=True)
