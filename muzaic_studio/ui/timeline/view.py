@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QHelpEvent,
+    QHideEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -181,6 +182,12 @@ class TimelineView(TimelineCanvas):
         super().resizeEvent(event)
         self._update_scrollbar()
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (its window closed or minimised): the hint goes, nothing left ticking."""
+        self._clear_hint()
+        self.interaction.autoscroll.stop()
+        super().hideEvent(event)
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -199,6 +206,7 @@ class TimelineView(TimelineCanvas):
         self.viewport().update()
 
     def _clear_hint(self) -> None:
+        self._hint_timer.stop()
         self._hint = ""
         self.viewport().update()
 
