@@ -72,8 +72,7 @@ def test_crashed_session_is_offered_and_restored(qtbot, tmp_path, monkeypatch):
     assert window.doc.path == original and window.doc.dirty
     assert "*" in window.windowTitle() or window.isWindowModified()
     assert find_recoveries() == [] and not os.listdir(autosave_dir())
-    window.doc.undo_stack.setClean()
-    window.doc._extra_dirty = False
+    window.doc.mark_clean()
 
 
 def test_declined_restore_discards_and_a_clean_crash_offers_nothing(qtbot, monkeypatch):

@@ -93,8 +93,11 @@ def test_import_stores_relative_path_and_shows_video(window, qtbot, video_file, 
     )
     tiles = wf.bands.strip.visible_tiles()
     assert tiles and tiles[0][1] == 0
-    assert wf.bands.strip.x_of(1.5) == pytest.approx(
-        window.timeline.scale.x(1.5) + wf.bands.strip._offset()
+    # The strip's picture of 1.5 s sits on screen above the timeline's 1.5 s.
+    strip, view = wf.bands.strip, window.timeline
+    on_screen = strip.mapToGlobal(QPointF(strip.x_of(1.5), 0)).x()
+    assert on_screen == pytest.approx(
+        view.viewport().mapToGlobal(QPointF(view.scale.x(1.5), 0)).x()
     )
     assert wf.bands.sound_peaks.duration == pytest.approx(4.0, abs=0.1)
     assert wf.bands.lane.polygon() is not None

@@ -137,7 +137,7 @@ class TimelineView(TimelineCanvas):
         self.scale.px_per_sec = px_per_sec
         self._wave_cache.clear()
         self._update_scrollbar()
-        self._scroll_to(anchor_t * px_per_sec + LEFT_MARGIN - anchor_x)
+        self.scroll_to(anchor_t * px_per_sec + LEFT_MARGIN - anchor_x)
         self.viewport().update()
         self.zoomChanged.emit(px_per_sec)
 
@@ -150,7 +150,7 @@ class TimelineView(TimelineCanvas):
         # An empty project shows a normal soundtrack's length to draw in, not 10 s.
         length = max(length, MIN_FIT_SECONDS) if length > 0 else EMPTY_FIT_SECONDS
         self.set_zoom(width / (length * 1.04), 0)
-        self._scroll_to(0)
+        self.scroll_to(0)
 
     def _update_scrollbar(self) -> None:
         bar = self.horizontalScrollBar()
@@ -159,7 +159,8 @@ class TimelineView(TimelineCanvas):
         bar.setPageStep(self.viewport().width())
         bar.setSingleStep(max(1, self.viewport().width() // 20))
 
-    def _scroll_to(self, pixels: float) -> None:
+    def scroll_to(self, pixels: float) -> None:
+        """Scroll so that content x *pixels* is at the viewport's left edge."""
         bar = self.horizontalScrollBar()
         if pixels > bar.maximum():
             bar.setMaximum(int(pixels) + 1)
@@ -169,7 +170,7 @@ class TimelineView(TimelineCanvas):
     def ensure_visible(self, seconds: float) -> None:
         x = self.scale.x(seconds)
         if x < 0 or x > self.viewport().width():
-            self._scroll_to(
+            self.scroll_to(
                 seconds * self.scale.px_per_sec + LEFT_MARGIN - self.viewport().width() * 0.3
             )
             self.viewport().update()
@@ -200,6 +201,11 @@ class TimelineView(TimelineCanvas):
         event.accept()
 
     # -- hint inside the timeline ----------------------------------------------------
+    @property
+    def hint(self) -> str:
+        """The short note shown inside the timeline (why an edit was refused), or ""."""
+        return self._hint
+
     def show_hint(self, text: str) -> None:
         self._hint = text
         self._hint_timer.start()
