@@ -4,24 +4,14 @@ child instead of waiting for the render."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from muzaic_studio.api import engine_child
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.main_window import MainWindow
+from tests.processes import exists
 from tests.ui.render_support import render_window
-
-
-def process_gone(pid: int) -> bool:
-    """No such process: it ended and was reaped (a zombie still answers signal 0)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 @pytest.fixture
@@ -71,7 +61,7 @@ def test_quitting_during_an_offline_render_leaves_no_engine_child(qtbot, no_chil
     qtbot.waitUntil(lambda: wf.controller.runner.active_threads() == 1, timeout=10_000)
     assert w.close()  # offline work needs no question
     qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)
-    assert process_gone(pid)  # killed and reaped, not still rendering
+    assert not exists(pid)  # killed and reaped, not still rendering
     assert not engine_child.shared_engine().alive
     assert wf.controller.runner.wait(0)  # the render thread has ended too
 
