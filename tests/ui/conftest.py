@@ -112,65 +112,29 @@ def sound_server(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def no_timer_left_running(request, qapp, monkeypatch):
-    """A test that leaves a QTimer ticking fails, naming the timer's owner.
+def no_timer_left_running(request, qapp):
+    """A test that leaves a QTimer ticking fails, naming the timer's owner (leaks.py).
 
-    Two nets: the timers of every widget the test created (closed by qtbot before this
-    check, but not yet deleted), found with findChildren, including those Qt makes in C++
-    (a status bar's message timeout); and every QTimer started from Python during the
-    test, parented or not. A closed window must stop its timers itself: a banner's
-    timeout or an autosave firing after the window closed acts on a document the user
-    has left. A test that means to keep one alive says so with
+    Checked after qtbot has closed the test's widgets (set up before the test's own
+    fixtures), before Qt deletes them: a closed window must stop its timers itself, since
+    a banner's timeout or an autosave firing after the window closed acts on a document the
+    user has left. A test that means to keep one running says why with
     ``@pytest.mark.timer_outlives_test(reason)``.
     """
-    import weakref
-
-    from PySide6.QtCore import QTimer
-    from shiboken6 import Shiboken
+    from tests.ui.leaks import TimerWatch, describe
 
     if request.node.get_closest_marker("timer_outlives_test"):
         yield
         return
-
-    def address(obj) -> int:
-        return Shiboken.getCppPointer(obj)[0]
-
-    before = {address(w) for w in qapp.allWidgets()}
-    started: list[weakref.ref] = []
-    real_start = QTimer.start
-
-    def start(timer, *args):
-        started.append(weakref.ref(timer))
-        return real_start(timer, *args)
-
-    monkeypatch.setattr(QTimer, "start", start)
-    yield
-    monkeypatch.setattr(QTimer, "start", real_start)
-    qapp.processEvents()
-    timers = {}
-    for widget in qapp.allWidgets():
-        if address(widget) not in before:
-            for timer in widget.findChildren(QTimer):
-                timers[address(timer)] = timer
-    for ref in started:
-        timer = ref()
-        if timer is not None and Shiboken.isValid(timer):
-            timers[address(timer)] = timer
-    active = [t for t in timers.values() if Shiboken.isValid(t) and t.isActive()]
-    if active:
-        names = sorted(_timer_name(t) for t in active)
-        for timer in active:
+    watch = TimerWatch()
+    watch.start()
+    try:
+        yield
+    finally:
+        watch.stop()
+    running = watch.running()
+    if running:
+        names = sorted(describe(t) for t in running)
+        for timer in running:
             timer.stop()  # the next test starts without them
-        pytest.fail(f"the test left {len(active)} timer(s) running: {names}")
-
-
-def _timer_name(timer) -> str:
-    """Who owns the timer: its parents' class names, then its interval."""
-    owners = []
-    parent = timer.parent()
-    while parent is not None:
-        owners.append(parent.objectName() or type(parent).__name__)
-        parent = parent.parent()
-    shot = "single-shot " if timer.isSingleShot() else ""
-    name = timer.objectName() or "QTimer"
-    return f"{'/'.join(reversed(owners))}/{name} ({shot}{timer.interval()} ms)"
+        pytest.fail(f"the test left {len(running)} timer(s) running: {names}")

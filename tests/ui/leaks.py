@@ -1,0 +1,72 @@
+"""What a UI test leaves ticking: the QTimers still active after it (tests/ui/conftest.py
+fails the test on them). napari's test suite checks the same (dangling QTimers); this one
+also sees the timers Qt makes in C++, such as a status bar's message timeout.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from shiboken6 import Shiboken
+
+
+def _address(obj: Any) -> int:
+    return Shiboken.getCppPointer(obj)[0]
+
+
+def describe(timer: QTimer) -> str:
+    """Who owns the timer (its parents' object or class names) and its interval."""
+    owners = []
+    parent = timer.parent()
+    while parent is not None:
+        owners.append(parent.objectName() or type(parent).__name__)
+        parent = parent.parent()
+    shot = "single-shot " if timer.isSingleShot() else ""
+    name = timer.objectName() or "QTimer"
+    return f"{'/'.join(reversed(owners))}/{name} ({shot}{timer.interval()} ms)"
+
+
+class TimerWatch:
+    """Two nets, cast between `start()` and `running()`: the timers of every widget made
+    meanwhile (found with findChildren, so Qt's own count), and every QTimer started from
+    Python meanwhile, parented or not (QTimer.start is wrapped; weak references only, so
+    the watch keeps no timer alive)."""
+
+    def __init__(self) -> None:
+        self._before: set[int] = set()
+        self._started: list[weakref.ref[QTimer]] = []
+        self._real_start = QTimer.start
+
+    def start(self) -> None:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self._before = {_address(w) for w in app.allWidgets()}
+        real_start, started = self._real_start, self._started
+
+        def start(timer: QTimer, *args: Any) -> None:
+            started.append(weakref.ref(timer))
+            real_start(timer, *args)
+
+        QTimer.start = start  # type: ignore[method-assign]
+
+    def stop(self) -> None:
+        QTimer.start = self._real_start  # type: ignore[method-assign]
+
+    def running(self) -> list[QTimer]:
+        """The watched timers still active now (after pending events were handled)."""
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.processEvents()
+        timers: dict[int, QTimer] = {}
+        for widget in app.allWidgets():
+            if _address(widget) not in self._before:
+                for timer in widget.findChildren(QTimer):
+                    timers[_address(timer)] = timer
+        for ref in self._started:
+            timer = ref()
+            if timer is not None and Shiboken.isValid(timer):
+                timers[_address(timer)] = timer
+        return [t for t in timers.values() if Shiboken.isValid(t) and t.isActive()]

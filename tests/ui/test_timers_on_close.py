@@ -1,0 +1,80 @@
+"""A closed window leaves nothing ticking (issue 12 item 7), and the watch that the UI
+tests' guard uses (leaks.py) sees what it must: Qt's own timers and Python's."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from muzaic_studio.model import Project, Region
+from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.timeline.view import TimelineView
+from muzaic_studio.ui.window.main_window import MainWindow
+from tests.ui.editor_helpers import no_modal_dialogs
+from tests.ui.leaks import TimerWatch, describe
+
+
+def test_a_closed_window_stops_its_banner_status_hint_and_autosave(qtbot, monkeypatch):
+    asked = no_modal_dialogs(monkeypatch)
+    watch = TimerWatch()
+    watch.start()
+    try:
+        window = MainWindow(ProjectDocument(Project(regions=[Region(0, 4)])), autosave=True)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.show_message("Saved.", "success")  # an info banner goes after a while
+        window.statusBar().showMessage("Autosaved", 2500)
+        window.timeline.show_hint("Regions cannot overlap")
+        ticking = {describe(t) for t in watch.running()}
+        assert {"messageBar", "QStatusBar", "timeline"} <= {
+            part for name in ticking for part in name.split("/")
+        }, ticking  # the watch sees them all, Qt's status timeout included
+        assert any(window.autosave.timer is t for t in watch.running())
+        assert window.close()
+        assert asked == []  # nothing to save: it closed at once
+        assert watch.running() == []
+        assert not window.message_bar.isVisible() and window.timeline.hint == ""
+    finally:
+        watch.stop()
+
+
+def test_dismissing_a_banner_stops_its_timeout(qtbot):
+    window = MainWindow(ProjectDocument(), autosave=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_message("Copied 2 regions", "info")
+    bar = window.message_bar
+    timeout = next(t for t in bar.findChildren(QTimer) if t.isActive())
+    bar.dismiss()  # the ✕ button
+    assert not timeout.isActive()  # else it would cut the next message short
+
+
+def test_a_timeline_closed_on_its_own_drops_its_hint(qtbot):
+    view = TimelineView(ProjectDocument(Project(regions=[Region(0, 4)])))
+    qtbot.addWidget(view)
+    view.show()
+    view.show_hint("Regions cannot overlap")
+    assert view.hint
+    view.close()
+    assert view.hint == "" and not any(t.isActive() for t in view.findChildren(QTimer))
+
+
+def test_the_watch_sees_new_timers_not_older_ones(qtbot):
+    older = QTimer()
+    older.start(60_000)  # started before the watch: not the test's
+    watch = TimerWatch()
+    watch.start()
+    try:
+        owner = QObject()
+        loose = QTimer()  # no parent, no widget: only the start() net catches it
+        loose.start(60_000)
+        child = QTimer(owner)
+        child.start(60_000)
+        assert {id(t) for t in watch.running()} == {id(loose), id(child)}
+        assert describe(child) == "QObject/QTimer (60000 ms)"
+        loose.stop()
+        child.stop()
+        assert watch.running() == []
+    finally:
+        watch.stop()
+        older.stop()
