@@ -78,3 +78,21 @@ def test_the_watch_sees_new_timers_not_older_ones(qtbot):
     finally:
         watch.stop()
         older.stop()
+
+
+def test_the_watch_counts_a_pending_single_shot_until_it_fires(qtbot):
+    fired = []
+    watch = TimerWatch()
+    watch.start()
+    try:
+        owner = QObject()
+        QTimer.singleShot(0, lambda: fired.append("now"))
+        QTimer.singleShot(60_000, owner, lambda: fired.append("later"))
+        assert [describe(t) for t in watch.running()] == [
+            "QObject/singleShot (single-shot 60000 ms)"
+        ]
+        assert fired == ["now"]
+        del owner  # its context gone, the call is dropped as Qt drops it
+        assert watch.running() == [] and fired == ["now"]
+    finally:
+        watch.stop()

@@ -275,5 +275,5 @@ class MainWindow(QMainWindow):
             path = url.toLocalFile()
             if path.endswith(SUFFIX):
                 event.acceptProposedAction()
-                QTimer.singleShot(0, lambda p=path: self.files.open(p))
+                QTimer.singleShot(0, self, lambda p=path: self.files.open(p))
                 return
