@@ -63,7 +63,8 @@ PROCESS_POOLS = ("engine-region",)
 
 @pytest.fixture(autouse=True)
 def no_work_left_running(qapp):
-    """A test that leaves a background job or a thread running fails, naming it.
+    """A test that leaves a background job or a thread (a QThread too) running fails,
+    naming it.
 
     Set up before the test's own fixtures, so it checks after qtbot has closed the test's
     widgets: whatever still runs then would run into the next test (a late result landing
@@ -72,9 +73,15 @@ def no_work_left_running(qapp):
     import threading
 
     from muzaic_studio.ui.workers import shared_pool
+    from tests.ui.leaks import QThreadWatch
 
     before = set(threading.enumerate())
-    yield
+    qthreads = QThreadWatch()
+    qthreads.start()
+    try:
+        yield
+    finally:
+        qthreads.stop()
     pool = shared_pool()
     if not pool.waitForDone(LEAK_GRACE_MS):
         pytest.fail(
@@ -88,7 +95,7 @@ def no_work_left_running(qapp):
     ]
     for thread in left:
         thread.join(LEAK_GRACE_MS / 1000)
-    alive = [t.name for t in left if t.is_alive()]
+    alive = [t.name for t in left if t.is_alive()] + qthreads.running(LEAK_GRACE_MS)
     if alive:
         pytest.fail(f"the test left thread(s) running: {alive}")
 

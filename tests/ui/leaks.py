@@ -1,5 +1,5 @@
-"""What a UI test leaves ticking: the QTimers still active after it (tests/ui/conftest.py
-fails the test on them). napari's test suite checks the same (dangling QTimers); this one
+"""What a UI test leaves ticking: the QTimers still active and the QThreads still running
+after it (tests/ui/conftest.py fails the test on them). napari's test suite checks the same (dangling QTimers); this one
 also sees the timers Qt makes in C++, such as a status bar's message timeout, and the
 pending `QTimer.singleShot` calls.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication
 from shiboken6 import Shiboken
 
@@ -96,3 +96,33 @@ class TimerWatch:
             if timer is not None and Shiboken.isValid(timer):
                 timers[_address(timer)] = timer
         return [t for t in timers.values() if Shiboken.isValid(t) and t.isActive()]
+
+
+class QThreadWatch:
+    """Every QThread started from Python between `start()` and `running()` (QThread.start
+    wrapped, weak references only): Python's threading module does not list them."""
+
+    def __init__(self) -> None:
+        self._started: list[weakref.ref[QThread]] = []
+        self._real_start = QThread.start
+
+    def start(self) -> None:
+        real_start, started = self._real_start, self._started
+
+        def start(thread: QThread, *args: Any) -> None:
+            started.append(weakref.ref(thread))
+            real_start(thread, *args)
+
+        QThread.start = start  # type: ignore[method-assign]
+
+    def stop(self) -> None:
+        QThread.start = self._real_start  # type: ignore[method-assign]
+
+    def running(self, grace_ms: int) -> list[str]:
+        """Names of the watched QThreads still running after up to *grace_ms* each."""
+        names = []
+        for ref in self._started:
+            thread = ref()
+            if thread is not None and Shiboken.isValid(thread) and not thread.wait(grace_ms):
+                names.append(thread.objectName() or type(thread).__name__)
+        return names

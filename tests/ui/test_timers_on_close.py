@@ -1,16 +1,16 @@
-"""A closed window leaves nothing ticking (issue 12 item 7), and the watch that the UI
-tests' guard uses (leaks.py) sees what it must: Qt's own timers and Python's."""
+"""A closed window leaves nothing ticking (issue 12 item 7), and the watches that the UI
+tests' guards use (leaks.py) see what they must: Qt's own timers, Python's, QThreads."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QThread, QTimer
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline.view import TimelineView
 from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.editor_helpers import no_modal_dialogs
-from tests.ui.leaks import TimerWatch, describe
+from tests.ui.leaks import QThreadWatch, TimerWatch, describe
 
 
 def test_a_closed_window_stops_its_banner_status_hint_and_autosave(qtbot, monkeypatch):
@@ -94,5 +94,19 @@ def test_the_watch_counts_a_pending_single_shot_until_it_fires(qtbot):
         assert fired == ["now"]
         del owner  # its context gone, the call is dropped as Qt drops it
         assert watch.running() == [] and fired == ["now"]
+    finally:
+        watch.stop()
+
+
+def test_the_thread_watch_sees_a_qthread_left_running(qtbot):
+    watch = QThreadWatch()
+    watch.start()
+    try:
+        thread = QThread()
+        thread.setObjectName("left-behind")
+        thread.start()  # an event loop: runs until told to quit
+        assert watch.running(grace_ms=50) == ["left-behind"]
+        thread.quit()
+        assert watch.running(grace_ms=5000) == []
     finally:
         watch.stop()
