@@ -81,6 +81,10 @@ def open_window(project_path: str | None = None):  # -> MainWindow
         QTimer.singleShot(0, window, lambda: window.files.add_recent(Path(project_path)))
         if project is not None and not window.files.warn_about_problems(project):
             show_note(window, project)
+    else:  # started without a project: a first start offers the demo
+        from muzaic_studio.ui.window.demo import offer_demo
+
+        offer_demo(window)
     return window
 
 

@@ -150,7 +150,7 @@ def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path):
     from muzaic_studio.model.hash_origin import OFFLINE
     from muzaic_studio.render import prepare_for
 
-    demo = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
+    demo = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
     project = Project.load(demo)
     engine = OfflineEngine(store=RegionStore(tmp_path / "store"))
     history = RenderHistory(tmp_path / "history")

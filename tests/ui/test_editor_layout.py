@@ -68,20 +68,28 @@ def test_at_1024x700_the_transport_stays_visible(qtbot, monkeypatch):
     w.render_workflow.shutdown()
 
 
-def test_banners_do_not_move_the_timeline(qtbot, monkeypatch):
+def test_banners_hide_nothing_and_do_not_move_the_regions(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
-    before = rect_in(w.timeline, w)
+    w.resize(1024, 600)  # low enough that the region lane is less than its 240 px most
+    qtbot.waitUntil(lambda: w.height() == 600)
+    QApplication.processEvents()
+    view = w.timeline
+    assert view.lane_rect.height() < 240
+    before = rect_in(view, w)
+    lane = view.lane_rect
     w.show_message("Something to say", "warning")
     QApplication.processEvents()
     bar = w.message_bar
-    assert bar.isVisible() and rect_in(w.timeline, w) == before
-    # it floats over the timeline's bottom, clear of the ruler and the region lane
-    floating = rect_in(bar, w)
-    lane_bottom = w.timeline.viewport().mapTo(w, QPoint(0, int(w.timeline.lane_rect.bottom()))).y()
-    assert floating.top() > lane_bottom and floating.bottom() <= before.bottom()
+    shown = rect_in(bar, w)
+    # the bar has its own room under the timeline: it covers no ruler, region or waveform
+    assert bar.isVisible() and not shown.intersects(rect_in(view, w))
+    assert shown.top() > rect_in(view.viewport(), w).bottom()
+    # the ruler and the regions (and their handles) stay under the pointer
+    assert rect_in(view, w).top() == before.top() and view.lane_rect == lane
+    assert view.wave_rect.height() >= 80
     bar.dismiss()
     QApplication.processEvents()
-    assert rect_in(w.timeline, w) == before
+    assert rect_in(view, w) == before  # the room comes back
     w.render_workflow.shutdown()
 
 

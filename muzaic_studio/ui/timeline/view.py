@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline import geometry as geo
-from muzaic_studio.ui.timeline.canvas import RULER_H, TimelineCanvas
+from muzaic_studio.ui.timeline.canvas import MIN_VIEWPORT_H, RULER_H, TimelineCanvas
 from muzaic_studio.ui.timeline.interaction import Interaction
 from muzaic_studio.ui.timeline.paint import (
     RegionPainter,
@@ -59,7 +59,9 @@ class TimelineView(TimelineCanvas):
         self.setFrameShape(QAbstractScrollArea.Shape.NoFrame)
         self.viewport().setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setMinimumHeight(180)
+        # Never squeezed below a readable region lane and waveform (the Video Layout's
+        # splitter and a small window shrink the video or the docks instead).
+        self.setMinimumHeight(MIN_VIEWPORT_H + self.horizontalScrollBar().sizeHint().height())
         self.setToolTip("")
         self.scale = geo.TimeScale(px_per_sec=24.0, left=LEFT_MARGIN)
         self.tool = "generate"
@@ -79,6 +81,7 @@ class TimelineView(TimelineCanvas):
         self._small = QFont(self.font())
         self._small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))
         self.region_painter = RegionPainter(self)
+        self.banner_room = lambda: 0  # the main window's message bar (main_window.py)
         self._connect(self.doc)
         self._rebuild()
 

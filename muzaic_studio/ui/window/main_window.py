@@ -44,6 +44,7 @@ from muzaic_studio.ui.window.autosave import Autosave
 from muzaic_studio.ui.window.chrome import WindowChrome
 from muzaic_studio.ui.window.commands import WindowCommands
 from muzaic_studio.ui.window.message_bar import MessageBar
+from muzaic_studio.ui.window.overflow_escape import OverflowEscape
 from muzaic_studio.ui.window.project_files import ProjectFiles
 from muzaic_studio.ui.window.toolbar_order import order_transport
 from muzaic_studio.ui.window.window_layout import WindowLayout
@@ -79,10 +80,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.message_bar)  # below the timeline: it hides none of it
         self.setCentralWidget(central)
-        self.message_bar.float_over(
-            self.timeline, lambda: self.timeline.horizontalScrollBar().height()
-        )
+        bar = self.message_bar
+        self.timeline.banner_room = lambda: bar.height() if bar.isVisible() else 0
 
         self.chrome = WindowChrome(self)
         self.toolbar, self.status = self.chrome.toolbar, self.chrome.status
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
         order_transport(self.toolbar, self.status.playhead, self.action_map["tool.select"])
+        OverflowEscape(self.toolbar)  # Escape closes the » overflow, not the selection
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
@@ -130,7 +132,7 @@ class MainWindow(QMainWindow):
                      action: Callable[[], Any] | None = None,
                      second: tuple[str, Callable[[], Any]] | None = None, *,
                      keep: bool = False, polite: bool = False) -> None:  # fmt: skip
-        """A non-blocking banner over the top of the timeline (info / success / warning /
+        """A non-blocking banner under the timeline (info / success / warning /
         error), with up to two buttons that fix it (e.g. Retry, Use offline engine); see
         MessageBar for *keep* and *polite*."""
         self.message_bar.show_message(text, kind, action_text, action, second, keep=keep,

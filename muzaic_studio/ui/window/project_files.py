@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 def is_app_file(path: Path) -> bool:
     """True for a project the user should not save over: one shipped with the app (the
-    demo in resources/ or the package) or one in a file or folder they cannot write."""
+    demo in the package) or one in a file or folder they cannot write."""
     p = path.resolve()
     shipped = any(p.is_relative_to(INSTALL_DIR / d) for d in ("resources", "muzaic_studio"))
     read_only = p.exists() and not os.access(p, os.W_OK)
