@@ -18,7 +18,7 @@ def test_regions_starting_together_keep_the_process_stdout():
         "from muzaic_studio.engine import sampled\n"
         "gate = threading.Barrier(8)\n"
         "def go():\n"
-        "    gate.wait(); sampled._lib()\n"
+        "    gate.wait(); sampled.available()\n"
         "ts = [threading.Thread(target=go) for _ in range(8)]\n"
         "[t.start() for t in ts]; [t.join() for t in ts]\n"
         "print('still here', sys.stdout is sys.__stdout__)\n"

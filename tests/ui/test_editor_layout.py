@@ -9,9 +9,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton, QWidget
 
-from muzaic_studio.contract.errors import Unauthorized
 from muzaic_studio.ui.dialogs.key import KeyDialog
 from muzaic_studio.ui.dialogs.preferences import BackendSettings
+from tests.api.recording_server import RecordingServer, Reply
 from tests.ui.editor_helpers import demo_project, shown_window
 
 
@@ -21,13 +21,18 @@ def rect_in(widget: QWidget, ancestor: QWidget):
 
 
 def test_key_dialog_grows_for_a_failed_test_instead_of_overlapping(qtbot):
-    dialog = KeyDialog(BackendSettings(kind="cloud", api_url="http://127.0.0.1:9"))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    qtbot.waitSignal(dialog.statusShown, timeout=5000)
     long = " ".join(["The server refused this key for this origin."] * 6)
-    dialog._tested_error(Unauthorized(long))
+    with RecordingServer() as server:
+        server.route("/accountDetails", Reply(401, {"error": long}))
+        dialog = KeyDialog(BackendSettings(kind="cloud", api_url=server.url))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        qtbot.waitSignal(dialog.statusShown, timeout=5000)
+        dialog.key_edit.setText("a-key-the-server-refuses")
+        with qtbot.waitSignal(dialog.tested, timeout=10_000) as answer:
+            dialog.test_button.click()
+    assert answer.args[0] is False and long in dialog.result_label.text()
     QApplication.processEvents()
     labels = [dialog.findChild(QWidget, "keyIntro"), dialog.key_edit, dialog.status_label,
               dialog.result_label, dialog.test_button]  # fmt: skip

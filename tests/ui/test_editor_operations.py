@@ -163,11 +163,11 @@ def test_right_click_menu_selects_the_region_under_it(window):
     view.set_zoom(20.0, 0)
     last = doc.project.sorted_regions()[2]
     pos = QPoint(int(view.scale.x(35.0)), int(view.lane_rect.center().y()))
-    menu = window.timeline_menu(pos)
+    menu = window.chrome.timeline_menu(pos)
     assert doc.selection == {last.uid}
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert "&Split at Playhead" in texts and "D&uplicate" in texts and "&Delete" in texts
-    window.timeline_menu(QPoint(int(view.scale.x(22.0)), pos.y()))  # empty space
+    window.chrome.timeline_menu(QPoint(int(view.scale.x(22.0)), pos.y()))  # empty space
     assert doc.playhead == pytest.approx(22.0, abs=0.05)
 
 

@@ -48,7 +48,7 @@ def test_the_gain_label_does_not_touch_the_fade_line(qtbot, monkeypatch, case, l
     view.show()
     qtbot.waitExposed(view)
     view.set_zoom(12.0, 0)  # a 10 s region is 120 px wide, as at 1024x700
-    view._scroll_to(0)
+    view.scroll_to(0)
     doc.select([region.uid])
     QApplication.processEvents()
     rect = view.region_rect(region)

@@ -18,8 +18,7 @@ from tests.ui.editor_helpers import demo_project, no_modal_dialogs, shown_window
 def window(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
     yield w
-    w.doc.undo_stack.setClean()
-    w.doc._extra_dirty = False
+    w.doc.mark_clean()
 
 
 def test_public_surface(window, qtbot):

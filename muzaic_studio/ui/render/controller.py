@@ -282,7 +282,7 @@ class RenderController(QObject):
             charge = charge_text(out.tokens_used, job.plan.tokens, summary.backend)
             self.notify(f"Rendered the copy sources: {charge}; now the soundtrack.", "info")
             then = job.only_changes
-            QTimer.singleShot(0, lambda: self.render(then, confirmed=True))
+            QTimer.singleShot(0, self, lambda: self.render(then, confirmed=True))
             return
         plan = job.plan
         if plan.tokens_saved and out.tokens_used > plan.tokens:

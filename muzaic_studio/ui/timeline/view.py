@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QHelpEvent,
+    QHideEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -139,7 +140,7 @@ class TimelineView(TimelineCanvas):
         self.scale.px_per_sec = px_per_sec
         self._wave_cache.clear()
         self._update_scrollbar()
-        self._scroll_to(anchor_t * px_per_sec + LEFT_MARGIN - anchor_x)
+        self.scroll_to(anchor_t * px_per_sec + LEFT_MARGIN - anchor_x)
         self.viewport().update()
         self.zoomChanged.emit(px_per_sec)
 
@@ -152,7 +153,7 @@ class TimelineView(TimelineCanvas):
         # An empty project shows a normal soundtrack's length to draw in, not 10 s.
         length = max(length, MIN_FIT_SECONDS) if length > 0 else EMPTY_FIT_SECONDS
         self.set_zoom(width / (length * 1.04), 0)
-        self._scroll_to(0)
+        self.scroll_to(0)
 
     def _update_scrollbar(self) -> None:
         bar = self.horizontalScrollBar()
@@ -161,7 +162,8 @@ class TimelineView(TimelineCanvas):
         bar.setPageStep(self.viewport().width())
         bar.setSingleStep(max(1, self.viewport().width() // 20))
 
-    def _scroll_to(self, pixels: float) -> None:
+    def scroll_to(self, pixels: float) -> None:
+        """Scroll so that content x *pixels* is at the viewport's left edge."""
         bar = self.horizontalScrollBar()
         if pixels > bar.maximum():
             bar.setMaximum(int(pixels) + 1)
@@ -171,7 +173,7 @@ class TimelineView(TimelineCanvas):
     def ensure_visible(self, seconds: float) -> None:
         x = self.scale.x(seconds)
         if x < 0 or x > self.viewport().width():
-            self._scroll_to(
+            self.scroll_to(
                 seconds * self.scale.px_per_sec + LEFT_MARGIN - self.viewport().width() * 0.3
             )
             self.viewport().update()
@@ -183,6 +185,12 @@ class TimelineView(TimelineCanvas):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._update_scrollbar()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (its window closed or minimised): the hint goes, nothing left ticking."""
+        self._clear_hint()
+        self.interaction.autoscroll.stop()
+        super().hideEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
@@ -196,12 +204,18 @@ class TimelineView(TimelineCanvas):
         event.accept()
 
     # -- hint inside the timeline ----------------------------------------------------
+    @property
+    def hint(self) -> str:
+        """The short note shown inside the timeline (why an edit was refused), or ""."""
+        return self._hint
+
     def show_hint(self, text: str) -> None:
         self._hint = text
         self._hint_timer.start()
         self.viewport().update()
 
     def _clear_hint(self) -> None:
+        self._hint_timer.stop()
         self._hint = ""
         self.viewport().update()
 

@@ -111,11 +111,18 @@ class MessageBar(QFrame):
 
     def dismiss(self) -> None:
         """Close the message; the next waiting one, if any, shows."""
+        self._timer.stop()  # else it would cut the next message short
         self.hide()
         self._keep = False
         if self._waiting:
             text, kind, action_text, action, second, polite = self._waiting.pop(0)
             self.show_message(text, kind, action_text, action, second, polite=polite)
+
+    def clear(self) -> None:
+        """Drop the message and those waiting, e.g. when the window closes: nothing is
+        left to time out on a window the user has left."""
+        self._waiting.clear()
+        self.dismiss()
 
     def _run_action(self) -> None:
         action = self._action

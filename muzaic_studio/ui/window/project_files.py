@@ -1,4 +1,5 @@
-"""New / Open / Save / Save As / Recent and "save changes?" for the main window.
+"""New / Open / Save / Save As / Recent, "save changes?" and "restore unsaved work?" (after
+a crash) for the main window.
 
 A project that fails to load is reported in the window's message bar and nothing else
 happens: the open document stays, and nothing is written to disk (Project.load only reads).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.window.autosave import find_recoveries, restore
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.window.main_window import MainWindow
@@ -218,3 +221,35 @@ class ProjectFiles(QObject):
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def offer_restore(self) -> bool:
+        """After a crash: offer the unsaved work autosaved by the session that died."""
+        recoveries = find_recoveries()
+        if not recoveries:
+            return False
+        newest = recoveries[0]
+        when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
+        answer = QMessageBox.question(
+            self.window,
+            "Restore unsaved work?",
+            f"Muzaic Studio did not close properly. Restore the unsaved changes to "
+            f"“{newest.name or 'Untitled'}” autosaved at {when}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        restored = False
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                doc = restore(newest)
+            except ProjectError as exc:
+                self.window.show_message(f"The autosaved project could not be read: {exc}", "error")
+            else:
+                if self.maybe_save():
+                    self.window.set_document(doc)
+                    self.window.show_message(
+                        "Restored the autosaved project. Save it to keep it.", "success"
+                    )
+                    restored = True
+        for r in recoveries:
+            r.discard()
+        return restored
