@@ -109,6 +109,23 @@ def test_plays_and_pauses_with_the_soundtrack(dock, qtbot):
     assert media.playbackState() == QMediaPlayer.PlaybackState.PausedState
 
 
+def test_pause_shows_the_frame_at_the_playhead(dock, qtbot):
+    """The heard position lags the picture a little; on pause the picture must go back to
+    the playhead, not freeze on the frame the playing video had reached (a seek made while
+    playing, then a pause, froze on a later frame: the bars of the next shot)."""
+    frames = Frames(dock)
+    dock.follow(1.3)
+    dock.set_playing(True)
+    dock.follow(1.33)  # the sound is heard: the picture plays
+    qtbot.waitUntil(lambda: dock.media_position() > 2.08, timeout=WAIT)  # past the cut at 2.0
+    dock.follow(1.95)  # where the sound is: still the red shot
+    dock.set_playing(False)
+    qtbot.waitUntil(lambda: frames.last_is(red), timeout=WAIT)
+    qtbot.wait(300)  # no later frame replaces it
+    assert frames.last_is(red)
+    assert dock.media_position() == pytest.approx(1.95, abs=0.05)
+
+
 def test_small_drift_while_playing_does_not_seek(dock, qtbot, monkeypatch):
     dock.follow(1.0)
     dock.set_playing(True)

@@ -264,11 +264,14 @@ class VideoDock(QWidget):
         self._seek_timer.stop()
         if not self._loaded:
             return  # applied when the media has loaded
-        self._seek(self._target)
         if self._playing and self._target < self._duration:
+            self._seek(self._target)
             self._media.play()
         else:
+            # Paused first, then the seek: a seek made while playing can land after the
+            # frame the pause then freezes on, leaving a picture ahead of the playhead.
             self._media.pause()
+            self._seek(self._target)
 
     @property
     def playing(self) -> bool:
