@@ -111,6 +111,8 @@ def test_ab_switches_between_the_last_two_renders(window, engine_url, qtbot):
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
         wf.history_switch.ab_switch()
     assert doc.audio_path == first_audio and wf.player.source == first_audio
+    said = window.message_bar.text  # one line, not the history list's two-line label
+    assert said.startswith("Now showing the render of ") and "\n" not in said and "  " not in said
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
         wf.history_switch.ab_switch()
     assert doc.audio_path == second_audio
