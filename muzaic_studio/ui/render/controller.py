@@ -287,9 +287,12 @@ class RenderController(QObject):
         plan = job.plan
         if plan.tokens_saved and out.tokens_used > plan.tokens:
             saved = f"; reusing {plural(plan.reused, 'unchanged region')} saved nothing"
+        elif plan.tokens_saved and summary.backend == "offline":  # nothing to save offline
+            saved = f", {plural(plan.reused, 'unchanged region')} reused"
         elif plan.tokens_saved:
             saved = (
-                f", {plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')}"
+                f", {plural(plan.tokens_saved, 'token')} saved by reusing "
+                f"{plural(plan.reused, 'unchanged region')}"
             )
         else:
             saved = ""

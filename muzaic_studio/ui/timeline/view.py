@@ -41,6 +41,7 @@ from muzaic_studio.ui.timeline.paint import (
 LEFT_MARGIN = 12.0
 MIN_FIT_SECONDS = 10.0  # zoom to fit never zooms in further than this
 EMPTY_FIT_SECONDS = 60.0  # what zoom to fit shows of an empty project
+FOLLOW_AT = 0.1  # a followed playhead is put this far into the view (share of its width)
 
 
 class TimelineView(TimelineCanvas):
@@ -69,6 +70,7 @@ class TimelineView(TimelineCanvas):
         self.grid_mode = "seconds"
         self.tag_names: dict[int, str] = {}
         self.doc: ProjectDocument = doc or ProjectDocument()
+        self._shown_playhead = self.doc.playhead
         self.interaction = Interaction(self)
         self._sorted: list[Region] = []
         self._starts: list[float] = []
@@ -89,6 +91,7 @@ class TimelineView(TimelineCanvas):
     def set_document(self, doc: ProjectDocument) -> None:
         self._disconnect(self.doc)
         self.doc = doc
+        self._shown_playhead = doc.playhead
         self.interaction.cancel()
         self._connect(doc)
         self._wave_cache.clear()
@@ -124,6 +127,14 @@ class TimelineView(TimelineCanvas):
         self.viewport().update()
 
     def _on_playhead(self, seconds: float) -> None:
+        """A playhead that leaves the view from inside it (playback running off the right
+        edge, a loop wrapping back) is followed, a page at a time so the picture does not
+        crawl; one the user scrolled away from, or drags (the drag scrolls), is left alone."""
+        width = self.viewport().width()
+        was, now = self.scale.x(self._shown_playhead), self.scale.x(seconds)
+        self._shown_playhead = seconds
+        if 0 <= was <= width and not 0 <= now <= width and not self.interaction.active:
+            self._scroll_to(seconds * self.scale.px_per_sec + LEFT_MARGIN - width * FOLLOW_AT)
         self.viewport().update()
 
     def _on_waveform(self) -> None:

@@ -27,6 +27,7 @@ from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.autosave import find_recoveries, restore
+from muzaic_studio.wording import file_stem
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.window.main_window import MainWindow
@@ -184,7 +185,8 @@ class ProjectFiles(QObject):
 
     def save_as(self) -> bool:
         doc = self.window.doc
-        suggestion = str(doc.path or Path(self._start_dir()) / f"{doc.display_name}{SUFFIX}")
+        name = f"{file_stem(doc.display_name, 'Untitled')}{SUFFIX}"  # no ':' from a title
+        suggestion = str(doc.path or Path(self._start_dir()) / name)
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Save project as", suggestion, FILTER)
         if not chosen:
             return False
