@@ -25,7 +25,7 @@ def view(qtbot):
     v.show()
     qtbot.waitExposed(v)
     v.set_zoom(20.0, 0)  # about 49 s in view
-    v._scroll_to(0)
+    v.scroll_to(0)
     return v
 
 
@@ -59,7 +59,7 @@ def test_a_loop_wrapping_back_out_of_view_is_followed(view):
 
 def test_a_playhead_the_user_scrolled_away_from_is_left_alone(view):
     view.doc.set_playhead(10.0)
-    view._scroll_to(80 * 20.0)  # the user looks at 1:20-2:00 while 0:10 plays
+    view.scroll_to(80 * 20.0)  # the user looks at 1:20-2:00 while 0:10 plays
     scroll = view.horizontalScrollBar().value()
     play(view, 10.0, 20.0)
     assert view.horizontalScrollBar().value() == scroll

@@ -134,7 +134,7 @@ class TimelineView(TimelineCanvas):
         was, now = self.scale.x(self._shown_playhead), self.scale.x(seconds)
         self._shown_playhead = seconds
         if 0 <= was <= width and not 0 <= now <= width and not self.interaction.active:
-            self._scroll_to(seconds * self.scale.px_per_sec + LEFT_MARGIN - width * FOLLOW_AT)
+            self.scroll_to(seconds * self.scale.px_per_sec + LEFT_MARGIN - width * FOLLOW_AT)
         self.viewport().update()
 
     def _on_waveform(self) -> None:
