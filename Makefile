@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
-DEMO := resources/demo.muzaic
+DEMO := muzaic_studio/data/demo.muzaic
 
 .PHONY: run test bench lint format deps venv clean demo-mp3
 

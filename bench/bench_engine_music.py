@@ -233,12 +233,13 @@ def speed() -> bool:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cli = [sys.executable, "-m", "muzaic_studio", "render"]
     ratios, cpu_ratios = [], []
-    for v in range(3):
-        proj = tmp / f"p{v}.muzaic"
+    for k in range(5):  # render and bare encode alternate: a noisy neighbour hits both
+        v = k % 3
+        proj = tmp / f"p{k}.muzaic"
         Project(regions=[Region(0, 30, tags=[NAMES["Rock"] + v], name="a"),
                          Region(30, 30, tags=[NAMES["Happy"] + v], method="smart", name="b")],
                 name=f"bench{v}").save(proj)  # fmt: skip
-        env["MUZAIC_STUDIO_HOME"] = str(tmp / f"home{v}")  # cold cache
+        env["MUZAIC_STUDIO_HOME"] = str(tmp / f"home{k}")  # cold cache
         t0, c0 = time.perf_counter(), _child_cpu()
         subprocess.run([*cli, str(proj), "-o", str(tmp / "o.mp3"), "--offline", "--no-save"],
                        env=env, check=True, capture_output=True)  # fmt: skip
@@ -251,9 +252,9 @@ def speed() -> bool:
         ratios.append(render_s / (time.perf_counter() - t0))
         cpu_ratios.append(render_cpu / max(1e-3, _child_cpu() - c0))
     ratio = float(np.median(ratios))
-    print(f"music.render_cli_60s: {ratio:.2f}x a bare ffmpeg MP3 encode (<= 2.5x) "
-          f"{'PASS' if ratio <= 2.5 else 'FAIL'}; CPU time {np.median(cpu_ratios):.2f}x (info: "
-          f"less sensitive to a loaded machine)")  # fmt: skip
+    print(f"music.render_cli_60s: {ratio:.2f}x a bare ffmpeg MP3 encode (<= 2.5x; median of 5, "
+          f"min {min(ratios):.2f}x) {'PASS' if ratio <= 2.5 else 'FAIL'}; CPU time "
+          f"{np.median(cpu_ratios):.2f}x (info: less sensitive to a loaded machine)")  # fmt: skip
     code = ("import sys,resource; from muzaic_studio.engine.backend import OfflineEngine; "
             "OfflineEngine().render({'regions':[{'time':0,'duration':1200,'action':'generate',"
             "'tags':[5],'params':{'intensity':6}}]}); "

@@ -148,7 +148,7 @@ def bench_startup() -> tuple[float, float, float, str]:
     of its moment, so on a busy machine the pair ratios scatter less than two medians."""
     from startup import compile_bytecode, display_env, start_bare, stop, time_to_paint
 
-    demo = str(ROOT / "resources" / "demo.muzaic")
+    demo = str(ROOT / "muzaic_studio" / "data" / "demo.muzaic")
     compile_bytecode()
     env, xvfb, where = display_env("muzaic-bench-ui-")
     env["MUZAIC_STUDIO_EXIT_AFTER_SHOW"] = "1"

@@ -46,7 +46,7 @@ def main() -> int:
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=960x540:rate=25:duration=60",
                 "-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", str(video)], timeout=300)  # fmt: skip
     app = make_app(sys.argv[:1])
-    window = open_window(str(ROOT / "resources" / "demo.muzaic"))
+    window = open_window(str(ROOT / "muzaic_studio" / "data" / "demo.muzaic"))
     window.files.maybe_save = lambda: True
     window.resize(1600, 940)
     window.move(0, 0)

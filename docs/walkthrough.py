@@ -24,7 +24,7 @@ from muzaic_studio.ui.app import make_app, open_window
 
 W, H, prefix = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 app = make_app()
-win = open_window("resources/demo.muzaic")
+win = open_window("muzaic_studio/data/demo.muzaic")
 win.resize(W, H)
 win.move(0, 0)
 win.show()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Smoke test of the built one-folder app (``make dist-check`` runs it after ``make dist``).
 
-    python3 packaging/smoke_test.py [--dist dist/muzaic-studio] [--project resources/demo.muzaic]
+    python3 packaging/smoke_test.py [--dist dist/muzaic-studio] [--project muzaic_studio/data/demo.muzaic]
 
 Standard library only, and it never imports the app: everything is checked through the
 built executable, as a user would run it, in a throw-away home (MUZAIC_STUDIO_HOME) with
@@ -196,7 +196,9 @@ def check_log(home: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=ROOT / "dist" / "muzaic-studio")
-    parser.add_argument("--project", type=Path, default=ROOT / "resources" / "demo.muzaic")
+    parser.add_argument(
+        "--project", type=Path, default=ROOT / "muzaic_studio" / "data" / "demo.muzaic"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     dist = args.dist.resolve()

@@ -690,7 +690,7 @@ def test_the_demo_renders_offline_to_a_playable_mp3_without_touching_it(tmp_path
     from muzaic_studio.audio import probe
 
     demo = tmp_path / "demo.muzaic"
-    demo.write_bytes((REPO / "resources" / "demo.muzaic").read_bytes())
+    demo.write_bytes((REPO / "muzaic_studio" / "data" / "demo.muzaic").read_bytes())
     before = demo.read_bytes()
     out = tmp_path / "demo.mp3"
     assert main(["render", str(demo), "-o", str(out), "--offline", "--no-save"]) == 0

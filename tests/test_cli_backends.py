@@ -34,7 +34,7 @@ def render(project: Path, out: Path, *backend: str) -> int:
 
 def demo(tmp_path: Path) -> Path:
     path = tmp_path / "demo.muzaic"
-    shutil.copy(REPO / "resources" / "demo.muzaic", path)
+    shutil.copy(REPO / "muzaic_studio" / "data" / "demo.muzaic", path)
     return path
 
 

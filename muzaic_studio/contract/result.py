@@ -26,6 +26,9 @@ class RenderResult:
     tokens_reported: bool = True
     # What was odd about the answer and was not stored (absurd numbers, ...): for the user.
     warnings: tuple[str, ...] = ()
+    # In-process offline engine only: the waveform (audio.peaks.PeakPyramid) of the very
+    # samples it encoded, made while the encoder ran, so the MP3 need not be decoded again.
+    pyramid: Any = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from muzaic_studio.audio.ffmpeg import encode_mp3
+from muzaic_studio.audio.ffmpeg import Mp3Stream, encode_mp3
+from muzaic_studio.audio.peaks import PyramidBuilder
 from muzaic_studio.contract.errors import HashNotFound, InsufficientTokens, InvalidRequest
 from muzaic_studio.contract.result import Account, RenderResult
 from muzaic_studio.engine import tags as tagmod
@@ -95,10 +96,20 @@ class OfflineEngine:
         canon = renderer.prepare(request)
         cost = token_cost(canon.body)
         self._reserve(cost)
+        # the encoder is started now and fed as the soundtrack becomes final (core.Sink);
+        # the waveform is made from the same pieces while the encoder works on them
+        stream = Mp3Stream(SR, 2, MP3_BITRATE)
+        peaks = PyramidBuilder(SR, 2)
+
+        def sink(piece: Any) -> None:
+            stream.write(piece)
+            peaks.feed(piece)
+
         try:
-            rendered = renderer.render(canon, cancel)
-            mp3 = encode_mp3(rendered.samples, SR, MP3_BITRATE)
+            rendered = renderer.render(canon, cancel, sink=sink)
+            mp3 = stream.finish()
         except BaseException:
+            stream.abort()
             self._refund(cost)
             raise
         return RenderResult(
@@ -110,6 +121,7 @@ class OfflineEngine:
             api_version=API_VERSION,
             soundtrack_hash=rendered.soundtrack_hash,
             region_tempos=rendered.tempos,
+            pyramid=peaks.finish(),
         )
 
     def tags(self) -> dict[str, Any]:

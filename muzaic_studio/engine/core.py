@@ -13,23 +13,22 @@ specs give equal audio and equal hashes, in any process.
 from __future__ import annotations
 
 import concurrent.futures
-import functools
 import hashlib
 import json
 import math
-import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled, InvalidRequest
-from muzaic_studio.engine import heap, joins, mixing
+from muzaic_studio.engine import heap, joins, mixing, pages
 from muzaic_studio.engine.arrangement import Composer
 from muzaic_studio.engine.compat import Canonical, canonicalize
 from muzaic_studio.engine.form import GenSpec
+from muzaic_studio.engine.loudnorm import CHUNK, Probe, Sink, normalize_int16
+from muzaic_studio.engine.loudnorm import pool as _pool
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.engine.tags import TAGS_BY_ID, conflicts, resolve_style
 from muzaic_studio.engine.theory import SR, level, make_curve
@@ -43,15 +42,6 @@ from muzaic_studio.model.validation import Problem
 THEME_VERSION = "1"
 API_VERSION = f"muzaic-studio-offline/{ENGINE_VERSION}"
 MP3_BITRATE = "192k"
-
-
-@functools.cache
-def _pool() -> concurrent.futures.ThreadPoolExecutor:
-    """One pool for all renders in the process, sized to the CPUs: concurrent server
-    requests share it instead of each oversubscribing the machine."""
-    return concurrent.futures.ThreadPoolExecutor(
-        max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="engine-region"
-    )
 
 
 def _digest(obj: Any, n: int = 32) -> str:
@@ -258,15 +248,24 @@ class Renderer:
     # ------------------------------------------------------------------ soundtrack
 
     def render(
-        self, canon: Canonical, cancel: threading.Event | None = None, probe: Probe | None = None
+        self,
+        canon: Canonical,
+        cancel: threading.Event | None = None,
+        probe: Probe | None = None,
+        sink: Sink | None = None,
     ) -> Rendered:
-        """The soundtrack; `probe`: see normalize_int16."""
+        """The soundtrack; `probe`: see normalize_int16. `sink` (e.g. an MP3 encoder's
+        write) is given the finished soundtrack in order, piece by piece, as soon as each
+        piece is final: while the last loudness pass still works on the pieces after it."""
         regions = canon.body["regions"]
         end = max(float(r["time"]) + float(r["duration"]) for r in regions)
         total_n = max(1, round(end * SR))
-        out = np.zeros((total_n, 2), dtype=np.int16)
-        if out.nbytes > self.store.borrow_bytes():
+        if 4 * total_n > self.store.borrow_bytes():
             heap.long_lived()  # minutes of segment buffers: each one back to the system
+            # ... and the mix in a file mapping: finished stretches leave the process
+            out = pages.zeros((total_n, 2), np.int16, self.store.root)
+        else:
+            out = np.zeros((total_n, 2), dtype=np.int16)
         hashes = [region_hash(r) for r in regions]
         status: list[str] = []
         done: dict[int, str] = {}
@@ -320,7 +319,12 @@ class Renderer:
                  or (r["action"] == "copy" and self._resolvable(r["sourceHash"]) is not None)]  # fmt: skip
         check()
         if len(ready) > 1:
-            futures = {i: _pool().submit(make, i) for i in ready}
+            # the longest generated regions first (a changed region does not wait behind
+            # reused ones, two cores end together); placed in timeline order all the same
+            costly = sorted(ready, key=lambda i: (regions[i]["action"] != "generate",
+                                                  -float(regions[i]["duration"]), i))  # fmt: skip
+            started = {i: _pool().submit(make, i) for i in costly}
+            futures = {i: started[i] for i in ready}
             try:
                 for i, fut in futures.items():
                     while True:
@@ -358,49 +362,18 @@ class Renderer:
         if cancel is not None and cancel.is_set():
             raise Cancelled("Render cancelled.")
         if normalize:
-            out = normalize_int16(out, mixing.gated_loudness(energies[: total_n // hop]), probe)
+            loud = mixing.gated_loudness(energies[: total_n // hop])
+            out = normalize_int16(out, loud, probe, sink)
             if out.nbytes > self.store.borrow_bytes():
                 mixing.release_memory()
+        elif sink is not None:
+            for s in range(0, total_n, CHUNK):
+                sink(out[s : s + CHUNK])
+                pages.release(out[s : s + CHUNK])
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
         tempos = [round(240.0 / bars[i], 2) if i in bars else None for i in range(len(regions))]
         return Rendered(out, hashes, status, token_cost(canon.body), end, sth, tempos)
-
-
-CHUNK = SR * 30
-Probe = Callable[[int, np.ndarray, np.ndarray], None]
-
-
-def normalize_int16(
-    x: np.ndarray, loudness: float | None = None, probe: Probe | None = None
-) -> np.ndarray:
-    """-14 LUFS integrated, then peak-safe; in place, 30 s chunks in parallel, so a
-    20-minute mix needs no float copy of itself. `loudness` is the mix's measured level
-    if already known (from its regions). If the limiter had to pull a loud passage down
-    enough to cost loudness, one more small gain pass corrects it. `probe(start, before,
-    after)` sees each 30 s chunk before (int16) and after (float, full scale 1) its gain
-    and limiter: stems.py applies that gain to every stem."""
-    loud = mixing.integrated_loudness(x) if loudness is None else loudness
-    for _ in range(2):
-        if not math.isfinite(loud) or abs(loud - mixing.TARGET_LUFS) <= 0.2:
-            return x
-        gain = 10 ** ((mixing.TARGET_LUFS - loud) / 20.0)
-        # per chunk: np.abs of the whole mix would be a second 212 MB array for 20 minutes
-        peak = max(int(np.abs(x[s : s + CHUNK]).max()) for s in range(0, len(x), CHUNK)) / 32767.0
-        g32 = np.float32(gain / 32767.0)
-
-        def chunk(s: int, g32: np.float32 = g32) -> None:
-            part = mixing.limit(x[s : s + CHUNK] * g32)
-            if probe is not None:
-                probe(s, x[s : s + CHUNK], part)
-            part *= 32767.0  # in place: the same float32 products, no more chunk copies
-            x[s : s + CHUNK] = np.round(part, out=part)
-
-        list(_pool().map(chunk, range(0, len(x), CHUNK)))  # numpy releases the GIL
-        if peak * gain <= mixing.CEILING:
-            return x  # nothing was limited: the level is exactly the target
-        loud = mixing.integrated_loudness(x)
-    return x
 
 
 def loop_seconds(duration: float, bar_s: float, method: str) -> float:

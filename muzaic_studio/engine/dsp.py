@@ -157,7 +157,7 @@ def butter(N: int, Wn: Any, btype: str = "low", fs: float | None = None, output:
     pre-warp, band transform, bilinear transform), same floating-point steps."""
     btype = {"low": "lowpass", "high": "highpass", "band": "bandpass"}.get(btype, btype)
     simple = btype in ("lowpass", "highpass", "bandpass") and output in ("ba", "sos")
-    if not FAST or not simple or (output == "sos" and (btype != "lowpass" or N != 2)):
+    if not FAST or not simple or (output == "sos" and (btype == "bandpass" or N != 2)):
         from scipy import signal as _signal
 
         return _signal.butter(N, Wn, btype=btype, fs=fs, output=output)

@@ -9,7 +9,8 @@ malloc_trim returned 250 MB). A fixed 1 MB threshold sends every large buffer to
 mapping, returned to the system when freed (measured: 262 MB after the same renders, for
 ~0.1 s more CPU per minute of music in page faults); a trim after each render returns
 what small blocks left. A one-shot `render` sets it only for a long soundtrack (the core's
-in-place size, ~6 minutes): a 1200 s render then peaks at ~350 MB instead of ~425 MB.
+in-place size, ~6 minutes): a 1200 s render then peaked at ~350 MB instead of ~425 MB (and
+at ~170 MB since the mix itself lives in a file mapping, engine/pages.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from muzaic_studio.contract.errors import Cancelled
-from muzaic_studio.engine import joins, mixing, sampled
+from muzaic_studio.engine import joins, mixing, pages, sampled
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.bus import Bus
 from muzaic_studio.engine.form import Bar as _Bar
@@ -205,6 +205,7 @@ class Mixdown(Planner):
             if exact:
                 np.rint(part, out=part)
             out[start:end] = part[:seg_n]  # exact: integers within +-32767 * ceiling
+            pages.release(out[start:end])  # a long soundtrack's: done until it is stored
             if last:
                 self.tail = joins.trim_tail(part[seg_n:], self.tail_n, exact)
                 self.tail_n = 0 if self.tail is None else len(self.tail)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from muzaic_studio.engine import dsp as signal
+from muzaic_studio.engine import pages
 from muzaic_studio.engine.dsp import fft as sp_fft
 from muzaic_studio.engine.theory import SR
 
@@ -334,24 +335,33 @@ def hop_energies(x: np.ndarray, rate: int = SR, parallel: bool = True) -> np.nda
     chunk = hop * 300
     subs = [np.zeros(n // hop, dtype=np.float64) for _ in range(chans)]
 
-    def channel(ch: int) -> None:
-        for s0 in range(0, (n // hop) * hop, chunk):
-            s1 = min(s0 + chunk, (n // hop) * hop)
-            part = np.ascontiguousarray(x[s0:s1, ch], dtype=np.float32) * scale
-            y, zi[ch] = signal.sosfilt(sos, part, zi=zi[ch])
-            y = y.reshape(-1, hop)
-            subs[ch][s0 // hop : s1 // hop] = np.einsum("ij,ij->i", y, y, dtype=np.float64)
+    starts = range(0, (n // hop) * hop, chunk)
+
+    def channel(ch: int, s0: int) -> None:
+        s1 = min(s0 + chunk, (n // hop) * hop)
+        part = np.ascontiguousarray(x[s0:s1, ch], dtype=np.float32) * scale
+        y, zi[ch] = signal.sosfilt(sos, part, zi=zi[ch])
+        y = y.reshape(-1, hop)
+        subs[ch][s0 // hop : s1 // hop] = np.einsum("ij,ij->i", y, y, dtype=np.float64)
+
+    def channel_all(ch: int) -> None:
+        for s0 in starts:
+            channel(ch, s0)
+            pages.release(x[s0 : s0 + chunk])
 
     # sosfilt releases the GIL: with parallel=True the channels are filtered concurrently
-    helpers = (
-        [threading.Thread(target=channel, args=(ch,)) for ch in range(1, chans)] if parallel else []
-    )
-    for t in helpers:
-        t.start()
-    for ch in [0] if parallel else range(chans):
-        channel(ch)
-    for t in helpers:
-        t.join()
+    if parallel:
+        helpers = [threading.Thread(target=channel_all, args=(ch,)) for ch in range(1, chans)]
+        for t in helpers:
+            t.start()
+        channel_all(0)
+        for t in helpers:
+            t.join()
+    else:  # chunk by chunk, every channel: a long mix's pages are read once, then let go
+        for s0 in starts:
+            for ch in range(chans):
+                channel(ch, s0)
+            pages.release(x[s0 : s0 + chunk])
     return np.sum(subs, axis=0)  # channel weights are 1 for L/R
 
 

@@ -31,11 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from muzaic_studio.engine import pages
 from muzaic_studio.engine.version import STORE_FOLDER, valid_hash
 
 DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB of PCM, about 100 minutes of generated audio
 DEFAULT_MEMORY_BYTES = 128 << 20
 MAX_RECIPES = 20000
+_WRITE_FRAMES = 44100 * 30
 
 
 class RegionStore:
@@ -172,7 +174,10 @@ class RegionStore:
         # pid and thread: two processes (serve --workers) or threads may write one hash
         tmp = path.with_name(f"{h}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            audio.tofile(tmp)  # straight from the array: no bytes copy of the region
+            with open(tmp, "wb") as f:  # straight from the array: no bytes copy of it,
+                for s in range(0, len(audio), _WRITE_FRAMES):  # and a long soundtrack's
+                    audio[s : s + _WRITE_FRAMES].tofile(f)  # pages let go as written
+                    pages.release(audio[s : s + _WRITE_FRAMES])
             os.replace(tmp, path)
         except OSError:
             with contextlib.suppress(OSError):

@@ -283,7 +283,8 @@ def execute(
         raise
     render_seconds = time.monotonic() - started
     # From here on the answer is paid for: every failure carries its hashes.
-    paid = dataclasses.replace(result, mp3=b"")
+    paid = dataclasses.replace(result, mp3=b"", pyramid=None)
+    made = result.pyramid  # the offline engine's, of the samples it encoded
     try:
         history.keep_answer(audio_path, answer_record(result, job, name))
     except OSError as exc:  # was: a full cache disk lost the whole paid answer
@@ -308,14 +309,22 @@ def execute(
         raise _paid(Cancelled("Render cancelled."), paid)
     report(0.0, "decode")
     try:
-        pyramid = build_pyramid(
-            audio_path,
-            progress=lambda f: report(f, "decode"),
-            cancel=cancel,
-            source_key=source_fingerprint(audio_path),  # what the history's cache check reads
-            strict=False,  # the length is checked against the request instead, below
-            focus=peaks.focus if peaks is not None else None,
-            on_partial=peaks.send if peaks is not None else None,
+        if made is not None:  # nothing to decode: the waveform came with the audio
+            made.source_key = source_fingerprint(audio_path)
+            if peaks is not None:
+                peaks.send(made)
+        pyramid = (
+            made
+            if made is not None
+            else build_pyramid(
+                audio_path,
+                progress=lambda f: report(f, "decode"),
+                cancel=cancel,
+                source_key=source_fingerprint(audio_path),  # what the history's cache check reads
+                strict=False,  # the length is checked against the request instead, below
+                focus=peaks.focus if peaks is not None else None,
+                on_partial=peaks.send if peaks is not None else None,
+            )
         )
     except AudioCancelled:
         raise _paid(Cancelled("Render cancelled."), paid) from None

@@ -76,11 +76,15 @@ def open_window(project_path: str | None = None):  # -> MainWindow
     window.setWindowIcon(app_icon())
     if error:
         window.show_message(error, "error", keep=True)
-        QTimer.singleShot(0, lambda: _error_dialog(window, error))
+        QTimer.singleShot(0, window, lambda: _error_dialog(window, error))
     elif project_path:  # a settings write: after the window is up
-        QTimer.singleShot(0, lambda: window.files.add_recent(Path(project_path)))
+        QTimer.singleShot(0, window, lambda: window.files.add_recent(Path(project_path)))
         if project is not None and not window.files.warn_about_problems(project):
             show_note(window, project)
+    else:  # started without a project: a first start offers the demo
+        from muzaic_studio.ui.window.demo import offer_demo
+
+        offer_demo(window)
     return window
 
 

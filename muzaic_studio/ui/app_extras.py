@@ -3,7 +3,8 @@
 ``MainWindow.__init__`` calls ``install_app_extras(self)`` once its menus exist. It:
 
 * makes sure the rotating, key-redacting log is set up (the CLI may have done it);
-* adds Help > Report a problem… and Help > About Muzaic Studio (the window's own
+* adds Help > Open Demo (the editor's window only; ui/window/demo.py), Help > Report a
+  problem… and Help > About Muzaic Studio (the window's own
   ``help.about`` action, if it has one, is re-pointed to the versions dialog rather
   than duplicated);
 * arms the first-run banner for the window's first show (no key -> offline engine,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from muzaic_studio import logging_setup
 from muzaic_studio.ui import smoke
 from muzaic_studio.ui.dialogs import first_run
+from muzaic_studio.ui.window.demo import demo_action
 
 if TYPE_CHECKING:  # imported when opened: About reads importlib.metadata (issue 17)
     from muzaic_studio.ui.dialogs.about import AboutDialog
@@ -46,6 +48,7 @@ class AppExtras:
         self.report_action.triggered.connect(self.show_report)
         self.about_action: QAction | None = None  # set by add_actions()
         self.first_run: first_run.FirstRunBanner | None = None
+        self.demo_action: QAction | None = None  # Help > Open Demo
 
     def help_menu(self) -> QMenu:
         """The window's ``menus["help"]``; a Help menu of our own (made once) without it."""
@@ -113,6 +116,8 @@ def install_app_extras(window: QMainWindow, *, first_run_check: bool = True) -> 
 
     extras = AppExtras(window)
     extras.add_actions()
+    if hasattr(window, "files"):  # the editor's window: it opens projects
+        extras.demo_action = demo_action(window)  # type: ignore[arg-type]
     window.app_extras = extras  # type: ignore[attr-defined]
     if first_run_check:
         extras.first_run = first_run.FirstRunBanner(window)

@@ -289,6 +289,11 @@ class ProjectDocument(QObject):
         if target != self.path:
             self.path = target
             self.pathChanged.emit()
+        self.mark_clean()
+
+    def mark_clean(self) -> None:
+        """The file on disk holds this document (just saved, or the user chose to discard
+        the changes): closing asks nothing."""
         self._extra_dirty = False
         self.undo_stack.setClean()
         self.dirtyChanged.emit(False)

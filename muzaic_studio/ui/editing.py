@@ -54,15 +54,13 @@ def split_region(region: Region, at: float) -> tuple[Region, Region]:
 
 
 def split_at_playhead(doc: ProjectDocument) -> int:
-    """Split the regions under the playhead (only selected ones, if any is selected)."""
+    """Split the regions under the playhead: the selected ones if the playhead is in one,
+    else the one it is in (a selection elsewhere does not stop the split: the user put
+    the playhead where the cut goes)."""
     t = doc.playhead
     selected = doc.selection
-    targets = [
-        r
-        for r in doc.regions
-        if r.time + geo.MIN_DURATION <= t <= r.end - geo.MIN_DURATION
-        and (not selected or r.uid in selected)
-    ]
+    under = [r for r in doc.regions if r.time + geo.MIN_DURATION <= t <= r.end - geo.MIN_DURATION]
+    targets = [r for r in under if r.uid in selected] or under
     if not targets:
         raise EditError(
             "Nothing to split: put the playhead inside a region "

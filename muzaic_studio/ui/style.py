@@ -48,13 +48,25 @@ QToolTip { border: 1px solid palette(light); padding: 4px; }
 
 
 _CHECKS = """
-QListView::indicator { width: 13px; height: 13px; border: 1px solid #6b7482;
-                       border-radius: 3px; background: #1a1d23; }
-QListView::indicator:hover { border-color: #9aa4b2; }
-QListView::indicator:checked { background: #3d7fe0; border-color: #3d7fe0;
-                               image: url(%(check)s); }
-QListView::indicator:indeterminate { background: #34507a; border-color: #3d7fe0;
-                                     image: url(%(partial)s); }
+QListView::indicator, QCheckBox::indicator, QRadioButton::indicator {
+    width: 13px; height: 13px; border: 1px solid #6b7482; background: #1a1d23; }
+QListView::indicator, QCheckBox::indicator { border-radius: 3px; }
+QRadioButton::indicator { border-radius: 7px; }
+QListView::indicator:hover, QCheckBox::indicator:hover, QRadioButton::indicator:hover {
+    border-color: #9aa4b2; }
+QListView::indicator:checked, QCheckBox::indicator:checked {
+    background: #3d7fe0; border-color: #3d7fe0; image: url(%(check)s); }
+QRadioButton::indicator:checked { border-color: #3d7fe0; background: qradialgradient(
+    cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
+    stop: 0 #ffffff, stop: 0.38 #ffffff, stop: 0.48 #3d7fe0, stop: 1 #3d7fe0); }
+QListView::indicator:indeterminate, QCheckBox::indicator:indeterminate {
+    background: #34507a; border-color: #3d7fe0; image: url(%(partial)s); }
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {
+    border-color: #3a414d; background: #22262e; }
+QCheckBox::indicator:checked:disabled { background: #34507a; border-color: #34507a; }
+QRadioButton::indicator:checked:disabled { border-color: #34507a; background: qradialgradient(
+    cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
+    stop: 0 #9aa4b2, stop: 0.38 #9aa4b2, stop: 0.48 #34507a, stop: 1 #34507a); }
 """
 
 
@@ -73,7 +85,7 @@ def apply_style(app: QApplication) -> None:
                      QPalette.ColorRole.WindowText):  # fmt: skip
             palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7482"))
         app.setPalette(palette)
-        # Fusion draws list checkboxes in the base colour: invisible on dark.
+        # Fusion draws check boxes and radio buttons in the base colour: invisible on dark.
         checks = _CHECKS % {
             "check": _icon_path("check-white"),
             "partial": _icon_path("partial-white"),

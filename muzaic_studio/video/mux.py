@@ -37,6 +37,8 @@ from muzaic_studio.video.errors import VideoError
 from muzaic_studio.video.probe import VideoInfo, probe
 
 AUDIO_MODES = ("replace", "mix", "duck")
+#: The title of the chapter before the first marker (see `chapters_metadata`).
+OPENING = "Start"
 
 #: Container -> (ffmpeg muxer, file suffix, video codecs it holds without re-encoding;
 #: None = anything ffmpeg decodes). MP4 and MOV take the common delivery codecs; MKV is
@@ -210,12 +212,17 @@ def export_video(
 
 
 def chapters_metadata(chapters: tuple[tuple[float, str], ...], duration: float) -> str:
-    """An ffmetadata text with one chapter per (start, title), each until the next."""
+    """An ffmetadata text with one chapter per (start, title), each until the next.
+
+    Before a first marker later than 0:00 comes an `OPENING` chapter: MP4 stretches its
+    first chapter back to 0:00, which moved the first marker's chapter there."""
 
     def esc(text: str) -> str:
         return "".join("\\" + c if c in "=;#\\\n" else c for c in text)
 
     points = sorted((max(0.0, t), name) for t, name in chapters if t < duration)
+    if points and points[0][0] >= 0.0005:  # a chapter starts on the millisecond
+        points.insert(0, (0.0, OPENING))
     lines = [";FFMETADATA1"]
     for i, (t, name) in enumerate(points):
         end = points[i + 1][0] if i + 1 < len(points) else duration

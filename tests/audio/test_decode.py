@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
@@ -19,6 +20,7 @@ from muzaic_studio.audio.decode import (
     probe_duration,
 )
 from muzaic_studio.audio.ffmpeg import encode_mp3, ffmpeg_exe
+from tests.processes import children, exists
 
 from .conftest import make_audio
 
@@ -100,10 +102,10 @@ def test_closing_a_stream_early_kills_ffmpeg(noise_mp3: Path) -> None:
     it = iter(stream)
     first = next(it)
     assert first.shape == (4096, 2)
-    proc = stream._proc
-    assert proc is not None
+    ffmpeg = children(os.getpid(), ffmpeg_exe())
+    assert len(ffmpeg) == 1  # the stream's decoder, still running
     stream.close()
-    assert proc.poll() is not None
+    assert not exists(ffmpeg[0])  # killed and reaped
     it.close()
 
 

@@ -61,3 +61,15 @@ def test_render_loudness_and_export(render, tmp_path: Path) -> None:
     target = tmp_path / "cue.wav"
     export_audio(path, target, ExportOptions(format="wav", start=1.0, end=4.0, title="Cue"))
     assert np.array_equal(decode(target).samples, decode(path, start=1.0, end=4.0).samples)
+
+
+def test_the_engine_hands_over_the_waveform_of_what_it_encoded(render) -> None:
+    # made from the samples on their way to the encoder: the render use case then needs
+    # no decode of its own (the MP3 is lossy: its peaks differ a little, never its length)
+    result, path = render
+    decoded = decode(path)
+    made = result.pyramid
+    assert made is not None and made.complete
+    assert made.frames == decoded.frames
+    whole = made.query(0.0, made.duration, 1)
+    assert whole.maxs[0] == pytest.approx(decoded.samples.max() / 32768, abs=0.05)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from muzaic_studio.audio import decode as decode_mod
 from muzaic_studio.audio import ffmpeg as ffmpeg_mod
 from muzaic_studio.audio.decode import AudioInfo, DecodeError, PcmStream
 from muzaic_studio.audio.ffmpeg import FFmpegError, run_ffmpeg_job
+from tests.processes import exists
 
 
 @pytest.fixture
@@ -27,15 +27,6 @@ def wedged_ffmpeg(tmp_path: Path) -> Path:
     return script
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A killed child not yet reaped would still answer; ours are reaped by kill_process.
-    return True
-
-
 def test_stream_stall_is_killed_and_reported(
     wedged_ffmpeg: Path, sine_mp3: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,7 +38,7 @@ def test_stream_stall_is_killed_and_reported(
             pass
     assert time.monotonic() - began < 5
     pid = int((wedged_ffmpeg.parent / "pid").read_text())
-    assert not _alive(pid)
+    assert not exists(pid)  # killed and reaped by kill_process
 
 
 def test_job_stall_is_killed_and_reported(
@@ -59,7 +50,7 @@ def test_job_stall_is_killed_and_reported(
         run_ffmpeg_job(["-i", "x"], stall_timeout=0.5)
     assert time.monotonic() - began < 5
     pid = int((wedged_ffmpeg.parent / "pid").read_text())
-    assert not _alive(pid)
+    assert not exists(pid)  # killed and reaped by kill_process
 
 
 def test_probe_timeout(

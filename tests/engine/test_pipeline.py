@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 
 def test_regions_starting_together_keep_the_process_stdout():
     # the regions of a render load FluidSynth in parallel threads; its import runs under a
@@ -15,7 +18,7 @@ def test_regions_starting_together_keep_the_process_stdout():
         "from muzaic_studio.engine import sampled\n"
         "gate = threading.Barrier(8)\n"
         "def go():\n"
-        "    gate.wait(); sampled._lib()\n"
+        "    gate.wait(); sampled.available()\n"
         "ts = [threading.Thread(target=go) for _ in range(8)]\n"
         "[t.start() for t in ts]; [t.join() for t in ts]\n"
         "print('still here', sys.stdout is sys.__stdout__)\n"
@@ -71,3 +74,49 @@ def test_render_changes_reuses_stored_regions_and_sounds_like_a_full_render(engi
     full = cold.render(cold.prepare(body))
     assert [s.split(";")[0] for s in reused.status] == ["copied", "generated", "copied"]
     assert reused.samples.tobytes() == full.samples.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("normalize", "intensity"),
+    [(False, 6), (True, 6), (True, 10)],  # 10: loud enough for the limiter's second pass
+)
+def test_the_streamed_mp3_is_the_encode_of_the_finished_soundtrack(engine, normalize, intensity):
+    # the engine feeds its encoder while the last loudness pass still runs: every chunk
+    # must reach it once, in order, and only when final
+    from muzaic_studio.audio.ffmpeg import encode_mp3
+    from muzaic_studio.engine.core import CHUNK, Renderer
+    from muzaic_studio.engine.store import RegionStore
+    from muzaic_studio.engine.theory import SR
+    from tests.engine.conftest import region
+
+    seconds = CHUNK / SR + 4.0  # two chunks
+    body = {"regions": [region(seconds / 2, time=seconds / 2 * i, tags=[3 + 7 * i],
+                               params={"intensity": intensity}) for i in range(2)],
+            "normalize": normalize}  # fmt: skip
+    streamed = engine.render(body).mp3
+    cold = Renderer(RegionStore(engine.store.root.parent / "cold"))
+    samples = cold.render(cold.prepare(body)).samples
+    assert streamed == encode_mp3(samples, SR, "192k")
+
+
+@pytest.mark.parametrize(
+    ("click_every", "passes"),
+    # no click: nothing limited, one pass (streamed as it goes); a click a second: limited,
+    # and the level is right after one pass; a click every 0.1 s: a second gain pass
+    [(None, 1), (44100, 1), (4410, 2)],
+)
+def test_normalize_gives_the_sink_the_result_once_in_order(monkeypatch, click_every, passes):
+    from muzaic_studio.engine import core, mixing
+
+    x = (np.random.default_rng(1).standard_normal((70 * 44100, 2)) * 2000).astype(np.int16)
+    if click_every:
+        x[::click_every] = 32767
+    measured = []
+    loudness = mixing.integrated_loudness
+    monkeypatch.setattr(mixing, "integrated_loudness", lambda a: measured.append(1) or loudness(a))
+    pieces: list[np.ndarray] = []
+    out = core.normalize_int16(x.copy(), loudness(x), sink=lambda p: pieces.append(p.copy()))
+    assert len(measured) == (passes if click_every else 0)  # after each limited pass
+    assert len(pieces) == 3  # 70 s: 30 s chunks
+    assert np.array_equal(np.concatenate(pieces), out)
+    assert np.array_equal(out, core.normalize_int16(x.copy(), loudness(x)))

@@ -23,6 +23,7 @@ import requests
 from muzaic_studio.engine.server import start_server, stop_server
 from muzaic_studio.engine.state import SharedState
 from tests.engine.conftest import KEY, region
+from tests.processes import children, running
 
 H = {"MuzaicAPI-Secret-Key": KEY}
 
@@ -220,29 +221,6 @@ def test_rate_limit_state_expires_and_stays_bounded(tmp_path):
     assert "key-1" not in (tmp_path / "state.sqlite").read_bytes().decode("latin-1")  # digests
 
 
-def _alive(pid: int) -> bool:
-    """Running, not a zombie: an orphan's zombie stays in /proc until an init reaps it,
-    and a container's PID 1 may never do that."""
-    try:
-        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
 def _serve(tmp_path, *extra: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "MUZAIC_STUDIO_HOME": str(tmp_path)}
     proc = subprocess.Popen(
@@ -273,13 +251,13 @@ def test_two_workers_share_one_balance_and_one_rate_limit(tmp_path):
             requests.get(url + "/getTags", headers=H, timeout=30).status_code for _ in range(5)
         ]
         assert codes == [200, 200, 200, 429, 429]
-        children = _children(proc.pid)
+        workers = children(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         end = time.monotonic() + 30
-        while any(_alive(p) for p in children) and time.monotonic() < end:
+        while any(running(p) for p in workers) and time.monotonic() < end:
             time.sleep(0.2)
-        assert not any(_alive(p) for p in children)
+        assert not any(running(p) for p in workers)
         assert not list((tmp_path / "cache" / "serve-state").glob("*.sqlite"))
     finally:
         if proc.poll() is None:
@@ -288,20 +266,20 @@ def test_two_workers_share_one_balance_and_one_rate_limit(tmp_path):
 
 def test_workers_die_with_a_killed_parent(tmp_path):
     proc, url = _serve(tmp_path, "--workers", "2")
-    children: list[int] = []
+    workers: list[int] = []
     try:
         assert requests.get(url + "/getTags", headers=H, timeout=120).status_code == 200
         end = time.monotonic() + 60
-        while len(children := _children(proc.pid)) < 3 and time.monotonic() < end:
+        while len(workers := children(proc.pid)) < 3 and time.monotonic() < end:
             time.sleep(0.2)  # 2 workers and multiprocessing's resource tracker
-        assert len(children) >= 3
+        assert len(workers) >= 3
     finally:
         proc.kill()
         proc.wait()
     end = time.monotonic() + 60
-    while any(_alive(p) for p in children) and time.monotonic() < end:
+    while any(running(p) for p in workers) and time.monotonic() < end:
         time.sleep(0.2)
-    alive = [p for p in children if _alive(p)]
+    alive = [p for p in workers if running(p)]
     for p in alive:
         os.kill(p, signal.SIGKILL)
     assert not alive

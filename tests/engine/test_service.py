@@ -22,7 +22,7 @@ from muzaic_studio.model.hash_origin import OFFLINE
 from muzaic_studio.render.prerender import prepare_render
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "resources" / "demo.muzaic"
+DEMO = ROOT / "muzaic_studio" / "data" / "demo.muzaic"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 

@@ -167,7 +167,7 @@ def test_a_sliders_value_shows_the_combined_bonus_of_its_tags():
 
 
 def test_the_shipped_demo_is_v2_with_names_and_a_copy_of_a_region():
-    raw = json.loads((REPO / "resources" / "demo.muzaic").read_text())
+    raw = json.loads((REPO / "muzaic_studio" / "data" / "demo.muzaic").read_text())
     assert raw["format"] == "muzaic-studio/2"
     generated = [r for r in raw["regions"] if r["action"] == "generate"]
     assert all(len(r["tagNames"]) == len(r["tags"]) for r in generated)

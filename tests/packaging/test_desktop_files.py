@@ -83,7 +83,7 @@ def test_mime_magic_matches_saved_projects():
     root = ET.parse(MIME_XML).getroot()
     matches = root.findall(f".//{MIME_NS}match")
     assert matches and {m.get("offset") for m in matches} == {"0:4000"}
-    demo = Project.load(ROOT / "resources" / "demo.muzaic")
+    demo = Project.load(ROOT / "muzaic_studio" / "data" / "demo.muzaic")
     for text in (Project().to_json(), demo.to_json()):
         head = text[:4000]
         assert any(m.get("value") in head for m in matches), head[:300]

@@ -140,7 +140,7 @@ def test_a_server_that_charges_copies_is_not_promised_savings(tmp_path, monkeypa
     assert "estimate 8 tokens, reusing 1 may save nothing" in changes
 
 
-def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path):
+def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path, monkeypatch):
     """prepare_for reads the backend's tag names and plans the copy source's own request;
     record stamps the backend on the hashes; preparing again sends the copy of that hash."""
     from pathlib import Path
@@ -150,7 +150,7 @@ def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path):
     from muzaic_studio.model.hash_origin import OFFLINE
     from muzaic_studio.render import prepare_for
 
-    demo = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
+    demo = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
     project = Project.load(demo)
     engine = OfflineEngine(store=RegionStore(tmp_path / "store"))
     history = RenderHistory(tmp_path / "history")
@@ -169,6 +169,13 @@ def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path):
     sent = job.body["regions"]
     assert sent[0] == {**sent[0], "action": "copy", "sourceHash": opening.last_hash}
     assert sent[-1]["sourceHash"] == opening.last_hash
+    # the in-process engine's waveform comes with its audio: nothing is decoded
+    from muzaic_studio.audio import peaks
+
+    def no_decode(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("the MP3 was decoded")
+
+    monkeypatch.setattr(peaks, "build_pyramid", no_decode)
     outcome = execute(job, engine, history)
     record(project.apply_render, project.library, history, job, outcome, backend="offline")
     assert {r.rendered["backend"] for r in project.regions if r.rendered} == {OFFLINE}

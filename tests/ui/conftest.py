@@ -56,11 +56,15 @@ def fresh_settings(fresh_saved_settings):
 
 
 LEAK_GRACE_MS = 15_000  # a cancelled job may finish a call it cannot interrupt (a slow read)
+#: Threads of a pool made once and kept for the whole process by design, not a leak: the
+#: in-process offline engine's region pool (engine/core.py), shared by every render.
+PROCESS_POOLS = ("engine-region",)
 
 
 @pytest.fixture(autouse=True)
 def no_work_left_running(qapp):
-    """A test that leaves a background job or a thread running fails, naming it.
+    """A test that leaves a background job or a thread (a QThread too) running fails,
+    naming it.
 
     Set up before the test's own fixtures, so it checks after qtbot has closed the test's
     widgets: whatever still runs then would run into the next test (a late result landing
@@ -69,19 +73,29 @@ def no_work_left_running(qapp):
     import threading
 
     from muzaic_studio.ui.workers import shared_pool
+    from tests.ui.leaks import QThreadWatch
 
     before = set(threading.enumerate())
-    yield
+    qthreads = QThreadWatch()
+    qthreads.start()
+    try:
+        yield
+    finally:
+        qthreads.stop()
     pool = shared_pool()
     if not pool.waitForDone(LEAK_GRACE_MS):
         pytest.fail(
             f"{pool.activeThreadCount()} background job(s) still running "
             f"{LEAK_GRACE_MS / 1000:.0f} s after the test ended"
         )
-    left = [t for t in threading.enumerate() if t not in before and not t.daemon]
+    left = [
+        t
+        for t in threading.enumerate()
+        if t not in before and not t.daemon and not t.name.startswith(PROCESS_POOLS)
+    ]
     for thread in left:
         thread.join(LEAK_GRACE_MS / 1000)
-    alive = [t.name for t in left if t.is_alive()]
+    alive = [t.name for t in left if t.is_alive()] + qthreads.running(LEAK_GRACE_MS)
     if alive:
         pytest.fail(f"the test left thread(s) running: {alive}")
 
@@ -102,3 +116,32 @@ def sound_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_timer_left_running(request, qapp):
+    """A test that leaves a QTimer ticking fails, naming the timer's owner (leaks.py).
+
+    Checked after qtbot has closed the test's widgets (set up before the test's own
+    fixtures), before Qt deletes them: a closed window must stop its timers itself, since
+    a banner's timeout or an autosave firing after the window closed acts on a document the
+    user has left. A test that means to keep one running says why with
+    ``@pytest.mark.timer_outlives_test(reason)``.
+    """
+    from tests.ui.leaks import TimerWatch, describe
+
+    if request.node.get_closest_marker("timer_outlives_test"):
+        yield
+        return
+    watch = TimerWatch()
+    watch.start()
+    try:
+        yield
+    finally:
+        watch.stop()
+    running = watch.running()
+    if running:
+        names = sorted(describe(t) for t in running)
+        for timer in running:
+            timer.stop()  # the next test starts without them
+        pytest.fail(f"the test left {len(running)} timer(s) running: {names}")

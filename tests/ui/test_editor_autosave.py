@@ -65,15 +65,14 @@ def test_crashed_session_is_offered_and_restored(qtbot, tmp_path, monkeypatch):
     asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.Yes)
     window = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(window)
-    assert window.offer_restore()
+    assert window.files.offer_restore()
     assert asked == ["Restore unsaved work?"]
     # (the render workflow may add its own keys, e.g. a cache id, to the project)
     assert [r.to_dict() for r in window.doc.regions] == [r.to_dict() for r in project.regions]
     assert window.doc.path == original and window.doc.dirty
     assert "*" in window.windowTitle() or window.isWindowModified()
     assert find_recoveries() == [] and not os.listdir(autosave_dir())
-    window.doc.undo_stack.setClean()
-    window.doc._extra_dirty = False
+    window.doc.mark_clean()
 
 
 def test_declined_restore_discards_and_a_clean_crash_offers_nothing(qtbot, monkeypatch):
@@ -86,10 +85,10 @@ def test_declined_restore_discards_and_a_clean_crash_offers_nothing(qtbot, monke
     asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.No)
     window = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(window)
-    assert not window.offer_restore()
+    assert not window.files.offer_restore()
     assert window.doc.regions == [] and asked == ["Restore unsaved work?"]
     assert not os.listdir(autosave_dir())
-    assert not window.offer_restore() and len(asked) == 1  # nothing left to offer
+    assert not window.files.offer_restore() and len(asked) == 1  # nothing left to offer
 
 
 def test_closing_the_window_is_a_clean_exit(qtbot, monkeypatch):

@@ -9,9 +9,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton, QWidget
 
-from muzaic_studio.contract.errors import Unauthorized
 from muzaic_studio.ui.dialogs.key import KeyDialog
 from muzaic_studio.ui.dialogs.preferences import BackendSettings
+from tests.api.recording_server import RecordingServer, Reply
 from tests.ui.editor_helpers import demo_project, shown_window
 
 
@@ -21,13 +21,18 @@ def rect_in(widget: QWidget, ancestor: QWidget):
 
 
 def test_key_dialog_grows_for_a_failed_test_instead_of_overlapping(qtbot):
-    dialog = KeyDialog(BackendSettings(kind="cloud", api_url="http://127.0.0.1:9"))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    qtbot.waitSignal(dialog.statusShown, timeout=5000)
     long = " ".join(["The server refused this key for this origin."] * 6)
-    dialog._tested_error(Unauthorized(long))
+    with RecordingServer() as server:
+        server.route("/accountDetails", Reply(401, {"error": long}))
+        dialog = KeyDialog(BackendSettings(kind="cloud", api_url=server.url))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        qtbot.waitSignal(dialog.statusShown, timeout=5000)
+        dialog.key_edit.setText("a-key-the-server-refuses")
+        with qtbot.waitSignal(dialog.tested, timeout=10_000) as answer:
+            dialog.test_button.click()
+    assert answer.args[0] is False and long in dialog.result_label.text()
     QApplication.processEvents()
     labels = [dialog.findChild(QWidget, "keyIntro"), dialog.key_edit, dialog.status_label,
               dialog.result_label, dialog.test_button]  # fmt: skip
@@ -63,20 +68,28 @@ def test_at_1024x700_the_transport_stays_visible(qtbot, monkeypatch):
     w.render_workflow.shutdown()
 
 
-def test_banners_do_not_move_the_timeline(qtbot, monkeypatch):
+def test_banners_hide_nothing_and_do_not_move_the_regions(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
-    before = rect_in(w.timeline, w)
+    w.resize(1024, 600)  # low enough that the region lane is less than its 240 px most
+    qtbot.waitUntil(lambda: w.height() == 600)
+    QApplication.processEvents()
+    view = w.timeline
+    assert view.lane_rect.height() < 240
+    before = rect_in(view, w)
+    lane = view.lane_rect
     w.show_message("Something to say", "warning")
     QApplication.processEvents()
     bar = w.message_bar
-    assert bar.isVisible() and rect_in(w.timeline, w) == before
-    # it floats over the timeline's bottom, clear of the ruler and the region lane
-    floating = rect_in(bar, w)
-    lane_bottom = w.timeline.viewport().mapTo(w, QPoint(0, int(w.timeline.lane_rect.bottom()))).y()
-    assert floating.top() > lane_bottom and floating.bottom() <= before.bottom()
+    shown = rect_in(bar, w)
+    # the bar has its own room under the timeline: it covers no ruler, region or waveform
+    assert bar.isVisible() and not shown.intersects(rect_in(view, w))
+    assert shown.top() > rect_in(view.viewport(), w).bottom()
+    # the ruler and the regions (and their handles) stay under the pointer
+    assert rect_in(view, w).top() == before.top() and view.lane_rect == lane
+    assert view.wave_rect.height() >= 80
     bar.dismiss()
     QApplication.processEvents()
-    assert rect_in(w.timeline, w) == before
+    assert rect_in(view, w) == before  # the room comes back
     w.render_workflow.shutdown()
 
 

@@ -89,7 +89,7 @@ def test_failed_opens_refused_renders_and_exports_are_logged(window, qtbot, tmp_
 def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(window, monkeypatch, tmp_path):
     from muzaic_studio.ui.window.project_files import INSTALL_DIR, user_folder
 
-    demo = INSTALL_DIR / "resources" / "demo.muzaic"
+    demo = INSTALL_DIR / "muzaic_studio" / "data" / "demo.muzaic"
     assert window.files.open(demo)
     doc = window.doc
     assert doc.path is None and doc.display_name == "Demo: a one-minute score"

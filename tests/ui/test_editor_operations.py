@@ -63,6 +63,20 @@ def test_split_only_selected_and_refuses_outside(window):
     assert doc.undo_stack.count() == 0
 
 
+def test_split_cuts_the_region_under_the_playhead_even_with_another_selected(window):
+    """Found by a new user: Theme selected, playhead moved into Build-up, S said "Nothing to
+    split: put the playhead inside a region" although it was inside one."""
+    doc = window.doc
+    doc.select([doc.project.sorted_regions()[2].uid])  # the region at 30-40 s
+    doc.set_playhead(2.5)  # inside the first region, not the selected one
+    window.action_map["edit.split"].trigger()
+    assert [(r.time, r.duration) for r in doc.project.sorted_regions()][:2] == [
+        (0.0, 2.5),
+        (2.5, 7.5),
+    ]
+    assert window.message_bar.kind != "warning"
+
+
 def test_split_keyframes_math():
     left, right = editing.split_keyframes([[0, 2], [50, 10], [100, 4]], 0.25)
     assert left == [[0.0, 2], [100.0, 6.0]]
@@ -163,11 +177,11 @@ def test_right_click_menu_selects_the_region_under_it(window):
     view.set_zoom(20.0, 0)
     last = doc.project.sorted_regions()[2]
     pos = QPoint(int(view.scale.x(35.0)), int(view.lane_rect.center().y()))
-    menu = window.timeline_menu(pos)
+    menu = window.chrome.timeline_menu(pos)
     assert doc.selection == {last.uid}
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert "&Split at Playhead" in texts and "D&uplicate" in texts and "&Delete" in texts
-    window.timeline_menu(QPoint(int(view.scale.x(22.0)), pos.y()))  # empty space
+    window.chrome.timeline_menu(QPoint(int(view.scale.x(22.0)), pos.y()))  # empty space
     assert doc.playhead == pytest.approx(22.0, abs=0.05)
 
 

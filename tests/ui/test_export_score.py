@@ -3,8 +3,6 @@ progress, or disabled with the reason when the backend is the cloud."""
 
 from __future__ import annotations
 
-import threading
-
 import mido
 import pytest
 from scipy.io import wavfile
@@ -13,20 +11,8 @@ from muzaic_studio.engine.backend import OfflineEngine
 from tests.ui.render_support import render_and_wait, render_window
 
 
-@pytest.fixture(scope="module")
-def engine_threads():
-    """The in-process engine's region threads live as long as the process: made here, so
-    before the leak check (tests/ui/conftest.py) lists the threads a test starts."""
-    from muzaic_studio.engine.core import _pool
-
-    pool = _pool()
-    n = pool._max_workers
-    barrier = threading.Barrier(n)
-    list(pool.map(lambda _: barrier.wait(10), range(n)))  # all at once: n threads
-
-
 @pytest.fixture
-def offline_window(qtbot, engine_threads):
+def offline_window(qtbot):
     w = render_window(qtbot)
     w.render_workflow.use_backend(OfflineEngine())
     yield w

@@ -18,8 +18,7 @@ from tests.ui.editor_helpers import demo_project, no_modal_dialogs, shown_window
 def window(qtbot, monkeypatch):
     w = shown_window(qtbot, monkeypatch, demo_project())
     yield w
-    w.doc.undo_stack.setClean()
-    w.doc._extra_dirty = False
+    w.doc.mark_clean()
 
 
 def test_public_surface(window, qtbot):
@@ -73,6 +72,22 @@ def test_status_bar_length_reads_m_ss_tenths_also_when_empty(window):
     assert window.status.length.text().startswith("Length 0:00.0  ·  0 regions")
     window.set_document(ProjectDocument(Project(regions=[Region(0.0, 59.96)])))
     assert window.status.length.text().startswith("Length 1:00.0  ·  1 region")
+
+
+def test_save_as_suggests_a_file_name_every_disk_takes(window, monkeypatch):
+    """Found by a new user: the demo ("Demo: a one-minute score") suggested the file name
+    "Demo: a one-minute score.muzaic"; a colon breaks FAT, SMB and Windows disks (the
+    audio export already suggested "Demo - a one-minute score.mp3")."""
+    suggested = []
+
+    def ask(_parent, _title, suggestion, _filter):
+        suggested.append(Path(suggestion).name)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", ask)
+    window.set_document(ProjectDocument(Project(name="Demo: a one-minute score")))
+    window.action_map["file.save_as"].trigger()
+    assert suggested == ["Demo - a one-minute score.muzaic"]
 
 
 def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):

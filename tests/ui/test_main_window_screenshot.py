@@ -43,7 +43,7 @@ def fake_waveform(project: Project):
 
 def test_screenshot_of_the_main_window(qtbot, monkeypatch, app_style):
     no_modal_dialogs(monkeypatch)
-    demo = ROOT / "resources" / "demo.muzaic"
+    demo = ROOT / "muzaic_studio" / "data" / "demo.muzaic"
     project = Project.load(demo) if demo.exists() else demo_project()
     window = MainWindow(ProjectDocument(project, demo if demo.exists() else None), autosave=False)
     qtbot.addWidget(window)

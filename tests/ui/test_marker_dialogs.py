@@ -47,7 +47,7 @@ def _window(qtbot, monkeypatch):
     project = Project(regions=[Region(0.0, 10.0, tags=[1]), Region(10.0, 10.0, tags=[2])])
     w = shown_window(qtbot, monkeypatch, project)
     w.timeline.set_zoom(40.0, 0)
-    w.timeline._scroll_to(0)
+    w.timeline.scroll_to(0)
     return w
 
 

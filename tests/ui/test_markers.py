@@ -31,7 +31,7 @@ def test_markers_add_move_rename_colour_delete_undo_and_survive_reopen(
     assert [m.time for m in mk.markers(doc)] == [4.0]
     assert 4.0 in doc.markers  # a snap target like a scene cut
     view.set_zoom(40.0, 0)
-    view._scroll_to(0)
+    view.scroll_to(0)
     # drag the flag in the ruler from 4 s to 7 s
     y = view.lane_rect.top() - 6
     vp = view.viewport()

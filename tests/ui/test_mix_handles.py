@@ -42,7 +42,7 @@ def view(qtbot, render):
     v.show()
     qtbot.waitExposed(v)
     v.set_zoom(40.0, 0)  # 1 s = 40 px
-    v._scroll_to(0)
+    v.scroll_to(0)
     return v
 
 

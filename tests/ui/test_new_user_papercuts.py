@@ -14,7 +14,7 @@ from muzaic_studio.ui.inspector.panel import Inspector
 from muzaic_studio.ui.timeline.canvas import empty_hint
 from tests.ui.editor_helpers import shown_window
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
+DEMO = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
 
 
 def wheel_down(widget, notches: int = 1) -> bool:

@@ -6,6 +6,7 @@ import pytest
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.playback import player as player_module
 from muzaic_studio.ui.playback.player import NO_DEVICE_MESSAGE, Player, audio_outputs_available
 from muzaic_studio.ui.window.main_window import MainWindow
 from tests.ui.render_support import render_and_wait, render_window
@@ -135,9 +136,12 @@ def test_empty_project_has_nothing_to_play(qtbot):
     w.render_workflow.shutdown()
 
 
-def test_with_a_sound_device_a_new_render_plays_from_the_playhead(window, qtbot):
+def test_with_a_sound_device_a_new_render_plays_from_the_playhead(qtbot, engine_url, monkeypatch):
+    # Qt lists a device (none here: it refuses the stream, and the clock goes on).
+    monkeypatch.setattr(player_module, "audio_outputs_available", lambda: True)
+    window = render_window(qtbot, engine_url)
+    render_and_wait(window, qtbot)
     wf = window.render_workflow
-    wf.player._create_stream()  # a device that refuses the stream (none here): the clock goes on
     assert wf.player.has_audio
     doc = window.doc
     doc.set_playhead(4.0)
@@ -147,3 +151,4 @@ def test_with_a_sound_device_a_new_render_plays_from_the_playhead(window, qtbot)
     assert wf.player.playing and wf.player.source == doc.audio_path
     qtbot.waitUntil(lambda: doc.playhead > 4.2, timeout=5000)  # the playhead follows it
     wf.player.pause()
+    wf.shutdown()

@@ -10,6 +10,7 @@ from muzaic_studio.api import engine_child
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.main_window import MainWindow
+from tests.processes import exists
 from tests.ui.render_support import render_window
 
 
@@ -54,13 +55,13 @@ def test_quitting_during_an_offline_render_leaves_no_engine_child(qtbot, no_chil
     wf = w.render_workflow
     wf.ask_before_spending = False
     qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=30_000)
-    proc = engine_child.shared_engine()._proc
-    assert proc is not None and proc.poll() is None
+    pid = engine_child.shared_engine().pid
+    assert pid is not None and engine_child.shared_engine().alive
     assert wf.render(False)
     qtbot.waitUntil(lambda: wf.controller.runner.active_threads() == 1, timeout=10_000)
     assert w.close()  # offline work needs no question
     qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)
-    assert proc.poll() is not None  # killed and reaped, not still rendering
+    assert not exists(pid)  # killed and reaped, not still rendering
     assert not engine_child.shared_engine().alive
     assert wf.controller.runner.wait(0)  # the render thread has ended too
 

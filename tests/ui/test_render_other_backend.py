@@ -85,7 +85,9 @@ def test_the_demo_renders_on_another_backend_after_reading_its_tag_names(
     from muzaic_studio.model import Project
     from muzaic_studio.ui.document import ProjectDocument
 
-    demo = Project.load(Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic")
+    demo = Project.load(
+        Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
+    )
     window.set_document(ProjectDocument(demo))
     wf = window.render_workflow
     wf.use_backend(cloud(other_cloud.url))
@@ -111,6 +113,6 @@ def test_opening_the_demo_warns_about_nothing(window, tmp_path):
     """A copy of a region has no hash until render time: that is not a problem on open."""
     from pathlib import Path
 
-    demo = Path(__file__).resolve().parents[2] / "resources" / "demo.muzaic"
+    demo = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
     assert window.files.open(demo)
     assert "can't be rendered" not in window.message_bar.text

@@ -89,7 +89,9 @@ def test_render_changes_spends_tokens_only_for_the_changed_region(window, engine
     }  # fmt: skip
     assert render(window, qtbot, only_changes=True)
     assert doc.project.last_render["tokensUsed"] == 8  # the server charged the change only
-    assert "8 tokens charged, 6 saved" in window.message_bar.text
+    assert "8 tokens charged, 6 tokens saved by reusing 1 unchanged region" in (
+        window.message_bar.text
+    )
     assert not any(r.changed_since_render for r in doc.regions)
     after = {r.uid: r.last_hash for r in doc.regions}
     assert after[second.uid] != before[second.uid]
@@ -111,6 +113,8 @@ def test_ab_switches_between_the_last_two_renders(window, engine_url, qtbot):
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
         wf.history_switch.ab_switch()
     assert doc.audio_path == first_audio and wf.player.source == first_audio
+    said = window.message_bar.text  # one line, not the history list's two-line label
+    assert said.startswith("Now showing the render of ") and "\n" not in said and "  " not in said
     with qtbot.waitSignal(doc.waveformChanged, timeout=10_000):
         wf.history_switch.ab_switch()
     assert doc.audio_path == second_audio

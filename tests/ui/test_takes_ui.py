@@ -48,7 +48,7 @@ def test_context_menu_another_take_and_duplicate_give_new_takes(qtbot, monkeypat
     view, doc = window.timeline, window.doc
     view.set_zoom(20.0, 0)
     pos = QPoint(int(view.scale.x(35.0)), int(view.lane_rect.center().y()))
-    menu = window.timeline_menu(pos)
+    menu = window.chrome.timeline_menu(pos)
     take = next(a for a in menu.actions() if a.text() == "Another &Take")
     before = [r.take for r in doc.project.sorted_regions()]
     take.trigger()

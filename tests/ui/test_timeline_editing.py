@@ -33,7 +33,7 @@ def view(qtbot):
     v.show()
     qtbot.waitExposed(v)
     v.set_zoom(20.0, 0)  # 1 s = 20 px
-    v._scroll_to(0)
+    v.scroll_to(0)
     v.grid_mode = "off"
     return v
 
@@ -114,7 +114,7 @@ def test_move_onto_neighbour_is_refused_with_reason(view, qtbot):
         drag(view, 35.0, 12.0, modifiers=SHIFT)
     assert "overlap" in sig.args[0] and sig.args[1] == "warning"
     assert times(doc) == before and doc.undo_stack.count() == 0
-    assert "overlap" in view._hint
+    assert "overlap" in view.hint
 
 
 def test_move_group_keeps_spacing(view):

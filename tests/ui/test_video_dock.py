@@ -73,19 +73,19 @@ def test_follows_the_playhead_when_paused(dock, qtbot):
 
 def test_scrubbing_is_throttled_and_the_newest_position_wins(dock, qtbot, monkeypatch):
     seeks: list[float] = []
-    original = dock._seek
+    original = dock.media.setPosition
 
-    def counting(seconds: float) -> None:
-        seeks.append(seconds)
-        original(seconds)
+    def counting(ms: int) -> None:
+        seeks.append(ms / 1000)
+        original(ms)
 
-    monkeypatch.setattr(dock, "_seek", counting)
+    monkeypatch.setattr(dock.media, "setPosition", counting)  # each seek the picture does
     frames = Frames(dock)
     for i in range(100):  # a fast drag across the whole video
         dock.follow(i * 0.035)
     qtbot.waitUntil(lambda: frames.last_is(blue), timeout=WAIT)
     assert dock.media_position() == pytest.approx(99 * 0.035, abs=0.05)
-    assert seeks[-1] == pytest.approx(99 * 0.035)
+    assert seeks[-1] == pytest.approx(99 * 0.035, abs=0.001)
     assert len(seeks) <= 3  # the first at once, then the newest when the throttle ends
 
 
@@ -100,6 +100,7 @@ def test_plays_and_pauses_with_the_soundtrack(dock, qtbot):
     media = dock.media
     dock.follow(0.5)
     dock.set_playing(True)
+    dock.follow(0.53)  # the playhead moves: its sound is heard
     assert media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
     qtbot.waitUntil(lambda: dock.media_position() > 0.6, timeout=WAIT)
     # A playhead far from the picture (a click on the ruler while playing) pulls it back.
@@ -109,11 +110,59 @@ def test_plays_and_pauses_with_the_soundtrack(dock, qtbot):
     assert media.playbackState() == QMediaPlayer.PlaybackState.PausedState
 
 
+def test_pause_shows_the_frame_at_the_playhead(dock, qtbot):
+    """The heard position lags the picture a little; on pause the picture must go back to
+    the playhead, not freeze on the frame the playing video had reached (a seek made while
+    playing, then a pause, froze on a later frame: the bars of the next shot)."""
+    frames = Frames(dock)
+    dock.follow(1.3)
+    dock.set_playing(True)
+    dock.follow(1.33)  # the sound is heard: the picture plays
+    qtbot.waitUntil(lambda: dock.media_position() > 2.08, timeout=WAIT)  # past the cut at 2.0
+    dock.follow(1.95)  # where the sound is: still the red shot
+    dock.set_playing(False)
+    qtbot.waitUntil(lambda: frames.last_is(red), timeout=WAIT)
+    qtbot.wait(300)  # no later frame replaces it
+    assert frames.last_is(red)
+    assert dock.media_position() == pytest.approx(1.95, abs=0.05)
+
+
+def test_the_picture_waits_for_the_sound(dock, qtbot):
+    """Play starts the sound with the sound system's latency (the playhead holds until it is
+    heard): the picture must not run ahead meanwhile, only start when the playhead moves."""
+    media = dock.media
+    dock.follow(1.0)
+    dock.set_playing(True)
+    qtbot.wait(250)  # the sound is not heard yet: the playhead holds at 1.0
+    assert media.playbackState() == QMediaPlayer.PlaybackState.PausedState
+    assert dock.media_position() == pytest.approx(1.0, abs=0.05)
+    dock.follow(1.03)
+    assert media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+    dock.set_playing(False)
+
+
+def test_a_playhead_back_from_past_the_end_plays_the_picture_again(dock, qtbot):
+    """A soundtrack longer than the video: past its end the picture stops; a click back
+    into the video (or a loop wrapping) while the music plays must play the picture again,
+    not leave it frozen."""
+    media = dock.media
+    dock.follow(3.5)
+    dock.set_playing(True)
+    dock.follow(3.53)
+    dock.follow(6.0)  # the music plays on past the video
+    assert media.playbackState() != QMediaPlayer.PlaybackState.PlayingState
+    dock.follow(1.0)  # the user clicks back to 0:01 while it plays
+    dock.follow(1.03)
+    assert media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+    qtbot.waitUntil(lambda: dock.media_position() > 1.1, timeout=WAIT)
+    dock.set_playing(False)
+
+
 def test_small_drift_while_playing_does_not_seek(dock, qtbot, monkeypatch):
     dock.follow(1.0)
     dock.set_playing(True)
     seeks: list[float] = []
-    monkeypatch.setattr(dock, "_seek", seeks.append)
+    monkeypatch.setattr(dock.media, "setPosition", seeks.append)
     qtbot.wait(100)
     dock.follow(dock.media_position() + 0.05)
     assert seeks == []
@@ -189,6 +238,8 @@ def test_multimedia_is_loaded_only_for_a_video(qtbot, video_file):
     d.set_source(video_file, 4.0)
     assert d.media is not None
     qtbot.waitUntil(lambda: d.loaded, timeout=WAIT)
-    # Playing was asked for before the video existed: it applies once loaded.
+    # Playing was asked for before the video existed: it applies once loaded (cued at the
+    # playhead, playing as soon as the playhead moves on).
+    d.follow(1.03)
     assert d.media.playbackState() == QMediaPlayer.PlaybackState.PlayingState
     d.close_media()

@@ -114,3 +114,67 @@ def test_quitting_in_the_video_layout_does_not_lose_the_video_panel(
     for window in (w, again):
         window.video_workflow.shutdown()
         window.render_workflow.shutdown()
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1920, 1080)])
+def test_the_video_layout_keeps_the_timeline_readable_and_banners_cover_nothing(
+    qtbot, monkeypatch, video_file, size
+):
+    """At 1024x700 the timeline once got ~60 px and a banner covered its waveform: now the
+    region lane and the waveform keep a readable height, the video shrinks instead, and a
+    banner takes its own room under the timeline."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    wf = w.video_workflow
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    w.resize(*size)
+    qtbot.waitUntil(lambda: (w.width(), w.height()) == size)
+    w.video_layout.action.trigger()
+    view = w.timeline
+    QApplication.processEvents()
+    if size == (1920, 1080):  # room to spare: the timeline gets more than its minimum
+        assert view.wave_rect.height() > 120
+    w.video_layout.splitter.setSizes([10_000, 1])  # the divider dragged down all the way
+
+    def rect(widget):
+        return widget.rect().translated(widget.mapTo(w, QPoint(0, 0)))
+
+    for message in (None, "Rendered 5 regions. " * 8):  # a banner of two lines
+        if message:
+            w.show_message(message, "warning")
+        QApplication.processEvents()
+        QApplication.processEvents()
+        assert view.lane_rect.height() >= 80 and view.wave_rect.height() >= 80
+        assert rect(view).bottom() < rect(w.statusBar()).top()  # on screen, whole
+        video_h = w.video_layout.sizes()[0]
+        assert video_h >= 112  # the video shrank, but is still there
+        if message:
+            bar = w.message_bar
+            assert bar.isVisible() and not rect(bar).intersects(rect(view))
+    wf.shutdown()
+    w.render_workflow.shutdown()
+
+
+def test_untitled_projects_do_not_share_a_remembered_layout(qtbot, monkeypatch, video_file):
+    """The layout chosen for one unsaved project is not how the next one (New, the demo, a
+    later start) opens: untitled projects start in the default layout."""
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.files.maybe_save = lambda: True
+    wf, layout = w.video_workflow, w.video_layout
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    layout.action.trigger()  # on, for this untitled project
+    assert isinstance(w.centralWidget(), QSplitter)
+    w.action_map["file.new"].trigger()  # another, unrelated untitled project
+    assert not layout.action.isChecked() and not isinstance(w.centralWidget(), QSplitter)
+    assert wf.dock.widget() is wf.dock_widget
+    w.window_layout.save()  # quit
+    again = MainWindow(ProjectDocument(Project()), autosave=False)  # a later start
+    qtbot.addWidget(again)
+    assert not again.video_layout.action.isChecked()
+    for window in (w, again):
+        window.video_workflow.shutdown()
+        window.render_workflow.shutdown()

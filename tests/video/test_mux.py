@@ -181,3 +181,40 @@ def test_the_app_mix_and_marker_chapters_go_into_the_video(
     assert listed.count("[CHAPTER]") == 2
     assert "title=Intro" in listed and "title=Door\\; slam" in listed
     assert not list(tmp_path.glob(".*"))  # temp mix and chapter files are gone
+
+
+def listed_chapters(path: Path) -> list[tuple[float, str]]:
+    """(start s, title) of each chapter ffmpeg reads back from *path*."""
+    import subprocess
+
+    from muzaic_studio.audio.ffmpeg import ffmpeg_exe
+
+    text = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(path), "-f", "ffmetadata", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    chapters: list[tuple[float, str]] = []
+    for block in text.split("[CHAPTER]")[1:]:
+        fields = dict(line.split("=", 1) for line in block.strip().splitlines() if "=" in line)
+        num, den = fields["TIMEBASE"].split("/")
+        chapters.append((int(fields["START"]) * int(num) / int(den), fields.get("title", "")))
+    return chapters
+
+
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+def test_a_first_marker_after_zero_keeps_its_time(
+    cut_video: Path, music_mp3: Path, tmp_path: Path, container: str
+) -> None:
+    """MP4 stretches its first chapter back to 0:00, so a video whose first marker is at
+    1 s jumped to 0:00 for it. A chapter for the opening comes first; each marker starts
+    its own chapter at its own time."""
+    out = export_video(
+        cut_video,
+        music_mp3,
+        tmp_path / f"scored.{container}",
+        ExportOptions(container=container, chapters=((1.0, "Door"), (2.5, "Chase"))),
+    )
+    starts = {title: start for start, title in listed_chapters(out)}
+    assert starts["Door"] == pytest.approx(1.0, abs=0.01)
+    assert starts["Chase"] == pytest.approx(2.5, abs=0.01)
+    assert min(starts.values()) == 0.0  # the opening before the first marker

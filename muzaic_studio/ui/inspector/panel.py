@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -187,6 +187,7 @@ class Inspector(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area = scroll
         self.pages.addWidget(scroll)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -202,6 +203,7 @@ class Inspector(QWidget):
         self.method_combo.activated.connect(self._on_method)
         self.start_spin.valueChanged.connect(self._on_start)
         self.duration_spin.valueChanged.connect(self._on_duration)
+        self.tag_picker.search.textChanged.connect(self._show_tag_results)
 
     # -- document --------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument) -> None:
@@ -227,6 +229,18 @@ class Inspector(QWidget):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self.tag_picker.set_room(self.height())
+
+    def _show_tag_results(self, text: str) -> None:
+        """Scroll the tags found into view as the user types: the list sits at the bottom
+        of the panel, below the fold on most screens, so a search seemed to do nothing."""
+        body, tags = self.scroll_area.widget(), self.tag_picker.list
+        if body is None or not text.strip():
+            return
+        rows = min(tags.height(), 6 * max(tags.sizeHintForRow(0), tags.fontMetrics().height()))
+        self.scroll_area.ensureVisible(0, tags.mapTo(body, QPoint(0, rows)).y(), 0, 0)
+        self.scroll_area.ensureVisible(
+            0, self.tag_picker.search.mapTo(body, QPoint(0, 0)).y(), 0, 0
+        )
 
     # -- model -> controls -----------------------------------------------------------
     def refresh(self) -> None:

@@ -36,7 +36,9 @@ class TagPicker(QWidget):
         self.catalogue = TagCatalogue()
         self.search = QLineEdit(placeholderText="Search tags...")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("Filter the tag list by name or category")
+        self.search.setToolTip(
+            "Filter the tag list by name or category; Enter adds the first tag listed"
+        )
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setToolTip("The tags of the selected region(s), in order")
@@ -59,6 +61,7 @@ class TagPicker(QWidget):
         layout.addWidget(self.list)
         layout.addWidget(self.warning)
         self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self.add_first_match)
         self.list.itemChanged.connect(self._on_item_changed)
         self.items_by_tag: dict[int, QListWidgetItem] = {}  # the rows, by tag id (read by tests)
         self._state: list[list[int]] = []
@@ -154,6 +157,17 @@ class TagPicker(QWidget):
                 continue
             hay = f"{item.text()} {self.catalogue.category_of.get(tid, '')}".lower()
             item.setHidden(bool(needle) and needle not in hay)
+
+    def add_first_match(self) -> None:
+        """Enter in the search field: tick the first tag listed and clear the search, so
+        the next tag can be typed at once (typing "jazz", Enter, "sad", Enter)."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(ROLE_ID) is not None and not item.isHidden():
+                if item.checkState() != Qt.CheckState.Checked:
+                    item.setCheckState(Qt.CheckState.Checked)  # emits tagToggled
+                self.search.clear()
+                return
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
         tid = item.data(ROLE_ID)

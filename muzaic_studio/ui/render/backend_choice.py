@@ -104,7 +104,7 @@ class BackendChoice:
         self.controller.set_backend(backend)
         pending, self._pending_render = self._pending_render, None
         if pending is not None and backend is not None:
-            QTimer.singleShot(0, lambda: self.render(pending))
+            QTimer.singleShot(0, self.controller, lambda: self.render(pending))
         is_cloud = getattr(backend, "name", "") == "cloud"
         self.controller.confirm = self.confirm if is_cloud else None
         set_label = getattr(self.window, "set_backend_label", None)

@@ -282,14 +282,17 @@ class RenderController(QObject):
             charge = charge_text(out.tokens_used, job.plan.tokens, summary.backend)
             self.notify(f"Rendered the copy sources: {charge}; now the soundtrack.", "info")
             then = job.only_changes
-            QTimer.singleShot(0, lambda: self.render(then, confirmed=True))
+            QTimer.singleShot(0, self, lambda: self.render(then, confirmed=True))
             return
         plan = job.plan
         if plan.tokens_saved and out.tokens_used > plan.tokens:
             saved = f"; reusing {plural(plan.reused, 'unchanged region')} saved nothing"
+        elif plan.tokens_saved and summary.backend == "offline":  # nothing to save offline
+            saved = f", {plural(plan.reused, 'unchanged region')} reused"
         elif plan.tokens_saved:
             saved = (
-                f", {plan.tokens_saved} saved by reusing {plural(plan.reused, 'unchanged region')}"
+                f", {plural(plan.tokens_saved, 'token')} saved by reusing "
+                f"{plural(plan.reused, 'unchanged region')}"
             )
         else:
             saved = ""

@@ -87,7 +87,10 @@ class HistorySwitcher:
             self.player.set_source(audio, pyramid.duration, keep_position=True)
             self.refresh()
             if announce:
-                self.say(f"Now showing the render of {record.label()}.", "info")
+                said = " · ".join(" ".join(line.split()) for line in record.label().splitlines())
+                self.say(
+                    f"Now showing the render of {said}.", "info"
+                )  # one line, not the list's two
 
         def failed(exc: BaseException) -> None:
             self.say(f"That render cannot be shown: {exc}", "error")

@@ -26,6 +26,7 @@ def fetch_catalogue_then_render(controller: Any, only_changes: bool) -> None:
 
     def failed(exc: BaseException) -> None:
         text = getattr(exc, "message", None) or str(exc)
+        controller.last_error = exc  # a dead cloud: the window offers the offline engine
         controller.notify(
             f"Cannot read the tag list of {controller.backend_name}: {text}",
             "error",

@@ -240,7 +240,7 @@ class RenderWorkflow(WindowWorkflow):
         dead_server = (
             isinstance(error, NetworkError)
             and notice.kind == "error"
-            and notice.text.startswith(error.message)
+            and error.message in notice.text  # also "Cannot read the tag list of ...: "
             and getattr(self.controller.backend, "name", None) != "offline"
         )
         show = getattr(self.window, "show_message", None)

@@ -9,6 +9,7 @@ the fonts and the scale these methods read, and adds the document, zoom and inpu
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 
 RULER_H = 30
 LANE_GAP = 8
+MIN_LANE_H = 80.0  # the region lane and the waveform each keep this much (readable)
+MIN_VIEWPORT_H = int(RULER_H + 3 * LANE_GAP + 2 * MIN_LANE_H)
 
 
 def empty_hint() -> str:
@@ -74,12 +77,17 @@ class TimelineCanvas(QAbstractScrollArea):
     _starts: list[float]
     _ends: list[float]
     region_painter: RegionPainter
+    banner_room: Callable[[], int]  # px a banner under the timeline takes from it now
 
     # -- geometry --------------------------------------------------------------------
     @property
     def lane_rect(self) -> QRectF:
-        h = self.viewport().height()
-        lane_h = max(60.0, min(240.0, (h - RULER_H - 3 * LANE_GAP) * 0.5))
+        # Half the height (at most 240 px) reckoned with the room a banner under the
+        # timeline borrows: the regions and their handles keep their size as one comes
+        # and goes (the waveform gives the room), unless that would squeeze the waveform.
+        room = self.viewport().height() - RULER_H - 3 * LANE_GAP
+        half = (room + self.banner_room()) * 0.5
+        lane_h = max(MIN_LANE_H, min(240.0, half, room - MIN_LANE_H))
         return QRectF(0, RULER_H + LANE_GAP, self.viewport().width(), lane_h)
 
     @property

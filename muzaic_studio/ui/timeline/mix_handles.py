@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen, QPolygonF
 
 from muzaic_studio.model.mix import (
     FADE_MAX,
@@ -37,6 +37,7 @@ from muzaic_studio.model.mix import (
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui.document import EditError, ProjectDocument
 from muzaic_studio.ui.mix_edits import edit_transition, set_fade, set_gain
+from muzaic_studio.ui.timeline import gain_label
 from muzaic_studio.ui.timeline.gestures import Gesture
 
 if TYPE_CHECKING:  # numpy and the audio mix load on first use, not at start-up
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # numpy and the audio mix load on first use, not at start-up
 
 INSET = 3.0
 HANDLE_PX = 5.0
+HEADER_H = 18.0  # the region's name bar (paint.RegionPainter), kept clear of the gain label
 LINE_COLOR = QColor(255, 255, 255, 210)
 HANDLE_COLOR = QColor("#ffd54a")
 XFADE_COLOR = QColor("#7cf2a0")
@@ -253,13 +255,9 @@ def _curve(rect: QRectF, x0: float, x1: float, y_top: float, shape: str, rising:
     ]
 
 
-def paint_region_mix(
-    view: TimelineView, p: QPainter, r: Region, rect: QRectF, selected: bool
-) -> None:
-    """The gain line and fade curves over a region; handles when it is selected."""
-    mix = shown_mix(view.doc, r)
-    if mix.is_flat and not selected:
-        return
+def _mix_line(view: TimelineView, r: Region, rect: QRectF, mix: RegionMix):
+    """The gain line with its fade curves (x-ascending points), the fades' own points,
+    the line's y and where the fades meet it."""
     y = gain_y(rect, mix.gain_db)
     x_in, x_out = view.scale.x(r.time + mix.fade_in), view.scale.x(r.end - mix.fade_out)
     rising = _curve(rect, rect.left(), x_in, y, mix.fade_in_shape, True) if mix.fade_in else []
@@ -267,6 +265,47 @@ def paint_region_mix(
         _curve(rect, x_out, rect.right(), y, mix.fade_out_shape, False) if mix.fade_out else []
     )
     points = (rising or [QPointF(rect.left(), y)]) + (falling or [QPointF(rect.right(), y)])
+    return points, rising, falling, y, x_in, x_out
+
+
+def gain_label_box(points: list[QPointF], rect: QRectF, y: float, x_in: float, x_out: float,
+                   width: float, height: float) -> QRectF | None:  # fmt: skip
+    """The gain label's box in *rect* (see gain_label.place): clear of the region's name
+    bar and of the transition diamonds at its bottom corners."""
+    inner = rect.adjusted(INSET, HEADER_H, -INSET, -(8.0 + HANDLE_PX + 1))
+    flat = (max(x_in, rect.left()) + min(x_out, rect.right())) / 2
+    return gain_label.place(points, inner, y, flat, width, height)
+
+
+def gain_label_rect(view: TimelineView, r: Region, rect: QRectF) -> QRectF | None:
+    """The box the gain label of *r* is drawn in (None: no label, or no room for it)."""
+    mix = shown_mix(view.doc, r)
+    if not mix.gain_db:
+        return None
+    points, _rising, _falling, y, x_in, x_out = _mix_line(view, r, rect, mix)
+    text = gain_text(mix.gain_db)
+    return gain_label_box(points, rect, y, x_in, x_out, *_label_size(view, text))
+
+
+def _label_size(view: TimelineView, text: str) -> tuple[float, float]:
+    """The label's box: the text in the timeline's small font with 2 px all round, which
+    the glyphs' antialiased edges stay inside."""
+    metrics = QFontMetricsF(view._small)
+    return metrics.horizontalAdvance(text) + 4, metrics.height() + 4
+
+
+def gain_text(db: float) -> str:
+    return f"{db:+.1f} dB"
+
+
+def paint_region_mix(
+    view: TimelineView, p: QPainter, r: Region, rect: QRectF, selected: bool
+) -> None:
+    """The gain line and fade curves over a region; handles when it is selected."""
+    mix = shown_mix(view.doc, r)
+    if mix.is_flat and not selected:
+        return
+    points, rising, falling, y, x_in, x_out = _mix_line(view, r, rect, mix)
     p.save()
     # Only the fades' area above the curve is shaded: polygon fills are the costliest
     # thing a handle drag repaints, so no blend over the whole region.
@@ -288,10 +327,12 @@ def paint_region_mix(
         for pt in (QPointF(x_in, y), QPointF(x_out, y)):
             p.drawRect(QRectF(pt.x() - 3.5, pt.y() - 3.5, 7, 7))
     if mix.gain_db:
-        p.setPen(LINE_COLOR)
-        p.drawText(
-            QPointF(rect.left() + 4, min(rect.bottom() - 4, y + 13)), f"{mix.gain_db:+.1f} dB"
-        )
+        text = gain_text(mix.gain_db)
+        box = gain_label_box(points, rect, y, x_in, x_out, *_label_size(view, text))
+        if box is not None:
+            p.setFont(view._small)
+            p.setPen(LINE_COLOR)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
     p.restore()
 
 

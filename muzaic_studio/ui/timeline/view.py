@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QHelpEvent,
+    QHideEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline import geometry as geo
-from muzaic_studio.ui.timeline.canvas import RULER_H, TimelineCanvas
+from muzaic_studio.ui.timeline.canvas import MIN_VIEWPORT_H, RULER_H, TimelineCanvas
 from muzaic_studio.ui.timeline.interaction import Interaction
 from muzaic_studio.ui.timeline.paint import (
     RegionPainter,
@@ -40,6 +41,7 @@ from muzaic_studio.ui.timeline.paint import (
 LEFT_MARGIN = 12.0
 MIN_FIT_SECONDS = 10.0  # zoom to fit never zooms in further than this
 EMPTY_FIT_SECONDS = 60.0  # what zoom to fit shows of an empty project
+FOLLOW_AT = 0.1  # a followed playhead is put this far into the view (share of its width)
 
 
 class TimelineView(TimelineCanvas):
@@ -58,7 +60,9 @@ class TimelineView(TimelineCanvas):
         self.setFrameShape(QAbstractScrollArea.Shape.NoFrame)
         self.viewport().setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setMinimumHeight(180)
+        # Never squeezed below a readable region lane and waveform (the Video Layout's
+        # splitter and a small window shrink the video or the docks instead).
+        self.setMinimumHeight(MIN_VIEWPORT_H + self.horizontalScrollBar().sizeHint().height())
         self.setToolTip("")
         self.scale = geo.TimeScale(px_per_sec=24.0, left=LEFT_MARGIN)
         self.tool = "generate"
@@ -66,6 +70,7 @@ class TimelineView(TimelineCanvas):
         self.grid_mode = "seconds"
         self.tag_names: dict[int, str] = {}
         self.doc: ProjectDocument = doc or ProjectDocument()
+        self._shown_playhead = self.doc.playhead
         self.interaction = Interaction(self)
         self._sorted: list[Region] = []
         self._starts: list[float] = []
@@ -78,6 +83,7 @@ class TimelineView(TimelineCanvas):
         self._small = QFont(self.font())
         self._small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))
         self.region_painter = RegionPainter(self)
+        self.banner_room = lambda: 0  # the main window's message bar (main_window.py)
         self._connect(self.doc)
         self._rebuild()
 
@@ -85,6 +91,7 @@ class TimelineView(TimelineCanvas):
     def set_document(self, doc: ProjectDocument) -> None:
         self._disconnect(self.doc)
         self.doc = doc
+        self._shown_playhead = doc.playhead
         self.interaction.cancel()
         self._connect(doc)
         self._wave_cache.clear()
@@ -120,6 +127,14 @@ class TimelineView(TimelineCanvas):
         self.viewport().update()
 
     def _on_playhead(self, seconds: float) -> None:
+        """A playhead that leaves the view from inside it (playback running off the right
+        edge, a loop wrapping back) is followed, a page at a time so the picture does not
+        crawl; one the user scrolled away from, or drags (the drag scrolls), is left alone."""
+        width = self.viewport().width()
+        was, now = self.scale.x(self._shown_playhead), self.scale.x(seconds)
+        self._shown_playhead = seconds
+        if 0 <= was <= width and not 0 <= now <= width and not self.interaction.active:
+            self.scroll_to(seconds * self.scale.px_per_sec + LEFT_MARGIN - width * FOLLOW_AT)
         self.viewport().update()
 
     def _on_waveform(self) -> None:
@@ -136,7 +151,7 @@ class TimelineView(TimelineCanvas):
         self.scale.px_per_sec = px_per_sec
         self._wave_cache.clear()
         self._update_scrollbar()
-        self._scroll_to(anchor_t * px_per_sec + LEFT_MARGIN - anchor_x)
+        self.scroll_to(anchor_t * px_per_sec + LEFT_MARGIN - anchor_x)
         self.viewport().update()
         self.zoomChanged.emit(px_per_sec)
 
@@ -149,7 +164,7 @@ class TimelineView(TimelineCanvas):
         # An empty project shows a normal soundtrack's length to draw in, not 10 s.
         length = max(length, MIN_FIT_SECONDS) if length > 0 else EMPTY_FIT_SECONDS
         self.set_zoom(width / (length * 1.04), 0)
-        self._scroll_to(0)
+        self.scroll_to(0)
 
     def _update_scrollbar(self) -> None:
         bar = self.horizontalScrollBar()
@@ -158,7 +173,8 @@ class TimelineView(TimelineCanvas):
         bar.setPageStep(self.viewport().width())
         bar.setSingleStep(max(1, self.viewport().width() // 20))
 
-    def _scroll_to(self, pixels: float) -> None:
+    def scroll_to(self, pixels: float) -> None:
+        """Scroll so that content x *pixels* is at the viewport's left edge."""
         bar = self.horizontalScrollBar()
         if pixels > bar.maximum():
             bar.setMaximum(int(pixels) + 1)
@@ -168,7 +184,7 @@ class TimelineView(TimelineCanvas):
     def ensure_visible(self, seconds: float) -> None:
         x = self.scale.x(seconds)
         if x < 0 or x > self.viewport().width():
-            self._scroll_to(
+            self.scroll_to(
                 seconds * self.scale.px_per_sec + LEFT_MARGIN - self.viewport().width() * 0.3
             )
             self.viewport().update()
@@ -180,6 +196,12 @@ class TimelineView(TimelineCanvas):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._update_scrollbar()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (its window closed or minimised): the hint goes, nothing left ticking."""
+        self._clear_hint()
+        self.interaction.autoscroll.stop()
+        super().hideEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
@@ -193,12 +215,18 @@ class TimelineView(TimelineCanvas):
         event.accept()
 
     # -- hint inside the timeline ----------------------------------------------------
+    @property
+    def hint(self) -> str:
+        """The short note shown inside the timeline (why an edit was refused), or ""."""
+        return self._hint
+
     def show_hint(self, text: str) -> None:
         self._hint = text
         self._hint_timer.start()
         self.viewport().update()
 
     def _clear_hint(self) -> None:
+        self._hint_timer.stop()
         self._hint = ""
         self.viewport().update()
 

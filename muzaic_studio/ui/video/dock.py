@@ -9,7 +9,11 @@ picture the same way:
   does not queue hundreds of decodes behind the mouse;
 * playing (the soundtrack player runs): the video plays on its own clock and is pulled
   back only when it drifts more than `RESYNC_S` from the playhead, because seeking 30
-  times a second would stutter.
+  times a second would stutter. Each start and each jump (play, a click on the ruler, a
+  loop wrapping, a playhead coming back from past the video's end) cues the picture:
+  paused on the playhead's frame until the playhead moves, i.e. until its sound is
+  heard. Started at once, the picture ran ahead by the sound's start-up latency (about
+  0.1 s, a steady lead under `RESYNC_S` that was never corrected).
 
 The video's own sound is muted by default (the music is what the user is placing); the
 dock's sound button and the video sound lane toggle the same `muted` state. On a machine
@@ -99,6 +103,7 @@ class VideoDock(QWidget):
         self._loaded = False
         self._muted = True
         self._target = 0.0
+        self._cue: float | None = None  # paused here until the playhead moves on
         self._applied: float | None = None
         self._seek_timer = QTimer(self, singleShot=True, interval=SEEK_MS)
         self._seek_timer.timeout.connect(self._apply_pending)
@@ -229,10 +234,16 @@ class VideoDock(QWidget):
             return  # applied when the media has loaded
         if self._playing:
             if self._target >= self._duration:
+                self._cue = None
                 self._media.pause()
                 return
-            if abs(self.media_position() - self._target) > RESYNC_S:
-                self._seek(self._target)
+            if self._cue is not None and abs(self._target - self._cue) <= RESYNC_S:
+                if self._target != self._cue:  # the sound is heard: the picture goes with it
+                    self._cue = None
+                    self._media.play()
+                return
+            if self._cue is not None or abs(self.media_position() - self._target) > RESYNC_S:
+                self._cue_at(self._target)
             return
         if self._seek_timer.isActive():
             return  # the timer applies the newest target when it fires
@@ -256,6 +267,13 @@ class VideoDock(QWidget):
         self._applied = pos
         self._media.setPosition(round(pos * 1000))
 
+    def _cue_at(self, seconds: float) -> None:
+        """Show *seconds*' frame, paused, and play on when the playhead moves past it."""
+        assert self._media is not None
+        self._cue = seconds
+        self._media.pause()  # paused before the seek, so the frame shown is the target's
+        self._seek(seconds)
+
     def set_playing(self, playing: bool) -> None:
         """The soundtrack player started or stopped: play or pause the picture with it."""
         self._playing = bool(playing)
@@ -264,11 +282,14 @@ class VideoDock(QWidget):
         self._seek_timer.stop()
         if not self._loaded:
             return  # applied when the media has loaded
-        self._seek(self._target)
         if self._playing and self._target < self._duration:
-            self._media.play()
+            self._cue_at(self._target)
         else:
+            self._cue = None
+            # Paused first, then the seek: a seek made while playing can land after the
+            # frame the pause then freezes on, leaving a picture ahead of the playhead.
             self._media.pause()
+            self._seek(self._target)
 
     @property
     def playing(self) -> bool:

@@ -75,6 +75,6 @@ class VideoDropFilter(QObject):
             path = self.video_in(event)
             if path is not None:
                 event.acceptProposedAction()  # type: ignore[attr-defined]
-                QTimer.singleShot(0, lambda: self.load(path))
+                QTimer.singleShot(0, self, lambda: self.load(path))
                 return True
         return False

@@ -4,7 +4,10 @@ Scoring a scene means watching it, so this layout takes the video preview out of
 dock and puts it above the timeline in a vertical splitter the user resizes. Whether the
 layout is on and the splitter's sizes are remembered per project in the app settings
 (keyed by the project file's path), not in the project file: it is how this user looks
-at it on this screen, not part of the soundtrack.
+at it on this screen, not part of the soundtrack. An untitled project has no file to key
+it by: it opens in the app's default (the layout off) and its choice lasts while it is
+open, going with it when it is saved; one shared "untitled" slot made every new project,
+the demo and a restored autosave open in whatever layout the last untitled one had.
 
 The toolbar also gets the playhead's time with milliseconds (`format_precise`, the app's
 one time formatter) and the video's frame number at the playhead.
@@ -30,9 +33,11 @@ DOCK_HIDDEN = (
 )
 
 
-def settings_key(doc: Any) -> str:
-    """Per project: a digest of the project's path (an unsaved project shares one key)."""
-    path = str(doc.path.resolve()) if getattr(doc, "path", None) else "untitled"
+def settings_key(doc: Any) -> str | None:
+    """Per project: a digest of the project file's path; None for an untitled project."""
+    if not getattr(doc, "path", None):
+        return None
+    path = str(doc.path.resolve())
     return f"{SETTINGS_GROUP}/{hashlib.sha1(path.encode()).hexdigest()[:16]}"
 
 
@@ -146,12 +151,13 @@ class VideoLayout(QObject):
         return self.splitter.sizes() if self.splitter is not None else []
 
     def _save(self) -> None:
-        if self._doc is None:
+        key = settings_key(self._doc) if self._doc is not None else None
+        if key is None:  # untitled: nothing to key it by until it is saved
             return
         settings = app_settings()
-        settings.setValue(f"{settings_key(self._doc)}/on", self.action.isChecked())
+        settings.setValue(f"{key}/on", self.action.isChecked())
         if self.splitter is not None:
-            settings.setValue(f"{settings_key(self._doc)}/sizes", ",".join(map(str, self.sizes())))
+            settings.setValue(f"{key}/sizes", ",".join(map(str, self.sizes())))
 
     def _document_changed(self, doc: Any) -> None:
         if self._doc is not None and self._doc is not doc:
@@ -166,13 +172,13 @@ class VideoLayout(QObject):
         # Saved under a (new) name: the layout goes with it, to the new path's key
         doc.pathChanged.connect(self._save)
         self.update_clock()
-        settings = app_settings()
-        on = str(settings.value(f"{settings_key(doc)}/on", "false")).lower() == "true"
+        settings, key = app_settings(), settings_key(doc)
+        on = key is not None and str(settings.value(f"{key}/on", "false")).lower() == "true"
         self._restoring = True
         try:
             self.action.setChecked(on)
             self._toggled(on)
-            raw = str(settings.value(f"{settings_key(doc)}/sizes", "") or "")
+            raw = str(settings.value(f"{key}/sizes", "") or "") if key else ""
             sizes = [int(x) for x in raw.split(",") if x.strip().isdigit()]
             if self.splitter is not None and len(sizes) == 2 and all(sizes):
                 self.splitter.setSizes(sizes)

@@ -108,6 +108,9 @@ class SceneCuts:
                 self._regions_after_scan = False
                 self.regions_from_scenes()
                 return
+            if n == 0:
+                self._say_no_cuts(info.path.name)
+                return
             self.say(f"Found {plural(n, 'scene cut')} in {info.path.name}; the timeline "
                      "snaps to them.", "success", "Regions from Scenes...",
                      self.regions_from_scenes)  # fmt: skip
@@ -120,6 +123,18 @@ class SceneCuts:
 
         return self.jobs.run("scenes", job, on_result=found, on_error=failed,
                          on_progress=lambda f, _t: self.progress.set_progress(f))  # fmt: skip
+
+    def _say_no_cuts(self, name: str) -> None:
+        """No cut is not a success to act on ("Found 0 scene cuts ... snaps to them", in
+        green, offering regions from them): say so, and offer the most sensitive search."""
+        high = min(t for _text, t, _tip in SENSITIVITIES)
+        if self.threshold > high + 1e-9:
+            self.say(f"No scene cuts found in {name}: it looks like one shot. High "
+                     "sensitivity also finds cuts between similar shots.", "info",
+                     "Try High Sensitivity", lambda: self.set_threshold(high))  # fmt: skip
+        else:
+            self.say(f"No scene cuts found in {name}, even at high sensitivity: place "
+                     "regions by hand, or at markers (M, then Edit > Regions from Markers).")  # fmt: skip
 
     def set_threshold(self, threshold: float) -> None:
         """Change the scene-cut sensitivity; the cuts are found again (or read from cache)."""

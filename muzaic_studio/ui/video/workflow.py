@@ -301,7 +301,7 @@ class VideoWorkflow(WindowWorkflow):
         # The file was just written with the old (absolute) path; once the save is done
         # (the document emits pathChanged before it marks itself clean), write it again so
         # it stays right when the project folder moves together with its video.
-        QTimer.singleShot(0, lambda: self._resave_if_clean(doc))
+        QTimer.singleShot(0, self, lambda: self._resave_if_clean(doc))
 
     def _resave_if_clean(self, doc: ProjectDocument) -> None:
         if doc is self.doc and doc.path is not None and not doc.dirty:

@@ -1,40 +1,52 @@
 """The main window's chrome: menu bar, toolbar, status bar and the Open Recent menu.
 
-A mixin of `MainWindow`, which creates the actions (actions.py), the timeline and the
-project files before building; what the actions do is wired in main_window.py.
+An object the `MainWindow` owns, built once the window has its actions (actions.py), its
+timeline and its project files; it lays those actions out in menus and bars and keeps the
+status labels current. What the actions do is wired in main_window.py and commands.py.
+The chrome reads the window's current document on each update, since New and Open swap it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtGui import QActionGroup
+from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
 from muzaic_studio.ui import icons
-from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.timeline.view import TimelineView
-from muzaic_studio.ui.window.project_files import ProjectFiles
 from muzaic_studio.ui.window.status import WindowStatus
+
+if TYPE_CHECKING:
+    from muzaic_studio.ui.window.main_window import MainWindow
 
 TOOLS = ("select", "generate", "copy", "silence")
 GRID_MODES = ("off", "seconds", "bars")
 
 
-class WindowChrome(QMainWindow):
+class WindowChrome:
     """Builds and updates the window's menus, toolbar and status bar labels."""
 
-    # Made by MainWindow.__init__ before the chrome is built:
-    doc: ProjectDocument
-    action_map: dict[str, QAction]
-    menus: dict[str, QMenu]
-    timeline: TimelineView
-    files: ProjectFiles
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.action_map = window.action_map
+        self.menus = window.menus  # filled here; other features add theirs to the same dict
+        self.timeline = window.timeline
+        self.files = window.files
+        self._build_menus()
+        self._build_toolbar()
+        self.status = WindowStatus(window.statusBar())
+        self.files.recentChanged.connect(self.fill_recent_menu)
+        self.fill_recent_menu()
+        self.timeline.cursorTimeChanged.connect(self.status.show_cursor)
+        self.timeline.zoomChanged.connect(lambda _z: self.update_status())
+        self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.timeline.customContextMenuRequested.connect(self._open_timeline_menu)
 
     def _build_menus(self) -> None:
         a = self.action_map
-        bar = self.menuBar()
+        bar = self.window.menuBar()
         file = self.menus["file"] = bar.addMenu("&File")
         file.addActions([a["file.new"], a["file.open"]])
         self.menus["recent"] = file.addMenu("Open &Recent")
@@ -55,7 +67,7 @@ class WindowChrome(QMainWindow):
                          a["edit.select_next"]])  # fmt: skip
         edit.addSeparator()
         tools = edit.addMenu("&Tool")
-        self.tool_group = QActionGroup(self)
+        self.tool_group = QActionGroup(self.window)
         for t in TOOLS:
             self.tool_group.addAction(a[f"tool.{t}"])
             tools.addAction(a[f"tool.{t}"])
@@ -65,7 +77,7 @@ class WindowChrome(QMainWindow):
         view.addSeparator()
         view.addAction(a["view.snap"])
         a["view.snap"].setChecked(True)
-        self.grid_group = QActionGroup(self)
+        self.grid_group = QActionGroup(self.window)
         for mode in GRID_MODES:
             self.grid_group.addAction(a[f"view.grid_{mode}"])
             view.addAction(a[f"view.grid_{mode}"])
@@ -84,11 +96,11 @@ class WindowChrome(QMainWindow):
 
     def _build_toolbar(self) -> None:
         a = self.action_map
-        tb = self.toolbar = QToolBar("Main toolbar", self)
+        tb = self.toolbar = QToolBar("Main toolbar", self.window)
         tb.setObjectName("main_toolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
         tb.addActions([a["file.new"], a["file.open"], a["file.save"]])
         tb.addSeparator()
         tb.addActions([a["edit.undo"], a["edit.redo"]])
@@ -113,10 +125,7 @@ class WindowChrome(QMainWindow):
             more.setIcon(icons.icon("more"))
             more.setToolTip("More tools")
 
-    def _build_status_bar(self) -> None:
-        self.status = WindowStatus(self.statusBar())
-
-    def _fill_recent_menu(self) -> None:
+    def fill_recent_menu(self) -> None:
         menu = self.menus["recent"]
         menu.clear()
         recent = self.files.recent()
@@ -130,34 +139,28 @@ class WindowChrome(QMainWindow):
             menu.addAction("Clear Recent", self.files.clear_recent)
         menu.setEnabled(bool(recent))
 
-    def _update_status(self) -> None:
-        self.status.show_project(self.doc.project, self.timeline.scale.px_per_sec)
+    def update_status(self, *_args: object) -> None:
+        self.status.show_project(self.window.doc.project, self.timeline.scale.px_per_sec)
 
-    def set_status_compact(self, on: bool) -> None:
-        """While a render shows its progress, the status labels step aside."""
-        self.status.set_compact(on)
-
-    def _on_playhead(self, seconds: float) -> None:
-        layout = getattr(self, "video_layout", None)
+    def show_playhead(self, seconds: float) -> None:
+        layout = getattr(self.window, "video_layout", None)
         if layout is not None:  # the same clock, with the video's frame number
             layout.update_clock(seconds)
         else:
             self.status.show_playhead(seconds)
-
-    def _on_cursor(self, seconds: float) -> None:
-        self.status.show_cursor(seconds)
 
     # -- the timeline's right-click menu ------------------------------------------------
     def timeline_menu(self, pos: QPoint) -> QMenu:
         """The right-click menu at *pos* (viewport coordinates); selects the region there."""
         view = self.timeline
         region = view.region_at(pos.x()) if view.lane_rect.contains(QPointF(pos)) else None
-        if region is not None and region.uid not in self.doc.selection:
-            self.doc.select([region.uid])
+        doc = self.window.doc
+        if region is not None and region.uid not in doc.selection:
+            doc.select([region.uid])
         if region is None:
-            self.doc.set_playhead(max(0.0, view.scale.time(pos.x())))
+            doc.set_playhead(max(0.0, view.scale.time(pos.x())))
         a = self.action_map
-        menu = QMenu(self)
+        menu = QMenu(self.window)
         menu.addActions([a["edit.cut"], a["edit.copy"], a["edit.paste"], a["edit.duplicate"],
                          a["edit.delete"]])  # fmt: skip
         menu.addSeparator()
@@ -166,7 +169,7 @@ class WindowChrome(QMainWindow):
         menu.addActions([a[f"tool.{t}"] for t in TOOLS])
         return menu
 
-    def _timeline_menu(self, pos: QPoint) -> None:
+    def _open_timeline_menu(self, pos: QPoint) -> None:
         menu = self.timeline_menu(pos)
         menu.exec(self.timeline.viewport().mapToGlobal(pos))
         menu.deleteLater()

@@ -5,14 +5,15 @@ Stable surface for the rest of the UI (render workflow, player, library dock):
 "render", "help"), ``toolbar``, ``timeline``, ``show_message(...)``, ``add_dock(...)``,
 ``set_backend_label(...)``, ``set_tag_catalogue(...)``. The window wires commands to
 handlers; the handlers' logic lives in editing.py, project_files.py and autosave.py; the menus, toolbar
-and status bar are built in chrome.py. The window owns the edit/view command table
-(commands.py) and its size and dock layout (window_layout.py).
+and status bar are built and kept current by the chrome it owns (chrome.py). The window owns the
+edit/view command table (commands.py) and its size and dock layout (window_layout.py). A closed
+window stops what it timed (banners, status messages, autosave): nothing fires on a window the
+user has left.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +23,12 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import Shiboken
 
-from muzaic_studio.model import ProjectError, validate_request
+from muzaic_studio.model import validate_request
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.document import ProjectDocument
@@ -40,10 +40,11 @@ from muzaic_studio.ui.timeline.view import TimelineView
 from muzaic_studio.ui.video.layout import install_video_layout
 from muzaic_studio.ui.video.workflow import install_video_workflow
 from muzaic_studio.ui.window.actions import create_actions
-from muzaic_studio.ui.window.autosave import Autosave, find_recoveries, restore
+from muzaic_studio.ui.window.autosave import Autosave
 from muzaic_studio.ui.window.chrome import WindowChrome
 from muzaic_studio.ui.window.commands import WindowCommands
 from muzaic_studio.ui.window.message_bar import MessageBar
+from muzaic_studio.ui.window.overflow_escape import OverflowEscape
 from muzaic_studio.ui.window.project_files import ProjectFiles
 from muzaic_studio.ui.window.toolbar_order import order_transport
 from muzaic_studio.ui.window.window_layout import WindowLayout
@@ -52,7 +53,7 @@ from muzaic_studio.wording import plural
 APP_NAME = "Muzaic Studio"
 
 
-class MainWindow(WindowChrome):
+class MainWindow(QMainWindow):
     documentChanged = Signal(object)  # the new ProjectDocument
 
     def __init__(self, doc: ProjectDocument | None = None, *, autosave: bool = True) -> None:
@@ -79,22 +80,15 @@ class MainWindow(WindowChrome):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.message_bar)  # below the timeline: it hides none of it
         self.setCentralWidget(central)
-        self.message_bar.float_over(
-            self.timeline, lambda: self.timeline.horizontalScrollBar().height()
-        )
+        bar = self.message_bar
+        self.timeline.banner_room = lambda: bar.height() if bar.isVisible() else 0
 
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status_bar()
+        self.chrome = WindowChrome(self)
+        self.toolbar, self.status = self.chrome.toolbar, self.chrome.status
         self.commands.wire()
         self.timeline.message.connect(self.show_message)
-        self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.timeline.customContextMenuRequested.connect(self._timeline_menu)
-        self.timeline.cursorTimeChanged.connect(self._on_cursor)
-        self.timeline.zoomChanged.connect(lambda _z: self._update_status())
-        self.files.recentChanged.connect(self._fill_recent_menu)
-        self._fill_recent_menu()
         self._connect_doc(self.doc)
         self._on_doc_changed()
         self.inspector = Inspector(self.doc)
@@ -112,6 +106,7 @@ class MainWindow(WindowChrome):
         ).library  # render, playback, library, history, export
         self.inspector.known_hashes = lambda: (e.hash for e in library.user.entries())
         order_transport(self.toolbar, self.status.playhead, self.action_map["tool.select"])
+        OverflowEscape(self.toolbar)  # Escape closes the » overflow, not the selection
         install_app_extras(self)  # Help > About/Report a problem, log, first-run banner
         install_video_workflow(self)  # import video, preview, thumbnails, scenes, export
         install_marker_workflow(self)  # M: markers, Regions from Markers, CSV
@@ -138,7 +133,7 @@ class MainWindow(WindowChrome):
                      action: Callable[[], Any] | None = None,
                      second: tuple[str, Callable[[], Any]] | None = None, *,
                      keep: bool = False, polite: bool = False) -> None:  # fmt: skip
-        """A non-blocking banner over the top of the timeline (info / success / warning /
+        """A non-blocking banner under the timeline (info / success / warning /
         error), with up to two buttons that fix it (e.g. Retry, Use offline engine); see
         MessageBar for *keep* and *polite*."""
         self.message_bar.show_message(text, kind, action_text, action, second, keep=keep,
@@ -161,6 +156,10 @@ class MainWindow(WindowChrome):
         self.window_layout.dock_added()
         return dock
 
+    def set_status_compact(self, on: bool) -> None:
+        """While a render shows its progress, the status labels step aside."""
+        self.status.set_compact(on)
+
     def set_backend_label(self, text: str) -> None:
         self.status.backend.setText(text)
 
@@ -176,45 +175,14 @@ class MainWindow(WindowChrome):
         """Work that waits until the window is on screen (keeps start-up fast)."""
         if not self.tag_catalogue.names:
             self.set_tag_catalogue(TagCatalogue.offline())
-        self.offer_restore()
-
-    def offer_restore(self) -> bool:
-        """After a crash: offer the unsaved work autosaved by the session that died."""
-        recoveries = find_recoveries()
-        if not recoveries:
-            return False
-        newest = recoveries[0]
-        when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
-        answer = QMessageBox.question(
-            self,
-            "Restore unsaved work?",
-            f"Muzaic Studio did not close properly. Restore the unsaved changes to "
-            f"“{newest.name or 'Untitled'}” autosaved at {when}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        restored = False
-        if answer == QMessageBox.StandardButton.Yes:
-            try:
-                doc = restore(newest)
-            except ProjectError as exc:
-                self.show_message(f"The autosaved project could not be read: {exc}", "error")
-            else:
-                if self.files.maybe_save():
-                    self.set_document(doc)
-                    self.show_message("Restored the autosaved project. Save it to keep it.",
-                                      "success")  # fmt: skip
-                    restored = True
-        for r in recoveries:
-            r.discard()
-        return restored
+        self.files.offer_restore()
 
     # -- document wiring ---------------------------------------------------------------
     def _doc_connections(self, doc: ProjectDocument) -> list[tuple[Any, Callable[..., Any]]]:
         stack = doc.undo_stack
         return [
-            (doc.playheadChanged, self._on_playhead),
-            (doc.regionsChanged, self._update_status),
+            (doc.playheadChanged, self.chrome.show_playhead),
+            (doc.regionsChanged, self.chrome.update_status),
             (doc.regionsChanged, self._recheck_problem_banner),
             (doc.selectionChanged, self._update_selection_actions),
             (doc.dirtyChanged, self._update_title),
@@ -235,9 +203,9 @@ class MainWindow(WindowChrome):
                 signal.disconnect(slot)
 
     def _on_doc_changed(self) -> None:
-        self._on_playhead(self.doc.playhead)
+        self.chrome.show_playhead(self.doc.playhead)
         self._update_title()
-        self._update_status()
+        self.chrome.update_status()
         self._update_undo_actions()
         self._update_selection_actions()
 
@@ -297,6 +265,8 @@ class MainWindow(WindowChrome):
             return
         self.window_layout.save()
         self.autosave.clean_exit()
+        self.message_bar.clear()
+        self.statusBar().clearMessage()
         event.accept()
 
     def dragEnterEvent(self, event: Any) -> None:
@@ -308,5 +278,5 @@ class MainWindow(WindowChrome):
             path = url.toLocalFile()
             if path.endswith(SUFFIX):
                 event.acceptProposedAction()
-                QTimer.singleShot(0, lambda p=path: self.files.open(p))
+                QTimer.singleShot(0, self, lambda p=path: self.files.open(p))
                 return

@@ -8,16 +8,18 @@ backend's, which arrives on its own time) waits behind a warning or error the us
 closed yet, and every message waits behind one given with ``keep=True`` (a project that
 could not be opened). Waiting messages show, in order, once the bar is closed.
 
-In the main window the bar floats over the bottom of the timeline (`float_over`) instead
-of taking a row of the layout: a banner that pushed the timeline down ~25 px each time it
-came and went moved the ruler from under the user's click onto a region.
+In the main window the bar is the last row of the central layout, under the timeline:
+it takes its own room, so it never hides the waveform (floating over the timeline's
+bottom, it did, and in the Video Layout it covered all of it), and coming or going it
+moves neither the ruler nor the top of the region lane (a banner above the timeline once
+pushed them from under the user's click onto a region).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from muzaic_studio.ui.icons import icon
@@ -70,35 +72,6 @@ class MessageBar(QFrame):
     def text(self) -> str:
         return self._text.text()
 
-    def float_over(self, target: QWidget, inset: Callable[[], int] = lambda: 0) -> None:
-        """Float over the bottom of *target* (*inset* px above its bottom edge, e.g. a
-        scroll bar), following it as it moves and resizes; the layout is not touched."""
-        self._target, self._inset = target, inset
-        self.setParent(target.parentWidget())
-        self.setAutoFillBackground(True)
-        target.installEventFilter(self)
-        self.hide()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is getattr(self, "_target", None) and event.type() in (
-            QEvent.Type.Resize, QEvent.Type.Move):  # fmt: skip
-            self._place()
-        return False
-
-    def _place(self) -> None:
-        target = getattr(self, "_target", None)
-        if target is None:
-            return
-        area = target.geometry()
-        width = area.width()
-        layout = self.layout()
-        fits = layout is not None and layout.hasHeightForWidth()
-        height = layout.totalHeightForWidth(width) if layout is not None and fits else -1
-        if height <= 0:
-            height = self.sizeHint().height()
-        self.setGeometry(area.left(), area.bottom() + 1 - self._inset() - height, width, height)
-        self.raise_()
-
     @property
     def waiting(self) -> int:
         return len(self._waiting)
@@ -131,7 +104,6 @@ class MessageBar(QFrame):
         self.second_button.setText(second[0] if second else "")
         self.second_button.setToolTip(second[0] if second else "")
         self.show()
-        self._place()
         if kind in ("info", "success") and not action and not second:
             self._timer.start(INFO_MS)
         else:
@@ -139,11 +111,18 @@ class MessageBar(QFrame):
 
     def dismiss(self) -> None:
         """Close the message; the next waiting one, if any, shows."""
+        self._timer.stop()  # else it would cut the next message short
         self.hide()
         self._keep = False
         if self._waiting:
             text, kind, action_text, action, second, polite = self._waiting.pop(0)
             self.show_message(text, kind, action_text, action, second, polite=polite)
+
+    def clear(self) -> None:
+        """Drop the message and those waiting, e.g. when the window closes: nothing is
+        left to time out on a window the user has left."""
+        self._waiting.clear()
+        self.dismiss()
 
     def _run_action(self) -> None:
         action = self._action

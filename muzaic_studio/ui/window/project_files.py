@@ -1,4 +1,5 @@
-"""New / Open / Save / Save As / Recent and "save changes?" for the main window.
+"""New / Open / Save / Save As / Recent, "save changes?" and "restore unsaved work?" (after
+a crash) for the main window.
 
 A project that fails to load is reported in the window's message bar and nothing else
 happens: the open document stays, and nothing is written to disk (Project.load only reads).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,8 @@ from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.window.autosave import find_recoveries, restore
+from muzaic_studio.wording import file_stem
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.window.main_window import MainWindow
@@ -37,7 +41,7 @@ log = logging.getLogger(__name__)
 
 def is_app_file(path: Path) -> bool:
     """True for a project the user should not save over: one shipped with the app (the
-    demo in resources/ or the package) or one in a file or folder they cannot write."""
+    demo in the package) or one in a file or folder they cannot write."""
     p = path.resolve()
     shipped = any(p.is_relative_to(INSTALL_DIR / d) for d in ("resources", "muzaic_studio"))
     read_only = p.exists() and not os.access(p, os.W_OK)
@@ -181,7 +185,8 @@ class ProjectFiles(QObject):
 
     def save_as(self) -> bool:
         doc = self.window.doc
-        suggestion = str(doc.path or Path(self._start_dir()) / f"{doc.display_name}{SUFFIX}")
+        name = f"{file_stem(doc.display_name, 'Untitled')}{SUFFIX}"  # no ':' from a title
+        suggestion = str(doc.path or Path(self._start_dir()) / name)
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Save project as", suggestion, FILTER)
         if not chosen:
             return False
@@ -220,3 +225,35 @@ class ProjectFiles(QObject):
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def offer_restore(self) -> bool:
+        """After a crash: offer the unsaved work autosaved by the session that died."""
+        recoveries = find_recoveries()
+        if not recoveries:
+            return False
+        newest = recoveries[0]
+        when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
+        answer = QMessageBox.question(
+            self.window,
+            "Restore unsaved work?",
+            f"Muzaic Studio did not close properly. Restore the unsaved changes to "
+            f"“{newest.name or 'Untitled'}” autosaved at {when}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        restored = False
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                doc = restore(newest)
+            except ProjectError as exc:
+                self.window.show_message(f"The autosaved project could not be read: {exc}", "error")
+            else:
+                if self.maybe_save():
+                    self.window.set_document(doc)
+                    self.window.show_message(
+                        "Restored the autosaved project. Save it to keep it.", "success"
+                    )
+                    restored = True
+        for r in recoveries:
+            r.discard()
+        return restored
