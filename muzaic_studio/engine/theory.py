@@ -177,8 +177,10 @@ GRID_ORDER: tuple[float, ...] = (
     15.5, 7.5, 11.5, 3.5, 13.5, 5.5, 9.5, 1.5, 14.5, 6.5, 10.5, 2.5, 12.5, 4.5, 8.5, 0.5,
 )  # fmt: skip
 _GROOVE_CORE = {"four": (0, 4, 8, 12), "boombap": (0, 8, 4, 12, 10, 7), "halftime": (0, 8)}
-# onsets a bar holds at rhythm level 8 (every sixteenth) and the growth per level
-_GRID_AT_8, _GRID_GROWTH = 16.0, 1.17
+# onsets a bar holds at rhythm level 9 (every sixteenth) and the growth per level: from
+# 4 (the beats) at level 0 to 24 at 11.5 (the sixteenths and 8 pickups), the ends of
+# every tag combination's range, so the busiest setting is a groove, not a hat roll
+_GRID_AT_9, _GRID_GROWTH = 16.0, 1.17
 
 
 def groove_order(groove: str) -> tuple[float, ...]:
@@ -187,10 +189,10 @@ def groove_order(groove: str) -> tuple[float, ...]:
 
 
 def onsets_per_bar(rhythm: float) -> float:
-    """How many distinct onsets a bar holds: 16% more per level, so every slider step
-    (half a level past the ends: 8%) is a busier groove; 4-6 at level 1 (quarter notes
-    and a little more), every sixteenth at 8, 32nd-note pickups above it."""
-    return float(min(32.0, _GRID_AT_8 * _GRID_GROWTH ** (_lv(rhythm) - 8.0)))
+    """How many distinct onsets a bar holds: 17% more per level, so every slider step
+    (half a level past the ends: 8%) is a busier groove; 4-5 at level 1 (quarter notes
+    and a little more), every sixteenth at 9, 32nd-note pickups above it."""
+    return float(min(32.0, _GRID_AT_9 * _GRID_GROWTH ** (_lv(rhythm) - 9.0)))
 
 
 def grid_steps(rhythm: float, bar: int = 0, groove: str = "backbeat") -> list[float]:
@@ -206,10 +208,10 @@ def grid_steps(rhythm: float, bar: int = 0, groove: str = "backbeat") -> list[fl
 
 
 def swing_for(swing: float, rhythm: float) -> float:
-    """The palette's swing, straightening as the groove fills every sixteenth (levels 7 to
-    8.5): busy swung sixteenths blur into a shuffle with no steady pulse, and the 32nd
+    """The palette's swing, straightening as the groove fills every sixteenth (levels 8 to
+    9.5): busy swung sixteenths blur into a shuffle with no steady pulse, and the 32nd
     pickups above need a straight grid to sit between."""
-    return swing * float(min(1.0, max(0.0, (8.5 - _lv(rhythm)) / 1.5)))
+    return swing * float(min(1.0, max(0.0, (9.5 - _lv(rhythm)) / 1.5)))
 
 
 def arp_step(rhythm: float) -> int:
