@@ -1,9 +1,11 @@
 """The form of a region: bars, their sections and roles, and the harmony of each bar.
 
 A region of enough bars gets an intro (the band comes in), A and B sections (with
-variance, more B and fresh C sections with their own harmony) and an outro that lands on
-the tonic; each section plays a phrase of two progressions (8 chords, 4-32 bars by the
-harmonic rhythm). Every choice is drawn from generators seeded by (theme, purpose, index):
+variance, more and shorter sections, more of them fresh C sections with their own
+harmony) and an outro that lands on the tonic; each section plays a phrase of two
+progressions (8 chords, 4-32 bars by the harmonic rhythm). Section starts and chord
+changes sit on the strongest bar lines first, so a higher variance adds changes to the
+music a lower one makes. Every choice is drawn from generators seeded by (theme, purpose, index):
 the same tags give the same form, and one slider does not reshuffle another's music.
 """
 
@@ -69,45 +71,51 @@ class Planner:
             n_bars = max(1, math.floor(spec.duration / self.bar_s + 1e-9))
             ending_bar = n_bars - 1 if n_bars >= 2 else None
         bars: list[Bar] = []
-        section, left = -1, 0
+        section = 0  # a section is named by its first bar: a split keeps the first part's
         for n in range(n_bars):
             pos = min(1.0, (n + 0.5) * self.bar_s / spec.duration)
             c = {k: spec.curves[k](pos) for k in ("intensity", "tone", "rhythm", "variance")}
-            first = left == 0
+            first = n == 0 or th.section_starts_at(n, c["variance"])
             if first:
-                section += 1
-                left = th.section_bars(c["variance"])
-            left -= 1
+                section = n
+                if bars:
+                    bars[-1].last_in_section = True
             bars.append(
-                Bar(
-                    n,
-                    c["intensity"],
-                    c["tone"],
-                    c["rhythm"],
-                    c["variance"],
-                    section,
-                    first,
-                    left == 0,
-                )
+                Bar(n, c["intensity"], c["tone"], c["rhythm"], c["variance"], section, first,
+                    n == n_bars - 1)  # fmt: skip
             )
         if ending_bar is not None:
             bars[ending_bar].ending = True
             bars[ending_bar].chords = [(0, 0.0, 16.0)]
         self._form(bars)
-        # harmony: each section plays its phrase (two progressions: 8 chords, 4-32 bars by
-        # the harmonic rhythm) from its start; chords advance by the variance's rate
+        # harmony: each section plays its phrase (two progressions: 8 chords) from its
+        # start; the next chord comes at each change point of the variance's harmonic
+        # rhythm (theory.chord_change_at: the same points and more at a higher variance)
+        # a change point always brings another chord: a progression's repeated degree (the
+        # two tonics of 3-4-0-0) is skipped, or a higher variance could move less
+        def step(prog: tuple[int, ...], i: int) -> int:
+            j = i + 1
+            while prog[j % len(prog)] == prog[i % len(prog)] and j < i + len(prog):
+                j += 1
+            return j
+
+        i = 0
         for b in bars:
             if b.ending:
                 continue
             prog = self._phrase(b)
-            bpc = th.bars_per_chord(b.variance)
+            if b.first_in_section:
+                i = 0
+            elif th.chord_change_at(2 * b.index, b.variance):
+                i = step(prog, i)
             if b.role == "outro" and b.last_in_section and not b.ending:
                 b.chords = [(0, 0.0, 16.0)]  # home: the tonic
-            elif bpc >= 1:
-                b.chords = [(prog[int(b.in_section // bpc) % len(prog)], 0.0, 16.0)]
+            elif th.chord_change_at(2 * b.index + 1, b.variance):
+                j = step(prog, i)
+                b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[j % len(prog)], 8.0, 8.0)]
+                i = j
             else:
-                i = 2 * b.in_section
-                b.chords = [(prog[i % len(prog)], 0.0, 8.0), (prog[(i + 1) % len(prog)], 8.0, 8.0)]
+                b.chords = [(prog[i % len(prog)], 0.0, 16.0)]
         return bars
 
     def _form(self, bars: list[Bar]) -> None:
@@ -125,10 +133,8 @@ class Planner:
                 b.role = "A"
             elif v < 0.25:
                 b.role = "A"  # static music: one section's harmony throughout
-            elif b.section % 2 == 1:
-                b.role = "B" if u < 0.45 else ("C" if u < 0.45 + v else "A")
-            else:
-                b.role = "C" if u < 0.2 + v else "A"
+            else:  # contrast (B), fresh harmony (C, more with variance) or a return (A)
+                b.role = "B" if u < 0.35 else ("C" if u < 0.35 + v else "A")
         playing = [b for b in bars if not b.ending]
         if len(playing) >= 8:
             intro = 2 if len(playing) < 24 else 4

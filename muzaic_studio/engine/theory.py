@@ -142,26 +142,42 @@ def presence(intensity: float, part: str) -> float:
     return 0.4 + 0.6 * min(1.0, over / 3.0)
 
 
-def section_bars(variance: float) -> int:
-    """How many bars the arrangement stays the same: long static sections at low variance."""
-    return (16, 16, 8, 8, 6, 4, 4, 3, 2, 2)[min(9, max(0, round(_lv(variance)) - 1))]
+# The 32 half bars of a 16-bar span, strongest boundary first (the ruler: bar 0, bar 8,
+# bars 4 and 12, the even bars, every bar, then the half bars; spread out within each
+# rank): where the music changes first as variance grows. A calmer setting's boundaries
+# are a prefix of a busier one's, so each variance step adds changes to the same music
+# instead of reshuffling it.
+HALF_BAR_ORDER: tuple[int, ...] = tuple(
+    sorted(range(32), key=lambda h: (-(h & -h or 64), int(f"{h:05b}"[::-1], 2)))
+)
+
+
+def chord_changes(variance: float) -> float:
+    """Chord changes per 16 bars: 4 at level 1 (a chord for 4 bars), doubling every 3
+    levels to 32 (two a bar) at 10; continuous, so every step moves the harmony more."""
+    return float(min(32.0, max(2.0, 4.0 * 2.0 ** ((_lv(variance) - 1.0) / 3.0))))
+
+
+def _first_in_order(half: int, per_span: float) -> bool:
+    span, slot = divmod(half, 32)
+    n = int(np.floor(per_span * (span + 1)) - np.floor(per_span * span))  # Bresenham
+    return HALF_BAR_ORDER.index(slot) < max(1, n)
+
+
+def chord_change_at(half: int, variance: float) -> bool:
+    """Does the harmony move at this half bar (counted from the region's start)?"""
+    return _first_in_order(half, chord_changes(variance))
+
+
+def section_starts_at(bar: int, variance: float) -> bool:
+    """Does a section begin at this bar? A quarter as many as chord changes: 16-bar
+    sections at level 1, 8 at 4, 4 at 7, 2 at 10; every section start moves the harmony."""
+    return _first_in_order(2 * bar, chord_changes(variance) / 4.0)
 
 
 def mutation_prob(variance: float) -> float:
     """Probability that a bar gets a fresh melody instead of repeating the motif."""
     return 0.9 * variation_depth(variance)
-
-
-def bars_per_chord(variance: float) -> float:
-    """Harmonic rhythm: one chord for 4 bars when static, two chords a bar when restless."""
-    v = _lv(variance)
-    if v < 2.5:
-        return 4.0
-    if v < 4.5:
-        return 2.0
-    if v < 8.5:
-        return 1.0
-    return 0.5
 
 
 def variation_depth(variance: float) -> float:
