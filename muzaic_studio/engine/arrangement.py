@@ -190,19 +190,19 @@ class Composer(Mixdown, Drummer):
                 voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), centre))
                 self._voicing["pad"] = voicing
                 hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
-                self._note(
-                    "pad", pal.pad, voicing, hold, bright, self._t(b.index, st), 0.6 + 0.4 * vel
-                )
+                self._note("pad", pal.pad, voicing, hold, bright, self._t(b.index, st),
+                           (0.6 + 0.4 * vel) * self._balance(b, "pad"))  # fmt: skip
             bass = th.presence(b.intensity, "bass")
             if bass:
                 root = th.degree_pitch(scale, deg, self.root) - 12
                 while root < 33:
                     root += 12
-                self._bass_line(b, root, st, ln, bass * vel, bright)
+                self._bass_line(b, root, st, ln, bass * vel * self._balance(b, "bass"), bright)
             # the comping instrument is the harmonic bed when the palette has no pad
             comp = th.presence(b.intensity, "chords") if pal.pad else 1.0
             if pal.chords and comp:
-                self._comp(b, pal.chords, tones, st, ln, comp * vel, bright, reg)
+                vel_c = comp * vel * self._balance(b, "chords")
+                self._comp(b, pal.chords, tones, st, ln, vel_c, bright, reg)
 
     def _bass_line(self, b: _Bar, root: int, st: float, ln: float, vel: float, bright: float):
         voice, r = self.pal.bass, b.rhythm
@@ -259,6 +259,7 @@ class Composer(Mixdown, Drummer):
             return
         scale, bright = self._scale(b.tone), self._bright(b.tone)
         vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b)
+        vel *= self._balance(b, "arp")
         octave = 12 if b.tone >= 7.5 else (-12 if b.tone < 3.5 else 0)
         step = th.arp_step(b.rhythm)
         shapes = ((0, 1, 2, 3, 2, 1), (0, 2, 1, 3, 1, 2, 0, 3), (3, 2, 1, 0), (0, 3, 1, 2, 0, 2))
@@ -318,6 +319,7 @@ class Composer(Mixdown, Drummer):
             return
         scale, bright = self._scale(b.tone), self._bright(b.tone)
         vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b)
+        vel *= self._balance(b, "lead")
         # a bar either repeats the section's motif (following the chord) or gets a new one
         mut = _rng(self.spec.seed, 5, b.index).random() < th.mutation_prob(b.variance)
         motif = self._motif(b, 1000 + b.index if mut else b.section if b.variance >= 4.5 else 0)

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from muzaic_studio.engine.tags import Palette
 
 
+_PARTS = ("pad", "bass", "chords", "arp", "lead")
+
+
 def rng(seed: int, *parts: int) -> np.random.Generator:
     return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, *parts])
 
@@ -80,14 +83,15 @@ class Planner:
                 section = n
                 if bars:
                     bars[-1].last_in_section = True
+            last = n == n_bars - 1
             bars.append(
-                Bar(n, c["intensity"], c["tone"], c["rhythm"], c["variance"], section, first,
-                    n == n_bars - 1)  # fmt: skip
+                Bar(n, c["intensity"], c["tone"], c["rhythm"], c["variance"], section, first, last)
             )
         if ending_bar is not None:
             bars[ending_bar].ending = True
             bars[ending_bar].chords = [(0, 0.0, 16.0)]
         self._form(bars)
+
         # harmony: each section plays its phrase (two progressions: 8 chords) from its
         # start; the next chord comes at each change point of the variance's harmonic
         # rhythm (theory.chord_change_at: the same points and more at a higher variance)
@@ -154,11 +158,19 @@ class Planner:
 
     def _bar_dynamics(self, b: Bar) -> float:
         """Per-bar level change, the hypermeter: strong (even) bars lean up and weak ones
-        back by 2-5 dB times the variation depth (about +-0.5 dB at the lowest variance,
-        +-4 at 10), so bar-to-bar contrast grows with every variance step."""
+        back by 3-6 dB times the variation depth (+-0.2-0.4 dB at the lowest variance,
+        +-2.4-4.9 at 10), so bar-to-bar contrast grows with every variance step."""
         depth = th.variation_depth(b.variance)
-        lean = rng(self.spec.seed, 6, b.index).uniform(2.0, 5.0) * (1 if b.index % 2 == 0 else -1)
+        lean = rng(self.spec.seed, 6, b.index).uniform(3.0, 6.0) * (1 if b.index % 2 == 0 else -1)
         return float(10 ** (depth * lean / 20.0))
+
+    def _balance(self, b: Bar, part: str) -> float:
+        """How far a part leans in or back in this bar, as players do: up to +-4 dB times
+        the variation depth, drawn once per bar and part, so a higher variance moves the
+        same parts further (a continuous change at every step, where new chords and
+        melodies come in whole bars)."""
+        u = rng(self.spec.seed, 13, b.index, _PARTS.index(part)).uniform(-1.0, 1.0)
+        return float(10 ** (4.0 * th.variation_depth(b.variance) * u / 20.0))
 
     def _section_flags(self, b: Bar) -> dict[str, bool]:
         """Arrangement changes per section: with variance, layers drop out and come back."""
@@ -166,8 +178,8 @@ class Planner:
         u = rng(self.spec.seed, 3, b.section).random(4)
         intro, outro = b.role == "intro", b.role == "outro"
         return {
-            "arp": not outro and (b.section == 0 or u[0] > 0.45 * v),
-            "lead": not intro and (b.section == 0 or u[1] > 0.35 * v),
+            "arp": not outro and b.role != "B",  # a contrast: the arpeggio rests
+            "lead": not intro,  # (a lead resting for a section made more variance less change)
             "lead_up": b.role in ("B", "C") and u[2] < 0.4 + 0.4 * v,
             "kick_alt": b.section > 0 and u[3] < 0.6 * v,
             "drums": not intro or b.in_section >= 2 or b.index % 2 == 1,  # the band enters

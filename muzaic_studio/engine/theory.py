@@ -159,8 +159,11 @@ def chord_changes(variance: float) -> float:
 
 
 def _first_in_order(half: int, per_span: float) -> bool:
+    """Is this half bar among the first `per_span` of its span's order? A fractional count
+    rounds up or down by a fixed phase per span (golden-ratio spaced), so the spans
+    average it out and a span's count never falls as the count rises."""
     span, slot = divmod(half, 32)
-    n = int(np.floor(per_span * (span + 1)) - np.floor(per_span * span))  # Bresenham
+    n = int(np.floor(per_span + (span * 0.6180339887) % 1.0))
     return HALF_BAR_ORDER.index(slot) < max(1, n)
 
 
