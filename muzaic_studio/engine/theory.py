@@ -158,13 +158,30 @@ def chord_changes(variance: float) -> float:
     return float(min(32.0, max(2.0, 4.0 * 2.0 ** ((_lv(variance) - 1.0) / 3.0))))
 
 
+def _span_order(span: int) -> tuple[int, ...]:
+    """HALF_BAR_ORDER with each rank rotated by the span's number: the same kind of bar
+    lines change first in every span, but not the same ones, so a long piece's 4-bar
+    windows keep finding new chord patterns."""
+    ranks: dict[int, list[int]] = {}
+    for h in HALF_BAR_ORDER:
+        ranks.setdefault(h & -h or 64, []).append(h)
+    out: list[int] = []
+    for group in ranks.values():
+        k = span % len(group)
+        out += group[k:] + group[:k]
+    return tuple(out)
+
+
+_SPAN_ORDERS = tuple(_span_order(s) for s in range(16))
+
+
 def _first_in_order(half: int, per_span: float) -> bool:
     """Is this half bar among the first `per_span` of its span's order? A fractional count
     rounds up or down by a fixed phase per span (golden-ratio spaced), so the spans
     average it out and a span's count never falls as the count rises."""
     span, slot = divmod(half, 32)
     n = int(np.floor(per_span + (span * 0.6180339887) % 1.0))
-    return HALF_BAR_ORDER.index(slot) < max(1, n)
+    return _SPAN_ORDERS[span % 16].index(slot) < max(1, n)
 
 
 def chord_change_at(half: int, variance: float) -> bool:
