@@ -161,6 +161,8 @@ class Planner:
         back by 3-6 dB times the variation depth (+-0.2-0.4 dB at the lowest variance,
         +-2.4-4.9 at 10), so bar-to-bar contrast grows with every variance step."""
         depth = th.variation_depth(b.variance)
+        if (b.index + 1) * self.bar_s >= self.spec.duration - 1e-6:
+            return 1.0  # the region's last bar leads into what follows: no leaning back
         lean = rng(self.spec.seed, 6, b.index).uniform(3.0, 6.0) * (1 if b.index % 2 == 0 else -1)
         return float(10 ** (depth * lean / 20.0))
 
