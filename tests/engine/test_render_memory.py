@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "94a0f4733f5c0485476de35216a157304f74a108ae8513b15686485a621bf3ff",
+        "1db660e3dba20ae8c0c28ded6d6367eb6843f2bf7189de1d5e570523e79b5a46",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "d1c0c6d58fa6350791653c2d1ea996caaa7066b30e16ff6fbac7c9abd36d6e45",
+        "f895060d5362931366dadbf24e418c3c08f2a20eedea9017658cb0418bf9172d",
     ),
 ]  # fmt: skip
 
