@@ -244,10 +244,10 @@ def grid_steps(rhythm: float, bar: int = 0, groove: str = "backbeat") -> list[fl
 
 
 def swing_for(swing: float, rhythm: float) -> float:
-    """The palette's swing, straightening as the groove fills every sixteenth (levels 8 to
-    9.5): busy swung sixteenths blur into a shuffle with no steady pulse, and the 32nd
-    pickups above need a straight grid to sit between."""
-    return swing * float(min(1.0, max(0.0, (9.5 - _lv(rhythm)) / 1.5)))
+    """The palette's swing, straightening as the groove fills every sixteenth (levels 7.5
+    to 9, where every sixteenth is played): busy swung sixteenths blur into a shuffle with
+    no steady pulse, and the 32nd pickups above need a straight grid to sit between."""
+    return swing * float(min(1.0, max(0.0, (9.0 - _lv(rhythm)) / 1.5)))
 
 
 def arp_step(rhythm: float) -> int:
