@@ -5,8 +5,8 @@ variance, more and shorter sections, more of them fresh C sections with their ow
 harmony) and an outro that lands on the tonic; each section plays a phrase of two
 progressions (8 chords, 4-32 bars by the harmonic rhythm). Section starts and chord
 changes sit on the strongest bar lines first, so a higher variance adds changes to the
-music a lower one makes. Every choice is drawn from generators seeded by (theme, purpose, index):
-the same tags give the same form, and one slider does not reshuffle another's music.
+music a lower one makes. Every choice is drawn from generators seeded by (theme, purpose,
+index): the same tags give the same form, and one slider does not reshuffle another's.
 """
 
 from __future__ import annotations
@@ -175,7 +175,8 @@ class Planner:
         return float(10 ** (4.0 * th.variation_depth(b.variance) * u / 20.0))
 
     def _section_flags(self, b: Bar) -> dict[str, bool]:
-        """Arrangement changes per section: with variance, layers drop out and come back."""
+        """Arrangement changes per section: the arpeggio rests in a contrasting (B) section,
+        the lead climbs in B and C ones and the kick varies, more often with variance."""
         v = (b.variance - 1.0) / 9.0
         u = rng(self.spec.seed, 3, b.section).random(4)
         intro, outro = b.role == "intro", b.role == "outro"
