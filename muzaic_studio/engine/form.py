@@ -156,15 +156,17 @@ class Planner:
         first, second = int(g.integers(0, n)), int(g.integers(0, n))
         return th.PROGRESSIONS[first] + th.PROGRESSIONS[second]
 
-    def _bar_dynamics(self, b: Bar) -> float:
+    def _bar_dynamics(self, b: Bar, part: str | None = None) -> float:
         """Per-bar level change, the hypermeter: strong (even) bars lean up and weak ones
         back by 3-6 dB times the variation depth (+-0.2-0.4 dB at the lowest variance,
-        +-2.4-4.9 at 10), so bar-to-bar contrast grows with every variance step."""
+        +-2.4-4.9 at 10), so bar-to-bar contrast grows with every variance step; times a
+        `part`'s own balance in the bar (_balance), if given."""
         depth = th.variation_depth(b.variance)
+        own = self._balance(b, part) if part else 1.0
         if (b.index + 1) * self.bar_s >= self.spec.duration - 1e-6:
-            return 1.0  # the region's last bar leads into what follows: no leaning back
+            return own  # the region's last bar leads into what follows: no leaning back
         lean = rng(self.spec.seed, 6, b.index).uniform(3.0, 6.0) * (1 if b.index % 2 == 0 else -1)
-        return float(10 ** (depth * lean / 20.0))
+        return own * float(10 ** (depth * lean / 20.0))
 
     def _balance(self, b: Bar, part: str) -> float:
         """How far a part leans in or back in this bar, as players do: up to +-4 dB times
