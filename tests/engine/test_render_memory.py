@@ -11,7 +11,7 @@ from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.core import Renderer, gen_spec
 from muzaic_studio.engine.store import RegionStore
 
-# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v5
+# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v6
 BODIES = [
     (
         {"regions": [
@@ -21,7 +21,7 @@ BODIES = [
              "params": {"intensity": [[0, 3], [100, 10]], "tempo": 5}},
             {"time": 16.0, "duration": 4.0, "action": "silence"},
         ], "normalize": True},
-        "6eb6b913397a26239673d991fda16958e3ca3e2f224f08a8fd8e150fd2237ca0",
+        "1db660e3dba20ae8c0c28ded6d6367eb6843f2bf7189de1d5e570523e79b5a46",
     ),
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "4a7e8c5e132aaa282710f62a11bcd9c90f6ba0d74fc209e57bf09655e58ffd5e",
+        "f895060d5362931366dadbf24e418c3c08f2a20eedea9017658cb0418bf9172d",
     ),
 ]  # fmt: skip
 
