@@ -16,6 +16,7 @@ is api/transport.py (`KeyedTransport`, the base class). Decisions of this module
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -167,12 +168,18 @@ class MuzaicCloud(KeyedTransport):
         local = self._local_audio(data)
         answer = read_answer(data, body, self._redact, audio_elsewhere=local is not None)
         if local is not None:
-            return finish(answer, local, "the offline engine's audio file")
+            result = finish(answer, local, "the offline engine's audio file")
+            pyramid = self._local_pyramid(data)
+            return result if pyramid is None else dataclasses.replace(result, pyramid=pyramid)
         audio, source = self._audio(answer, deadline, cancel)
         return finish(answer, audio, source)
 
     def _local_audio(self, data: Any) -> bytes | None:
         """Audio that came beside the answer instead of in it (the engine child's file)."""
+        return None
+
+    def _local_pyramid(self, data: Any) -> Any:
+        """The audio's waveform, if it came beside the answer (the engine child's)."""
         return None
 
     def _audio(

@@ -55,6 +55,7 @@ ANNOUNCE = "listening "
 UNLIMITED_TOKENS = 1_000_000_000  # what the in-process OfflineEngine starts with
 STALE_SECONDS = 600.0  # uncollected audio (a cancelled render) older than this is removed
 AUDIO_FILE = re.compile(r"[0-9a-f]{32}\.(mp3|wav)")
+PEAKS_FILE = re.compile(r"[0-9a-f]{32}\.peaks\.npz")
 
 
 class EngineStartError(MuzaicError):
@@ -230,6 +231,24 @@ class EngineClient(MuzaicCloud):
         finally:
             path.unlink(missing_ok=True)
             _sweep(folder)
+
+    def _local_pyramid(self, data: Any) -> Any:
+        """The waveform the child made of the samples it encoded (read once, then removed):
+        the editor need not decode the MP3 for it. None (decode it) if it is not usable."""
+        name = data.get("peaksFile") if isinstance(data, dict) else None
+        folder = self.process.audio_dir
+        if folder is None or not isinstance(name, str) or not PEAKS_FILE.fullmatch(name):
+            return None
+        from muzaic_studio.audio.peaks import PeakCacheError, PeakPyramid
+
+        path = folder / name
+        try:
+            return PeakPyramid.load(path)
+        except PeakCacheError:
+            log.warning("the offline engine's waveform file is unusable: decoding the audio")
+            return None
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _sweep(folder: Path, older_than: float = STALE_SECONDS) -> None:

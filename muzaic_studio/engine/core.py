@@ -12,6 +12,7 @@ specs give equal audio and equal hashes, in any process.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import hashlib
 import json
@@ -134,8 +135,46 @@ def token_cost(canonical: dict[str, Any]) -> int:
 class Renderer:
     """Stateless apart from the store; safe to call from several threads at once."""
 
+    #: Regions whose loudness measurement is kept (a few KB each: one float per 100 ms).
+    ENERGY_CACHE = 64
+
     def __init__(self, store: RegionStore) -> None:
         self.store = store
+        # hash -> its audio's hop energies (mixing.hop_energies): "Render changes" sends
+        # the unchanged regions as copies of their hashes, whose audio is the stored audio
+        # itself, so normalising the soundtrack measures only the changed region. Exact:
+        # equal hashes are equal audio, measured the same way.
+        self._energies: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
+        self._energies_lock = threading.Lock()
+
+    def _energy_key(self, region: dict[str, Any], h: str) -> str:
+        """The hash whose audio *region*'s is, sample for sample: a plain copy of a whole
+        region plays its source's audio unchanged (`fit` returns it as it is)."""
+        for _ in range(50):
+            if region.get("action") != "copy" or region.get("continuation"):
+                return h
+            src = self._resolvable(region["sourceHash"])
+            n = round(float(region["duration"]) * SR)
+            if src is None or round(float(src["duration"]) * SR) != n:
+                return h
+            h, region = region["sourceHash"], src
+        return h
+
+    def energies(self, region: dict[str, Any], h: str, audio: np.ndarray) -> np.ndarray:
+        """mixing.hop_energies of *region*'s audio, measured once per hash."""
+        key = self._energy_key(region, h)
+        with self._energies_lock:
+            known = self._energies.get(key)
+            if known is not None:
+                self._energies.move_to_end(key)
+        if known is not None and len(known) == len(audio) // mixing.HOP:
+            return known
+        measured = mixing.hop_energies(audio, parallel=False)
+        with self._energies_lock:
+            self._energies[key] = measured
+            while len(self._energies) > self.ENERGY_CACHE:
+                self._energies.popitem(last=False)
+        return measured
 
     def prepare(self, body: Any) -> Canonical:
         """Canonicalise and check everything that can fail before any token is spent."""
@@ -291,7 +330,7 @@ class Renderer:
                 mixing.release_memory()
             # measured here, in the region's own thread, so normalising the mix needs
             # no loudness pass of its own
-            return audio, (mixing.hop_energies(audio, parallel=False) if normalize else None)
+            return audio, (self.energies(r, hashes[i], audio) if normalize else None)
 
         def place(i: int, made: tuple[np.ndarray, np.ndarray | None]) -> None:
             audio, energy = made

@@ -76,6 +76,42 @@ def test_render_changes_reuses_stored_regions_and_sounds_like_a_full_render(engi
     assert reused.samples.tobytes() == full.samples.tobytes()
 
 
+def test_render_changes_in_a_warm_engine_measures_only_the_changed_region(engine_home, monkeypatch):
+    """The GUI's engine child stays up between renders: the loudness of the unchanged
+    regions (sent as copies of their hashes) is not measured again, and the soundtrack is
+    the same, sample for sample, as a full render's."""
+    from muzaic_studio.engine import core
+    from muzaic_studio.engine.core import Renderer
+    from muzaic_studio.engine.store import RegionStore
+    from muzaic_studio.engine.theory import SR
+    from tests.engine.conftest import region
+
+    body = {"regions": [region(3.0, time=3.0 * i, tags=[3 + 5 * i]) for i in range(3)],
+            "normalize": True}  # fmt: skip
+    warm = Renderer(RegionStore(engine_home / "warm"))
+    hashes = warm.render(warm.prepare(body)).hashes
+    body["regions"][2]["params"]["intensity"] = 2
+    changes = {"regions": [{"time": 3.0 * i, "duration": 3.0, "action": "copy",
+                            "sourceHash": hashes[i], "method": "strict"} for i in range(3)],
+               "normalize": True}  # fmt: skip
+    changes["regions"][2] = body["regions"][2]
+    measure = core.mixing.hop_energies
+    whole_regions: list[int] = []
+
+    def counted(x, *args, **kwargs):
+        if len(x) == round(3.0 * SR):  # a region's audio, not a join's few hops
+            whole_regions.append(len(x))
+        return measure(x, *args, **kwargs)
+
+    monkeypatch.setattr(core.mixing, "hop_energies", counted)
+    reused = warm.render(warm.prepare(changes))
+    monkeypatch.setattr(core.mixing, "hop_energies", measure)
+    cold = Renderer(RegionStore(engine_home / "cold"))
+    full = cold.render(cold.prepare(body))
+    assert len(whole_regions) == 1
+    assert reused.samples.tobytes() == full.samples.tobytes()
+
+
 @pytest.mark.parametrize(
     ("normalize", "intensity"),
     [(False, 6), (True, 6), (True, 10)],  # 10: loud enough for the limiter's second pass

@@ -66,6 +66,9 @@ def test_renders_the_demo_through_the_http_client(process):
     assert audio_format(result.mp3) == "mp3" and len(result.mp3) > 10_000
     assert len(result.region_hashes) == len(project.regions)
     assert result.audio_duration == pytest.approx(project.duration, abs=0.1)
+    # its waveform came beside it: the editor shows it without decoding the MP3
+    assert result.pyramid is not None
+    assert result.pyramid.duration == pytest.approx(project.duration, abs=0.1)
     # the audio came as a file, which the client removed after reading it
     assert process.audio_dir is not None and list(process.audio_dir.iterdir()) == []
     assert client.account().balance is not None
