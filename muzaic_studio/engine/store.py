@@ -113,6 +113,12 @@ class RegionStore:
 
     # ------------------------------------------------------------------ audio
 
+    def held_in_memory(self) -> set[str]:
+        """The hashes whose audio this store holds in RAM: what a long render must not
+        keep (the engine's memory goal) once it is on disk."""
+        with self._lock:
+            return set(self._mem)
+
     def get_audio(self, h: str) -> np.ndarray | None:
         """int16 (n, 2) audio of a generate region (read-only), or None if not stored."""
         with self._lock:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from muzaic_studio.audio.ffmpeg import FFmpegError, Mp3Stream, encode_mp3
+from tests import processes
 
 
 def test_pieces_of_any_size_give_the_whole_encode_byte_for_byte():
@@ -24,7 +27,10 @@ def test_a_failed_encoder_says_why():
 
 
 def test_abort_ends_the_encoder():
+    before = set(processes.children(os.getpid()))
     stream = Mp3Stream(44100, 2, "192k")
     stream.write(np.zeros((4410, 2), dtype=np.int16))
+    started = set(processes.children(os.getpid())) - before
+    assert started, "the encoder runs as a child process"
     stream.abort()
-    assert stream._proc.poll() is not None
+    assert not any(processes.exists(pid) for pid in started)

@@ -59,7 +59,7 @@ def test_in_place_regions_are_bit_identical_and_stored_unnormalised(engine_home)
         assert _sha(rendered.samples) == sha
         store.flush()
         # (a tail read back for a join may stay: the store keeps its latest item)
-        assert not set(rendered.hashes) & set(store._mem)
+        assert not set(rendered.hashes) & store.held_in_memory()
         # the stored audio is the region's own (before normalisation), as generate gives it
         for reg, h in zip(canon.body["regions"], rendered.hashes, strict=True):
             if reg["action"] != "generate":

@@ -54,7 +54,7 @@ def test_the_gain_label_does_not_touch_the_fade_line(qtbot, monkeypatch, case, l
     rect = view.region_rect(region)
     box = mix_handles.gain_label_rect(view, region, rect)
     assert box is not None, "no room found for the label"
-    points = mix_handles._mix_line(view, region, rect, mix_handles.shown_mix(doc, region))[0]
+    points = mix_handles.mix_line(view, region, rect, mix_handles.shown_mix(doc, region))[0]
     assert not near_line(points, box)
     assert rect.contains(box) and box.top() >= rect.top() + mix_handles.HEADER_H
     # what the label paints is inside that box, and only there

@@ -255,7 +255,7 @@ def _curve(rect: QRectF, x0: float, x1: float, y_top: float, shape: str, rising:
     ]
 
 
-def _mix_line(view: TimelineView, r: Region, rect: QRectF, mix: RegionMix):
+def mix_line(view: TimelineView, r: Region, rect: QRectF, mix: RegionMix):
     """The gain line with its fade curves (x-ascending points), the fades' own points,
     the line's y and where the fades meet it."""
     y = gain_y(rect, mix.gain_db)
@@ -282,7 +282,7 @@ def gain_label_rect(view: TimelineView, r: Region, rect: QRectF) -> QRectF | Non
     mix = shown_mix(view.doc, r)
     if not mix.gain_db:
         return None
-    points, _rising, _falling, y, x_in, x_out = _mix_line(view, r, rect, mix)
+    points, _rising, _falling, y, x_in, x_out = mix_line(view, r, rect, mix)
     text = gain_text(mix.gain_db)
     return gain_label_box(points, rect, y, x_in, x_out, *_label_size(view, text))
 
@@ -305,7 +305,7 @@ def paint_region_mix(
     mix = shown_mix(view.doc, r)
     if mix.is_flat and not selected:
         return
-    points, rising, falling, y, x_in, x_out = _mix_line(view, r, rect, mix)
+    points, rising, falling, y, x_in, x_out = mix_line(view, r, rect, mix)
     p.save()
     # Only the fades' area above the curve is shaded: polygon fills are the costliest
     # thing a handle drag repaints, so no blend over the whole region.
