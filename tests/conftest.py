@@ -46,3 +46,12 @@ def fresh_saved_settings():
     assert config_dir().is_relative_to(home), "tests must not touch the user's config"
     settings_path().unlink(missing_ok=True)
     yield
+
+
+@pytest.fixture(autouse=True)
+def no_session_key():
+    """A key typed "for this session" lives in the process: never let it reach the next test."""
+    yield
+    from muzaic_studio.api import credentials
+
+    credentials.forget_session_key()

@@ -99,13 +99,43 @@ def env_key() -> str | None:
     return value.strip() or None
 
 
-def get_key() -> str | None:
-    """The key to use: MUZAIC_API_KEY, else the keyring's, else None.
+#: A key the user typed for this session only (no usable keyring): held in this process's
+#: memory, never written anywhere, gone when the app quits.
+_session_key: str | None = None
 
-    Raises KeyringUnavailable only when the environment has no key and the keyring cannot be
-    read, so a user with MUZAIC_API_KEY set never depends on a keyring.
+
+def use_for_session(key: str) -> str:
+    """Keep *key* (checked) in memory for this session only; returns it masked.
+
+    Why: with no system keyring a typed key could not be used at all; this lets the user
+    render now without the plain-text file the module refuses to write.
     """
-    key = env_key()
+    global _session_key
+    key = check_key(key)
+    register_secret(key)
+    _session_key = key
+    return mask(key)
+
+
+def session_key() -> str | None:
+    return _session_key
+
+
+def forget_session_key() -> bool:
+    """Drop the session key; False when there was none."""
+    global _session_key
+    had, _session_key = _session_key is not None, None
+    return had
+
+
+def get_key() -> str | None:
+    """The key to use: MUZAIC_API_KEY, else this session's typed key, else the keyring's,
+    else None.
+
+    Raises KeyringUnavailable only when neither the environment nor the session has a key
+    and the keyring cannot be read, so such a user never depends on a keyring.
+    """
+    key = env_key() or _session_key
     if key:
         register_secret(key)
         return key
@@ -149,7 +179,7 @@ def clear_key() -> bool:
 
 @dataclass(frozen=True)
 class KeyStatus:
-    source: str | None  # "env", "keyring" or None when no key is available
+    source: str | None  # "env", "session", "keyring" or None when no key is available
     masked: str | None  # e.g. "****a1b2"; never the key
     backend: str | None  # the keyring backend's class, None when it could not be loaded
     problem: str | None = None  # why the keyring cannot be used, with the fix
@@ -164,6 +194,11 @@ class KeyStatus:
             text = f"Using the API key from {ENV_VAR} ({self.masked})."
             if self.shadowed:
                 text += " A key is also stored in the system keyring; the environment wins."
+        elif self.source == "session":
+            text = (
+                f"Using the API key typed for this session only ({self.masked}): it is not "
+                "remembered and must be typed again after Muzaic Studio quits."
+            )
         elif self.source == "keyring":
             text = f"Using the API key stored in the system keyring ({self.masked})."
         else:
@@ -193,6 +228,8 @@ def key_status() -> KeyStatus:
     env = env_key()
     if env:
         return KeyStatus("env", mask(env), backend_name, problem, shadowed=stored is not None)
+    if _session_key:
+        return KeyStatus("session", mask(_session_key), backend_name, problem)
     if stored:
         return KeyStatus("keyring", mask(stored), backend_name, None)
     return KeyStatus(None, None, backend_name, problem)

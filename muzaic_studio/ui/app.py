@@ -14,6 +14,7 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon, QPixmap
@@ -119,8 +120,21 @@ def _report_first_paint(window, app: QApplication) -> None:
 
 
 def run(project_path: str | None = None) -> int:
+    from muzaic_studio.ui.term_signal import TermHandler
+
     app = make_app()
+    windows: list[Any] = []
+
+    def terminated() -> None:  # `kill`, a logout: a quit with nobody to ask
+        log.info("SIGTERM: closing")
+        for w in windows:
+            w.close_unattended()
+        app.quit()  # also ends a modal dialog's nested loop
+
+    # Before the window writes its autosave marker: a SIGTERM from then on is handled.
+    TermHandler(terminated, app)
     window = open_window(project_path)
+    windows.append(window)
     window.show()
     window.timeline.zoom_to_fit()
     if os.environ.get(EXIT_AFTER_SHOW):

@@ -24,6 +24,7 @@ _WHERE = {
     "containers_for": "mux",
     "default_container": "mux",
     "export_video": "mux",
+    "length_note": "mux",
     "DEFAULT_THRESHOLD": "scenes",
     "cached_scenes": "scenes",
     "detect_scenes": "scenes",

@@ -257,3 +257,35 @@ def _mix_and_chapters(
     temps.append(meta)
     meta.write_text(chapters_metadata(opts.chapters, duration), "utf-8")
     return music, ["-f", "ffmetadata", "-i", os.fspath(meta)], "2", temps
+
+
+def length_note(music_seconds: float | None, video_seconds: float) -> str | None:
+    """What the export does to a soundtrack that is not as long as the picture, in the
+    user's words, or None when they match (within a frame at 25 fps) or are unknown.
+
+    Why: the export fits the sound to the video (``apad``/``atrim``), which silently cut an
+    81 s score to a 40 s video; the dialog shows this before the user presses Export.
+    """
+    if music_seconds is None or video_seconds <= 0 or music_seconds <= 0:
+        return None
+    diff = music_seconds - video_seconds
+    if abs(diff) < 0.04:
+        return None
+    music, video = _clock(music_seconds), _clock(video_seconds)
+    if diff > 0:
+        return (
+            f"The soundtrack ({music}) is longer than the video ({video}): the export cuts "
+            f"the music at the video's end, so the last {_clock(diff)} of music is not heard."
+        )
+    return (
+        f"The soundtrack ({music}) is shorter than the video ({video}): the last "
+        f"{_clock(-diff)} of the video has no music (silence, or only the video's own sound)."
+    )
+
+
+def _clock(seconds: float) -> str:
+    """1:21 for 81 s; 40.5 s under a minute."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"

@@ -3,7 +3,9 @@
 The key never goes to a file or a log; the dialog shows only its masked tail. "Test"
 calls ``account()`` on a worker thread (the GUI never waits on the network) and shows the
 balance or the typed error's message. When the machine has no usable keyring the dialog
-says so, with the ways to fix it, and still lets the user test a pasted key.
+says so, with the ways to fix it, still lets the user test a pasted key, and offers "Use
+for This Session": the key is held in memory only (`credentials.use_for_session`), never
+written, and the dialog says plainly that it will not be remembered.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ class KeyDialog(QDialog):
         layout.addWidget(self.result_label)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Save in Keyring", self)
+        self.session_button = QPushButton("Use for This Session", self)
+        self.session_button.setObjectName("useKeyForSession")
+        self.session_button.setToolTip(
+            "No system keyring: keep the key in memory until Muzaic Studio quits. "
+            "It is not written anywhere and not remembered."
+        )
+        self.session_button.clicked.connect(self.use_for_session)
+        self.session_button.setVisible(False)
         self.test_button = QPushButton("Test Key", self)
         self.clear_button = QPushButton("Clear Stored Key", self)
         self.close_button = QPushButton("Close", self)
@@ -88,7 +98,8 @@ class KeyDialog(QDialog):
         self.test_button.clicked.connect(self.test_key)
         self.clear_button.clicked.connect(self.clear_key)
         self.close_button.clicked.connect(self.accept)
-        for button in (self.save_button, self.test_button, self.clear_button):
+        for button in (self.save_button, self.session_button, self.test_button,
+                       self.clear_button):  # fmt: skip
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
@@ -109,7 +120,8 @@ class KeyDialog(QDialog):
         self.status = status
         self.status_label.setText(str(status))
         self.save_button.setEnabled(status.problem is None)
-        self.clear_button.setEnabled(status.source == "keyring")
+        self.session_button.setVisible(status.problem is not None)
+        self.clear_button.setEnabled(status.source in ("keyring", "session"))
         self._fit()
         self.statusShown.emit()
 
@@ -156,7 +168,30 @@ class KeyDialog(QDialog):
 
         self._keyring(lambda: credentials.set_key(key), saved)
 
+    def use_for_session(self) -> None:
+        """Memory only, so no worker: nothing here touches the keyring or the network."""
+        try:
+            masked = credentials.use_for_session(self.key_edit.text())
+        except MuzaicError as exc:
+            self._say(exc.message, False)
+            return
+        self.key_edit.clear()
+        self._say(
+            f"Using the key for this session only ({masked}). It will not be remembered: "
+            "with no system keyring it is never written anywhere, so paste it again after "
+            "Muzaic Studio quits.",
+            True,
+        )
+        self.refresh_status()
+        self.keyChanged.emit()
+
     def clear_key(self) -> None:
+        if credentials.forget_session_key():
+            self._say("The key typed for this session was forgotten.", True)
+            self.refresh_status()
+            self.keyChanged.emit()
+            return
+
         def cleared(removed: bool) -> None:
             self._say("The stored key was removed." if removed else "No key was stored.", True)
             self.refresh_status()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.model import validate_request
+from muzaic_studio.model.copy_names import region_label
 from muzaic_studio.model.region import ACTIONS, Region
 from muzaic_studio.model.tag_names import sync_tag_ids
 from muzaic_studio.model.validation import field_label
@@ -256,7 +257,7 @@ class Inspector(QWidget):
         blockers = [QSignalBlocker(c) for c in controls]
         n = len(regions)
         if n == 1:
-            self.title.setText(first.label(self.catalogue.names))
+            self.title.setText(region_label(first, self.doc.project, self.catalogue.names))
             self.subtitle.setText(
                 f"{first.action} · {geo.format_precise(first.time)} - {geo.format_precise(first.end)}"
                 f" · {first.tokens} tokens\n" + render_state(first)

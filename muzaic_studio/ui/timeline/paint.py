@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from muzaic_studio.model.copy_names import region_label
 from muzaic_studio.model.region import (
     DEFAULT_PARAM,
     PARAM_NAMES,
@@ -105,8 +106,8 @@ def waveform_image(
     return image
 
 
-def region_tooltip(r: Region, tag_names: dict[int, str]) -> str:
-    rows = [f"<b>{_esc(r.label(tag_names))}</b>",
+def region_tooltip(r: Region, tag_names: dict[int, str], project: Any = None) -> str:
+    rows = [f"<b>{_esc(region_label(r, project, tag_names))}</b>",
             f"{r.action}{' · ' + r.method if r.method else ''} · "
             f"{geo.format_precise(r.time)} - {geo.format_precise(r.end)} ({r.duration:.2f} s)"]  # fmt: skip
     if r.action == "generate":
@@ -153,6 +154,11 @@ class RegionPainter:
     def tag_names(self) -> dict[int, str]:
         return getattr(self.widget, "tag_names", {})
 
+    @property
+    def project(self) -> Any:
+        """The widget's project, so a copy is labelled after its source region or entry."""
+        return getattr(getattr(self.widget, "doc", None), "project", None)
+
     def palette(self) -> QPalette:
         return self.widget.palette()
 
@@ -193,7 +199,9 @@ class RegionPainter:
             p.setFont(self._bold)
             p.setPen(QColor("#ffffff"))
             room = int(w - 10 - (12 if changed else 0))
-            label = self._fm.elidedText(r.label(self.tag_names), Qt.TextElideMode.ElideRight, room)
+            label = self._fm.elidedText(
+                region_label(r, self.project, self.tag_names), Qt.TextElideMode.ElideRight, room
+            )
             p.drawText(QRectF(box.left() + 5, box.top(), room, header_h),
                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)  # fmt: skip
         if changed and w > 14:

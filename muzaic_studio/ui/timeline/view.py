@@ -285,4 +285,4 @@ class TimelineView(TimelineCanvas):
         super().keyPressEvent(event)
 
     def tooltip_html(self, r: Region) -> str:
-        return region_tooltip(r, self.tag_names)
+        return region_tooltip(r, self.tag_names, self.doc.project)

@@ -40,6 +40,7 @@ from muzaic_studio.video import (
     VideoInfo,
     containers_for,
     default_container,
+    length_note,
 )
 from muzaic_studio.video.scenes import regions_from_scenes
 from muzaic_studio.wording import plural
@@ -142,11 +143,14 @@ class ExportVideoDialog(ExportJobDialog):
         *,
         stale_render: bool = False,
         original_heard: bool = True,
+        soundtrack_seconds: float | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """*original_heard*: whether the editor plays the video's own sound (its lane's
         mute button). The default sound mode exports what the user has been hearing:
-        ducked under the music when audible, replaced when muted."""
+        ducked under the music when audible, replaced when muted. *soundtrack_seconds*:
+        the rendered soundtrack's length, so the dialog can say before exporting that the
+        music is cut at the video's end (or that the video ends in silence)."""
         super().__init__(parent)
         self.setWindowTitle("Export Video")
         self.setObjectName("exportVideoDialog")
@@ -201,6 +205,13 @@ class ExportVideoDialog(ExportJobDialog):
         path_row.addWidget(browse)
         form.addRow("File:", path_row)
         layout.addLayout(form)
+        note = length_note(soundtrack_seconds, info.duration)
+        self.length_label = QLabel(note or "", self)
+        self.length_label.setObjectName("soundtrackLengthNote")
+        self.length_label.setWordWrap(True)
+        self.length_label.setStyleSheet("color: #e0a020;")
+        self.length_label.setVisible(note is not None)
+        layout.addWidget(self.length_label)
 
         self.add_export_controls(layout, "exportVideoStatus")
         if stale_render:

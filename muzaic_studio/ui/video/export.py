@@ -50,7 +50,8 @@ class VideoExport:
             return None
         stale = any(r.changed_since_render for r in doc.regions)
         dialog = ExportVideoDialog(info, Path(audio), stale_render=stale,
-                                   original_heard=self.original_heard(), parent=self.window)  # fmt: skip
+                                   original_heard=self.original_heard(),
+                                   soundtrack_seconds=soundtrack_seconds(doc), parent=self.window)  # fmt: skip
         dialog.project_options = project_export_options(doc)
         dialog.exported.connect(self._video_exported)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -68,3 +69,15 @@ def project_export_options(doc: Any) -> dict[str, Any]:
 
     chapters = tuple((m.time, m.name or "Chapter") for m in project_markers(doc.project.extra))
     return {"mix_regions": tuple(doc.regions), "chapters": chapters}
+
+
+def soundtrack_seconds(doc: Any) -> float | None:
+    """The rendered soundtrack's length without touching ffmpeg (the GUI thread never
+    waits on it): the decoded waveform's, else the one the last render recorded."""
+    duration = getattr(doc.waveform, "duration", None)
+    if not duration:
+        duration = (doc.project.last_render or {}).get("audioDuration")
+    try:
+        return float(duration) if duration else None
+    except (TypeError, ValueError):
+        return None

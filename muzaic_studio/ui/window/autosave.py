@@ -165,6 +165,18 @@ class Autosave(QObject):
         self.saved.emit(str(self.project_file))
         return True
 
+    def end_unattended(self) -> None:
+        """Closing with no user to ask (SIGTERM from a logout or `kill`): unsaved changes
+        are kept as a recovery for the next start; with none, this is a clean exit, so a
+        plain `kill` of a saved project is not taken for a crash."""
+        self.timer.stop()
+        doc = self._get_doc()
+        if doc is not None and doc.dirty:
+            self.tick()  # the newest edits and the marker's name/path
+            if self.project_file.exists():
+                return
+        self.clean_exit()
+
     def clean_exit(self) -> None:
         self.timer.stop()
         self.project_file.unlink(missing_ok=True)

@@ -255,7 +255,20 @@ class MainWindow(QMainWindow):
         if n:
             self.statusBar().showMessage(f"{plural(n, 'region')} selected", 2000)
 
+    def close_unattended(self) -> None:
+        """SIGTERM: close as a quit would, without asking (nobody may be there to answer):
+        unsaved changes stay in the autosave as a recovery, else nothing is left behind."""
+        self._unattended = True
+        self.autosave.end_unattended()
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self, "_unattended", False):
+            self.window_layout.save()
+            self.message_bar.clear()
+            self.statusBar().clearMessage()
+            event.accept()
+            return
         workflow = getattr(self, "render_workflow", None)
         if workflow is not None and not workflow.may_quit():
             event.ignore()

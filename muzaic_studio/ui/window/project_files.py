@@ -26,7 +26,7 @@ from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.window.autosave import find_recoveries, restore
+from muzaic_studio.ui.window.autosave import Recovery, find_recoveries, restore
 from muzaic_studio.wording import file_stem
 
 if TYPE_CHECKING:
@@ -227,33 +227,66 @@ class ProjectFiles(QObject):
         return answer == QMessageBox.StandardButton.Discard
 
     def offer_restore(self) -> bool:
-        """After a crash: offer the unsaved work autosaved by the session that died."""
+        """After a crash: offer the unsaved work autosaved by the session that died.
+
+        When the user started with a named file and the autosave is of another project,
+        the offer goes to the message bar instead of a question in front of their file:
+        a leftover "Untitled" must not hijack opening it."""
         recoveries = find_recoveries()
         if not recoveries:
             return False
         newest = recoveries[0]
+        name = newest.name or "Untitled"
         when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
+        opened = self.window.doc.path
+        if opened is not None and not _same_file(newest.original_path, opened):
+            self.window.show_message(
+                f"Unsaved changes to “{name}” (autosaved at {when}) were left when Muzaic "
+                "Studio last closed without saving.", "info", "Restore",
+                lambda: self._restore(recoveries), second=("Discard", lambda: _discard(recoveries)),
+                keep=True,
+            )  # fmt: skip
+            return False
         answer = QMessageBox.question(
             self.window,
             "Restore unsaved work?",
             f"Muzaic Studio did not close properly. Restore the unsaved changes to "
-            f"“{newest.name or 'Untitled'}” autosaved at {when}?",
+            f"“{name}” autosaved at {when}?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )
-        restored = False
         if answer == QMessageBox.StandardButton.Yes:
-            try:
-                doc = restore(newest)
-            except ProjectError as exc:
-                self.window.show_message(f"The autosaved project could not be read: {exc}", "error")
-            else:
-                if self.maybe_save():
-                    self.window.set_document(doc)
-                    self.window.show_message(
-                        "Restored the autosaved project. Save it to keep it.", "success"
-                    )
-                    restored = True
-        for r in recoveries:
-            r.discard()
+            return self._restore(recoveries)
+        _discard(recoveries)
+        return False
+
+    def _restore(self, recoveries: list[Recovery]) -> bool:
+        """Open the newest recovery (asking to save the current project first)."""
+        restored = False
+        try:
+            doc = restore(recoveries[0])
+        except ProjectError as exc:
+            self.window.show_message(f"The autosaved project could not be read: {exc}", "error")
+        else:
+            if self.maybe_save():
+                self.window.set_document(doc)
+                self.window.show_message(
+                    "Restored the autosaved project. Save it to keep it.", "success"
+                )
+                restored = True
+        _discard(recoveries)
         return restored
+
+
+def _discard(recoveries: list[Recovery]) -> None:
+    for r in recoveries:
+        r.discard()
+
+
+def _same_file(stored: str | None, opened: Path) -> bool:
+    if not stored:
+        return False
+    try:
+        return Path(stored).resolve() == Path(opened).resolve()
+    except OSError:
+        return False
