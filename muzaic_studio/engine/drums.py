@@ -155,8 +155,8 @@ class Drummer:
                 for s in (2, 6, 10, 14):
                     if grng.random() < 0.12 * (r - 3.0) and s + 1 in grid:
                         self._hit(shots, "ghost", t(s + 1), 0.18 * snare)
-            for s, up in self._fill_steps(b, grid):  # into the next section, or region
-                self._hit(shots, "snare", t(s), up * snare)
+            for f, up in self._fill_steps(b, grid):  # into the next section, or region
+                self._hit(shots, "snare", t(f), up * snare)
         if hat:
             name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
             for step in grid:
