@@ -14,7 +14,7 @@ from muzaic_studio.engine import sampled
 from muzaic_studio.engine import theory as th
 from muzaic_studio.engine.form import Bar
 from muzaic_studio.engine.form import rng as _rng
-from muzaic_studio.engine.theory import SR
+from muzaic_studio.engine.theory import SR, STEPS_PER_BAR
 
 if TYPE_CHECKING:
     from muzaic_studio.engine.form import GenSpec
@@ -40,6 +40,8 @@ class Drummer:
     """The composer's drum half (a mixin: it plays through the composer's `_hit`)."""
 
     spec: GenSpec
+    step_s: float
+    bar_s: float
     pal: Palette
     band: sampled.Band | None
 
@@ -66,6 +68,26 @@ class Drummer:
 
     def _on_grid(self, b: Bar, step: float) -> bool:
         return b.ending or step in self._grid(b)
+
+    def _end_step(self, b: Bar) -> float | None:
+        """The step in bar `b` where the region ends, if it ends in or at the end of `b`."""
+        if (b.index + 1) * self.bar_s < self.spec.duration - 1e-6:
+            return None
+        return min(16.0, self.spec.duration / self.step_s - b.index * STEPS_PER_BAR)
+
+    def _fill_steps(self, b: Bar, grid: list[float]) -> list[tuple[float, float]]:
+        """Where a snare fill leads into what follows: the grid's last three sixteenths
+        before the section's end (variance >= 5), and always before the region's boundary,
+        which may fall mid-bar: there the bar's own decay, with nothing until the next
+        region's downbeat, sagged the level by over 3 dB at a generate->generate join.
+        (step, velocity factor): a crescendo, 0.5 three sixteenths before the end."""
+        if b.rhythm < 4.0:
+            return []
+        end = self._end_step(b)
+        if end is None and not (b.last_in_section and b.variance >= 5.0):
+            return []
+        end = 16.0 if end is None else end
+        return [(s, 0.5 + 0.15 * (s - end + 3.0)) for s in grid if 0 < s < end and s >= end - 3.0]
 
     @staticmethod
     def _lean(s: float) -> float:
@@ -133,10 +155,8 @@ class Drummer:
                 for s in (2, 6, 10, 14):
                     if grng.random() < 0.12 * (r - 3.0) and s + 1 in grid:
                         self._hit(shots, "ghost", t(s + 1), 0.18 * snare)
-            if b.last_in_section and b.variance >= 5.0 and r >= 4.0:
-                for s in (13, 14, 15):  # fill into the next section
-                    if s in grid:
-                        self._hit(shots, "snare", t(s), (0.5 + 0.15 * (s - 13)) * snare)
+            for f, up in self._fill_steps(b, grid):  # into the next section, or region
+                self._hit(shots, "snare", t(f), up * snare)
         if hat:
             name = "ride" if groove == "shuffle" and isinstance(shots.get("ride"), int) else "hat"
             for step in grid:

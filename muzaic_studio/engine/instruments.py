@@ -439,7 +439,7 @@ def _cached(key: tuple, make) -> np.ndarray:
 STAND_INS = {
     "violin": "flute", "pizz": "pluck", "section": "strings", "mutedtp": "brass",
     "horns": "strings", "tuba": "upright", "glock": "bell", "musicbox": "bell",
-    "steel": "guitar", "eguitar": "guitar", "odguitar": "lead", "synthpad": "pad",
+    "steel": "guitar", "eguitar": "guitar", "synthpad": "pad",
 }  # fmt: skip
 # where a lead voice plays its tune: octaves above the lead's base register (C4 or so),
 # as the instrument is written (a glockenspiel sparkles two octaves up, a trumpet sings

@@ -83,7 +83,6 @@ _PROGRAMS: dict[str, int] = {
     "musicbox": 10,
     "steel": 25,
     "eguitar": 27,  # clean electric
-    "odguitar": 29,  # overdriven
     "synthpad": 92,  # bowed (glass) pad
 }
 _PALETTE_PROGRAMS: dict[tuple[str, str], int] = {

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 #: Part of every region hash: a new version makes new music, so old hashes are not copied.
-ENGINE_VERSION = "6"  # 6: every rhythm and variance step counts (grid, drift, nested form)
+ENGINE_VERSION = "7"  # 7: a push into the region boundary (joins), the Guitar tag clean
+# (6: every rhythm and variance step counts (grid, drift, nested form))
 # (5: room, bus, true peak, ensembles, tails + rhythm grid, swing; 4: rhythm grid, swing by
 # rhythm; 3: sampled, form, unclamped; 2: intensity)
 

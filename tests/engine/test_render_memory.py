@@ -11,7 +11,7 @@ from muzaic_studio.engine.arrangement import generate
 from muzaic_studio.engine.core import Renderer, gen_spec
 from muzaic_studio.engine.store import RegionStore
 
-# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v6
+# sha256 of the int16 mix (normalize=true: gains and limiter); re-recorded for engine v7
 BODIES = [
     (
         {"regions": [
@@ -32,7 +32,7 @@ BODIES = [
             {"time": 12.0, "duration": 3.0, "action": "generate", "tags": [6],
              "params": {"intensity": 5}},
         ], "normalize": True},
-        "f895060d5362931366dadbf24e418c3c08f2a20eedea9017658cb0418bf9172d",
+        "03fab7bca696d5877a5c532f509367cc73c520b9a3883ba1f7be389914c866b4",
     ),
 ]  # fmt: skip
 
