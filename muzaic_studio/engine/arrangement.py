@@ -247,15 +247,7 @@ class Composer(Mixdown, Drummer):
             hits = [(0.0, 3.0), (3.0, 3.0), (6.0, 4.0), (10.0, 2.0), (12.0, 4.0)]
         else:
             hits = [(float(s), 1.5) for s in (0, 2, 3, 6, 8, 10, 11, 14)]
-        end = self._end_step(b)
-        if end is not None and not b.ending and r >= 3.0:
-            # a push into the boundary: the chord struck again on the last grid step of
-            # the beat before it (left ringing from the bar's start, it had died away
-            # before the next region's downbeat: a dip at the join)
-            push = [p - st for p in self._grid(b) if st < p < min(end, st + ln) and p >= end - 3]
-            if push and not any(push[-1] - 2.0 < s <= push[-1] for s, _ in hits):
-                hits = [*hits, (push[-1], end - st - push[-1])]
-        for s, length in hits:
+        for s, length in self._push_into_boundary(b, st, ln, hits):
             if s >= ln or not self._on_grid(b, st + s):
                 continue
             for i, p in enumerate(voicing):

@@ -75,6 +75,21 @@ class Drummer:
             return None
         return min(16.0, self.spec.duration / self.step_s - b.index * STEPS_PER_BAR)
 
+    def _push_into_boundary(
+        self, b: Bar, st: float, ln: float, hits: list[tuple[float, float]]
+    ) -> list[tuple[float, float]]:
+        """Comping hits (start, length in steps from `st`) with the chord struck again on
+        the last grid step of the beat before the region's boundary: left ringing from the
+        bar's start, it had died away before the next region's downbeat (a dip at the
+        join). Only where the region ends in this bar and the band plays on a grid."""
+        end = self._end_step(b)
+        if end is None or b.ending or b.rhythm < 3.0:
+            return hits
+        push = [p - st for p in self._grid(b) if st < p < min(end, st + ln) and p >= end - 3]
+        if push and not any(push[-1] - 2.0 < s <= push[-1] for s, _ in hits):
+            return [*hits, (push[-1], end - st - push[-1])]
+        return hits
+
     def _fill_steps(self, b: Bar, grid: list[float]) -> list[tuple[float, float]]:
         """Where a snare fill leads into what follows: the grid's last three sixteenths
         before the section's end (variance >= 5), and always before the region's boundary,
