@@ -31,6 +31,12 @@ class FFmpegError(RuntimeError):
         super().__init__(message)
         self.log = log
 
+    @classmethod
+    def exited(cls, code: int, log: str) -> FFmpegError:
+        """The error of an ffmpeg run that exited with *code*, having printed *log*."""
+        tail = [ln for ln in log.strip().splitlines() if ln.strip()][-3:]
+        return cls("ffmpeg failed: " + (" | ".join(tail) or f"exit {code}"), log)
+
 
 @functools.cache
 def ffmpeg_exe() -> str:
@@ -51,8 +57,7 @@ def run_ffmpeg(
     except subprocess.TimeoutExpired as exc:
         raise FFmpegError(f"ffmpeg took longer than {timeout} s") from exc
     if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise FFmpegError("ffmpeg failed: " + (" | ".join(tail) or f"exit {proc.returncode}"))
+        raise FFmpegError.exited(proc.returncode, proc.stderr.decode("utf-8", "replace"))
     return proc.stdout
 
 
@@ -95,11 +100,7 @@ def encode_mp3(
             stdout=out, stderr=subprocess.PIPE, check=False,
         )  # fmt: skip
         if proc.returncode != 0:
-            log = proc.stderr.decode("utf-8", "replace").strip()
-            tail = log.splitlines()[-3:]
-            raise FFmpegError(
-                "ffmpeg failed: " + (" | ".join(tail) or f"exit {proc.returncode}"), log
-            )
+            raise FFmpegError.exited(proc.returncode, proc.stderr.decode("utf-8", "replace"))
         out.seek(0)
         return out.read()
 
@@ -159,9 +160,7 @@ class Mp3Stream:
         try:
             if code != 0:
                 self._err.seek(0)
-                log = self._err.read().decode("utf-8", "replace").strip()
-                tail = log.splitlines()[-3:]
-                raise FFmpegError("ffmpeg failed: " + (" | ".join(tail) or f"exit {code}"), log)
+                raise FFmpegError.exited(code, self._err.read().decode("utf-8", "replace"))
             self._out.seek(0)
             return self._out.read()
         finally:
@@ -269,8 +268,7 @@ def run_ffmpeg_job(
         proc.stderr.close()
     text = "\n".join(log)
     if rc != 0:
-        tail = [ln for ln in log if ln.strip()][-3:]
-        raise FFmpegError("ffmpeg failed: " + (" | ".join(tail) or f"exit {rc}"), text)
+        raise FFmpegError.exited(rc, text)
     if progress is not None:
         progress(1.0)
     return text

@@ -155,8 +155,7 @@ def _pipe_through_ffmpeg(
         proc.stderr.close()
     text = b"".join(log).decode("utf-8", "replace")
     if rc != 0:
-        tail = [ln for ln in text.splitlines() if ln.strip()][-3:]
-        raise FFmpegError("ffmpeg failed: " + (" | ".join(tail) or f"exit {rc}"), text)
+        raise FFmpegError.exited(rc, text)
     return text
 
 
