@@ -53,20 +53,31 @@ def test_a_cold_process_renders_parallel_regions_the_same_every_time():
     assert len(runs) == 1
 
 
-def test_render_changes_reuses_stored_regions_and_sounds_like_a_full_render(engine_home):
+def _rendered_then_one_changed(engine_home, first_tag: int, changed: int, to: int):
+    """Three 3 s regions rendered by a renderer on the "warm" store, then region *changed*
+    set to intensity *to*: (that renderer, the edited body for a full render, the body
+    Render Changes sends: the unchanged regions as copies of their hashes)."""
     from muzaic_studio.engine.core import Renderer
     from muzaic_studio.engine.store import RegionStore
     from tests.engine.conftest import region
 
-    body = {"regions": [region(3.0, time=3.0 * i, tags=[2 + 5 * i]) for i in range(3)],
+    body = {"regions": [region(3.0, time=3.0 * i, tags=[first_tag + 5 * i]) for i in range(3)],
             "normalize": True}  # fmt: skip
     warm = Renderer(RegionStore(engine_home / "warm"))
     hashes = warm.render(warm.prepare(body)).hashes
-    body["regions"][1]["params"]["intensity"] = 9
+    body["regions"][changed]["params"]["intensity"] = to
     changes = {"regions": [{"time": 3.0 * i, "duration": 3.0, "action": "copy",
                             "sourceHash": hashes[i], "method": "strict"} for i in range(3)],
                "normalize": True}  # fmt: skip
-    changes["regions"][1] = body["regions"][1]
+    changes["regions"][changed] = body["regions"][changed]
+    return warm, body, changes
+
+
+def test_render_changes_reuses_stored_regions_and_sounds_like_a_full_render(engine_home):
+    from muzaic_studio.engine.core import Renderer
+    from muzaic_studio.engine.store import RegionStore
+
+    _, body, changes = _rendered_then_one_changed(engine_home, first_tag=2, changed=1, to=9)
     # a new process on the same cache folder: the unchanged regions come from disk
     again = Renderer(RegionStore(engine_home / "warm"))
     reused = again.render(again.prepare(changes))
@@ -84,17 +95,8 @@ def test_render_changes_in_a_warm_engine_measures_only_the_changed_region(engine
     from muzaic_studio.engine.core import Renderer
     from muzaic_studio.engine.store import RegionStore
     from muzaic_studio.engine.theory import SR
-    from tests.engine.conftest import region
 
-    body = {"regions": [region(3.0, time=3.0 * i, tags=[3 + 5 * i]) for i in range(3)],
-            "normalize": True}  # fmt: skip
-    warm = Renderer(RegionStore(engine_home / "warm"))
-    hashes = warm.render(warm.prepare(body)).hashes
-    body["regions"][2]["params"]["intensity"] = 2
-    changes = {"regions": [{"time": 3.0 * i, "duration": 3.0, "action": "copy",
-                            "sourceHash": hashes[i], "method": "strict"} for i in range(3)],
-               "normalize": True}  # fmt: skip
-    changes["regions"][2] = body["regions"][2]
+    warm, body, changes = _rendered_then_one_changed(engine_home, first_tag=3, changed=2, to=2)
     measure = core.mixing.hop_energies
     whole_regions: list[int] = []
 
