@@ -22,3 +22,8 @@ APPLICATION = "Muzaic Studio"
 
 def app_settings() -> QSettings:
     return QSettings(str(config_dir() / QT_INI_NAME), QSettings.Format.IniFormat)
+
+
+def read_flag(key: str, settings: QSettings | None = None) -> bool:
+    """A yes/no kept in the INI file (as the text "true"/"false"); False when absent."""
+    return bool((settings or app_settings()).value(key, False, type=bool))

@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
 
-from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.settings import app_settings, read_flag
 from muzaic_studio.ui.timeline.geometry import format_precise
 
 SETTINGS_GROUP = "videoLayout"
@@ -173,7 +173,7 @@ class VideoLayout(QObject):
         doc.pathChanged.connect(self._save)
         self.update_clock()
         settings, key = app_settings(), settings_key(doc)
-        on = key is not None and str(settings.value(f"{key}/on", "false")).lower() == "true"
+        on = key is not None and read_flag(f"{key}/on", settings)
         self._restoring = True
         try:
             self.action.setChecked(on)
@@ -184,7 +184,7 @@ class VideoLayout(QObject):
                 self.splitter.setSizes(sizes)
         finally:
             self._restoring = False
-        if not on and str(settings.value(DOCK_HIDDEN, "false")).lower() == "true":
+        if not on and read_flag(DOCK_HIDDEN, settings):
             # The app was quit in the layout, so the saved dock state has the Video panel
             # hidden; later (once the window restored that state) give it back.
             QTimer.singleShot(0, self._give_dock_back)

@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction
 from muzaic_studio.data import DEMO_PROJECT
 from muzaic_studio.model import Project, ProjectError
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.settings import app_settings
+from muzaic_studio.ui.settings import app_settings, read_flag
 from muzaic_studio.ui.window.project_files import show_note
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def is_first_start(window: MainWindow) -> bool:
     doc = window.doc
     if doc.path is not None or doc.project.regions or window.files.recent():
         return False
-    return str(app_settings().value(OFFERED_KEY, "false")).lower() != "true"
+    return not read_flag(OFFERED_KEY)
 
 
 def offer_demo(window: MainWindow) -> bool:
