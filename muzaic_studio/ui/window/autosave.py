@@ -6,7 +6,9 @@ Each running window owns two files in data_dir()/autosave, named by process id:
 ``session-<pid>.muzaic`` (the unsaved project, written only while there are unsaved
 changes). At start, a marker whose process is gone means that session crashed; if it left
 a project behind, the user is offered to restore it. Two instances never clash, and a
-session that is still running is never "restored" by another one.
+session that is still running is never "restored" by another one. A recovery is offered
+once (its marker then says ``offered``): ignored, it stays in File > Restore Unsaved Work
+instead of coming back at every start.
 """
 
 from __future__ import annotations
@@ -62,10 +64,21 @@ class Recovery:
     original_path: str | None
     saved_at: float
     name: str
+    offered: bool = False  # shown to the user once already (and left alone)
 
     def discard(self) -> None:
         for p in (self.marker, self.project_file):
             p.unlink(missing_ok=True)
+
+    def mark_offered(self) -> None:
+        """Remember in the marker that the user was offered this recovery, so the next
+        start does not offer it again (File > Restore Unsaved Work still does)."""
+        try:
+            meta = json.loads(self.marker.read_text("utf-8"))
+            atomic_write_text(self.marker, json.dumps({**meta, "offered": True}))
+        except (OSError, ValueError, TypeError):  # a full disk: offered again next time
+            log.warning("could not mark %s as offered", self.marker, exc_info=True)
+        self.offered = True
 
 
 def find_recoveries() -> list[Recovery]:
@@ -85,7 +98,8 @@ def find_recoveries() -> list[Recovery]:
             marker.unlink(missing_ok=True)  # crashed with nothing unsaved
             continue
         out.append(Recovery(marker, project_file, meta.get("path"),
-                            float(meta.get("savedAt", 0)), str(meta.get("name", ""))))  # fmt: skip
+                            float(meta.get("savedAt", 0)), str(meta.get("name", "")),
+                            meta.get("offered") is True))  # fmt: skip
     return sorted(out, key=lambda r: r.saved_at, reverse=True)
 
 

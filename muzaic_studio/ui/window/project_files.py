@@ -227,13 +227,16 @@ class ProjectFiles(QObject):
         return answer == QMessageBox.StandardButton.Discard
 
     def offer_restore(self) -> bool:
-        """After a crash: offer the unsaved work autosaved by the session that died.
+        """After a crash: offer the unsaved work autosaved by the session that died, once.
 
         When the user started with a named file and the autosave is of another project,
         the offer goes to the message bar instead of a question in front of their file:
-        a leftover "Untitled" must not hijack opening it."""
+        a leftover "Untitled" must not hijack opening it. Ignored, that offer is not made
+        again at the next start (it came back at every one): File > Restore Unsaved Work
+        keeps it within reach."""
         recoveries = find_recoveries()
-        if not recoveries:
+        self.update_restore_action()
+        if not recoveries or all(r.offered for r in recoveries):
             return False
         newest = recoveries[0]
         name = newest.name or "Untitled"
@@ -242,10 +245,12 @@ class ProjectFiles(QObject):
         if opened is not None and not _same_file(newest.original_path, opened):
             self.window.show_message(
                 f"Unsaved changes to “{name}” (autosaved at {when}) were left when Muzaic "
-                "Studio last closed without saving.", "info", "Restore",
-                lambda: self._restore(recoveries), second=("Discard", lambda: _discard(recoveries)),
-                keep=True,
+                "Studio last closed without saving. Later: File > Restore Unsaved Work.",
+                "info", "Restore", lambda: self._restore(recoveries),
+                second=("Discard", lambda: self._discard(recoveries)), keep=True,
             )  # fmt: skip
+            for recovery in recoveries:
+                recovery.mark_offered()
             return False
         answer = QMessageBox.question(
             self.window,
@@ -257,30 +262,42 @@ class ProjectFiles(QObject):
         )
         if answer == QMessageBox.StandardButton.Yes:
             return self._restore(recoveries)
-        _discard(recoveries)
+        self._discard(recoveries)
         return False
 
+    def restore_unsaved(self) -> bool:
+        """File > Restore Unsaved Work: the newest autosave a crashed session left."""
+        recoveries = find_recoveries()
+        if not recoveries:
+            self.update_restore_action()
+            self.window.show_message("There is no unsaved work left to restore.")
+            return False
+        return self._restore(recoveries)
+
+    def update_restore_action(self) -> None:
+        """File > Restore Unsaved Work is enabled while a crashed session's work is left."""
+        self.window.action_map["file.restore"].setEnabled(bool(find_recoveries()))
+
     def _restore(self, recoveries: list[Recovery]) -> bool:
-        """Open the newest recovery (asking to save the current project first)."""
-        restored = False
+        """Open the newest recovery (asking to save the current project first). Kept when
+        the user cancels that question: File > Restore Unsaved Work still has it."""
         try:
             doc = restore(recoveries[0])
         except ProjectError as exc:
             self.window.show_message(f"The autosaved project could not be read: {exc}", "error")
-        else:
-            if self.maybe_save():
-                self.window.set_document(doc)
-                self.window.show_message(
-                    "Restored the autosaved project. Save it to keep it.", "success"
-                )
-                restored = True
-        _discard(recoveries)
-        return restored
+            self._discard(recoveries)
+            return False
+        if not self.maybe_save():
+            return False
+        self.window.set_document(doc)
+        self.window.show_message("Restored the autosaved project. Save it to keep it.", "success")
+        self._discard(recoveries)
+        return True
 
-
-def _discard(recoveries: list[Recovery]) -> None:
-    for r in recoveries:
-        r.discard()
+    def _discard(self, recoveries: list[Recovery]) -> None:
+        for r in recoveries:
+            r.discard()
+        self.update_restore_action()
 
 
 def _same_file(stored: str | None, opened: Path) -> bool:
