@@ -102,6 +102,7 @@ class _Encoder:
             raise
         self._pieces: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
         self._written = written
+        self.error: Exception | None = None  # what stopped the feeder, if anything
         self._feeder = threading.Thread(target=self._feed, name="mp3-feed", daemon=True)
         self._feeder.start()
 
@@ -109,21 +110,33 @@ class _Encoder:
         self._pieces.put(pcm)
 
     def _feed(self) -> None:
+        """Write the queued pieces until None; stdin is closed whatever happens, so the
+        encoder always ends (a feeder that died early would leave finish() waiting)."""
         stdin = self._proc.stdin
         assert stdin is not None
-        while (pcm := self._pieces.get()) is not None:
-            with contextlib.suppress(OSError):  # ffmpeg ended early: finish() says why
-                stdin.write(memoryview(pcm).cast("B"))  # type: ignore[arg-type]
-            if self._written is not None:
-                self._written(pcm)
-        with contextlib.suppress(OSError):
-            stdin.close()
+        try:
+            while (pcm := self._pieces.get()) is not None:
+                if self.error is not None:
+                    continue  # drain: put() never blocks, finish() raises the error
+                try:
+                    stdin.write(memoryview(pcm).cast("B"))  # type: ignore[arg-type]
+                    if self._written is not None:
+                        self._written(pcm)
+                except OSError:
+                    pass  # ffmpeg ended early: finish() says why
+                except Exception as exc:  # re-raised by finish()
+                    self.error = exc
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
 
     def finish(self) -> bytes:
         self._pieces.put(None)
         self._feeder.join()
         code = self._proc.wait()
         try:
+            if self.error is not None:
+                raise self.error
             if code != 0:
                 self._err.seek(0)
                 raise FFmpegError.exited(code, self._err.read().decode("utf-8", "replace"))

@@ -114,3 +114,14 @@ def test_abort_ends_every_encoder():
     assert len(started) == 2, "one encoder per segment, each a child process"
     stream.abort()
     assert not any(processes.exists(pid) for pid in started)
+
+
+def test_an_error_while_feeding_is_raised_by_finish_not_a_hang():
+    def written(_pcm: np.ndarray) -> None:
+        raise RuntimeError("the pages could not be let go")
+
+    stream = Mp3Stream(RATE, 2, "192k", total=RATE * 40, parts=2, written=written)
+    for _ in range(4):
+        stream.write(np.zeros((RATE * 10, 2), dtype=np.int16))
+    with pytest.raises(RuntimeError, match="let go"):
+        stream.finish()
