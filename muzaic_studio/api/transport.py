@@ -120,8 +120,9 @@ class KeyedTransport:
         self.connect_timeout = connect_timeout
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = max_retry_wait
-        #: Told each wait before a 429 is retried, in words for the user (the CLI's stderr).
-        self.on_retry: Callable[[str], None] | None = None
+        #: Told each wait before a 429 is retried: (words for the user, seconds of the
+        #: wait); the CLI prints the words, the editor counts the seconds down.
+        self.on_retry: Callable[[str, float], None] | None = None
 
     def __repr__(self) -> str:
         return f"MuzaicCloud(base_url={self.base_url!r}, origin={self.origin!r}, key=<hidden>)"
@@ -296,7 +297,8 @@ class KeyedTransport:
             if isinstance(error, RateLimited) and self.on_retry is not None:
                 self.on_retry(
                     f"server busy (429), retrying in {math.ceil(retry_in)} s "
-                    f"(attempt {retries + 1} of {self.max_retries + 1})"
+                    f"(attempt {retries + 1} of {self.max_retries + 1})",
+                    retry_in,
                 )
             self._wait(retry_in, cancel, purpose)
             deadline = Deadline.after(deadline.budget)  # the wait is not the server's time

@@ -52,7 +52,7 @@ from muzaic_studio.render.summary import (
     last_copies_charged,
 )
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.render.clock import RenderClock
+from muzaic_studio.ui.render.clock import RenderClock, busy_report
 from muzaic_studio.ui.render.failures import notify_failure
 from muzaic_studio.ui.render.peaks_feed import PeaksFeed
 from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_blockers
@@ -211,10 +211,18 @@ class RenderController(QObject):
         feed = None if job.first else PeaksFeed(doc)  # copy sources: not the soundtrack
 
         def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
-            return execute(
-                job, backend, history, cancel=cancel, progress=progress, backend_name=name,
-                peaks=feed,
-            )  # fmt: skip
+            # the cloud client's wait before retrying a 429: counted down in the progress
+            waits = hasattr(backend, "on_retry")
+            if waits:
+                backend.on_retry = lambda words, seconds: progress(*busy_report(words, seconds))
+            try:
+                return execute(
+                    job, backend, history, cancel=cancel, progress=progress, backend_name=name,
+                    peaks=feed,
+                )  # fmt: skip
+            finally:
+                if waits:
+                    backend.on_retry = None
 
         def finished() -> None:
             if feed is not None:
