@@ -48,3 +48,34 @@ def test_a_full_store_keeps_the_audio_in_memory_and_says_so_once(tmp_path):
     assert result["kept"] == 10  # was 2: the rest were gone, to be rendered again
     assert len(result["said"]) == 1 and "is full" in result["said"][0]
     assert result["first"] == result["said"][0] and result["again"] is None
+
+
+SERVER_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from muzaic_studio.api.cloud import MuzaicCloud
+    from muzaic_studio.engine.server import start_server, stop_server
+
+    server, thread = start_server(host="127.0.0.1", port=0, keys=["k" * 24],
+                                  store_dir=sys.argv[1])
+    try:
+        client = MuzaicCloud(server.url, "k" * 24, max_retries=0)
+        body = {"regions": [{"time": 0, "duration": 1.0, "action": "generate", "tags": [3]}]}
+        first, second = client.render(body), client.render({**body, "normalize": False})
+        print(json.dumps({"first": list(first.warnings), "second": list(second.warnings)}))
+    finally:
+        stop_server(server, thread)
+    """
+)
+
+
+def test_a_server_on_a_full_cache_says_so_in_its_answer_once(tmp_path):
+    """The GUI's engine child is such a server: its full region cache reaches the user as
+    a warning on the render (was: only in the child's log)."""
+    folder = tmp_path / "engine-regions"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = on_full_disk(folder, [sys.executable, "-c", SERVER_SCRIPT, str(folder)], env)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert any("region cache" in w and "is full" in w for w in result["first"])
+    assert not any("region cache" in w for w in result["second"])
