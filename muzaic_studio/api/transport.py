@@ -56,6 +56,7 @@ from muzaic_studio.contract.errors import (
     RateLimited,
     Unauthorized,
 )
+from muzaic_studio.threads import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -225,25 +226,12 @@ class KeyedTransport:
             return fn()
         if cancel.is_set():
             raise Cancelled(cancel_message(purpose, sent=False))
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, name=f"muzaic-cloud-{purpose}", daemon=True).start()
-        while not done.wait(POLL_INTERVAL):
+        outcome = Outcome(fn, f"muzaic-cloud-{purpose}")
+        while not outcome.done.wait(POLL_INTERVAL):
             if cancel.is_set():
                 # The worker is abandoned: it ends at the server's answer or the timeout.
                 raise Cancelled(cancel_message(purpose, sent=True))
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        return outcome.result()
 
     def _wait(self, seconds: float, cancel: threading.Event | None, purpose: str) -> None:
         if cancel is None:

@@ -23,6 +23,7 @@ from muzaic_studio.cli.common import (
     exit_code_for,
     load_project,
 )
+from muzaic_studio.threads import Outcome
 from muzaic_studio.wording import plural
 
 CANCEL_GRACE = 1.0  # seconds a cancelled render gets to say how far it got
@@ -267,27 +268,14 @@ def _interruptibly(work: Callable[[], Any], cancel: threading.Event | None = Non
     With *cancel*: Ctrl+C sets it and gives the work up to CANCEL_GRACE to stop, so the
     KeyboardInterrupt carries (as its cause) the work's own Cancelled, which says whether
     the request had reached the server (a wait before a 429's retry had not)."""
-    box: dict[str, Any] = {}
-    done = threading.Event()  # not Thread.join: a join cut by Ctrl+C marks the thread ended
-
-    def run() -> None:
-        try:
-            box["result"] = work()
-        except BaseException as exc:
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="render", daemon=True).start()
+    outcome = Outcome(work, "render")
     try:
-        while not done.wait(0.1):
+        while not outcome.done.wait(0.1):
             pass
     except KeyboardInterrupt:
         if cancel is None:
             raise
         cancel.set()
-        done.wait(CANCEL_GRACE)
-        raise KeyboardInterrupt from box.get("error")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+        outcome.done.wait(CANCEL_GRACE)
+        raise KeyboardInterrupt from outcome.error
+    return outcome.result()
