@@ -102,8 +102,8 @@ class MainWindow(QMainWindow):
         self.autosave = Autosave(lambda: self.doc, self)
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
         self.autosave.failed.connect(lambda text: self.show_message(text, "warning"))
-        if autosave:
-            self.autosave.start()
+        if autosave:  # its marker's write (an fsync) waits for the first paint
+            call_after_first_paint(self.timeline, self.autosave.start)
         library = install_render_workflow(
             self
         ).library  # render, playback, library, history, export
