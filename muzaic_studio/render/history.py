@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,9 @@ def project_cache_id(project: Project) -> str:
     """The project's cache folder id; created (in the project's extra keys) on first use."""
     value = project.extra.get(CACHE_ID_KEY)
     if not isinstance(value, str) or not value.isalnum():
-        value = uuid.uuid4().hex
+        value = os.urandom(
+            16
+        ).hex()  # as long as a uuid4's hex; uuid's import is 2.5 ms of start-up
         project.extra[CACHE_ID_KEY] = value
     return value
 
@@ -120,7 +122,7 @@ class RenderHistory:
         """A fresh file name for the next render (the worker writes it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return self.folder / f"render-{stamp}-{uuid.uuid4().hex[:6]}.{suffix}"
+        return self.folder / f"render-{stamp}-{os.urandom(3).hex()}.{suffix}"
 
     def pyramid(self, record: RenderRecord, cancel: Any = None, peaks: Any = None) -> Any:
         """*record*'s waveform pyramid from its cache, decoded (and cached) when missing or
