@@ -25,10 +25,10 @@ import contextlib
 import errno
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -106,7 +106,9 @@ def project_cache_id(project: Project) -> str:
     """The project's cache folder id; created (in the project's extra keys) on first use."""
     value = project.extra.get(CACHE_ID_KEY)
     if not isinstance(value, str) or not value.isalnum():
-        value = uuid.uuid4().hex
+        value = os.urandom(
+            16
+        ).hex()  # as long as a uuid4's hex; uuid's import is 2.5 ms of start-up
         project.extra[CACHE_ID_KEY] = value
     return value
 
@@ -156,7 +158,7 @@ class RenderHistory:
         with contextlib.suppress(OSError):  # a full disk: the files go to the spill folder
             self.folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return self.folder / f"render-{stamp}-{uuid.uuid4().hex[:6]}.{suffix}"
+        return self.folder / f"render-{stamp}-{os.urandom(3).hex()}.{suffix}"
 
     def pyramid(self, record: RenderRecord, cancel: Any = None, peaks: Any = None) -> Any:
         """*record*'s waveform pyramid from its cache, decoded (and cached) when missing or

@@ -176,7 +176,7 @@ def test_no_two_actions_share_a_shortcut(window):
     assert [k for k, n in keys.items() if n > 1] == []
 
 
-def test_every_inspector_control_has_a_tooltip(window):
+def test_every_inspector_control_has_a_tooltip(window, qtbot):
     from PySide6.QtWidgets import (
         QAbstractButton,
         QAbstractSlider,
@@ -187,6 +187,8 @@ def test_every_inspector_control_has_a_tooltip(window):
         QScrollBar,
     )
 
+    # the form is built after the window's first paint, before any region is selected
+    qtbot.waitUntil(lambda: window.inspector.form_built)
     kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QListWidget)
     controls = [w for w in window.inspector.findChildren(QWidget)
                 if isinstance(w, kinds) and not isinstance(w, QScrollBar)

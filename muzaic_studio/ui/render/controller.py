@@ -30,6 +30,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from muzaic_studio.contract.errors import MuzaicError
+from muzaic_studio.malloc_tune import release_free_memory
 from muzaic_studio.model import RenderPlan, plan_render
 from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.render import (
@@ -264,6 +265,8 @@ class RenderController(QObject):
         self.clock.stop()
         self.busyChanged.emit(False)
         self.finished.emit(ok)
+        # once the finished task has let go of its buffers: RSS, issue 17
+        QTimer.singleShot(0, self, release_free_memory)
 
     # -- outcome ------------------------------------------------------------------------
     def _on_result(

@@ -126,6 +126,7 @@ class Autosave(QObject):
         self.project_file = self.marker.with_suffix(".muzaic")
         self._last_state: tuple[int, int] | None = None
         self._failing = False
+        self.ended = False  # closed: a start that comes late (after a first paint) is void
         self.timer = QTimer(self)
         if interval_ms is None:
             interval_ms = int(settings.load().get(AUTOSAVE_SECONDS)) * 1000
@@ -133,6 +134,8 @@ class Autosave(QObject):
         self.timer.timeout.connect(self.tick)
 
     def start(self) -> None:
+        if self.ended:
+            return
         try:
             self._write_marker()
         except OSError as exc:  # was: a full disk stopped the app from starting at all
@@ -183,6 +186,7 @@ class Autosave(QObject):
         """Closing with no user to ask (SIGTERM from a logout or `kill`): unsaved changes
         are kept as a recovery for the next start; with none, this is a clean exit, so a
         plain `kill` of a saved project is not taken for a crash."""
+        self.ended = True
         self.timer.stop()
         doc = self._get_doc()
         if doc is not None and doc.dirty:
@@ -192,6 +196,7 @@ class Autosave(QObject):
         self.clean_exit()
 
     def clean_exit(self) -> None:
+        self.ended = True
         self.timer.stop()
         self.project_file.unlink(missing_ok=True)
         self.marker.unlink(missing_ok=True)

@@ -153,12 +153,12 @@ class ProjectFiles(QObject):
             show_note(self.window, project)
         return True
 
-    def warn_about_problems(self, project: Project) -> bool:
+    def warn_about_problems(self, project: Project, *, schema: bool = True) -> bool:
         """Say at once, not at render time, what in a just-opened project can't be sent;
         select the first offending region. Clears a stale error from a failed open.
-        True when there was something to say."""
+        True when there was something to say. *schema*: as in `validate_request`."""
         bar = self.window.message_bar
-        problems = sendable_problems(project) if project.regions else []
+        problems = sendable_problems(project, schema=schema) if project.regions else []
         if not problems:
             if bar.isVisible() and bar.kind == "error":
                 bar.hide()
