@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.mix import RegionMix, set_region_mix
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.timeline import mix_handles
+from muzaic_studio.ui.timeline import mix_handles, mix_paint
 from muzaic_studio.ui.timeline.view import TimelineView
 
 MIXES = {  # what the demo's mixing screenshot has, and harder cases
@@ -52,14 +52,14 @@ def test_the_gain_label_does_not_touch_the_fade_line(qtbot, monkeypatch, case, l
     doc.select([region.uid])
     QApplication.processEvents()
     rect = view.region_rect(region)
-    box = mix_handles.gain_label_rect(view, region, rect)
+    box = mix_paint.gain_label_rect(view, region, rect)
     assert box is not None, "no room found for the label"
-    points = mix_handles.mix_line(view, region, rect, mix_handles.shown_mix(doc, region))[0]
+    points = mix_paint.mix_line(view, region, rect, mix_handles.shown_mix(doc, region))[0]
     assert not near_line(points, box)
     assert rect.contains(box) and box.top() >= rect.top() + mix_handles.HEADER_H
     # what the label paints is inside that box, and only there
     labelled = view.viewport().grab().toImage()
-    monkeypatch.setattr(mix_handles, "gain_text", lambda _db: "")
+    monkeypatch.setattr(mix_paint, "gain_text", lambda _db: "")
     view.viewport().repaint()
     bare = view.viewport().grab().toImage()
     changed = [

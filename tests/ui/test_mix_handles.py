@@ -13,7 +13,7 @@ from muzaic_studio.audio.peaks import PeakPyramid
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.mix import region_mix
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.timeline import mix_handles
+from muzaic_studio.ui.timeline import mix_handles, mix_paint
 from muzaic_studio.ui.timeline.paint import waveform_image
 from muzaic_studio.ui.timeline.view import TimelineView
 from tests.audio.conftest import make_audio
@@ -85,7 +85,7 @@ def test_gain_and_fade_handles_edit_the_model_waveform_and_export(view, render, 
     assert doc.undo_stack.count() == 2  # one step per drag
     # the waveform is drawn from the same pyramid, scaled by the mix
     pyramid, width = render[2], 800
-    gains, _ = mix_handles.waveform_gain(doc, pyramid, 0.0, 20.0, width)
+    gains, _ = mix_paint.waveform_gain(doc, pyramid, 0.0, 20.0, width)
     axis = QColor(0, 0, 0, 0)
     mixed = waveform_image(pyramid, 0.0, 20.0, width, 200, axis, gains)
     plain = waveform_image(pyramid, 0.0, 20.0, width, 200, axis)
@@ -121,7 +121,7 @@ def test_transition_handle_sets_both_fades_and_the_export_does_not_dip(view, ren
     assert doc.undo_stack.count() == 1
     # the waveform shows the crossfade at full level (the mirrored side's peaks included)
     plan = mix_handles.plan_for(doc, render[2].rate)
-    peaks = mix_handles.mixed_peaks(plan, render[2], 0.0, 20.0, 400)
+    peaks = mix_paint.mixed_peaks(plan, render[2], 0.0, 20.0, 400)
     column = lambda t: float(peaks.maxs[int(t / 20.0 * 400)])  # noqa: E731
     for t in (9.0, 9.9, 10.1, 11.0):
         assert column(t) == pytest.approx(column(5.0), rel=0.2)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QAbstractScrollArea
 from muzaic_studio.model.region import Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.timeline import geometry as geo
-from muzaic_studio.ui.timeline import mix_handles
+from muzaic_studio.ui.timeline import mix_paint
 from muzaic_studio.ui.timeline.interaction import Interaction
 from muzaic_studio.ui.timeline.markers import paint_user_markers
 from muzaic_studio.ui.timeline.paint import (
@@ -254,10 +254,10 @@ class TimelineCanvas(QAbstractScrollArea):
             if r.uid in moving:
                 continue
             self.paint_region(p, r, self.region_rect(r), r.uid in selection)
-            mix_handles.paint_region_mix(
+            mix_paint.paint_region_mix(
                 cast("TimelineView", self), p, r, self.region_rect(r), r.uid in selection
             )
-        mix_handles.paint_transitions(cast("TimelineView", self), p, visible)
+        mix_paint.paint_transitions(cast("TimelineView", self), p, visible)
         p.restore()
 
     def _paint_waveform(self, p: QPainter, wave: QRectF, exposed: QRectF, text: QColor) -> None:
@@ -272,7 +272,7 @@ class TimelineCanvas(QAbstractScrollArea):
                 p, wave, text, 90, "Render the soundtrack to see its waveform here"
             )
             return
-        if mix_handles.paint_mixed_waveform(cast("TimelineView", self), p, pyramid, wave, exposed):
+        if mix_paint.paint_mixed_waveform(cast("TimelineView", self), p, pyramid, wave, exposed):
             return  # the app's mix scales the peaks: drawn per exposed column, not cached
         key = (id(pyramid), round(t0, 6), round(t1, 6), width, int(wave.height()))
         if key not in self._wave_cache:

@@ -1,6 +1,6 @@
 """Where a region's gain label goes: clear of its gain line, fade curves and handles.
 
-Pure geometry on the line's points (x-ascending, as mix_handles draws them), so the rule
+Pure geometry on the line's points (x-ascending, as mix_paint draws them), so the rule
 is tested as it paints. The label once sat at the region's left edge, right across a
 fade-in's curve.
 """
