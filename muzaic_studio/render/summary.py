@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from muzaic_studio.model import Project, plan_render
+from muzaic_studio.model import Project
+from muzaic_studio.model.render_plan import reusable
 from muzaic_studio.wording import clock, plural
 
 UNLIMITED = 10**8  # a balance this large (the offline engine's) reads "no token limit"
@@ -87,27 +88,28 @@ def last_copies_charged(last_render: dict | None) -> bool:
 def render_tips(project: Project) -> tuple[str, str]:
     """What Render and Render Changes would cost now: the estimate, the last charge, and
     why reusing may save nothing (copies charged) or less (regions without a hash)."""
-    full = plan_render(project, only_changes=False)
-    changes = plan_render(project, only_changes=True)
+    full = project.estimated_tokens  # counted, not planned: no request built (big projects)
+    reused = [r for r in project.regions if reusable(r)]
+    saved = sum(r.tokens for r in reused)
     last = project.last_render or {}
     charged = last.get("tokensUsed")
     charged_text = f"; the last render was charged {charged}" if isinstance(charged, int) else ""
-    if not changes.reused:
+    if not reused:
         saving = "nothing to reuse"
     elif last_copies_charged(last):
-        saving = f"reusing {changes.reused} may save nothing: the last render's copies were charged"
+        saving = f"reusing {len(reused)} may save nothing: the last render's copies were charged"
     else:
-        saving = f"{changes.tokens_saved} saved by reusing {changes.reused}"
+        saving = f"{saved} saved by reusing {len(reused)}"
     unhashed = sum(
         1
         for r in project.regions
-        if r.action == "generate" and r.rendered and not r.changed_since_render and not r.last_hash
+        if r.action == "generate" and r.rendered and not r.last_hash and not r.changed_since_render
     )
     if unhashed:
         saving += f"; {plural(unhashed, 'region')} rendered again in full: {NO_REGION_HASHES}"
     return (
-        f"Render the whole soundtrack: estimate {full.tokens} tokens{charged_text}",
-        f"Render only the changed regions: estimate {changes.tokens} tokens, {saving}",
+        f"Render the whole soundtrack: estimate {full} tokens{charged_text}",
+        f"Render only the changed regions: estimate {full - saved} tokens, {saving}",
     )
 
 

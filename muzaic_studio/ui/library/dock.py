@@ -22,8 +22,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMimeData,
+    QObject,
+    QPointF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -293,6 +312,38 @@ class TimelineDropFilter(QObject):
         return True
 
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+
+
+class _LibraryItem(QTreeWidgetItem):
+    """A row whose texts, thumbnail and tooltip are made when the view first asks for
+    them: a project of 20,000 rendered regions lists as many sounds, a dozen of them seen
+    (the tree's rows are of one height, so it asks nothing of the rows out of view)."""
+
+    def __init__(self, entry: LibraryEntry, panel: LibraryPanel, color: QColor,
+                 texts: list[str] | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self._entry, self._panel, self._color = entry, panel, color
+        self._texts = texts
+        self._icon: QIcon | None = None
+        self.setData(0, Qt.ItemDataRole.UserRole, entry.hash)  # (drag-enabled by default)
+
+    def data(self, column: int, role: int) -> Any:
+        if role == _DISPLAY and 0 <= column < 3:
+            if self._texts is None:
+                self._texts = self._panel.row_texts(self._entry)
+            return self._texts[column]
+        if column == 0 and role == _DECORATION:
+            if self._icon is None:
+                self._icon = QIcon(thumbnail_pixmap(self._entry.thumbnail, THUMB_SIZE, self._color))
+            return self._icon
+        if column == 0 and role == _TOOLTIP:
+            return self._panel.row_tooltip(self._entry)
+        return super().data(column, role)
+
+
 class _LibraryTree(QTreeWidget):
     def __init__(self, panel: LibraryPanel) -> None:
         super().__init__(panel)
@@ -332,6 +383,9 @@ class LibraryPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("hashLibraryPanel")
         self.store = store
+        self._stale = False  # the list waits for the panel to be shown (refresh)
+        self._fill_timer = QTimer(self, singleShot=True, interval=0)
+        self._fill_timer.timeout.connect(self._fresh)
         self.tag_names = default_tag_names()
         body = self
         layout = QVBoxLayout(body)
@@ -345,6 +399,8 @@ class LibraryPanel(QWidget):
         self.tree.setObjectName("hashLibraryTree")
         self.tree.setHeaderLabels(["Sound", "Length", "Created"])
         self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)  # every row two lines and a thumbnail: no
+        # size hint asked of each of thousands of rows
         self.tree.setIconSize(THUMB_SIZE)
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -393,6 +449,7 @@ class LibraryPanel(QWidget):
         return self.store.get(item.data(0, Qt.ItemDataRole.UserRole))
 
     def selected_entry(self) -> LibraryEntry | None:
+        self._fresh()
         items = self.tree.selectedItems()
         return self.entry_of(items[0] if items else self.tree.currentItem())
 
@@ -408,6 +465,7 @@ class LibraryPanel(QWidget):
 
     def _rows(self) -> list[QTreeWidgetItem]:
         """The top-level items in order (Qt's topLevelItem is None only past the end)."""
+        self._fresh()
         items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         return [item for item in items if item is not None]
 
@@ -418,32 +476,54 @@ class LibraryPanel(QWidget):
         return entry.name or tags or "(no tags)"
 
     def refresh(self) -> None:
+        """List the library again, on the next turn of the event loop (a project opened
+        is shown first; a burst of changes lists once), or when next shown while the panel
+        is hidden (a tab behind another, a closed dock). Reading the rows lists them now."""
+        self._stale = True
+        if self.isVisible():
+            self._fill_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fresh()
+
+    def _fresh(self) -> None:
+        if self._stale:
+            self._fill()
+
+    def _fill(self) -> None:
+        self._stale = False
         current = self.selected_entry()
         needle = self.filter.text().strip().lower()
         color = self.palette().color(QPalette.ColorRole.Highlight)
         self.tree.clear()
+        items = []
         for entry in self.store.entries():
-            label = self.describe(entry)
-            params = params_text(entry.params)
-            if needle and needle not in f"{label} {params} {entry.hash}".lower():
-                continue
-            created = time.strftime("%d %b %H:%M", time.localtime(entry.created))
-            # two lines: what it is, then its params (I T To V R; ~ = keyframed)
-            item = QTreeWidgetItem([f"{label}\n{params}", f"{entry.duration:.1f} s", created])
-            item.setData(0, Qt.ItemDataRole.UserRole, entry.hash)
-            item.setIcon(0, QIcon(thumbnail_pixmap(entry.thumbnail, THUMB_SIZE, color)))
-            scope = "this project" if self.store.in_project(entry.hash) else "another project"
-            item.setToolTip(
-                0,
-                f"{label}\n{params_tooltip(entry.params)}\nhash {entry.hash}\nfrom {scope}\n"
-                "Drag onto a region to reuse it, or onto empty timeline",
-            )
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsDragEnabled)
-            self.tree.addTopLevelItem(item)
+            texts = None
+            if needle:
+                texts = self.row_texts(entry)
+                if needle not in f"{texts[0]} {entry.hash}".lower():
+                    continue
+            items.append(_LibraryItem(entry, self, color, texts))
+        self.tree.addTopLevelItems(items)  # one insertion, not one per row
         self.empty_label.setVisible(self.tree.topLevelItemCount() == 0)
         if current is not None:
             self.select_hash(current.hash)
         self._update_buttons()
+
+    def row_texts(self, entry: LibraryEntry) -> list[str]:
+        """A row's columns: what it is over its params (I T To V R; ~ = keyframed), its
+        length and when it was made."""
+        created = time.strftime("%d %b %H:%M", time.localtime(entry.created))
+        return [f"{self.describe(entry)}\n{params_text(entry.params)}",
+                f"{entry.duration:.1f} s", created]  # fmt: skip
+
+    def row_tooltip(self, entry: LibraryEntry) -> str:
+        scope = "this project" if self.store.in_project(entry.hash) else "another project"
+        return (
+            f"{self.describe(entry)}\n{params_tooltip(entry.params)}\nhash {entry.hash}\n"
+            f"from {scope}\nDrag onto a region to reuse it, or onto empty timeline"
+        )
 
     def _update_buttons(self) -> None:
         has = self.selected_entry() is not None

@@ -26,7 +26,7 @@ import contextlib
 import sys
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -85,6 +85,10 @@ class RenderWorkflow(WindowWorkflow):
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
         self.actions: dict[str, QAction] = {}
+        # The render tips are counted on the next turn of the event loop: a burst of edits
+        # (a drag) counts once, and a big project opened is shown before it is counted.
+        self._tips_timer = QTimer(self, singleShot=True, interval=0)
+        self._tips_timer.timeout.connect(self._show_render_tips)
 
         self._build_docks()
         self._build_status()
@@ -282,7 +286,10 @@ class RenderWorkflow(WindowWorkflow):
         return self.transport.selection_span()
 
     def _update_render_tips(self) -> None:
-        """Tooltips say what each render would cost now (planning is cheap: no I/O)."""
+        self._tips_timer.start()
+
+    def _show_render_tips(self) -> None:
+        """Tooltips say what each render would cost now (counted, no I/O)."""
         if self.doc is not None:
             full, changes = render_tips(self.doc.project)
             self.actions["render.render"].setToolTip(f"{full} (Ctrl+R)")

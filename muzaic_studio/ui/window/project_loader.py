@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QProgressBar, QToolButton, QWidget
 
 from muzaic_studio.model import Problem, Project, ProjectError
+from muzaic_studio.model.schema import schema_errors
 from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.workers import ProgressFn, Task, TaskRunner
@@ -54,6 +55,8 @@ def read_project(path: Path, progress: ProgressFn, cancel: threading.Event) -> L
     project = Project.load(path, step)
     step(1.0)
     problems = sendable_problems(project) if project.regions else []
+    schema_errors({})  # the Inspector checks the selected region next: jsonschema's import
+    # and the contract's validator (~60 ms, once) are made here, not on the GUI thread
     return Loaded(path, project, problems)
 
 
