@@ -28,19 +28,12 @@ from PySide6.QtCore import (
     QMimeData,
     QObject,
     QPointF,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
-    QIcon,
-    QPainter,
-    QPainterPath,
     QPalette,
-    QPen,
-    QPixmap,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -59,12 +52,16 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio import paths
 from muzaic_studio.model import HashLibrary, LibraryEntry, Region
-from muzaic_studio.model.region import PARAM_SHORT
 from muzaic_studio.model.tag_names import tag_label
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.library.rows import (
+    THUMB_SIZE,
+    LibraryRow,
+    params_text,
+    params_tooltip,
+)
 
 MIME_TYPE = "application/x-muzaic-hash"
-THUMB_SIZE = QSize(72, 24)
 
 
 def global_library_path() -> Path:
@@ -79,20 +76,6 @@ def default_tag_names() -> dict[int, str]:
         return {int(t["id"]): str(t["name"]) for t in catalogue()["tags"]}
     except Exception:  # no engine in this installation: ids are shown instead
         return {}
-
-
-def params_text(params: dict[str, Any]) -> str:
-    parts = []
-    for name, short in PARAM_SHORT.items():
-        value = params.get(name)
-        if isinstance(value, list):
-            value = "~"  # keyframed
-        parts.append(f"{short}{value if value is not None else '-'}")
-    return " ".join(parts)
-
-
-def params_tooltip(params: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {params.get(name, '-')}" for name in PARAM_SHORT)
 
 
 def encode_mime(entry: LibraryEntry) -> QMimeData:
@@ -111,34 +94,6 @@ def decode_mime(mime: QMimeData) -> tuple[str, float] | None:
         return str(data["hash"]), float(data["duration"])
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def thumbnail_pixmap(
-    values: list[float], size: QSize = THUMB_SIZE, color: QColor | None = None
-) -> QPixmap:
-    """A mirrored sparkline of 0..1 peak values, as drawn in the library list."""
-    pixmap = QPixmap(size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    if not values:
-        return pixmap
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    w, h = size.width(), size.height()
-    mid = h / 2
-    step = w / max(1, len(values) - 1)
-    path = QPainterPath(QPointF(0, mid))
-    for i, v in enumerate(values):
-        path.lineTo(QPointF(i * step, mid - max(0.04, min(1.0, v)) * (mid - 1)))
-    for i, v in reversed(list(enumerate(values))):
-        path.lineTo(QPointF(i * step, mid + max(0.04, min(1.0, v)) * (mid - 1)))
-    path.closeSubpath()
-    fill = QColor(color or QColor("#3d7bd9"))
-    painter.setPen(QPen(fill.darker(130), 0.8))
-    fill.setAlpha(170)
-    painter.fillPath(path, fill)
-    painter.drawPath(path)
-    painter.end()
-    return pixmap
 
 
 class LibraryStore(QObject):
@@ -312,38 +267,6 @@ class TimelineDropFilter(QObject):
         return True
 
 
-_DISPLAY = Qt.ItemDataRole.DisplayRole.value
-_DECORATION = Qt.ItemDataRole.DecorationRole.value
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
-
-
-class _LibraryItem(QTreeWidgetItem):
-    """A row whose texts, thumbnail and tooltip are made when the view first asks for
-    them: a project of 20,000 rendered regions lists as many sounds, a dozen of them seen
-    (the tree's rows are of one height, so it asks nothing of the rows out of view)."""
-
-    def __init__(self, entry: LibraryEntry, panel: LibraryPanel, color: QColor,
-                 texts: list[str] | None = None) -> None:  # fmt: skip
-        super().__init__()
-        self._entry, self._panel, self._color = entry, panel, color
-        self._texts = texts
-        self._icon: QIcon | None = None
-        self.setData(0, Qt.ItemDataRole.UserRole, entry.hash)  # (drag-enabled by default)
-
-    def data(self, column: int, role: int) -> Any:
-        if role == _DISPLAY and 0 <= column < 3:
-            if self._texts is None:
-                self._texts = self._panel.row_texts(self._entry)
-            return self._texts[column]
-        if column == 0 and role == _DECORATION:
-            if self._icon is None:
-                self._icon = QIcon(thumbnail_pixmap(self._entry.thumbnail, THUMB_SIZE, self._color))
-            return self._icon
-        if column == 0 and role == _TOOLTIP:
-            return self._panel.row_tooltip(self._entry)
-        return super().data(column, role)
-
-
 class _LibraryTree(QTreeWidget):
     def __init__(self, panel: LibraryPanel) -> None:
         super().__init__(panel)
@@ -504,7 +427,7 @@ class LibraryPanel(QWidget):
                 texts = self.row_texts(entry)
                 if needle not in f"{texts[0]} {entry.hash}".lower():
                     continue
-            items.append(_LibraryItem(entry, self, color, texts))
+            items.append(LibraryRow(entry, self, color, texts))
         self.tree.addTopLevelItems(items)  # one insertion, not one per row
         self.empty_label.setVisible(self.tree.topLevelItemCount() == 0)
         if current is not None:

@@ -135,7 +135,7 @@ class ProjectFiles(QObject):
         return True
 
     def open(
-        self, path: str | Path | None = None, on_failed: Callable[[str], None] | None = None
+        self, path: str | Path | None = None, on_failed: Callable[[str], object] | None = None
     ) -> bool:
         """Start reading *path* (asked for when None) off the GUI thread; the window stays
         usable and a second open replaces this one. The document is shown once read (after
