@@ -90,3 +90,35 @@ def test_a_damaged_big_file_is_refused_naming_the_region_and_field(window, qtbot
     assert bar.kind == "error" and "broken.muzaic: Region 15001" in bar.text
     assert "duration must be a number" in bar.text
     assert window.doc.project.name == "Demo"
+
+
+def test_new_while_reading_drops_the_read(window, qtbot, big_file):
+    shown: list[object] = []
+    assert window.files.open(big_file)
+    window.documentChanged.connect(shown.append)
+    window.action_map["file.new"].trigger()
+    qtbot.waitUntil(lambda: window.files.loader.runner.active_threads() == 0, timeout=60_000)
+    qtbot.wait(50)
+    assert len(shown) == 1 and window.doc.regions == [] and window.doc.path is None
+
+
+def test_an_autosave_left_behind_waits_in_the_banner_while_the_start_file_is_read(
+    window, qtbot, monkeypatch, big_file
+):
+    """after_show() offers a crash's autosave while the file given at start-up may still
+    be read: as with a file already open, the offer must not take its place."""
+    from muzaic_studio.ui.window.autosave import autosave_dir
+    from tests.ui.editor_helpers import no_modal_dialogs
+    from tests.ui.test_editor_autosave import clear_autosaves, dead_pid
+
+    clear_autosaves()
+    pid = dead_pid()
+    (autosave_dir() / f"session-{pid}.muzaic").write_text(demo_project().to_json())
+    (autosave_dir() / f"session-{pid}.json").write_text(json.dumps({"pid": pid}))
+    asked = no_modal_dialogs(monkeypatch)
+    with qtbot.waitSignal(window.files.loader.done, timeout=60_000):
+        assert window.files.open(big_file)
+        assert not window.files.offer_restore()
+    assert asked == [] and "Untitled" in window.message_bar.text
+    assert window.doc.path == big_file
+    clear_autosaves()
