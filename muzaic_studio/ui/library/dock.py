@@ -33,6 +33,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QHideEvent,
     QPalette,
     QShowEvent,
 )
@@ -409,6 +410,10 @@ class LibraryPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._fresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._fill_timer.stop()  # still stale: listed when shown again (or read)
 
     def _fresh(self) -> None:
         if self._stale:

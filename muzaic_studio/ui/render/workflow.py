@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Generator
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 from muzaic_studio.contract.errors import (
     NetworkError,
 )
-from muzaic_studio.render.summary import render_tips
+from muzaic_studio.render.summary import render_tips_steps
 from muzaic_studio.ui.dialogs.preferences import (
     BackendManager,
 )
@@ -65,6 +66,8 @@ from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.workers import TaskRunner
 
+TIPS_DELAY_MS = 250  # a render tip a quarter second late is never seen (see _tips_timer)
+
 
 class RenderWorkflow(WindowWorkflow):
     """Everything issue 6 adds to a main window; created by `install_render_workflow`."""
@@ -85,9 +88,10 @@ class RenderWorkflow(WindowWorkflow):
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
         self.actions: dict[str, QAction] = {}
-        # The render tips are counted on the next turn of the event loop: a burst of edits
-        # (a drag) counts once, and a big project opened is shown before it is counted.
-        self._tips_timer = QTimer(self, singleShot=True, interval=0)
+        # The render tips are counted once the edits pause: a burst of edits (a drag) counts
+        # once, and a big project opened is shown (and listed) before it is counted.
+        self._tips_timer = QTimer(self, singleShot=True, interval=TIPS_DELAY_MS)
+        self._tips_steps: Generator[None, None, tuple[str, str]] | None = None
         self._tips_timer.timeout.connect(self._show_render_tips)
 
         self._build_docks()
@@ -286,14 +290,36 @@ class RenderWorkflow(WindowWorkflow):
         return self.transport.selection_span()
 
     def _update_render_tips(self) -> None:
-        self._tips_timer.start()
+        self._tips_steps = None  # counted again from the start, the project changed
+        self._tips_timer.start(TIPS_DELAY_MS)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        closing = watched is self.window and event.type() == QEvent.Type.Close
+        if closing and self._tips_timer.isActive():  # a closed window counts nothing...
+            self._tips_timer.stop()
+            QTimer.singleShot(0, self._tips_after_close)
+        return super().eventFilter(watched, event)
+
+    def _tips_after_close(self) -> None:
+        if self.window.isVisible():  # ...but a refused close (Cancel) still wants its tips
+            self._update_render_tips()
 
     def _show_render_tips(self) -> None:
-        """Tooltips say what each render would cost now (counted, no I/O)."""
-        if self.doc is not None:
-            full, changes = render_tips(self.doc.project)
+        """Tooltips say what each render would cost now (counted, no I/O), a chunk of
+        regions per turn of the event loop: a big project's digests never freeze it."""
+        if self.doc is None:
+            return
+        if self._tips_steps is None:
+            self._tips_steps = render_tips_steps(self.doc.project)
+        try:
+            next(self._tips_steps)
+        except StopIteration as done:
+            self._tips_steps = None
+            full, changes = done.value
             self.actions["render.render"].setToolTip(f"{full} (Ctrl+R)")
             self.actions["render.changes"].setToolTip(f"{changes} (Ctrl+Shift+R)")
+        else:
+            self._tips_timer.start(0)
 
     def _show_time(self, seconds: float) -> None:
         ensure_visible = getattr(getattr(self.window, "timeline", None), "ensure_visible", None)
