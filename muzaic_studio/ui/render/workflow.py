@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Generator
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -39,7 +38,6 @@ from PySide6.QtWidgets import (
 from muzaic_studio.contract.errors import (
     NetworkError,
 )
-from muzaic_studio.render.summary import render_tips_steps
 from muzaic_studio.ui.dialogs.preferences import (
     BackendManager,
 )
@@ -60,13 +58,12 @@ from muzaic_studio.ui.render.controller import (
 from muzaic_studio.ui.render.history import HistoryPanel, RenderHistory
 from muzaic_studio.ui.render.history_switch import HistorySwitcher
 from muzaic_studio.ui.render.library_preview import HashLibraryActions
+from muzaic_studio.ui.render.tips import RenderTips
 from muzaic_studio.ui.render.transport import Transport
 from muzaic_studio.ui.render.widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
 from muzaic_studio.ui.window.addons import WindowWorkflow
 from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.workers import TaskRunner
-
-TIPS_DELAY_MS = 250  # a render tip a quarter second late is never seen (see _tips_timer)
 
 
 class RenderWorkflow(WindowWorkflow):
@@ -88,11 +85,6 @@ class RenderWorkflow(WindowWorkflow):
         self.library = LibraryStore(self)
         self.aux = TaskRunner(self, max_threads=2)  # history switches, previews
         self.actions: dict[str, QAction] = {}
-        # The render tips are counted once the edits pause: a burst of edits (a drag) counts
-        # once, and a big project opened is shown (and listed) before it is counted.
-        self._tips_timer = QTimer(self, singleShot=True, interval=TIPS_DELAY_MS)
-        self._tips_steps: Generator[None, None, tuple[str, str]] | None = None
-        self._tips_timer.timeout.connect(self._show_render_tips)
 
         self._build_docks()
         self._build_status()
@@ -102,6 +94,8 @@ class RenderWorkflow(WindowWorkflow):
             lambda: self.ask_before_spending,
         )  # fmt: skip
         self._build_actions()
+        self.tips = RenderTips(window, lambda: self.doc.project if self.doc else None,
+                               self.actions["render.render"], self.actions["render.changes"])  # fmt: skip
         self._build_toolbar()
         self._build_menus()
         a = self.actions
@@ -290,36 +284,7 @@ class RenderWorkflow(WindowWorkflow):
         return self.transport.selection_span()
 
     def _update_render_tips(self) -> None:
-        self._tips_steps = None  # counted again from the start, the project changed
-        self._tips_timer.start(TIPS_DELAY_MS)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        closing = watched is self.window and event.type() == QEvent.Type.Close
-        if closing and self._tips_timer.isActive():  # a closed window counts nothing...
-            self._tips_timer.stop()
-            QTimer.singleShot(0, self._tips_after_close)
-        return super().eventFilter(watched, event)
-
-    def _tips_after_close(self) -> None:
-        if self.window.isVisible():  # ...but a refused close (Cancel) still wants its tips
-            self._update_render_tips()
-
-    def _show_render_tips(self) -> None:
-        """Tooltips say what each render would cost now (counted, no I/O), a chunk of
-        regions per turn of the event loop: a big project's digests never freeze it."""
-        if self.doc is None:
-            return
-        if self._tips_steps is None:
-            self._tips_steps = render_tips_steps(self.doc.project)
-        try:
-            next(self._tips_steps)
-        except StopIteration as done:
-            self._tips_steps = None
-            full, changes = done.value
-            self.actions["render.render"].setToolTip(f"{full} (Ctrl+R)")
-            self.actions["render.changes"].setToolTip(f"{changes} (Ctrl+Shift+R)")
-        else:
-            self._tips_timer.start(0)
+        self.tips.update()
 
     def _show_time(self, seconds: float) -> None:
         ensure_visible = getattr(getattr(self.window, "timeline", None), "ensure_visible", None)
