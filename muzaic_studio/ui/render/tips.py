@@ -3,7 +3,7 @@
 Counting them digests every rendered region's spec (~0.1-0.2 s for 20,000 regions), so it
 runs once the edits pause (a drag counts once; a big project opened is shown and listed
 first) and a chunk of regions per turn of the event loop: the window never freezes on it.
-A closed window counts nothing; a refused close (Cancel) counts again.
+A closed window counts nothing.
 """
 
 from __future__ import annotations
@@ -39,15 +39,10 @@ class RenderTips(QObject):
         self._timer.start(DELAY_MS)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        closing = watched is self.window and event.type() == QEvent.Type.Close
-        if closing and self._timer.isActive():
-            self._timer.stop()
-            QTimer.singleShot(0, self._after_close)
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self._timer.stop()  # (a close refused within DELAY_MS of an edit: the next edit
+            self._steps = None  # counts; a timer left behind would tick for a window gone)
         return False
-
-    def _after_close(self) -> None:
-        if self.window.isVisible():
-            self.update()
 
     def _step(self) -> None:
         project = self._project()
