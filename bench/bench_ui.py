@@ -121,13 +121,13 @@ def bench_repaint() -> tuple[float, float, float]:
     vp = view.viewport()
 
     view.set_zoom(40.0, 0)  # ~35 regions on screen with all their details
-    view._scroll_to(300 * 40.0)
+    view.scroll_to(300 * 40.0)
     working = median_ms(vp.repaint, 60)
     view.zoom_to_fit()  # all 1000 regions on screen
     fit = median_ms(vp.repaint, 60)
 
     view.set_zoom(40.0, 0)
-    view._scroll_to(300 * 40.0)
+    view.scroll_to(300 * 40.0)
     target = view.regions_between(*view.visible_span())[5]
     doc.select([target.uid])
     y = view.lane_rect.center().y()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +34,10 @@ log = logging.getLogger(__name__)
 READ_SHARE = 0.85  # of the bar: reading the regions; the rest is the send check
 
 
+class Superseded(Exception):
+    """Stops a read that was cancelled (its result would be dropped anyway)."""
+
+
 @dataclass
 class Loaded:
     """A project read and checked on a pool thread, ready to be shown."""
@@ -49,14 +52,14 @@ def read_project(path: Path, progress: ProgressFn, cancel: threading.Event) -> L
 
     def step(fraction: float) -> None:
         if cancel.is_set():
-            raise CancelledError  # superseded: stop between two regions
+            raise Superseded  # stop between two regions
         progress(fraction * READ_SHARE, "")
 
     project = Project.load(path, step)
     step(1.0)
     problems = sendable_problems(project) if project.regions else []
-    schema_errors({})  # the Inspector checks the selected region next: jsonschema's import
-    # and the contract's validator (~60 ms, once) are made here, not on the GUI thread
+    if problems:  # the first is selected and the Inspector checks it: jsonschema's import
+        schema_errors({})  # and the contract's validator (~60 ms, once) are made here
     return Loaded(path, project, problems)
 
 
