@@ -55,14 +55,39 @@ def test_an_output_on_a_full_disk_keeps_the_paid_hashes_and_the_previous_file(se
     assert _hashes(song) == ["h0000", None, "h0002"]
 
 
-def test_a_full_cache_disk_keeps_the_paid_hashes(server, tmp_path):
+def test_a_full_cache_disk_delivers_the_paid_render_with_one_warning(server, tmp_path):
+    """Was: exit 4, "the render's answer could not be saved", and no MP3 for the tokens."""
     song = write_project(tmp_path / "song.muzaic")
     home = tmp_path / "home"
-    proc = on_full_disk(home, _render(song, tmp_path / "out.mp3", server), _env(home))
-    assert proc.returncode == 4, proc.stderr
-    assert "could not be saved: Not enough disk space" in proc.stderr
+    out = tmp_path / "out.mp3"
+    proc = on_full_disk(home, _render(song, out, server), _env(home))
+    assert proc.returncode == 0, proc.stderr
+    warning = _one_line(proc.stderr)
+    assert "warning: The cache folder" in warning and "is full" in warning
+    assert KEY not in proc.stderr + proc.stdout
     assert _hashes(song) == ["h0000", None, "h0002"]
-    assert not (tmp_path / "out.mp3").exists()
+    assert out.stat().st_size > 10_000
+
+
+def test_an_offline_render_on_a_full_region_cache_warns_once(tmp_path):
+    """Only the engine's region store is full: the render is whole, and says so once."""
+    song = write_project(tmp_path / "song.muzaic")
+    home = tmp_path / "home"
+    out = tmp_path / "out.mp3"
+    command = [sys.executable, "-m", "muzaic_studio", "render", str(song), "-o", str(out),
+               "--offline"]  # fmt: skip
+    proc = on_full_disk(home / "cache" / "engine-regions", command, _env(home))
+    assert proc.returncode == 0, proc.stderr
+    warning = _one_line(proc.stderr)
+    assert "warning: The region cache" in warning and "is full" in warning
+    assert "Render Changes" in warning  # what the user loses: the next session's copies
+    assert out.stat().st_size > 10_000 and proc.stdout.startswith(f"Wrote {out}")
+
+
+def _one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return lines[0]
 
 
 def test_a_project_on_a_full_disk_is_left_whole_and_the_mp3_written(tmp_path):
@@ -85,9 +110,11 @@ def test_a_full_disk_under_the_log_leaves_stderr_one_clear_line(tmp_path):
     take, above the one line the command ends with."""
     song = write_project(tmp_path / "song.muzaic")
     home = tmp_path / "home"
-    command = [sys.executable, "-m", "muzaic_studio", "render", str(song), "-o",
-               str(tmp_path / "out.mp3"), "--offline"]  # fmt: skip
+    out = tmp_path / "out.mp3"
+    command = [sys.executable, "-m", "muzaic_studio", "render", str(song), "-o", str(out),
+               "--offline"]  # fmt: skip
     proc = on_full_disk(home, command, _env(home))
-    assert proc.returncode == 4
-    assert "Logging error" not in proc.stderr and "Traceback" not in proc.stderr
-    assert proc.stderr.count("\n") == 1 and "Not enough disk space" in proc.stderr
+    assert proc.returncode == 0, proc.stderr  # cache, log and data full: the render is whole
+    assert "Logging error" not in proc.stderr
+    assert "is full" in _one_line(proc.stderr)
+    assert out.stat().st_size > 10_000

@@ -6,7 +6,8 @@ this base class says how any request travels:
 * A POST that may have reached the server is never sent again, whatever happened to the
   answer (timeout, cut connection, 5xx): a render spends tokens. Only two failures are
   retried, both bounded: a refused connection (nothing was sent) and a 429 carrying a
-  Retry-After of at most a minute (the server refused to start).
+  Retry-After of at most a minute (the server refused to start). A wait for a 429 is
+  told to `on_retry` (the CLI prints it): a minute of silence looks like a hang.
 * A deadline covers the whole exchange, the body and any audio link it names, not just
   each read; connecting fails after 10 s. The body is read in pieces so a server that
   drips is noticed, and an answer over 512 MB is refused.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +56,7 @@ from muzaic_studio.contract.errors import (
     RateLimited,
     Unauthorized,
 )
+from muzaic_studio.threads import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,9 @@ class KeyedTransport:
         self.connect_timeout = connect_timeout
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = max_retry_wait
+        #: Told each wait before a 429 is retried: (words for the user, seconds of the
+        #: wait); the CLI prints the words, the editor counts the seconds down.
+        self.on_retry: Callable[[str, float], None] | None = None
 
     def __repr__(self) -> str:
         return f"MuzaicCloud(base_url={self.base_url!r}, origin={self.origin!r}, key=<hidden>)"
@@ -220,25 +226,12 @@ class KeyedTransport:
             return fn()
         if cancel.is_set():
             raise Cancelled(cancel_message(purpose, sent=False))
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, name=f"muzaic-cloud-{purpose}", daemon=True).start()
-        while not done.wait(POLL_INTERVAL):
+        outcome = Outcome(fn, f"muzaic-cloud-{purpose}")
+        while not outcome.done.wait(POLL_INTERVAL):
             if cancel.is_set():
                 # The worker is abandoned: it ends at the server's answer or the timeout.
                 raise Cancelled(cancel_message(purpose, sent=True))
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        return outcome.result()
 
     def _wait(self, seconds: float, cancel: threading.Event | None, purpose: str) -> None:
         if cancel is None:
@@ -289,5 +282,11 @@ class KeyedTransport:
                 raise error
             retries += 1
             log.info("%s: %s; retry %d in %.1f s", purpose, error.message, retries, retry_in)
+            if isinstance(error, RateLimited) and self.on_retry is not None:
+                self.on_retry(
+                    f"server busy (429), retrying in {math.ceil(retry_in)} s "
+                    f"(attempt {retries + 1} of {self.max_retries + 1})",
+                    retry_in,
+                )
             self._wait(retry_in, cancel, purpose)
             deadline = Deadline.after(deadline.budget)  # the wait is not the server's time

@@ -90,7 +90,7 @@ def encode_mp3(
 
     pcm = np.ascontiguousarray(to_int16(samples))
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
-    cmd = _mp3_command(rate, channels, bitrate, metadata)
+    cmd = mp3_command(rate, channels, bitrate, metadata)
     with tempfile.TemporaryFile() as out:
         # a view of the samples, not pcm.tobytes(): a 20-minute stereo mix is 212 MB, and
         # a copy of it would double the encoder's peak memory
@@ -105,77 +105,22 @@ def encode_mp3(
         return out.read()
 
 
-def _mp3_command(
+def mp3_command(
     rate: int, channels: int, bitrate: str, metadata: dict[str, str] | None = None
 ) -> list[str]:
-    """The one MP3 encode command (`encode_mp3` and `Mp3Stream`: the same bytes)."""
+    """The one MP3 encode command (`encode_mp3` and mp3_stream.Mp3Stream: the same bytes).
+
+    The bit reservoir is off: every frame then holds its own bits, so the frames of
+    encoders that each did a segment can be joined (mp3_stream.py) into exactly what one
+    encoder makes; at 192 kbit/s it changed the error against the source by 0.02 dB."""
     meta: list[str] = []
     for key, value in (metadata or {}).items():
         meta += ["-metadata", f"{key}={value}"]
     return [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
         "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-        "-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", *meta, "-f", "mp3", "fd:",
+        "-c:a", "libmp3lame", "-b:a", bitrate, "-reservoir", "0", "-write_xing", "1", *meta, "-f", "mp3", "fd:",
     ]  # fmt: skip
-
-
-class Mp3Stream:
-    """`encode_mp3` fed piece by piece: the encoder starts before the audio is complete.
-
-    Why: the offline engine's MP3 encode (one core, about a second per minute of music)
-    can then overlap the work before it (ffmpeg's start, the mix's last loudness pass),
-    and a long soundtrack goes to the encoder 30 s at a time from memory the engine can
-    let go of. `write` the int16 (frames, channels) pieces in order, then `finish()` for
-    the MP3 bytes, identical to `encode_mp3` of the whole (same command, same PCM
-    stream); `abort()` if the audio will not be completed. Not thread-safe."""
-
-    def __init__(self, rate: int = 44100, channels: int = 2, bitrate: str = "192k") -> None:
-        # closed by finish() or abort(): the stream outlives any with-block here
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115 (a file, not a pipe: no drain)
-        try:
-            self._proc = subprocess.Popen(
-                _mp3_command(rate, channels, bitrate),
-                stdin=subprocess.PIPE, stdout=self._out, stderr=self._err,
-            )  # fmt: skip
-        except OSError:
-            self._close_files()
-            raise
-
-    def write(self, pcm: np.ndarray) -> None:
-        import numpy as np
-
-        pcm = np.ascontiguousarray(pcm, dtype=np.int16)
-        if not pcm.size:
-            return
-        assert self._proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):  # ffmpeg ended early: finish() says why
-            self._proc.stdin.write(memoryview(pcm).cast("B"))  # type: ignore[arg-type]
-
-    def finish(self) -> bytes:
-        assert self._proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            self._proc.stdin.close()
-        code = self._proc.wait()
-        try:
-            if code != 0:
-                self._err.seek(0)
-                raise FFmpegError.exited(code, self._err.read().decode("utf-8", "replace"))
-            self._out.seek(0)
-            return self._out.read()
-        finally:
-            self._close_files()
-
-    def abort(self) -> None:
-        kill_process(self._proc)
-        with contextlib.suppress(OSError):
-            assert self._proc.stdin is not None
-            self._proc.stdin.close()
-        self._close_files()
-
-    def _close_files(self) -> None:
-        self._out.close()
-        self._err.close()
 
 
 def _stderr_pump(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:

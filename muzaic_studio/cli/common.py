@@ -59,6 +59,8 @@ def backend_for(args: argparse.Namespace) -> Any:
         ) from None
     if choice.kind.source != "flag":  # what this command line did not say is worth a note
         print(f"{why.rstrip('.')} ({choice.why()}).", file=sys.stderr)
+    if hasattr(backend, "on_retry"):  # the cloud client: a busy server's wait is said
+        backend.on_retry = lambda words, _seconds: err(words)
     return backend
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ from muzaic_studio.cli.common import (
     exit_code_for,
     load_project,
 )
+from muzaic_studio.threads import Outcome
 from muzaic_studio.wording import plural
+
+CANCEL_GRACE = 1.0  # seconds a cancelled render gets to say how far it got
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -227,16 +231,14 @@ def _prepared(project: Any, backend: Any, args: argparse.Namespace) -> Any:
 def _execute(job: Any, backend: Any, history: Any, project: Any, args: argparse.Namespace) -> Any:
     """One request of the render use case; the hashes of a paid answer whose audio failed
     are kept in the project, so a changes-only render gets the music as free copies."""
-    import threading
-
-    from muzaic_studio.contract.errors import MuzaicError
+    from muzaic_studio.contract.errors import Cancelled, MuzaicError
     from muzaic_studio.render import execute, keep_paid_hashes
 
     name = str(getattr(backend, "name", ""))
     cancel = threading.Event()
     try:
         return _interruptibly(
-            lambda: execute(job, backend, history, cancel=cancel, backend_name=name)
+            lambda: execute(job, backend, history, cancel=cancel, backend_name=name), cancel
         )
     except MuzaicError as exc:
         if exc.partial is None or args.no_save:
@@ -250,30 +252,30 @@ def _execute(job: Any, backend: Any, history: Any, project: Any, args: argparse.
             "as copies, without spending tokens again.",
             exc.exit_code,
         ) from None
-    except KeyboardInterrupt:
-        cancel.set()
-        message = "Render cancelled."
-        if name == "cloud":
-            message += " The server may still finish it and charge the tokens for it."
+    except KeyboardInterrupt as exc:
+        if isinstance(exc.__cause__, Cancelled):  # the backend knows whether it was sent
+            message = exc.__cause__.message
+        else:
+            message = "Render cancelled."
+            if name == "cloud":
+                message += " The server may still finish it and charge the tokens for it."
         raise CliError(message, EXIT_INTERRUPTED) from None
 
 
-def _interruptibly(work: Callable[[], Any]) -> Any:
-    """Run *work* on a worker thread so Ctrl+C is noticed at once, even during a long wait."""
-    import threading
+def _interruptibly(work: Callable[[], Any], cancel: threading.Event | None = None) -> Any:
+    """Run *work* on a worker thread so Ctrl+C is noticed at once, even during a long wait.
 
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["result"] = work()
-        except BaseException as exc:
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="render", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.1)
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    With *cancel*: Ctrl+C sets it and gives the work up to CANCEL_GRACE to stop, so the
+    KeyboardInterrupt carries (as its cause) the work's own Cancelled, which says whether
+    the request had reached the server (a wait before a 429's retry had not)."""
+    outcome = Outcome(work, "render")
+    try:
+        while not outcome.done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        if cancel is None:
+            raise
+        cancel.set()
+        outcome.done.wait(CANCEL_GRACE)
+        raise KeyboardInterrupt from outcome.error
+    return outcome.result()

@@ -11,15 +11,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from muzaic_studio.audio.ffmpeg import Mp3Stream, encode_mp3
+from muzaic_studio.audio.ffmpeg import encode_mp3
+from muzaic_studio.audio.mp3_stream import Mp3Stream
 from muzaic_studio.audio.peaks import PyramidBuilder
 from muzaic_studio.contract.errors import HashNotFound, InsufficientTokens, InvalidRequest
 from muzaic_studio.contract.result import Account, RenderResult
+from muzaic_studio.engine import pages
 from muzaic_studio.engine import tags as tagmod
 from muzaic_studio.engine.core import (
     API_VERSION,
     MP3_BITRATE,
     Renderer,
+    soundtrack_frames,
     token_cost,
 )
 from muzaic_studio.engine.store import RegionStore
@@ -96,9 +99,11 @@ class OfflineEngine:
         canon = renderer.prepare(request)
         cost = token_cost(canon.body)
         self._reserve(cost)
-        # the encoder is started now and fed as the soundtrack becomes final (core.Sink);
-        # the waveform is made from the same pieces while the encoder works on them
-        stream = Mp3Stream(SR, 2, MP3_BITRATE)
+        # the encoders are started now (one per segment of the soundtrack, on every core)
+        # and fed as the soundtrack becomes final (core.Sink); the waveform is made from
+        # the same pieces while they work; a long mix's pages go once they are encoded
+        total = soundtrack_frames(canon.body["regions"])
+        stream = Mp3Stream(SR, 2, MP3_BITRATE, total=total, written=pages.release)
         peaks = PyramidBuilder(SR, 2)
 
         def sink(piece: Any) -> None:

@@ -127,6 +127,11 @@ def _generate(
     return audio, bar, comp.tail
 
 
+def soundtrack_frames(regions: list[dict[str, Any]]) -> int:
+    """Samples in the soundtrack of these canonical regions: up to the last one's end."""
+    return max(1, round(max(float(r["time"]) + float(r["duration"]) for r in regions) * SR))
+
+
 def token_cost(canonical: dict[str, Any]) -> int:
     """1 token per started second of generated audio; copy and silence are free."""
     return sum(tokens_for(r["duration"]) for r in canonical["regions"] if r["action"] == "generate")
@@ -297,8 +302,7 @@ class Renderer:
         write) is given the finished soundtrack in order, piece by piece, as soon as each
         piece is final: while the last loudness pass still works on the pieces after it."""
         regions = canon.body["regions"]
-        end = max(float(r["time"]) + float(r["duration"]) for r in regions)
-        total_n = max(1, round(end * SR))
+        total_n = soundtrack_frames(regions)
         if 4 * total_n > self.store.borrow_bytes():
             heap.long_lived()  # minutes of segment buffers: each one back to the system
             # ... and the mix in a file mapping: finished stretches leave the process
@@ -412,7 +416,7 @@ class Renderer:
         sth = _digest(["soundtrack", ENGINE_VERSION, bool(canon.body.get("normalize")),
                        [(round(float(r["time"]), 4), h) for r, h in zip(regions, hashes, strict=True)]])  # fmt: skip
         tempos = [round(240.0 / bars[i], 2) if i in bars else None for i in range(len(regions))]
-        return Rendered(out, hashes, status, token_cost(canon.body), end, sth, tempos)
+        return Rendered(out, hashes, status, token_cost(canon.body), total_n / SR, sth, tempos)
 
 
 def loop_seconds(duration: float, bar_s: float, method: str) -> float:

@@ -288,7 +288,13 @@ class ServeApp(ServeAnswers):
 
         result = self.engine.render(body)
         audio_dir = Path(self.config.audio_dir) if self.config.audio_dir else None
-        return soundtrack_response(result, self.engine.account().balance, audio_dir)
+        answer = soundtrack_response(result, self.engine.account().balance, audio_dir)
+        # a full region cache, said once in the answer's `message`: the client shows it
+        # as "the server also said" (the GUI's engine child has no other way to the user)
+        problem = self.engine.store.take_disk_problem()
+        if problem:
+            answer["message"] = problem
+        return answer
 
 
 def create_app(config: ServeConfig, links: dialects.AudioLinks | None = None) -> ServeApp:

@@ -16,12 +16,19 @@ tenth of its time compressing, and "Render changes" decoded every unchanged regi
 mixing. Raw PCM is written in the region's own thread in a few ms (page cache) and read
 back as a memory map: nothing to decode, and a 20-minute region is not copied into the
 process. It takes twice FLAC's disk space, hence the 2 GiB default (~100 minutes).
+
+A full (or read-only) cache folder never fails a render: audio the disk refused is kept in
+memory for this process ("pinned": the memory LRU does not drop it, up to PINNED_FACTOR
+times memory_bytes, past which it is rendered again from its recipe when needed), and
+`disk_problem` says so once, in words for the user (logged as one warning).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
 import threading
 import time
@@ -36,8 +43,11 @@ from muzaic_studio.engine.version import STORE_FOLDER, valid_hash
 
 DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB of PCM, about 100 minutes of generated audio
 DEFAULT_MEMORY_BYTES = 128 << 20
+PINNED_FACTOR = 4  # audio the disk refused, kept in memory: up to 4 x memory_bytes
 MAX_RECIPES = 20000
 _WRITE_FRAMES = 44100 * 30
+
+log = logging.getLogger(__name__)
 
 
 class RegionStore:
@@ -52,13 +62,43 @@ class RegionStore:
 
             root = cache_dir() / STORE_FOLDER
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.memory_bytes = memory_bytes
         self._lock = threading.RLock()
         self._mem: OrderedDict[str, np.ndarray] = OrderedDict()
         self._mem_size = 0
+        self._pinned: dict[str, int] = {}  # hash -> bytes of audio held only in memory
         self._recipes: dict[str, dict[str, Any]] = {}
+        #: Why the cache folder cannot keep audio (full, read-only), once it failed; None
+        #: while it works.
+        self.disk_problem: str | None = None
+        self._problem_told = False
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._cannot_write(exc)
+
+    def _cannot_write(self, exc: OSError) -> None:
+        """A write to the cache folder failed: say so once (the log, `disk_problem`)."""
+        with self._lock:
+            if self.disk_problem is not None:
+                return
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            self.disk_problem = (
+                f"The region cache ({self.root}) is "
+                + ("full" if full else f"not writable: {exc.strerror or exc}")
+                + ". Its audio is kept in memory until the program ends, so a later Render "
+                "Changes renders those regions again; free some space there to keep it."
+            )
+        log.warning("%s", self.disk_problem)
+
+    def take_disk_problem(self) -> str | None:
+        """`disk_problem` the first time it is asked for (one warning, not one per render)."""
+        with self._lock:
+            if self.disk_problem is None or self._problem_told:
+                return None
+            self._problem_told = True
+            return self.disk_problem
 
     # ------------------------------------------------------------------ recipes
 
@@ -94,9 +134,11 @@ class RegionStore:
         try:
             tmp.write_text(json.dumps(recipe, sort_keys=True))
             os.replace(tmp, path)
-        except OSError:
+        except OSError as exc:  # kept in memory all the same (above)
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            self._cannot_write(exc)
+            return
         self._prune_recipes()
 
     def _prune_recipes(self) -> None:
@@ -154,29 +196,44 @@ class RegionStore:
         `borrowed`: the caller will change the buffer later (a slice of the soundtrack,
         normalised in place); a large one is only written, not remembered."""
         audio = np.ascontiguousarray(audio, dtype=np.int16)
-        self._write(h, audio)
-        if borrowed and audio.nbytes > self.borrow_bytes():
+        on_disk = self._write(h, audio)
+        if on_disk and borrowed and audio.nbytes > self.borrow_bytes():
             return
-        mapped = self._map(h)
-        if mapped is None:  # not on disk (a full or read-only cache folder): keep a copy
-            mapped = audio.copy() if borrowed else audio
-            mapped.flags.writeable = False
-        self._remember(h, mapped)
+        mapped = self._map(h) if on_disk else None
+        if mapped is not None:
+            self._remember(h, mapped)
+            return
+        # not on disk (a full or read-only cache folder): this process keeps it
+        with self._lock:
+            room = self.memory_bytes * PINNED_FACTOR - sum(self._pinned.values())
+        if borrowed and audio.nbytes > min(room, self.borrow_bytes()):
+            return  # a long region: rendered again from its recipe if it is needed
+        kept = audio.copy() if borrowed else audio
+        kept.flags.writeable = False
+        self._remember(h, kept, pin=audio.nbytes <= room)
 
-    def _remember(self, h: str, audio: np.ndarray) -> None:
+    def _remember(self, h: str, audio: np.ndarray, pin: bool = False) -> None:
         with self._lock:
             if h in self._mem:
                 return
             self._mem[h] = audio
             self._mem_size += audio.nbytes
-            while self._mem_size > self.memory_bytes and len(self._mem) > 1:
-                _, old = self._mem.popitem(last=False)
-                self._mem_size -= old.nbytes
+            if pin:
+                self._pinned[h] = audio.nbytes
+            # the least recently used first; pinned audio is nowhere else, so it stays
+            loose = self._mem_size - sum(self._pinned.values())
+            for old in [k for k in self._mem if k not in self._pinned and k != h]:
+                if loose <= self.memory_bytes:
+                    break
+                size = self._mem.pop(old).nbytes
+                self._mem_size -= size
+                loose -= size
 
-    def _write(self, h: str, audio: np.ndarray) -> None:
+    def _write(self, h: str, audio: np.ndarray) -> bool:
+        """Write the audio file unless it is there; False when the disk refused it."""
         path = self._audio_path(h)
         if path.exists():
-            return
+            return True
         # pid and thread: two processes (serve --workers) or threads may write one hash
         tmp = path.with_name(f"{h}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
@@ -185,11 +242,13 @@ class RegionStore:
                     audio[s : s + _WRITE_FRAMES].tofile(f)  # pages let go as written
                     pages.release(audio[s : s + _WRITE_FRAMES])
             os.replace(tmp, path)
-        except OSError:
+        except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            return
+            self._cannot_write(exc)
+            return False
         self._evict()
+        return True
 
     def _evict(self) -> None:
         try:
@@ -227,3 +286,4 @@ class RegionStore:
         with self._lock:
             self._mem.clear()
             self._mem_size = 0
+            self._pinned.clear()

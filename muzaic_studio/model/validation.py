@@ -182,8 +182,12 @@ class ValidBody(dict[str, Any]):
     process (the in-process offline engine) need not check it a second time."""
 
 
-def validate_request(body: Any) -> list[Problem]:
-    """All problems of a POST /soundtrack body (canonical form); [] when it can be sent."""
+def validate_request(body: Any, *, schema: bool = True) -> list[Problem]:
+    """All problems of a POST /soundtrack body (canonical form); [] when it can be sent.
+
+    *schema* False leaves out the last step, the JSON schema (importing jsonschema and
+    building its validator take ~60 ms): the GUI checks a project it opens without it
+    before its first paint and with it right after (start-up, issue 17)."""
     if not isinstance(body, dict):
         return [Problem(None, None, "", "the request must be a JSON object")]
     regions = body.get("regions")
@@ -218,7 +222,7 @@ def validate_request(body: Any) -> list[Problem]:
             Problem(last, regions[last]["time"], "duration",
                     f"the soundtrack ends at {end:.1f} s; the longest allowed is {MAX_TOTAL_SECONDS:.0f} s")
         )  # fmt: skip
-    if problems:
+    if problems or not schema:
         return problems  # the schema would only repeat them in its own words
     for err in schema_errors(_schema_view(body)):
         path = list(err.absolute_path)

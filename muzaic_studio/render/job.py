@@ -285,15 +285,15 @@ def execute(
     # From here on the answer is paid for: every failure carries its hashes.
     paid = dataclasses.replace(result, mp3=b"", pyramid=None)
     made = result.pyramid  # the offline engine's, of the samples it encoded
-    try:
-        history.keep_answer(audio_path, answer_record(result, job, name))
+    try:  # a full cache folder: both go to the history's spill folder (history.py)
+        audio_path = history.keep_answer(audio_path, answer_record(result, job, name))
     except OSError as exc:  # was: a full cache disk lost the whole paid answer
         raise _paid(
             BadResponse(f"The render's answer could not be saved: {exc.strerror or exc}"), paid
         ) from None
     audio_path = audio_path.with_suffix("." + (result.audio_format or "mp3"))
     try:
-        history.keep_audio(audio_path, result.mp3)
+        audio_path = history.keep_audio(audio_path, result.mp3)
     except OSError as exc:
         raise _paid(
             BadResponse(f"The render's audio could not be saved: {exc.strerror or exc}"), paid
@@ -337,6 +337,10 @@ def execute(
             paid,
         )
     warnings = list(paid.warnings)  # the answer reader's: odd numbers it did not store
+    # a full cache disk, said once: the history's files, else the engine's region store
+    store = getattr(backend, "store", None)  # the in-process offline engine's
+    full = [history.take_note(), getattr(store, "take_disk_problem", lambda: None)()]
+    warnings.extend([n for n in full if n][:1])
     said = _finite(paid.audio_duration)  # None: absent (docs shape) or flagged above
     if said is not None and abs(said - actual) > LENGTH_TOLERANCE:
         warnings.append(
@@ -393,7 +397,7 @@ def record(
         if entry is not None:
             entry.thumbnail = thumb
     entry_record = RenderRecord(
-        file=outcome.audio_path.name,
+        file=history.file_name(outcome.audio_path),
         rendered_at=time.time(),
         duration=outcome.audio_duration,
         tokens=spent,

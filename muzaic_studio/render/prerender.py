@@ -260,9 +260,10 @@ def link_copy_to_source(regions: list[Region], copy_uid: int, source_uid: int) -
     return True
 
 
-def sendable_problems(project: Project) -> list[Problem]:
+def sendable_problems(project: Project, *, schema: bool = True) -> list[Problem]:
     """What keeps the project's request from being sent, for a warning on open: a copy of a
-    region has no hash yet by design (it gets one at render time), so that is not one."""
+    region has no hash yet by design (it gets one at render time), so that is not one.
+    *schema*: as in `validate_request`."""
     regions = project.sorted_regions()
     ids = {r.region_id for r in regions if r.region_id}
 
@@ -277,4 +278,5 @@ def sendable_problems(project: Project) -> list[Problem]:
             f"its source region '{r.source_region}' is not in this project; pick a source "
             "in the Inspector."))  # fmt: skip
 
-    return [q for p in validate_request(project.request_body()) if (q := region_copy(p))]
+    body = project.request_body()
+    return [q for p in validate_request(body, schema=schema) if (q := region_copy(p))]

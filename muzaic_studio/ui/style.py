@@ -75,8 +75,11 @@ def _icon_path(name: str) -> str:
     return str(path).replace("\\", "/")
 
 
-def apply_style(app: QApplication) -> None:
-    app.setStyle("Fusion")
+def apply_style(app: QApplication, *, set_style: bool = True) -> None:
+    """Fusion (*set_style* False: the app was created with ``-style Fusion``), the
+    palette and the style sheet."""
+    if set_style:
+        app.setStyle("Fusion")
     if os.environ.get("MUZAIC_STUDIO_THEME", "dark").lower() != "light":
         palette = QPalette()
         for role, color in _DARK.items():

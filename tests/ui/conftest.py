@@ -55,7 +55,6 @@ def fresh_settings(fresh_saved_settings):
     yield
 
 
-LEAK_GRACE_MS = 15_000  # a cancelled job may finish a call it cannot interrupt (a slow read)
 #: Threads of a pool made once and kept for the whole process by design, not a leak: the
 #: in-process offline engine's region pool (engine/core.py), shared by every render.
 PROCESS_POOLS = ("engine-region",)
@@ -68,12 +67,14 @@ def no_work_left_running(qapp):
 
     Set up before the test's own fixtures, so it checks after qtbot has closed the test's
     widgets: whatever still runs then would run into the next test (a late result landing
-    in another window, a pool starved for the next render).
+    in another window, a pool starved for the next render). What is still working (using
+    CPU, or waiting for a child process that does) gets up to leaks.CAP seconds to end; what
+    is idle, e.g. an event loop nobody quits, fails after leaks.GRACE (was: 15 s each).
     """
     import threading
 
     from muzaic_studio.ui.workers import shared_pool
-    from tests.ui.leaks import QThreadWatch
+    from tests.ui.leaks import CAP, GRACE, QThreadWatch, settle, tasks
 
     before = set(threading.enumerate())
     qthreads = QThreadWatch()
@@ -83,21 +84,32 @@ def no_work_left_running(qapp):
     finally:
         qthreads.stop()
     pool = shared_pool()
-    if not pool.waitForDone(LEAK_GRACE_MS):
-        pytest.fail(
-            f"{pool.activeThreadCount()} background job(s) still running "
-            f"{LEAK_GRACE_MS / 1000:.0f} s after the test ended"
-        )
     left = [
         t
         for t in threading.enumerate()
         if t not in before and not t.daemon and not t.name.startswith(PROCESS_POOLS)
     ]
-    for thread in left:
-        thread.join(LEAK_GRACE_MS / 1000)
-    alive = [t.name for t in left if t.is_alive()] + qthreads.running(LEAK_GRACE_MS)
+
+    def done() -> bool:
+        return (
+            not pool.activeThreadCount()
+            and not any(t.is_alive() for t in left)
+            and (not qthreads.running())
+        )
+
+    def tids() -> set[int]:
+        ids = {t.native_id for t in left if t.is_alive() and t.native_id} | qthreads.tids()
+        if pool.activeThreadCount():  # the pool's threads are Qt's: any but this one
+            ids |= tasks() - {threading.get_native_id()}
+        return ids
+
+    outcome = settle(done, tids)
+    why = f"idle for {GRACE:g} s" if outcome == "stalled" else f"still busy after {CAP:g} s"
+    if pool.activeThreadCount():
+        pytest.fail(f"{pool.activeThreadCount()} background job(s) still running ({why})")
+    alive = [t.name for t in left if t.is_alive()] + qthreads.running()
     if alive:
-        pytest.fail(f"the test left thread(s) running: {alive}")
+        pytest.fail(f"the test left thread(s) running ({why}): {alive}")
 
 
 @pytest.fixture(scope="module")

@@ -411,3 +411,30 @@ def test_a_paid_render_with_bad_audio_keeps_its_hashes_and_says_so(window, qtbot
         with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
             bar.action_button.click()
         assert any("soundtrack" in hit for hit in srv.hits)
+
+
+def test_a_busy_server_wait_is_counted_down_then_the_render_lands(window, qtbot):
+    """A 429 with Retry-After: the progress says the server is busy and counts the wait
+    down (it used to show a render taking far longer than usual); the retry renders."""
+    from muzaic_studio.api.cloud import MuzaicCloud
+    from muzaic_studio.engine.tags import catalogue
+    from tests.api.helpers import mp3_bytes, ok_payload
+    from tests.api.recording_server import RecordingServer, Reply
+
+    wf = window.render_workflow
+    texts: list[str] = []
+    wf.controller.progress.connect(lambda _f, text: texts.append(text))
+    with RecordingServer() as srv:
+        srv.route("/getTags", Reply(200, catalogue()))
+        srv.route("/accountDetails", Reply(200, {"tokensRemaining": 1000, "tokensUsed": 0}))
+        answer = ok_payload(2, audio=mp3_bytes(14.0), audioDuration=14.0)
+        srv.queue(Reply(429, {"error": "slow down"}, {"Retry-After": "2"}), Reply(200, answer))
+        wf.use_backend(MuzaicCloud(srv.url, KEY, max_retries=2, connect_timeout=2.0))
+        with qtbot.waitSignal(wf.controller.finished, timeout=30_000):
+            assert wf.render(False)
+        assert len(srv.posts()) == 2
+    busy = [t for t in texts if "Server busy (429)" in t]
+    assert busy and "trying again in 2 s" in busy[0]
+    assert any("trying again in 1 s" in t for t in busy), "the wait is counted down"
+    assert texts[-1] and "busy" not in texts[-1]  # after the wait: the render's own words
+    assert window.doc.audio_path is not None

@@ -111,3 +111,42 @@ def test_a_recovery_of_another_project_waits_in_the_message_bar(qtbot, monkeypat
     assert window.doc.path is None and len(window.doc.regions) == len(demo_project().regions)
     assert find_recoveries() == []
     window.doc.mark_clean()
+
+
+def test_an_ignored_restore_banner_is_not_shown_again_but_stays_in_the_file_menu(
+    qtbot, monkeypatch, tmp_path
+):
+    """Was: the banner came back at every start until the user pressed Restore or Discard."""
+    clear_autosaves()
+    pid = dead_pid()
+    (autosave_dir() / f"session-{pid}.muzaic").write_text(demo_project().to_json())
+    (autosave_dir() / f"session-{pid}.json").write_text(
+        json.dumps({"pid": pid, "name": "Untitled"})
+    )
+    asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.Yes)
+    mine = tmp_path / "mine.muzaic"
+    Project(regions=[Region(0, 4, name="Mine")]).save(mine)
+
+    def start() -> MainWindow:
+        window = MainWindow(ProjectDocument(Project.load(mine), mine), autosave=False)
+        qtbot.addWidget(window)
+        window.files.offer_restore()
+        return window
+
+    first = start()
+    assert not first.message_bar.isHidden() and "Untitled" in first.message_bar.text
+    assert "File > Restore Unsaved Work" in first.message_bar.text
+    first.message_bar.dismiss()  # closed, not answered: the user carries on with their file
+    first.close()
+    second = start()  # the next start
+    assert second.message_bar.isHidden() and asked == []
+    restore = second.action_map["file.restore"]
+    assert restore in second.menus["file"].actions()
+    second.menus["file"].aboutToShow.emit()
+    assert restore.isEnabled()
+    restore.trigger()
+    assert second.doc.path is None and len(second.doc.regions) == len(demo_project().regions)
+    assert find_recoveries() == []
+    second.menus["file"].aboutToShow.emit()
+    assert not restore.isEnabled()  # nothing left to restore
+    second.doc.mark_clean()

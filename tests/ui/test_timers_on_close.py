@@ -105,8 +105,8 @@ def test_the_thread_watch_sees_a_qthread_left_running(qtbot):
         thread = QThread()
         thread.setObjectName("left-behind")
         thread.start()  # an event loop: runs until told to quit
-        assert watch.running(grace_ms=50) == ["left-behind"]
+        assert watch.running() == ["left-behind"]
         thread.quit()
-        assert watch.running(grace_ms=5000) == []
+        assert thread.wait(5000) and watch.running() == []
     finally:
         watch.stop()

@@ -7,6 +7,10 @@ drag merges into one undo step (merge_key, closed by end_merge on release); so d
 keyframe drag. A refused edit (an overlap from a new start or duration) puts the control
 back and says why. The region form is built here; the Params, Tags and Source sections are
 widgets of their own (sections.py) sharing one `SelectionEdits`.
+
+The form (~60 controls and their modules) is not needed to show the window: it is built
+the first time a region is selected or one of its parts is asked for, and the main window
+asks right after its first paint (start-up, issue 17), so the first click finds it ready.
 """
 
 from __future__ import annotations
@@ -37,19 +41,17 @@ from muzaic_studio.model.tag_names import sync_tag_ids
 from muzaic_studio.model.validation import field_label
 from muzaic_studio.ui import editing
 from muzaic_studio.ui.document import EditError, ProjectDocument
-from muzaic_studio.ui.inspector.mix_panel import MixPanel
-from muzaic_studio.ui.inspector.sections import (
-    ParamsSection,
-    SelectionEdits,
-    SourceSection,
-    TagsSection,
-)
 from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
-from muzaic_studio.ui.inspector.wheel_guard import guard_wheel
 from muzaic_studio.ui.timeline import geometry as geo
 
 METHOD_ITEMS = (("Default", None), ("Strict", "strict"), ("Smart", "smart"))
 MAX_VALIDATED = 50
+#: The form's parts: asking for one builds the form (see Inspector.__getattr__).
+FORM_PARTS = frozenset({
+    "edits", "title", "subtitle", "name_edit", "action_combo", "method_combo", "start_spin",
+    "duration_spin", "take_button", "source_box", "source_combo", "params_box", "rows",
+    "mix_box", "tags_box", "tag_picker", "problems", "scroll_area", "wheel_guard",
+})  # fmt: skip
 MIXED = "mixed"
 START_TIP = "Start of the region, in seconds"
 MULTI_START_TIP = (
@@ -105,13 +107,9 @@ class Inspector(QWidget):
         self.setObjectName("inspector")
         self.doc = doc
         self.catalogue = TagCatalogue()
+        self._catalogue_set = False  # set_catalogue called: the form's tag list shows it
         self._connected: ProjectDocument | None = None  # the document whose signals refresh us
-        self.edits = SelectionEdits(doc, self.message.emit, self.refresh)
-        self._build()
-        self.set_document(doc)
-
-    # -- layout ----------------------------------------------------------------------
-    def _build(self) -> None:
+        self.form_built = False
         self.pages = QStackedWidget()
         empty = QLabel("Select a region on the timeline to edit it.\n\n"
                        "Drag on empty space to draw one.")  # fmt: skip
@@ -119,7 +117,35 @@ class Inspector(QWidget):
         empty.setWordWrap(True)
         empty.setEnabled(False)
         self.pages.addWidget(empty)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
+        self.setMinimumWidth(300)
+        self.set_document(doc)
 
+    def __getattr__(self, name: str) -> Any:
+        """A part of the form asked for before the form exists: build it, then answer."""
+        if name in FORM_PARTS and not self.__dict__.get("form_built", True):
+            self.build_form()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # -- layout ----------------------------------------------------------------------
+    def build_form(self) -> None:
+        """Build the editing form (once): the page shown while regions are selected."""
+        if self.form_built:
+            return
+        self.form_built = True
+        from muzaic_studio.ui.inspector.mix_panel import MixPanel
+        from muzaic_studio.ui.inspector.sections import (
+            ParamsSection,
+            SelectionEdits,
+            SourceSection,
+            TagsSection,
+        )
+        from muzaic_studio.ui.inspector.wheel_guard import guard_wheel
+
+        self.edits = SelectionEdits(self.doc, self.message.emit, self.refresh)
         body = QWidget()
         col = QVBoxLayout(body)
         col.setContentsMargins(8, 8, 8, 8)
@@ -190,12 +216,12 @@ class Inspector(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll_area = scroll
         self.pages.addWidget(scroll)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.pages)
-        self.setMinimumWidth(300)
         self.wheel_guard = guard_wheel(body)
         self._wire()
+        self.mix_box.set_document(self.doc)
+        if self._catalogue_set:
+            self.tags_box.set_catalogue(self.catalogue)
+        self.tag_picker.set_room(self.height())
 
     def _wire(self) -> None:
         self.name_edit.editingFinished.connect(self._on_name)
@@ -213,23 +239,27 @@ class Inspector(QWidget):
             for signal in (old.regionsChanged, old.selectionChanged):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(self.refresh)
-        self.doc = self.edits.doc = doc
+        self.doc = doc
         sync_tag_ids(doc.project.regions, self.catalogue.index)
-        self.mix_box.set_document(doc)
+        if self.form_built:
+            self.edits.doc = doc
+            self.mix_box.set_document(doc)
         doc.regionsChanged.connect(self.refresh)
         doc.selectionChanged.connect(self.refresh)
         self._connected = doc
         self.refresh()
 
     def set_catalogue(self, catalogue: TagCatalogue) -> None:
-        self.catalogue = catalogue
+        self.catalogue, self._catalogue_set = catalogue, True
         sync_tag_ids(self.doc.project.regions, catalogue.index)  # names -> this catalogue's ids
-        self.tags_box.set_catalogue(catalogue)
+        if self.form_built:
+            self.tags_box.set_catalogue(catalogue)
         self.refresh()
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        self.tag_picker.set_room(self.height())
+        if self.form_built:
+            self.tag_picker.set_room(self.height())
 
     def _show_tag_results(self, text: str) -> None:
         """Scroll the tags found into view as the user types: the list sits at the bottom
@@ -249,6 +279,7 @@ class Inspector(QWidget):
         if not regions:
             self.pages.setCurrentIndex(0)
             return
+        self.build_form()
         self.pages.setCurrentIndex(1)
         first = regions[0]
         controls = [self.name_edit, self.action_combo, self.method_combo, self.start_spin,

@@ -5,6 +5,7 @@ the worker's own reports only say which phase it is in (rendering, drawing the w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer
@@ -13,6 +14,14 @@ from muzaic_studio.render.summary import RenderSummary
 from muzaic_studio.wording import format_seconds
 
 RENDER_SHARE = 0.85  # of the progress bar: the backend call; the rest is the waveform
+_BUSY = "busy:"  # a phase: the server answered 429 and the client waits to try again
+
+
+def busy_report(words: str, seconds: float) -> tuple[float, str]:
+    """What a worker reports (progress(fraction, text)) when a busy server makes it wait
+    *seconds* before it tries again: the clock then counts the wait down instead of
+    showing a render that seems to take far longer than usual."""
+    return seconds, _BUSY + words
 
 
 class RenderClock(QObject):
@@ -24,6 +33,7 @@ class RenderClock(QObject):
         self._summary: RenderSummary | None = None
         self._phase = "render"
         self._phase_fraction = 0.0
+        self._busy_until = 0.0  # elapsed seconds when a busy server's wait ends
         self._clock = QElapsedTimer()
         self._ticker = QTimer(self)
         self._ticker.setInterval(100)
@@ -31,7 +41,7 @@ class RenderClock(QObject):
 
     def start(self, summary: RenderSummary) -> None:
         self._summary = summary
-        self._phase, self._phase_fraction = "render", 0.0
+        self._phase, self._phase_fraction, self._busy_until = "render", 0.0, 0.0
         self._clock.start()
         self._ticker.start()
 
@@ -41,16 +51,29 @@ class RenderClock(QObject):
 
     def on_progress(self, fraction: float, text: str) -> None:
         """The worker's report: the phase it is in and how far that phase is."""
-        self._phase = text or self._phase
-        self._phase_fraction = fraction
+        if text.startswith(_BUSY):  # a wait of `fraction` seconds, from now
+            self._busy_until = self._elapsed() + fraction
+        else:
+            self._phase = text or self._phase
+            self._phase_fraction = fraction
         self.tick()
+
+    def _elapsed(self) -> float:
+        return self._clock.elapsed() / 1000.0 if self._clock.isValid() else 0.0
 
     def state(self) -> tuple[float, str]:
         """(fraction 0..1, text) now: elapsed time against the estimate from the length."""
         summary = self._summary
-        elapsed = self._clock.elapsed() / 1000.0 if self._clock.isValid() else 0.0
+        elapsed = self._elapsed()
         if summary is None:
             return 0.0, ""
+        if elapsed < self._busy_until:
+            left = math.ceil(self._busy_until - elapsed)
+            fraction = RENDER_SHARE * min(0.97, elapsed / max(summary.estimate, 0.1))
+            return fraction, (
+                f"Server busy (429): trying again in {left} s, nothing charged for the wait "
+                f"({format_seconds(elapsed)} so far)"
+            )
         if self._phase == "decode":
             fraction = RENDER_SHARE + (1 - RENDER_SHARE) * self._phase_fraction
             text = f"Drawing the waveform... {elapsed:.1f} s"

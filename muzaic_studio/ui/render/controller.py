@@ -30,6 +30,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from muzaic_studio.contract.errors import MuzaicError
+from muzaic_studio.malloc_tune import release_free_memory
 from muzaic_studio.model import RenderPlan, plan_render
 from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.render import (
@@ -52,7 +53,7 @@ from muzaic_studio.render.summary import (
     last_copies_charged,
 )
 from muzaic_studio.ui.document import ProjectDocument
-from muzaic_studio.ui.render.clock import RenderClock
+from muzaic_studio.ui.render.clock import RenderClock, busy_report
 from muzaic_studio.ui.render.failures import notify_failure
 from muzaic_studio.ui.render.peaks_feed import PeaksFeed
 from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_blockers
@@ -211,10 +212,18 @@ class RenderController(QObject):
         feed = None if job.first else PeaksFeed(doc)  # copy sources: not the soundtrack
 
         def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
-            return execute(
-                job, backend, history, cancel=cancel, progress=progress, backend_name=name,
-                peaks=feed,
-            )  # fmt: skip
+            # the cloud client's wait before retrying a 429: counted down in the progress
+            waits = hasattr(backend, "on_retry")
+            if waits:
+                backend.on_retry = lambda words, seconds: progress(*busy_report(words, seconds))
+            try:
+                return execute(
+                    job, backend, history, cancel=cancel, progress=progress, backend_name=name,
+                    peaks=feed,
+                )  # fmt: skip
+            finally:
+                if waits:
+                    backend.on_retry = None
 
         def finished() -> None:
             if feed is not None:
@@ -256,6 +265,8 @@ class RenderController(QObject):
         self.clock.stop()
         self.busyChanged.emit(False)
         self.finished.emit(ok)
+        # once the finished task has let go of its buffers: RSS, issue 17
+        QTimer.singleShot(0, self, release_free_memory)
 
     # -- outcome ------------------------------------------------------------------------
     def _on_result(

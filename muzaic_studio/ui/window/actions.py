@@ -30,6 +30,7 @@ SPECS: tuple[Spec, ...] = (
     # File
     Spec("file.new", "&New", ("Ctrl+N",), "Start a new, empty project", "new"),
     Spec("file.open", "&Open...", ("Ctrl+O",), "Open a .muzaic project file", "open"),
+    Spec("file.restore", "Restore &Unsaved Work...", (), "Open the unsaved changes autosaved by a session that did not close properly"),
     Spec("file.save", "&Save", ("Ctrl+S",), "Save the project", "save"),
     Spec("file.save_as", "Save &As...", ("Ctrl+Shift+S",), "Save the project under a new name"),
     Spec("file.quit", "&Quit", ("Ctrl+Q",), "Close Muzaic Studio"),
@@ -83,8 +84,11 @@ def create_actions(parent: QObject) -> dict[str, QAction]:
         action = QAction(spec.text, parent)
         action.setObjectName(spec.key)
         action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
-        first = QKeySequence(spec.shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{spec.tip} ({first})")
+        if spec.shortcuts:
+            first = QKeySequence(spec.shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{spec.tip} ({first})")
+        else:
+            action.setToolTip(spec.tip)
         action.setStatusTip(spec.tip)
         action.setCheckable(spec.checkable)
         if spec.icon:

@@ -6,7 +6,9 @@ Each running window owns two files in data_dir()/autosave, named by process id:
 ``session-<pid>.muzaic`` (the unsaved project, written only while there are unsaved
 changes). At start, a marker whose process is gone means that session crashed; if it left
 a project behind, the user is offered to restore it. Two instances never clash, and a
-session that is still running is never "restored" by another one.
+session that is still running is never "restored" by another one. A recovery is offered
+once (its marker then says ``offered``): ignored, it stays in File > Restore Unsaved Work
+instead of coming back at every start.
 """
 
 from __future__ import annotations
@@ -62,10 +64,21 @@ class Recovery:
     original_path: str | None
     saved_at: float
     name: str
+    offered: bool = False  # shown to the user once already (and left alone)
 
     def discard(self) -> None:
         for p in (self.marker, self.project_file):
             p.unlink(missing_ok=True)
+
+    def mark_offered(self) -> None:
+        """Remember in the marker that the user was offered this recovery, so the next
+        start does not offer it again (File > Restore Unsaved Work still does)."""
+        try:
+            meta = json.loads(self.marker.read_text("utf-8"))
+            atomic_write_text(self.marker, json.dumps({**meta, "offered": True}))
+        except (OSError, ValueError, TypeError):  # a full disk: offered again next time
+            log.warning("could not mark %s as offered", self.marker, exc_info=True)
+        self.offered = True
 
 
 def find_recoveries() -> list[Recovery]:
@@ -85,7 +98,8 @@ def find_recoveries() -> list[Recovery]:
             marker.unlink(missing_ok=True)  # crashed with nothing unsaved
             continue
         out.append(Recovery(marker, project_file, meta.get("path"),
-                            float(meta.get("savedAt", 0)), str(meta.get("name", ""))))  # fmt: skip
+                            float(meta.get("savedAt", 0)), str(meta.get("name", "")),
+                            meta.get("offered") is True))  # fmt: skip
     return sorted(out, key=lambda r: r.saved_at, reverse=True)
 
 
@@ -112,6 +126,7 @@ class Autosave(QObject):
         self.project_file = self.marker.with_suffix(".muzaic")
         self._last_state: tuple[int, int] | None = None
         self._failing = False
+        self.ended = False  # closed: a start that comes late (after a first paint) is void
         self.timer = QTimer(self)
         if interval_ms is None:
             interval_ms = int(settings.load().get(AUTOSAVE_SECONDS)) * 1000
@@ -119,6 +134,8 @@ class Autosave(QObject):
         self.timer.timeout.connect(self.tick)
 
     def start(self) -> None:
+        if self.ended:
+            return
         try:
             self._write_marker()
         except OSError as exc:  # was: a full disk stopped the app from starting at all
@@ -169,6 +186,7 @@ class Autosave(QObject):
         """Closing with no user to ask (SIGTERM from a logout or `kill`): unsaved changes
         are kept as a recovery for the next start; with none, this is a clean exit, so a
         plain `kill` of a saved project is not taken for a crash."""
+        self.ended = True
         self.timer.stop()
         doc = self._get_doc()
         if doc is not None and doc.dirty:
@@ -178,6 +196,7 @@ class Autosave(QObject):
         self.clean_exit()
 
     def clean_exit(self) -> None:
+        self.ended = True
         self.timer.stop()
         self.project_file.unlink(missing_ok=True)
         self.marker.unlink(missing_ok=True)

@@ -50,6 +50,8 @@ class WindowChrome:
         file = self.menus["file"] = bar.addMenu("&File")
         file.addActions([a["file.new"], a["file.open"]])
         self.menus["recent"] = file.addMenu("Open &Recent")
+        file.addAction(a["file.restore"])
+        file.aboutToShow.connect(self.files.update_restore_action)
         file.addSeparator()
         file.addActions([a["file.save"], a["file.save_as"]])
         file.addSeparator()

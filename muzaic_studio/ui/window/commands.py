@@ -34,6 +34,7 @@ class WindowCommands:
         handlers: dict[str, Callable[[], Any]] = {
             "file.new": f.new,
             "file.open": f.open,
+            "file.restore": f.restore_unsaved,
             "file.save": f.save,
             "file.save_as": f.save_as,
             "file.quit": w.close,

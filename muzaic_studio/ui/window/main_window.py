@@ -43,6 +43,7 @@ from muzaic_studio.ui.window.actions import create_actions
 from muzaic_studio.ui.window.autosave import Autosave
 from muzaic_studio.ui.window.chrome import WindowChrome
 from muzaic_studio.ui.window.commands import WindowCommands
+from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.window.message_bar import MessageBar
 from muzaic_studio.ui.window.overflow_escape import OverflowEscape
 from muzaic_studio.ui.window.project_files import ProjectFiles
@@ -95,12 +96,14 @@ class MainWindow(QMainWindow):
         self.inspector.message.connect(self.show_message)
         self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea)
         self.docks["Inspector"].toggleViewAction().setShortcut("Ctrl+I")
+        # ready before the first click, but not in the way of the first paint
+        call_after_first_paint(self.timeline, self.inspector.build_form)
 
         self.autosave = Autosave(lambda: self.doc, self)
         self.autosave.saved.connect(lambda p: self.statusBar().showMessage("Autosaved", 2500))
         self.autosave.failed.connect(lambda text: self.show_message(text, "warning"))
-        if autosave:
-            self.autosave.start()
+        if autosave:  # its marker's write (an fsync) waits for the first paint
+            call_after_first_paint(self.timeline, self.autosave.start)
         library = install_render_workflow(
             self
         ).library  # render, playback, library, history, export

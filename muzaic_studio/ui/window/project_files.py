@@ -29,6 +29,7 @@ from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.autosave import Recovery, find_recoveries, restore
+from muzaic_studio.ui.window.first_paint import call_after_first_paint
 from muzaic_studio.ui.window.project_loader import Loaded, ProjectLoader
 from muzaic_studio.wording import file_stem
 
@@ -98,6 +99,7 @@ class ProjectFiles(QObject):
         super().__init__(window)
         self.window = window
         self.loader = ProjectLoader(window)
+        self.pending: Path | None = None  # the start-up's file, read after the first paint
 
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
@@ -160,6 +162,17 @@ class ProjectFiles(QObject):
         self.loader.load(path, path.name, self._show_opened, failed)
         return True
 
+    def open_when_shown(self, path: Path, on_failed: Callable[[str], object]) -> None:
+        """The file given at start-up: read once the window is first painted, so the
+        read (and jsonschema's import) does not compete with the first paint."""
+        self.pending = path
+
+        def start() -> None:
+            self.pending = None
+            self.open(path, on_failed)
+
+        call_after_first_paint(self.window.timeline, start)
+
     def _show_opened(self, loaded: Loaded) -> bool:
         project, path = loaded.project, loaded.path
         if not self.maybe_save():
@@ -171,13 +184,16 @@ class ProjectFiles(QObject):
             show_note(self.window, project)
         return True
 
-    def warn_about_problems(self, project: Project, problems: list[Problem] | None = None) -> bool:
+    def warn_about_problems(
+        self, project: Project, problems: list[Problem] | None = None, *, schema: bool = True
+    ) -> bool:
         """Say at once, not at render time, what in a just-opened project can't be sent
         (*problems*, found while reading it, else here); select the first offending region.
-        Clears a stale error from a failed open. True when there was something to say."""
+        Clears a stale error from a failed open. True when there was something to say.
+        *schema*: as in `validate_request`."""
         bar = self.window.message_bar
         if problems is None:
-            problems = sendable_problems(project) if project.regions else []
+            problems = sendable_problems(project, schema=schema) if project.regions else []
         if not problems:
             if bar.isVisible() and bar.kind == "error":
                 bar.hide()
@@ -246,25 +262,30 @@ class ProjectFiles(QObject):
         return answer == QMessageBox.StandardButton.Discard
 
     def offer_restore(self) -> bool:
-        """After a crash: offer the unsaved work autosaved by the session that died.
+        """After a crash: offer the unsaved work autosaved by the session that died, once.
 
         When the user started with a named file and the autosave is of another project,
         the offer goes to the message bar instead of a question in front of their file:
-        a leftover "Untitled" must not hijack opening it."""
+        a leftover "Untitled" must not hijack opening it. Ignored, that offer is not made
+        again at the next start (it came back at every one): File > Restore Unsaved Work
+        keeps it within reach."""
         recoveries = find_recoveries()
-        if not recoveries:
+        self.update_restore_action()
+        if not recoveries or all(r.offered for r in recoveries):
             return False
         newest = recoveries[0]
         name = newest.name or "Untitled"
         when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
-        opened = self.window.doc.path or self.loader.path  # the file given at start-up
+        opened = self.window.doc.path or self.loader.path or self.pending  # (start-up's file)
         if opened is not None and not _same_file(newest.original_path, opened):
             self.window.show_message(
                 f"Unsaved changes to “{name}” (autosaved at {when}) were left when Muzaic "
-                "Studio last closed without saving.", "info", "Restore",
-                lambda: self._restore(recoveries), second=("Discard", lambda: _discard(recoveries)),
-                keep=True,
+                "Studio last closed without saving. Later: File > Restore Unsaved Work.",
+                "info", "Restore", lambda: self._restore(recoveries),
+                second=("Discard", lambda: self._discard(recoveries)), keep=True,
             )  # fmt: skip
+            for recovery in recoveries:
+                recovery.mark_offered()
             return False
         answer = QMessageBox.question(
             self.window,
@@ -276,35 +297,48 @@ class ProjectFiles(QObject):
         )
         if answer == QMessageBox.StandardButton.Yes:
             return self._restore(recoveries)
-        _discard(recoveries)
+        self._discard(recoveries)
         return False
+
+    def restore_unsaved(self) -> bool:
+        """File > Restore Unsaved Work: the newest autosave a crashed session left."""
+        recoveries = find_recoveries()
+        if not recoveries:
+            self.update_restore_action()
+            self.window.show_message("There is no unsaved work left to restore.")
+            return False
+        return self._restore(recoveries)
+
+    def update_restore_action(self) -> None:
+        """File > Restore Unsaved Work is enabled while a crashed session's work is left."""
+        self.window.action_map["file.restore"].setEnabled(bool(find_recoveries()))
 
     def _restore(self, recoveries: list[Recovery]) -> bool:
         """Read the newest recovery in the background, then show it (asking to save the
-        current project first); the recoveries are discarded either way. True when the
-        read started."""
+        current project first). Kept when the user cancels that question: File > Restore
+        Unsaved Work still has it. True when the read started."""
 
         def show(loaded: Loaded) -> bool:
-            _discard(recoveries)
             if not self.maybe_save():
                 return False
             self.window.set_document(restore(recoveries[0], loaded.project))
             self.window.show_message(
                 "Restored the autosaved project. Save it to keep it.", "success"
             )
+            self._discard(recoveries)
             return True
 
         def failed(text: str) -> None:
-            _discard(recoveries)
             self.window.show_message(f"The autosaved project could not be read: {text}", "error")
+            self._discard(recoveries)
 
         self.loader.load(recoveries[0].project_file, "the autosaved project", show, failed)
         return True
 
-
-def _discard(recoveries: list[Recovery]) -> None:
-    for r in recoveries:
-        r.discard()
+    def _discard(self, recoveries: list[Recovery]) -> None:
+        for r in recoveries:
+            r.discard()
+        self.update_restore_action()
 
 
 def _same_file(stored: str | None, opened: Path) -> bool:
