@@ -144,7 +144,7 @@ def test_an_ignored_restore_banner_is_not_shown_again_but_stays_in_the_file_menu
     assert restore in second.menus["file"].actions()
     second.menus["file"].aboutToShow.emit()
     assert restore.isEnabled()
-    restore.trigger()
+    assert read_and_wait(qtbot, second, restore.trigger)
     assert second.doc.path is None and len(second.doc.regions) == len(demo_project().regions)
     assert find_recoveries() == []
     second.menus["file"].aboutToShow.emit()
