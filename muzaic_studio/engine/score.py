@@ -65,7 +65,7 @@ def programs_for(palette: object) -> dict[str, int]:
 
 def loop_period(m: int, bar_s: float, loop_s: float | None) -> tuple[int, int]:
     """(where a looped copy restarts its source, crossfade length), in samples: as
-    core.fit loops the audio, so a copy's notes fall where its audio plays them."""
+    fitting.fit loops the audio, so a copy's notes fall where its audio plays them."""
     bar_n = max(1, round(bar_s * SR))
     xf = min(int(0.06 * SR), max(1, m // 4))
     loop = round(loop_s * SR) if loop_s else (max(0, m - xf) // bar_n) * bar_n
@@ -84,7 +84,7 @@ def fit_score(
     continuation: bool = False,
 ) -> Score:
     """The score of a copy of n samples of a source of m samples: the same notes, cut
-    at the copy's end, or the source looped from its loop point like core.fit loops the
+    at the copy's end, or the source looped from its loop point like fitting.fit loops the
     audio (a repetition's notes end where the next one has crossfaded in)."""
     out = Score(src.bpm, dict(src.programs))
     if n == m and not continuation:

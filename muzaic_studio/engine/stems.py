@@ -13,7 +13,7 @@ Everything between the notes and the bus is linear (panning, the room, tone tilt
 high-pass, the intensity envelope), so the stems' sum equals the mix before the bus, and
 the same gain after it. Each stem pass keeps its region's tail (cut at the mix's tail
 length), and where the mix's tails ring on into the next region (joins.ring_on) the
-stems' tails do too, with the gain the mix's join limiter applied there. Copies fit their source's stems as core.fit fits its audio; silence is zeros;
+stems' tails do too, with the gain the mix's join limiter applied there. Copies fit their source's stems as fitting.fit fits its audio; silence is zeros;
 the soundtrack's loudness normalisation is probed on the mix (`Renderer.render(probe=)`)
 and its gain applied to every stem.
 
@@ -37,10 +37,10 @@ from muzaic_studio.engine.core import (
     Canonical,
     Renderer,
     _pool,
-    fit,
     gen_spec,
     region_hash,
 )
+from muzaic_studio.engine.fitting import fit
 from muzaic_studio.engine.form import GenSpec
 from muzaic_studio.engine.score import Score, fit_score, programs_for
 from muzaic_studio.engine.theory import SR
