@@ -69,6 +69,7 @@ CHILD = textwrap.dedent(
             app.processEvents(QEventLoop.AllEvents, 50)
         return until()
     spin(lambda: flow.controller.backend is not None)
+    spin(lambda: bool(w.doc.regions))  # the project is read off the GUI thread
     flow.render(False)
     assert spin(lambda: w.doc.waveform is not None), "no waveform"
     w.timeline.zoom_to_fit()

@@ -49,7 +49,7 @@ class Paint(QObject):
         return False
     def wait_backend(self):
         wf = self.window.render_workflow
-        if wf.backends.backend is None:
+        if wf.backends.backend is None or not self.window.doc.regions:  # (read off the GUI thread)
             QTimer.singleShot(20, self.wait_backend)
             return
         from muzaic_studio.api.engine_child import shared_engine

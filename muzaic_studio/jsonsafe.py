@@ -16,8 +16,12 @@ import re
 from typing import Any
 
 MAX_DEPTH = 64  # a soundtrack nests 6 deep (body > regions > region > params > keyframes)
+# Bytes scanned per regex call in `depth`: a 15 MB project read on a worker thread held
+# the GIL, and so froze the GUI thread, for the whole scan (~0.3 s); between chunks it
+# can switch. Chunks end at a newline, which a valid JSON string never holds.
+DEPTH_CHUNK = 1 << 20
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: 2x faster
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
@@ -38,14 +42,17 @@ def finite_number(value: Any) -> bool:
 def depth(raw: bytes | str) -> int:
     """Deepest nesting of arrays/objects in *raw*, counted without parsing (linear time)."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
-    level = deepest = 0
-    for c in brackets:
-        if c in b"[{":
-            level += 1
-            deepest = max(deepest, level)
-        else:
-            level -= 1
+    level = deepest = start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + DEPTH_CHUNK) + 1 or len(data)
+        brackets = _STRING.sub(b"", data[start:end]).translate(None, _NOT_BRACKETS)
+        start = end
+        for c in brackets:
+            if c in b"[{":
+                level += 1
+                deepest = max(deepest, level)
+            else:
+                level -= 1
     return deepest
 
 
@@ -58,6 +65,12 @@ def _float(text: str) -> float:
     if not math.isfinite(value):
         raise JSONError(f"the number {text[:20]} is out of range")
     return value
+
+
+def _same(obj: dict[str, Any]) -> dict[str, Any]:
+    """json's object hook that changes nothing: a Python call per object lets a worker
+    thread's parse of a big file hand the GIL to the GUI thread (~3% slower)."""
+    return obj
 
 
 def loads(raw: bytes | str, max_depth: int = MAX_DEPTH, strict_numbers: bool = True) -> Any:
@@ -76,8 +89,8 @@ def loads(raw: bytes | str, max_depth: int = MAX_DEPTH, strict_numbers: bool = T
         raise JSONError(f"it nests deeper than {max_depth} levels")
     try:
         if not strict_numbers:
-            return json.loads(raw)
-        return json.loads(raw, parse_constant=_no_constant, parse_float=_float)
+            return json.loads(raw, object_hook=_same)
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_float, object_hook=_same)
     except JSONError:
         raise
     except json.JSONDecodeError as exc:

@@ -10,7 +10,7 @@ import copy
 import json
 import os
 import stat
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,10 @@ MAX_FILE_BYTES = 64 << 20  # a 20-minute project with a full library is well und
 # positions fit Qt's 32-bit ints at its highest zoom (2400 px/s); past it the editor crashed.
 MAX_END_SECONDS = 24 * 3600.0
 MAX_LISTED = 5  # broken regions named in an open's message
+PROGRESS_EVERY = 1000  # regions read between two progress reports of a long open
+#: Told how far a long read has got (0..1): the editor's status bar shows it, and may raise
+#: (a cancelled open) to stop the read between two regions.
+ReadProgress = Callable[[float], None]
 _TEXT_KEYS = ("name", "color", "method", "sourceHash")  # text or absent; the editor shows them
 _KNOWN = ("format", "name", "normalize", "regions", "video", "lastRender", "library", "tempoBpm")
 
@@ -207,7 +211,7 @@ class Project:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: Any) -> Project:
+    def from_dict(cls, data: Any, progress: ReadProgress | None = None) -> Project:
         if not isinstance(data, dict):
             raise ProjectError("The file is not a Muzaic Studio project (expected a JSON object).")
         fmt = data.get("format", FORMAT)
@@ -226,6 +230,8 @@ class Project:
             raise ProjectError("'regions' must be a list of regions.")
         regions, errors = [], []
         for i, raw in enumerate(raw_regions):
+            if progress is not None and i % PROGRESS_EVERY == 0:
+                progress(i / len(raw_regions))
             try:
                 regions.append(_region_of(i, raw))
             except ProjectError as exc:  # every broken region is named, not just the first
@@ -255,16 +261,17 @@ class Project:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> Project:
+    def from_json(cls, text: str, progress: ReadProgress | None = None) -> Project:
         try:
             data = loads(text, strict_numbers=False)  # the region's field is named below
         except JSONError as exc:
             raise ProjectError(f"The project file is not valid JSON: {exc}.") from None
-        return cls.from_dict(data)
+        return cls.from_dict(data, progress)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Project:
-        """Read a project; never writes anything, so a failed open changes nothing on disk."""
+    def load(cls, path: str | os.PathLike[str], progress: ReadProgress | None = None) -> Project:
+        """Read a project; never writes anything, so a failed open changes nothing on disk.
+        *progress* hears how many of the regions were read (see `ReadProgress`)."""
         p = Path(path)
         try:
             text = _read_regular_file(p).decode("utf-8-sig")  # a BOM (Notepad) is no error
@@ -275,7 +282,7 @@ class Project:
         except OSError as exc:
             raise ProjectError(f"Cannot read {p}: {exc.strerror or exc}.") from exc
         try:
-            return cls.from_json(text)
+            return cls.from_json(text, progress)
         except ProjectError as exc:
             raise ProjectError(f"{p.name}: {exc}") from exc
 

@@ -139,6 +139,14 @@ class Region:
 
     def to_request(self) -> dict[str, Any]:
         """The contract's region object: only contract keys, none of the editor's."""
+        out = self._request_view()
+        if "params" in out:
+            out["params"] = copy.deepcopy(out["params"])
+        return out
+
+    def _request_view(self) -> dict[str, Any]:
+        """`to_request` sharing this region's params (not copied): for reading only, as
+        the digest does for every region of a big project on each open and edit."""
         out: dict[str, Any] = {
             "time": float(self.time),
             "duration": float(self.duration),
@@ -148,7 +156,7 @@ class Region:
             out["method"] = self.method
         if self.action == "generate":
             out["tags"] = [int(t) for t in self.tags]
-            out["params"] = copy.deepcopy(self.params)
+            out["params"] = self.params
             if self.take:
                 out["take"] = int(self.take)
         elif self.action == "copy" and self.source_hash:
@@ -215,7 +223,7 @@ class Region:
         Moving a region keeps its music; changing duration, tags, params, action, method,
         source or take does not. The editor compares this with `rendered["spec"]` to mark changes.
         """
-        spec = self.to_request()
+        spec = self._request_view()
         spec.pop("time")
         if self.tag_names and "tags" in spec:  # names, so the digest is the same on any backend
             spec["tags"] = [n.strip().lower() for n in self.tag_names]

@@ -25,6 +25,16 @@ class RenderPlan:
     reused_uids: frozenset[int] = frozenset()
 
 
+def reusable(region: Region) -> bool:
+    """Would "render changes" send *region* as a copy of its last hash? (The hash is
+    looked at first: it is free, the changed check digests the region's spec.)"""
+    return (
+        region.action == "generate"
+        and bool(region.last_hash)  # an answer without region hashes left none to copy
+        and not region.changed_since_render
+    )
+
+
 def plan_render(project: Project, *, only_changes: bool) -> RenderPlan:
     regions = project.sorted_regions()
     body_regions: list[dict[str, Any]] = []
@@ -32,12 +42,7 @@ def plan_render(project: Project, *, only_changes: bool) -> RenderPlan:
     reused_uids: set[int] = set()
     for region in regions:
         spec = region.to_request()
-        if (
-            only_changes
-            and region.action == "generate"
-            and not region.changed_since_render
-            and region.last_hash  # an answer without region hashes left none to copy
-        ):
+        if only_changes and reusable(region):
             spec = {k: spec[k] for k in ("time", "duration")}
             spec.update(action="copy", sourceHash=region.last_hash)
             if region.method:

@@ -20,7 +20,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from muzaic_studio.model import Project, ProjectError
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.settings import APPLICATION, ORGANIZATION
 
@@ -61,44 +60,18 @@ def open_window(project_path: str | None = None):  # -> MainWindow
     A project that cannot be opened (missing, not valid) is said in a dialog once the
     window is up, as well as in the banner: started from a desktop launcher, there is no
     terminal to read, and the banner alone can be pushed aside by the backend's news."""
-    from muzaic_studio.ui.window.first_paint import call_after_first_paint
     from muzaic_studio.ui.window.main_window import MainWindow
-    from muzaic_studio.ui.window.project_files import open_document, show_note
 
-    doc, error, project = ProjectDocument(), None, None
-    if project_path:
-        try:
-            project = Project.load(project_path)
-        except ProjectError as exc:
-            error = f"Could not open the project. {exc}"
-        else:
-            doc = open_document(project, Path(project_path))
-    window = MainWindow(doc)  # sets up the log
-    if error:
-        log.warning("open failed: %s", error)
-    elif project is not None:
-        log.info("opened %s (%d regions)", project_path, len(project.regions))
+    window = MainWindow(ProjectDocument())  # sets up the log
     window.setWindowIcon(app_icon())
-    if error:
-        window.show_message(error, "error", keep=True)
-        QTimer.singleShot(0, window, lambda: _error_dialog(window, error))
-    elif project_path:  # a settings write: after the window is up
-        call_after_first_paint(window.timeline, lambda: window.files.add_recent(Path(project_path)))
-        # The JSON schema's part of the check (jsonschema: ~60 ms) waits for the first paint.
-        if project is not None and not window.files.warn_about_problems(project, schema=False):
-            show_note(window, project)
-            call_after_first_paint(window.timeline, lambda: _schema_check(window, project))
+    if project_path:  # read off the GUI thread once the window is painted (issue 17): the
+        # window is up at once and stays usable while a big file loads
+        window.files.open_when_shown(Path(project_path), lambda text: _error_dialog(window, text))
     else:  # started without a project: a first start offers the demo
         from muzaic_studio.ui.window.demo import offer_demo
 
         offer_demo(window)
     return window
-
-
-def _schema_check(window, project: Project) -> None:
-    """The open check's last step, the JSON schema, on the project still shown."""
-    if window.doc.project is project:
-        window.files.warn_about_problems(project)
 
 
 def _error_dialog(window, text: str) -> QMessageBox:

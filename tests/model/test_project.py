@@ -275,3 +275,40 @@ def test_loading_never_writes(tmp_path):
     mtime = path.stat().st_mtime_ns
     Project.load(path)
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_a_long_read_reports_its_progress_and_can_be_stopped(tmp_path):
+    """The editor's status bar follows a big open, and a second open stops the first:
+    the progress callback hears the share of regions read and may raise to stop."""
+    path = tmp_path / "long.muzaic"
+    Project(regions=[Region(i * 2.0, 1.0) for i in range(3500)]).save(path)
+    heard: list[float] = []
+    assert len(Project.load(path, heard.append).regions) == 3500
+    assert heard == sorted(heard) and heard[0] == 0.0 and 0.5 < heard[-1] < 1.0
+
+    class Stop(Exception):
+        pass
+
+    def stop_halfway(fraction: float) -> None:
+        if fraction > 0.5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        Project.load(path, stop_halfway)
+
+
+def test_nesting_is_measured_the_same_across_the_chunks_of_a_big_file(monkeypatch):
+    """depth() scans a big text in chunks ending at newlines (so a worker's read lets the
+    GUI thread run); brackets inside strings still don't count, deep nesting still does."""
+    from muzaic_studio import jsonsafe
+
+    text = json.dumps(
+        {"regions": [{"name": "[[[{{{", "params": {"k": [[1, 2]] * 3}}] * 50,
+         "deep": [[[[[[[["x]]]"]]]]]]]]},
+        indent=2,
+    )  # fmt: skip
+    whole = jsonsafe.depth(text)
+    monkeypatch.setattr(jsonsafe, "DEPTH_CHUNK", 16)
+    assert jsonsafe.depth(text) == whole == 9
+    with pytest.raises(jsonsafe.JSONError, match="deeper than 8"):
+        jsonsafe.loads(text, max_depth=8)

@@ -99,3 +99,16 @@ def shown_window(qtbot, monkeypatch, project: Project):
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+def read_and_wait(qtbot, window, start, timeout: int = 20_000) -> bool:
+    """Call *start* (Open, Open Demo, a restore, a menu action) and wait until the file it
+    reads off the GUI thread has been shown or refused; True when it is shown."""
+    with qtbot.waitSignal(window.files.loader.done, timeout=timeout) as blocker:
+        start()
+    return bool(blocker.args[0])
+
+
+def open_and_wait(qtbot, window, path) -> bool:
+    """window.files.open(path), waited for: True when the project is shown."""
+    return read_and_wait(qtbot, window, lambda: window.files.open(path))

@@ -13,7 +13,7 @@ from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.autosave import Autosave, autosave_dir, find_recoveries
 from muzaic_studio.ui.window.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project, no_modal_dialogs
+from tests.ui.editor_helpers import demo_project, no_modal_dialogs, read_and_wait
 
 
 def dead_pid() -> int:
@@ -65,7 +65,7 @@ def test_crashed_session_is_offered_and_restored(qtbot, tmp_path, monkeypatch):
     asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.Yes)
     window = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(window)
-    assert window.files.offer_restore()
+    assert read_and_wait(qtbot, window, window.files.offer_restore)
     assert asked == ["Restore unsaved work?"]
     # (the render workflow may add its own keys, e.g. a cache id, to the project)
     assert [r.to_dict() for r in window.doc.regions] == [r.to_dict() for r in project.regions]

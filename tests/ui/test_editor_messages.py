@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from muzaic_studio.model import Project, ProjectError, Region
-from tests.ui.editor_helpers import demo_project, shown_window
+from tests.ui.editor_helpers import demo_project, open_and_wait, shown_window
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_failed_opens_refused_renders_and_exports_are_logged(window, qtbot, tmp_
     broken = tmp_path / "broken.muzaic"
     broken.write_text("{", "utf-8")
     with caplog.at_level(logging.INFO):
-        assert not window.files.open(broken)
+        assert not open_and_wait(qtbot, window, broken)
         doc = window.doc
         doc.edit("add", lambda rs: rs.append(Region(50.0, 4.0, "copy", name="Echo")))
         wf = window.render_workflow
@@ -86,11 +86,13 @@ def test_failed_opens_refused_renders_and_exports_are_logged(window, qtbot, tmp_
     assert "render refused" in text and "'Echo'" in text
 
 
-def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(window, monkeypatch, tmp_path):
+def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(
+    window, monkeypatch, tmp_path, qtbot
+):
     from muzaic_studio.ui.window.project_files import INSTALL_DIR, user_folder
 
     demo = INSTALL_DIR / "muzaic_studio" / "data" / "demo.muzaic"
-    assert window.files.open(demo)
+    assert open_and_wait(qtbot, window, demo)
     doc = window.doc
     assert doc.path is None and doc.display_name == "Demo: a one-minute score"
     assert "Try: press Ctrl+R" in window.message_bar.text  # the demo's own note
@@ -105,7 +107,7 @@ def test_the_demo_opens_as_an_untitled_copy_and_shows_its_note(window, monkeypat
     assert user_folder(tmp_path / "song.muzaic") == tmp_path.resolve()  # the user's own
 
 
-def test_unknown_actions_show_as_such_and_every_file_problem_is_reported(window, tmp_path):
+def test_unknown_actions_show_as_such_and_every_file_problem_is_reported(window, tmp_path, qtbot):
     project = Project.from_dict(
         {"regions": [{"time": 0, "duration": 4, "action": "remix", "name": ""}]}
     )
@@ -131,7 +133,7 @@ def test_unknown_actions_show_as_such_and_every_file_problem_is_reported(window,
     )
     path = tmp_path / "two.muzaic"
     bad.save(path)
-    assert window.files.open(path)
+    assert open_and_wait(qtbot, window, path)
     text = window.message_bar.text
     assert "tempo" in text and "'Echo'" in text  # both problems, not just the first
 

@@ -11,7 +11,13 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QToolBar,
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project, no_modal_dialogs, shown_window
+from tests.ui.editor_helpers import (
+    demo_project,
+    no_modal_dialogs,
+    open_and_wait,
+    read_and_wait,
+    shown_window,
+)
 
 
 @pytest.fixture
@@ -90,7 +96,7 @@ def test_save_as_suggests_a_file_name_every_disk_takes(window, monkeypatch):
     assert suggested == ["Demo - a one-minute score.muzaic"]
 
 
-def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):
+def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch, qtbot):
     target = tmp_path / "song"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.doc.edit("Rename region", lambda rs: setattr(rs[0], "name", "Intro"))
@@ -102,7 +108,7 @@ def test_save_and_reopen_through_the_ui(window, tmp_path, monkeypatch):
     window.action_map["file.new"].trigger()
     assert window.doc.regions == []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
-    window.action_map["file.open"].trigger()
+    assert read_and_wait(qtbot, window, window.action_map["file.open"].trigger)
     assert window.doc.path == saved
     assert window.doc.project.to_dict() == before
     assert str(saved.resolve()) in window.files.recent()
@@ -125,12 +131,12 @@ def test_save_changes_prompt_cancel_keeps_document(window, monkeypatch):
     assert window.doc is not old and window.doc.regions == []
 
 
-def test_broken_project_shows_why_and_changes_nothing(window, tmp_path):
+def test_broken_project_shows_why_and_changes_nothing(window, tmp_path, qtbot):
     bad = tmp_path / "broken.muzaic"
     bad.write_text('{"format": "muzaic-studio/1", "regions": [{"time": "x"}]}')
     before = bad.read_bytes()
     old = window.doc
-    assert not window.files.open(bad)
+    assert not open_and_wait(qtbot, window, bad)
     assert window.doc is old
     assert window.message_bar.kind == "error" and "time must be a number" in window.message_bar.text
     assert bad.read_bytes() == before and list(tmp_path.iterdir()) == [bad]
@@ -244,7 +250,7 @@ def test_geometry_and_docks_are_remembered(qtbot, monkeypatch):
     second.window_layout.save()
 
 
-def test_recent_files_menu(window, tmp_path):
+def test_recent_files_menu(window, tmp_path, qtbot):
     paths = []
     for name in ("a", "b"):
         p = tmp_path / f"{name}.muzaic"
@@ -253,7 +259,7 @@ def test_recent_files_menu(window, tmp_path):
         paths.append(p)
     texts = [a.text() for a in window.menus["recent"].actions() if a.text()]
     assert texts[:2] == ["&1 b.muzaic", "&2 a.muzaic"]
-    window.menus["recent"].actions()[1].trigger()
+    assert read_and_wait(qtbot, window, window.menus["recent"].actions()[1].trigger)
     assert window.doc.path == paths[0]
 
 
@@ -266,6 +272,7 @@ def test_open_window_with_a_broken_project_starts_empty_and_says_why(qtbot, tmp_
     window = open_window(str(bad))
     qtbot.addWidget(window)
     window.autosave.clean_exit()
+    qtbot.waitSignal(window.files.loader.done, timeout=20_000).wait()
     assert window.doc.regions == [] and window.doc.path is None
     assert window.message_bar.kind == "error" and "newer Muzaic Studio" in window.message_bar.text
     assert bad.read_text() == '{"format": "muzaic-studio/9"}'
@@ -274,5 +281,6 @@ def test_open_window_with_a_broken_project_starts_empty_and_says_why(qtbot, tmp_
     second = open_window(str(good))
     qtbot.addWidget(second)
     second.autosave.clean_exit()
+    qtbot.waitSignal(second.files.loader.done, timeout=20_000).wait()
     assert second.doc.path == good and len(second.doc.regions) == 5
     qtbot.waitUntil(lambda: str(good.resolve()) in second.files.recent())

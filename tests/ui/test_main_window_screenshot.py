@@ -12,7 +12,7 @@ from muzaic_studio.model import Project
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
 from muzaic_studio.ui.window.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project, drag, no_modal_dialogs
+from tests.ui.editor_helpers import demo_project, drag, no_modal_dialogs, read_and_wait
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -100,6 +100,6 @@ def test_five_regions_by_hand_saved_and_reopened_exactly(qtbot, monkeypatch, tmp
     saved = [r.to_dict() for r in regions]
     window.action_map["file.new"].trigger()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(target), ""))
-    window.action_map["file.open"].trigger()
+    assert read_and_wait(qtbot, window, window.action_map["file.open"].trigger)
     assert [r.to_dict() for r in window.doc.project.sorted_regions()] == saved
     assert not window.doc.dirty

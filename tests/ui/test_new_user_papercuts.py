@@ -12,7 +12,7 @@ from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.inspector.panel import Inspector
 from muzaic_studio.ui.timeline.canvas import empty_hint
-from tests.ui.editor_helpers import shown_window
+from tests.ui.editor_helpers import open_and_wait, shown_window
 
 DEMO = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
 
@@ -82,12 +82,12 @@ def test_the_shortcuts_dialog_opens_at_the_size_it_was_left(qtbot):
 def test_the_demos_tips_are_not_saved_into_the_users_project(qtbot, monkeypatch, tmp_path):
     w = shown_window(qtbot, monkeypatch, Project())
     w.files.maybe_save = lambda: True
-    assert w.files.open(DEMO)
+    assert open_and_wait(qtbot, w, DEMO)
     assert w.message_bar.text.startswith("Try:")  # the demo says what to try
     mine = tmp_path / "mine.muzaic"
     w.doc.save(mine)
     assert "Try:" not in mine.read_text()
     w.message_bar.dismiss()
-    assert w.files.open(mine)
+    assert open_and_wait(qtbot, w, mine)
     assert not (w.message_bar.isVisible() and w.message_bar.text.startswith("Try:"))
     w.render_workflow.shutdown()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from muzaic_studio.data import DEMO_PROJECT
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.window.demo import OFFER_TEXT
-from tests.ui.editor_helpers import shown_window
+from tests.ui.editor_helpers import read_and_wait, shown_window
 
 DEMO_NAME = "Demo: a one-minute score"
 
@@ -35,7 +35,7 @@ def test_help_open_demo_opens_an_untitled_copy_that_saves_elsewhere(qtbot, monke
     w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0, name="Mine")]))
     w.files.maybe_save = lambda: True
     shipped = DEMO_PROJECT.read_bytes()
-    help_menu_action(w, "Open Demo").trigger()
+    assert read_and_wait(qtbot, w, help_menu_action(w, "Open Demo").trigger)
     doc = w.doc
     assert doc.path is None and doc.display_name == DEMO_NAME
     assert len(doc.regions) == len(Project.load(DEMO_PROJECT).regions)
@@ -62,11 +62,11 @@ def test_open_demo_asks_to_save_unsaved_changes_first(qtbot, monkeypatch):
     w.doc.edit("add", lambda rs: rs.append(Region(10.0, 2.0, name="Unsaved")))
     asked = answer_save_changes(monkeypatch, QMessageBox.StandardButton.Cancel)
     action = w.app_extras.demo_action
-    action.trigger()
+    assert not read_and_wait(qtbot, w, action.trigger)
     assert asked and "unsaved changes" in asked[0]
     assert {r.name for r in w.doc.regions} == {"Mine", "Unsaved"}  # cancelled: kept
     answer_save_changes(monkeypatch, QMessageBox.StandardButton.Discard)
-    action.trigger()
+    assert read_and_wait(qtbot, w, action.trigger)
     assert w.doc.display_name == DEMO_NAME and not w.doc.dirty
     w.render_workflow.shutdown()
 
@@ -81,7 +81,7 @@ def test_a_first_start_offers_the_demo_once(qtbot):
     bar = w.message_bar
     assert bar.isVisible() and bar.text == OFFER_TEXT
     assert bar.action_button.isVisible() and bar.action_button.text() == "Open Demo"
-    bar.action_button.click()
+    assert read_and_wait(qtbot, w, bar.action_button.click)
     assert w.doc.display_name == DEMO_NAME and w.doc.path is None
     assert bar.text.startswith("Try:")  # the demo's own note follows the offer
     w.render_workflow.shutdown()

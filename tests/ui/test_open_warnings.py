@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from muzaic_studio.model import Project, Region
-from tests.ui.editor_helpers import demo_project, shown_window
+from tests.ui.editor_helpers import demo_project, open_and_wait, shown_window
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def overlapping(tmp_path):
     return path
 
 
-def test_opening_overlapping_regions_warns_and_selects_the_region(window, tmp_path):
-    assert window.files.open(overlapping(tmp_path))
+def test_opening_overlapping_regions_warns_and_selects_the_region(window, qtbot, tmp_path):
+    assert open_and_wait(qtbot, window, overlapping(tmp_path))
     bar = window.message_bar
     assert bar.isVisible() and bar.kind == "warning"
     assert "overlaps" in bar.text and "4.00 s" in bar.text
@@ -38,22 +38,22 @@ def test_opening_overlapping_regions_warns_and_selects_the_region(window, tmp_pa
     assert window.doc.project.name == "Overlaps"  # opened all the same, nothing refused
 
 
-def test_opening_a_valid_project_shows_no_warning(window, tmp_path):
+def test_opening_a_valid_project_shows_no_warning(window, qtbot, tmp_path):
     path = tmp_path / "fine.muzaic"
     demo_project().save(path)
     window.message_bar.hide()
-    assert window.files.open(path)
+    assert open_and_wait(qtbot, window, path)
     assert not (window.message_bar.isVisible() and window.message_bar.kind == "warning")
 
 
-def test_a_successful_open_clears_the_error_of_a_failed_one(window, tmp_path):
+def test_a_successful_open_clears_the_error_of_a_failed_one(window, qtbot, tmp_path):
     broken = tmp_path / "broken.muzaic"
     broken.write_text("{ not json")
-    assert not window.files.open(broken)
+    assert not open_and_wait(qtbot, window, broken)
     assert window.message_bar.isVisible() and window.message_bar.kind == "error"
     path = tmp_path / "fine.muzaic"
     demo_project().save(path)
-    assert window.files.open(path)
+    assert open_and_wait(qtbot, window, path)
     assert not window.message_bar.isVisible()
 
 
@@ -84,7 +84,7 @@ def test_a_damaged_file_is_refused_with_its_field_named_and_the_editor_goes_on(
     path = tmp_path / f"{name}.muzaic"
     path.write_text(DAMAGED[name], "utf-8")
     before = path.read_bytes()
-    assert not window.files.open(path)
+    assert not open_and_wait(qtbot, window, path)
     bar = window.message_bar
     assert bar.isVisible() and bar.kind == "error" and f"{name}.muzaic: " in bar.text
     assert window.doc.project.name == "Demo" and path.read_bytes() == before
@@ -97,14 +97,14 @@ def test_a_damaged_file_is_refused_with_its_field_named_and_the_editor_goes_on(
 def test_damaged_bookkeeping_opens_and_the_editor_shows_it(window, tmp_path, qtbot, name):
     path = tmp_path / f"{name}.muzaic"
     path.write_text(OPENED_ANYWAY[name], "utf-8")
-    assert window.files.open(path)
+    assert open_and_wait(qtbot, window, path)
     window.doc.select([r.uid for r in window.doc.project.regions])
     qtbot.wait(50)
     window.grab()
     assert window.doc.path == path
 
 
-def test_a_copy_of_a_region_that_is_not_there_is_said_on_open(window, tmp_path):
+def test_a_copy_of_a_region_that_is_not_there_is_said_on_open(window, qtbot, tmp_path):
     """Was: nothing on open (the CLI's validate named it); only Render said it."""
     path = tmp_path / "dangling.muzaic"
     path.write_text(
@@ -112,7 +112,7 @@ def test_a_copy_of_a_region_that_is_not_there_is_said_on_open(window, tmp_path):
         ' {"time": 3, "duration": 2, "action": "copy", "sourceRegion": "r1"},'
         ' {"time": 6, "duration": 2, "id": "r1"}]}'
     )
-    assert window.files.open(path)
+    assert open_and_wait(qtbot, window, path)
     bar = window.message_bar
     assert bar.isVisible() and bar.kind == "warning"
     assert "source region 'r9' is not in this project" in bar.text

@@ -12,6 +12,7 @@ from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.model import Region
 from muzaic_studio.model.hash_origin import OFFLINE
 from tests.api.helpers import stand_in_cloud
+from tests.ui.editor_helpers import open_and_wait
 from tests.ui.render_support import KEY, cloud, render_window
 
 
@@ -109,10 +110,10 @@ def test_the_demo_renders_on_another_backend_after_reading_its_tag_names(
     assert other_cloud.engine.account().used == 48
 
 
-def test_opening_the_demo_warns_about_nothing(window, tmp_path):
+def test_opening_the_demo_warns_about_nothing(window, tmp_path, qtbot):
     """A copy of a region has no hash until render time: that is not a problem on open."""
     from pathlib import Path
 
     demo = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
-    assert window.files.open(demo)
+    assert open_and_wait(qtbot, window, demo)
     assert "can't be rendered" not in window.message_bar.text

@@ -83,7 +83,7 @@ def test_render_changes_spends_tokens_only_for_the_changed_region(window, engine
     doc.edit("tempo", lambda rs: next(r for r in rs if r.uid == second.uid).params.update(tempo=9))
     plan = wf.controller.plan(True)
     assert plan.tokens == 8 and plan.tokens_saved == 6 and plan.reused == 1
-    assert "8 tokens, 6 saved" in wf.actions["render.changes"].toolTip()
+    qtbot.waitUntil(lambda: "8 tokens, 6 saved" in wf.actions["render.changes"].toolTip())
     assert plan.body["regions"][0] == {
         "time": 0.0, "duration": 6.0, "action": "copy", "sourceHash": before[intro.uid]
     }  # fmt: skip

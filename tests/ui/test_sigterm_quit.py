@@ -19,7 +19,7 @@ from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.term_signal import TermHandler
 from muzaic_studio.ui.window.autosave import autosave_dir, find_recoveries
 from muzaic_studio.ui.window.main_window import MainWindow
-from tests.ui.editor_helpers import demo_project, no_modal_dialogs
+from tests.ui.editor_helpers import demo_project, no_modal_dialogs, read_and_wait
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,7 +107,7 @@ def test_a_recovery_of_another_project_waits_in_the_message_bar(qtbot, monkeypat
     assert asked == []  # no question in front of the file the user opened
     assert window.doc.path == mine and window.doc.regions[0].name == "Mine"
     assert "Untitled" in window.message_bar.text and len(find_recoveries()) == 1
-    window.message_bar.action_button.click()  # Restore, when the user wants it
+    assert read_and_wait(qtbot, window, window.message_bar.action_button.click)  # Restore
     assert window.doc.path is None and len(window.doc.regions) == len(demo_project().regions)
     assert find_recoveries() == []
     window.doc.mark_clean()
@@ -144,7 +144,7 @@ def test_an_ignored_restore_banner_is_not_shown_again_but_stays_in_the_file_menu
     assert restore in second.menus["file"].actions()
     second.menus["file"].aboutToShow.emit()
     assert restore.isEnabled()
-    restore.trigger()
+    assert read_and_wait(qtbot, second, restore.trigger)
     assert second.doc.path is None and len(second.doc.regions) == len(demo_project().regions)
     assert find_recoveries() == []
     second.menus["file"].aboutToShow.emit()

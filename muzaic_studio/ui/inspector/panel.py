@@ -329,8 +329,9 @@ class Inspector(QWidget):
         self.source_box.setVisible(actions == {"copy"})
         self.tags_box.setVisible("generate" in actions)
         self.params_box.setVisible("generate" in actions)
-        current_source = first.source_hash if same(lambda r: r.source_hash) else None
-        self.source_box.fill(current_source, self.catalogue.names)
+        if actions == {"copy"}:  # the library's hashes: thousands in a big rendered project
+            current_source = first.source_hash if same(lambda r: r.source_hash) else None
+            self.source_box.fill(current_source, self.catalogue.names)
         self.tags_box.show_regions(regions)
         self.params_box.show_regions(regions, self.catalogue.index.bonuses)
         del blockers

@@ -22,8 +22,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMimeData,
+    QObject,
+    QPointF,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QHideEvent,
+    QPalette,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -40,12 +53,16 @@ from PySide6.QtWidgets import (
 
 from muzaic_studio import paths
 from muzaic_studio.model import HashLibrary, LibraryEntry, Region
-from muzaic_studio.model.region import PARAM_SHORT
 from muzaic_studio.model.tag_names import tag_label
 from muzaic_studio.ui.document import ProjectDocument
+from muzaic_studio.ui.library.rows import (
+    THUMB_SIZE,
+    LibraryRow,
+    params_text,
+    params_tooltip,
+)
 
 MIME_TYPE = "application/x-muzaic-hash"
-THUMB_SIZE = QSize(72, 24)
 
 
 def global_library_path() -> Path:
@@ -60,20 +77,6 @@ def default_tag_names() -> dict[int, str]:
         return {int(t["id"]): str(t["name"]) for t in catalogue()["tags"]}
     except Exception:  # no engine in this installation: ids are shown instead
         return {}
-
-
-def params_text(params: dict[str, Any]) -> str:
-    parts = []
-    for name, short in PARAM_SHORT.items():
-        value = params.get(name)
-        if isinstance(value, list):
-            value = "~"  # keyframed
-        parts.append(f"{short}{value if value is not None else '-'}")
-    return " ".join(parts)
-
-
-def params_tooltip(params: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {params.get(name, '-')}" for name in PARAM_SHORT)
 
 
 def encode_mime(entry: LibraryEntry) -> QMimeData:
@@ -92,34 +95,6 @@ def decode_mime(mime: QMimeData) -> tuple[str, float] | None:
         return str(data["hash"]), float(data["duration"])
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def thumbnail_pixmap(
-    values: list[float], size: QSize = THUMB_SIZE, color: QColor | None = None
-) -> QPixmap:
-    """A mirrored sparkline of 0..1 peak values, as drawn in the library list."""
-    pixmap = QPixmap(size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    if not values:
-        return pixmap
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    w, h = size.width(), size.height()
-    mid = h / 2
-    step = w / max(1, len(values) - 1)
-    path = QPainterPath(QPointF(0, mid))
-    for i, v in enumerate(values):
-        path.lineTo(QPointF(i * step, mid - max(0.04, min(1.0, v)) * (mid - 1)))
-    for i, v in reversed(list(enumerate(values))):
-        path.lineTo(QPointF(i * step, mid + max(0.04, min(1.0, v)) * (mid - 1)))
-    path.closeSubpath()
-    fill = QColor(color or QColor("#3d7bd9"))
-    painter.setPen(QPen(fill.darker(130), 0.8))
-    fill.setAlpha(170)
-    painter.fillPath(path, fill)
-    painter.drawPath(path)
-    painter.end()
-    return pixmap
 
 
 class LibraryStore(QObject):
@@ -332,6 +307,9 @@ class LibraryPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("hashLibraryPanel")
         self.store = store
+        self._stale = False  # the list waits for the panel to be shown (refresh)
+        self._fill_timer = QTimer(self, singleShot=True, interval=0)
+        self._fill_timer.timeout.connect(self._fresh)
         self.tag_names = default_tag_names()
         body = self
         layout = QVBoxLayout(body)
@@ -345,6 +323,8 @@ class LibraryPanel(QWidget):
         self.tree.setObjectName("hashLibraryTree")
         self.tree.setHeaderLabels(["Sound", "Length", "Created"])
         self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)  # every row two lines and a thumbnail: no
+        # size hint asked of each of thousands of rows
         self.tree.setIconSize(THUMB_SIZE)
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -393,6 +373,7 @@ class LibraryPanel(QWidget):
         return self.store.get(item.data(0, Qt.ItemDataRole.UserRole))
 
     def selected_entry(self) -> LibraryEntry | None:
+        self._fresh()
         items = self.tree.selectedItems()
         return self.entry_of(items[0] if items else self.tree.currentItem())
 
@@ -408,6 +389,7 @@ class LibraryPanel(QWidget):
 
     def _rows(self) -> list[QTreeWidgetItem]:
         """The top-level items in order (Qt's topLevelItem is None only past the end)."""
+        self._fresh()
         items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         return [item for item in items if item is not None]
 
@@ -418,32 +400,58 @@ class LibraryPanel(QWidget):
         return entry.name or tags or "(no tags)"
 
     def refresh(self) -> None:
+        """List the library again, on the next turn of the event loop (a project opened
+        is shown first; a burst of changes lists once), or when next shown while the panel
+        is hidden (a tab behind another, a closed dock). Reading the rows lists them now."""
+        self._stale = True
+        if self.isVisible():
+            self._fill_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._fill_timer.stop()  # still stale: listed when shown again (or read)
+
+    def _fresh(self) -> None:
+        if self._stale:
+            self._fill()
+
+    def _fill(self) -> None:
+        self._stale = False
         current = self.selected_entry()
         needle = self.filter.text().strip().lower()
         color = self.palette().color(QPalette.ColorRole.Highlight)
         self.tree.clear()
+        items = []
         for entry in self.store.entries():
-            label = self.describe(entry)
-            params = params_text(entry.params)
-            if needle and needle not in f"{label} {params} {entry.hash}".lower():
-                continue
-            created = time.strftime("%d %b %H:%M", time.localtime(entry.created))
-            # two lines: what it is, then its params (I T To V R; ~ = keyframed)
-            item = QTreeWidgetItem([f"{label}\n{params}", f"{entry.duration:.1f} s", created])
-            item.setData(0, Qt.ItemDataRole.UserRole, entry.hash)
-            item.setIcon(0, QIcon(thumbnail_pixmap(entry.thumbnail, THUMB_SIZE, color)))
-            scope = "this project" if self.store.in_project(entry.hash) else "another project"
-            item.setToolTip(
-                0,
-                f"{label}\n{params_tooltip(entry.params)}\nhash {entry.hash}\nfrom {scope}\n"
-                "Drag onto a region to reuse it, or onto empty timeline",
-            )
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsDragEnabled)
-            self.tree.addTopLevelItem(item)
+            texts = None
+            if needle:
+                texts = self.row_texts(entry)
+                if needle not in f"{texts[0]} {entry.hash}".lower():
+                    continue
+            items.append(LibraryRow(entry, self, color, texts))
+        self.tree.addTopLevelItems(items)  # one insertion, not one per row
         self.empty_label.setVisible(self.tree.topLevelItemCount() == 0)
         if current is not None:
             self.select_hash(current.hash)
         self._update_buttons()
+
+    def row_texts(self, entry: LibraryEntry) -> list[str]:
+        """A row's columns: what it is over its params (I T To V R; ~ = keyframed), its
+        length and when it was made."""
+        created = time.strftime("%d %b %H:%M", time.localtime(entry.created))
+        return [f"{self.describe(entry)}\n{params_text(entry.params)}",
+                f"{entry.duration:.1f} s", created]  # fmt: skip
+
+    def row_tooltip(self, entry: LibraryEntry) -> str:
+        scope = "this project" if self.store.in_project(entry.hash) else "another project"
+        return (
+            f"{self.describe(entry)}\n{params_tooltip(entry.params)}\nhash {entry.hash}\n"
+            f"from {scope}\nDrag onto a region to reuse it, or onto empty timeline"
+        )
 
     def _update_buttons(self) -> None:
         has = self.selected_entry() is not None

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 from muzaic_studio.contract.errors import (
     NetworkError,
 )
-from muzaic_studio.render.summary import render_tips
 from muzaic_studio.ui.dialogs.preferences import (
     BackendManager,
 )
@@ -59,6 +58,7 @@ from muzaic_studio.ui.render.controller import (
 from muzaic_studio.ui.render.history import HistoryPanel, RenderHistory
 from muzaic_studio.ui.render.history_switch import HistorySwitcher
 from muzaic_studio.ui.render.library_preview import HashLibraryActions
+from muzaic_studio.ui.render.tips import RenderTips
 from muzaic_studio.ui.render.transport import Transport
 from muzaic_studio.ui.render.widgets import ACTION_SPECS, LoopOverlay, RenderProgress, make_action
 from muzaic_studio.ui.window.addons import WindowWorkflow
@@ -94,6 +94,8 @@ class RenderWorkflow(WindowWorkflow):
             lambda: self.ask_before_spending,
         )  # fmt: skip
         self._build_actions()
+        self.tips = RenderTips(window, lambda: self.doc.project if self.doc else None,
+                               self.actions["render.render"], self.actions["render.changes"])  # fmt: skip
         self._build_toolbar()
         self._build_menus()
         a = self.actions
@@ -282,11 +284,7 @@ class RenderWorkflow(WindowWorkflow):
         return self.transport.selection_span()
 
     def _update_render_tips(self) -> None:
-        """Tooltips say what each render would cost now (planning is cheap: no I/O)."""
-        if self.doc is not None:
-            full, changes = render_tips(self.doc.project)
-            self.actions["render.render"].setToolTip(f"{full} (Ctrl+R)")
-            self.actions["render.changes"].setToolTip(f"{changes} (Ctrl+Shift+R)")
+        self.tips.update()
 
     def _show_time(self, seconds: float) -> None:
         ensure_visible = getattr(getattr(self.window, "timeline", None), "ensure_visible", None)

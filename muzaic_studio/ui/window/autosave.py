@@ -103,9 +103,9 @@ def find_recoveries() -> list[Recovery]:
     return sorted(out, key=lambda r: r.saved_at, reverse=True)
 
 
-def restore(recovery: Recovery) -> ProjectDocument:
-    """The recovered project as an unsaved document pointing at its original file."""
-    project = Project.load(recovery.project_file)
+def restore(recovery: Recovery, project: Project) -> ProjectDocument:
+    """The recovered *project* (read from `recovery.project_file`) as an unsaved document
+    pointing at its original file."""
     doc = ProjectDocument(project, recovery.original_path)
     doc.mark_dirty()
     return doc

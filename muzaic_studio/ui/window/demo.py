@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 
 from muzaic_studio.data import DEMO_PROJECT
-from muzaic_studio.model import Project, ProjectError
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.settings import app_settings, read_flag
 from muzaic_studio.ui.window.project_files import show_note
+from muzaic_studio.ui.window.project_loader import Loaded
 
 if TYPE_CHECKING:
     from muzaic_studio.ui.window.main_window import MainWindow
@@ -33,21 +33,25 @@ log = logging.getLogger(__name__)
 
 
 def open_demo(window: MainWindow) -> bool:
-    """Show an untitled copy of the shipped demo; asks to save unsaved changes first,
-    as Open does. False when the user cancelled or the demo cannot be read."""
-    try:
-        project = Project.load(DEMO_PROJECT)
-    except ProjectError as exc:  # a broken installation: say so, keep the open project
-        log.warning("the demo cannot be opened: %s", exc)
-        window.show_message(f"The demo project cannot be opened. {exc}", "error")
-        return False
-    if not window.files.maybe_save():
-        return False
-    if not project.name:
-        project.name = "Demo (copy)"
-    window.set_document(ProjectDocument(project, None))
-    log.info("opened the demo (%d regions)", len(project.regions))
-    show_note(window, project)
+    """Show an untitled copy of the shipped demo once read (off the GUI thread, as Open
+    reads); asks to save unsaved changes first, as Open does. True when the read started."""
+
+    def show(loaded: Loaded) -> bool:
+        project = loaded.project
+        if not window.files.maybe_save():
+            return False
+        if not project.name:
+            project.name = "Demo (copy)"
+        window.set_document(ProjectDocument(project, None))
+        log.info("opened the demo (%d regions)", len(project.regions))
+        show_note(window, project)
+        return True
+
+    def failed(text: str) -> None:  # a broken installation: say so, keep the open project
+        log.warning("the demo cannot be opened: %s", text)
+        window.show_message(f"The demo project cannot be opened. {text}", "error")
+
+    window.files.loader.load(DEMO_PROJECT, "the demo", show, failed)
     return True
 
 

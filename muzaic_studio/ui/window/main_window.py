@@ -267,6 +267,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if getattr(self, "_unattended", False):
+            self.files.loader.cancel()
             self.window_layout.save()
             self.message_bar.clear()
             self.statusBar().clearMessage()
@@ -279,6 +280,7 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
+        self.files.loader.cancel()  # a project still being read is not shown in a closed window
         self.window_layout.save()
         self.autosave.clean_exit()
         self.message_bar.clear()

@@ -6,7 +6,9 @@ Info messages hide by themselves; warnings and errors stay until closed or repla
 Two kinds of message wait instead of replacing: news given with ``polite=True`` (the
 backend's, which arrives on its own time) waits behind a warning or error the user has not
 closed yet, and every message waits behind one given with ``keep=True`` (a project that
-could not be opened). Waiting messages show, in order, once the bar is closed.
+could not be opened), which also puts polite news it covers back in line (a project read
+in the background fails after the backend's news came). Waiting messages show, in order,
+once the bar is closed.
 
 In the main window the bar is the last row of the central layout, under the timeline:
 it takes its own room, so it never hides the waveform (floating over the timeline's
@@ -66,6 +68,7 @@ class MessageBar(QFrame):
         self._timer.timeout.connect(self.dismiss)
         self._keep = False
         self._waiting: list[tuple] = []
+        self._shown: tuple | None = None  # the message on show, if it was polite news
         self.hide()
 
     @property
@@ -84,6 +87,9 @@ class MessageBar(QFrame):
         if self.isVisible() and not keep and (self._keep or (polite and problem)):
             self._waiting.append((text, kind, action_text, action, second, polite))
             return
+        if keep and self.isVisible() and self._shown is not None:
+            self._waiting.insert(0, self._shown)  # news a kept message covers comes back
+        self._shown = (text, kind, action_text, action, second, polite) if polite else None
         self._keep = keep
         bg, fg, accent, icon_name = _STYLE.get(kind, _STYLE["info"])
         self.kind = kind
@@ -114,6 +120,7 @@ class MessageBar(QFrame):
         self._timer.stop()  # else it would cut the next message short
         self.hide()
         self._keep = False
+        self._shown = None
         if self._waiting:
             text, kind, action_text, action, second, polite = self._waiting.pop(0)
             self.show_message(text, kind, action_text, action, second, polite=polite)

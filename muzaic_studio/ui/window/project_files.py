@@ -1,6 +1,7 @@
 """New / Open / Save / Save As / Recent, "save changes?" and "restore unsaved work?" (after
 a crash) for the main window.
 
+Every open reads the file off the GUI thread (project_loader.py) and shows it when read.
 A project that fails to load is reported in the window's message bar and nothing else
 happens: the open document stays, and nothing is written to disk (Project.load only reads).
 A project the user cannot save in place (the demo inside the installation, a read-only
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +23,14 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from muzaic_studio import settings
 from muzaic_studio.atomic import WriteError
-from muzaic_studio.model import Project, ProjectError
+from muzaic_studio.model import Problem, Project
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.render.prerender import sendable_problems
 from muzaic_studio.settings.declared import RECENT_FILES
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.autosave import Recovery, find_recoveries, restore
+from muzaic_studio.ui.window.first_paint import call_after_first_paint
+from muzaic_studio.ui.window.project_loader import Loaded, ProjectLoader
 from muzaic_studio.wording import file_stem
 
 if TYPE_CHECKING:
@@ -94,6 +98,8 @@ class ProjectFiles(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self.loader = ProjectLoader(window)
+        self.pending: Path | None = None  # the start-up's file, read after the first paint
 
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
@@ -125,11 +131,18 @@ class ProjectFiles(QObject):
     def new(self) -> bool:
         if not self.maybe_save():
             return False
+        self.loader.cancel()  # a file still being read must not replace the new project
         self.window.set_document(ProjectDocument())
         self.window.show_message("New project: drag on the timeline to draw a region.")
         return True
 
-    def open(self, path: str | Path | None = None) -> bool:
+    def open(
+        self, path: str | Path | None = None, on_failed: Callable[[str], object] | None = None
+    ) -> bool:
+        """Start reading *path* (asked for when None) off the GUI thread; the window stays
+        usable and a second open replaces this one. The document is shown once read (after
+        "save changes?"); `loader.done` tells how it ended. *on_failed* also gets the error
+        text (the start-up's dialog). True when a read started."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self.window, "Open project", self._start_dir(), FILTER
@@ -138,27 +151,49 @@ class ProjectFiles(QObject):
                 return False
             path = chosen
         path = Path(path)
-        try:
-            project = Project.load(path)
-        except ProjectError as exc:
-            log.warning("open failed: %s", exc)
-            self.window.show_message(f"Could not open the project. {exc}", "error")
-            return False
+
+        def failed(text: str) -> None:
+            log.warning("open failed: %s", text)
+            message = f"Could not open the project. {text}"
+            self.window.show_message(message, "error", keep=on_failed is not None)
+            if on_failed is not None:
+                on_failed(message)
+
+        self.loader.load(path, path.name, self._show_opened, failed)
+        return True
+
+    def open_when_shown(self, path: Path, on_failed: Callable[[str], object]) -> None:
+        """The file given at start-up: read once the window is first painted, so the
+        read (and jsonschema's import) does not compete with the first paint."""
+        self.pending = path
+
+        def start() -> None:
+            self.pending = None
+            self.open(path, on_failed)
+
+        call_after_first_paint(self.window.timeline, start)
+
+    def _show_opened(self, loaded: Loaded) -> bool:
+        project, path = loaded.project, loaded.path
         if not self.maybe_save():
             return False
         self.window.set_document(open_document(project, path))
         self.add_recent(path)
         log.info("opened %s (%d regions)", path, len(project.regions))
-        if not self.warn_about_problems(project):
+        if not self.warn_about_problems(project, loaded.problems):
             show_note(self.window, project)
         return True
 
-    def warn_about_problems(self, project: Project, *, schema: bool = True) -> bool:
-        """Say at once, not at render time, what in a just-opened project can't be sent;
-        select the first offending region. Clears a stale error from a failed open.
-        True when there was something to say. *schema*: as in `validate_request`."""
+    def warn_about_problems(
+        self, project: Project, problems: list[Problem] | None = None, *, schema: bool = True
+    ) -> bool:
+        """Say at once, not at render time, what in a just-opened project can't be sent
+        (*problems*, found while reading it, else here); select the first offending region.
+        Clears a stale error from a failed open. True when there was something to say.
+        *schema*: as in `validate_request`."""
         bar = self.window.message_bar
-        problems = sendable_problems(project, schema=schema) if project.regions else []
+        if problems is None:
+            problems = sendable_problems(project, schema=schema) if project.regions else []
         if not problems:
             if bar.isVisible() and bar.kind == "error":
                 bar.hide()
@@ -241,7 +276,7 @@ class ProjectFiles(QObject):
         newest = recoveries[0]
         name = newest.name or "Untitled"
         when = time.strftime("%H:%M on %d %b", time.localtime(newest.saved_at))
-        opened = self.window.doc.path
+        opened = self.window.doc.path or self.loader.path or self.pending  # (start-up's file)
         if opened is not None and not _same_file(newest.original_path, opened):
             self.window.show_message(
                 f"Unsaved changes to “{name}” (autosaved at {when}) were left when Muzaic "
@@ -279,19 +314,25 @@ class ProjectFiles(QObject):
         self.window.action_map["file.restore"].setEnabled(bool(find_recoveries()))
 
     def _restore(self, recoveries: list[Recovery]) -> bool:
-        """Open the newest recovery (asking to save the current project first). Kept when
-        the user cancels that question: File > Restore Unsaved Work still has it."""
-        try:
-            doc = restore(recoveries[0])
-        except ProjectError as exc:
-            self.window.show_message(f"The autosaved project could not be read: {exc}", "error")
+        """Read the newest recovery in the background, then show it (asking to save the
+        current project first). Kept when the user cancels that question: File > Restore
+        Unsaved Work still has it. True when the read started."""
+
+        def show(loaded: Loaded) -> bool:
+            if not self.maybe_save():
+                return False
+            self.window.set_document(restore(recoveries[0], loaded.project))
+            self.window.show_message(
+                "Restored the autosaved project. Save it to keep it.", "success"
+            )
             self._discard(recoveries)
-            return False
-        if not self.maybe_save():
-            return False
-        self.window.set_document(doc)
-        self.window.show_message("Restored the autosaved project. Save it to keep it.", "success")
-        self._discard(recoveries)
+            return True
+
+        def failed(text: str) -> None:
+            self.window.show_message(f"The autosaved project could not be read: {text}", "error")
+            self._discard(recoveries)
+
+        self.loader.load(recoveries[0].project_file, "the autosaved project", show, failed)
         return True
 
     def _discard(self, recoveries: list[Recovery]) -> None:
