@@ -48,9 +48,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
     app.setDesktopFileName("muzaic-studio")
+    from muzaic_studio.ui.gui_gc import collect_on_gui_thread
     from muzaic_studio.ui.style import apply_style
 
     apply_style(app, set_style=not created)
+    collect_on_gui_thread(app)  # Qt objects in garbage cycles die on the GUI thread
     return app
 
 

@@ -7,6 +7,15 @@ import pytest
 from tests.ui.render_support import EngineServer
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collect_on_the_gui_thread(qapp):
+    """As the app does (ui/gui_gc.py): garbage cycles holding Qt objects are collected on
+    the GUI thread, never on a worker (a freeze seen in CI before)."""
+    from muzaic_studio.ui.gui_gc import collect_on_gui_thread
+
+    collect_on_gui_thread(qapp)
+
+
 @pytest.fixture(scope="module")
 def engine_url():
     """The offline engine's loopback server, one per test module, unlimited tokens."""
