@@ -91,7 +91,9 @@ def test_kill_of_a_saved_project_leaves_no_recovery(tmp_path):
     assert list(marker_dir.iterdir()) == []  # the next start offers nothing
 
 
-def test_a_recovery_of_another_project_waits_in_the_message_bar(qtbot, monkeypatch, tmp_path):
+def _crashed_untitled_beside_my_file(monkeypatch, tmp_path) -> tuple[list, Path]:
+    """The autosave of a crashed untitled session (the demo), and a file of the user's
+    own to open; modal questions answered Yes and recorded in the list returned."""
     clear_autosaves()
     pid = dead_pid()
     (autosave_dir() / f"session-{pid}.muzaic").write_text(demo_project().to_json())
@@ -101,6 +103,11 @@ def test_a_recovery_of_another_project_waits_in_the_message_bar(qtbot, monkeypat
     asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.Yes)
     mine = tmp_path / "mine.muzaic"
     Project(regions=[Region(0, 4, name="Mine")]).save(mine)
+    return asked, mine
+
+
+def test_a_recovery_of_another_project_waits_in_the_message_bar(qtbot, monkeypatch, tmp_path):
+    asked, mine = _crashed_untitled_beside_my_file(monkeypatch, tmp_path)
     window = MainWindow(ProjectDocument(Project.load(mine), mine), autosave=False)
     qtbot.addWidget(window)
     assert not window.files.offer_restore()
@@ -117,15 +124,7 @@ def test_an_ignored_restore_banner_is_not_shown_again_but_stays_in_the_file_menu
     qtbot, monkeypatch, tmp_path
 ):
     """Was: the banner came back at every start until the user pressed Restore or Discard."""
-    clear_autosaves()
-    pid = dead_pid()
-    (autosave_dir() / f"session-{pid}.muzaic").write_text(demo_project().to_json())
-    (autosave_dir() / f"session-{pid}.json").write_text(
-        json.dumps({"pid": pid, "name": "Untitled"})
-    )
-    asked = no_modal_dialogs(monkeypatch, QMessageBox.StandardButton.Yes)
-    mine = tmp_path / "mine.muzaic"
-    Project(regions=[Region(0, 4, name="Mine")]).save(mine)
+    asked, mine = _crashed_untitled_beside_my_file(monkeypatch, tmp_path)
 
     def start() -> MainWindow:
         window = MainWindow(ProjectDocument(Project.load(mine), mine), autosave=False)
