@@ -105,6 +105,7 @@ class RenderJob:
     #: request follows once its hashes are recorded (`prepare` again).
     first: bool = False
     note: str = ""  # for the confirmation: what the two requests cost
+    rest_tokens: int = 0  # first: the estimate of the soundtrack request that follows
 
 
 @dataclass
@@ -192,6 +193,7 @@ def prepare(
         origin=origin,
         first=pre.first,
         note=pre.note,
+        rest_tokens=pre.rest_tokens,
     )
 
 

@@ -204,6 +204,8 @@ class RenderController(QObject):
             return False
         summary = self.summary(job.plan, only_changes, job.unhashed)
         summary.note = job.note
+        # copy sources first: the estimate (and the balance check) is of both requests
+        summary.tokens += job.rest_tokens
         if not confirmed and self.confirm is not None and not self.confirm(summary):
             return False
         self._last_request = only_changes
