@@ -69,6 +69,12 @@ CANCEL_MESSAGE = (
     "the project was not changed."
 )
 OFFLINE_CANCEL_MESSAGE = "Render stopped. Nothing was charged; the project was not changed."
+#: Cancelled while a 429's wait was counted down: the refused request cost nothing and
+#: the next one was never sent, so the server has nothing to finish or charge.
+BUSY_CANCEL_MESSAGE = (
+    "Render cancelled while waiting for the busy server: the refused request cost nothing "
+    "and was not sent again; the project was not changed."
+)
 
 
 @dataclass
@@ -250,10 +256,16 @@ class RenderController(QObject):
         """Stop waiting now; the worker's late answer is dropped, the project untouched."""
         if self._task is None:
             return
+        waiting = self.clock.waiting  # before the cancel stops the clock
         self.runner.cancel(self._task)
         if not quiet:
             offline = getattr(self.backend, "name", None) == "offline"
-            self.notify(OFFLINE_CANCEL_MESSAGE if offline else CANCEL_MESSAGE, "warning")
+            text = CANCEL_MESSAGE
+            if offline:
+                text = OFFLINE_CANCEL_MESSAGE
+            elif waiting:
+                text = BUSY_CANCEL_MESSAGE
+            self.notify(text, "warning")
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)
