@@ -393,6 +393,7 @@ def record(
         soundtrack_hash=outcome.soundtrack_hash,
         tokens_estimated=job.plan.tokens,
         backend=job.origin,
+        soundtrack=not job.first,
     )
     for hash_, thumb in outcome.thumbnails.items():
         entry = library.get(hash_)
@@ -430,6 +431,7 @@ def keep_paid_hashes(apply_render: ApplyRender, job: RenderJob, partial: RenderR
         soundtrack_hash=partial.soundtrack_hash,
         tokens_estimated=job.plan.tokens,
         backend=job.origin,
+        soundtrack=not job.first,
     )
     return True
 
