@@ -144,3 +144,19 @@ def test_an_autosave_left_behind_waits_in_the_banner_while_the_start_file_is_rea
     assert asked == [] and "Untitled" in window.message_bar.text
     assert window.doc.path == big_file
     clear_autosaves()
+
+
+def test_an_empty_timeline_says_the_file_is_being_read_not_how_to_draw(
+    qtbot, monkeypatch, big_file
+):
+    """The start-up's first frame is an empty timeline while its file is read: it invited
+    "Drag here to draw a region" (work the file then replaced) instead of saying so."""
+    w = shown_window(qtbot, monkeypatch, Project())
+    view = w.timeline
+    assert view.empty_text == ""  # the drawing hint
+    assert w.files.open(big_file)
+    assert view.empty_text == "Opening big.muzaic…"
+    w.files.loader.indicator.cancel_button.click()  # Cancel: the empty project again
+    assert view.empty_text == ""
+    assert open_and_wait(qtbot, w, big_file)
+    assert view.empty_text == "" and len(w.doc.regions) == BIG

@@ -181,11 +181,11 @@ class VideoDock(QWidget):
         focus each time it is shown (a video imported, View > Video Layout): Space, the
         arrows and Delete then stopped reaching the timeline. Hand the focus back."""
         video = self._video_widget
-
-        def inside(widget: QWidget | None) -> bool:
-            return widget is not None and (widget is video or video.isAncestorOf(widget))
-
-        if video is not None and old is not None and inside(new) and not inside(old):
+        if video is None or old is None or new is None:
+            return
+        if (new is video or video.isAncestorOf(new)) and not (
+            old is video or video.isAncestorOf(old)
+        ):
             old.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property

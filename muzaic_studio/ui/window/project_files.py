@@ -99,6 +99,7 @@ class ProjectFiles(QObject):
         super().__init__(window)
         self.window = window
         self.loader = ProjectLoader(window)
+        self.loader.reading.connect(lambda text: self.window.timeline.set_empty_text(text))
         self.pending: Path | None = None  # the start-up's file, read after the first paint
 
     # -- recent files ------------------------------------------------------------------
