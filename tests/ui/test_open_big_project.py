@@ -151,6 +151,16 @@ def test_an_empty_timeline_says_the_file_is_being_read_not_how_to_draw(
 ):
     """The start-up's first frame is an empty timeline while its file is read: it invited
     "Drag here to draw a region" (work the file then replaced) instead of saying so."""
+    from muzaic_studio.ui.document import ProjectDocument
+    from muzaic_studio.ui.window.main_window import MainWindow
+
+    first = MainWindow(ProjectDocument(), autosave=False)  # as `muzaic-studio FILE` starts
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.files.loader.done, timeout=60_000):
+        first.files.open_when_shown(big_file, lambda _text: None)  # read after first paint
+        assert first.timeline.empty_text == "Opening big.muzaic…"  # what that frame says
+    assert first.timeline.empty_text == "" and len(first.doc.regions) == BIG
+    first.doc.undo_stack.setClean()
     w = shown_window(qtbot, monkeypatch, Project())
     view = w.timeline
     assert view.empty_text == ""  # the drawing hint

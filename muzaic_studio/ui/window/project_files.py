@@ -167,6 +167,7 @@ class ProjectFiles(QObject):
         """The file given at start-up: read once the window is first painted, so the
         read (and jsonschema's import) does not compete with the first paint."""
         self.pending = path
+        self.window.timeline.set_empty_text(f"Opening {path.name}…")  # the first frame
 
         def start() -> None:
             self.pending = None
