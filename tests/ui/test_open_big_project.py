@@ -170,3 +170,20 @@ def test_an_empty_timeline_says_the_file_is_being_read_not_how_to_draw(
     assert view.empty_text == ""
     assert open_and_wait(qtbot, w, big_file)
     assert view.empty_text == "" and len(w.doc.regions) == BIG
+
+
+def test_at_1024_px_the_status_bar_says_which_file_is_opening_in_full(window, qtbot, big_file):
+    """The readouts (mouse time, length, tokens, zoom) squeezed the progress's label to
+    "Opening big200" at 1024 px; they step aside while a file is read, as for a render."""
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    label = window.files.loader.indicator.label
+    with qtbot.waitSignal(window.files.loader.done, timeout=60_000):
+        assert window.files.open(big_file)
+        QApplication.processEvents()
+        assert label.text() == "Opening big.muzaic…"
+        assert label.width() >= label.sizeHint().width()  # not cut
+        assert not window.status.cursor.isVisible()
+    assert window.status.cursor.isVisible() and window.status.length.isVisible()

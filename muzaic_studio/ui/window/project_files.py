@@ -99,8 +99,14 @@ class ProjectFiles(QObject):
         super().__init__(window)
         self.window = window
         self.loader = ProjectLoader(window)
-        self.loader.reading.connect(lambda text: self.window.timeline.set_empty_text(text))
+        self.loader.reading.connect(self._reading)
         self.pending: Path | None = None  # the start-up's file, read after the first paint
+
+    def _reading(self, text: str) -> None:
+        """A read started ("Opening x…") or none is left (""): said by an empty timeline,
+        and the status bar makes room for the progress."""
+        self.window.timeline.set_empty_text(text)
+        self.window.status.set_compact(bool(text), "open")
 
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
