@@ -33,12 +33,21 @@ class WindowWorkflow(QObject):
             self.window.statusBar().showMessage(text, 8000)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close:
+        # Close: seen before the window decides. A "Save changes?" question runs its own
+        # event loop, so that check came while the window was still up, and once the
+        # answer closed it nothing stopped the playback thread: the process crashed on
+        # exit (SIGSEGV / "QThread: Destroyed while thread 'audio-sink' is still running").
+        # The window's own hide (not a minimise) comes once it has really closed.
+        if watched is self.window and (
+            event.type() == QEvent.Type.Close
+            or (event.type() == QEvent.Type.Hide and not event.spontaneous())
+        ):
             QTimer.singleShot(0, self._after_close)
         return False
 
     def _after_close(self) -> None:
-        if not self.window.isVisible():
+        if not self.window.isVisible() and not getattr(self, "_shut_down", False):
+            self._shut_down = True
             self.shutdown()
 
     def shutdown(self) -> None:
