@@ -117,3 +117,24 @@ def test_quitting_through_the_save_question_still_stops_the_workflows(qtbot, no_
     qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)
     assert pid is not None and not exists(pid)
     assert not engine_child.shared_engine().alive
+
+
+def test_a_quit_right_after_an_unattended_close_stops_the_workflows(qtbot, no_child):
+    """SIGTERM (a logout): the handler closes the window and quits at once, and Qt 6's
+    quit ends the event loop before the window's queued 'closed?' check, so nothing was
+    stopped: while playing, the process then aborted on exit ("QThread: Destroyed while
+    thread 'audio-sink' is still running", exit 134). Stopping on aboutToQuit is in time."""
+    from PySide6.QtWidgets import QApplication
+
+    w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 600.0, tags=[1])])), autosave=False)
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=30_000)
+    assert wf.render(False)
+    qtbot.waitUntil(lambda: wf.controller.runner.active_threads() == 1, timeout=10_000)
+    w.close_unattended()
+    QApplication.instance().aboutToQuit.emit()  # what app.quit() does next, synchronously
+    assert not engine_child.shared_engine().alive  # stopped before the loop ended
+    qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)

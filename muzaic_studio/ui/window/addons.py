@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
 
@@ -20,6 +20,9 @@ class WindowWorkflow(QObject):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
+        app = QCoreApplication.instance()
+        if app is not None:  # a quit right after the close (SIGTERM) outruns the timer
+            app.aboutToQuit.connect(self._after_close)
 
     def say(self, text: str, kind: str = "info", action_text: str | None = None,
             action: Callable[[], Any] | None = None, *, polite: bool = False) -> None:  # fmt: skip
