@@ -77,6 +77,14 @@ BUSY_CANCEL_MESSAGE = (
 )
 
 
+def cancel_message(offline: bool, waiting: bool) -> str:
+    """What a cancelled render says: offline nothing is spent; during a 429's wait no
+    request is in flight; else the server may still finish (and charge) it."""
+    if offline:
+        return OFFLINE_CANCEL_MESSAGE
+    return BUSY_CANCEL_MESSAGE if waiting else CANCEL_MESSAGE
+
+
 @dataclass
 class Notice:
     """A non-blocking message for the window's banner, with the action that fixes it."""
@@ -260,12 +268,7 @@ class RenderController(QObject):
         self.runner.cancel(self._task)
         if not quiet:
             offline = getattr(self.backend, "name", None) == "offline"
-            text = CANCEL_MESSAGE
-            if offline:
-                text = OFFLINE_CANCEL_MESSAGE
-            elif waiting:
-                text = BUSY_CANCEL_MESSAGE
-            self.notify(text, "warning")
+            self.notify(cancel_message(offline, waiting), "warning")
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)
