@@ -317,6 +317,7 @@ class Project:
         soundtrack_hash: str | None = None,
         tokens_estimated: int | None = None,
         backend: str = "",
+        soundtrack: bool = True,
     ) -> None:
         """Record a render: each region gets its hash; hashes join the library.
 
@@ -330,6 +331,10 @@ class Project:
         music as current without a hash, so it cannot be reused as a copy.
         *backend* made the hashes ("offline" or the cloud's address, see hash_origin.py):
         a hash is only worth copying on the backend that made it.
+        *soundtrack* False: a request that rendered copy sources only (laid end to end):
+        their hashes are kept, but `last_render` stays the soundtrack's. Recorded as the
+        last render, a soundtrack request that then failed or was cancelled left the
+        project opening with the sources' audio (12 s of a 60 s demo) as its soundtrack.
         """
         import time
 
@@ -370,6 +375,8 @@ class Project:
                         backend=backend,
                     )
                 )
+        if not soundtrack:
+            return
         self.last_render = {
             "regionHashes": list(region_hashes),
             "tokensUsed": int(tokens_used),

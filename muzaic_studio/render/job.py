@@ -105,6 +105,7 @@ class RenderJob:
     #: request follows once its hashes are recorded (`prepare` again).
     first: bool = False
     note: str = ""  # for the confirmation: what the two requests cost
+    rest_tokens: int = 0  # first: the estimate of the soundtrack request that follows
 
 
 @dataclass
@@ -192,6 +193,7 @@ def prepare(
         origin=origin,
         first=pre.first,
         note=pre.note,
+        rest_tokens=pre.rest_tokens,
     )
 
 
@@ -391,6 +393,7 @@ def record(
         soundtrack_hash=outcome.soundtrack_hash,
         tokens_estimated=job.plan.tokens,
         backend=job.origin,
+        soundtrack=not job.first,
     )
     for hash_, thumb in outcome.thumbnails.items():
         entry = library.get(hash_)
@@ -428,6 +431,7 @@ def keep_paid_hashes(apply_render: ApplyRender, job: RenderJob, partial: RenderR
         soundtrack_hash=partial.soundtrack_hash,
         tokens_estimated=job.plan.tokens,
         backend=job.origin,
+        soundtrack=not job.first,
     )
     return True
 

@@ -163,6 +163,9 @@ def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path, m
            execute(first, engine, history), backend="offline")  # fmt: skip
     opening = project.sorted_regions()[0]
     assert opening.rendered["backend"] == OFFLINE and opening.time == 0.0
+    # the sources' 12 s are not the soundtrack: if its request now failed, the project
+    # must not open with them as its last render (waveform, playback, Export Last Render)
+    assert project.last_render is None
 
     job = prepare_for(project, engine, only_changes=False)
     assert not job.first and job.origin == OFFLINE

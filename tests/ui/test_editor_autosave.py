@@ -75,6 +75,29 @@ def test_crashed_session_is_offered_and_restored(qtbot, tmp_path, monkeypatch):
     window.doc.mark_clean()
 
 
+def test_a_session_killed_a_moment_ago_is_offered_before_it_is_reaped(qtbot):
+    """A crashed process its parent has not reaped yet (a zombie: os.kill(pid, 0) still
+    succeeds) is gone for good: restarting right after a crash must offer its work, which
+    was neither offered nor in File > Restore Unsaved Work."""
+    import time
+    from pathlib import Path
+
+    clear_autosaves()
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        stat = Path(f"/proc/{proc.pid}/stat")
+        deadline = time.monotonic() + 30
+        while stat.read_text().rpartition(")")[2].split()[0] != "Z":  # ended, not reaped
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        (autosave_dir() / f"session-{proc.pid}.muzaic").write_text(demo_project().to_json())
+        (autosave_dir() / f"session-{proc.pid}.json").write_text(json.dumps({"pid": proc.pid}))
+        assert [r.marker.name for r in find_recoveries()] == [f"session-{proc.pid}.json"]
+    finally:
+        proc.wait()
+    clear_autosaves()
+
+
 def test_declined_restore_discards_and_a_clean_crash_offers_nothing(qtbot, monkeypatch):
     clear_autosaves()
     pid = dead_pid()

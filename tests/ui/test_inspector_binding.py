@@ -272,3 +272,32 @@ def test_a_catalogue_arriving_while_regions_are_selected_changes_no_tags(insp):
     insp.set_catalogue(TagCatalogue.from_response(CATALOGUE))
     assert [list(r.tags) for r in insp.doc.project.sorted_regions()] == before
     assert insp.doc.undo_stack.count() == 0
+
+
+def test_a_region_past_twenty_minutes_shows_its_own_start_and_length(qtbot):
+    """A project may run past the 20 minutes a render allows (the banner says so): the
+    fields showed a region at 25:00 lasting 30 min as "1200.000 s" and "1200.000 s"."""
+    doc = ProjectDocument(Project(regions=[Region(1500.0, 1800.0)]))
+    w = Inspector(doc)
+    qtbot.addWidget(w)
+    doc.select([doc.project.regions[0].uid])
+    assert w.start_spin.value() == 1500.0 and w.duration_spin.value() == 1800.0
+    assert doc.project.regions[0].time == 1500.0  # showing it moved nothing
+
+
+def test_a_copy_of_a_project_region_names_that_region_in_its_source_field(qtbot):
+    """The demo's reprise copies the region 'Opening' (sourceRegion, no hash yet): its
+    Source field was empty with "Pick from the library or paste a hash", as if it copied
+    nothing, while the timeline said "⟲ region opening"."""
+    opening = Region(0.0, 12.0, name="Opening", region_id="opening")
+    reprise = Region(50.0, 10.0, "copy", name="Reprise", source_region="opening")
+    doc = ProjectDocument(Project(regions=[opening, reprise]))
+    w = Inspector(doc)
+    qtbot.addWidget(w)
+    doc.select([reprise.uid])
+    edit = w.source_combo.lineEdit()
+    assert edit.text() == "" and "Opening" in edit.placeholderText()
+    plain = Region(70.0, 4.0, "copy")
+    doc.edit("Add", lambda rs: rs.append(plain))
+    doc.select([plain.uid])
+    assert "Opening" not in w.source_combo.lineEdit().placeholderText()

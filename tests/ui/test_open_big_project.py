@@ -144,3 +144,46 @@ def test_an_autosave_left_behind_waits_in_the_banner_while_the_start_file_is_rea
     assert asked == [] and "Untitled" in window.message_bar.text
     assert window.doc.path == big_file
     clear_autosaves()
+
+
+def test_an_empty_timeline_says_the_file_is_being_read_not_how_to_draw(
+    qtbot, monkeypatch, big_file
+):
+    """The start-up's first frame is an empty timeline while its file is read: it invited
+    "Drag here to draw a region" (work the file then replaced) instead of saying so."""
+    from muzaic_studio.ui.document import ProjectDocument
+    from muzaic_studio.ui.window.main_window import MainWindow
+
+    first = MainWindow(ProjectDocument(), autosave=False)  # as `muzaic-studio FILE` starts
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.files.loader.done, timeout=60_000):
+        first.files.open_when_shown(big_file, lambda _text: None)  # read after first paint
+        assert first.timeline.empty_text == "Opening big.muzaic…"  # what that frame says
+    assert first.timeline.empty_text == "" and len(first.doc.regions) == BIG
+    first.doc.undo_stack.setClean()
+    w = shown_window(qtbot, monkeypatch, Project())
+    view = w.timeline
+    assert view.empty_text == ""  # the drawing hint
+    assert w.files.open(big_file)
+    assert view.empty_text == "Opening big.muzaic…"
+    w.files.loader.indicator.cancel_button.click()  # Cancel: the empty project again
+    assert view.empty_text == ""
+    assert open_and_wait(qtbot, w, big_file)
+    assert view.empty_text == "" and len(w.doc.regions) == BIG
+
+
+def test_at_1024_px_the_status_bar_says_which_file_is_opening_in_full(window, qtbot, big_file):
+    """The readouts (mouse time, length, tokens, zoom) squeezed the progress's label to
+    "Opening big200" at 1024 px; they step aside while a file is read, as for a render."""
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    label = window.files.loader.indicator.label
+    with qtbot.waitSignal(window.files.loader.done, timeout=60_000):
+        assert window.files.open(big_file)
+        QApplication.processEvents()
+        assert label.text() == "Opening big.muzaic…"
+        assert label.width() >= label.sizeHint().width()  # not cut
+        assert not window.status.cursor.isVisible()
+    assert window.status.cursor.isVisible() and window.status.length.isVisible()

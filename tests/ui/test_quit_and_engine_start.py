@@ -86,3 +86,55 @@ def test_quitting_during_a_cloud_render_asks_first(qtbot, monkeypatch, engine_ur
     wf.controller.cancel(quiet=True)
     assert w.close()
     wf.shutdown()
+
+
+def test_quitting_through_the_save_question_still_stops_the_workflows(qtbot, no_child):
+    """Quit, "Save changes?", Discard: the question runs its own event loop, during which
+    the window's 'closed?' check found it still open, and nothing was stopped once it
+    closed. With a render (here) or playback (a QThread) still running, the real app then
+    crashed on exit (SIGSEGV, or "QThread: Destroyed while thread 'audio-sink' is still
+    running" and abort)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 600.0, tags=[1])])), autosave=False)
+    qtbot.addWidget(w)
+
+    def asked_then_discarded() -> bool:  # as QMessageBox.question: a loop until answered
+        loop = QEventLoop()
+        QTimer.singleShot(200, loop.quit)
+        loop.exec()
+        return True
+
+    w.files.maybe_save = asked_then_discarded
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=30_000)
+    pid = engine_child.shared_engine().pid
+    assert wf.render(False)
+    qtbot.waitUntil(lambda: wf.controller.runner.active_threads() == 1, timeout=10_000)
+    assert w.close()
+    qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)
+    assert pid is not None and not exists(pid)
+    assert not engine_child.shared_engine().alive
+
+
+def test_a_quit_right_after_an_unattended_close_stops_the_workflows(qtbot, no_child):
+    """SIGTERM (a logout): the handler closes the window and quits at once, and Qt 6's
+    quit ends the event loop before the window's queued 'closed?' check, so nothing was
+    stopped: while playing, the process then aborted on exit ("QThread: Destroyed while
+    thread 'audio-sink' is still running", exit 134). Stopping on aboutToQuit is in time."""
+    from PySide6.QtWidgets import QApplication
+
+    w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 600.0, tags=[1])])), autosave=False)
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=30_000)
+    assert wf.render(False)
+    qtbot.waitUntil(lambda: wf.controller.runner.active_threads() == 1, timeout=10_000)
+    w.close_unattended()
+    QApplication.instance().aboutToQuit.emit()  # what app.quit() does next, synchronously
+    assert not engine_child.shared_engine().alive  # stopped before the loop ended
+    qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)

@@ -117,3 +117,38 @@ def test_opening_the_demo_warns_about_nothing(window, tmp_path, qtbot):
     demo = Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
     assert open_and_wait(qtbot, window, demo)
     assert "can't be rendered" not in window.message_bar.text
+
+
+def test_the_cost_asked_before_copy_sources_are_rendered_first_is_both_requests(
+    window, other_cloud, qtbot
+):
+    """The demo's reprise copies a region with no hash yet: its source is rendered in a
+    request of its own first. The question before spending named only that request's
+    cost as the estimate ("estimate 12 tokens ... then 36 tokens"), and a balance of 20
+    passed the check although the render needs 48."""
+    from pathlib import Path
+
+    from muzaic_studio.model import Project
+    from muzaic_studio.ui.document import ProjectDocument
+
+    demo = Project.load(
+        Path(__file__).resolve().parents[2] / "muzaic_studio" / "data" / "demo.muzaic"
+    )
+    window.set_document(ProjectDocument(demo))
+    wf = window.render_workflow
+    wf.use_backend(cloud(other_cloud.url))
+    asked = []
+
+    def confirm(summary) -> bool:
+        asked.append(summary)
+        return False  # the user says No: nothing is sent
+
+    wf.controller.confirm = confirm
+    wf.render(False)
+    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
+    (summary,) = asked
+    assert summary.text().startswith("1:00 of music, estimate 48 tokens")
+    assert "first 12 tokens to render the copy source" in summary.text()
+    summary.balance = 20
+    assert summary.over_balance
+    assert other_cloud.bodies == []

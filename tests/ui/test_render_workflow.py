@@ -438,3 +438,28 @@ def test_a_busy_server_wait_is_counted_down_then_the_render_lands(window, qtbot)
     assert any("trying again in 1 s" in t for t in busy), "the wait is counted down"
     assert texts[-1] and "busy" not in texts[-1]  # after the wait: the render's own words
     assert window.doc.audio_path is not None
+
+
+def test_cancelling_during_a_busy_server_wait_says_nothing_was_charged(window, qtbot):
+    """Cancel while a 429's wait is counted down: no request is in flight, so the banner
+    must not warn that "the server may still finish it and charge tokens for it"."""
+    from muzaic_studio.api.cloud import MuzaicCloud
+    from muzaic_studio.engine.tags import catalogue
+    from tests.api.recording_server import RecordingServer, Reply
+
+    wf = window.render_workflow
+    texts: list[str] = []
+    wf.controller.progress.connect(lambda _f, text: texts.append(text))
+    with RecordingServer() as srv:
+        srv.route("/getTags", Reply(200, catalogue()))
+        srv.route("/accountDetails", Reply(200, {"tokensRemaining": 1000, "tokensUsed": 0}))
+        srv.queue(Reply(429, {"error": "slow down"}, {"Retry-After": "30"}))
+        wf.use_backend(MuzaicCloud(srv.url, KEY, max_retries=2, connect_timeout=2.0))
+        assert wf.render(False)
+        qtbot.waitUntil(lambda: any("Server busy (429)" in t for t in texts), timeout=30_000)
+        with qtbot.waitSignal(wf.controller.finished, timeout=10_000):
+            wf.controller.cancel()
+        assert len(srv.posts()) == 1  # the refused one; the retry was never sent
+    bar = window.message_bar
+    assert "busy server" in bar.text and "cost nothing" in bar.text
+    assert "may still finish" not in bar.text

@@ -178,3 +178,29 @@ def test_untitled_projects_do_not_share_a_remembered_layout(qtbot, monkeypatch, 
     for window in (w, again):
         window.video_workflow.shutdown()
         window.render_workflow.shutdown()
+
+
+def test_the_timeline_keeps_the_keyboard_after_a_video_import_and_layout_switches(
+    qtbot, monkeypatch, video_file
+):
+    """Space, the arrows and Delete act on the focused timeline. Importing a video gave
+    the keyboard to the picture's native window, and View > Video Layout (on or off) to
+    the library's filter, where Space typed a space instead of playing."""
+    from PySide6.QtWidgets import QApplication
+
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 4.0)]))
+    w.activateWindow()
+    qtbot.waitActive(w)
+    w.timeline.setFocus()
+    wf = w.video_workflow
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None and wf.dock_widget.video_widget.isVisible())
+    qtbot.wait(50)
+    assert QApplication.focusWidget() is w.timeline
+    for _ in ("on", "off", "on"):
+        w.video_layout.action.trigger()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is w.timeline, timeout=2_000)
+        qtbot.wait(50)  # and it stays there
+        assert QApplication.focusWidget() is w.timeline
+    wf.shutdown()
+    w.render_workflow.shutdown()

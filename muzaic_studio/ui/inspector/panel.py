@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from muzaic_studio.model import validate_request
-from muzaic_studio.model.copy_names import region_label
+from muzaic_studio.model.copy_names import copy_source_name, region_label
+from muzaic_studio.model.project import MAX_END_SECONDS
 from muzaic_studio.model.region import ACTIONS, Region
 from muzaic_studio.model.tag_names import sync_tag_ids
 from muzaic_studio.model.validation import field_label
@@ -74,7 +75,9 @@ def render_state(region: Region) -> str:
 def time_spin(tip: str) -> QDoubleSpinBox:
     """A seconds field that edits on Enter or focus-out, not on every typed digit."""
     spin = QDoubleSpinBox()
-    spin.setRange(0.0, 1200.0)
+    # A project file may run to MAX_END_SECONDS (a render only to 20 min, which the banner
+    # says): capped at 1200 the field showed a region at 25:00 as starting at 20:00.
+    spin.setRange(0.0, MAX_END_SECONDS)
     spin.setDecimals(3)
     spin.setSingleStep(0.1)
     spin.setSuffix(" s")
@@ -331,7 +334,10 @@ class Inspector(QWidget):
         self.params_box.setVisible("generate" in actions)
         if actions == {"copy"}:  # the library's hashes: thousands in a big rendered project
             current_source = first.source_hash if same(lambda r: r.source_hash) else None
-            self.source_box.fill(current_source, self.catalogue.names)
+            copied = None
+            if len(regions) == 1 and first.source_region and not first.source_hash:
+                copied = copy_source_name(first, self.doc.project)
+            self.source_box.fill(current_source, self.catalogue.names, copied)
         self.tags_box.show_regions(regions)
         self.params_box.show_regions(regions, self.catalogue.index.bonuses)
         del blockers

@@ -172,6 +172,9 @@ class TagsSection(QGroupBox):
                                "the music may sound muddled.", "warning")  # fmt: skip
 
 
+PICK_SOURCE = "Pick from the library or paste a hash"
+
+
 class SourceSection(QGroupBox):
     """The hash a copy region reuses: picked from the library, or typed and checked now."""
 
@@ -189,15 +192,24 @@ class SourceSection(QGroupBox):
         )
         source_edit = self.combo.lineEdit()
         assert source_edit is not None  # the combo is editable
-        source_edit.setPlaceholderText("Pick from the library or paste a hash")
+        source_edit.setPlaceholderText(PICK_SOURCE)
         layout.addWidget(self.combo)
         self.combo.activated.connect(self._on_picked)
         source_edit.editingFinished.connect(self._on_typed)
 
-    def fill(self, current: str | None, tag_names: Any) -> None:
-        """The project library's hashes; *current* chosen (or typed in, if not listed)."""
+    def fill(self, current: str | None, tag_names: Any, copies_region: str | None = None) -> None:
+        """The project library's hashes; *current* chosen (or typed in, if not listed).
+        *copies_region*: the name of the project region copied instead of a hash (the
+        demo's reprise), said in the empty field, which otherwise read as no source."""
         combo = self.combo
         combo.clear()
+        edit = combo.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText(
+                f"Copies region “{copies_region}” (or pick a hash)"
+                if copies_region
+                else PICK_SOURCE
+            )
         entries = self.edits.doc.project.library.entries()
         labels = []
         for entry in entries:

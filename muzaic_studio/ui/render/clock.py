@@ -58,6 +58,11 @@ class RenderClock(QObject):
             self._phase_fraction = fraction
         self.tick()
 
+    @property
+    def waiting(self) -> bool:
+        """True while a busy server's wait is counted down: no request is in flight."""
+        return self._summary is not None and self._elapsed() < self._busy_until
+
     def _elapsed(self) -> float:
         return self._clock.elapsed() / 1000.0 if self._clock.isValid() else 0.0
 

@@ -69,6 +69,20 @@ CANCEL_MESSAGE = (
     "the project was not changed."
 )
 OFFLINE_CANCEL_MESSAGE = "Render stopped. Nothing was charged; the project was not changed."
+#: Cancelled while a 429's wait was counted down: the refused request cost nothing and
+#: the next one was never sent, so the server has nothing to finish or charge.
+BUSY_CANCEL_MESSAGE = (
+    "Render cancelled while waiting for the busy server: the refused request cost nothing "
+    "and was not sent again; the project was not changed."
+)
+
+
+def cancel_message(offline: bool, waiting: bool) -> str:
+    """What a cancelled render says: offline nothing is spent; during a 429's wait no
+    request is in flight; else the server may still finish (and charge) it."""
+    if offline:
+        return OFFLINE_CANCEL_MESSAGE
+    return BUSY_CANCEL_MESSAGE if waiting else CANCEL_MESSAGE
 
 
 @dataclass
@@ -204,6 +218,8 @@ class RenderController(QObject):
             return False
         summary = self.summary(job.plan, only_changes, job.unhashed)
         summary.note = job.note
+        # copy sources first: the estimate (and the balance check) is of both requests
+        summary.tokens += job.rest_tokens
         if not confirmed and self.confirm is not None and not self.confirm(summary):
             return False
         self._last_request = only_changes
@@ -248,10 +264,11 @@ class RenderController(QObject):
         """Stop waiting now; the worker's late answer is dropped, the project untouched."""
         if self._task is None:
             return
+        waiting = self.clock.waiting  # before the cancel stops the clock
         self.runner.cancel(self._task)
         if not quiet:
             offline = getattr(self.backend, "name", None) == "offline"
-            self.notify(OFFLINE_CANCEL_MESSAGE if offline else CANCEL_MESSAGE, "warning")
+            self.notify(cancel_message(offline, waiting), "warning")
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)

@@ -68,6 +68,7 @@ class TimelineCanvas(QAbstractScrollArea):
     scale: geo.TimeScale
     doc: ProjectDocument
     grid_mode: str
+    empty_text: str
     interaction: Interaction
     _sorted: list[Region]
     _wave_cache: dict[tuple, QImage | None]
@@ -326,7 +327,7 @@ class TimelineCanvas(QAbstractScrollArea):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_empty_hint(self, p: QPainter, lane: QRectF, text: QColor) -> None:
-        self._paint_faint_text(p, lane, text, 120, empty_hint())
+        self._paint_faint_text(p, lane, text, 120, self.empty_text or empty_hint())
 
     def _paint_faint_text(
         self, p: QPainter, rect: QRectF, text: QColor, alpha: int, words: str

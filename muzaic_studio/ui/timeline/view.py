@@ -76,6 +76,7 @@ class TimelineView(TimelineCanvas):
         self._starts: list[float] = []
         self._ends: list[float] = []
         self._wave_cache: dict[tuple, QImage | None] = {}
+        self.empty_text = ""  # said by an empty timeline instead of how to draw (set_empty_text)
         self._hint = ""
         self._hint_timer = QTimer(self, singleShot=True, interval=3500)
         self._hint_timer.timeout.connect(self._clear_hint)
@@ -228,6 +229,12 @@ class TimelineView(TimelineCanvas):
     def _clear_hint(self) -> None:
         self._hint_timer.stop()
         self._hint = ""
+        self.viewport().update()
+
+    def set_empty_text(self, text: str) -> None:
+        """What the empty timeline says ("" = how to draw a region). While the start-up's
+        file is read it said "Drag here to draw a region", inviting work the file replaces."""
+        self.empty_text = text
         self.viewport().update()
 
     def refuse(self, reason: str) -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -161,6 +162,9 @@ class VideoDock(QWidget):
         self._video_widget = QVideoWidget(self)
         self._video_widget.setMinimumSize(QSize(200, 112))
         self._video_widget.hide()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_out_of_video)
         self._layout.insertWidget(1, self._video_widget, 1)
         self._media = QMediaPlayer(self)
         self._media.setVideoOutput(self._video_widget)
@@ -171,6 +175,18 @@ class VideoDock(QWidget):
         self._media.errorOccurred.connect(self._on_error)
         self._media.mediaStatusChanged.connect(self._on_status)
         return True
+
+    def _keep_focus_out_of_video(self, old: QWidget | None, new: QWidget | None) -> None:
+        """The picture has nothing to type into, but its native window takes the keyboard
+        focus each time it is shown (a video imported, View > Video Layout): Space, the
+        arrows and Delete then stopped reaching the timeline. Hand the focus back."""
+        video = self._video_widget
+        if video is None or old is None or new is None:
+            return
+        if (new is video or video.isAncestorOf(new)) and not (
+            old is video or video.isAncestorOf(old)
+        ):
+            old.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def media(self) -> object | None:

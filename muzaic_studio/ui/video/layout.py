@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QWidget
 
 from muzaic_studio.ui.settings import app_settings, read_flag
 from muzaic_studio.ui.timeline.geometry import format_precise
@@ -104,6 +104,9 @@ class VideoLayout(QObject):
         video = self._video_widget()
         if video is None:
             return
+        # Taking the timeline out of the window hides it for a moment, and Qt moves its
+        # keyboard focus on (to the library's filter: Space typed there instead of playing)
+        focused = QApplication.focusWidget()
         if on and self.splitter is None:
             self._central = self.window.takeCentralWidget()
             splitter = QSplitter(Qt.Orientation.Vertical)
@@ -133,6 +136,8 @@ class VideoLayout(QObject):
                 dock.show()
                 app_settings().setValue(DOCK_HIDDEN, False)
             splitter.deleteLater()
+        if focused is not None:  # once shown in its new place (dropped if deleted by then)
+            QTimer.singleShot(0, focused, lambda: focused.setFocus(Qt.FocusReason.OtherFocusReason))
         self._fit_docks()
         QTimer.singleShot(0, self._fit_docks)  # again once the window has laid out
         if not self._restoring:

@@ -54,7 +54,18 @@ def _alive(pid: int) -> bool:
         return True
     except OSError:
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """True for a process that has ended but was not yet reaped by its parent (Linux):
+    os.kill(pid, 0) still succeeds on it, so a session killed a moment ago counted as
+    running and its unsaved work was neither offered nor in File > Restore Unsaved Work."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])
 
 
 @dataclass

@@ -99,7 +99,14 @@ class ProjectFiles(QObject):
         super().__init__(window)
         self.window = window
         self.loader = ProjectLoader(window)
+        self.loader.reading.connect(self._reading)
         self.pending: Path | None = None  # the start-up's file, read after the first paint
+
+    def _reading(self, text: str) -> None:
+        """A read started ("Opening x…") or none is left (""): said by an empty timeline,
+        and the status bar makes room for the progress."""
+        self.window.timeline.set_empty_text(text)
+        self.window.status.set_compact(bool(text), "open")
 
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
@@ -166,6 +173,7 @@ class ProjectFiles(QObject):
         """The file given at start-up: read once the window is first painted, so the
         read (and jsonschema's import) does not compete with the first paint."""
         self.pending = path
+        self.window.timeline.set_empty_text(f"Opening {path.name}…")  # the first frame
 
         def start() -> None:
             self.pending = None

@@ -100,6 +100,9 @@ class ProjectLoader(QObject):
     #: After each read's outcome was handled (not after a superseded one): True when a
     #: document is now shown, False when the file could not be read or the user kept theirs.
     done = Signal(bool)
+    #: "Opening x.muzaic…" when a read starts, "" when no read is left: said by an empty
+    #: timeline meanwhile (the window's first frame at start-up).
+    reading = Signal(str)
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
@@ -141,6 +144,7 @@ class ProjectLoader(QObject):
             key="open",
         )
         self.indicator.start(title)
+        self.reading.emit(self.indicator.label.text())
         self.path = path
         return task
 
@@ -152,3 +156,4 @@ class ProjectLoader(QObject):
         if not self.runner.busy:
             self.indicator.hide()
             self.path = None
+            self.reading.emit("")

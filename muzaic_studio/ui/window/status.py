@@ -24,6 +24,7 @@ class WindowStatus:
         self.tokens = QLabel()
         self.zoom = QLabel()
         self.backend = QLabel("Offline engine")
+        self._compact: set[str] = set()  # what needs the room now: "render", "open"
         self.playhead = QLabel()
         self.playhead.setObjectName("playheadTime")
         self.playhead.setToolTip("Playhead position (m:ss.mmm)")
@@ -48,11 +49,16 @@ class WindowStatus:
         self.tokens.setText(f"≈ {project.estimated_tokens} tokens")
         self.zoom.setText(f"{px_per_sec:.0f} px/s")
 
-    def set_compact(self, on: bool) -> None:
-        """While a render shows its progress, the mouse time, length, zoom and tokens
-        step aside so the progress text is not cut at 1024 px."""
+    def set_compact(self, on: bool, why: str = "render") -> None:
+        """While a render shows its progress (or a project is read: *why* "open"), the
+        mouse time, length, zoom and tokens step aside so the progress text is not cut at
+        1024 px ("Opening big200", with no end); back once neither needs the room."""
+        if on:
+            self._compact.add(why)
+        else:
+            self._compact.discard(why)
         for label in (self.cursor, self.zoom, self.tokens, self.length):
-            label.setVisible(not on)
+            label.setVisible(not self._compact)
 
     def show_playhead(self, seconds: float) -> None:
         self.playhead.setText(format_precise(seconds))
