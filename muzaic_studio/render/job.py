@@ -381,7 +381,8 @@ def record(
     audio_path: str | None = None,
 ) -> RenderRecord:
     """Apply a completed render to the project (hashes, library, thumbnails) and list it in
-    the history. *audio_path* is what the project remembers (default: the history's file)."""
+    the history (a soundtrack only: not the copy sources a job renders first). *audio_path*
+    is what the project remembers (default: the history's file)."""
     spent = 0 if backend == "offline" else outcome.tokens_used  # counted, never charged
     apply_render(
         job.sent,
@@ -410,7 +411,8 @@ def record(
         only_changes=job.only_changes,
         estimate=job.plan.tokens,
     )
-    history.add(entry_record)
+    if not job.first:  # copy sources rendered first are not a soundtrack to listen back
+        history.add(entry_record)  # to; their hashes are in the project and the library
     return entry_record
 
 

@@ -164,8 +164,10 @@ def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path, m
     opening = project.sorted_regions()[0]
     assert opening.rendered["backend"] == OFFLINE and opening.time == 0.0
     # the sources' 12 s are not the soundtrack: if its request now failed, the project
-    # must not open with them as its last render (waveform, playback, Export Last Render)
+    # must not open with them as its last render (waveform, playback, Export Last Render),
+    # nor list them in the Render History as a render to listen back to
     assert project.last_render is None
+    assert history.records() == []
 
     job = prepare_for(project, engine, only_changes=False)
     assert not job.first and job.origin == OFFLINE
@@ -183,6 +185,7 @@ def test_the_demo_renders_its_copy_source_first_through_the_use_case(tmp_path, m
     record(project.apply_render, project.library, history, job, outcome, backend="offline")
     assert {r.rendered["backend"] for r in project.regions if r.rendered} == {OFFLINE}
     assert outcome.audio_duration == pytest.approx(project.duration, abs=0.5)
+    assert [r.duration for r in history.records()] == [outcome.audio_duration]
 
 
 def test_what_the_backend_lacks_stops_prepare_before_anything_is_sent():
