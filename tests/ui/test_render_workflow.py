@@ -423,7 +423,8 @@ def test_a_busy_server_wait_is_counted_down_then_the_render_lands(window, qtbot)
 
     wf = window.render_workflow
     texts: list[str] = []
-    wf.controller.progress.connect(lambda _f, text: texts.append(text))
+    bars: dict[str, float] = {}
+    wf.controller.progress.connect(lambda f, text: (texts.append(text), bars.setdefault(text, f)))
     with RecordingServer() as srv:
         srv.route("/getTags", Reply(200, catalogue()))
         srv.route("/accountDetails", Reply(200, {"tokensRemaining": 1000, "tokensUsed": 0}))
@@ -434,6 +435,7 @@ def test_a_busy_server_wait_is_counted_down_then_the_render_lands(window, qtbot)
             assert wf.render(False)
         assert len(srv.posts()) == 2
     busy = [t for t in texts if "Server busy (429)" in t]
+    assert len({bars[t] for t in busy}) == 1, "the bar holds still while the client waits"
     assert busy and "trying again in 2 s" in busy[0]
     assert any("trying again in 1 s" in t for t in busy), "the wait is counted down"
     assert texts[-1] and "busy" not in texts[-1]  # after the wait: the render's own words

@@ -34,6 +34,8 @@ class RenderClock(QObject):
         self._phase = "render"
         self._phase_fraction = 0.0
         self._busy_until = 0.0  # elapsed seconds when a busy server's wait ends
+        self._waits: list[tuple[float, float]] = []  # (from, until): not the server's time
+        self._busy_fraction = 0.0  # the bar holds still while the client waits
         self._clock = QElapsedTimer()
         self._ticker = QTimer(self)
         self._ticker.setInterval(100)
@@ -42,6 +44,7 @@ class RenderClock(QObject):
     def start(self, summary: RenderSummary) -> None:
         self._summary = summary
         self._phase, self._phase_fraction, self._busy_until = "render", 0.0, 0.0
+        self._waits = []
         self._clock.start()
         self._ticker.start()
 
@@ -52,7 +55,10 @@ class RenderClock(QObject):
     def on_progress(self, fraction: float, text: str) -> None:
         """The worker's report: the phase it is in and how far that phase is."""
         if text.startswith(_BUSY):  # a wait of `fraction` seconds, from now
-            self._busy_until = self._elapsed() + fraction
+            self._busy_fraction = self.state()[0]
+            now = self._elapsed()
+            self._busy_until = now + fraction
+            self._waits.append((now, self._busy_until))
         else:
             self._phase = text or self._phase
             self._phase_fraction = fraction
@@ -72,13 +78,13 @@ class RenderClock(QObject):
         elapsed = self._elapsed()
         if summary is None:
             return 0.0, ""
-        if elapsed < self._busy_until:
+        if elapsed < self._busy_until:  # the bar holds; only the count moves (a steady width)
             left = math.ceil(self._busy_until - elapsed)
-            fraction = RENDER_SHARE * min(0.97, elapsed / max(summary.estimate, 0.1))
-            return fraction, (
-                f"Server busy (429): trying again in {left} s, nothing charged for the wait "
-                f"({format_seconds(elapsed)} so far)"
+            return self._busy_fraction, (
+                f"Server busy (429): trying again in {left} s, nothing charged for the wait"
             )
+        # the render's own time, against its estimate: the waits were not the server's
+        elapsed -= sum(min(until, elapsed) - start for start, until in self._waits)
         if self._phase == "decode":
             fraction = RENDER_SHARE + (1 - RENDER_SHARE) * self._phase_fraction
             text = f"Drawing the waveform... {elapsed:.1f} s"
