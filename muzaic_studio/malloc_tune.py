@@ -13,7 +13,9 @@ this does nothing.
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
+from typing import Any
 
 #: mallopt's parameter number for the mmap threshold (malloc.h).
 M_MMAP_THRESHOLD = -3
@@ -21,15 +23,30 @@ M_MMAP_THRESHOLD = -3
 THRESHOLD = 128 * 1024
 
 
+@functools.cache
+def _libc() -> Any:
+    """glibc's malloc controls, or None where there are none (macOS, Windows, musl).
+    The one place that reaches them: the GUI here, the engine in engine/heap.py."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        return libc
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+def set_mmap_threshold(size: int) -> bool:
+    """Blocks of *size* bytes and more get mappings of their own; True when it was set."""
+    libc = _libc()
+    return libc is not None and bool(libc.mallopt(M_MMAP_THRESHOLD, size))
+
+
 def tune_malloc() -> bool:
     """Fix glibc's mmap threshold; True when it was set."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, THRESHOLD))
+    return set_mmap_threshold(THRESHOLD)
 
 
 def release_free_memory() -> bool:
@@ -42,10 +59,5 @@ def release_free_memory() -> bool:
     render is over, it takes a few milliseconds. Elsewhere (macOS, Windows, musl) this
     does nothing.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(trim(0))
+    libc = _libc()
+    return libc is not None and bool(libc.malloc_trim(0))

@@ -15,37 +15,21 @@ at ~170 MB since the mix itself lives in a file mapping, engine/pages.py).
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import logging
-from typing import Any
+
+from muzaic_studio.malloc_tune import release_free_memory, set_mmap_threshold
 
 log = logging.getLogger(__name__)
 
-M_MMAP_THRESHOLD = -3  # mallopt parameter numbers (malloc.h)
 MMAP_THRESHOLD = 1 << 20
-
-
-@functools.cache
-def _libc() -> Any:
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        return libc
-    except (OSError, AttributeError):  # not glibc: nothing to tune
-        return None
 
 
 def long_lived() -> None:
     """Large buffers in mappings of their own, for a process that renders many times."""
-    libc = _libc()
-    if libc is not None and not libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD):
-        log.info("mallopt(M_MMAP_THRESHOLD) refused")
+    if not set_mmap_threshold(MMAP_THRESHOLD):
+        log.info("mallopt(M_MMAP_THRESHOLD) not set (refused, or not glibc)")
 
 
 def trim() -> None:
     """Give freed heap memory back to the system (after a render)."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
+    release_free_memory()
