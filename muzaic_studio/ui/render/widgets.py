@@ -7,9 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from muzaic_studio.ui.icons import icon
+from muzaic_studio.ui.status_progress import StatusProgress
 
 # key, text, shortcuts, tip, icon, checkable: listed in Help > Keyboard Shortcuts like the
 # editor's own table, because they are plain QActions of the window.
@@ -44,34 +45,13 @@ def make_action(parent: QObject, spec: tuple[str, str, tuple[str, ...], str, str
     return action
 
 
-class RenderProgress(QWidget):
+class RenderProgress(StatusProgress):
     """Status bar widget: what is rendering, a bar, elapsed/estimate, Cancel."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("renderProgress")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self)
-        self.bar = QProgressBar(self)
-        self.bar.setRange(0, 1000)
-        self.bar.setFixedWidth(160)
-        self.bar.setTextVisible(False)
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setIcon(icon("stop"))
-        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.cancel_button.setToolTip(
-            "Stop waiting for this render (the server may still charge it)"
-        )
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        self.hide()
-
-    def show_progress(self, fraction: float, text: str) -> None:
-        self.bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
-        self.label.setText(text)
+        super().__init__(parent, "renderProgress", 160,
+                         "Stop waiting for this render (the server may still charge it)",
+                         cancel_text="Cancel")  # fmt: skip
 
 
 class LoopOverlay(QWidget):

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from muzaic_studio.model import Problem, Project, ProjectError
 from muzaic_studio.model.schema import schema_errors
 from muzaic_studio.render.prerender import sendable_problems
-from muzaic_studio.ui.icons import icon
+from muzaic_studio.ui.status_progress import StatusProgress
 from muzaic_studio.ui.workers import ProgressFn, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -63,35 +63,16 @@ def read_project(path: Path, progress: ProgressFn, cancel: threading.Event) -> L
     return Loaded(path, project, problems)
 
 
-class LoadIndicator(QWidget):
+class LoadIndicator(StatusProgress):
     """Status bar widget while a project is read: "Opening x.muzaic", a bar, Cancel."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("openProgress")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self)
-        self.bar = QProgressBar(self)
-        self.bar.setRange(0, 1000)
-        self.bar.setFixedWidth(120)
-        self.bar.setTextVisible(False)
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setIcon(icon("stop"))
-        self.cancel_button.setToolTip("Stop opening this project")
-        self.cancel_button.setAutoRaise(True)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        self.hide()
+        super().__init__(parent, "openProgress", 120, "Stop opening this project")
 
     def start(self, title: str) -> None:
         self.label.setText(f"Opening {title}…")
         self.bar.setValue(0)
         self.show()
-
-    def show_progress(self, fraction: float) -> None:
-        self.bar.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
 
 
 class ProjectLoader(QObject):
