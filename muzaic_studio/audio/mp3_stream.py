@@ -179,7 +179,7 @@ class Mp3Stream:
     ) -> None:
         parts = parts or os.cpu_count() or 1
         self._total = total
-        self._plan = plan(total, rate, bitrate, parts) if total else [Segment(0, None, 0, None)]
+        self._plan = plan(total or 0, rate, bitrate, parts)  # no total: one encoder
         cmd = mp3_command(rate, channels, bitrate)
         self._encoders: list[_Encoder] = []
         try:
