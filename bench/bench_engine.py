@@ -56,7 +56,7 @@ def main() -> int:
         assert abs(result.audio_duration - 60.0) < 1e-6
         samples = Renderer(engine.store).render(engine.renderer.prepare(_body(60, v))).samples
         t0 = time.perf_counter()
-        encode_mp3(samples, SR, "192k")
+        encode_mp3(samples, SR)
         encodes.append(time.perf_counter() - t0)
     render_s, encode_s = statistics.median(renders), statistics.median(encodes)
     ratio = render_s / encode_s

@@ -60,16 +60,6 @@ def frame_length(header: int) -> int:
     return 144_000 * bitrate // _RATES[rate_index] + ((header >> 9) & 1)
 
 
-def padding_period(rate: int, bitrate_kbps: int) -> int:
-    """Frames after which a CBR encoder's padding-bit pattern repeats (a frame is
-    144 * bitrate / rate bytes, rounded up now and then by that bit): encodes that start
-    a multiple of this many frames apart pad the same frames, so their frames match."""
-    import math
-
-    frac = (144_000 * bitrate_kbps) % rate
-    return rate // math.gcd(rate, frac) if frac else 1
-
-
 def split(data: bytes) -> Mp3Parts:
     """The parts of an MP3 file: ID3v2 tag and Info frame (if any), then audio frames."""
     tag = 0
@@ -120,6 +110,9 @@ def join(template: Mp3Parts, frames: Sequence[bytes], padding: int) -> bytes:
                 want *= 2
                 pos = _BAGS // 2
             seen = 0
+    # the muxer's verdict: "Xing" if any frame's bitrate differs from the first one's
+    rates = {f[2] >> 4 for f in frames}
+    info[x : x + 4] = b"Xing" if len(rates) > 1 else b"Info"
     info[x + 8 : x + 12] = len(frames).to_bytes(4, "big")
     info[x + 12 : x + 16] = size.to_bytes(4, "big")
     toc = [0] + [min(256 * bags[i * pos // _TOC_SIZE] // size, 255) for i in range(1, _TOC_SIZE)]

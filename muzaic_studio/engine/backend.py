@@ -20,7 +20,6 @@ from muzaic_studio.engine import pages
 from muzaic_studio.engine import tags as tagmod
 from muzaic_studio.engine.core import (
     API_VERSION,
-    MP3_BITRATE,
     Renderer,
     soundtrack_frames,
     token_cost,
@@ -103,7 +102,7 @@ class OfflineEngine:
         # and fed as the soundtrack becomes final (core.Sink); the waveform is made from
         # the same pieces while they work; a long mix's pages go once they are encoded
         total = soundtrack_frames(canon.body["regions"])
-        stream = Mp3Stream(SR, 2, MP3_BITRATE, total=total, written=pages.release)
+        stream = Mp3Stream(SR, 2, total=total, written=pages.release)
         peaks = PyramidBuilder(SR, 2)
 
         def sink(piece: Any) -> None:
@@ -176,7 +175,7 @@ class OfflineEngine:
             audio, _ = self.renderer.audio_for_hash(h)
         except InvalidRequest:
             raise HashNotFound(f"Hash not found: no audio is known for hash {h!r}.") from None
-        mp3 = encode_mp3(audio, SR, MP3_BITRATE)
+        mp3 = encode_mp3(audio, SR)
         return RenderResult(
             mp3=mp3,
             region_hashes=[h],

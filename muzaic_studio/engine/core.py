@@ -42,7 +42,6 @@ from muzaic_studio.model.validation import Problem
 # an engine update that changes levels or timbres keeps every region's tune.
 THEME_VERSION = "1"
 API_VERSION = f"muzaic-studio-offline/{ENGINE_VERSION}"
-MP3_BITRATE = "192k"
 
 
 def _digest(obj: Any, n: int = 32) -> str:

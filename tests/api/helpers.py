@@ -36,7 +36,7 @@ def quiet_mp3(seconds: float) -> bytes:
 
     from muzaic_studio.audio.ffmpeg import encode_mp3
 
-    return encode_mp3(np.zeros(round(8000 * seconds), dtype=np.int16), rate=8000, bitrate="32k")
+    return encode_mp3(np.zeros(round(8000 * seconds), dtype=np.int16), rate=8000)
 
 
 @functools.cache

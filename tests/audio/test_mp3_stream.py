@@ -32,7 +32,7 @@ def _music(seconds: float, seed: int = 0) -> np.ndarray:
 
 
 def _stream(pcm: np.ndarray, step: int, **kwargs: object) -> bytes:
-    stream = Mp3Stream(RATE, 2, "192k", **kwargs)  # type: ignore[arg-type]
+    stream = Mp3Stream(RATE, 2, **kwargs)  # type: ignore[arg-type]
     for s in range(0, len(pcm), step):
         stream.write(pcm[s : s + step])
     return stream.finish()
@@ -41,16 +41,16 @@ def _stream(pcm: np.ndarray, step: int, **kwargs: object) -> bytes:
 def test_pieces_of_any_size_give_the_whole_encode_byte_for_byte():
     pcm = (np.random.default_rng(0).standard_normal((RATE * 3 + 123, 2)) * 3000).astype(np.int16)
     # not a multiple of the 1152-sample frame
-    assert _stream(pcm, 10007) == encode_mp3(pcm, RATE, "192k")
+    assert _stream(pcm, 10007) == encode_mp3(pcm, RATE)
 
 
 @pytest.mark.parametrize("parts", [2, 3])
 def test_a_soundtrack_encoded_in_segments_is_the_single_encode_byte_for_byte(parts):
     pcm = _music(50.3)
-    assert len(plan(len(pcm), RATE, "192k", parts)) == parts
+    assert len(plan(len(pcm), RATE, parts)) == parts
     # pieces that cross the segments' edges, as the engine's 30 s pieces do
     joined = _stream(pcm, RATE * 7 + 11, total=len(pcm), parts=parts)
-    assert joined == encode_mp3(pcm, RATE, "192k")
+    assert joined == encode_mp3(pcm, RATE)
     assert len(decode(joined).samples) == len(pcm)
 
 
@@ -59,10 +59,10 @@ def test_without_its_preroll_a_segment_would_be_heard_at_the_join():
     frames around the join carry an error far above the codec's own."""
     pcm = _music(40.0, seed=1)
     frames = mp3_frames.SAMPLES_PER_FRAME
-    cut = 49 * 16 * frames  # on a padding period (49 frames at 192 kbit/s, 44.1 kHz)
-    whole = mp3_frames.split(encode_mp3(pcm, RATE, "192k"))
-    first = mp3_frames.split(encode_mp3(pcm[: cut + 4 * frames], RATE, "192k"))
-    cold = mp3_frames.split(encode_mp3(pcm[cut:], RATE, "192k"))
+    cut = 781 * frames
+    whole = mp3_frames.split(encode_mp3(pcm, RATE))
+    first = mp3_frames.split(encode_mp3(pcm[: cut + 4 * frames], RATE))
+    cold = mp3_frames.split(encode_mp3(pcm[cut:], RATE))
     k = cut // frames
     spliced = first.frame_bytes(0, k) + cold.frame_bytes(0)
     bad = decode(mp3_frames.join(whole, spliced, whole.padding)).samples.astype(np.float32)
@@ -72,43 +72,43 @@ def test_without_its_preroll_a_segment_would_be_heard_at_the_join():
     near = slice(cut - frames, cut)  # the last frame before the cut: overlapped by both
     err_bad = float(np.mean((bad[:n][near] - source[near]) ** 2))
     err_good = float(np.mean((good[:n][near] - source[near]) ** 2))
-    assert err_bad > 30 * err_good  # measured 20-30 dB above the codec's own error
+    assert err_bad > 5 * err_good  # measured 9-52 dB above the codec's own error
 
 
 def test_the_joined_info_frame_is_the_one_ffmpeg_writes():
     """Frame count, size, seek table, end padding and both CRCs: a file split into its
     frames and joined again is the same file, for a short and a long (> 400 frame) one."""
     for seconds in (2.5, 30.0):
-        data = encode_mp3(_music(seconds, seed=2), RATE, "192k")
+        data = encode_mp3(_music(seconds, seed=2), RATE)
         parts = mp3_frames.split(data)
         assert mp3_frames.join(parts, parts.frame_bytes(0), parts.padding) == data
 
 
 def test_damaged_mp3_data_is_refused_with_a_reason():
-    data = encode_mp3(_music(2.0), RATE, "192k")
+    data = encode_mp3(_music(2.0), RATE)
     with pytest.raises(mp3_frames.Mp3FormatError, match="cut short"):
         mp3_frames.split(data[:-100])
     with pytest.raises(mp3_frames.Mp3FormatError, match="frame header"):
-        mp3_frames.split(data[:-700] + b"\x00" * 700)
+        mp3_frames.split(data[:-2100] + b"\x00" * 2100)  # > 2 frames of 320 kbit/s
 
 
 def test_a_stream_shorter_than_announced_is_an_error_not_a_wrong_file():
-    stream = Mp3Stream(RATE, 2, "192k", total=RATE * 40, parts=2)
+    stream = Mp3Stream(RATE, 2, total=RATE * 40, parts=2)
     stream.write(np.zeros((RATE * 30, 2), dtype=np.int16))
     with pytest.raises(ValueError, match="announced"):
         stream.finish()
 
 
 def test_a_failed_encoder_says_why():
-    stream = Mp3Stream(RATE, 2, "not-a-bitrate")
-    stream.write(np.zeros((RATE, 2), dtype=np.int16))
+    stream = Mp3Stream(RATE, 9)  # nine channels: no layout ffmpeg can mix down to stereo
+    stream.write(np.zeros((RATE, 9), dtype=np.int16))
     with pytest.raises(FFmpegError):
         stream.finish()
 
 
 def test_abort_ends_every_encoder():
     before = set(processes.children(os.getpid()))
-    stream = Mp3Stream(RATE, 2, "192k", total=RATE * 40, parts=2)
+    stream = Mp3Stream(RATE, 2, total=RATE * 40, parts=2)
     stream.write(np.zeros((4410, 2), dtype=np.int16))
     started = set(processes.children(os.getpid())) - before
     assert len(started) == 2, "one encoder per segment, each a child process"
@@ -120,7 +120,7 @@ def test_an_error_while_feeding_is_raised_by_finish_not_a_hang():
     def written(_pcm: np.ndarray) -> None:
         raise RuntimeError("the pages could not be let go")
 
-    stream = Mp3Stream(RATE, 2, "192k", total=RATE * 40, parts=2, written=written)
+    stream = Mp3Stream(RATE, 2, total=RATE * 40, parts=2, written=written)
     for _ in range(4):
         stream.write(np.zeros((RATE * 10, 2), dtype=np.int16))
     with pytest.raises(RuntimeError, match="let go"):

@@ -134,7 +134,7 @@ def test_the_streamed_mp3_is_the_encode_of_the_finished_soundtrack(engine, norma
     streamed = engine.render(body).mp3
     cold = Renderer(RegionStore(engine.store.root.parent / "cold"))
     samples = cold.render(cold.prepare(body)).samples
-    assert streamed == encode_mp3(samples, SR, "192k")
+    assert streamed == encode_mp3(samples, SR)
 
 
 @pytest.mark.parametrize(
