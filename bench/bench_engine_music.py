@@ -230,7 +230,9 @@ def _child_cpu() -> float:
 
 
 def speed() -> bool:
-    from muzaic_studio.audio.ffmpeg import encode_mp3, run_ffmpeg
+    from baselines import bare_mp3_encode
+
+    from muzaic_studio.audio.ffmpeg import encode_mp3
     from muzaic_studio.model.project import Project
     from muzaic_studio.model.region import Region
 
@@ -249,15 +251,11 @@ def speed() -> bool:
         subprocess.run([*cli, str(proj), "-o", str(tmp / "o.mp3"), "--offline", "--no-save"],
                        env=env, check=True, capture_output=True)  # fmt: skip
         render_s, render_cpu = time.perf_counter() - t0, _child_cpu() - c0
-        # the baseline encodes 60 s of noise at a music-like level; the render's own
-        # encode is part of the render's time. The goal's baseline is the 192 kbit/s CBR
-        # encode issue 15 set it against (the engine's encode then); the engine now
-        # encodes VBR, 0.8x that time on this noise, and its own encode is printed too
+        # the baseline encodes 60 s of noise at a music-like level (baselines.py: why
+        # 192 kbit/s CBR); the render's own encode is part of the render's time
         audio = (np.random.default_rng(v).standard_normal((60 * SR, 2)) * 3000).astype(np.int16)
         t0, c0 = time.perf_counter(), _child_cpu()
-        run_ffmpeg(["-f", "s16le", "-ar", str(SR), "-ac", "2", "-i", "pipe:0",
-                    "-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3", "pipe:1"],
-                   input_bytes=audio.tobytes())  # fmt: skip
+        bare_mp3_encode(audio, SR)
         ratios.append(render_s / (time.perf_counter() - t0))
         cpu_ratios.append(render_cpu / max(1e-3, _child_cpu() - c0))
         t0 = time.perf_counter()
