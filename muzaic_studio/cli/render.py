@@ -52,16 +52,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _to_mp3(audio_path: Path) -> bytes:
-    """The render's audio as MP3 bytes (a server may send WAV)."""
-    if audio_path.suffix.lower() == ".mp3":
-        return audio_path.read_bytes()
-    from muzaic_studio.audio.ffmpeg import run_ffmpeg
+def _write_mp3(audio_path: Path, out: Path) -> None:
+    """The render's audio as the MP3 *out*, atomically. A server may send WAV: it goes
+    through the export, whose MP3 carries the LAME frame (encoder delay and padding), so
+    it plays exactly the WAV's samples (piped out of ffmpeg it had none: ~1500 samples
+    more, the music late by the encoder's delay)."""
+    from muzaic_studio.atomic import atomic_write_bytes
 
-    return run_ffmpeg(
-        ["-i", str(audio_path), "-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3", "pipe:1"],
-        timeout=600,
-    )
+    if audio_path.suffix.lower() == ".mp3":
+        atomic_write_bytes(out, audio_path.read_bytes())
+        return
+    from muzaic_studio.audio.export import ExportOptions, export_audio
+
+    export_audio(audio_path, out, ExportOptions(format="mp3"))
 
 
 def _write_wav(mp3_path: Path, out: Path, regions: Any = ()) -> None:
@@ -94,7 +97,6 @@ def _check_outputs(args: argparse.Namespace) -> Path:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """The render use case (muzaic_studio.render), as the GUI runs it, plus the files."""
-    from muzaic_studio.atomic import atomic_write_bytes
     from muzaic_studio.render import RenderHistory, record
     from muzaic_studio.render.job import copies_charged
     from muzaic_studio.render.summary import NO_REGION_HASHES, charge_text
@@ -126,7 +128,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     for warning in outcome.warnings:
         err(f"warning: {warning}")
     try:
-        atomic_write_bytes(out, _to_mp3(outcome.audio_path))
+        _write_mp3(outcome.audio_path, out)
     except OSError as exc:  # a full disk: what the tokens paid for is stored first
         if args.no_save:
             raise
