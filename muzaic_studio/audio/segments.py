@@ -18,15 +18,17 @@ split: without an exact frame count a span boundary could fall past the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
+from muzaic_studio.audio import mp3_spans
 from muzaic_studio.audio.decode import (
     DEFAULT_CHUNK_FRAMES,
     AudioInfo,
@@ -87,12 +89,20 @@ def default_parts() -> int:
 def iter_span(
     source: Source, info: AudioInfo, span: Span, *, chunk_frames: int, strict: bool
 ) -> Generator[np.ndarray, None, None]:
-    """The int16 chunks of one span, exactly its frames (the last span: to the end)."""
+    """The int16 chunks of one span, exactly its frames (the last span: to the end). An
+    MP3 file is decoded in this process (mp3_spans: why), anything else by ffmpeg."""
     start = span.first / info.rate if span.first else None
     left = span.count
-    with PcmStream(
-        source, chunk_frames=chunk_frames, start=start, strict=strict, info=info
-    ) as stream:
+    reader: contextlib.AbstractContextManager[Iterable[np.ndarray]]
+    if mp3_spans.usable(source, info):
+        assert not isinstance(source, bytes | bytearray | memoryview)
+        reader = contextlib.closing(
+            mp3_spans.iter_mp3_span(source, info, span.first, span.count, chunk_frames)
+        )
+    else:
+        reader = PcmStream(source, chunk_frames=chunk_frames, start=start, strict=strict,
+                           info=info)  # fmt: skip
+    with reader as stream:
         for chunk in stream:
             if left is not None:
                 if chunk.shape[0] >= left:

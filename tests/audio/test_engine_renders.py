@@ -46,11 +46,13 @@ def test_render_peaks_match_samples(render) -> None:
     pyramid = build_pyramid(path)
     assert pyramid.duration == pytest.approx(result.audio_duration)
     in_memory = PeakPyramid.from_samples(decoded.samples, decoded.rate)
+    # the file's pyramid comes from libsndfile's decode (audio/mp3_spans.py), the samples
+    # here from ffmpeg's: the same to within one 16-bit step
     for a, b in zip(pyramid.levels, in_memory.levels, strict=True):
-        np.testing.assert_array_equal(a[0], b[0])
-        np.testing.assert_array_equal(a[1], b[1])
+        assert np.abs(a[0].astype(np.int32) - b[0]).max() <= 1
+        assert np.abs(a[1].astype(np.int32) - b[1]).max() <= 1
     whole = pyramid.query(0.0, pyramid.duration, 1)
-    assert whole.maxs[0] == decoded.samples.max() / 32768
+    assert whole.maxs[0] == pytest.approx(decoded.samples.max() / 32768, abs=1.01 / 32768)
     assert len(pyramid.thumbnail()) == 96
 
 

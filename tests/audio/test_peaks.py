@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from muzaic_studio.audio.decode import decode
+from muzaic_studio.audio.decode import decode, probe
 from muzaic_studio.audio.errors import Cancelled
 from muzaic_studio.audio.peaks import (
     PeakCacheError,
@@ -20,6 +20,7 @@ from muzaic_studio.audio.peaks import (
     PyramidBuilder,
     build_pyramid,
 )
+from muzaic_studio.audio.segments import map_spans
 
 
 def brute_force(samples: np.ndarray, rate: int, t0: float, t1: float, pixels: int, block: int):
@@ -55,8 +56,11 @@ def exact_pixel_extremes(samples: np.ndarray, rate: int, t0: float, t1: float, p
 
 @pytest.fixture(scope="module")
 def noise(noise_mp3: Path) -> tuple[PeakPyramid, np.ndarray, int]:
-    decoded = decode(noise_mp3)
-    return build_pyramid(noise_mp3), decoded.samples, decoded.rate
+    # the samples the pyramid is built from (an MP3 file: libsndfile's decode, which
+    # test_segments compares with ffmpeg's)
+    info = probe(noise_mp3)
+    whole = map_spans(noise_mp3, info, lambda chunks, _advance, _span: np.concatenate(list(chunks)))
+    return build_pyramid(noise_mp3), whole[0], info.rate
 
 
 ZOOMS = [
