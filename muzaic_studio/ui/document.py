@@ -72,8 +72,7 @@ def overlap_problem(
 
 def _overlap_sentence(changed: Region, other: Region) -> str:
     return (
-        f"'{changed.label()}' would overlap '{other.label()}' "
-        f"({other.time:.2f}-{other.end:.2f} s)"
+        f"'{changed.label()}' would overlap '{other.label()}' ({other.time:.2f}-{other.end:.2f} s)"
     )
 
 
