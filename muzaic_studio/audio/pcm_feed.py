@@ -2,7 +2,8 @@
 
 Why not let a media player play the MP3 file: the app is about to apply its own mix (region
 gain, fades) while it plays, and a file player can't. Here one decoder thread runs
-ffmpeg (`PcmStream`, the same decoder as peaks and exports) from the playhead, cuts its
+ffmpeg (`PcmStream`, the same decoder as exports; the waveform's is within one 16-bit
+step of it, see mp3_spans) from the playhead, cuts its
 output into small blocks, hands each block to a ``process`` callable and queues the
 result as int16 bytes for the audio sink. The queue is bounded (about a second), so a
 20-minute soundtrack never sits in memory as PCM: memory is a few hundred KB whatever
