@@ -48,6 +48,7 @@ from muzaic_studio.ui.video.files import VIDEO_FILTER, VideoDropFilter, stored_v
 from muzaic_studio.ui.video.jobs import VideoJobs
 from muzaic_studio.ui.video.scenes import SceneCuts
 from muzaic_studio.ui.window.addons import WindowWorkflow
+from muzaic_studio.ui.window.project_files import user_folder
 from muzaic_studio.ui.workers import Task
 from muzaic_studio.video import VideoError, VideoInfo, cached_scenes, probe
 
@@ -210,7 +211,8 @@ class VideoWorkflow(WindowWorkflow):
 
     # -- import ------------------------------------------------------------------------
     def choose_video(self) -> None:
-        start = str(self.doc.path.parent) if self.doc and self.doc.path else ""
+        # not "" (the working directory: the source checkout under `make run`)
+        start = str(user_folder(self.doc.path if self.doc else None, "videos"))
         name, _ = QFileDialog.getOpenFileName(self.window, "Import Video", start, VIDEO_FILTER)
         if name:
             self.load_video(Path(name), new_import=True)
