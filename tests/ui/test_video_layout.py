@@ -213,6 +213,7 @@ def test_the_toolbar_stands_still_while_the_clock_runs(qtbot, monkeypatch, video
     wf = w.video_workflow
     wf.load_video(video_file, new_import=True)
     qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    assert "frame 0" in w.video_layout.clock.text()  # at once, not at the next move
     after = w.toolbar.widgetForAction(w.action_map["tool.select"])
 
     def place(seconds: float) -> tuple[int, int]:

@@ -204,6 +204,7 @@ class VideoWorkflow(WindowWorkflow):
         self.bands.clear()
         self.dock_widget.set_source(None)
         self._update_actions()
+        self._update_clock()
 
     def busy(self, name: str | None = None) -> bool:
         """True while a job of slot *name* (of any slot without a name) runs."""
@@ -279,6 +280,14 @@ class VideoWorkflow(WindowWorkflow):
             self.scenes.set_cuts(cuts)
         self.bands.load(info)
         self._update_actions()
+        self._update_clock()
+
+    def _update_clock(self) -> None:
+        """The transport clock gains (or loses) the frame number now, not at the next
+        playhead move: after an import it showed no frame until the user moved it."""
+        layout = getattr(self.window, "video_layout", None)
+        if layout is not None:
+            layout.update_clock()
 
     def remove_video(self) -> None:
         if self.doc is None or not self.doc.project.video:
