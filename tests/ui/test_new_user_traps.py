@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from muzaic_studio.ui.dialogs.preferences import BackendSettings
-from tests.ui.editor_helpers import demo_project, shown_window
+from tests.ui.editor_helpers import demo_project, shown_window, wait_for_backend
 from tests.ui.render_support import render_and_wait, render_window
 
 
@@ -142,7 +142,7 @@ def test_choosing_the_cloud_without_a_key_stays_chosen_and_asks_for_one(
     BackendSettings(kind="offline").save()
     w = render_window(qtbot)
     wf = w.render_workflow
-    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     opened = []
     monkeypatch.setattr(wf.backend_choice, "open_key_dialog", lambda: opened.append(True))
     with qtbot.waitSignal(wf.backends.backendChanged, timeout=20_000):
