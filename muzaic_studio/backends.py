@@ -36,10 +36,12 @@ def offline_engine(out_of_process: bool = False) -> Backend:
     engine is an error.
     """
     if out_of_process:
-        from muzaic_studio.api.engine_child import shared_engine
+        from muzaic_studio.api.engine_child import EngineStopped, shared_engine
 
         try:
             return shared_engine().client()
+        except EngineStopped:
+            raise  # quitting: importing the engine here would only hold up the exit
         except (MuzaicError, OSError) as exc:
             import logging
 

@@ -64,6 +64,11 @@ class EngineStartError(MuzaicError):
     exit_code = 1
 
 
+class EngineStopped(EngineStartError):
+    """The engine was stopped for good (the app is quitting): no engine is wanted now, not
+    a restarted child and least of all the in-process engine (`backends.offline_engine`)."""
+
+
 def serve_command() -> list[str]:
     """argv of `muzaic-studio serve` for this installation (frozen app or Python)."""
     if getattr(sys, "frozen", False):
@@ -100,7 +105,7 @@ class EngineProcess:
         """(url, key) of a running child, starting (or restarting) it if needed. Blocks."""
         with self._lock:
             if self._quit:
-                raise EngineStartError("The offline engine was stopped: the app is quitting.")
+                raise EngineStopped("The offline engine was stopped: the app is quitting.")
             if not self.alive:
                 self._start()
             return self.url, self.key
@@ -126,9 +131,13 @@ class EngineProcess:
             proc.stdin.write(key.encode("ascii") + b"\n")
             proc.stdin.flush()
             url = _read_announcement(proc, self.start_timeout)
-        except BaseException:
+        except BaseException as exc:
             _kill(proc)
             shutil.rmtree(root, ignore_errors=True)
+            if self._quit and isinstance(exc, EngineStartError):  # stop(at_once) killed it
+                raise EngineStopped(
+                    "The offline engine was stopped: the app is quitting."
+                ) from None
             raise
         finally:
             self._starting = None

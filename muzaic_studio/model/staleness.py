@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from muzaic_studio.model.copy_names import region_label
 from muzaic_studio.model.region import Region
 
 
@@ -20,15 +21,17 @@ def _key(time: float, duration: float) -> tuple[float, float]:
 
 
 def render_differences(
-    regions: Iterable[Region], spans: Sequence[Sequence[Any]] | None
+    regions: Iterable[Region], spans: Sequence[Sequence[Any]] | None, project: Any = None
 ) -> tuple[list[str], int]:
     """(labels of regions that differ from the render, number of rendered regions gone).
 
     *spans* are the render's [time, duration, hash] rows; None when unknown (then only
-    the regions' own change flags count)."""
+    the regions' own change flags count). With *project* a region is named as the
+    timeline names it ("copy of Theme", not "copy 35f80be3": a new user could not tell
+    which region the export dialog meant)."""
     regions = list(regions)
     if spans is None:
-        return [r.label() for r in regions if r.changed_since_render], 0
+        return [region_label(r, project) for r in regions if r.changed_since_render], 0
     # (A span's hash is not compared: "render changes" sends unchanged regions as copies,
     # and the server names a copy with a hash of its own.)
     rendered = {_key(s[0], s[1]) for s in spans}
@@ -41,7 +44,7 @@ def render_differences(
         if same_place:
             matched.add(key)
         if not (same_place and same_music):
-            changed.append(r.label())
+            changed.append(region_label(r, project))
     return changed, len(rendered - matched)
 
 

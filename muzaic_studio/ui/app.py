@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QLoggingCategory, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -25,6 +25,11 @@ from muzaic_studio.ui.settings import APPLICATION, ORGANIZATION
 
 log = logging.getLogger(__name__)
 EXIT_AFTER_SHOW = "MUZAIC_STUDIO_EXIT_AFTER_SHOW"  # bench: print the time shown, then quit
+#: Qt Multimedia's chatter that a user starting the app from a terminal took for errors:
+#: "Couldn't load pipewire-0.3 library" (PulseAudio or ALSA plays instead) and FFmpeg's
+#: whole "Input #0, mov,mp4..." dump of every video previewed (info level). Real
+#: warnings stay; QT_LOGGING_RULES in the environment still overrides these.
+QUIET_QT_LOGS = "qt.multimedia.*.info=false\nqt.multimedia.symbolsresolver.warning=false"
 
 
 def app_icon() -> QIcon:
@@ -38,6 +43,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     from muzaic_studio.malloc_tune import tune_malloc
 
     tune_malloc()  # big freed buffers go back to the system (RSS, issue 17)
+    QLoggingCategory.setFilterRules(QUIET_QT_LOGS)
     app = QApplication.instance()
     created = not isinstance(app, QApplication)
     if not isinstance(app, QApplication):

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+# Loaded now, before pytest-qt installs its (Python) Qt message handler and before any
+# worker thread runs. Loading QtMultimedia logs from inside dlopen (Qt's "Couldn't load
+# pipewire-0.3 library"); the handler then needs the GIL, while a worker thread holding
+# the GIL (the backend build's first `import keyring`) waits for the loader's lock in its
+# own dlopen: both waited for ever (a hung tests/ui run, seen with py-spy --native: the
+# GUI thread in dlopen > QDebug > qt_message_output > PySide, the worker in dlopen >
+# pthread_mutex_lock). The app installs no Python handler, so only the suite can hang.
+import PySide6.QtMultimedia  # noqa: F401
 import pytest
 
 from tests.ui.render_support import EngineServer

@@ -6,8 +6,24 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from muzaic_studio.api.engine_child import START_TIMEOUT
 from muzaic_studio.model import Project, Region
 from muzaic_studio.model.library import LibraryEntry
+
+#: How long a test waits for a window's backend: as long as the app itself waits for the
+#: offline engine's child (START_TIMEOUT), and half a minute more for the rest of the
+#: build. A 20 s wait failed tests whose child was on its way: under load this 2-core VM
+#: is throttled as a whole (a sleeping process saw 7.9 s pass at once, tests/sound_server
+#: `StallWatch`), a few times a minute.
+BACKEND_WAIT_MS = int((START_TIMEOUT + 30) * 1000)
+
+
+def wait_for_backend(qtbot, workflow) -> None:
+    """Until the window's render workflow has its backend (the event a render needs)."""
+    qtbot.waitUntil(
+        lambda: workflow.backends.backend is not None and workflow.controller.backend is not None,
+        timeout=BACKEND_WAIT_MS,
+    )
 
 
 def demo_project() -> Project:

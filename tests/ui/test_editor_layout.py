@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton, QWidget
 from muzaic_studio.ui.dialogs.key import KeyDialog
 from muzaic_studio.ui.dialogs.preferences import BackendSettings
 from tests.api.recording_server import RecordingServer, Reply
-from tests.ui.editor_helpers import demo_project, shown_window
+from tests.ui.editor_helpers import demo_project, shown_window, wait_for_backend
 
 
 def rect_in(widget: QWidget, ancestor: QWidget):
@@ -143,7 +143,7 @@ def test_render_progress_text_is_not_cut_at_1024(qtbot, monkeypatch):
     w = render_window(qtbot)
     w.resize(1024, 700)
     wf = w.render_workflow
-    qtbot.waitUntil(lambda: wf.controller.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     # the longest text: a render slower than the estimate (a loaded machine)
     monkeypatch.setattr(wf.controller.speed, "estimate", lambda *_a: 0.0)
     wf.autoplay = False

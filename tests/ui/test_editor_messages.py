@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from muzaic_studio.model import Project, ProjectError, Region
-from tests.ui.editor_helpers import demo_project, open_and_wait, shown_window
+from tests.ui.editor_helpers import demo_project, open_and_wait, shown_window, wait_for_backend
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_render_problems_name_the_region_and_go_when_it_is_deleted(window, qtbot
     echo = Region(50.0, 4.0, "copy", name="Echo")
     doc.edit("add", lambda rs: rs.append(echo))
     wf = window.render_workflow
-    qtbot.waitUntil(lambda: wf.controller.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     assert not wf.render(False)
     bar = window.message_bar
     assert bar.kind == "error" and "'Echo' (at 50.00 s)" in bar.text
@@ -79,7 +79,7 @@ def test_failed_opens_refused_renders_and_exports_are_logged(window, qtbot, tmp_
         doc = window.doc
         doc.edit("add", lambda rs: rs.append(Region(50.0, 4.0, "copy", name="Echo")))
         wf = window.render_workflow
-        qtbot.waitUntil(lambda: wf.controller.backend is not None, timeout=20_000)
+        wait_for_backend(qtbot, wf)
         assert not wf.render(False)
     text = caplog.text
     assert "open failed" in text and "broken.muzaic" in text
@@ -155,7 +155,7 @@ def test_a_failed_video_import_keeps_the_loaded_videos_name(window, qtbot, tmp_p
 
 def test_a_server_refusal_names_the_region_once_in_the_users_words(window, qtbot):
     wf = window.render_workflow
-    qtbot.waitUntil(lambda: wf.controller.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     wf.autoplay = False
     with qtbot.waitSignal(wf.controller.finished, timeout=60_000):
         assert wf.render(False)  # 'Theme again' copies a hash the engine never made

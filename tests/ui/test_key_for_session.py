@@ -49,3 +49,17 @@ def test_a_typed_key_is_used_for_the_session_without_a_keyring(qtbot):
         with qtbot.waitSignal(dialog.keyChanged):
             dialog.clear_button.click()
         assert credentials.session_key() is None
+
+
+def test_no_button_is_squeezed_when_the_session_button_appears(qtbot):
+    """ "Use for This Session" shows only once the keyring is found missing, after the
+    dialog was sized: it read "se for This Sessio" (new-user trial at 1920x1080)."""
+    dialog = KeyDialog(BackendSettings(kind="cloud", api_url="https://example.invalid"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitSignal(dialog.statusShown, timeout=5000).wait()
+    assert dialog.session_button.isVisible()  # the suite has no usable keyring
+    buttons = (dialog.save_button, dialog.session_button, dialog.test_button,
+               dialog.clear_button, dialog.close_button)  # fmt: skip
+    for button in buttons:
+        assert button.width() >= button.sizeHint().width(), button.text()

@@ -9,6 +9,7 @@ from muzaic_studio.ui.dialogs.key import KeyDialog
 from muzaic_studio.ui.dialogs.preferences import BackendManager, BackendSettings, PreferencesDialog
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.window.main_window import MainWindow
+from tests.ui.editor_helpers import wait_for_backend
 from tests.ui.render_support import KEY, EngineServer
 
 
@@ -101,7 +102,7 @@ def test_toolbar_choice_switches_backend_and_status_bar(
     w = MainWindow(ProjectDocument(), autosave=False)
     qtbot.addWidget(w)
     wf = w.render_workflow
-    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     assert w.status.backend.text() == "Offline engine"  # no key: offline by default
     BackendSettings(kind="offline", api_url=server.url).save()
     wf.backends.settings = BackendSettings.load()

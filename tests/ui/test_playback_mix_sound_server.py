@@ -36,7 +36,7 @@ from muzaic_studio.audio.mix import MixPlan
 from muzaic_studio.audio.mix_export import mixed_blocks
 from muzaic_studio.model.mix import RegionMix, set_region_mix
 from muzaic_studio.model.region import Region
-from tests.sound_server import RATE, Recorder, locate, run_player
+from tests.sound_server import MAX_TAKES, RATE, locate, record_take
 from tests.sound_server import test_signal as make_signal
 
 SECONDS = 10.0
@@ -87,15 +87,19 @@ def test_playback_through_the_sound_server_is_the_exported_mix(sound_server, tmp
     exported = np.concatenate(list(mixed_blocks(audio, plan_of(MIX), start=None, end=None)))
     exported = exported.astype(np.float32).mean(axis=1)
     rows: list[tuple[float, float, float]] = []
-    for attempt in range(3):  # real-time audio drops out on an overloaded machine: retake
-        with Recorder(sound_server) as recorder:
-            result = run_player(sound_server, audio, SECONDS, script, tmp_path / f"{attempt}.json")
+    judged = 0
+    for attempt in range(MAX_TAKES):  # real-time audio drops out on an overloaded machine:
+        # retake, up to 3 judged takes (a take the whole machine stalled in is not judged)
+        made = record_take(sound_server, audio, SECONDS, script, tmp_path / f"{attempt}.json")
+        if made is None:
+            continue
+        judged += 1
+        result, (take, _) = made
         assert result["has_audio"], result["messages"]
-        take, _ = recorder.result()
         take_rows = compare(take, exported)
         if len(take_rows) > len(rows):
             recording, rows = take, take_rows
-        if len(rows) >= 0.8 * (SECONDS * 10):
+        if len(rows) >= 0.8 * (SECONDS * 10) or judged == 3:
             break
     exact = sum(snr >= 120 for _, _, snr in rows)
     print(f"{len(rows)} of {int(SECONDS * 10) - 1} pieces found, {exact} bit-exact")

@@ -24,11 +24,11 @@ import pytest
 from muzaic_studio.audio.decode import decode
 from muzaic_studio.audio.ffmpeg import encode_mp3
 from tests.sound_server import (
+    MAX_TAKES,
     RATE,
-    Recorder,
     analyse,
     normalised_xcorr,
-    run_player,
+    record_take,
     test_signal,
 )
 
@@ -54,7 +54,9 @@ def within(found) -> bool:
 
 #: Real-time audio drops out when the machine is overloaded (a 2-core CI box running
 #: other jobs): the checks run on the best of up to this many recordings of the same
-#: scripted playback. A player that drops out or drifts every time still fails.
+#: scripted playback. A player that drops out or drifts every time still fails. Takes
+#: during which the whole machine stood still are not counted, and made again
+#: (`record_take`; up to MAX_TAKES in all).
 ATTEMPTS = 3
 
 
@@ -65,11 +67,13 @@ def session(sound_server, tmp_path_factory):
     audio = folder / "test.mp3"
     audio.write_bytes(encode_mp3(test_signal(SECONDS), RATE))
     reference = decode(audio).samples.astype(np.float32).mean(axis=1)
-    best = None
-    for attempt in range(ATTEMPTS):
-        with Recorder(sound_server) as recorder:
-            result = run_player(sound_server, audio, SECONDS, SCRIPT, folder / f"log{attempt}.json")
-        recording, times = recorder.result()
+    best, judged = None, 0
+    for take in range(MAX_TAKES):
+        made = record_take(sound_server, audio, SECONDS, SCRIPT, folder / f"log{take}.json")
+        if made is None:
+            continue
+        judged += 1
+        result, (recording, times) = made
         windows = analyse(recording, times, reference, result["log"])
         heard = [w for w in windows if w.heard is not None]
         found = len(located(heard))
@@ -77,6 +81,10 @@ def session(sound_server, tmp_path_factory):
             best = (found, (windows, result, reference, (recording, times)))
         if heard and found >= 0.9 * len(heard):  # a clean take (jumps are never located)
             break  # a clean take: no need for another
+        if judged == ATTEMPTS:
+            break
+    if best is None:
+        pytest.fail(f"the machine stood still during all {MAX_TAKES} takes: nothing to judge")
     return best[1]
 
 

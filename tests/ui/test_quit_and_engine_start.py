@@ -138,3 +138,35 @@ def test_a_quit_right_after_an_unattended_close_stops_the_workflows(qtbot, no_ch
     QApplication.instance().aboutToQuit.emit()  # what app.quit() does next, synchronously
     assert not engine_child.shared_engine().alive  # stopped before the loop ended
     qtbot.waitUntil(lambda: not wf.controller.runner.busy, timeout=10_000)
+
+
+def test_closing_while_the_engine_child_starts_builds_no_engine_in_process(
+    qtbot, no_child, monkeypatch
+):
+    """Quitting while the child was still starting killed it, and the backend build then
+    fell back to importing the whole offline engine into the editor's process (numpy,
+    scipy: ~95 MB and a second or more of CPU) for a window already gone, while the quit
+    waited for that job (up to 5 s). The build now ends with no backend, and no new child."""
+    import sys
+
+    import muzaic_studio.engine as engine
+
+    built: list[int] = []
+    monkeypatch.setattr(engine, "OfflineEngine", lambda *a, **k: built.append(1))
+    # a child that never announces: the window closes while it is starting
+    slow = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(engine_child, "serve_command", lambda: slow)
+    w = MainWindow(ProjectDocument(Project(regions=[Region(0.0, 4.0, tags=[1])])), autosave=False)
+    w.files.maybe_save = lambda: True
+    qtbot.addWidget(w)
+    w.show()
+    wf = w.render_workflow
+    process = engine_child.shared_engine()
+    qtbot.waitUntil(lambda: process._starting is not None, timeout=30_000)
+    starting = process._starting
+    assert w.close()
+    runner = wf.backends.build_runner
+    qtbot.waitUntil(lambda: runner.active_threads() == 0, timeout=15_000)  # the job returned
+    assert starting.poll() is not None  # the child was killed, not waited for
+    assert built == [] and wf.backends.backend is None
+    assert not engine_child.shared_engine().alive  # and no new one was started

@@ -8,6 +8,7 @@ charged? Offline it now says which regions were reused; on the cloud, the unit.
 from __future__ import annotations
 
 from muzaic_studio.ui.dialogs.preferences import BackendSettings
+from tests.ui.editor_helpers import wait_for_backend
 from tests.ui.render_support import render_and_wait, render_window
 
 
@@ -15,7 +16,7 @@ def test_render_changes_offline_says_what_was_reused(qtbot, saved_settings):
     BackendSettings(kind="offline").save()
     w = render_window(qtbot)
     wf = w.render_workflow
-    qtbot.waitUntil(lambda: wf.controller.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     assert wf.controller.backend.name == "offline"
     render_and_wait(w, qtbot)
     doc = w.doc

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from muzaic_studio.model import Region
+from tests.ui.editor_helpers import wait_for_backend
 from tests.ui.render_support import (
     KEY,
     EngineServer,
@@ -197,7 +198,7 @@ def assert_failed_cleanly(window, before, action_text, words) -> None:
 
 def test_a_copy_without_source_is_named_in_the_users_words(window, qtbot):
     # the backend is built after the first paint; before that a render is queued for it
-    qtbot.waitUntil(lambda: window.render_workflow.backends.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, window.render_workflow)
     doc = window.doc
     doc.edit("add", lambda rs: rs.append(Region(20.0, 4.0, "copy")))
     assert not window.render_workflow.render(False)
@@ -317,7 +318,7 @@ def test_every_error_button_does_what_it_says(window, qtbot, monkeypatch):
 
 def offline_window(window, qtbot):
     wf = window.render_workflow
-    qtbot.waitUntil(lambda: wf.backends.backend is not None, timeout=20_000)
+    wait_for_backend(qtbot, wf)
     assert wf.controller.backend.name == "offline"
     return wf
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QSplitter
+from PySide6.QtWidgets import QApplication, QSplitter
 
 from muzaic_studio.model import Project, Region
 from muzaic_studio.ui.document import ProjectDocument
@@ -202,5 +202,29 @@ def test_the_timeline_keeps_the_keyboard_after_a_video_import_and_layout_switche
         qtbot.waitUntil(lambda: QApplication.focusWidget() is w.timeline, timeout=2_000)
         qtbot.wait(50)  # and it stays there
         assert QApplication.focusWidget() is w.timeline
+    wf.shutdown()
+    w.render_workflow.shutdown()
+
+
+def test_the_toolbar_stands_still_while_the_clock_runs(qtbot, monkeypatch, video_file):
+    """The tools after the clock moved under the pointer in playback each time the frame
+    number gained a digit (new-user trial: frame 78 -> 107 shifted Generate by 5 px)."""
+    w = shown_window(qtbot, monkeypatch, Project(regions=[Region(0.0, 400.0)]))
+    wf = w.video_workflow
+    wf.load_video(video_file, new_import=True)
+    qtbot.waitUntil(lambda: wf.info is not None, timeout=30_000)
+    assert "frame 0" in w.video_layout.clock.text()  # at once, not at the next move
+    after = w.toolbar.widgetForAction(w.action_map["tool.select"])
+
+    def place(seconds: float) -> tuple[int, int]:
+        w.doc.set_playhead(seconds)
+        QApplication.processEvents()
+        return w.video_layout.clock.width(), after.x()
+
+    first = place(0.2)  # frame 5
+    assert "frame" in w.video_layout.clock.text()
+    for seconds in (4.0, 40.0, 399.0):  # frames 100, 1000, 9975; 6:39
+        assert place(seconds) == first, seconds
+    assert w.video_layout.clock.width() >= w.video_layout.clock.sizeHint().width()
     wf.shutdown()
     w.render_workflow.shutdown()

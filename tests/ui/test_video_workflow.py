@@ -379,3 +379,24 @@ def test_closing_the_window_stops_a_running_scan(window, qtbot, tmp_path):
     from muzaic_studio.video import cached_scenes
 
     assert cached_scenes(long_video) is None  # stopped, not finished
+
+
+def test_import_video_of_an_untitled_project_starts_in_the_users_folders(
+    window, monkeypatch, tmp_path
+):
+    """Not in the working directory: under `make run` that is the source checkout (bench,
+    docs, muzaic_studio...), which is where a new user's first Import Video opened."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from muzaic_studio.ui.window.project_files import user_folder
+
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    monkeypatch.chdir(checkout)
+    started = []
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: (started.append(a[2]), ("", ""))[1]
+    )
+    workflow(window).choose_video()
+    assert started == [str(user_folder(None, "videos"))]
+    assert Path(started[0]).resolve() != checkout.resolve() and started[0]

@@ -30,6 +30,8 @@ from muzaic_studio.ui.dialogs.preferences import BackendSettings
 from muzaic_studio.ui.render.controller import UNLIMITED
 from muzaic_studio.ui.workers import TaskRunner
 
+MIN_WIDTH = 520
+
 
 class NoKeyToTest(MuzaicError):
     """Test pressed with no key typed and none stored."""
@@ -44,7 +46,7 @@ class KeyDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Muzaic API Key")
         self.setObjectName("keyDialog")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(MIN_WIDTH)
         self._settings = settings
         self._runner = TaskRunner(self, max_threads=1)
         self._keyring_runner = TaskRunner(self, max_threads=1)  # one keyring call at a time
@@ -126,12 +128,20 @@ class KeyDialog(QDialog):
         self.statusShown.emit()
 
     def _fit(self) -> None:
-        """Tall enough for every wrapped line at the current width: a dialog sized before
-        a long keyring or test message arrived squeezed the labels over each other."""
+        """Wide enough for the button row and tall enough for every wrapped line at that
+        width: a dialog sized before a long keyring or test message arrived squeezed the
+        labels over each other, and "Use for This Session" (shown only once the keyring
+        is found missing) was squeezed to "se for This Sessio"."""
         layout = self.layout()
         if layout is None:  # set in __init__; Qt's type allows none
             return
         layout.activate()
+        # setMinimumWidth(520) overrides the layout's own minimum, so enforce it here
+        wide = max(MIN_WIDTH, layout.totalMinimumSize().width())
+        self.setMinimumWidth(wide)
+        if self.width() < wide:
+            self.resize(wide, self.height())
+            layout.activate()
         need = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
                 else layout.totalSizeHint().height())  # fmt: skip
         self.setMinimumHeight(need)

@@ -65,6 +65,7 @@ def call_with_cancel(fn: Any, cancel: Any, *args: Any) -> Any:
 def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
     """(backend, why, problem): the settings' backend (the environment wins over them, as
     on the command line), or the offline engine and why not."""
+    from muzaic_studio.api.engine_child import EngineStopped
     from muzaic_studio.backends import choose_backend
 
     choice = settings.in_effect()
@@ -77,6 +78,8 @@ def choose(settings: BackendSettings) -> tuple[Any, str, MuzaicError | None]:
             reason = f"{reason.rstrip('.')} ({choice.kind.describe()})."
         return backend, reason, None
     except MuzaicError as exc:
+        if isinstance(exc, EngineStopped):  # the app is quitting: no backend, no new child
+            return None, exc.message, None
         if choice.offline is False and isinstance(exc, Unauthorized | KeyringUnavailable):
             # The user chose the cloud: no silent switch to the offline engine (it would
             # render other music than asked for); renders are refused until a key is set.

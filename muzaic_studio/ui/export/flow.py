@@ -41,7 +41,9 @@ def open_export(wf: Any) -> Any:
 
     dialog.add_score_row(ScoreExportRow(doc.project, wf.controller.backend, dialog))
     record = wf.history.find(doc.audio_path) if wf.history else None
-    stale = stale_text(*render_differences(doc.regions, record.spans if record else None))
+    stale = stale_text(
+        *render_differences(doc.regions, record.spans if record else None, doc.project)
+    )
     if stale:
         dialog.mark_stale(stale)
         dialog.renderFirstRequested.connect(lambda: render_then_export(wf))

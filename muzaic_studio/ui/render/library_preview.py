@@ -131,9 +131,13 @@ class HashLibraryActions:
         if self.doc is None or entry is None:
             return
         at = free_spot(self.doc, self.doc.playhead)
-        if at is None:
-            self.say("No free space at or after the playhead: move the playhead to a gap, "
-                     "or drop the sound on a region to replace its music.", "warning")  # fmt: skip
+        if at is None:  # only a video's end leaves no room (after the last region is free)
+            from muzaic_studio.ui.timeline.geometry import format_length
+
+            end = format_length(getattr(self.doc, "media_duration", 0.0) or 0.0)
+            self.say(f"No free space between the playhead and the video's end ({end}): move "
+                     "the playhead to a gap, or drop the sound on a region to replace its "
+                     "music.", "warning")  # fmt: skip
             return
         self.drop_hash(hash_, entry.duration, at)
 

@@ -78,6 +78,7 @@ class TimelineView(TimelineCanvas):
         self._wave_cache: dict[tuple, QImage | None] = {}
         self.empty_text = ""  # said by an empty timeline instead of how to draw (set_empty_text)
         self._hint = ""
+        self.refusal = ""  # the last refused gesture's reason (see refuse)
         self._hint_timer = QTimer(self, singleShot=True, interval=3500)
         self._hint_timer.timeout.connect(self._clear_hint)
         self._font = QFont(self.font())
@@ -238,7 +239,10 @@ class TimelineView(TimelineCanvas):
         self.viewport().update()
 
     def refuse(self, reason: str) -> None:
-        """An edit was refused: say why in the timeline and in the window's message bar."""
+        """An edit was refused: say why in the timeline and in the window's message bar.
+        Remembered as `refusal`, so the window can take the warning down once a later
+        edit goes through (it stayed up, naming a region the user had since deleted)."""
+        self.refusal = reason
         self.show_hint(reason)
         self.message.emit(reason, "warning")
 

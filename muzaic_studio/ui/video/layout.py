@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import re
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -44,6 +45,12 @@ def settings_key(doc: Any) -> str | None:
 def frame_at(seconds: float, fps: float) -> int:
     """The video frame shown at *seconds* (frame 0 starts at 0 s)."""
     return math.floor(seconds * fps + 1e-6) if fps > 0 else 0
+
+
+def clock_text(seconds: float, fps: float) -> str:
+    """The transport clock: m:ss.mmm, and the frame at *seconds* when there is a video."""
+    text = format_precise(seconds)
+    return f"{text}  ·  frame {frame_at(seconds, fps)}" if fps > 0 else text
 
 
 class VideoLayout(QObject):
@@ -87,11 +94,28 @@ class VideoLayout(QObject):
 
     def update_clock(self, seconds: float | None = None) -> None:
         t = self._doc.playhead if seconds is None else seconds
-        text = format_precise(t)
         fps = self._fps()
-        if fps > 0:
-            text += f"  ·  frame {frame_at(t, fps)}"
-        self.clock.setText(text)
+        self._hold_width(max(t, self._longest()), fps)
+        self.clock.setText(clock_text(t, fps))
+
+    def _longest(self) -> float:
+        info = getattr(getattr(self.window, "video_workflow", None), "info", None)
+        project = getattr(self._doc, "project", None)
+        return max(float(getattr(info, "duration", 0.0) or 0.0),
+                   float(getattr(project, "duration", 0.0) or 0.0))  # fmt: skip
+
+    def _hold_width(self, longest: float, fps: float) -> None:
+        """As wide as the clock's widest text in this project, so the tools after it on
+        the toolbar stand still while it runs: they moved under the pointer each time
+        the frame number gained a digit (frame 99 -> 100, 999 -> 1000) in playback."""
+        metrics = self.clock.fontMetrics()
+        widest = max("0123456789", key=metrics.horizontalAdvance)
+        sample = re.sub(r"\d", widest, clock_text(longest, fps))
+        margins = self.clock.contentsMargins()
+        width = (max(metrics.horizontalAdvance(sample), metrics.boundingRect(sample).width())
+                 + margins.left() + margins.right() + 2 * self.clock.frameWidth())  # fmt: skip
+        if width != self.clock.minimumWidth():
+            self.clock.setMinimumWidth(width)
 
     # -- the layout --------------------------------------------------------------------
     def _video_widget(self) -> QWidget | None:

@@ -48,6 +48,7 @@ from muzaic_studio.ui.video.files import VIDEO_FILTER, VideoDropFilter, stored_v
 from muzaic_studio.ui.video.jobs import VideoJobs
 from muzaic_studio.ui.video.scenes import SceneCuts
 from muzaic_studio.ui.window.addons import WindowWorkflow
+from muzaic_studio.ui.window.project_files import user_folder
 from muzaic_studio.ui.workers import Task
 from muzaic_studio.video import VideoError, VideoInfo, cached_scenes, probe
 
@@ -203,6 +204,7 @@ class VideoWorkflow(WindowWorkflow):
         self.bands.clear()
         self.dock_widget.set_source(None)
         self._update_actions()
+        self._update_clock()
 
     def busy(self, name: str | None = None) -> bool:
         """True while a job of slot *name* (of any slot without a name) runs."""
@@ -210,7 +212,8 @@ class VideoWorkflow(WindowWorkflow):
 
     # -- import ------------------------------------------------------------------------
     def choose_video(self) -> None:
-        start = str(self.doc.path.parent) if self.doc and self.doc.path else ""
+        # not "" (the working directory: the source checkout under `make run`)
+        start = str(user_folder(self.doc.path if self.doc else None, "videos"))
         name, _ = QFileDialog.getOpenFileName(self.window, "Import Video", start, VIDEO_FILTER)
         if name:
             self.load_video(Path(name), new_import=True)
@@ -277,6 +280,14 @@ class VideoWorkflow(WindowWorkflow):
             self.scenes.set_cuts(cuts)
         self.bands.load(info)
         self._update_actions()
+        self._update_clock()
+
+    def _update_clock(self) -> None:
+        """The transport clock gains (or loses) the frame number now, not at the next
+        playhead move: after an import it showed no frame until the user moved it."""
+        layout = getattr(self.window, "video_layout", None)
+        if layout is not None:
+            layout.update_clock()
 
     def remove_video(self) -> None:
         if self.doc is None or not self.doc.project.video:

@@ -226,8 +226,12 @@ class MainWindow(QMainWindow):
 
     def _recheck_problem_banner(self) -> None:
         """A banner about what can't be rendered goes once the edit (e.g. deleting the
-        region it named) leaves nothing to complain about."""
+        region it named) leaves nothing to complain about; one about a refused timeline
+        gesture goes with the next edit that went through."""
         bar = self.message_bar
+        if bar.isVisible() and bar.text and bar.text == self.timeline.refusal:
+            bar.dismiss()
+            return
         about_validity = bar.text.startswith(("Cannot render:", "This project can't be rendered"))
         if bar.isVisible() and about_validity:
             body = self.doc.project.request_body()

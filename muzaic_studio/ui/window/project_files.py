@@ -53,15 +53,15 @@ def is_app_file(path: Path) -> bool:
 
 
 def user_folder(project_path: Path | None, kind: str = "documents") -> Path:
-    """Where a save or export dialog starts: next to the project when it is the user's,
-    else the user's Music (exports) or Documents (projects) folder, else home."""
+    """Where a save, export or import dialog starts: next to the project when it is the
+    user's, else the user's Music (exports), Videos (video imports) or Documents
+    (projects) folder, else home."""
     if project_path is not None and not is_app_file(Path(project_path)):
         return Path(project_path).resolve().parent
     import platformdirs
 
-    folder = Path(
-        platformdirs.user_music_dir() if kind == "music" else platformdirs.user_documents_dir()
-    )
+    where = {"music": platformdirs.user_music_dir, "videos": platformdirs.user_videos_dir}
+    folder = Path(where.get(kind, platformdirs.user_documents_dir)())
     return folder if folder.is_dir() else Path.home()
 
 
