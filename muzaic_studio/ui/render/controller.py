@@ -56,7 +56,7 @@ from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.render.clock import RenderClock, busy_report
 from muzaic_studio.ui.render.failures import notify_failure
 from muzaic_studio.ui.render.peaks_feed import PeaksFeed
-from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_blockers
+from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_refusal
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.wording import format_seconds, plural
 
@@ -134,6 +134,7 @@ class RenderController(QObject):
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(lambda: self.render(self._retry_only))
         self._last_request: bool | None = None  # only_changes of the last attempt
+        self.refused_only = False  # only_changes of the last refused attempt (precheck.py)
 
     # -- setup --------------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument | None) -> None:
@@ -207,11 +208,8 @@ class RenderController(QObject):
         except CatalogueNeeded:  # read off the GUI thread; the render starts again then
             fetch_catalogue_then_render(self, only_changes)
             return True
-        except Blocked as exc:
-            show_blockers(self, exc, only_changes)
-            return False
-        except UnsendableRequest as exc:
-            self._show_problem(exc.plan, exc.problems[0], len(exc.problems))
+        except (Blocked, UnsendableRequest) as exc:
+            show_refusal(self, exc, only_changes)
             return False
         if confirmed and job.first:  # its source changed while it rendered: ask again
             self.notify("A copy source changed while it rendered; render again.", "warning")
@@ -368,19 +366,6 @@ class RenderController(QObject):
         self._retry_only = bool(self._last_request)
         self._retry_timer.start(round(seconds * 1000))
         self.notify(f"Will render again in {round(seconds)} s.", "info")
-
-    def _show_problem(self, plan: RenderPlan, problem: Any, count: int) -> None:
-        assert self.doc is not None
-        more = f" ({count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
-        name = ""
-        if problem.index is not None and problem.index < len(plan.regions):
-            region = plan.regions[problem.index]
-            name = region.name
-            self.doc.select([region.uid])
-            self.doc.set_playhead(region.time)
-            self.problemAt.emit(region.time)
-        log.info("render refused: %s%s", problem.user_text(name), more)
-        self.notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
 
     def notify(
         self,
