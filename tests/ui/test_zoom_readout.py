@@ -32,4 +32,3 @@ def test_a_twenty_minute_project_zoomed_to_fit_reads_its_real_zoom(qtbot, monkey
     assert label.text() != "0 px/s" and float(label.text().split()[0]) == pytest.approx(pps, 0.02)
     window.timeline.set_zoom(pps * 1.3)  # zooming in a step changes what it says
     assert label.text() == format_zoom(window.timeline.scale.px_per_sec) != format_zoom(pps)
-    window.render_workflow.shutdown()
