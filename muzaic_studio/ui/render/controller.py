@@ -193,8 +193,13 @@ class RenderController(QObject):
             return False
         doc = self.doc
         # The last render's audio arrived (hashes kept from a paid render whose audio
-        # failed leave no "audio": rendering their copies is not "nothing").
-        heard = doc.waveform is not None and "audio" in (doc.project.last_render or {})
+        # failed leave no "audio": rendering their copies is not "nothing"). The soundtrack
+        # after its copy sources (confirmed) is due, though they now look unchanged.
+        heard = (
+            not confirmed
+            and doc.waveform is not None
+            and "audio" in (doc.project.last_render or {})
+        )
         if only_changes and heard and not any(r.changed_since_render for r in doc.regions):
             self.notify("Nothing changed since the last render.", "info")
             return False
