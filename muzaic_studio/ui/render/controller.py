@@ -135,6 +135,7 @@ class RenderController(QObject):
         self._retry_timer.timeout.connect(lambda: self.render(self._retry_only))
         self._last_request: bool | None = None  # only_changes of the last attempt
         self.refused_only = False  # only_changes of the last refused attempt (precheck.py)
+        self._render_thread = 0  # threading.get_ident() of the render's worker
 
     # -- setup --------------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument | None) -> None:
@@ -233,8 +234,11 @@ class RenderController(QObject):
         def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
             # the cloud client's wait before retrying a 429: counted down in the progress
             waits = hasattr(backend, "on_retry")
-            if waits:
-                backend.on_retry = lambda words, seconds: progress(*busy_report(words, seconds))
+            self._render_thread = me = threading.get_ident()  # the one "Try now" wakes
+            if waits:  # (the client's other requests, on other threads, are not this one)
+                backend.on_retry = lambda words, seconds: (
+                    progress(*busy_report(words, seconds)) if threading.get_ident() == me else None
+                )
             try:
                 return execute(
                     job, backend, history, cancel=cancel, progress=progress, backend_name=name,
@@ -272,6 +276,13 @@ class RenderController(QObject):
         if not quiet:
             offline = getattr(self.backend, "name", None) == "offline"
             self.notify(cancel_message(offline, waiting), "warning")
+
+    def try_now(self) -> None:
+        """ "Try now" during a busy server's wait: the refused request goes again at once."""
+        retry_now = getattr(self.backend, "retry_now", None)
+        if self.busy and self.clock.waiting and callable(retry_now):
+            retry_now(self._render_thread)
+            self.clock.end_wait()
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)
