@@ -18,7 +18,8 @@ from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.model.region import Region
 from muzaic_studio.model.render_plan import RenderPlan
 from muzaic_studio.model.validation import Problem
-from muzaic_studio.render import Blocked, CatalogueNeeded, UnsendableRequest, prepare
+from muzaic_studio.render import Blocked, CatalogueNeeded, UnsendableRequest
+from muzaic_studio.render.job import check
 from muzaic_studio.render.prerender import link_copy_to_source
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,9 @@ def show_problem(controller: Any, plan: RenderPlan, problem: Problem, count: int
 
 def refused_now(controller: Any) -> bool:
     """Would the render the user last tried be refused now, for any reason the render
-    itself checks (contract, copy sources, tags, hashes of another backend)? The same
-    `prepare` as the render, run on the project as it is; tag names are left unchecked
-    while the backend's list has not been read (the render reads it first)."""
+    itself checks (contract, copy sources, tags, hashes of another backend)? The render's
+    own checks (`render.job.check`), run on the project as it is; tag names are left
+    unchecked while the backend's list has not been read (the render reads it first)."""
     doc = controller.doc
     if doc is None or not doc.project.regions:
         return False
@@ -112,8 +113,8 @@ def refused_now(controller: Any) -> bool:
     catalogue = controller.tag_catalogue
     for resolve_tags in (True, False):
         try:
-            prepare(doc.project, only_changes=controller.refused_only, origin=origin,
-                    catalogue=catalogue, resolve_tags=resolve_tags)  # fmt: skip
+            check(doc.project, only_changes=controller.refused_only, origin=origin,
+                  catalogue=catalogue, resolve_tags=resolve_tags)  # fmt: skip
         except CatalogueNeeded:
             continue
         except (Blocked, UnsendableRequest):
