@@ -2,7 +2,7 @@
 a crash) for the main window.
 
 Every open reads the file off the GUI thread (project_loader.py) and shows it when read.
-"Save changes?" is asked before the read starts (`ask_first`), not seconds later when a
+"Save changes?" is asked before the read starts (`read`), not seconds later when a
 big file has been read; Cancel then reads nothing. Edits made while the file is read are
 asked about when it is shown (`may_show`).
 A project that fails to load is reported in the window's message bar and nothing else
@@ -175,9 +175,10 @@ class ProjectFiles(QObject):
         self, path: str | Path | None = None, on_failed: Callable[[str], object] | None = None
     ) -> bool:
         """Start reading *path* (asked for when None) off the GUI thread; the window stays
-        usable and a second open replaces this one. "Save changes?" is asked before the read;
-        the document is shown once read; `loader.done` tells how it ended. *on_failed* also gets the error
-        text (the start-up's dialog). True when a read started."""
+        usable and a second open replaces this one. "Save changes?" is asked before the
+        read; the document is shown once read; `loader.done` tells how it ended.
+        *on_failed* also gets the error text (the start-up's dialog). True when a read
+        started."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self.window, "Open project", self._start_dir(), FILTER
