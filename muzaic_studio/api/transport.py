@@ -7,7 +7,8 @@ this base class says how any request travels:
   answer (timeout, cut connection, 5xx): a render spends tokens. Only two failures are
   retried, both bounded: a refused connection (nothing was sent) and a 429 carrying a
   Retry-After of at most a minute (the server refused to start). A wait for a 429 is
-  told to `on_retry` (the CLI prints it): a minute of silence looks like a hang.
+  told to `on_retry` (the CLI prints it): a minute of silence looks like a hang;
+  `retry_now` ends it early (the editor's "Try now").
 * A deadline covers the whole exchange, the body and any audio link it names, not just
   each read; connecting fails after 10 s. The body is read in pieces so a server that
   drips is noticed, and an answer over 512 MB is refused.
@@ -124,6 +125,8 @@ class KeyedTransport:
         #: Told each wait before a 429 is retried: (words for the user, seconds of the
         #: wait); the CLI prints the words, the editor counts the seconds down.
         self.on_retry: Callable[[str, float], None] | None = None
+        #: The waits before a retry, by the thread that waits: `retry_now` ends one.
+        self._waits: dict[int, threading.Event] = {}
 
     def __repr__(self) -> str:
         return f"MuzaicCloud(base_url={self.base_url!r}, origin={self.origin!r}, key=<hidden>)"
@@ -233,11 +236,26 @@ class KeyedTransport:
                 raise Cancelled(cancel_message(purpose, sent=True))
         return outcome.result()
 
+    def retry_now(self, thread: int) -> None:
+        """End the wait before a retry of the request thread *thread* (its
+        threading.get_ident()) sends, if it waits: the request goes again at once (the
+        editor's "Try now" while a busy server's wait is counted down). Any thread; the
+        other requests of this client (balance, tag list) keep waiting."""
+        wait = self._waits.get(thread)
+        if wait is not None:
+            wait.set()
+
     def _wait(self, seconds: float, cancel: threading.Event | None, purpose: str) -> None:
-        if cancel is None:
-            time.sleep(seconds)
-        elif cancel.wait(seconds):
-            raise Cancelled(cancel_message(purpose, sent=False))
+        now = self._waits[threading.get_ident()]  # made before on_retry was told
+        try:
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                if now.wait(min(left, POLL_INTERVAL)):
+                    return
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(cancel_message(purpose, sent=False))
+        finally:
+            del self._waits[threading.get_ident()]
 
     def _request(
         self,
@@ -282,6 +300,7 @@ class KeyedTransport:
                 raise error
             retries += 1
             log.info("%s: %s; retry %d in %.1f s", purpose, error.message, retries, retry_in)
+            self._waits[threading.get_ident()] = threading.Event()  # for `retry_now`
             if isinstance(error, RateLimited) and self.on_retry is not None:
                 self.on_retry(
                     f"server busy (429), retrying in {math.ceil(retry_in)} s "

@@ -131,7 +131,7 @@ def requested_length(body: dict[str, Any]) -> float:
     return max((float(r["time"]) + float(r["duration"]) for r in body["regions"]), default=0.0)
 
 
-def prepare(
+def check(
     project: Project,
     *,
     only_changes: bool,
@@ -140,16 +140,10 @@ def prepare(
     known_origins: dict[str, str] | None = None,
     resolve_tags: bool = True,
     known: Callable[[str], bool] | None = None,
-) -> RenderJob:
-    """The request for the backend *origin* (hash_origin.backend_origin), checked and
-    validated once. *catalogue*: that backend's GET /getTags body. resolve_tags=False keeps
-    the tag ids as saved (`validate`, which talks to no backend).
-
-    Raises `CatalogueNeeded`, `Blocked` (what the backend lacks) or `UnsendableRequest`.
-    The offline engine's hashes are checked against its store: one it no longer holds (a
-    cleared cache, a project from another machine, a new engine version) is rendered
-    again, free, instead of sent as a copy the engine would refuse.
-    """
+) -> PreRender:
+    """`prepare`'s checks, without building the job: what to send, or why not, raised as
+    `CatalogueNeeded`, `Blocked` or `UnsendableRequest`. The editor runs it again after
+    each edit while a refusal is shown (it drops the refusal's banner once this passes)."""
     if known is None and origin == OFFLINE and resolve_tags:  # the app's engine (child)
         from muzaic_studio.engine.version import offline_knows
 
@@ -167,10 +161,42 @@ def prepare(
         raise CatalogueNeeded()
     if pre.blockers or pre.plan is None:
         raise Blocked(pre)
-    plan = pre.plan
-    problems = validate_request(plan.body)
+    problems = validate_request(pre.plan.body)
     if problems:
-        raise UnsendableRequest(problems, plan)
+        raise UnsendableRequest(problems, pre.plan)
+    return pre
+
+
+def prepare(
+    project: Project,
+    *,
+    only_changes: bool,
+    origin: str = "",
+    catalogue: Any = None,
+    known_origins: dict[str, str] | None = None,
+    resolve_tags: bool = True,
+    known: Callable[[str], bool] | None = None,
+) -> RenderJob:
+    """The request for the backend *origin* (hash_origin.backend_origin), checked and
+    validated once. *catalogue*: that backend's GET /getTags body. resolve_tags=False keeps
+    the tag ids as saved (`validate`, which talks to no backend).
+
+    Raises `CatalogueNeeded`, `Blocked` (what the backend lacks) or `UnsendableRequest`
+    (`check`). The offline engine's hashes are checked against its store: one it no longer
+    holds (a cleared cache, a project from another machine, a new engine version) is
+    rendered again, free, instead of sent as a copy the engine would refuse.
+    """
+    pre = check(
+        project,
+        only_changes=only_changes,
+        origin=origin,
+        catalogue=catalogue,
+        known_origins=known_origins,
+        resolve_tags=resolve_tags,
+        known=known,
+    )
+    plan = pre.plan
+    assert plan is not None
     unhashed = (
         sum(
             1

@@ -19,7 +19,6 @@ exactly what that backend lacks:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 from collections.abc import Callable
@@ -122,7 +121,7 @@ def prepare_render(
         known = functools.cache(known)  # a hash is asked about once per request (disk)
     base = plan_render(project, only_changes=only_changes)
     regions = base.regions
-    body = copy.deepcopy(base.body)
+    body = base.body  # built fresh for this call (to_request copies params): changed in place
     specs: list[dict[str, Any]] = body["regions"]
     reused = set(base.reused_uids)
     blockers: list[Blocker] = []

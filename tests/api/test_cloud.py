@@ -233,6 +233,30 @@ def test_429_is_retried_after_retry_after_seconds(server):
     assert time.monotonic() - started < 3
 
 
+def test_retry_now_ends_the_wait_of_that_request_thread_only(server):
+    """The editor's "Try now": the render's wait ends at once; a wait of the client's
+    other requests (another thread) is not ended by it."""
+    server.queue(Reply(429, {"error": "slow down"}, {"Retry-After": "30"}), ok_reply(1))
+    c = client(server)
+    told = threading.Event()
+    c.on_retry = lambda _words, _seconds: told.set()
+    results = []
+    worker = threading.Thread(target=lambda: results.append(c.render(body(1))))
+    worker.start()
+    try:
+        assert told.wait(10)
+        c.retry_now(threading.get_ident())  # not the waiting thread: it keeps waiting
+        time.sleep(0.3)
+        assert len(server.posts()) == 1
+        c.retry_now(worker.ident)
+        worker.join(10)  # not the 30 s the server asked for
+        assert not worker.is_alive() and results[0].region_hashes == ["h0000"]
+        assert len(server.posts()) == 2
+    finally:
+        c.retry_now(worker.ident)
+        worker.join(30)
+
+
 def test_429_retry_after_http_date(server):
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=1), usegmt=True)
     server.queue(Reply(429, {"error": "slow"}, {"Retry-After": when}), ok_reply(1))

@@ -62,8 +62,9 @@ def test_open_demo_asks_to_save_unsaved_changes_first(qtbot, monkeypatch):
     w.doc.edit("add", lambda rs: rs.append(Region(10.0, 2.0, name="Unsaved")))
     asked = answer_save_changes(monkeypatch, QMessageBox.StandardButton.Cancel)
     action = w.app_extras.demo_action
-    assert not read_and_wait(qtbot, w, action.trigger)
+    action.trigger()
     assert asked and "unsaved changes" in asked[0]
+    assert not w.files.loader.busy  # asked before reading: cancelled, nothing is read
     assert {r.name for r in w.doc.regions} == {"Mine", "Unsaved"}  # cancelled: kept
     answer_save_changes(monkeypatch, QMessageBox.StandardButton.Discard)
     assert read_and_wait(qtbot, w, action.trigger)

@@ -1,12 +1,90 @@
-"""A refused timeline gesture's warning goes with the next edit that goes through: it
-stayed up naming a region the user had since deleted (new-user trial)."""
+"""A "can't render" banner lasts exactly as long as what the render refused: the edit or
+undo that removes the reason drops it, any other edit leaves it up. The refusal here is
+the demo's: a library hash dropped on "Opening" makes the copy "Reprise of the opening"
+a copy of a copy, which Render Changes refuses before anything is sent. A refused timeline
+gesture's warning goes with the next edit that goes through: it stayed up naming a region
+the user had since deleted (new-user trial)."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
-from muzaic_studio.model import Project, Region
+from muzaic_studio.engine.backend import OfflineEngine
+from muzaic_studio.engine.store import RegionStore
+from muzaic_studio.model import Region
+from muzaic_studio.model.project import Project
+from muzaic_studio.ui.window.demo import DEMO_PROJECT
 from tests.ui.editor_helpers import drag, shown_window
+
+LIBRARY_HASH = "ffee00112233aabb"
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch, tmp_path):
+    w = shown_window(qtbot, monkeypatch, Project.load(DEMO_PROJECT))
+    w.files.maybe_save = lambda: True
+    wf = w.render_workflow
+    wf.ask_before_spending = False
+    wf.use_backend(OfflineEngine(store=RegionStore(tmp_path / "store")))
+    yield w
+    wf.shutdown()
+
+
+def refuse_copy_of_a_copy(window, qtbot) -> None:
+    """Drop a library hash on "Opening", then Render Changes (Ctrl+Shift+R): refused."""
+    wf, doc = window.render_workflow, window.doc
+    opening = next(r for r in doc.regions if r.name.startswith("Opening"))
+    assert wf.hash_library.drop_hash(LIBRARY_HASH, 6.0, opening.time + 1.0)
+    assert next(r for r in doc.regions if r.uid == opening.uid).action == "copy"
+    wf.actions["render.changes"].trigger()
+    bar = window.message_bar
+    qtbot.waitUntil(lambda: bar.isVisible() and "Nothing was sent." in bar.text, timeout=20_000)
+    assert "copy region" in bar.text and bar.kind == "error"
+    assert not wf.controller.busy
+
+
+def test_undo_of_the_drop_drops_the_banner(window, qtbot):
+    refuse_copy_of_a_copy(window, qtbot)
+    window.action_map["edit.undo"].trigger()  # Ctrl+Z: Opening generates again
+    assert not window.message_bar.isVisible(), window.message_bar.text
+
+
+def test_an_edit_that_leaves_the_refusal_keeps_the_banner(window, qtbot):
+    refuse_copy_of_a_copy(window, qtbot)
+    doc, bar = window.doc, window.message_bar
+    theme = next(r for r in doc.regions if r.name == "Theme")
+    doc.edit("Rename", lambda rs: setattr(next(r for r in rs if r.uid == theme.uid), "name", "T"))
+    assert bar.isVisible() and "Nothing was sent." in bar.text
+    window.action_map["edit.undo"].trigger()  # the rename: Opening is still a copy
+    assert bar.isVisible() and "Nothing was sent." in bar.text
+    window.action_map["edit.undo"].trigger()  # the drop
+    assert not bar.isVisible()
+    window.action_map["edit.redo"].trigger()  # the drop again: the banner stays gone, and
+    assert not bar.isVisible()  # the next Render Changes says it again
+    wf = window.render_workflow
+    wf.actions["render.changes"].trigger()
+    qtbot.waitUntil(lambda: bar.isVisible() and "Nothing was sent." in bar.text, timeout=20_000)
+
+
+def test_a_contract_problem_fixed_by_an_edit_drops_its_banner(window, qtbot):
+    """The request-level refusal ("Cannot render: ...") goes the same way."""
+    wf, doc, bar = window.render_workflow, window.doc, window.message_bar
+    opening = next(r for r in doc.regions if r.name.startswith("Opening"))
+
+    def edit(text, change):
+        doc.edit(text, lambda rs: change(next(r for r in rs if r.uid == opening.uid)))
+
+    edit("Tempo", lambda r: r.params.update(tempo=11))  # past the contract's 1..10
+    wf.actions["render.render"].trigger()
+    qtbot.waitUntil(
+        lambda: bar.isVisible() and bar.text.startswith("Cannot render:"), timeout=20_000
+    )
+    assert "tempo" in bar.text
+    edit("Rename", lambda r: setattr(r, "name", "Intro"))
+    assert bar.isVisible() and bar.text.startswith("Cannot render:")
+    edit("Tempo", lambda r: r.params.update(tempo=4))  # fixed by an edit, not an undo
+    assert not bar.isVisible(), bar.text
 
 
 def test_the_refusal_warning_goes_with_the_next_edit(qtbot, monkeypatch):

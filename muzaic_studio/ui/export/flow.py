@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
+
 from muzaic_studio.model.staleness import render_differences, stale_text
 from muzaic_studio.ui.window.project_files import user_folder
 from muzaic_studio.wording import file_stem
@@ -59,13 +61,31 @@ def open_export(wf: Any) -> Any:
 
 
 def render_then_export(wf: Any) -> None:
-    """Render the changes; when that succeeds, open Export again on the new render."""
+    """Render the changes; when the soundtrack has arrived, open Export again on it.
+
+    The new render is not played (`wf.for_export`): the dialog comes back over it, and
+    sound from behind a modal dialog can't be stopped. A render of copy sources first
+    (their soundtrack request follows at once) is not yet the soundtrack to export."""
     controller = wf.controller
+    heard: list[bool] = []  # the soundtrack arrived (`rendered`), not just copy sources
+
+    def end() -> None:
+        controller.rendered.disconnect(arrived)
+        controller.finished.disconnect(after)
+        wf.for_export = False
+
+    def arrived(_outcome: Any) -> None:
+        heard.append(True)
 
     def after(ok: bool) -> None:
-        controller.finished.disconnect(after)
+        if ok and not heard:  # copy sources: the soundtrack's render is started next
+            QTimer.singleShot(0, wf, lambda: None if controller.busy else end())
+            return
+        end()
         if ok:
             wf.open_export()
 
     if wf.render(True) and controller.busy:
+        wf.for_export = True
+        controller.rendered.connect(arrived)
         controller.finished.connect(after)

@@ -64,6 +64,15 @@ class RenderClock(QObject):
             self._phase_fraction = fraction
         self.tick()
 
+    def end_wait(self) -> None:
+        """The user chose not to wait ("Try now"): the request is being sent again."""
+        now = self._elapsed()
+        if now < self._busy_until:
+            self._busy_until = now
+            start, _until = self._waits[-1]
+            self._waits[-1] = (start, now)
+            self.tick()
+
     @property
     def waiting(self) -> bool:
         """True while a busy server's wait is counted down: no request is in flight."""
@@ -82,7 +91,7 @@ class RenderClock(QObject):
             left = math.ceil(self._busy_until - elapsed)
             return self._busy_fraction, (
                 f"Server busy (429): trying again in {left} s, nothing charged for the wait"
-            )
+            )  # the status line's "Try now" (widgets.RenderProgress) ends the wait
         # the render's own time, against its estimate: the waits were not the server's
         elapsed -= sum(min(until, elapsed) - start for start, until in self._waits)
         if self._phase == "decode":

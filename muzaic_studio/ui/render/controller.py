@@ -56,7 +56,7 @@ from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.render.clock import RenderClock, busy_report
 from muzaic_studio.ui.render.failures import notify_failure
 from muzaic_studio.ui.render.peaks_feed import PeaksFeed
-from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_blockers
+from muzaic_studio.ui.render.precheck import fetch_catalogue_then_render, show_refusal
 from muzaic_studio.ui.workers import Task, TaskRunner
 from muzaic_studio.wording import format_seconds, plural
 
@@ -134,6 +134,8 @@ class RenderController(QObject):
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(lambda: self.render(self._retry_only))
         self._last_request: bool | None = None  # only_changes of the last attempt
+        self.refused_only = False  # only_changes of the last refused attempt (precheck.py)
+        self._render_thread = 0  # threading.get_ident() of the render's worker
 
     # -- setup --------------------------------------------------------------------------
     def set_document(self, doc: ProjectDocument | None) -> None:
@@ -192,8 +194,13 @@ class RenderController(QObject):
             return False
         doc = self.doc
         # The last render's audio arrived (hashes kept from a paid render whose audio
-        # failed leave no "audio": rendering their copies is not "nothing").
-        heard = doc.waveform is not None and "audio" in (doc.project.last_render or {})
+        # failed leave no "audio": rendering their copies is not "nothing"). The soundtrack
+        # after its copy sources (confirmed) is due, though they now look unchanged.
+        heard = (
+            not confirmed
+            and doc.waveform is not None
+            and "audio" in (doc.project.last_render or {})
+        )
         if only_changes and heard and not any(r.changed_since_render for r in doc.regions):
             self.notify("Nothing changed since the last render.", "info")
             return False
@@ -207,11 +214,8 @@ class RenderController(QObject):
         except CatalogueNeeded:  # read off the GUI thread; the render starts again then
             fetch_catalogue_then_render(self, only_changes)
             return True
-        except Blocked as exc:
-            show_blockers(self, exc, only_changes)
-            return False
-        except UnsendableRequest as exc:
-            self._show_problem(exc.plan, exc.problems[0], len(exc.problems))
+        except (Blocked, UnsendableRequest) as exc:
+            show_refusal(self, exc, only_changes)
             return False
         if confirmed and job.first:  # its source changed while it rendered: ask again
             self.notify("A copy source changed while it rendered; render again.", "warning")
@@ -230,8 +234,11 @@ class RenderController(QObject):
         def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RenderOutcome:
             # the cloud client's wait before retrying a 429: counted down in the progress
             waits = hasattr(backend, "on_retry")
-            if waits:
-                backend.on_retry = lambda words, seconds: progress(*busy_report(words, seconds))
+            self._render_thread = me = threading.get_ident()  # the one "Try now" wakes
+            if waits:  # (the client's other requests, on other threads, are not this one)
+                backend.on_retry = lambda words, seconds: (
+                    progress(*busy_report(words, seconds)) if threading.get_ident() == me else None
+                )
             try:
                 return execute(
                     job, backend, history, cancel=cancel, progress=progress, backend_name=name,
@@ -269,6 +276,13 @@ class RenderController(QObject):
         if not quiet:
             offline = getattr(self.backend, "name", None) == "offline"
             self.notify(cancel_message(offline, waiting), "warning")
+
+    def try_now(self) -> None:
+        """ "Try now" during a busy server's wait: the refused request goes again at once."""
+        retry_now = getattr(self.backend, "retry_now", None)
+        if self.busy and self.clock.waiting and callable(retry_now):
+            retry_now(self._render_thread)
+            self.clock.end_wait()
 
     def shutdown(self) -> None:
         self.cancel(quiet=True)
@@ -368,19 +382,6 @@ class RenderController(QObject):
         self._retry_only = bool(self._last_request)
         self._retry_timer.start(round(seconds * 1000))
         self.notify(f"Will render again in {round(seconds)} s.", "info")
-
-    def _show_problem(self, plan: RenderPlan, problem: Any, count: int) -> None:
-        assert self.doc is not None
-        more = f" ({count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
-        name = ""
-        if problem.index is not None and problem.index < len(plan.regions):
-            region = plan.regions[problem.index]
-            name = region.name
-            self.doc.select([region.uid])
-            self.doc.set_playhead(region.time)
-            self.problemAt.emit(region.time)
-        log.info("render refused: %s%s", problem.user_text(name), more)
-        self.notify(f"Cannot render: {problem.user_text(name)}{more}", "error")
 
     def notify(
         self,

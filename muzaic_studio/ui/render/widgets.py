@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from muzaic_studio.ui.icons import icon
 from muzaic_studio.ui.status_progress import StatusProgress
@@ -46,12 +46,27 @@ def make_action(parent: QObject, spec: tuple[str, str, tuple[str, ...], str, str
 
 
 class RenderProgress(StatusProgress):
-    """Status bar widget: what is rendering, a bar, elapsed/estimate, Cancel."""
+    """Status bar widget: what is rendering, a bar, elapsed/estimate, Cancel; and "Try
+    now" while a busy server's wait is counted down."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, "renderProgress", 160,
                          "Stop waiting for this render (the server may still charge it)",
                          cancel_text="Cancel")  # fmt: skip
+        self.try_now_button = QToolButton(self)
+        self.try_now_button.setObjectName("tryNowButton")
+        self.try_now_button.setText("Try now")
+        self.try_now_button.setToolTip(
+            "Send the render again now instead of waiting (a refused request costs nothing)"
+        )
+        self.try_now_button.hide()
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(1, self.try_now_button)  # right after the countdown it ends
+
+    def show_waiting(self, waiting: bool) -> None:
+        """Offer "Try now" only while the countdown runs."""
+        self.try_now_button.setVisible(waiting)
 
 
 class LoopOverlay(QWidget):

@@ -29,6 +29,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDockWidget,
     QLabel,
@@ -77,6 +78,8 @@ class RenderWorkflow(WindowWorkflow):
         #: Play from the playhead when a render arrives (only where there is a sound device,
         #: so a silent machine keeps the "Rendered ..." message instead of a warning).
         self.autoplay = True
+        #: A render Export asked for (export/flow.py): Export opens on it; it does not play.
+        self.for_export = False
         self.backends = BackendManager(self)
         self.controller = RenderController(self)
         self.player = Player(self, audio=audio)
@@ -169,6 +172,7 @@ class RenderWorkflow(WindowWorkflow):
         bar = self.window.statusBar()
         self.progress = RenderProgress(bar)
         self.progress.cancel_button.clicked.connect(self.controller.cancel)
+        self.progress.try_now_button.clicked.connect(self.controller.try_now)
         self.balance_label = QLabel(bar)
         self.balance_label.setObjectName("balanceLabel")
         self.balance_label.setToolTip("Tokens left on the active backend")
@@ -229,6 +233,7 @@ class RenderWorkflow(WindowWorkflow):
         c.notice.connect(self._show_notice)
         c.started.connect(self._render_started)
         c.progress.connect(self.progress.show_progress)
+        c.progress.connect(lambda *_: self.progress.show_waiting(c.clock.waiting))
         c.busyChanged.connect(self._busy_changed)
         c.rendered.connect(self._rendered)
         c.problemAt.connect(self._show_time)
@@ -322,8 +327,11 @@ class RenderWorkflow(WindowWorkflow):
     def _rendered(self, outcome: Any) -> None:
         self._update_render_tips()
         self.player.set_source(outcome.audio_path, outcome.audio_duration, keep_position=True)
-        if self.autoplay and self.player.has_audio and self.doc is not None:
-            self.player.play(self.doc.playhead)  # hear it at once (silent machines: no)
+        # Hear it at once, unless it was made for Export or a dialog is in front: sound
+        # from behind a modal dialog is sound the user can't stop (silent machines: no).
+        wanted = self.autoplay and not self.for_export and QApplication.activeModalWidget() is None
+        if wanted and self.player.has_audio and self.doc is not None:
+            self.player.play(self.doc.playhead)
         self.history_switch.refresh()
         self.backends.refresh_balance()
 

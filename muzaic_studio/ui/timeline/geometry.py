@@ -132,6 +132,14 @@ def format_length(seconds: float) -> str:
     return f"{clock(whole)}.{tenth}"
 
 
+def format_zoom(px_per_sec: float) -> str:
+    """The zoom readout: whole px/s from 10 up, else two significant digits, so a long
+    project zoomed out to fit reads 0.75 px/s, not "0 px/s" (nor 0.7500000)."""
+    if px_per_sec >= 9.5:
+        return f"{px_per_sec:.0f} px/s"
+    return f"{float(f'{px_per_sec:.2g}'):g} px/s"
+
+
 def grid_step(mode: str, px_per_sec: float, tempo_bpm: float) -> float | None:
     """The snapping/grid step in seconds for a grid *mode* ('off', 'seconds', 'bars')."""
     if mode == "seconds":

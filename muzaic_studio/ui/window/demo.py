@@ -38,7 +38,7 @@ def open_demo(window: MainWindow) -> bool:
 
     def show(loaded: Loaded) -> bool:
         project = loaded.project
-        if not window.files.maybe_save():
+        if not window.files.may_show():
             return False
         if not project.name:
             project.name = "Demo (copy)"
@@ -51,8 +51,7 @@ def open_demo(window: MainWindow) -> bool:
         log.warning("the demo cannot be opened: %s", text)
         window.show_message(f"The demo project cannot be opened. {text}", "error")
 
-    window.files.loader.load(DEMO_PROJECT, "the demo", show, failed)
-    return True
+    return window.files.read(DEMO_PROJECT, "the demo", show, failed)
 
 
 def demo_action(window: MainWindow) -> QAction:

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from muzaic_studio.model import validate_request
 from muzaic_studio.model.project import SUFFIX
 from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.inspector.panel import Inspector
 from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
+from muzaic_studio.ui.render.precheck import REFUSED, refused_now
 from muzaic_studio.ui.render.workflow import install_render_workflow
 from muzaic_studio.ui.timeline.markers import install_marker_workflow
 from muzaic_studio.ui.timeline.view import TimelineView
@@ -225,18 +225,18 @@ class MainWindow(QMainWindow):
             self.setWindowFilePath(str(self.doc.path))
 
     def _recheck_problem_banner(self) -> None:
-        """A banner about what can't be rendered goes once the edit (e.g. deleting the
-        region it named) leaves nothing to complain about; one about a refused timeline
-        gesture goes with the next edit that went through."""
+        """A banner about what can't be rendered goes once an edit or an undo (e.g.
+        deleting the region it named) leaves nothing the render would refuse; it stays
+        while something does. One about a refused timeline gesture goes with the next
+        edit that went through."""
         bar = self.message_bar
         if bar.isVisible() and bar.text and bar.text == self.timeline.refusal:
             bar.dismiss()
             return
-        about_validity = bar.text.startswith(("Cannot render:", "This project can't be rendered"))
-        if bar.isVisible() and about_validity:
-            body = self.doc.project.request_body()
-            if not self.doc.project.regions or not validate_request(body):
-                bar.dismiss()
+        controller = getattr(getattr(self, "render_workflow", None), "controller", None)
+        about_render = bar.isVisible() and bar.text.startswith(REFUSED)
+        if about_render and controller is not None and not refused_now(controller):
+            bar.dismiss()
 
     def _update_undo_actions(self, *_args: Any) -> None:
         if not self._doc_alive():

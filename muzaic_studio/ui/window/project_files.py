@@ -2,6 +2,9 @@
 a crash) for the main window.
 
 Every open reads the file off the GUI thread (project_loader.py) and shows it when read.
+"Save changes?" is asked before the read starts (`read`), not seconds later when a
+big file has been read; Cancel then reads nothing. Edits made while the file is read are
+asked about when it is shown (`may_show`).
 A project that fails to load is reported in the window's message bar and nothing else
 happens: the open document stays, and nothing is written to disk (Project.load only reads).
 A project the user cannot save in place (the demo inside the installation, a read-only
@@ -101,12 +104,37 @@ class ProjectFiles(QObject):
         self.loader = ProjectLoader(window)
         self.loader.reading.connect(self._reading)
         self.pending: Path | None = None  # the start-up's file, read after the first paint
+        #: The document and undo index "save changes?" was answered for, while a read runs.
+        self._answered: tuple[ProjectDocument, int] | None = None
 
     def _reading(self, text: str) -> None:
         """A read started ("Opening x…") or none is left (""): said by an empty timeline,
         and the status bar makes room for the progress."""
         self.window.timeline.set_empty_text(text)
         self.window.status.set_compact(bool(text), "open")
+        if not text:  # no read left: the next open asks again
+            self._answered = None
+
+    def _answered_for_now(self) -> bool:
+        """Was "save changes?" answered for the document as it is now?"""
+        doc, answered = self.window.doc, self._answered
+        return answered is not None and answered[0] is doc and answered[1] == doc.undo_stack.index()
+
+    def read(self, path: Path, title: str, on_loaded: Callable[[Loaded], bool],
+             on_failed: Callable[[str], None]) -> bool:  # fmt: skip
+        """ "Save changes?" first, then read *path* (`ProjectLoader.load`); False, and
+        nothing read, on Cancel. Not asked again for a second open while the first is
+        read, unless the user edited since."""
+        if not (self._answered_for_now() or self.maybe_save()):
+            return False
+        self.loader.load(path, title, on_loaded, on_failed)
+        self._answered = (self.window.doc, self.window.doc.undo_stack.index())
+        return True
+
+    def may_show(self) -> bool:
+        """When a read is done: True to replace the document. Asks again only about edits
+        made while the file was read (the answer before it was about the others)."""
+        return self._answered_for_now() or self.maybe_save()
 
     # -- recent files ------------------------------------------------------------------
     def recent(self) -> list[str]:
@@ -147,9 +175,10 @@ class ProjectFiles(QObject):
         self, path: str | Path | None = None, on_failed: Callable[[str], object] | None = None
     ) -> bool:
         """Start reading *path* (asked for when None) off the GUI thread; the window stays
-        usable and a second open replaces this one. The document is shown once read (after
-        "save changes?"); `loader.done` tells how it ended. *on_failed* also gets the error
-        text (the start-up's dialog). True when a read started."""
+        usable and a second open replaces this one. "Save changes?" is asked before the
+        read; the document is shown once read; `loader.done` tells how it ended.
+        *on_failed* also gets the error text (the start-up's dialog). True when a read
+        started."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self.window, "Open project", self._start_dir(), FILTER
@@ -166,8 +195,7 @@ class ProjectFiles(QObject):
             if on_failed is not None:
                 on_failed(message)
 
-        self.loader.load(path, path.name, self._show_opened, failed)
-        return True
+        return self.read(path, path.name, self._show_opened, failed)
 
     def open_when_shown(self, path: Path, on_failed: Callable[[str], object]) -> None:
         """The file given at start-up: read once the window is first painted, so the
@@ -183,7 +211,7 @@ class ProjectFiles(QObject):
 
     def _show_opened(self, loaded: Loaded) -> bool:
         project, path = loaded.project, loaded.path
-        if not self.maybe_save():
+        if not self.may_show():
             return False
         self.window.set_document(open_document(project, path))
         self.add_recent(path)
@@ -322,12 +350,12 @@ class ProjectFiles(QObject):
         self.window.action_map["file.restore"].setEnabled(bool(find_recoveries()))
 
     def _restore(self, recoveries: list[Recovery]) -> bool:
-        """Read the newest recovery in the background, then show it (asking to save the
-        current project first). Kept when the user cancels that question: File > Restore
+        """Ask to save the current project, then read the newest recovery in the
+        background and show it. Kept when the user cancels that question: File > Restore
         Unsaved Work still has it. True when the read started."""
 
         def show(loaded: Loaded) -> bool:
-            if not self.maybe_save():
+            if not self.may_show():
                 return False
             self.window.set_document(restore(recoveries[0], loaded.project))
             self.window.show_message(
@@ -340,8 +368,7 @@ class ProjectFiles(QObject):
             self.window.show_message(f"The autosaved project could not be read: {text}", "error")
             self._discard(recoveries)
 
-        self.loader.load(recoveries[0].project_file, "the autosaved project", show, failed)
-        return True
+        return self.read(recoveries[0].project_file, "the autosaved project", show, failed)
 
     def _discard(self, recoveries: list[Recovery]) -> None:
         for r in recoveries:

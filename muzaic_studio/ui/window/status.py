@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from muzaic_studio.model.project import Project
-from muzaic_studio.ui.timeline.geometry import format_length, format_precise
+from muzaic_studio.ui.timeline.geometry import format_length, format_precise, format_zoom
 from muzaic_studio.wording import plural
 
 
@@ -47,7 +47,7 @@ class WindowStatus:
         n = len(project.regions)
         self.length.setText(f"Length {format_length(project.duration)}  ·  {plural(n, 'region')}")
         self.tokens.setText(f"≈ {project.estimated_tokens} tokens")
-        self.zoom.setText(f"{px_per_sec:.0f} px/s")
+        self.zoom.setText(format_zoom(px_per_sec))
 
     def set_compact(self, on: bool, why: str = "render") -> None:
         """While a render shows its progress (or a project is read: *why* "open"), the
