@@ -27,11 +27,11 @@ def test_a_qt_object_in_a_garbage_cycle_dies_on_the_gui_thread(qapp):
     weakref.finalize(cycle, lambda: died_on.append(threading.current_thread().name))
     del cycle
 
+    junk: list[list[int]] = []
+
     def allocate() -> None:  # enough container objects to pass every generation's threshold
-        junk = []
-        for _ in range(300_000):
-            junk.append([])
-        del junk
+        for _ in range(300_000):  # kept until the end: a freed object takes its count back,
+            junk.append([])  # so the count (hence the test) depended on earlier tests
 
     worker = threading.Thread(target=allocate, name="worker")
     worker.start()
