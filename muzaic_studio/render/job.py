@@ -145,9 +145,9 @@ def check(
     `CatalogueNeeded`, `Blocked` or `UnsendableRequest`. The editor runs it again after
     each edit while a refusal is shown (it drops the refusal's banner once this passes)."""
     if known is None and origin == OFFLINE and resolve_tags:  # the app's engine (child)
-        from muzaic_studio.engine.version import offline_knows
+        from muzaic_studio.engine.version import offline_knower
 
-        known = offline_knows
+        known = offline_knower()
     pre = prepare_render(
         project,
         only_changes=only_changes,

@@ -14,6 +14,8 @@ from muzaic_studio.engine.backend import OfflineEngine
 from muzaic_studio.engine.store import RegionStore
 from muzaic_studio.model import Region
 from muzaic_studio.model.project import Project
+from muzaic_studio.ui.render import precheck
+from muzaic_studio.ui.render.precheck import RECHECK_MS
 from muzaic_studio.ui.window.demo import DEMO_PROJECT
 from tests.ui.editor_helpers import drag, shown_window
 
@@ -44,10 +46,36 @@ def refuse_copy_of_a_copy(window, qtbot) -> None:
     assert not wf.controller.busy
 
 
+def gone(qtbot, bar) -> None:
+    """The banner goes once the edits pause (precheck.BannerRecheck)."""
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5_000)
+
+
+def still_up(qtbot, bar, words: str) -> None:
+    qtbot.wait(RECHECK_MS + 250)  # past the check after the edit
+    assert bar.isVisible() and words in bar.text
+
+
 def test_undo_of_the_drop_drops_the_banner(window, qtbot):
     refuse_copy_of_a_copy(window, qtbot)
     window.action_map["edit.undo"].trigger()  # Ctrl+Z: Opening generates again
-    assert not window.message_bar.isVisible(), window.message_bar.text
+    gone(qtbot, window.message_bar)
+
+
+def test_a_run_of_edits_is_checked_once_when_it_pauses(window, qtbot, monkeypatch):
+    """A slider drag under a refusal's banner: one check after the last step, not one
+    per step (the check is the render's whole preparation)."""
+    refuse_copy_of_a_copy(window, qtbot)
+    calls = []
+    monkeypatch.setattr(precheck, "refused_now", lambda c: calls.append(c) or True)
+    doc = window.doc
+    theme = next(r for r in doc.regions if r.name == "Theme").uid
+    for value in (3, 4, 5, 6, 7, 8):
+        doc.edit("Intensity", lambda rs, v=value: next(r for r in rs if r.uid == theme)
+                 .params.update(intensity=v), merge_key="theme")  # fmt: skip
+    assert calls == []
+    still_up(qtbot, window.message_bar, "Nothing was sent.")
+    assert len(calls) == 1
 
 
 def test_an_edit_that_leaves_the_refusal_keeps_the_banner(window, qtbot):
@@ -55,12 +83,13 @@ def test_an_edit_that_leaves_the_refusal_keeps_the_banner(window, qtbot):
     doc, bar = window.doc, window.message_bar
     theme = next(r for r in doc.regions if r.name == "Theme")
     doc.edit("Rename", lambda rs: setattr(next(r for r in rs if r.uid == theme.uid), "name", "T"))
-    assert bar.isVisible() and "Nothing was sent." in bar.text
+    still_up(qtbot, bar, "Nothing was sent.")
     window.action_map["edit.undo"].trigger()  # the rename: Opening is still a copy
-    assert bar.isVisible() and "Nothing was sent." in bar.text
+    still_up(qtbot, bar, "Nothing was sent.")
     window.action_map["edit.undo"].trigger()  # the drop
-    assert not bar.isVisible()
+    gone(qtbot, bar)
     window.action_map["edit.redo"].trigger()  # the drop again: the banner stays gone, and
+    qtbot.wait(RECHECK_MS + 250)
     assert not bar.isVisible()  # the next Render Changes says it again
     wf = window.render_workflow
     wf.actions["render.changes"].trigger()
@@ -82,9 +111,9 @@ def test_a_contract_problem_fixed_by_an_edit_drops_its_banner(window, qtbot):
     )
     assert "tempo" in bar.text
     edit("Rename", lambda r: setattr(r, "name", "Intro"))
-    assert bar.isVisible() and bar.text.startswith("Cannot render:")
+    still_up(qtbot, bar, "Cannot render:")
     edit("Tempo", lambda r: r.params.update(tempo=4))  # fixed by an edit, not an undo
-    assert not bar.isVisible(), bar.text
+    gone(qtbot, bar)
 
 
 def test_the_refusal_warning_goes_with_the_next_edit(qtbot, monkeypatch):

@@ -12,7 +12,10 @@ undo (the window drops the banner once it passes).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
 
 from muzaic_studio.model.hash_origin import backend_origin
 from muzaic_studio.model.region import Region
@@ -27,6 +30,37 @@ log = logging.getLogger(__name__)
 #: How the banners of a refused render begin (show_blockers, show_problem, and the
 #: warning on open in window/project_files.py): the banners `refused_now` re-checks.
 REFUSED = ("Nothing was sent.", "Cannot render:", "This project can't be rendered")
+
+
+#: Quiet time after the last edit before a refusal is checked again (see BannerRecheck).
+RECHECK_MS = 250
+
+
+class BannerRecheck(QObject):
+    """Checks a refusal's banner again once the edits pause, not after every one: the
+    check is the render's whole preparation (~1.2 s for 20,000 regions), and a slider
+    drag or a run of Ctrl+Z would pay it per step on the GUI thread."""
+
+    def __init__(self, bar: Any, controller: Callable[[], Any], parent: QObject) -> None:
+        super().__init__(parent)
+        self._bar, self._controller = bar, controller
+        self._timer = QTimer(self, singleShot=True, interval=RECHECK_MS)
+        self._timer.timeout.connect(self._check)
+
+    def _about_render(self) -> bool:
+        return bool(self._bar.isVisible() and self._bar.text.startswith(REFUSED))
+
+    def schedule(self) -> None:
+        if self._about_render():
+            self._timer.start()  # restarted by each edit: one check after the last
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _check(self) -> None:
+        controller = self._controller()
+        if self._about_render() and controller is not None and not refused_now(controller):
+            self._bar.dismiss()
 
 
 def fetch_catalogue_then_render(controller: Any, only_changes: bool) -> None:

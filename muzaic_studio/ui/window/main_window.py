@@ -33,7 +33,7 @@ from muzaic_studio.ui.app_extras import install_app_extras
 from muzaic_studio.ui.document import ProjectDocument
 from muzaic_studio.ui.inspector.panel import Inspector
 from muzaic_studio.ui.inspector.tag_catalogue import TagCatalogue
-from muzaic_studio.ui.render.precheck import REFUSED, refused_now
+from muzaic_studio.ui.render.precheck import BannerRecheck
 from muzaic_studio.ui.render.workflow import install_render_workflow
 from muzaic_studio.ui.timeline.markers import install_marker_workflow
 from muzaic_studio.ui.timeline.view import TimelineView
@@ -76,6 +76,11 @@ class MainWindow(QMainWindow):
 
         self.timeline = TimelineView(self.doc)
         self.message_bar = MessageBar()
+        self._banner_recheck = BannerRecheck(
+            self.message_bar,
+            lambda: getattr(getattr(self, "render_workflow", None), "controller", None),
+            self,
+        )
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -225,18 +230,15 @@ class MainWindow(QMainWindow):
             self.setWindowFilePath(str(self.doc.path))
 
     def _recheck_problem_banner(self) -> None:
-        """A banner about what can't be rendered goes once an edit or an undo (e.g.
-        deleting the region it named) leaves nothing the render would refuse; it stays
-        while something does. One about a refused timeline gesture goes with the next
-        edit that went through."""
+        """A banner about what can't be rendered goes once edits or undos (e.g. deleting
+        the region it named) leave nothing the render would refuse, checked when they
+        pause; it stays while something does. One about a refused timeline gesture goes
+        with the next edit that went through."""
         bar = self.message_bar
         if bar.isVisible() and bar.text and bar.text == self.timeline.refusal:
             bar.dismiss()
             return
-        controller = getattr(getattr(self, "render_workflow", None), "controller", None)
-        about_render = bar.isVisible() and bar.text.startswith(REFUSED)
-        if about_render and controller is not None and not refused_now(controller):
-            bar.dismiss()
+        self._banner_recheck.schedule()
 
     def _update_undo_actions(self, *_args: Any) -> None:
         if not self._doc_alive():
@@ -270,6 +272,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._banner_recheck.stop()
         if getattr(self, "_unattended", False):
             self.files.loader.cancel()
             self.window_layout.save()
