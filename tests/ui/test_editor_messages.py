@@ -55,7 +55,7 @@ def test_render_problems_name_the_region_and_go_when_it_is_deleted(window, qtbot
     assert "Region 6" not in bar.text
     doc.select([echo.uid])
     window.action_map["edit.delete"].trigger()
-    assert not bar.isVisible()  # nothing left to complain about
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5_000)  # nothing left to complain about
 
 
 def test_a_missing_project_from_a_launcher_shows_a_dialog(qtbot, tmp_path):
