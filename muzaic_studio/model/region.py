@@ -143,8 +143,9 @@ class Region:
         out = object.__new__(Region)  # copy.copy's __reduce_ex__ took most of the time
         out.__dict__.update(self.__dict__)
         out.tags = list(self.tags)
+        # keyframes are [position, value] pairs of numbers: a copy of each pair is a deep copy
         out.params = {
-            k: copy.deepcopy(v) if isinstance(v, list) else v for k, v in self.params.items()
+            k: [p[:] for p in v] if isinstance(v, list) else v for k, v in self.params.items()
         }
         out.tag_names = list(self.tag_names)
         out.rendered = dict(self.rendered) if self.rendered is not None else None
