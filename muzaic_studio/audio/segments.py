@@ -87,14 +87,21 @@ def default_parts() -> int:
 
 
 def iter_span(
-    source: Source, info: AudioInfo, span: Span, *, chunk_frames: int, strict: bool
+    source: Source,
+    info: AudioInfo,
+    span: Span,
+    *,
+    chunk_frames: int,
+    strict: bool,
+    in_process: bool,
 ) -> Generator[np.ndarray, None, None]:
-    """The int16 chunks of one span, exactly its frames (the last span: to the end). An
-    MP3 file is decoded in this process (mp3_spans: why), anything else by ffmpeg."""
+    """The int16 chunks of one span, exactly its frames (the last span: to the end).
+    *in_process* (`mp3_spans.usable`, asked once per file): decoded in this process by
+    libsndfile (mp3_spans: why), else by ffmpeg."""
     start = span.first / info.rate if span.first else None
     left = span.count
     reader: contextlib.AbstractContextManager[Iterable[np.ndarray]]
-    if mp3_spans.usable(source, info):
+    if in_process:
         assert not isinstance(source, bytes | bytearray | memoryview)
         reader = contextlib.closing(
             mp3_spans.iter_mp3_span(source, info, span.first, span.count, chunk_frames)
@@ -142,6 +149,7 @@ def map_spans(
     """
     parts = default_parts() if parts is None else parts
     spans = [Span(0, None)] if _is_bytes(source) else plan_spans(info, parts, align, focus)
+    in_process = mp3_spans.usable(source, info)  # opens the file: once, not per span
     expected = (info.duration or 0.0) * info.rate
     done = [0]
     lock = threading.Lock()
@@ -156,7 +164,8 @@ def map_spans(
                 progress(min(0.99, done[0] / expected))
 
     def run(span: Span) -> T:
-        chunks = iter_span(source, info, span, chunk_frames=chunk_frames, strict=strict)
+        chunks = iter_span(source, info, span, chunk_frames=chunk_frames, strict=strict,
+                           in_process=in_process)  # fmt: skip
         try:
             return consume(chunks, advance, span)
         except BaseException:

@@ -1,6 +1,6 @@
 """The engine's version and whether this machine's engine still holds a hash.
 
-Kept free of numpy and the synthesis code: the GUI asks `offline_knows` on its own
+Kept free of numpy and the synthesis code: the GUI asks `offline_knower` on its own
 thread while it prepares a render, and must not import the engine for a file check.
 """
 
@@ -25,17 +25,13 @@ def valid_hash(h: object) -> bool:
     return isinstance(h, str) and 8 <= len(h) <= 64 and all(c in "0123456789abcdef" for c in h)
 
 
-def offline_knows(h: str) -> bool:
-    """Whether this machine's offline engine can still copy hash *h*: its recipe, made by
-    this engine version, is in the shared region store (a cleared cache, a project from
-    another machine or an older engine's hash is not)."""
-    return offline_knower()(h)
-
-
 def offline_knower() -> Callable[[str], bool]:
-    """`offline_knows` for the hashes of one render check: the store folder is looked up
-    once and each hash read once (a recheck of a 20,000-region project asked ~15,000
-    times, and building the folder's path each time took 1 s of the GUI thread)."""
+    """Whether this machine's offline engine can still copy a hash: its recipe, made by
+    this engine version, is in the shared region store (a cleared cache, a project from
+    another machine or an older engine's hash is not). One knower serves one render
+    check: the store folder is looked up once and each hash read once (a recheck of a
+    20,000-region project asked ~15,000 times, and building the folder's path each time
+    took 1 s of the GUI thread)."""
     from muzaic_studio.paths import cache_dir
 
     folder = os.path.join(cache_dir(), STORE_FOLDER)

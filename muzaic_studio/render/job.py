@@ -25,7 +25,6 @@ then its audio; every later failure (audio unreadable, shorter than the soundtra
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import logging
 import math
@@ -206,7 +205,7 @@ def prepare(
         if only_changes and not pre.first
         else 0
     )
-    sent = copy.deepcopy(plan.regions)
+    sent = [r.clone() for r in plan.regions]
     for region, spec in zip(sent, plan.body["regions"], strict=True):
         region.time = float(spec["time"])  # where its audio is (copy sources: from 0 s on)
     return RenderJob(
