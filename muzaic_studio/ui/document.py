@@ -1,8 +1,9 @@
 """The open project as the GUI sees it: the model plus undo, selection, playhead and waveform.
 
-Every edit goes through `edit()`, which records a snapshot command on the QUndoStack, so
-undo restores every state exactly (regions are small; a snapshot of 1000 regions costs
-far less than a repaint). Views listen to the signals and never mutate the model directly.
+Every edit goes through `edit()`, which records on the QUndoStack the regions it changed
+(their states before and after) and the order of all regions, so undo restores every
+state exactly while untouched regions are shared, not copied. Views listen to the signals
+and never mutate the model directly.
 """
 
 from __future__ import annotations
